@@ -1,0 +1,3 @@
+from spendanalys.cli import main
+
+raise SystemExit(main())

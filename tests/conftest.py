@@ -1,0 +1,54 @@
+"""Shared test fixtures. Keep them tiny; session scope only for read-only objects."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+from hypothesis import HealthCheck, settings
+
+REPO = Path(__file__).resolve().parents[1]
+SHARED = Path(os.environ.get("SPENDANALYS_SHARED", REPO.parent / "shared"))
+
+# `make test` runs a small fuzz profile; `make stress` sets HYPOTHESIS_PROFILE=stress.
+settings.register_profile(
+    "default", max_examples=100, deadline=None, suppress_health_check=[HealthCheck.too_slow]
+)
+settings.register_profile(
+    "stress", max_examples=2000, deadline=None, suppress_health_check=list(HealthCheck)
+)
+settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "default"))
+
+
+@pytest.fixture(scope="session")
+def repo_dir() -> Path:
+    return REPO
+
+
+@pytest.fixture(scope="session")
+def sample_dir() -> Path:
+    return REPO / "sample_data"
+
+
+@pytest.fixture(scope="session")
+def shared_dir() -> Path:
+    if not SHARED.is_dir():
+        pytest.skip(f"../shared is absent ({SHARED}); real-data tests need it beside the repo")
+    return SHARED
+
+
+@pytest.fixture(scope="session")
+def realdata_dir(shared_dir: Path) -> Path:
+    path = shared_dir / "realdata"
+    if not path.is_dir():
+        pytest.skip(f"{path} is absent")
+    return path
+
+
+@pytest.fixture(scope="session")
+def reference_dir(shared_dir: Path) -> Path:
+    path = shared_dir / "reference"
+    if not path.is_dir():
+        pytest.skip(f"{path} is absent")
+    return path
