@@ -1,0 +1,225 @@
+"""Placing agreements and invoice lines in a purchase category, recording the rule that did it.
+
+The rules themselves (CPV prefixes, account ranges, supplier table, keywords, aliases) are data in
+``spendanalys.categories``; this module only decides the order in which they are tried
+(DESIGN.md §2) and applies each matcher once per distinct value, so a million lines cost a few
+thousand matcher calls' worth of work.
+
+Rules per agreement (``category_rule`` of the agreements table): ``category`` (the register's
+category text names a category by id, name or alias) → ``cpv`` → ``supplier`` → ``keyword`` (in
+the agreement name, then the supplier name) → ``uncategorised``.
+
+Rules per line: ``excluded_account`` (an account that is not a purchase: salaries, taxes,
+transfers; the line is marked ``excluded``) → ``explicit`` (a ``category`` column on the line) →
+``agreement_category`` / ``agreement_cpv`` (the linked agreement's category from its category text
+or CPV code) → ``cpv`` (a ``cpv`` column on the line) → ``account`` → ``supplier`` → ``keyword``
+(invoice text, then supplier name) → ``uncategorised``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Collection
+
+import numpy as np
+import pandas as pd
+
+from spendanalys.categories import (
+    CategoryRules,
+    category_from_account,
+    category_from_alias,
+    category_from_cpv,
+    category_from_keywords,
+    category_from_supplier,
+    excluded_account,
+)
+from spendanalys.coding import as_categorical, column, encode, map_unique, missing, spread
+
+LINE_RULES: tuple[str, ...] = (
+    "excluded_account",
+    "explicit",
+    "agreement_category",
+    "agreement_cpv",
+    "cpv",
+    "account",
+    "supplier",
+    "keyword",
+    "uncategorised",
+)
+AGREEMENT_RULES: tuple[str, ...] = ("category", "cpv", "supplier", "keyword", "uncategorised")
+
+
+def _on_unique_pairs(
+    func: Callable[[pd.Series, pd.Series], pd.Series], first: pd.Series, second: pd.Series
+) -> np.ndarray:
+    """``func(first, second)`` applied once per distinct pair, spread back (object array)."""
+    a_codes, a_uniques = encode(first)
+    b_codes, b_uniques = encode(second)
+    pair = (a_codes.astype(np.int64) + 1) * (len(b_uniques) + 1) + (b_codes + 1)
+    keys, inverse = np.unique(pair, return_inverse=True)
+    if len(keys) == 0:
+        return np.full(len(first), None, dtype=object)
+    a_of = keys // (len(b_uniques) + 1) - 1
+    b_of = keys % (len(b_uniques) + 1) - 1
+    ua = pd.Series(spread(a_uniques, a_of), dtype="string")
+    ub = pd.Series(spread(b_uniques, b_of), dtype="string")
+    result = func(ua, ub)
+    per_pair = result.astype("object").where(result.notna(), None).to_numpy(dtype=object)
+    return per_pair[inverse.reshape(-1)]
+
+
+def _key(text: pd.Series) -> pd.Series:
+    return text.astype("string").str.strip().str.replace(r"\s+", " ", regex=True).str.casefold()
+
+
+def resolve_category_text(
+    text: pd.Series, rules: CategoryRules, known: Collection[str] | None = None
+) -> np.ndarray:
+    """Category ids named by free text: a category id, its Swedish or English name, or an alias.
+
+    Ids and names are compared casefolded with whitespace collapsed; aliases go through
+    ``category_from_alias``. With ``known``, only ids in it are accepted (an explicit category
+    must name a category of the factor set in use). Object array aligned to ``text``, None where
+    nothing matches.
+    """
+    tree = rules.tree
+    lookup: dict[str, str] = {}
+    for name in ("name_en", "name_sv", "category_id"):  # later columns win on a clash
+        if name in tree:
+            keys = _key(tree[name])
+            for k, cid in zip(keys, tree["category_id"].astype("string"), strict=True):
+                if isinstance(k, str) and k:
+                    lookup[k] = cid
+
+    def resolve(uniques: pd.Series) -> pd.Series:
+        direct = _key(uniques).map(lookup).astype("object")
+        absent = direct.isna().to_numpy()
+        if absent.any():
+            alias = category_from_alias(uniques[absent].reset_index(drop=True), rules)
+            direct[absent] = alias.astype("object").to_numpy()
+        if known is not None:
+            direct = direct.where(direct.isin(list(known)))
+        return direct
+
+    return map_unique(text, resolve)
+
+
+class _Placer:
+    """Fills category ids rule by rule; each rule only sees the rows still open."""
+
+    def __init__(self, n: int) -> None:
+        self.category = np.full(n, None, dtype=object)
+        self.rule = np.full(n, "uncategorised", dtype=object)
+        self.open = np.ones(n, dtype=bool)
+
+    def place(self, rule: str, found: np.ndarray) -> None:
+        hit = self.open & ~missing(found)
+        if hit.any():
+            self.category[hit] = found[hit]
+            self.rule[hit] = rule
+            self.open &= ~hit
+
+    def run(self, rule: str, values: pd.Series, func: Callable[[pd.Series], pd.Series]) -> None:
+        """Apply a single-column matcher to the open rows only."""
+        if not self.open.any():
+            return
+        found = np.full(len(self.open), None, dtype=object)
+        found[self.open] = map_unique(values[self.open], func)
+        self.place(rule, found)
+
+    def run_pairs(
+        self,
+        rule: str,
+        first: pd.Series,
+        second: pd.Series,
+        func: Callable[[pd.Series, pd.Series], pd.Series],
+    ) -> None:
+        if not self.open.any():
+            return
+        found = np.full(len(self.open), None, dtype=object)
+        found[self.open] = _on_unique_pairs(func, first[self.open], second[self.open])
+        self.place(rule, found)
+
+
+def categorise_agreements(
+    contracts: pd.DataFrame, rules: CategoryRules, known: Collection[str] | None = None
+) -> pd.DataFrame:
+    """``category_id`` and ``category_rule`` per agreement, aligned to ``contracts``.
+
+    Order: the register's category text (id, name or alias; ids in ``known`` only when given) →
+    CPV prefix → supplier table → keywords in the agreement name, then in the supplier name.
+    """
+    placer = _Placer(len(contracts))
+    placer.place("category", resolve_category_text(column(contracts, "category"), rules, known))
+    placer.run("cpv", column(contracts, "cpv"), lambda u: category_from_cpv(u, rules))
+    placer.run_pairs(
+        "supplier",
+        column(contracts, "org_number"),
+        column(contracts, "supplier"),
+        lambda a, b: category_from_supplier(a, b, rules),
+    )
+    for text_column in ("name", "supplier"):
+        placer.run(
+            "keyword", column(contracts, text_column), lambda u: category_from_keywords(u, rules)
+        )
+    return pd.DataFrame(
+        {
+            "category_id": pd.array(placer.category, dtype="string"),
+            "category_rule": pd.array(placer.rule, dtype="string"),
+        },
+        index=contracts.index,
+    )
+
+
+def categorise_lines(
+    lines: pd.DataFrame,
+    agreement_categories: pd.DataFrame,
+    rules: CategoryRules,
+    known: Collection[str] | None = None,
+) -> pd.DataFrame:
+    """``category_id``, ``category_rule`` (Categoricals) and ``excluded`` per invoice line.
+
+    ``lines`` are linked invoice lines (``linked_agreement_id``); ``agreement_categories`` is
+    indexed by agreement id with ``category_id`` and ``category_rule`` from
+    :func:`categorise_agreements`; only its ``category`` and ``cpv`` placements carry over to the
+    lines (a supplier or keyword guess about the agreement is weaker than the line's own account).
+    Excluded lines get no category.
+    """
+    placer = _Placer(len(lines))
+    account = column(lines, "account")
+    excluded_flags = map_unique(
+        account, lambda u: excluded_account(u, rules).astype("object").where(lambda x: x, None)
+    )
+    excluded = ~missing(excluded_flags)
+    placer.place("excluded_account", np.where(excluded, "", None))
+    if "category" in lines:
+        placer.place("explicit", resolve_category_text(lines["category"], rules, known))
+    if "linked_agreement_id" in lines and len(agreement_categories):
+        rule_of = agreement_categories["category_rule"].astype("object")
+        carried = agreement_categories[rule_of.isin(["category", "cpv"]).to_numpy()]
+        linked = lines["linked_agreement_id"]
+        cat = map_unique(linked, lambda u: u.map(carried["category_id"]).astype("object"))
+        how = map_unique(linked, lambda u: u.map(carried["category_rule"]).astype("object"))
+        placer.place("agreement_category", np.where(how == "category", cat, None))
+        placer.place("agreement_cpv", np.where(how == "cpv", cat, None))
+    if "cpv" in lines:
+        placer.run("cpv", lines["cpv"], lambda u: category_from_cpv(u, rules))
+    placer.run("account", account, lambda u: category_from_account(u, rules))
+    placer.run_pairs(
+        "supplier",
+        column(lines, "org_number"),
+        column(lines, "supplier"),
+        lambda a, b: category_from_supplier(a, b, rules),
+    )
+    for text_column in ("text", "supplier"):
+        placer.run(
+            "keyword", column(lines, text_column), lambda u: category_from_keywords(u, rules)
+        )
+    category = np.where(excluded, None, placer.category)
+    return pd.DataFrame(
+        {
+            "category_id": as_categorical(category),
+            "category_rule": pd.Categorical(placer.rule, categories=list(LINE_RULES)),
+            "excluded": excluded,
+        },
+        index=lines.index,
+    )

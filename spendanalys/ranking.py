@@ -1,0 +1,278 @@
+"""Agreements ranked by emissions: the ranking, the Pareto set, the priority list, factor sets.
+
+- ``rank``: 1 = the agreement with the most kg CO2e; agreements whose emissions are unknown (no
+  categorised spend) have no rank and come last.
+- ``rank_per_sek``: the same by kg CO2e per SEK of priced spend.
+- Pareto set: walking down the ranking, the agreements needed to reach ``pareto_share`` (80 %) of
+  the positive emissions of all agreements; ``cumulative_share`` is the running share.
+- Priority list: agreements in the Pareto set or in the top N by kg CO2e that have no miljökrav
+  (False or unknown), the soonest end date first.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import date
+
+import numpy as np
+import pandas as pd
+
+from spendanalys.categories import CategoryRules
+
+# Days per average month, for "months to end" (365.25 / 12).
+DAYS_PER_MONTH = 30.4375
+
+REGISTER_COLUMNS: tuple[str, ...] = (
+    "agreement_id",
+    "name",
+    "supplier",
+    "org_number",
+    "category",
+    "cpv",
+    "start_date",
+    "end_date",
+    "value_sek",
+    "environmental_requirements",
+)
+
+
+def join_unique(frame: pd.DataFrame, key: str, column: str, limit: int = 5) -> pd.Series:
+    """Per ``key``, the distinct non-missing values of ``column`` joined by "; " (at most
+    ``limit``, then "…")."""
+    pairs = frame[[key, column]].dropna().drop_duplicates()
+    if pairs.empty:
+        return pd.Series(dtype="string")
+
+    def join(values: pd.Series) -> str:
+        items = [str(v) for v in values.iloc[: limit + 1]]
+        return "; ".join(items[:limit]) + ("; …" if len(items) > limit else "")
+
+    return pairs.groupby(key, sort=False)[column].agg(join).astype("string")
+
+
+def _requirements_status(values: pd.Series) -> pd.Series:
+    flags = values.astype("boolean")
+    status = np.where(flags.isna(), "unknown", np.where(flags.fillna(False), "yes", "no"))
+    return pd.Series(status, index=values.index, dtype="string")
+
+
+def _rank_desc(values: pd.Series) -> pd.Series:
+    """1 for the largest value; ties keep the frame's order; missing values get no rank."""
+    return values.rank(method="first", ascending=False, na_option="keep").astype("Int64")
+
+
+def agreement_sums(lines: pd.DataFrame, kg_column: str = "kg_co2e") -> pd.DataFrame:
+    """Per linked agreement over the lines inside the purchase boundary (not ``excluded``):
+    ``spend_sek`` (SEK, net of credit notes), ``kg_co2e`` (<NA> when no line has a factor),
+    ``priced_spend_sek`` (SEK of lines with a factor), ``invoice_lines``, ``credit_notes``."""
+    active = lines.loc[~lines["excluded"].to_numpy(dtype=bool)]
+    active = active[active["linked_agreement_id"].notna()]
+    kg = active[kg_column]
+    frame = pd.DataFrame(
+        {
+            "agreement_id": active["linked_agreement_id"].to_numpy(),
+            "spend_sek": active["spend_sek"].to_numpy(dtype=float),
+            "kg_co2e": kg.to_numpy(dtype=float, na_value=np.nan),
+            "priced_spend_sek": np.where(kg.notna(), active["spend_sek"], 0.0),
+            "credit_notes": (active["spend_sek"] < 0).to_numpy(),
+        }
+    )
+    grouped = frame.groupby("agreement_id", sort=False)
+    return pd.DataFrame(
+        {
+            "spend_sek": grouped["spend_sek"].sum(min_count=1),
+            "kg_co2e": grouped["kg_co2e"].sum(min_count=1),
+            "priced_spend_sek": grouped["priced_spend_sek"].sum(),
+            "invoice_lines": grouped.size(),
+            "credit_notes": grouped["credit_notes"].sum(),
+        }
+    )
+
+
+def _dominant_category(lines: pd.DataFrame) -> pd.Series:
+    """Per agreement, the line category with the largest spend (used when the agreement itself
+    could not be categorised)."""
+    active = lines[~lines["excluded"].to_numpy(dtype=bool)]
+    frame = active[["linked_agreement_id", "category_id", "spend_sek"]].dropna(
+        subset=["linked_agreement_id", "category_id"]
+    )
+    if frame.empty:
+        return pd.Series(dtype="string")
+    sums = frame.groupby(["linked_agreement_id", "category_id"], sort=False)["spend_sek"].sum()
+    top = sums.sort_values(ascending=False).reset_index()
+    top = top.drop_duplicates("linked_agreement_id")
+    return pd.Series(top["category_id"].to_numpy(), index=top["linked_agreement_id"].to_numpy())
+
+
+def aggregate_agreements(
+    lines: pd.DataFrame,
+    register: pd.DataFrame,
+    agreement_categories: pd.DataFrame,
+    rules: CategoryRules,
+    *,
+    spend_basis: str,
+    as_of: date,
+    months_ending_soon: int,
+    pareto_share: float,
+) -> pd.DataFrame:
+    """Every agreement of ``register`` with its spend, emissions, rank, Pareto and end-date flags.
+
+    An agreement without invoice lines has spend 0 and kg CO2e 0 (it is listed, not dropped);
+    ``kg_co2e_per_sek`` = kg_co2e / priced_spend_sek (SEK of lines that had a factor).
+    ``ends_within_months`` is true when as_of ≤ end_date ≤ as_of + ``months_ending_soon``
+    months; ``ended`` when end_date < as_of; ``months_to_end`` = days / 30.4375.
+    """
+    ids = register["agreement_id"].astype("string").to_numpy()
+    base = pd.DataFrame(index=pd.Index(ids, name=None))
+    for column in REGISTER_COLUMNS:
+        if column in register:
+            base[column] = register[column].to_numpy()
+        else:
+            base[column] = pd.NA
+    base["agreement_id"] = ids
+    sums = agreement_sums(lines).reindex(ids)
+    no_lines = sums["invoice_lines"].isna().to_numpy()
+    for column in ("spend_sek", "kg_co2e", "priced_spend_sek", "invoice_lines", "credit_notes"):
+        values = sums[column]
+        if spend_basis == "invoices" or column in ("invoice_lines", "credit_notes", "priced_spend_sek"):
+            values = values.mask(no_lines, 0)
+        base[column] = values.to_numpy()
+    if spend_basis != "invoices":
+        base["invoice_lines"] = 0
+    base["invoice_lines"] = base["invoice_lines"].astype("int64")
+    base["credit_notes"] = base["credit_notes"].astype("int64")
+
+    cats = agreement_categories.reindex(ids)
+    dominant = _dominant_category(lines).reindex(ids)
+    from_lines = cats["category_id"].isna() & dominant.notna()
+    base["category_id"] = cats["category_id"].fillna(dominant).astype("string").to_numpy()
+    base["category_rule"] = (
+        cats["category_rule"].mask(from_lines, "lines").astype("string").to_numpy()
+    )
+    names = rules.tree.drop_duplicates("category_id").set_index("category_id")
+    base["category_as_written"] = base["category"]
+    base["category"] = base["category_id"].map(names["name_sv"]).astype("string")
+    if "group_sv" in names:
+        base["category_group"] = base["category_id"].map(names["group_sv"]).astype("string")
+
+    priced = base["priced_spend_sek"].astype(float)
+    base["kg_co2e_per_sek"] = (base["kg_co2e"].astype(float) / priced).where(priced > 0)
+    base["spend_without_factor_sek"] = base["spend_sek"].astype(float) - priced
+    base["spend_basis"] = spend_basis
+    sources = join_unique(lines, "linked_agreement_id", "factor_source")
+    kinds = join_unique(lines, "linked_agreement_id", "factor_kind")
+    base["factor_source"] = sources.reindex(ids).to_numpy()
+    base["factor_kind"] = kinds.reindex(ids).to_numpy()
+    base["factor_set"] = join_unique(lines, "linked_agreement_id", "factor_set").reindex(ids).to_numpy()
+
+    ranked = _rank_and_pareto(base.reset_index(drop=True), pareto_share)
+    return _end_date_flags(ranked, as_of, months_ending_soon)
+
+
+def _rank_and_pareto(frame: pd.DataFrame, pareto_share: float) -> pd.DataFrame:
+    frame = frame.sort_values(
+        ["kg_co2e", "spend_sek", "agreement_id"],
+        ascending=[False, False, True],
+        na_position="last",
+        kind="mergesort",
+    ).reset_index(drop=True)
+    frame.insert(0, "rank", _rank_desc(frame["kg_co2e"].astype(float)))
+    frame["rank_per_sek"] = _rank_desc(frame["kg_co2e_per_sek"].astype(float))
+    positive = frame["kg_co2e"].astype(float).clip(lower=0).fillna(0.0)
+    total = float(positive.sum())
+    share = positive / total if total > 0 else positive * np.nan
+    cumulative = share.cumsum()
+    frame["share_of_kg"] = share
+    frame["cumulative_share"] = cumulative
+    # In the set while the share *before* the agreement is still below the bound.
+    before = cumulative - share
+    frame["pareto"] = ((before < pareto_share - 1e-12) & (positive > 0)).to_numpy(dtype=bool)
+    frame["requirements"] = _requirements_status(frame["environmental_requirements"])
+    return frame
+
+
+def _end_date_flags(frame: pd.DataFrame, as_of: date, months: int) -> pd.DataFrame:
+    end = pd.to_datetime(frame["end_date"], errors="coerce")
+    start = pd.Timestamp(as_of)
+    horizon = start + pd.DateOffset(months=months)
+    frame["end_date"] = end
+    frame["months_to_end"] = ((end - start).dt.days / DAYS_PER_MONTH).round(1)
+    frame["ends_within_months"] = ((end >= start) & (end <= horizon)).to_numpy(dtype=bool)
+    frame["ended"] = (end < start).to_numpy(dtype=bool)
+    return frame
+
+
+def priority_list(agreements: pd.DataFrame, *, top_n: int = 10) -> pd.DataFrame:
+    """High-impact agreements without miljökrav: the next procurements to put requirements in.
+
+    High impact: in the Pareto set, or among the ``top_n`` by kg CO2e (with kg CO2e > 0).
+    Without miljökrav: ``environmental_requirements`` False ("no") or unknown ("unknown").
+    Sorted by end date (soonest first, unknown last), then by kg CO2e; ``priority`` numbers them.
+    """
+    kg = agreements["kg_co2e"].astype(float)
+    high = agreements["pareto"].to_numpy(dtype=bool) | (
+        (agreements["rank"].fillna(top_n + 1) <= top_n).to_numpy(dtype=bool) & (kg > 0).to_numpy()
+    )
+    lacking = (agreements["requirements"] != "yes").to_numpy(dtype=bool)
+    chosen = agreements[high & lacking].copy()
+    chosen = chosen.sort_values(
+        ["end_date", "kg_co2e"], ascending=[True, False], na_position="last", kind="mergesort"
+    ).reset_index(drop=True)
+    chosen.insert(0, "priority", np.arange(1, len(chosen) + 1))
+    columns = [
+        "priority",
+        "rank",
+        "agreement_id",
+        "name",
+        "supplier",
+        "category",
+        "kg_co2e",
+        "spend_sek",
+        "share_of_kg",
+        "pareto",
+        "requirements",
+        "environmental_requirements",
+        "end_date",
+        "months_to_end",
+        "ends_within_months",
+        "ended",
+    ]
+    return chosen[columns]
+
+
+def compare_factor_sets(
+    lines: pd.DataFrame,
+    agreements: pd.DataFrame,
+    labels: Sequence[str],
+    rank_move_threshold: int,
+) -> pd.DataFrame:
+    """kg CO2e and rank of each agreement under each factor set, and whether its rank moves.
+
+    Columns ``kg_co2e__<set>`` and ``rank__<set>`` per set (the first set is the one the
+    analysis uses), ``max_rank_move`` (largest |rank under another set − rank under the first|)
+    and ``rank_moved``: the move exceeds ``rank_move_threshold`` places, or the agreement is
+    ranked under one set and unrankable (no factor) under another.
+    """
+    out = agreements[["agreement_id", "name", "supplier", "category"]].copy()
+    invoices_basis = bool((agreements["spend_basis"] == "invoices").all())
+    ranks = []
+    for i, label in enumerate(labels):
+        column = "kg_co2e" if i == 0 else f"kg_co2e__{label}"
+        sums = agreement_sums(lines, column)["kg_co2e"].reindex(out["agreement_id"].to_numpy())
+        if invoices_basis:
+            no_lines = ~out["agreement_id"].isin(lines["linked_agreement_id"].dropna().unique())
+            sums = sums.mask(no_lines.to_numpy(), 0.0)
+        out[f"kg_co2e__{label}"] = sums.to_numpy(dtype=float)
+        rank = _rank_desc(out[f"kg_co2e__{label}"])
+        out[f"rank__{label}"] = rank.to_numpy()
+        ranks.append(rank)
+    moved = pd.Series(False, index=out.index)
+    biggest = pd.Series(0, index=out.index, dtype="Int64")
+    for other in ranks[1:]:
+        delta = (other - ranks[0]).abs()
+        biggest = pd.concat([biggest, delta], axis=1).max(axis=1).astype("Int64")
+        one_missing = ranks[0].isna() ^ other.isna()
+        moved |= (delta > rank_move_threshold).fillna(False) | one_missing
+    out["max_rank_move"] = biggest.to_numpy()
+    out["rank_moved"] = moved.to_numpy(dtype=bool)
+    return out

@@ -1,0 +1,222 @@
+"""Spend and emissions per category, per supplier, unlinked, uncategorised and excluded; totals.
+
+Every table sums the priced invoice lines of ``spend.analyse_spend`` (SEK net of credit notes,
+kg CO2e), so that for any grouping the groups add up to the totals: Σ agreements + unlinked =
+``totals["spend_sek"]``, Σ categories (the uncategorised row included) = the same.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from spendanalys.categories import CategoryRules
+from spendanalys.linking import normalise_supplier_name
+from spendanalys.ranking import join_unique
+
+
+def _active(lines: pd.DataFrame) -> pd.DataFrame:
+    """Lines inside the purchase boundary (not excluded by account)."""
+    return lines[~lines["excluded"].to_numpy(dtype=bool)]
+
+
+def supplier_key(lines: pd.DataFrame) -> pd.Series:
+    """A supplier's grouping key: its 10-digit org number, else ``name:`` + its normalised name."""
+    names = normalise_supplier_name(lines["supplier"]) if "supplier" in lines else None
+    org = lines["supplier_org"].astype("string")
+    if names is None:
+        return org.fillna("(unknown)")
+    return org.fillna("name:" + names).fillna("(unknown)")
+
+
+def _by_supplier(frame: pd.DataFrame) -> tuple[pd.DataFrame, pd.core.groupby.DataFrameGroupBy]:
+    work = frame.assign(
+        _key=supplier_key(frame).to_numpy(),
+        _kg=frame["kg_co2e"].to_numpy(dtype=float, na_value=np.nan),
+        _unpriced=np.where(frame["kg_co2e"].isna(), frame["spend_sek"], 0.0),
+    )
+    return work, work.groupby("_key", sort=False)
+
+
+def _first(grouped: pd.core.groupby.DataFrameGroupBy, column: str, frame: pd.DataFrame) -> Any:
+    if column not in frame:
+        return pd.NA
+    return grouped[column].first()
+
+
+def summarise_categories(
+    lines: pd.DataFrame, rules: CategoryRules, factors: pd.DataFrame
+) -> pd.DataFrame:
+    """Per category (one row with ``category_id`` <NA> for uncategorised spend): ``spend_sek``,
+    ``kg_co2e``, ``invoice_lines``, ``agreements``, shares of the totals, and the category factor
+    of the set in use (``kg_co2e_per_sek``, ``factor_price_year``, ``factor_source``)."""
+    active = _active(lines)
+    work = pd.DataFrame(
+        {
+            "category_id": active["category_id"].astype("string").to_numpy(),
+            "spend_sek": active["spend_sek"].to_numpy(dtype=float),
+            "kg_co2e": active["kg_co2e"].to_numpy(dtype=float, na_value=np.nan),
+            "agreement": active["linked_agreement_id"].to_numpy(),
+        }
+    )
+    grouped = work.groupby("category_id", dropna=False, sort=False)
+    table = pd.DataFrame(
+        {
+            "spend_sek": grouped["spend_sek"].sum(),
+            "kg_co2e": grouped["kg_co2e"].sum(min_count=1),
+            "invoice_lines": grouped.size(),
+            "agreements": grouped["agreement"].nunique(),
+        }
+    ).reset_index()
+    tree = rules.tree.drop_duplicates("category_id").set_index("category_id")
+    for column in ("name_sv", "name_en", "group_sv"):
+        if column in tree:
+            table[column] = table["category_id"].map(tree[column]).astype("string")
+    category_rows = factors
+    if "org_number" in factors:
+        category_rows = factors[factors["org_number"].isna()]
+    category_rows = category_rows.drop_duplicates("category_id").set_index("category_id")
+    table["kg_co2e_per_sek"] = table["category_id"].map(category_rows["kg_co2e_per_sek"])
+    table["factor_price_year"] = table["category_id"].map(category_rows["price_year"])
+    table["factor_source"] = table["category_id"].map(category_rows["source"]).astype("string")
+    total_kg = float(np.nansum(table["kg_co2e"].to_numpy(dtype=float)))
+    total_spend = float(table["spend_sek"].sum())
+    table["share_of_kg"] = table["kg_co2e"] / total_kg if total_kg else np.nan
+    table["share_of_spend"] = table["spend_sek"] / total_spend if total_spend else np.nan
+    table = table.sort_values(
+        ["kg_co2e", "spend_sek"], ascending=False, na_position="last", kind="mergesort"
+    )
+    return table.reset_index(drop=True)
+
+
+def summarise_suppliers(lines: pd.DataFrame) -> pd.DataFrame:
+    """Per supplier (org number, else normalised name): spend, kg CO2e, linked and unlinked
+    spend, number of lines and of agreements; most kg CO2e first."""
+    work, grouped = _by_supplier(_active(lines))
+    linked = np.where(work["link_rule"] != "unlinked", work["spend_sek"], 0.0)
+    work["_linked"] = linked
+    grouped = work.groupby("_key", sort=False)
+    table = pd.DataFrame(
+        {
+            "supplier": _first(grouped, "supplier", work),
+            "org_number": grouped["supplier_org"].first(),
+            "spend_sek": grouped["spend_sek"].sum(),
+            "kg_co2e": grouped["_kg"].sum(min_count=1),
+            "linked_spend_sek": grouped["_linked"].sum(),
+            "invoice_lines": grouped.size(),
+            "agreements": grouped["linked_agreement_id"].nunique(),
+        }
+    )
+    table["unlinked_spend_sek"] = table["spend_sek"] - table["linked_spend_sek"]
+    table = table.sort_values(
+        ["kg_co2e", "spend_sek"], ascending=False, na_position="last", kind="mergesort"
+    )
+    return table.reset_index(drop=True)
+
+
+def summarise_unlinked(lines: pd.DataFrame) -> pd.DataFrame:
+    """Spend no agreement claims, per supplier: ``spend_sek``, ``kg_co2e``,
+    ``spend_without_factor_sek``, ``invoice_lines``, the categories found and why linking
+    failed (``link_note``); largest spend first."""
+    active = _active(lines)
+    work, grouped = _by_supplier(active[(active["link_rule"] == "unlinked").to_numpy(dtype=bool)])
+    table = pd.DataFrame(
+        {
+            "supplier": _first(grouped, "supplier", work),
+            "org_number": grouped["supplier_org"].first(),
+            "spend_sek": grouped["spend_sek"].sum(),
+            "kg_co2e": grouped["_kg"].sum(min_count=1),
+            "spend_without_factor_sek": grouped["_unpriced"].sum(),
+            "invoice_lines": grouped.size(),
+        }
+    )
+    table["categories"] = join_unique(work, "_key", "category_id").reindex(table.index)
+    table["link_note"] = join_unique(work, "_key", "link_note", limit=3).reindex(table.index)
+    table = table.sort_values("spend_sek", ascending=False, kind="mergesort")
+    return table.reset_index(drop=True)
+
+
+def summarise_uncategorised(lines: pd.DataFrame) -> pd.DataFrame:
+    """Spend with no category (so no kg CO2e), per supplier, with the accounts, agreements and a
+    few invoice texts to help write a rule; largest spend first."""
+    active = _active(lines)
+    work, grouped = _by_supplier(active[active["category_id"].isna().to_numpy()])
+    table = pd.DataFrame(
+        {
+            "supplier": _first(grouped, "supplier", work),
+            "org_number": grouped["supplier_org"].first(),
+            "spend_sek": grouped["spend_sek"].sum(),
+            "invoice_lines": grouped.size(),
+        }
+    )
+    for column, limit in (("linked_agreement_id", 5), ("account", 5), ("text", 3)):
+        if column in work:
+            table[column] = join_unique(work, "_key", column, limit).reindex(table.index)
+    table = table.rename(columns={"linked_agreement_id": "agreements", "text": "texts"})
+    table = table.sort_values("spend_sek", ascending=False, kind="mergesort")
+    return table.reset_index(drop=True)
+
+
+def summarise_excluded(lines: pd.DataFrame) -> pd.DataFrame:
+    """Lines outside the purchase boundary (salaries, taxes, transfers…), per account:
+    ``spend_sek``, ``invoice_lines``, ``suppliers``; not part of any purchase total."""
+    excluded = lines[lines["excluded"].to_numpy(dtype=bool)]
+    account = (
+        excluded["account"].astype("string").fillna("")
+        if "account" in excluded
+        else pd.Series("", index=excluded.index)
+    )
+    work = excluded.assign(_account=account.to_numpy(), _key=supplier_key(excluded).to_numpy())
+    grouped = work.groupby("_account", sort=False)
+    table = pd.DataFrame(
+        {
+            "spend_sek": grouped["spend_sek"].sum(),
+            "invoice_lines": grouped.size(),
+            "suppliers": grouped["_key"].nunique(),
+        }
+    ).rename_axis("account")
+    return table.reset_index().sort_values("spend_sek", ascending=False, kind="mergesort").reset_index(drop=True)
+
+
+def totals_of(lines: pd.DataFrame, agreements: pd.DataFrame, spend_basis: str) -> dict[str, Any]:
+    """The headline figures (SEK, kg CO2e, shares in 0–1).
+
+    ``spend_sek`` = Σ spend of lines inside the boundary = ``linked_spend_sek`` +
+    ``unlinked_spend_sek``; ``uncategorised_spend_sek`` has no category;
+    ``spend_without_factor_sek`` has no kg CO2e (uncategorised, or a category the factor set
+    lacks); ``excluded_spend_sek`` is outside the boundary and in no other figure.
+    ``share_agreements_with_requirements`` = agreements with miljökrav ÷ all agreements;
+    ``share_spend_with_requirements`` = spend on agreements with miljökrav ÷ ``spend_sek``.
+    """
+    excluded = lines["excluded"].to_numpy(dtype=bool)
+    active = lines[~excluded]
+    spend = active["spend_sek"].to_numpy(dtype=float)
+    kg = active["kg_co2e"].to_numpy(dtype=float, na_value=np.nan)
+    unlinked = (active["link_rule"] == "unlinked").to_numpy(dtype=bool)
+    total_spend = float(np.nansum(spend))
+    requirements = agreements["requirements"]
+    with_req = (requirements == "yes").to_numpy(dtype=bool)
+    spend_with_req = float(np.nansum(agreements["spend_sek"].to_numpy(dtype=float)[with_req]))
+    n = len(agreements)
+    return {
+        "spend_basis": spend_basis,
+        "spend_sek": total_spend,
+        "kg_co2e": float(np.nansum(kg)),
+        "linked_spend_sek": float(np.nansum(spend[~unlinked])),
+        "unlinked_spend_sek": float(np.nansum(spend[unlinked])),
+        "uncategorised_spend_sek": float(np.nansum(spend[active["category_id"].isna().to_numpy()])),
+        "spend_without_factor_sek": float(np.nansum(spend[np.isnan(kg)])),
+        "excluded_spend_sek": float(np.nansum(lines["spend_sek"].to_numpy(dtype=float)[excluded])),
+        "linked_kg_co2e": float(np.nansum(kg[~unlinked])),
+        "unlinked_kg_co2e": float(np.nansum(kg[unlinked])),
+        "agreements": n,
+        "agreements_with_requirements": int(with_req.sum()),
+        "agreements_requirements_unknown": int((requirements == "unknown").sum()),
+        "share_agreements_with_requirements": (float(with_req.sum()) / n) if n else None,
+        "share_spend_with_requirements": (spend_with_req / total_spend) if total_spend else None,
+        "pareto_agreements": int(agreements["pareto"].sum()),
+        "invoice_lines": int(len(lines)) if spend_basis == "invoices" else 0,
+        "excluded_lines": int(excluded.sum()),
+    }
