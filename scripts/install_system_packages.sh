@@ -18,7 +18,7 @@ fi
 echo "install_system_packages: installing ${need[*]}"
 export DEBIAN_FRONTEND=noninteractive
 for attempt in 1 2 3; do
-    if apt-get update -qq && apt-get install -y -qq --no-install-recommends "${need[@]}" fonts-dejavu-core >/dev/null; then
+    if apt-get -o DPkg::Lock::Timeout=300 update -qq && apt-get -o DPkg::Lock::Timeout=300 install -y -qq --no-install-recommends "${need[@]}" fonts-dejavu-core >/dev/null; then
         echo "install_system_packages: done"
         exit 0
     fi
