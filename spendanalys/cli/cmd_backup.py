@@ -1,0 +1,31 @@
+"""``spendanalys backup OUT``: a consistent copy of the database while the app runs."""
+
+from __future__ import annotations
+
+import argparse
+
+from spendanalys.cli.cmd_users import add_database_option
+
+
+def register(subparsers: argparse._SubParsersAction) -> None:
+    parser = subparsers.add_parser(
+        "backup",
+        help="copy the database to a file (online: the dashboard may keep running)",
+        description=(
+            "SQLite: SQLite's online backup API, checked with PRAGMA integrity_check before the "
+            "file is given its name. PostgreSQL: pg_dump --format=custom."
+        ),
+    )
+    parser.add_argument("out", metavar="OUT", help="the backup file to write")
+    add_database_option(parser)
+    parser.set_defaults(func=_backup)
+
+
+def _backup(args: argparse.Namespace) -> int:
+    from spendanalys.store import Store
+    from spendanalys.store_backup import backup
+
+    with Store(args.database) as store:
+        path = backup(store, args.out)
+        print(f"backup of {store.describe()} written to {path}")
+    return 0

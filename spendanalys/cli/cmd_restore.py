@@ -1,0 +1,34 @@
+"""``spendanalys restore FILE``: put a checked backup back in place."""
+
+from __future__ import annotations
+
+import argparse
+
+from spendanalys.cli.cmd_users import add_database_option
+
+
+def register(subparsers: argparse._SubParsersAction) -> None:
+    parser = subparsers.add_parser(
+        "restore",
+        help="replace the database with a backup after checking it",
+        description=(
+            "The backup is checked first (SQLite: integrity check and schema revision; "
+            "PostgreSQL: pg_restore --list). SQLite keeps a copy of the replaced database "
+            "beside it. Stop imports while restoring."
+        ),
+    )
+    parser.add_argument("file", metavar="FILE", help="a file written by 'spendanalys backup'")
+    add_database_option(parser)
+    parser.set_defaults(func=_restore)
+
+
+def _restore(args: argparse.Namespace) -> int:
+    from spendanalys.store import Store
+    from spendanalys.store_backup import restore
+
+    with Store(args.database) as store:
+        safety = restore(store, args.file)
+        print(f"{store.describe()} restored from {args.file}")
+        if safety is not None:
+            print(f"the previous database was kept as {safety}")
+    return 0

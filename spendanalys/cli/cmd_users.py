@@ -1,0 +1,107 @@
+"""``spendanalys users add|list|remove|passwd``: the dashboard's users and roles."""
+
+from __future__ import annotations
+
+import argparse
+import getpass
+import sys
+from typing import TYPE_CHECKING
+
+from spendanalys.errors import ConfigurationError
+from spendanalys.store_schema import ROLES
+
+if TYPE_CHECKING:
+    from spendanalys.store import Store
+
+
+def add_database_option(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--database",
+        default=None,
+        metavar="URL",
+        help="database URL (default: $SPENDANALYS_DATABASE_URL or var/spendanalys.sqlite)",
+    )
+
+
+def register(subparsers: argparse._SubParsersAction) -> None:
+    parser = subparsers.add_parser("users", help="add, list or remove dashboard users")
+    actions = parser.add_subparsers(dest="users_command", metavar="ACTION", required=True)
+
+    add = actions.add_parser("add", help="create a user with a role")
+    add.add_argument("name")
+    add.add_argument("--role", required=True, choices=ROLES)
+    add.add_argument(
+        "--password-stdin",
+        action="store_true",
+        help="read the password from the first line of standard input (for scripts)",
+    )
+    add_database_option(add)
+    add.set_defaults(func=_add)
+
+    passwd = actions.add_parser("passwd", help="set a user's password")
+    passwd.add_argument("name")
+    passwd.add_argument("--password-stdin", action="store_true")
+    add_database_option(passwd)
+    passwd.set_defaults(func=_passwd)
+
+    listing = actions.add_parser("list", help="list users and roles")
+    add_database_option(listing)
+    listing.set_defaults(func=_list)
+
+    remove = actions.add_parser("remove", help="delete a user")
+    remove.add_argument("name")
+    add_database_option(remove)
+    remove.set_defaults(func=_remove)
+
+
+def read_password(from_stdin: bool) -> str:
+    """The new password: one line of stdin, or typed twice at a terminal (never an argument,
+    which other users could read in the process list)."""
+    if from_stdin:
+        return sys.stdin.readline().rstrip("\r\n")
+    if not sys.stdin.isatty():
+        raise ConfigurationError("no terminal to ask for the password; use --password-stdin")
+    first = getpass.getpass("Password: ")
+    if getpass.getpass("Repeat password: ") != first:
+        raise ConfigurationError("the passwords differ")
+    return first
+
+
+def _store(args: argparse.Namespace) -> Store:
+    from spendanalys.store import Store  # imported here to keep --help fast
+
+    return Store(args.database)
+
+
+def _add(args: argparse.Namespace) -> int:
+    password = read_password(args.password_stdin)
+    with _store(args) as store:
+        store.add_user(args.name, password, args.role)
+    print(f"user {args.name!r} added with role {args.role}")
+    return 0
+
+
+def _passwd(args: argparse.Namespace) -> int:
+    password = read_password(args.password_stdin)
+    with _store(args) as store:
+        store.set_password(args.name, password)
+    print(f"password of {args.name!r} changed")
+    return 0
+
+
+def _list(args: argparse.Namespace) -> int:
+    with _store(args) as store:
+        users = store.list_users()
+    if users.empty:
+        print("no users (the dashboard runs in single-user demo mode on 127.0.0.1 only)")
+        return 0
+    for row in users.itertuples():
+        print(f"{row.name}\t{row.role}\t{row.created_at:%Y-%m-%d %H:%M} UTC")
+    return 0
+
+
+def _remove(args: argparse.Namespace) -> int:
+    with _store(args) as store:
+        store.remove_user(args.name)
+    print(f"user {args.name!r} removed")
+    return 0

@@ -1,0 +1,179 @@
+"""The database tables of the store, as SQLAlchemy Core metadata.
+
+The Alembic migrations in ``spendanalys/migrations/versions`` create exactly these tables; a test
+compares them (autogenerate finds no difference). A change here needs a new migration.
+
+Canonical row tables (``rows_contracts``, ``rows_invoices``, ``rows_trips``, ``rows_fte``) are
+derived from ``spendanalys.schema``: one column per canonical field, plus the dataset version,
+the row's position in the upload (``row_index``, which keeps the upload order) and the
+provenance columns ``source_file`` and ``source_row``.
+"""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+
+from spendanalys.schema import KINDS, SCHEMAS, SOURCE_FILE, SOURCE_ROW, FieldType, Kind
+
+metadata = sa.MetaData(
+    naming_convention={
+        "ix": "ix_%(table_name)s_%(column_0_N_name)s",
+        "uq": "uq_%(table_name)s_%(column_0_N_name)s",
+        "ck": "ck_%(table_name)s_%(constraint_name)s",
+        "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+        "pk": "pk_%(table_name)s",
+    }
+)
+
+ROLES: tuple[str, ...] = ("viewer", "procurement", "environment", "admin")
+VERSION_STATUSES: tuple[str, ...] = ("imported", "empty", "failed")
+OVERRIDE_SCOPES: tuple[str, ...] = ("agreement_id", "org_number", "account", "supplier")
+
+# SQL type of each canonical field type. Dates are calendar dates (the readers produce midnight
+# timestamps); floats are double precision on every backend.
+SQL_TYPES: dict[FieldType, sa.types.TypeEngine] = {
+    "string": sa.Text(),
+    "float": sa.Double(),
+    "int": sa.BigInteger(),
+    "date": sa.Date(),
+    "boolean": sa.Boolean(create_constraint=False),
+}
+
+
+def _when() -> sa.Column:
+    return sa.Column("created_at", sa.DateTime(timezone=True), nullable=False)
+
+
+def _who() -> sa.Column:
+    return sa.Column("created_by", sa.Text(), nullable=False)
+
+
+users = sa.Table(
+    "users",
+    metadata,
+    sa.Column("id", sa.Integer(), primary_key=True),
+    sa.Column("name", sa.Text(), nullable=False, unique=True),
+    sa.Column("password_hash", sa.Text(), nullable=False),
+    sa.Column("role", sa.Text(), nullable=False),
+    _when(),
+)
+
+dataset_versions = sa.Table(
+    "dataset_versions",
+    metadata,
+    sa.Column("id", sa.Integer(), primary_key=True),
+    sa.Column("kind", sa.Text(), nullable=False),
+    sa.Column("file_name", sa.Text(), nullable=False),
+    sa.Column("checksum", sa.Text(), nullable=False),  # sha256 hex of the uploaded bytes
+    sa.Column("uploaded_by", sa.Text(), nullable=False),
+    sa.Column("uploaded_at", sa.DateTime(timezone=True), nullable=False),
+    sa.Column("rows_accepted", sa.Integer(), nullable=False),
+    sa.Column("rows_rejected", sa.Integer(), nullable=False),
+    sa.Column("status", sa.Text(), nullable=False),
+    sa.Column("is_current", sa.Boolean(create_constraint=False), nullable=False),
+    sa.Column("reader_info", sa.JSON(), nullable=False),
+    sa.Column("error", sa.Text(), nullable=True),
+    # At most one current version per kind, enforced by the database itself.
+    sa.Index(
+        "ix_dataset_versions_current_kind",
+        "kind",
+        unique=True,
+        sqlite_where=sa.text("is_current"),
+        postgresql_where=sa.text("is_current"),
+    ),
+    sa.Index("ix_dataset_versions_kind", "kind"),
+)
+
+rejected_rows = sa.Table(
+    "rejected_rows",
+    metadata,
+    sa.Column(
+        "dataset_version_id",
+        sa.Integer(),
+        sa.ForeignKey("dataset_versions.id", ondelete="CASCADE"),
+        primary_key=True,
+    ),
+    sa.Column("position", sa.Integer(), primary_key=True),
+    sa.Column("file", sa.Text(), nullable=False),
+    sa.Column("row", sa.Integer(), nullable=False),
+    sa.Column("column", sa.Text(), nullable=False),
+    sa.Column("reason", sa.Text(), nullable=False),
+)
+
+
+def _canonical_table(kind: Kind) -> sa.Table:
+    fields = [sa.Column(f.name, SQL_TYPES[f.type], nullable=True) for f in SCHEMAS[kind].fields]
+    return sa.Table(
+        f"rows_{kind}",
+        metadata,
+        sa.Column(
+            "dataset_version_id",
+            sa.Integer(),
+            sa.ForeignKey("dataset_versions.id", ondelete="CASCADE"),
+            primary_key=True,
+        ),
+        sa.Column("row_index", sa.Integer(), primary_key=True),
+        *fields,
+        sa.Column(SOURCE_FILE, sa.Text(), nullable=True),
+        sa.Column(SOURCE_ROW, sa.BigInteger(), nullable=True),
+    )
+
+
+row_tables: dict[Kind, sa.Table] = {kind: _canonical_table(kind) for kind in KINDS}
+
+category_overrides = sa.Table(
+    "category_overrides",
+    metadata,
+    sa.Column("id", sa.Integer(), primary_key=True),
+    sa.Column("scope", sa.Text(), nullable=False),  # one of OVERRIDE_SCOPES
+    sa.Column("key", sa.Text(), nullable=False),
+    sa.Column("category_id", sa.Text(), nullable=True),  # NULL: the override was withdrawn
+    sa.Column("note", sa.Text(), nullable=True),
+    _who(),
+    _when(),
+    sa.Index("ix_category_overrides_scope_key", "scope", "key"),
+)
+
+supplier_factors = sa.Table(
+    "supplier_factors",
+    metadata,
+    sa.Column("id", sa.Integer(), primary_key=True),
+    sa.Column("org_number", sa.Text(), nullable=False),
+    sa.Column("factor", sa.Double(), nullable=True),  # NULL: the factor was withdrawn
+    sa.Column("unit", sa.Text(), nullable=True),
+    sa.Column("price_year", sa.Integer(), nullable=True),
+    sa.Column("source", sa.Text(), nullable=True),
+    _who(),
+    _when(),
+    sa.Index("ix_supplier_factors_org_number", "org_number"),
+)
+
+goal_settings = sa.Table(
+    "goal_settings",
+    metadata,
+    sa.Column("id", sa.Integer(), primary_key=True),
+    sa.Column("baseline_year", sa.Integer(), nullable=False),
+    sa.Column("target_year", sa.Integer(), nullable=False),
+    sa.Column("reduction", sa.Double(), nullable=False),  # fraction, 0.25 = minus 25 %
+    _who(),
+    _when(),
+)
+
+cache_entries = sa.Table(
+    "cache_entries",
+    metadata,
+    sa.Column("key", sa.Text(), primary_key=True),
+    sa.Column("state", sa.Text(), nullable=False),  # Store.state_token() when stored
+    sa.Column("payload", sa.LargeBinary(), nullable=False),
+    _when(),
+)
+
+audit_log = sa.Table(
+    "audit_log",
+    metadata,
+    sa.Column("id", sa.Integer(), primary_key=True),
+    sa.Column("at", sa.DateTime(timezone=True), nullable=False),
+    sa.Column("user_name", sa.Text(), nullable=False),
+    sa.Column("action", sa.Text(), nullable=False),
+    sa.Column("detail", sa.JSON(), nullable=False),
+)
