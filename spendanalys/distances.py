@@ -1,0 +1,146 @@
+"""Flight distances from IATA codes: airport coordinates, city codes, great circles, haul bands.
+
+Coordinates come from the ``airportsdata`` package (MIT; airport reference points in decimal
+degrees). Travel-agency exports often carry IATA *city* codes (STO, LON, NYC); those map to one
+airport through ``spendanalys/data/city_airports.csv``, a small table whose header explains the
+rule. A code that is neither an airport nor a listed city is reported back, never guessed.
+
+Everything here works on unique codes and unique pairs, then spreads the result: 100,000 trips
+usually hold a few hundred distinct routes.
+"""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+EARTH_RADIUS_KM = 6371.0088  # IUGG mean Earth radius
+SHORT_HAUL_MAX_KM = 3700.0  # DESNZ: short haul up to 3,700 km great-circle distance
+CITY_AIRPORTS_PATH = Path(__file__).with_name("data") / "city_airports.csv"
+
+
+@lru_cache(maxsize=1)
+def airport_table() -> pd.DataFrame:
+    """Every IATA airport in ``airportsdata``: index ``code``, columns lat, lon, country, name."""
+    import airportsdata
+
+    airports = airportsdata.load("IATA")
+    frame = pd.DataFrame.from_dict(airports, orient="index")[["lat", "lon", "country", "name"]]
+    frame.index.name = "code"
+    return frame.astype({"lat": "float64", "lon": "float64", "country": "object", "name": "object"})
+
+
+@lru_cache(maxsize=4)
+def city_airports(path: Path = CITY_AIRPORTS_PATH) -> dict[str, str]:
+    """City code -> the airport that stands for it (see the data file's header)."""
+    table = pd.read_csv(path, comment="#", dtype=str)
+    return {
+        str(c).strip().upper(): str(a).strip().upper()
+        for c, a in zip(table["city_code"], table["airport"], strict=True)
+    }
+
+
+@lru_cache(maxsize=1)
+def metro_of_airport() -> dict[str, str]:
+    """Airport -> its metropolitan-area code (BMA -> STO, LGW -> LON), for grouping routes.
+
+    Built from airportsdata's IATA multi-airport-city list plus the city table.
+    """
+    import airportsdata
+
+    metro: dict[str, str] = {}
+    for city, info in airportsdata.load_iata_macs().items():
+        for airport in info.get("airports", {}):
+            metro.setdefault(str(airport), str(city))
+    for city, airport in city_airports().items():
+        metro.setdefault(airport, city)
+    return metro
+
+
+def resolve_codes(codes: pd.Series) -> pd.DataFrame:
+    """Map written codes to airports, on unique values.
+
+    Returns a frame aligned with ``codes``: ``airport`` (IATA airport code or <NA> when the code
+    is unknown), ``lat``, ``lon``, ``country``. A listed city code wins over an airport of the
+    same letters only when the table says so (most such rows map a code to itself).
+    """
+    position, unique = pd.factorize(codes, use_na_sentinel=True)
+    cities = city_airports()
+    airports = airport_table()
+    mapped = [cities.get(c, c) for c in (str(u).strip().upper() for u in unique)]
+    # One extra all-missing row for the NA codes (factorize marks them -1).
+    lookup = airports[["lat", "lon", "country"]].reindex([*mapped, ""])
+    found = lookup["lat"].notna().to_numpy()
+    lookup.insert(
+        0, "airport", pd.Series(lookup.index, index=lookup.index, dtype="object").where(found, None)
+    )
+    out = lookup.iloc[np.where(position < 0, len(lookup) - 1, position)].reset_index(drop=True)
+    out.index = codes.index
+    return out
+
+
+def haversine_km(
+    lat1: np.ndarray, lon1: np.ndarray, lat2: np.ndarray, lon2: np.ndarray
+) -> np.ndarray:
+    """Great-circle distance in km between points given in decimal degrees.
+
+    d = 2 R asin(√(sin²(Δφ/2) + cos φ1 cos φ2 sin²(Δλ/2))), R = 6371.0088 km.
+    """
+    phi1, phi2 = np.radians(lat1), np.radians(lat2)
+    dphi = phi2 - phi1
+    dlam = np.radians(lon2) - np.radians(lon1)
+    a = np.sin(dphi / 2) ** 2 + np.cos(phi1) * np.cos(phi2) * np.sin(dlam / 2) ** 2
+    return 2 * EARTH_RADIUS_KM * np.arcsin(np.sqrt(np.clip(a, 0.0, 1.0)))
+
+
+def great_circle_km(origin: str, destination: str) -> float:
+    """Great-circle km between two IATA airport or city codes (KeyError when unknown)."""
+    pair = resolve_codes(pd.Series([origin, destination]))
+    if pair["airport"].isna().any():
+        unknown = [
+            c for c, a in zip([origin, destination], pair["airport"], strict=True) if pd.isna(a)
+        ]
+        raise KeyError(f"unknown airport code(s): {', '.join(unknown)}")
+    return float(
+        haversine_km(
+            pair["lat"].to_numpy()[:1],
+            pair["lon"].to_numpy()[:1],
+            pair["lat"].to_numpy()[1:],
+            pair["lon"].to_numpy()[1:],
+        )[0]
+    )
+
+
+def pair_distances(origin_airport: pd.Series, destination_airport: pd.Series) -> pd.Series:
+    """Great-circle km per row, computed once per unique (origin, destination) airport pair."""
+    pairs = pd.DataFrame({"o": origin_airport, "d": destination_airport})
+    valid = pairs.notna().all(axis=1)
+    unique = pairs[valid].drop_duplicates()
+    airports = airport_table()
+    o = airports.loc[unique["o"].to_numpy()]
+    d = airports.loc[unique["d"].to_numpy()]
+    unique = unique.assign(
+        km=haversine_km(
+            o["lat"].to_numpy(), o["lon"].to_numpy(), d["lat"].to_numpy(), d["lon"].to_numpy()
+        )
+    )
+    merged = pairs.merge(unique, on=["o", "d"], how="left")
+    return pd.Series(merged["km"].to_numpy(), index=pairs.index, name="great_circle_km")
+
+
+def flight_band(
+    great_circle_km: pd.Series,
+    origin_country: pd.Series,
+    destination_country: pd.Series,
+    home_country: str,
+) -> pd.Series:
+    """DESIGN.md §3 band: ``domestic`` when both airports are in ``home_country``; else ``short``
+    up to 3,700 km great-circle distance; else ``long``. Unknown countries band by distance."""
+    home = home_country.strip().upper()
+    domestic = (origin_country == home) & (destination_country == home)
+    band = np.where(great_circle_km <= SHORT_HAUL_MAX_KM, "short", "long")
+    band = np.where(domestic.fillna(False).to_numpy(dtype=bool), "domestic", band)
+    return pd.Series(band, index=great_circle_km.index, dtype="object")

@@ -1,0 +1,263 @@
+"""Business travel: CO2e per FTE per year against the goal (DESIGN.md §3).
+
+``kg CO2e per FTE (year) = Σ trip emissions in the year / FTE in the year``.
+Goal: ``target = baseline per-FTE × (1 − reduction)``; the straight-line path from the baseline
+year to the target year is ``path(y) = baseline × (1 − reduction × (y − b)/(t − b))``.
+
+Golden case, worked by hand (``tests/test_travel_engine.py::test_golden_per_fte``), Swedish
+default set, RF on, uplift 0.08:
+
+- 2019: one ARN–GOT economy flight, round trip, 1 traveller. Great circle 393.86 km (×1.08 =
+  425.37 km one way); pkm = 850.74; domestic band; factor 0.22928 + 0.03350 (WTT) =
+  0.26278 kg/pkm -> 223.56 kg. Plus 100 km by car: 0.167 kg/vkm -> 16.70 kg. Total 240.26 kg;
+  FTE 2 -> 120.13 kg/FTE.
+- 2020: 500 km rail, 2 travellers: 1000 pkm × 0.007 = 7.00 kg; FTE 2 -> 3.50 kg/FTE.
+- Target (reduction 0.25, target year 2025): 120.13 × 0.75 = 90.10 kg/FTE; path in 2020:
+  120.13 × (1 − 0.25 × 1/6) = 115.12.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from spendanalys.errors import ConfigurationError
+from spendanalys.io.result import RejectedRow
+from spendanalys.schema import SCHEMAS, TRAVEL_MODES, Kind
+from spendanalys.travel_factors import TravelFactorSet, load_travel_factor_set
+from spendanalys.travel_trips import trip_emissions
+
+FORECAST_YEARS = 3
+FORECAST_METHOD = (
+    "forecast, not a measurement: least-squares linear trend of kg CO2e per FTE over the "
+    "latest {n} years with data ({years}), extended to {target}"
+)
+
+
+@dataclass(frozen=True)
+class TravelSettings:
+    """The analysis settings; every one is reported with the result."""
+
+    baseline_year: int = 2019
+    target_year: int = 2025
+    reduction: float = 0.25
+    uplift: float = 0.08
+    home_country: str = "SE"
+    radiative_forcing: bool = True
+    train_threshold_km: float = 500.0
+    train_routes: tuple[str, ...] = ()
+    rail_detour: float = 1.2
+    min_group_travellers: int = 5
+
+    def __post_init__(self) -> None:
+        if not 0 <= self.reduction < 1:
+            raise ConfigurationError(f"reduction {self.reduction} must be at least 0 and below 1")
+        if self.target_year <= self.baseline_year:
+            raise ConfigurationError(
+                f"target year {self.target_year} must come after baseline year {self.baseline_year}"
+            )
+        if self.uplift < 0 or self.rail_detour < 1:
+            raise ConfigurationError("uplift must be ≥ 0 and the rail detour factor ≥ 1")
+
+
+@dataclass
+class TravelAnalysis:
+    """The result: emission lines with their trail, per-year figures, the goal and its path."""
+
+    trips: pd.DataFrame
+    years: pd.DataFrame
+    baseline: dict[str, float | int]
+    target: dict[str, float | int]
+    path: pd.DataFrame
+    forecast: dict[str, object] | None
+    rejected: list[RejectedRow]
+    settings: TravelSettings
+    factors: TravelFactorSet
+    fte: pd.DataFrame
+    input_trips: pd.DataFrame
+    notes: list[str] = field(default_factory=list)
+
+
+def fte_per_year(fte: pd.DataFrame) -> pd.Series:
+    """FTE per year: the organisation-wide row (empty ``unit``) where one exists, else the sum
+    of the units' rows. Index ``year``."""
+    frame = fte.dropna(subset=["year", "fte"]).copy()
+    frame["year"] = frame["year"].astype("int64")
+    unit = (
+        frame["unit"].astype("string").fillna("").str.strip()
+        if "unit" in frame
+        else pd.Series("", index=frame.index)
+    )
+    total = frame[unit == ""].groupby("year")["fte"].sum()
+    by_units = frame[unit != ""].groupby("year")["fte"].sum()
+    return total.combine_first(by_units).rename("fte").astype("float64")
+
+
+def per_year(lines: pd.DataFrame, fte: pd.Series) -> pd.DataFrame:
+    """kg CO2e per year by mode, FTE and kg CO2e per FTE, one row per year with trips or FTE.
+
+    A year with FTE but no accepted trip has no figure (NaN), not zero: the trip file may simply
+    not cover it.
+    """
+    by_mode = lines.groupby(["year", "mode"])["kg_co2e"].sum().unstack("mode")
+    by_mode = by_mode.reindex(columns=list(TRAVEL_MODES)).fillna(0.0)
+    years = sorted(set(by_mode.index) | set(fte.index))
+    by_mode = by_mode.reindex(years)
+    table = pd.DataFrame({"year": years})
+    table["kg_co2e"] = by_mode.sum(axis=1, min_count=1).to_numpy()
+    table["fte"] = fte.reindex(years).to_numpy()
+    table["kg_co2e_per_fte"] = table["kg_co2e"] / table["fte"].where(table["fte"] > 0)
+    for mode in TRAVEL_MODES:
+        table[f"kg_co2e_{mode}"] = by_mode[mode].to_numpy()
+    return table
+
+
+def goal_path(
+    years: pd.DataFrame, settings: TravelSettings
+) -> tuple[dict[str, float | int], dict[str, float | int], pd.DataFrame]:
+    """Baseline, target and the straight-line path, with each observed year's position."""
+    b, t, r = settings.baseline_year, settings.target_year, settings.reduction
+    base_row = years[years["year"] == b]
+    if base_row.empty or pd.isna(base_row["kg_co2e_per_fte"].iloc[0]):
+        raise ConfigurationError(
+            f"baseline year {b} has no trips or no FTE in the input; choose another --baseline-year"
+        )
+    base = float(base_row["kg_co2e_per_fte"].iloc[0])
+    target_value = base * (1 - r)
+    span = sorted(set(range(b, t + 1)) | set(years["year"]))
+    path = pd.DataFrame({"year": span})
+    path["path_kg_co2e_per_fte"] = base * (1 - r * (path["year"] - b) / (t - b))
+    path = path.merge(years[["year", "kg_co2e_per_fte"]], on="year", how="left")
+    path["change_vs_baseline"] = path["kg_co2e_per_fte"] / base - 1
+    path["gap_to_path"] = path["kg_co2e_per_fte"] - path["path_kg_co2e_per_fte"]
+    path["status"] = np.select(
+        [path["kg_co2e_per_fte"].isna(), path["gap_to_path"] <= 1e-9],
+        ["no data", "on or below the path"],
+        default="above the path",
+    )
+    return (
+        {"year": b, "kg_co2e_per_fte": base},
+        {"year": t, "reduction": r, "kg_co2e_per_fte": target_value},
+        path,
+    )
+
+
+def forecast_target(
+    years: pd.DataFrame, settings: TravelSettings, n: int = FORECAST_YEARS
+) -> dict[str, object] | None:
+    """Linear least-squares trend of per-FTE over the latest ``n`` years with data (at least 2),
+    evaluated at the target year; None when fewer than two years have data."""
+    known = years.dropna(subset=["kg_co2e_per_fte"]).sort_values("year").tail(n)
+    if len(known) < 2:
+        return None
+    slope, intercept = np.polyfit(
+        known["year"].astype(float), known["kg_co2e_per_fte"].astype(float), 1
+    )
+    value = max(0.0, float(slope * settings.target_year + intercept))
+    used = [int(y) for y in known["year"]]
+    return {
+        "year": settings.target_year,
+        "kg_co2e_per_fte": value,
+        "slope_kg_co2e_per_fte_per_year": float(slope),
+        "years_used": used,
+        "method": FORECAST_METHOD.format(
+            n=len(used), years=", ".join(map(str, used)), target=settings.target_year
+        ),
+    }
+
+
+def analyse_travel(
+    trips: pd.DataFrame,
+    fte: pd.DataFrame,
+    factors: TravelFactorSet | None = None,
+    settings: TravelSettings | None = None,
+) -> TravelAnalysis:
+    """Run the per-FTE analysis on canonical trips and FTE tables (pure; no I/O)."""
+    factors = factors or load_travel_factor_set()
+    settings = settings or TravelSettings()
+    lines, rejected = trip_emissions(
+        trips,
+        factors,
+        uplift=settings.uplift,
+        home_country=settings.home_country,
+        radiative_forcing=settings.radiative_forcing,
+    )
+    fte_year = fte_per_year(fte)
+    years = per_year(lines, fte_year)
+    baseline, target, path = goal_path(years, settings)
+    notes = [
+        f"factor set: {factors.name}",
+        "radiative forcing (high-altitude effect): "
+        + ("included" if settings.radiative_forcing else "not included"),
+        f"flight distance: great circle × {1 + settings.uplift:g}; distances written in the file used as given",
+    ]
+    no_trips = years.loc[years["kg_co2e"].isna(), "year"].tolist()
+    if no_trips:
+        notes.append(f"no accepted trips for year(s) {', '.join(map(str, no_trips))}: no figure")
+    missing_fte = years.loc[years["fte"].isna(), "year"].tolist()
+    if missing_fte:
+        notes.append(f"no FTE for year(s) {', '.join(map(str, missing_fte))}: no per-FTE figure")
+    return TravelAnalysis(
+        trips=lines,
+        years=years,
+        baseline=baseline,
+        target=target,
+        path=path,
+        forecast=forecast_target(years, settings),
+        rejected=rejected,
+        settings=settings,
+        factors=factors,
+        fte=fte,
+        input_trips=trips,
+        notes=notes,
+    )
+
+
+def run_travel(
+    trip_sources: Sequence[str | Path | bytes],
+    fte_sources: Sequence[str | Path | bytes],
+    factor_path: str | Path | None = None,
+    columns: Mapping[str, Mapping[str, str]] | Mapping[str, str] | None = None,
+    settings: TravelSettings | None = None,
+    *,
+    sheet: str | None = None,
+    names: Sequence[str | None] | None = None,
+    fte_names: Sequence[str | None] | None = None,
+) -> TravelAnalysis:
+    """Read trip and FTE files with the readers, then :func:`analyse_travel`.
+
+    Sources are paths or the bytes of uploads (``names``/``fte_names`` then give their file
+    names). ``columns`` is either {field: header} for both kinds (each kind takes its own
+    fields) or {"trips": {...}, "fte": {...}}. Reader-rejected rows come first in ``.rejected``.
+    """
+    from spendanalys.io import read_fte, read_trips
+
+    def mapping_for(kind: Kind) -> dict[str, str] | None:
+        if not columns:
+            return None
+        chosen = columns.get(kind, columns)
+        flat = chosen if isinstance(chosen, Mapping) else {}
+        fields = SCHEMAS[kind].names
+        return {k: v for k, v in flat.items() if k in fields and isinstance(v, str)} or None
+
+    def padded(given: Sequence[str | None] | None, n: int) -> list[str | None]:
+        return [*(given or []), *([None] * n)][:n]
+
+    trip_results = [
+        read_trips(s, columns=mapping_for("trips"), sheet=sheet, name=n)
+        for s, n in zip(trip_sources, padded(names, len(trip_sources)), strict=True)
+    ]
+    fte_results = [
+        read_fte(s, columns=mapping_for("fte"), sheet=sheet, name=n)
+        for s, n in zip(fte_sources, padded(fte_names, len(fte_sources)), strict=True)
+    ]
+    trips = pd.concat([r.table for r in trip_results], ignore_index=True)
+    fte = pd.concat([r.table for r in fte_results], ignore_index=True)
+    analysis = analyse_travel(trips, fte, load_travel_factor_set(factor_path), settings)
+    read_rejected = [row for r in (*trip_results, *fte_results) for row in r.rejected]
+    analysis.rejected = read_rejected + analysis.rejected
+    return analysis

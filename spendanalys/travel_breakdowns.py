@@ -1,0 +1,73 @@
+"""Breakdowns of travel emissions by organisational unit and by gender, with small groups hidden.
+
+Swedish state agencies report individual-based statistics by gender; a breakdown must not single
+anyone out. A group is shown only when at least ``min_travellers`` (default 5) travellers stand
+behind it in that year.
+
+How travellers are counted: trip files carry no traveller identity, so the count is
+*traveller-trips* (Σ travellers over the group's transport rows; a round trip counts once; hotel
+lines are not counted again). That is an upper bound on the number of distinct people: one
+person with five trips passes the threshold. To make the rule safer, a breakdown in which exactly
+one group of a year is hidden also hides the next-smallest group of that year (secondary
+suppression), so the hidden figure cannot be recovered as total minus the rest. Rows with no
+unit or gender form the group "unknown".
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+SUPPRESSED = "suppressed (fewer than {n} travellers)"
+
+
+def breakdown(
+    lines: pd.DataFrame, by: str, fte: pd.DataFrame | None = None, min_travellers: int = 5
+) -> pd.DataFrame:
+    """kg CO2e per year and group (``by`` = "unit" or "gender"), small groups suppressed.
+
+    Columns: year, <by>, travellers, kg_co2e, share (of the year's total), suppressed, and for
+    ``by="unit"`` with per-unit FTE also fte and kg_co2e_per_fte. Suppressed rows keep their
+    group label but have NaN figures (and NaN travellers) so no number leaks.
+    """
+    frame = lines.assign(**{by: lines[by].astype("object").where(lines[by].notna(), "unknown")})
+    frame[by] = frame[by].map(lambda v: str(v).strip() or "unknown")
+    # Hotel lines split off a travel row would count its travellers twice.
+    frame["traveller_trips"] = np.where(frame["component"] == "travel", frame["travellers"], 0.0)
+    table = frame.groupby(["year", by], as_index=False).agg(
+        travellers=("traveller_trips", "sum"), kg_co2e=("kg_co2e", "sum")
+    )
+    totals = table.groupby("year")["kg_co2e"].transform("sum")
+    table["share"] = table["kg_co2e"] / totals.where(totals > 0)
+    table["suppressed"] = table["travellers"] < min_travellers
+    hidden_per_year = table.groupby("year")["suppressed"].transform("sum")
+    candidates = table[(hidden_per_year == 1) & ~table["suppressed"]]
+    secondary = (
+        candidates.sort_values(["year", "travellers", "kg_co2e"]).groupby("year").head(1).index
+    )
+    table.loc[secondary, "suppressed"] = True
+    if by == "unit" and fte is not None and "unit" in fte and fte["unit"].notna().any():
+        per_unit = fte.dropna(subset=["unit", "fte"]).assign(
+            year=lambda f: f["year"].astype("int64"),
+            unit=lambda f: f["unit"].astype(str).str.strip(),
+        )
+        unit_fte = per_unit.groupby(["year", "unit"], as_index=False)["fte"].sum()
+        table = table.merge(unit_fte, on=["year", "unit"], how="left")
+        table["kg_co2e_per_fte"] = table["kg_co2e"] / table["fte"].where(table["fte"] > 0)
+    figures = [
+        c for c in ("travellers", "kg_co2e", "share", "fte", "kg_co2e_per_fte") if c in table
+    ]
+    table[figures] = table[figures].astype("float64")
+    table.loc[table["suppressed"], figures] = np.nan
+    table["note"] = np.where(table["suppressed"], SUPPRESSED.format(n=min_travellers), "")
+    return table.sort_values(["year", by]).reset_index(drop=True)
+
+
+def breakdowns(
+    lines: pd.DataFrame, fte: pd.DataFrame | None = None, min_travellers: int = 5
+) -> dict[str, pd.DataFrame]:
+    """Both breakdowns; gender only when the trips carry gender at all."""
+    result = {"unit": breakdown(lines, "unit", fte, min_travellers)}
+    if lines["gender"].notna().any():
+        result["gender"] = breakdown(lines, "gender", None, min_travellers)
+    return result

@@ -1,0 +1,100 @@
+"""Everything the travel command, report and dashboard show, computed once.
+
+:func:`summarise_travel` bundles the per-FTE analysis with the decomposition (baseline year to
+the latest year with data), the factor-set comparison, the train-instead-of-flight what-if and
+the breakdowns; :func:`travel_payload` turns it into the JSON of DESIGN.md §5 plus the keys
+``path, forecast, decomposition, factor_comparison, what_if, breakdowns, settings, notes``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass
+from typing import Any
+
+import pandas as pd
+
+from spendanalys.schema import TRAVEL_MODES
+from spendanalys.travel import TravelAnalysis
+from spendanalys.travel_breakdowns import breakdowns
+from spendanalys.travel_factors import TravelFactorSet, other_builtin_set
+from spendanalys.travel_whatif import decompose_change, factor_set_effect, train_instead_of_flight
+
+
+@dataclass
+class TravelSummary:
+    analysis: TravelAnalysis
+    decomposition: dict[str, Any] | None
+    factor_comparison: pd.DataFrame | None
+    what_if: dict[str, pd.DataFrame]
+    breakdowns: dict[str, pd.DataFrame]
+
+
+def summarise_travel(
+    analysis: TravelAnalysis,
+    *,
+    compare_with: TravelFactorSet | None = None,
+    route_figures: pd.DataFrame | None = None,
+) -> TravelSummary:
+    """Run the follow-up analyses on one :class:`TravelAnalysis`.
+
+    ``compare_with`` defaults to the other built-in factor set.
+    """
+    years = analysis.years.dropna(subset=["kg_co2e_per_fte"])
+    base = analysis.settings.baseline_year
+    later = years[years["year"] > base]["year"]
+    decomposition = decompose_change(analysis, base, int(later.max())) if len(later) else None
+    other = compare_with if compare_with is not None else other_builtin_set(analysis.factors)
+    comparison = factor_set_effect(analysis, other)
+    what_if = train_instead_of_flight(analysis, route_figures)
+    parts = breakdowns(analysis.trips, analysis.fte, analysis.settings.min_group_travellers)
+    return TravelSummary(analysis, decomposition, comparison, what_if, parts)
+
+
+def _records(frame: pd.DataFrame) -> list[dict[str, Any]]:
+    from spendanalys.cli.common import records
+
+    return records(frame)
+
+
+def travel_payload(summary: TravelSummary, *, include_trips: bool = False) -> dict[str, Any]:
+    """The JSON document of ``spendanalys travel --format json``."""
+    a = summary.analysis
+    years = []
+    for row in a.years.to_dict(orient="records"):
+        years.append(
+            {
+                "year": int(row["year"]),
+                "kg_co2e": row["kg_co2e"],
+                "fte": row["fte"],
+                "kg_co2e_per_fte": row["kg_co2e_per_fte"],
+                "by_mode": {m: row[f"kg_co2e_{m}"] for m in TRAVEL_MODES},
+            }
+        )
+    payload: dict[str, Any] = {
+        "years": years,
+        "baseline": a.baseline,
+        "target": a.target,
+        "rejected_rows": [r.as_dict() for r in a.rejected],
+        "path": _records(a.path),
+        "forecast": a.forecast,
+        "decomposition": summary.decomposition,
+        "factor_comparison": None
+        if summary.factor_comparison is None
+        else {
+            "factor_sets": list(summary.factor_comparison.attrs.get("factor_sets", ())),
+            "years": _records(summary.factor_comparison),
+        },
+        "what_if": {
+            "train_instead_of_flight": {k: _records(v) for k, v in summary.what_if.items()}
+        },
+        "breakdowns": {k: _records(v) for k, v in summary.breakdowns.items()},
+        "settings": {
+            **asdict(a.settings),
+            "factor_set": a.factors.name,
+            "factor_path": a.factors.path,
+        },
+        "notes": a.notes,
+    }
+    if include_trips:
+        payload["trips"] = _records(a.trips)
+    return payload

@@ -1,0 +1,65 @@
+"""Travel vocabulary: the words users' exports use for modes and cabin classes.
+
+Readers leave ``mode`` and ``cabin`` as written; the travel engine maps them here onto the
+canonical values of DESIGN.md §5 and rejects what it does not know. Matching ignores case,
+surrounding spaces and the words "klass"/"class". Extend the tables, never guess.
+"""
+
+from __future__ import annotations
+
+import re
+
+import numpy as np
+import pandas as pd
+
+MODE_WORDS: dict[str, str] = {
+    # flight
+    "flyg": "flight", "flygresa": "flight", "flight": "flight", "air": "flight", "plane": "flight",
+    "flyg inrikes": "flight", "flyg utrikes": "flight", "avion": "flight", "flug": "flight",
+    # rail
+    "tåg": "rail", "tag": "rail", "train": "rail", "rail": "rail", "järnväg": "rail",
+    "tågresa": "rail", "bahn": "rail", "zug": "rail",
+    # car (own, rental or fleet: the factor is per vehicle-km either way)
+    "bil": "car", "car": "car", "hyrbil": "car", "rental car": "car", "egen bil": "car",
+    "privat bil": "car", "tjänstebil": "car", "bilpool": "car", "pkw": "car",
+    # taxi
+    "taxi": "taxi", "cab": "taxi",
+    # bus
+    "buss": "bus", "bus": "bus", "coach": "bus", "långfärdsbuss": "bus",
+    # hotel
+    "hotell": "hotel", "hotel": "hotel", "hotellnatt": "hotel", "hotellnätter": "hotel",
+    "logi": "hotel", "övernattning": "hotel",
+}  # fmt: skip
+
+CABIN_WORDS: dict[str, str] = {
+    "economy": "economy", "ekonomi": "economy", "eco": "economy", "turist": "economy",
+    "y": "economy", "economy class": "economy", "standard": "economy", "m": "economy",
+    "premium": "premium", "premium economy": "premium", "premium ekonomi": "premium",
+    "premium eco": "premium", "w": "premium", "ekonomi plus": "premium",
+    "business": "business", "affärs": "business", "affär": "business", "c": "business",
+    "j": "business", "first": "first", "första": "first", "forsta": "first", "f": "first",
+}  # fmt: skip
+
+_CLASS_WORDS = re.compile(r"\b(klass|class|klassen)\b")
+
+
+def _key(text: str) -> str:
+    key = _CLASS_WORDS.sub("", text.strip().lower())
+    return " ".join(key.replace("-", " ").replace("_", " ").split())
+
+
+def normalise_mode(text: str) -> str | None:
+    """A written mode (``Flyg``, ``Hyrbil``) as a canonical mode, or None when unknown."""
+    return MODE_WORDS.get(_key(text))
+
+
+def normalise_cabin(text: str) -> str | None:
+    """A written cabin (``Ekonomi``, ``Business class``) as a canonical cabin, or None."""
+    return CABIN_WORDS.get(_key(text))
+
+
+def map_column(values: pd.Series, words: dict[str, str]) -> pd.Series:
+    """Map a text column through ``words`` on unique values; <NA> stays <NA>, unknown -> "?"."""
+    codes, unique = pd.factorize(values, use_na_sentinel=True)
+    mapped = np.array([words.get(_key(str(u)), "?") for u in unique] + [pd.NA], dtype=object)
+    return pd.Series(mapped[codes], index=values.index, dtype="object")

@@ -1,0 +1,243 @@
+"""What drives the change, what another factor set would say, and train instead of flight.
+
+Decomposition (:func:`decompose_change`). For the transport lines with a distance, per mode m::
+
+    V_m = E_m / F = (T / F) × (T_m / T) × (K_m / T_m) × (E_m / K_m)
+          trips/FTE   mode share   km per trip   kg per person-km
+
+with T_m the traveller-trips of mode m (Σ travellers; a round trip is one trip), K_m its
+person-km and E_m its kg CO2e. The change V_m(1) − V_m(0) is split over the four factors by the
+Shapley value (Albrecht, François & Schoors 2002): with n = 4 factors x_k,
+
+    effect_k = Σ_{S ⊆ N∖{k}} |S|! (n − |S| − 1)! / n! × Π_{j∈S} x_j(1) Π_{j∉S∪{k}} x_j(0) × (x_k(1) − x_k(0))
+
+which sums exactly to V_m(1) − V_m(0) and copes with zeros (unlike logarithmic LMDI). A mode
+absent in one year has no km per trip or intensity there; both are taken from the other year,
+so its change falls on mode shift (and trips per FTE). Hotel nights and taxi rows known only by cost have no
+distance: their change per FTE is reported as two further terms. The terms sum exactly to the
+total change in kg CO2e per FTE. All with one factor set: the intensity term is then behaviour
+(cabin, band, car occupancy), never a new factor.
+"""
+
+from __future__ import annotations
+
+from itertools import combinations
+from math import factorial
+
+import numpy as np
+import pandas as pd
+
+from spendanalys.distances import metro_of_airport, resolve_codes
+from spendanalys.errors import ConfigurationError
+from spendanalys.travel import TravelAnalysis, TravelSettings, analyse_travel
+from spendanalys.travel_factors import TravelFactorSet
+
+EFFECTS = ("trips_per_fte", "mode_shift", "trip_length", "intensity")
+
+
+def _shapley(x0: np.ndarray, x1: np.ndarray) -> np.ndarray:
+    """Shapley split of Π x(1) − Π x(0) over the columns of x (rows are independent cases)."""
+    n = x0.shape[1]
+    effects = np.zeros_like(x0, dtype="float64")
+    for k in range(n):
+        others = [j for j in range(n) if j != k]
+        for size in range(n):
+            weight = factorial(size) * factorial(n - size - 1) / factorial(n)
+            for subset in combinations(others, size):
+                term = np.ones(x0.shape[0])
+                for j in others:
+                    term = term * (x1[:, j] if j in subset else x0[:, j])
+                effects[:, k] += weight * term * (x1[:, k] - x0[:, k])
+    return effects
+
+
+def _mode_factors(lines: pd.DataFrame, year: int, fte: float) -> pd.DataFrame:
+    travel = lines[
+        (lines["year"] == year) & (lines["mode"] != "hotel") & (lines["activity_unit"] != "SEK")
+    ]
+    by_mode = travel.groupby("mode").agg(
+        trips=("travellers", "sum"), km=("person_km", "sum"), kg=("kg_co2e", "sum")
+    )
+    return by_mode.assign(fte=fte)
+
+
+def decompose_change(analysis: TravelAnalysis, year0: int, year1: int) -> dict[str, object]:
+    """Split the change in kg CO2e per FTE from ``year0`` to ``year1`` (see module docstring).
+
+    Returns {"from_year", "to_year", "from_kg_co2e_per_fte", "to_kg_co2e_per_fte",
+    "total_change", "effects": {trips_per_fte, mode_shift, trip_length, intensity, hotel,
+    taxi_by_cost}, "by_mode": [{mode, <effects>...}], "method"}; effects sum to total_change.
+    """
+    years = analysis.years.set_index("year").astype("float64")
+    for year in (year0, year1):
+        if year not in years.index or pd.isna(years.at[year, "kg_co2e_per_fte"]):
+            raise ConfigurationError(f"year {year} has no trips or no FTE: nothing to decompose")
+    fte0, fte1 = float(years.at[year0, "fte"]), float(years.at[year1, "fte"])  # type: ignore[arg-type]
+    lines = analysis.trips
+    m0, m1 = _mode_factors(lines, year0, fte0), _mode_factors(lines, year1, fte1)
+    modes = sorted(set(m0.index) | set(m1.index))
+    m0, m1 = m0.reindex(modes).fillna(0.0), m1.reindex(modes).fillna(0.0)
+    t0, t1 = m0["trips"].sum(), m1["trips"].sum()
+
+    def factors(m: pd.DataFrame, t: float, fte: float, other: pd.DataFrame) -> np.ndarray:
+        length = np.where(m["trips"] > 0, m["km"] / m["trips"].where(m["trips"] > 0, 1), np.nan)
+        other_length = other["km"] / other["trips"].where(other["trips"] > 0)
+        intensity = np.where(m["km"] > 0, m["kg"] / m["km"].where(m["km"] > 0, 1), np.nan)
+        other_intensity = other["kg"] / other["km"].where(other["km"] > 0)
+        return np.column_stack(
+            [
+                np.full(len(m), t / fte if fte else 0.0),
+                (m["trips"] / t).to_numpy() if t else np.zeros(len(m)),
+                np.where(np.isnan(length), other_length.fillna(0.0), length),
+                np.where(np.isnan(intensity), other_intensity.fillna(0.0), intensity),
+            ]
+        )
+
+    x0, x1 = factors(m0, t0, fte0, m1), factors(m1, t1, fte1, m0)
+    effects = _shapley(x0, x1) if modes else np.zeros((0, 4))
+    by_mode = pd.DataFrame(effects, columns=list(EFFECTS), index=modes)
+    # Shapley is exact; only floating-point residue (~1e-13) remains, put on mode shift so the
+    # terms sum to the total to the last digit.
+    v0, v1 = m0["kg"] / fte0, m1["kg"] / fte1
+    by_mode["mode_shift"] += (v1 - v0) - by_mode.sum(axis=1)
+
+    def per_fte(year: int, fte: float, mask: pd.Series) -> float:
+        return float(lines.loc[mask & (lines["year"] == year), "kg_co2e"].sum()) / fte
+
+    is_hotel = lines["mode"] == "hotel"
+    by_cost = lines["activity_unit"] == "SEK"
+    hotel = per_fte(year1, fte1, is_hotel) - per_fte(year0, fte0, is_hotel)
+    taxi = per_fte(year1, fte1, by_cost) - per_fte(year0, fte0, by_cost)
+    per_fte_of = years["kg_co2e_per_fte"].to_dict()
+    total = float(years.at[year1, "kg_co2e"]) / fte1 - float(years.at[year0, "kg_co2e"]) / fte0  # type: ignore[arg-type]
+    result_effects = {k: float(by_mode[k].sum()) for k in EFFECTS}
+    result_effects["hotel"] = float(hotel)
+    result_effects["taxi_by_cost"] = float(taxi)
+    return {
+        "from_year": year0,
+        "to_year": year1,
+        "from_kg_co2e_per_fte": float(per_fte_of[year0]),
+        "to_kg_co2e_per_fte": float(per_fte_of[year1]),
+        "total_change": total,
+        "effects": result_effects,
+        "by_mode": by_mode.reset_index(names="mode").to_dict(orient="records"),
+        "method": "Shapley decomposition of kg CO2e per FTE = trips/FTE × mode share × km/trip × kg/pkm, per mode, one factor set",
+    }
+
+
+def factor_set_effect(analysis: TravelAnalysis, other: TravelFactorSet) -> pd.DataFrame:
+    """Same trips, another factor set: kg CO2e per FTE per year under both, and the difference.
+
+    Shows how much a change of factor set alone would move the figures (no behaviour change).
+    """
+    rerun = analyse_travel(analysis.input_trips, analysis.fte, other, analysis.settings)
+    a = analysis.years[["year", "kg_co2e", "kg_co2e_per_fte"]]
+    b = rerun.years[["year", "kg_co2e", "kg_co2e_per_fte"]]
+    table = a.merge(b, on="year", suffixes=("", "_other"))
+    table["difference_per_fte"] = table["kg_co2e_per_fte_other"] - table["kg_co2e_per_fte"]
+    table["relative_difference"] = table["difference_per_fte"] / table["kg_co2e_per_fte"]
+    table.attrs["factor_sets"] = (analysis.factors.name, other.name)
+    return table
+
+
+def _route_key(origin_airport: pd.Series, destination_airport: pd.Series) -> pd.Series:
+    """Unordered route between metropolitan areas: ARN/BMA -> STO, so 'GOT–STO'."""
+    metro = metro_of_airport()
+    o = origin_airport.map(lambda a: metro.get(a, a) if isinstance(a, str) else a)
+    d = destination_airport.map(lambda a: metro.get(a, a) if isinstance(a, str) else a)
+    first = np.where(o.astype(str) <= d.astype(str), o, d)
+    second = np.where(o.astype(str) <= d.astype(str), d, o)
+    return (
+        pd.Series(first, index=o.index).astype(str)
+        + "–"
+        + pd.Series(second, index=o.index).astype(str)
+    )
+
+
+def parse_routes(routes: tuple[str, ...] | list[str]) -> set[str]:
+    """User-listed routes ('ARN-GOT', 'STO–GOT', 'GOT/ARN') as route keys; unknown codes raise."""
+    keys = set()
+    for text in routes:
+        parts = [p for p in text.replace("–", "-").replace("/", "-").split("-") if p.strip()]
+        if len(parts) != 2:
+            raise ConfigurationError(f"route {text!r}: expected two codes such as ARN-GOT")
+        codes = resolve_codes(pd.Series([p.strip() for p in parts]))
+        if codes["airport"].isna().any():
+            raise ConfigurationError(f"route {text!r}: unknown airport or city code")
+        keys.add(
+            _route_key(
+                codes["airport"].iloc[:1].reset_index(drop=True),
+                codes["airport"].iloc[1:].reset_index(drop=True),
+            ).iloc[0]
+        )
+    return keys
+
+
+def train_instead_of_flight(
+    analysis: TravelAnalysis,
+    route_figures: pd.DataFrame | None = None,
+    settings: TravelSettings | None = None,
+) -> dict[str, pd.DataFrame]:
+    """Replay short flights as rail: CO2e saved, cost and time change, per route and in total.
+
+    Candidates: flights whose one-way distance (as used) is below ``train_threshold_km`` or whose
+    route is listed in ``train_routes``. Rail km = great-circle km × ``rail_detour`` (1.2, the
+    detour factor of pledge4future/co2calculator; Stockholm–Göteborg by rail is about 455 km
+    against 394 km great circle, ×1.16); without airports the flight's own distance stands in
+    for the great circle. Rail kg = rail km × legs × travellers × the set's rail factor.
+    ``route_figures`` (columns route, train_cost_sek, train_hours, flight_hours and optionally
+    flight_cost_sek; one way, per traveller) gives cost and door-to-door time: cost change =
+    train cost × trips − flight cost (from the file, else the table); time change = (train −
+    flight hours) × trips. Returns {"routes", "years"}: per route, and per year the per-FTE
+    figure after the switch against the path.
+    """
+    settings = settings or analysis.settings
+    lines = analysis.trips
+    flights = lines[(lines["component"] == "travel") & (lines["mode"] == "flight")].copy()
+    flights["route"] = _route_key(flights["origin_airport"], flights["destination_airport"])
+    no_airports = flights["origin_airport"].isna() | flights["destination_airport"].isna()
+    flights.loc[no_airports, "route"] = "(distance only)"
+    listed = flights["route"].isin(parse_routes(settings.train_routes))
+    chosen = flights[(flights["distance_km"] < settings.train_threshold_km) | listed].copy()
+    rail = analysis.factors.table
+    rail = rail[(rail["mode"] == "rail") & (rail["variant"] == "") & (rail["basis"] == "pkm")]
+    rail_factor = float(rail["kg_co2e_per_unit"].iloc[0]) if len(rail) else np.nan
+    gc = chosen["great_circle_km"].fillna(chosen["distance_km"])
+    chosen["trips"] = chosen["legs"] * chosen["travellers"]
+    chosen["rail_km"] = gc * settings.rail_detour
+    chosen["rail_kg_co2e"] = chosen["rail_km"] * chosen["trips"] * rail_factor
+    chosen["kg_co2e_saved"] = chosen["kg_co2e"] - chosen["rail_kg_co2e"]
+    if route_figures is not None and len(route_figures):
+        figures = route_figures.copy()
+        figures["route"] = [next(iter(parse_routes([r]))) for r in figures["route"]]
+        chosen = chosen.merge(figures.drop_duplicates("route"), on="route", how="left")
+    for col in ("train_cost_sek", "train_hours", "flight_hours", "flight_cost_sek"):
+        if col not in chosen:
+            chosen[col] = np.nan
+    flight_cost = chosen["cost_sek"].fillna(chosen["flight_cost_sek"] * chosen["trips"])
+    chosen["cost_change_sek"] = chosen["train_cost_sek"] * chosen["trips"] - flight_cost
+    chosen["time_change_hours"] = (chosen["train_hours"] - chosen["flight_hours"]) * chosen["trips"]
+    routes = (
+        chosen.groupby("route", dropna=False)
+        .agg(
+            flights=("trips", "sum"),
+            flight_km=("distance_km", "mean"),
+            rail_km=("rail_km", "mean"),
+            flight_kg_co2e=("kg_co2e", "sum"),
+            rail_kg_co2e=("rail_kg_co2e", "sum"),
+            kg_co2e_saved=("kg_co2e_saved", "sum"),
+            cost_change_sek=("cost_change_sek", lambda s: s.sum(min_count=1)),
+            time_change_hours=("time_change_hours", lambda s: s.sum(min_count=1)),
+        )
+        .reset_index()
+        .sort_values("kg_co2e_saved", ascending=False)
+    )
+    saved = chosen.groupby("year")["kg_co2e_saved"].sum()
+    years = analysis.years[["year", "kg_co2e", "fte", "kg_co2e_per_fte"]].copy()
+    years["kg_co2e_saved"] = years["year"].map(saved).fillna(0.0)
+    years["kg_co2e_per_fte_after"] = (years["kg_co2e"] - years["kg_co2e_saved"]) / years[
+        "fte"
+    ].where(years["fte"] > 0)
+    years = years.merge(analysis.path[["year", "path_kg_co2e_per_fte"]], on="year", how="left")
+    years["after_on_path"] = years["kg_co2e_per_fte_after"] <= years["path_kg_co2e_per_fte"] + 1e-9
+    return {"routes": routes.reset_index(drop=True), "years": years}
