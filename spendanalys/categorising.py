@@ -190,7 +190,7 @@ def categorise_lines(
         account, lambda u: excluded_account(u, rules).astype("object").where(lambda x: x, None)
     )
     excluded = ~missing(excluded_flags)
-    placer.place("excluded_account", np.where(excluded, "", None))
+    placer.place("excluded_account", np.where(excluded, "", None))  # type: ignore[call-overload]
     if "category" in lines:
         placer.place("explicit", resolve_category_text(lines["category"], rules, known))
     if "linked_agreement_id" in lines and len(agreement_categories):
@@ -199,8 +199,8 @@ def categorise_lines(
         linked = lines["linked_agreement_id"]
         cat = map_unique(linked, lambda u: u.map(carried["category_id"]).astype("object"))
         how = map_unique(linked, lambda u: u.map(carried["category_rule"]).astype("object"))
-        placer.place("agreement_category", np.where(how == "category", cat, None))
-        placer.place("agreement_cpv", np.where(how == "cpv", cat, None))
+        placer.place("agreement_category", np.where(how == "category", cat, None))  # type: ignore[call-overload]
+        placer.place("agreement_cpv", np.where(how == "cpv", cat, None))  # type: ignore[call-overload]
     if "cpv" in lines:
         placer.run("cpv", lines["cpv"], lambda u: category_from_cpv(u, rules))
     placer.run("account", account, lambda u: category_from_account(u, rules))
@@ -214,7 +214,7 @@ def categorise_lines(
         placer.run(
             "keyword", column(lines, text_column), lambda u: category_from_keywords(u, rules)
         )
-    category = np.where(excluded, None, placer.category)
+    category = np.where(excluded, None, placer.category)  # type: ignore[call-overload]
     return pd.DataFrame(
         {
             "category_id": as_categorical(category),

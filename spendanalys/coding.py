@@ -32,9 +32,7 @@ def spread_numbers(per_unique: np.ndarray, codes: np.ndarray, fill: float) -> np
     return extended[codes]
 
 
-def map_unique(
-    values: pd.Series, func: Callable[[pd.Series], pd.Series]
-) -> np.ndarray:
+def map_unique(values: pd.Series, func: Callable[[pd.Series], pd.Series]) -> np.ndarray:
     """``func`` (Series of str → aligned Series) applied once per distinct non-missing value of
     ``values``; the results spread back per row as an object array (None where missing)."""
     codes, uniques = encode(values)

@@ -213,7 +213,12 @@ def link_invoices_to_agreements(invoices: pd.DataFrame, contracts: pd.DataFrame)
     rule[has_id] = LINK_RULES.index("agreement_id")
     unknown = ~has_id & ~missing(line_id)
     notes.append(
-        _note(unknown, raw_id, id_codes, lambda v: f"agreement id {v.strip()!r} is not in the register")
+        _note(
+            unknown,
+            raw_id,
+            id_codes,
+            lambda v: f"agreement id {v.strip()!r} is not in the register",
+        )
     )
 
     # 2. Organisation number belonging to exactly one agreement.
@@ -227,8 +232,9 @@ def link_invoices_to_agreements(invoices: pd.DataFrame, contracts: pd.DataFrame)
     rule[take] = LINK_RULES.index("org_number")
     shared_org = todo & (org_n > 1)
     notes.append(
-        _note_values(shared_org, line_org, lambda v: f"org number {v} belongs to "
-                     f"{org_counts[v]} agreements")
+        _note_values(
+            shared_org, line_org, lambda v: f"org number {v} belongs to {org_counts[v]} agreements"
+        )
     )
 
     # 3. Normalised supplier name belonging to exactly one agreement, unless the org numbers of
@@ -246,24 +252,36 @@ def link_invoices_to_agreements(invoices: pd.DataFrame, contracts: pd.DataFrame)
     rule[candidate] = LINK_RULES.index("supplier_name")
     conflicting_ids = spread(reg_ids, np.where(conflict, name_pos, -1))
     notes.append(
-        _note_values(conflict, conflicting_ids,
-                     lambda v: f"supplier name matches agreement {v} but the org numbers differ")
+        _note_values(
+            conflict,
+            conflicting_ids,
+            lambda v: f"supplier name matches agreement {v} but the org numbers differ",
+        )
     )
     shared_name = todo & ~candidate & ~conflict & (name_n > 1) & ~shared_org
     notes.append(
-        _note_values(shared_name, line_name, lambda v: f"supplier name {v!r} belongs to "
-                     f"{name_counts[v]} agreements")
+        _note_values(
+            shared_name,
+            line_name,
+            lambda v: f"supplier name {v!r} belongs to {name_counts[v]} agreements",
+        )
     )
 
     out = invoices.assign(
-        linked_agreement_id=pd.Categorical.from_codes(pos, categories=pd.Index(reg_ids, dtype="object")),
-        link_rule=pd.Categorical.from_codes(rule.astype(np.intp), categories=list(LINK_RULES)),
+        linked_agreement_id=pd.Categorical.from_codes(
+            pos, categories=pd.Index(reg_ids, dtype="object")
+        ),
+        link_rule=pd.Categorical.from_codes(  # type: ignore[call-overload]
+            rule.astype(np.intp), categories=list(LINK_RULES)
+        ),
         link_note=as_categorical(_join_notes(notes, n)),
     )
     return out
 
 
-def _note(mask: np.ndarray, raw: pd.Series, codes: np.ndarray, message: Callable[[str], str]) -> np.ndarray:
+def _note(
+    mask: np.ndarray, raw: pd.Series, codes: np.ndarray, message: Callable[[str], str]
+) -> np.ndarray:
     """A message per distinct raw value, spread to the rows in ``mask`` (None elsewhere)."""
     out = np.full(len(mask), None, dtype=object)
     if mask.any():

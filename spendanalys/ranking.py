@@ -39,15 +39,26 @@ REGISTER_COLUMNS: tuple[str, ...] = (
 def join_unique(frame: pd.DataFrame, key: str, column: str, limit: int = 5) -> pd.Series:
     """Per ``key``, the distinct non-missing values of ``column`` joined by "; " (at most
     ``limit``, then "…")."""
-    pairs = frame[[key, column]].dropna().drop_duplicates()
-    if pairs.empty:
-        return pd.Series(dtype="string")
-
-    def join(values: pd.Series) -> str:
-        items = [str(v) for v in values.iloc[: limit + 1]]
-        return "; ".join(items[:limit]) + ("; …" if len(items) > limit else "")
-
-    return pairs.groupby(key, sort=False)[column].agg(join).astype("string")
+    key_codes, key_uniques = pd.factorize(frame[key], use_na_sentinel=True)
+    value_codes, value_uniques = pd.factorize(frame[column], use_na_sentinel=True)
+    both = (key_codes >= 0) & (value_codes >= 0)
+    # Distinct (key, value) pairs in order of first appearance: a few thousand at most.
+    combined = key_codes[both].astype(np.int64) * (len(value_uniques) + 1) + value_codes[both]
+    _, first = np.unique(combined, return_index=True)
+    order = np.sort(first)
+    key_of = np.asarray(key_uniques, dtype=object)[key_codes[both][order]]
+    value_of = np.asarray(value_uniques, dtype=object)[value_codes[both][order]]
+    pairs = zip(key_of, value_of, strict=True)
+    joined: dict[object, list[str]] = {}
+    for k, v in pairs:
+        items = joined.setdefault(k, [])
+        if len(items) <= limit:
+            items.append(str(v))
+    text = {
+        k: "; ".join(items[:limit]) + ("; …" if len(items) > limit else "")
+        for k, items in joined.items()
+    }
+    return pd.Series(text, dtype="string")
 
 
 def _requirements_status(values: pd.Series) -> pd.Series:
@@ -65,8 +76,8 @@ def agreement_sums(lines: pd.DataFrame, kg_column: str = "kg_co2e") -> pd.DataFr
     """Per linked agreement over the lines inside the purchase boundary (not ``excluded``):
     ``spend_sek`` (SEK, net of credit notes), ``kg_co2e`` (<NA> when no line has a factor),
     ``priced_spend_sek`` (SEK of lines with a factor), ``invoice_lines``, ``credit_notes``."""
-    active = lines.loc[~lines["excluded"].to_numpy(dtype=bool)]
-    active = active[active["linked_agreement_id"].notna()]
+    keep = ~lines["excluded"].to_numpy(dtype=bool) & lines["linked_agreement_id"].notna().to_numpy()
+    active = lines.loc[keep, ["linked_agreement_id", "spend_sek", kg_column]]
     kg = active[kg_column]
     frame = pd.DataFrame(
         {
@@ -92,10 +103,10 @@ def agreement_sums(lines: pd.DataFrame, kg_column: str = "kg_co2e") -> pd.DataFr
 def _dominant_category(lines: pd.DataFrame) -> pd.Series:
     """Per agreement, the line category with the largest spend (used when the agreement itself
     could not be categorised)."""
-    active = lines[~lines["excluded"].to_numpy(dtype=bool)]
-    frame = active[["linked_agreement_id", "category_id", "spend_sek"]].dropna(
-        subset=["linked_agreement_id", "category_id"]
-    )
+    active = lines.loc[
+        ~lines["excluded"].to_numpy(dtype=bool), ["linked_agreement_id", "category_id", "spend_sek"]
+    ]
+    frame = active.dropna(subset=["linked_agreement_id", "category_id"])
     if frame.empty:
         return pd.Series(dtype="string")
     sums = frame.groupby(["linked_agreement_id", "category_id"], sort=False)["spend_sek"].sum()
@@ -134,7 +145,11 @@ def aggregate_agreements(
     no_lines = sums["invoice_lines"].isna().to_numpy()
     for column in ("spend_sek", "kg_co2e", "priced_spend_sek", "invoice_lines", "credit_notes"):
         values = sums[column]
-        if spend_basis == "invoices" or column in ("invoice_lines", "credit_notes", "priced_spend_sek"):
+        if spend_basis == "invoices" or column in (
+            "invoice_lines",
+            "credit_notes",
+            "priced_spend_sek",
+        ):
             values = values.mask(no_lines, 0)
         base[column] = values.to_numpy()
     if spend_basis != "invoices":
@@ -163,7 +178,9 @@ def aggregate_agreements(
     kinds = join_unique(lines, "linked_agreement_id", "factor_kind")
     base["factor_source"] = sources.reindex(ids).to_numpy()
     base["factor_kind"] = kinds.reindex(ids).to_numpy()
-    base["factor_set"] = join_unique(lines, "linked_agreement_id", "factor_set").reindex(ids).to_numpy()
+    base["factor_set"] = (
+        join_unique(lines, "linked_agreement_id", "factor_set").reindex(ids).to_numpy()
+    )
 
     ranked = _rank_and_pareto(base.reset_index(drop=True), pareto_share)
     return _end_date_flags(ranked, as_of, months_ending_soon)
@@ -207,7 +224,8 @@ def priority_list(agreements: pd.DataFrame, *, top_n: int = 10) -> pd.DataFrame:
 
     High impact: in the Pareto set, or among the ``top_n`` by kg CO2e (with kg CO2e > 0).
     Without miljökrav: ``environmental_requirements`` False ("no") or unknown ("unknown").
-    Sorted by end date (soonest first, unknown last), then by kg CO2e; ``priority`` numbers them.
+    Sorted by end date, soonest first: agreements still running, then those without an end
+    date, then those already ended; ties by kg CO2e. ``priority`` numbers them.
     """
     kg = agreements["kg_co2e"].astype(float)
     high = agreements["pareto"].to_numpy(dtype=bool) | (
@@ -215,9 +233,22 @@ def priority_list(agreements: pd.DataFrame, *, top_n: int = 10) -> pd.DataFrame:
     )
     lacking = (agreements["requirements"] != "yes").to_numpy(dtype=bool)
     chosen = agreements[high & lacking].copy()
-    chosen = chosen.sort_values(
-        ["end_date", "kg_co2e"], ascending=[True, False], na_position="last", kind="mergesort"
-    ).reset_index(drop=True)
+    # Upcoming ends first (soonest first), then unknown end dates, then agreements already past
+    # their end date (often prolonged without a new procurement; listed, not hidden).
+    group = np.where(
+        chosen["ended"].to_numpy(dtype=bool), 2, np.where(chosen["end_date"].isna(), 1, 0)
+    )
+    chosen = (
+        chosen.assign(_group=group)
+        .sort_values(
+            ["_group", "end_date", "kg_co2e"],
+            ascending=[True, True, False],
+            na_position="last",
+            kind="mergesort",
+        )
+        .drop(columns="_group")
+        .reset_index(drop=True)
+    )
     chosen.insert(0, "priority", np.arange(1, len(chosen) + 1))
     columns = [
         "priority",

@@ -198,7 +198,9 @@ FACTOR_COLUMNS = [
 ]
 
 
-def _sheet(wb: Workbook, title: str, tables: Sequence[tuple[pd.DataFrame, Sequence[Column]]]) -> Any:
+def _sheet(
+    wb: Workbook, title: str, tables: Sequence[tuple[pd.DataFrame, Sequence[Column]]]
+) -> Any:
     ws = wb.create_sheet(title)
     widths: dict[int, float] = {}
     for frame, columns in tables:
@@ -211,7 +213,8 @@ def _sheet(wb: Workbook, title: str, tables: Sequence[tuple[pd.DataFrame, Sequen
 def _summary(wb: Workbook, analysis: SpendAnalysis) -> None:
     t = analysis.totals
     top = analysis.agreements.head(TOP_N)
-    top_columns = AGREEMENT_COLUMNS[:3] + [
+    top_columns = [
+        *AGREEMENT_COLUMNS[:3],
         Column("supplier", "Leverantör"),
         Column("kg_co2e", "Utsläpp (kg CO2e)", KG_FORMAT),
         Column("spend_sek", "Utgift (SEK)", SEK_FORMAT),
@@ -232,6 +235,8 @@ def _summary(wb: Workbook, analysis: SpendAnalysis) -> None:
         ("Utgift utan kategori (SEK)", t["uncategorised_spend_sek"], SEK_FORMAT),
         ("Utgift utan faktor (SEK)", t["spend_without_factor_sek"], SEK_FORMAT),
         ("Exkluderat, ej inköp (SEK)", t["excluded_spend_sek"], SEK_FORMAT),
+        ("Resor och logi, ingår i totalen (SEK)", t.get("travel_spend_sek"), SEK_FORMAT),
+        ("Resor och logi, ingår i totalen (kg CO2e)", t.get("travel_kg_co2e"), KG_FORMAT),
         ("Antal avtal", t["agreements"], INTEGER_FORMAT),
         ("Andel avtal med miljökrav", t["share_agreements_with_requirements"], SHARE_FORMAT),
         ("Avtal där miljökrav är okänt", t["agreements_requirements_unknown"], INTEGER_FORMAT),
@@ -272,7 +277,9 @@ def _summary(wb: Workbook, analysis: SpendAnalysis) -> None:
         append_rows(ws, [("Anmärkning", note) for note in analysis.notes])
 
 
-def _used_factors(analysis: SpendAnalysis, factor_sets: Sequence[SpendFactorSet], rules: CategoryRules) -> pd.DataFrame:
+def _used_factors(
+    analysis: SpendAnalysis, factor_sets: Sequence[SpendFactorSet], rules: CategoryRules
+) -> pd.DataFrame:
     """The rows of each factor set that priced at least one line (category or supplier)."""
     lines = analysis.lines[~analysis.lines["excluded"].to_numpy(dtype=bool)]
     categories = set(lines["category_id"].dropna())
@@ -290,7 +297,12 @@ def _used_factors(analysis: SpendAnalysis, factor_sets: Sequence[SpendFactorSet]
     return pd.concat(frames, ignore_index=True) if frames else pd.DataFrame()
 
 
-def _method(wb: Workbook, analysis: SpendAnalysis, rules: CategoryRules, factor_sets: Sequence[SpendFactorSet]) -> None:
+def _method(
+    wb: Workbook,
+    analysis: SpendAnalysis,
+    rules: CategoryRules,
+    factor_sets: Sequence[SpendFactorSet],
+) -> None:
     used = _used_factors(analysis, factor_sets, rules)
     ws = wb.create_sheet("Metod och källor")
     widths = table_widths(used, FACTOR_COLUMNS)
@@ -328,8 +340,10 @@ def write_spend_report(
     ws = _sheet(wb, "Prioritet", [(analysis.priority, PRIORITY_COLUMNS)])
     write_table(ws, analysis.priority, PRIORITY_COLUMNS, value_maps=PRIORITY_MAPS)
     categories = analysis.categories.copy()
-    categories["name_sv"] = categories["name_sv"].astype("object").where(
-        categories["category_id"].notna(), "(utan kategori)"
+    categories["name_sv"] = (
+        categories["name_sv"]
+        .astype("object")
+        .where(categories["category_id"].notna(), "(utan kategori)")
     )
     ws = _sheet(wb, "Kategorier", [(categories, CATEGORY_COLUMNS)])
     write_table(ws, categories, CATEGORY_COLUMNS)

@@ -11,19 +11,40 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
+from pandas.api.typing import DataFrameGroupBy
 
 from spendanalys.categories import CategoryRules
 from spendanalys.linking import normalise_supplier_name
 from spendanalys.ranking import join_unique
 
+SUMMARY_COLUMNS: tuple[str, ...] = (
+    "supplier",
+    "supplier_org",
+    "supplier_key",
+    "link_rule",
+    "link_note",
+    "linked_agreement_id",
+    "category_id",
+    "spend_sek",
+    "kg_co2e",
+    "excluded",
+    "account",
+    "text",
+)
+
 
 def _active(lines: pd.DataFrame) -> pd.DataFrame:
     """Lines inside the purchase boundary (not excluded by account)."""
-    return lines[~lines["excluded"].to_numpy(dtype=bool)]
+    # Only the columns the summaries read: filtering copies every column it keeps.
+    keep = [c for c in SUMMARY_COLUMNS if c in lines]
+    return lines.loc[~lines["excluded"].to_numpy(dtype=bool), keep]
 
 
 def supplier_key(lines: pd.DataFrame) -> pd.Series:
-    """A supplier's grouping key: its 10-digit org number, else ``name:`` + its normalised name."""
+    """A supplier's grouping key: its 10-digit org number, else ``name:`` + its normalised name
+    (the ``supplier_key`` column when the lines already carry it)."""
+    if "supplier_key" in lines:
+        return lines["supplier_key"]
     names = normalise_supplier_name(lines["supplier"]) if "supplier" in lines else None
     org = lines["supplier_org"].astype("string")
     if names is None:
@@ -31,7 +52,7 @@ def supplier_key(lines: pd.DataFrame) -> pd.Series:
     return org.fillna("name:" + names).fillna("(unknown)")
 
 
-def _by_supplier(frame: pd.DataFrame) -> tuple[pd.DataFrame, pd.core.groupby.DataFrameGroupBy]:
+def _by_supplier(frame: pd.DataFrame) -> tuple[pd.DataFrame, DataFrameGroupBy]:
     work = frame.assign(
         _key=supplier_key(frame).to_numpy(),
         _kg=frame["kg_co2e"].to_numpy(dtype=float, na_value=np.nan),
@@ -40,7 +61,7 @@ def _by_supplier(frame: pd.DataFrame) -> tuple[pd.DataFrame, pd.core.groupby.Dat
     return work, work.groupby("_key", sort=False)
 
 
-def _first(grouped: pd.core.groupby.DataFrameGroupBy, column: str, frame: pd.DataFrame) -> Any:
+def _first(grouped: DataFrameGroupBy, column: str, frame: pd.DataFrame) -> Any:
     if column not in frame:
         return pd.NA
     return grouped[column].first()
@@ -162,7 +183,9 @@ def summarise_uncategorised(lines: pd.DataFrame) -> pd.DataFrame:
 def summarise_excluded(lines: pd.DataFrame) -> pd.DataFrame:
     """Lines outside the purchase boundary (salaries, taxes, transfers…), per account:
     ``spend_sek``, ``invoice_lines``, ``suppliers``; not part of any purchase total."""
-    excluded = lines[lines["excluded"].to_numpy(dtype=bool)]
+    excluded = lines.loc[
+        lines["excluded"].to_numpy(dtype=bool), [c for c in SUMMARY_COLUMNS if c in lines]
+    ]
     account = (
         excluded["account"].astype("string").fillna("")
         if "account" in excluded
@@ -177,7 +200,11 @@ def summarise_excluded(lines: pd.DataFrame) -> pd.DataFrame:
             "suppliers": grouped["_key"].nunique(),
         }
     ).rename_axis("account")
-    return table.reset_index().sort_values("spend_sek", ascending=False, kind="mergesort").reset_index(drop=True)
+    return (
+        table.reset_index()
+        .sort_values("spend_sek", ascending=False, kind="mergesort")
+        .reset_index(drop=True)
+    )
 
 
 def totals_of(lines: pd.DataFrame, agreements: pd.DataFrame, spend_basis: str) -> dict[str, Any]:
@@ -191,7 +218,7 @@ def totals_of(lines: pd.DataFrame, agreements: pd.DataFrame, spend_basis: str) -
     ``share_spend_with_requirements`` = spend on agreements with miljökrav ÷ ``spend_sek``.
     """
     excluded = lines["excluded"].to_numpy(dtype=bool)
-    active = lines[~excluded]
+    active = lines.loc[~excluded, ["spend_sek", "kg_co2e", "link_rule", "category_id"]]
     spend = active["spend_sek"].to_numpy(dtype=float)
     kg = active["kg_co2e"].to_numpy(dtype=float, na_value=np.nan)
     unlinked = (active["link_rule"] == "unlinked").to_numpy(dtype=bool)
@@ -217,6 +244,6 @@ def totals_of(lines: pd.DataFrame, agreements: pd.DataFrame, spend_basis: str) -
         "share_agreements_with_requirements": (float(with_req.sum()) / n) if n else None,
         "share_spend_with_requirements": (spend_with_req / total_spend) if total_spend else None,
         "pareto_agreements": int(agreements["pareto"].sum()),
-        "invoice_lines": int(len(lines)) if spend_basis == "invoices" else 0,
+        "invoice_lines": len(lines) if spend_basis == "invoices" else 0,
         "excluded_lines": int(excluded.sum()),
     }

@@ -1,0 +1,219 @@
+"""``spendanalys spend``: rank every agreement by its spend-based emissions (DESIGN.md §5)."""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import json
+import sys
+from datetime import date
+from pathlib import Path
+
+from spendanalys.cli.common import add_column_option, format_sek, print_table
+from spendanalys.errors import ConfigurationError
+
+RULE_OPTIONS = {
+    "cpv_map": "CPV prefix → category table (cpv_prefix,category_id,note)",
+    "account_map": "account range → category table (account_from,account_to,category_id,exclude)",
+    "keyword_map": "keyword → category table (keyword,category_id,note)",
+    "aliases": "category alias table (alias,category_id)",
+    "supplier_map": "supplier → category table (org_number,supplier,category_id,note)",
+    "categories": "category tree (category_id,group_id,group_sv,group_en,name_sv,name_en,…)",
+}
+TABLE_COLUMNS = [
+    "rank",
+    "agreement_id",
+    "name",
+    "supplier",
+    "category",
+    "spend_sek",
+    "kg_co2e",
+    "kg_co2e_per_sek",
+    "requirements",
+    "end_date",
+]
+
+
+def _date(text: str) -> date:
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a date (YYYY-MM-DD)") from None
+
+
+def register(subparsers: argparse._SubParsersAction) -> None:
+    parser = subparsers.add_parser(
+        "spend",
+        help="miljöspendanalys: agreements ranked by spend-based emissions",
+        description=(
+            "Link invoice lines to agreements, categorise them, price them with a spend-based "
+            "factor set (kg CO2e per SEK) and rank the agreements. Without --invoices, each "
+            "agreement's stated value is its spend (an estimate)."
+        ),
+    )
+    parser.add_argument(
+        "--contracts",
+        action="append",
+        required=True,
+        metavar="FILE",
+        help="the contract register (avtalsförteckning), CSV or XLSX (repeatable)",
+    )
+    parser.add_argument(
+        "--invoices",
+        action="append",
+        default=[],
+        metavar="FILE",
+        help="supplier-invoice export (leverantörsreskontra) (repeatable)",
+    )
+    parser.add_argument(
+        "--factors",
+        action="append",
+        default=[],
+        metavar="FILE",
+        help="a factor set CSV (category,factor,unit,price_year,source); repeat "
+        "to compare sets, the first prices the ranking; 'default' is the "
+        "built-in set",
+    )
+    parser.add_argument("--format", choices=["table", "json", "xlsx"], default="table")
+    parser.add_argument("--out", default=None, metavar="PATH", help="write here (xlsx needs it)")
+    parser.add_argument(
+        "--as-of",
+        type=_date,
+        default=None,
+        metavar="DATE",
+        help="date for the 'ends soon' flags (default: today)",
+    )
+    parser.add_argument(
+        "--months",
+        type=int,
+        default=12,
+        help="'ends soon' means within this many months (default 12)",
+    )
+    parser.add_argument(
+        "--rank-move",
+        type=int,
+        default=5,
+        help="flag agreements whose rank moves more than this between factor sets (default 5)",
+    )
+    for option, text in RULE_OPTIONS.items():
+        parser.add_argument(
+            f"--{option.replace('_', '-')}",
+            default=None,
+            metavar="FILE",
+            help=f"your own {text}; extends the built-in one",
+        )
+    parser.add_argument(
+        "--data-dir",
+        default=None,
+        metavar="DIR",
+        help="a folder holding a complete set of rule, factor, KPI and "
+        "exchange-rate tables in the built-in format (default: "
+        "emission_factors/spend)",
+    )
+    parser.add_argument(
+        "--replace-rules",
+        action="store_true",
+        help="your rule files replace the built-in tables instead of extending",
+    )
+    parser.add_argument(
+        "--lines",
+        default=None,
+        metavar="PATH",
+        help="also write every invoice line with its link rule, category rule "
+        "and factor (CSV, UTF-8) — the audit trail behind each figure",
+    )
+    parser.add_argument("--top", type=int, default=20, help="rows shown by --format table")
+    add_column_option(parser)
+    parser.set_defaults(func=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    from spendanalys.pipeline import run_spend
+    from spendanalys.spend_payload import spend_payload
+
+    if args.format == "xlsx" and not args.out:
+        raise ConfigurationError("--format xlsx needs --out PATH")
+    rule_files = {k: getattr(args, k) for k in RULE_OPTIONS if getattr(args, k)}
+    result = run_spend(
+        args.contracts,
+        args.invoices,
+        args.factors,
+        columns=args.column,
+        sheet=args.sheet,
+        as_of=args.as_of,
+        rule_files=rule_files,
+        extend_rules=not args.replace_rules,
+        data_dir=args.data_dir,
+        months_ending_soon=args.months,
+        rank_move_threshold=args.rank_move,
+    )
+    analysis = result.analysis
+    if args.lines:
+        from spendanalys.spend_payload import lines_frame
+
+        lines_frame(analysis).to_csv(args.lines, index=False, encoding="utf-8-sig")
+    if args.format == "json":
+        paths = {
+            label: str(fs.path)
+            for label, fs in zip(analysis.factor_sets, result.factor_sets, strict=True)
+        }
+        _write_json(spend_payload(analysis, paths=paths), args.out)
+    elif args.format == "xlsx":
+        from spendanalys.report import write_spend_report
+
+        write_spend_report(analysis, args.out, rules=result.rules, factor_sets=result.factor_sets)
+        print(f"wrote {args.out}", file=sys.stderr)
+    else:
+        with _output(args.out):
+            _print_summary(analysis, args.top)
+    return 0
+
+
+def _write_json(payload: dict, out: str | None) -> None:  # type: ignore[type-arg]
+    """The payload is plain Python already (``spend_payload``): dump it without a per-value
+    converter; NaN cannot occur (``allow_nan=False`` would say so)."""
+    text = json.dumps(payload, ensure_ascii=False, indent=2, allow_nan=False)
+    if out:
+        Path(out).write_text(text + "\n", encoding="utf-8")
+    else:
+        sys.stdout.write(text + "\n")
+
+
+@contextlib.contextmanager
+def _output(out: str | None):  # type: ignore[no-untyped-def]
+    if not out:
+        yield
+        return
+    with Path(out).open("w", encoding="utf-8") as handle, contextlib.redirect_stdout(handle):
+        yield
+
+
+def _print_summary(analysis, top: int) -> None:  # type: ignore[no-untyped-def]
+    t = analysis.totals
+    basis = "invoices" if analysis.spend_basis == "invoices" else "ESTIMATE from agreement values"
+    print(f"Miljöspendanalys as of {analysis.as_of} — spend basis: {basis}")
+    print(f"Factor sets: {', '.join(analysis.factor_sets)}")
+    print(
+        f"Total spend {format_sek(t['spend_sek'])} SEK, {format_sek(t['kg_co2e'])} kg CO2e; "
+        f"linked {format_sek(t['linked_spend_sek'])}, unlinked {format_sek(t['unlinked_spend_sek'])}, "
+        f"uncategorised {format_sek(t['uncategorised_spend_sek'])}, "
+        f"excluded (not purchases) {format_sek(t['excluded_spend_sek'])} SEK"
+    )
+    print(
+        f"Agreements: {t['agreements']}, {t['pareto_agreements']} make 80 % of the emissions; "
+        f"rejected rows: {len(analysis.rejected)}"
+    )
+    print()
+    shown = analysis.agreements[TABLE_COLUMNS].head(top).copy()
+    for column in ("spend_sek", "kg_co2e"):
+        shown[column] = shown[column].map(format_sek)
+    shown["kg_co2e_per_sek"] = shown["kg_co2e_per_sek"].map(lambda v: "" if v != v else f"{v:.4f}")
+    shown["end_date"] = shown["end_date"].dt.strftime("%Y-%m-%d").fillna("")
+    print_table(shown)
+    if len(analysis.priority):
+        print("\nPriority (high impact, no miljökrav, soonest end first):")
+        print_table(
+            analysis.priority[["priority", "rank", "agreement_id", "name", "end_date"]].head(top)
+        )
+    for note in analysis.notes:
+        print(f"note: {note}")

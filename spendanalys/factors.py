@@ -1,0 +1,374 @@
+"""Spend-based factor sets, the consumer price index (KPI) and exchange rates.
+
+A factor set is a CSV file, one factor per category (and optionally per supplier)::
+
+    category,factor,unit,price_year,source                      (required)
+    price_basis,currency_year,gwp,licence,naics,derivation,data_quality,org_number  (optional)
+
+- ``category``: a category id, a Swedish or English category name, or an alias (see
+  ``spendanalys.categories``); it may be empty on a supplier row.
+- ``factor`` in ``unit``: any emission mass per money that ``spendanalys.units`` reads
+  (``kg CO2e/SEK``, ``g CO2e/SEK``, ``t CO2e/MSEK``, ``kg CO2e/kSEK``, ``kg CO2e/EUR`` …). Every
+  value is converted once, at load, to kg CO2e per SEK; a foreign currency goes through the
+  exchange-rate table of the factor's ``currency_year`` (default: its ``price_year``).
+- ``price_year``: the year whose prices the factor is per; spend is brought to it with KPI.
+- ``org_number``: a supplier-specific factor. It wins over the category factor for that supplier
+  (for all its lines when ``category`` is empty, else for that category only) and is marked
+  ``factor_kind = "supplier"`` on every line it prices.
+
+A bad row (unknown category, unreadable number or unit, negative factor, missing price year or
+source, a repeated category/supplier) raises FactorError with the file and line: a factor set is
+used whole or not at all.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import numpy as np
+import pandas as pd
+
+from spendanalys.categories import CategoryRules, category_from_alias, load_category_rules
+from spendanalys.datafiles import LINE, data_path, read_data_csv
+from spendanalys.errors import ConfigurationError, FactorError, InputFormatError, UnitError
+from spendanalys.linking import normalise_org_number
+
+if TYPE_CHECKING:
+    from spendanalys.units import ExchangeRates
+
+# The canonical unit needs no conversion; other units go through spendanalys.units (pint), which
+# is imported only then because building its registry costs most of a second at start-up.
+CANONICAL_UNIT = "kg CO2e/SEK"
+
+DEFAULT_FACTOR_FILE = "factors_epa_v1.3_sek.csv"
+KPI_FILE = "kpi.csv"
+RATES_FILE = "exchange_rates.csv"
+REQUIRED = ("category", "factor", "unit", "price_year", "source")
+OPTIONAL = (
+    "price_basis",
+    "currency_year",
+    "gwp",
+    "licence",
+    "naics",
+    "derivation",
+    "data_quality",
+    "org_number",
+)
+
+FACTOR_COLUMNS = (
+    "category_id",
+    "org_number",
+    "kg_co2e_per_sek",
+    "value_as_written",
+    "unit_as_written",
+    "price_year",
+    "price_basis",
+    "gwp_basis",
+    "source",
+    "licence",
+    "naics",
+    "derivation",
+    "data_quality",
+    "line",
+)
+
+
+@dataclass(frozen=True)
+class SpendFactorSet:
+    """One factor set, every factor in kg CO2e per SEK at its price year.
+
+    ``factors`` has ``FACTOR_COLUMNS``: category_id (<NA> on a supplier row for all
+    categories), org_number (<NA> on a category row), kg_co2e_per_sek (float), the value and unit
+    as written, price_year (Int64) and the provenance columns as text.
+    """
+
+    name: str
+    factors: pd.DataFrame
+    path: Path | None = None
+
+    @property
+    def supplier_specific(self) -> pd.DataFrame:
+        return self.factors[self.factors["org_number"].notna()]
+
+
+# --- KPI and exchange rates --------------------------------------------------------------------
+
+
+def load_kpi(path: str | Path | None = None, *, data_dir: str | Path | None = None) -> pd.Series:
+    """KPI (consumer price index) by year: a float Series indexed by int year.
+
+    ``attrs["source"]`` and ``attrs["base"]`` carry the provenance. Columns year, kpi (, base,
+    source). A year twice or a non-positive index raises InputFormatError.
+    """
+    file = Path(path) if path is not None else data_path(KPI_FILE, data_dir)
+    frame = read_data_csv(file, ("year", "kpi"))
+    year = pd.to_numeric(frame["year"], errors="coerce")
+    value = pd.to_numeric(frame["kpi"].str.replace(",", ".", regex=False), errors="coerce")
+    bad = year.isna() | value.isna() | (value <= 0) | year.duplicated()
+    if bad.any():
+        row = frame[bad].iloc[0]
+        raise InputFormatError(
+            str(file), f"bad KPI row (year {row['year']!r}, kpi {row['kpi']!r})", row=int(row[LINE])
+        )
+    kpi = pd.Series(value.to_numpy(dtype=float), index=year.astype(int).to_numpy(), name="kpi")
+    kpi = kpi.sort_index()
+    kpi.attrs["source"] = _first_nonempty(frame, "source") or str(file)
+    kpi.attrs["base"] = _first_nonempty(frame, "base") or ""
+    return kpi
+
+
+def _first_nonempty(frame: pd.DataFrame, column: str) -> str | None:
+    if column not in frame:
+        return None
+    values = [v for v in frame[column] if v]
+    return values[0] if values else None
+
+
+def price_year_factor(spend_year: int, factor_year: int, kpi: pd.Series) -> float:
+    """KPI[factor_year] / KPI[spend_year]: multiply SEK of ``spend_year`` by it to get SEK at
+    the factor's price year (e.g. 2024 spend priced with a 2022 factor is deflated)."""
+    try:
+        return float(kpi.loc[int(factor_year)]) / float(kpi.loc[int(spend_year)])
+    except KeyError as exc:
+        raise ConfigurationError(f"the KPI table has no index for {exc.args[0]}") from None
+
+
+def load_exchange_rate_table(
+    path: str | Path | None = None, *, data_dir: str | Path | None = None
+) -> pd.DataFrame:
+    """The exchange-rate table: year (int), currency (upper case), sek_per_unit, source."""
+    file = Path(path) if path is not None else data_path(RATES_FILE, data_dir)
+    frame = read_data_csv(file, ("year", "currency", "sek_per_unit"))
+    year = pd.to_numeric(frame["year"], errors="coerce")
+    rate = pd.to_numeric(frame["sek_per_unit"].str.replace(",", ".", regex=False), errors="coerce")
+    bad = year.isna() | rate.isna() | (rate <= 0)
+    if bad.any():
+        row = frame[bad].iloc[0]
+        raise InputFormatError(str(file), "bad exchange-rate row", row=int(row[LINE]))
+    return pd.DataFrame(
+        {
+            "year": year.astype(int),
+            "currency": frame["currency"].str.upper(),
+            "sek_per_unit": rate.astype(float),
+            "source": frame["source"] if "source" in frame else str(file),
+        }
+    )
+
+
+def exchange_rates_for(table: pd.DataFrame, year: int | None = None) -> ExchangeRates:
+    """The rates of ``year`` (the latest year when None; the nearest year the table has
+    when it lacks ``year``, which the returned ``notes`` say)."""
+    from spendanalys.units import ExchangeRates
+
+    if table.empty:
+        raise ConfigurationError("the exchange-rate table is empty")
+    years = sorted(table["year"].unique())
+    chosen = years[-1] if year is None else min(years, key=lambda y: (abs(y - year), -y))
+    rows = table[table["year"] == chosen]
+    note = "" if year is None or chosen == year else f"no rates for {year}; {chosen} used"
+    return ExchangeRates(
+        sek_per_unit=dict(zip(rows["currency"], rows["sek_per_unit"], strict=True)),
+        year=int(chosen),
+        source="; ".join(sorted(set(rows["source"].astype(str)))),
+        notes=note,
+    )
+
+
+def load_exchange_rates(
+    path: str | Path | None = None, *, year: int | None = None, data_dir: str | Path | None = None
+) -> ExchangeRates:
+    """SEK per unit of each currency for ``year`` (default: the latest in the table)."""
+    return exchange_rates_for(load_exchange_rate_table(path, data_dir=data_dir), year)
+
+
+# --- factor sets -----------------------------------------------------------------------------
+
+
+def _refuse(file: Path, frame: pd.DataFrame, mask: pd.Series | np.ndarray, reason: str) -> None:
+    mask = np.asarray(mask, dtype=bool)
+    if mask.any():
+        row = frame[mask].iloc[0]
+        raise FactorError(
+            str(file), reason.format(**{str(k): v for k, v in row.items()}), row=int(row[LINE])
+        )
+
+
+def _convert(frame: pd.DataFrame, file: Path, rate_table: pd.DataFrame | None) -> np.ndarray:
+    """kg CO2e per SEK per row; converted once per distinct (value, unit, currency year)."""
+    values = pd.to_numeric(frame["factor"].str.replace(",", ".", regex=False), errors="coerce")
+    _refuse(file, frame, values.isna(), "factor {factor!r} is not a number")
+    _refuse(file, frame, values < 0, "factor {factor} is negative")
+    cur_year = pd.to_numeric(
+        frame.get("currency_year", pd.Series("", index=frame.index)), errors="coerce"
+    ).fillna(frame["price_year_int"])
+    out = np.empty(len(frame))
+    canonical = (frame["unit"] == CANONICAL_UNIT).to_numpy()
+    out[canonical] = values.to_numpy(dtype=float)[canonical]
+    if canonical.all():
+        return out
+    from spendanalys.units import currency_of, emission_factor_to_kg_per_sek, parse_unit
+
+    cache: dict[tuple[float, str, int], float] = {}
+    rates_by_year: dict[int, ExchangeRates] = {}
+    for i, (value, unit, year) in enumerate(zip(values, frame["unit"], cur_year, strict=True)):
+        if canonical[i]:
+            continue
+        key = (float(value), unit, int(year))
+        if key not in cache:
+            try:
+                currency = currency_of(parse_unit(unit))
+                rates = None
+                if currency not in (None, "SEK"):
+                    if rate_table is None:
+                        raise UnitError(unit, "a factor in SEK", "no exchange-rate table")
+                    if int(year) not in rates_by_year:
+                        rates_by_year[int(year)] = exchange_rates_for(rate_table, int(year))
+                    rates = rates_by_year[int(year)]
+                cache[key] = emission_factor_to_kg_per_sek(float(value), unit, rates)
+            except UnitError as exc:
+                raise FactorError(
+                    str(file), f"unit {unit!r}: {exc.reason or exc}", row=int(frame[LINE].iloc[i])
+                ) from None
+        out[i] = cache[key]
+    return out
+
+
+def load_spend_factor_set(
+    path: str | Path | None = None,
+    *,
+    rules: CategoryRules | None = None,
+    rate_table: pd.DataFrame | None = None,
+    name: str | None = None,
+    data_dir: str | Path | None = None,
+) -> SpendFactorSet:
+    """Load and validate a factor set (the built-in EPA-derived set when ``path`` is None).
+
+    ``rules`` resolves category names and aliases (default: the built-in rules); ``rate_table``
+    (default: the built-in exchange rates) converts factors per foreign currency. The set's
+    ``name`` defaults to the file's stem.
+    """
+    file = Path(path) if path is not None else data_path(DEFAULT_FACTOR_FILE, data_dir)
+    if rules is None:
+        rules = load_category_rules(data_dir=data_dir)
+    if rate_table is None and data_path(RATES_FILE, data_dir).exists():
+        rate_table = load_exchange_rate_table(data_dir=data_dir)
+    frame = read_data_csv(file, REQUIRED)
+    factors = factor_table(frame, str(file), rules, rate_table)
+    return SpendFactorSet(name=name or file.stem, factors=factors, path=file)
+
+
+def factor_table(
+    frame: pd.DataFrame, file: str, rules: CategoryRules, rate_table: pd.DataFrame | None
+) -> pd.DataFrame:
+    """Validate factor rows (text cells, ``_line`` numbers) and convert them to kg CO2e/SEK.
+
+    Returns a table with ``FACTOR_COLUMNS``; the first bad row raises FactorError.
+    """
+    path = Path(file)
+    if frame.empty:
+        raise FactorError(file, "the factor set has no rows")
+    frame = frame.copy()
+    for column in OPTIONAL:
+        if column not in frame:
+            frame[column] = ""
+    _refuse(path, frame, frame["source"] == "", "source is empty")
+    _refuse(path, frame, frame["unit"] == "", "unit is empty")
+    year = pd.to_numeric(frame["price_year"], errors="coerce")
+    _refuse(
+        path,
+        frame,
+        year.isna() | (year < 1900) | (year > 2100),
+        "price_year {price_year!r} is not a year",
+    )
+    frame["price_year_int"] = year.astype(int)
+    org = normalise_org_number(frame["org_number"].replace("", None).astype("string"))
+    _refuse(
+        path,
+        frame,
+        (frame["org_number"] != "") & org.isna(),
+        "org_number {org_number!r} is not an organisation number",
+    )
+    category = category_from_alias(frame["category"].astype("string"), rules)
+    unknown = category.isna() & (frame["category"] != "")
+    _refuse(
+        path,
+        frame,
+        unknown,
+        "category {category!r} is not a category id, name or alias of the category tree",
+    )
+    _refuse(path, frame, category.isna() & org.isna(), "a row needs a category or an org_number")
+    key = org.fillna("") + "|" + category.fillna("")
+    _refuse(path, frame, key.duplicated(), "category {category!r} has a factor on an earlier row")
+    per_sek = _convert(frame, path, rate_table)
+    factors = pd.DataFrame(
+        {
+            "category_id": category.to_numpy(),
+            "org_number": org.to_numpy(),
+            "kg_co2e_per_sek": per_sek,
+            "value_as_written": frame["factor"].to_numpy(),
+            "unit_as_written": frame["unit"].to_numpy(),
+            "price_year": frame["price_year_int"].astype("Int64").array,
+            "price_basis": frame["price_basis"].to_numpy(),
+            "gwp_basis": frame["gwp"].to_numpy(),
+            "source": frame["source"].to_numpy(),
+            "licence": frame["licence"].to_numpy(),
+            "naics": frame["naics"].to_numpy(),
+            "derivation": frame["derivation"].to_numpy(),
+            "data_quality": frame["data_quality"].to_numpy(),
+            "line": frame[LINE].to_numpy(),
+        }
+    )
+    for column in (
+        "category_id",
+        "org_number",
+        "value_as_written",
+        "unit_as_written",
+        "price_basis",
+        "gwp_basis",
+        "source",
+        "licence",
+        "naics",
+        "derivation",
+        "data_quality",
+    ):
+        text = factors[column].astype("string")
+        factors[column] = text.mask(text == "")
+    return factors
+
+
+def with_supplier_factors(
+    factor_set: SpendFactorSet,
+    rows: Sequence[Mapping[str, object]] | pd.DataFrame,
+    *,
+    rules: CategoryRules,
+    rate_table: pd.DataFrame | None = None,
+    label: str = "supplier factors",
+) -> SpendFactorSet:
+    """``factor_set`` with the user's supplier-specific factors added (the dashboard's overrides).
+
+    Each row has ``org_number``, ``factor``, ``unit``, ``price_year``, ``source`` and optionally
+    ``category`` (empty: all of that supplier's lines) and the provenance columns. A row for the
+    same supplier and category as an existing one replaces it. Rows are numbered from 1 in
+    errors (FactorError with ``file`` = ``label``).
+    """
+    frame = pd.DataFrame(list(rows) if not isinstance(rows, pd.DataFrame) else rows)
+    for column in (*REQUIRED, "org_number"):
+        if column not in frame:
+            frame[column] = ""
+    frame = frame.astype(object).where(frame.notna(), "").map(lambda v: str(v).strip())
+    frame[LINE] = range(1, len(frame) + 1)
+    missing_org = frame["org_number"] == ""
+    _refuse(Path(label), frame, missing_org, "a supplier factor needs an org_number")
+    added = factor_table(frame, label, rules, rate_table)
+    key = added["org_number"].fillna("") + "|" + added["category_id"].fillna("")
+    old = factor_set.factors
+    old_key = old["org_number"].fillna("") + "|" + old["category_id"].fillna("")
+    kept = old[~old_key.isin(set(key)).to_numpy()]
+    return SpendFactorSet(
+        name=factor_set.name,
+        factors=pd.concat([kept, added], ignore_index=True),
+        path=factor_set.path,
+    )

@@ -1,0 +1,208 @@
+"""Pricing invoice lines: SEK conversion, KPI price-year adjustment and the factor lookup.
+
+    spend_sek             = amount × SEK per unit of the line's currency (1 for SEK)
+    spend_sek_factor_year = spend_sek × KPI[factor price year] / KPI[spend year]
+    kg_co2e               = spend_sek_factor_year × kg_co2e_per_sek
+
+Work is done once per distinct currency, pair of years and category, then spread to the lines.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+import pandas as pd
+
+from spendanalys.coding import encode
+from spendanalys.errors import ConfigurationError, UnitError
+from spendanalys.factors import SpendFactorSet, price_year_factor
+from spendanalys.io.result import RejectedRow
+from spendanalys.linking import normalise_org_number
+from spendanalys.schema import SOURCE_FILE, SOURCE_ROW
+
+if TYPE_CHECKING:  # importing units builds the pint registry: only where a unit is parsed
+    from spendanalys.units import ExchangeRates
+
+
+def convert_to_sek(
+    lines: pd.DataFrame, rates: ExchangeRates | None
+) -> tuple[pd.DataFrame, list[RejectedRow]]:
+    """``spend_sek`` per line from ``amount_sek`` and ``currency``; rows that cannot be converted.
+
+    A blank currency, ``SEK`` or ``kr`` is taken as SEK. Another currency is multiplied by SEK per
+    unit from ``rates`` (looked up once per distinct currency); a currency the table lacks, or any
+    foreign currency without a table, rejects the line with the reason, and so does a missing
+    amount. Credit notes (negative amounts) are kept: they net against their agreement.
+    """
+    amount = pd.to_numeric(lines["amount_sek"], errors="coerce").astype("float64")
+    currency = (
+        lines["currency"].astype("string").str.strip().str.upper()
+        if "currency" in lines
+        else pd.Series(pd.NA, index=lines.index, dtype="string")
+    )
+    currency = currency.mask(currency.isin(["", "KR", "SEK"]))
+    rate = np.ones(len(lines))
+    reason = np.full(len(lines), None, dtype=object)
+    column = np.full(len(lines), None, dtype=object)
+    for code in currency.dropna().unique():
+        mask = (currency == code).fillna(False).to_numpy(dtype=bool)
+        try:
+            if rates is None:
+                raise UnitError(code, "an amount in SEK", "no exchange-rate table was given")
+            rate[mask] = rates.rate(str(code))
+        except UnitError as exc:
+            reason[mask] = f"cannot convert {code} to SEK: {exc.reason or exc}"
+            column[mask] = "currency"
+    missing = amount.isna().to_numpy() & pd.isna(reason)
+    reason[missing] = "amount is missing"
+    column[missing] = "amount_sek"
+    bad = pd.notna(reason)
+    rejected = _rejected_rows(lines[bad], reason[bad], column[bad])
+    kept = lines[~bad].copy()
+    kept["spend_sek"] = amount.to_numpy()[~bad] * rate[~bad]
+    return kept, rejected
+
+
+def _rejected_rows(
+    rows: pd.DataFrame, reasons: np.ndarray, columns: np.ndarray
+) -> list[RejectedRow]:
+    files = column_or(rows, SOURCE_FILE, "").astype(str).to_numpy()
+    numbers = column_or(rows, SOURCE_ROW, 0).to_numpy()
+    return [
+        RejectedRow(file=str(f), row=int(r), column=str(c), reason=str(why))
+        for f, r, c, why in zip(files, numbers, columns, reasons, strict=True)
+    ]
+
+
+def column_or(frame: pd.DataFrame, name: str, default: Any) -> pd.Series:
+    if name in frame:
+        return frame[name].fillna(default)
+    return pd.Series(default, index=frame.index)
+
+
+def _kpi_ratio(
+    spend_year: pd.Series, factor_year: pd.Series, kpi: pd.Series, notes: list[str]
+) -> pd.Series:
+    """KPI[factor year] / KPI[spend year] per line, once per distinct pair of years.
+
+    A year outside the KPI table takes the nearest year the table has (and says so in
+    ``notes``); a line without a date, or a factor without a price year, is not adjusted (1.0).
+    """
+    years = sorted(int(y) for y in kpi.dropna().index)
+    if not years:
+        raise ConfigurationError("the KPI table is empty: spend cannot be brought to a price year")
+    low, high = years[0], years[-1]
+    s = spend_year.astype("Int64").to_numpy(dtype="int64", na_value=-1)
+    f = factor_year.astype("Int64").to_numpy(dtype="int64", na_value=-1)
+    known = (s >= 0) & (f >= 0)
+    ratio = np.ones(len(s))
+    if known.any():
+        pair = s[known] * 10_000 + f[known]
+        unique, inverse = np.unique(pair, return_inverse=True)
+        per_pair = np.empty(len(unique))
+        for i, key in enumerate(unique):
+            year_s, year_f = divmod(int(key), 10_000)
+            used_s, used_f = min(max(year_s, low), high), min(max(year_f, low), high)
+            for year, used in ((year_s, used_s), (year_f, used_f)):
+                note = f"KPI has no index for {year}; {used} is used"
+                if year != used and note not in notes:
+                    notes.append(note)
+            per_pair[i] = price_year_factor(used_s, used_f, kpi)
+        ratio[known] = per_pair[inverse.reshape(-1)]
+    return pd.Series(ratio, index=spend_year.index)
+
+
+def _codes_in(values: pd.Series, keys: pd.Index) -> np.ndarray:
+    """Position of each value in ``keys`` (-1 when absent or missing), via its distinct values."""
+    codes, uniques = encode(values)
+    where = keys.get_indexer(pd.Index(uniques, dtype=object)) if len(uniques) else np.array([], int)
+    return np.append(where, -1)[codes]
+
+
+def _factor_rows(
+    lines: pd.DataFrame, supplier_org: pd.Series, factors: pd.DataFrame
+) -> tuple[np.ndarray, np.ndarray]:
+    """Row position in ``factors`` for each line (-1: none) and whether it is supplier-specific.
+
+    A supplier-specific row (``org_number`` set) wins over the category row: first a row for the
+    supplier and the line's category, then a row for the supplier with no category.
+    """
+    f = factors.reset_index(drop=True)
+    pos = np.arange(len(f))
+    org = (
+        normalise_org_number(f["org_number"]).to_numpy(dtype=object, na_value=None)  # type: ignore[call-overload]
+        if "org_number" in f
+        else np.full(len(f), None, dtype=object)
+    )
+    cat_id = f["category_id"].to_numpy(dtype=object, na_value=None)  # type: ignore[call-overload]
+    general = pd.isna(org)
+    first = pd.Index(cat_id[general]).drop_duplicates(keep="first")
+    category_pos = pos[general][pd.Index(cat_id[general]).get_indexer(first)]
+    where = _codes_in(lines["category_id"], first)
+    row = np.where(where >= 0, np.append(category_pos, -1)[where], -1)
+    supplier = np.zeros(len(lines), dtype=bool)
+    if (~general).any():
+        line_cat = lines["category_id"].astype(object).where(lines["category_id"].notna(), "")
+        pair_keys = pd.Index([f"{o}|{c or ''}" for o, c in zip(org, cat_id, strict=True)])
+        line_pairs = supplier_org.astype(object).fillna("?") + "|" + line_cat.astype(str)
+        by_pair = _codes_in(line_pairs, pair_keys[~general])
+        by_org = _codes_in(supplier_org.astype(object) + "|", pair_keys[~general])
+        chosen = np.where(by_pair >= 0, by_pair, by_org)
+        supplier = chosen >= 0
+        row = np.where(supplier, np.append(pos[~general], -1)[chosen], row)
+    excluded = lines["excluded"].to_numpy(dtype=bool)
+    row = np.where(excluded, -1, row).astype(int)
+    return row, supplier & ~excluded
+
+
+def _take(column: pd.Series, rows: np.ndarray) -> pd.Series:
+    values = column.array.take(rows, allow_fill=True)
+    return pd.Series(values)
+
+
+def apply_factor_set(
+    lines: pd.DataFrame,
+    factor_set: SpendFactorSet,
+    kpi: pd.Series,
+    *,
+    label: str,
+    notes: list[str],
+) -> pd.DataFrame:
+    """Factor and emission columns for ``lines`` under one factor set, aligned to ``lines``.
+
+    Columns: ``kg_co2e_per_sek``, ``factor_price_year``, ``factor_source``, ``factor_kind``
+    ("supplier" or "category"), ``factor_set``, ``price_index_ratio`` (KPI[factor year] /
+    KPI[spend year]), ``spend_sek_factor_year`` (SEK at the factor's price year) and ``kg_co2e``
+    (= spend_sek_factor_year × kg_co2e_per_sek; <NA> without a factor or for excluded lines).
+    """
+    factors = factor_set.factors
+    rows, supplier = _factor_rows(lines, lines["supplier_org"], factors)
+    f = factors.reset_index(drop=True)
+    per_sek = _take(f["kg_co2e_per_sek"].astype("Float64"), rows).to_numpy(
+        dtype=float, na_value=np.nan
+    )
+    price_year = _take(pd.to_numeric(f["price_year"], errors="coerce").astype("Int64"), rows)
+    price_year.index = lines.index
+    ratio = _kpi_ratio(lines["spend_year"], price_year, kpi, notes)
+    at_factor_year = lines["spend_sek"].to_numpy(dtype=float) * ratio.to_numpy()
+    has = rows >= 0
+    out = pd.DataFrame(index=lines.index)
+    out["price_index_ratio"] = ratio.to_numpy()
+    out["spend_sek_factor_year"] = at_factor_year
+    out["kg_co2e_per_sek"] = per_sek
+    out["kg_co2e"] = np.where(has, at_factor_year * per_sek, np.nan)
+    # Text columns as Categoricals: a million lines share a handful of values.
+    out["factor_set"] = pd.Categorical.from_codes(  # type: ignore[call-overload]
+        np.where(has, 0, -1), categories=[label]
+    )
+    kind = np.where(supplier, 0, np.where(has, 1, -1))
+    out["factor_kind"] = pd.Categorical.from_codes(  # type: ignore[call-overload]
+        kind, categories=["supplier", "category"]
+    )
+    source_codes, sources = encode(f["source"])
+    out["factor_source"] = pd.Categorical.from_codes(
+        np.append(source_codes, -1)[rows], categories=pd.Index(sources, dtype=object)
+    )
+    out["factor_price_year"] = price_year.to_numpy()
+    return out

@@ -1,0 +1,202 @@
+"""The JSON shape of a miljöspendanalys (DESIGN.md §5), shared by the CLI and the dashboard.
+
+``{"agreements": [...], "categories": [...], "totals": {...}, "rejected_rows": [...], ...}``;
+the first keys of each agreement are the contract's (rank, agreement_id, name, supplier,
+category, spend_sek, kg_co2e, kg_co2e_per_sek, environmental_requirements, end_date,
+factor_source), then the tracing columns. Values are plain Python (None for missing).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from spendanalys.spend import SpendAnalysis
+
+AGREEMENT_KEYS: tuple[str, ...] = (
+    "rank",
+    "agreement_id",
+    "name",
+    "supplier",
+    "category",
+    "spend_sek",
+    "kg_co2e",
+    "kg_co2e_per_sek",
+    "environmental_requirements",
+    "end_date",
+    "factor_source",
+    "factor_kind",
+    "factor_set",
+    "category_id",
+    "category_rule",
+    "category_as_written",
+    "org_number",
+    "cpv",
+    "value_sek",
+    "spend_basis",
+    "invoice_lines",
+    "credit_notes",
+    "spend_without_factor_sek",
+    "rank_per_sek",
+    "share_of_kg",
+    "cumulative_share",
+    "pareto",
+    "requirements",
+    "months_to_end",
+    "ends_within_months",
+    "ended",
+)
+CATEGORY_KEYS: tuple[str, ...] = (
+    "category_id",
+    "name_sv",
+    "name_en",
+    "group_sv",
+    "spend_sek",
+    "kg_co2e",
+    "share_of_kg",
+    "share_of_spend",
+    "invoice_lines",
+    "agreements",
+    "kg_co2e_per_sek",
+    "factor_price_year",
+    "factor_source",
+)
+TOTAL_KEYS: tuple[str, ...] = (
+    "spend_sek",
+    "kg_co2e",
+    "linked_spend_sek",
+    "unlinked_spend_sek",
+    "uncategorised_spend_sek",
+)
+
+
+def _column_values(values: pd.Series) -> list[Any]:
+    """One column as plain Python values, converted column-wise (None for missing)."""
+    dtype = values.dtype
+    if pd.api.types.is_datetime64_any_dtype(dtype):
+        text = values.dt.strftime("%Y-%m-%d")
+        return [None if pd.isna(v) else v for v in text.astype(object)]
+    if pd.api.types.is_bool_dtype(dtype) and not isinstance(dtype, pd.BooleanDtype):
+        return values.to_numpy(dtype=bool).tolist()
+    if pd.api.types.is_float_dtype(dtype):
+        array = values.to_numpy(dtype=float, na_value=np.nan)
+        out = array.astype(object)
+        out[np.isnan(array)] = None
+        return out.tolist()
+    if pd.api.types.is_integer_dtype(dtype) and not isinstance(
+        dtype, pd.api.extensions.ExtensionDtype
+    ):
+        return values.to_numpy().tolist()
+    plain = np.array(values.astype(object).to_numpy(), dtype=object)
+    missing = pd.isna(plain)
+    plain[missing] = None
+    return [v.item() if hasattr(v, "item") else v for v in plain.tolist()]
+
+
+def _records(frame: pd.DataFrame, keys: tuple[str, ...] | None = None) -> list[dict[str, Any]]:
+    """The frame as JSON-ready records, built column-wise (a per-cell converter is slow on
+    a million values)."""
+    columns = [k for k in keys if k in frame] if keys is not None else list(frame.columns)
+    data = [_column_values(frame[c]) for c in columns]
+    return [dict(zip(columns, row, strict=True)) for row in zip(*data, strict=True)]
+
+
+def _with_comparison(analysis: SpendAnalysis, agreements: list[dict[str, Any]]) -> None:
+    """Each agreement's kg CO2e and rank under every factor set, and the rank-move flag."""
+    if len(analysis.factor_sets) < 2:
+        return
+    comparison = analysis.factor_comparison.set_index("agreement_id")
+    for row in agreements:
+        other = comparison.loc[row["agreement_id"]]
+        row["by_factor_set"] = {
+            label: {
+                "kg_co2e": _plain(other[f"kg_co2e__{label}"]),
+                "rank": _plain(other[f"rank__{label}"]),
+            }
+            for label in analysis.factor_sets
+        }
+        row["max_rank_move"] = _plain(other["max_rank_move"])
+        row["rank_moved"] = bool(other["rank_moved"])
+
+
+def _plain(value: Any) -> Any:
+    from spendanalys.cli.common import to_jsonable
+
+    return to_jsonable(value.item() if hasattr(value, "item") else value)
+
+
+def spend_payload(
+    analysis: SpendAnalysis, *, paths: dict[str, str] | None = None
+) -> dict[str, Any]:
+    """The analysis as the JSON document of ``spendanalys spend --format json``."""
+    agreements = _records(analysis.agreements, AGREEMENT_KEYS)
+    _with_comparison(analysis, agreements)
+    totals = {k: analysis.totals[k] for k in TOTAL_KEYS}
+    totals.update({k: v for k, v in analysis.totals.items() if k not in totals})
+    return {
+        "agreements": agreements,
+        "categories": _records(analysis.categories, CATEGORY_KEYS),
+        "totals": totals,
+        "priority": _records(analysis.priority),
+        "unlinked": _records(analysis.unlinked),
+        "uncategorised": _records(analysis.uncategorised),
+        "excluded": _records(analysis.excluded),
+        "rejected_rows": [r.as_dict() for r in analysis.rejected],
+        "factor_sets": [
+            {"name": label, "path": (paths or {}).get(label)} for label in analysis.factor_sets
+        ],
+        "spend_basis": analysis.spend_basis,
+        "as_of": analysis.as_of.isoformat(),
+        "parameters": analysis.parameters,
+        "notes": analysis.notes,
+    }
+
+
+LINE_COLUMNS: tuple[str, ...] = (
+    "source_file",
+    "source_row",
+    "invoice_id",
+    "date",
+    "supplier",
+    "org_number",
+    "supplier_org",
+    "account",
+    "text",
+    "agreement_id",
+    "linked_agreement_id",
+    "link_rule",
+    "link_note",
+    "category_id",
+    "category_rule",
+    "excluded",
+    "spend_sek",
+    "price_index_ratio",
+    "spend_sek_factor_year",
+    "kg_co2e_per_sek",
+    "factor_price_year",
+    "factor_kind",
+    "factor_set",
+    "factor_source",
+    "kg_co2e",
+)
+_FORMULA_TRIGGERS = ("=", "+", "-", "@", "\t", "\r", "\n")
+
+
+def lines_frame(analysis: SpendAnalysis) -> pd.DataFrame:
+    """Every line with how it was linked, categorised and priced: the audit trail.
+
+    Text that a spreadsheet would read as a formula (starting with =, +, -, @, tab, CR, LF) gets
+    a leading apostrophe, so the CSV is safe to open in Excel; numbers are left as numbers.
+    """
+    lines = analysis.lines
+    frame = lines[[c for c in LINE_COLUMNS if c in lines]].copy()
+    for column in frame.columns:
+        values = frame[column]
+        if pd.api.types.is_string_dtype(values) or isinstance(values.dtype, pd.CategoricalDtype):
+            text = values.astype("string")
+            risky = text.str.startswith(_FORMULA_TRIGGERS).fillna(False)
+            if risky.any():
+                frame[column] = text.mask(risky, "'" + text)
+    return frame
