@@ -16,7 +16,9 @@ import hmac
 import secrets
 
 from spendanalys.errors import AccessDenied, ConfigurationError
-from spendanalys.store_schema import ROLES
+
+# The dashboard roles, least to most privileged.
+ROLES: tuple[str, ...] = ("viewer", "procurement", "environment", "admin")
 
 MIN_PASSWORD_LENGTH = 8
 _N, _R, _P, _DKLEN = 2**14, 8, 1, 32

@@ -25,7 +25,6 @@ metadata = sa.MetaData(
     }
 )
 
-ROLES: tuple[str, ...] = ("viewer", "procurement", "environment", "admin")
 VERSION_STATUSES: tuple[str, ...] = ("imported", "empty", "failed")
 OVERRIDE_SCOPES: tuple[str, ...] = ("agreement_id", "org_number", "account", "supplier")
 

@@ -7,8 +7,8 @@ import getpass
 import sys
 from typing import TYPE_CHECKING
 
+from spendanalys.auth import ROLES
 from spendanalys.errors import ConfigurationError
-from spendanalys.store_schema import ROLES
 
 if TYPE_CHECKING:
     from spendanalys.store import Store
