@@ -1,0 +1,230 @@
+"""Build the Dash app: pages, shell (navigation, language switch, demo banner) and security.
+
+``create_app`` wires a :class:`spendanalys.store.Store` into a Dash app with ``use_pages``; the
+pages find the store through Flask's ``current_app`` (``security.current_store``), never through
+a global, so each process (gunicorn worker) holds its own connection pool.
+"""
+
+from __future__ import annotations
+
+import fcntl
+import os
+import secrets
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
+
+import dash
+import flask
+from dash import dcc, html
+from flask.typing import ResponseReturnValue
+from werkzeug.middleware.proxy_fix import ProxyFix
+
+from spendanalys import services
+from spendanalys.dashboard import security
+from spendanalys.dashboard.i18n import LANGUAGES, normalise_language, t
+from spendanalys.errors import ConfigurationError
+
+PAGES_FOLDER = Path(__file__).resolve().parent / "pages"
+ASSETS_FOLDER = Path(__file__).resolve().parent / "assets"
+NAV = (
+    ("/", "nav.overview"),
+    ("/inkop", "nav.procurement"),
+    ("/resor", "nav.travel"),
+    ("/faktorer-och-metod", "nav.method"),
+)
+
+
+def secret_key(var_dir: str | Path = "var") -> str:
+    """``SPENDANALYS_SECRET_KEY``, else a random key kept in ``var/secret_key`` (mode 600).
+
+    The file makes sessions survive restarts and lets several gunicorn workers share them.
+    """
+    key = os.environ.get("SPENDANALYS_SECRET_KEY")
+    if key:
+        if len(key) < 32:
+            raise ConfigurationError("SPENDANALYS_SECRET_KEY must have at least 32 characters")
+        return key
+    path = Path(var_dir) / "secret_key"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    try:
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    except FileExistsError:
+        return path.read_text(encoding="ascii").strip()
+    with os.fdopen(fd, "w", encoding="ascii") as handle:
+        handle.write(secrets.token_hex(32))
+    return path.read_text(encoding="ascii").strip()
+
+
+def seed_once(store: Any, var_dir: str | Path = "var") -> list[int]:
+    """Import the sample data on first start, once even when several gunicorn workers start
+    together (an exclusive lock on ``var/seed.lock``; the check for data is made under it)."""
+    path = Path(var_dir) / "seed.lock"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with path.open("w") as handle:
+        fcntl.flock(handle, fcntl.LOCK_EX)
+        try:
+            return services.seed_sample_data(store)
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)
+
+
+def https_from_env() -> bool:
+    """True when ``SPENDANALYS_HTTPS`` says the app is served over HTTPS (cookies get Secure)."""
+    return os.environ.get("SPENDANALYS_HTTPS", "").strip().lower() in {"1", "true", "yes", "on"}
+
+
+def max_upload_bytes_from_env() -> int:
+    """``SPENDANALYS_MAX_UPLOAD_MB`` (default 25) in bytes."""
+    return int(float(os.environ.get("SPENDANALYS_MAX_UPLOAD_MB", "25")) * 1024 * 1024)
+
+
+def language() -> str:
+    """The request's language: the ``lang`` cookie, Swedish by default."""
+    return normalise_language(flask.request.cookies.get("lang"))
+
+
+def _shell() -> html.Div:
+    """The frame around every page: title, navigation, language switch, user, demo banner."""
+    lang = language()
+    role = security.current_role()
+    banner = (
+        html.Div(t("demo.banner", lang), className="demo-banner", id="demo-banner")
+        if security.demo_mode()
+        else None
+    )
+    switch = html.Span(
+        [
+            html.A(
+                code.upper(),
+                href=f"/lang/{code}",
+                id=f"lang-{code}",
+                className="lang active" if code == lang else "lang",
+            )
+            for code in LANGUAGES
+        ],
+        className="lang-switch",
+    )
+    user = security.current_user_name()
+    account = (
+        html.Form(
+            [
+                html.Span(f"{user} ({t('role.' + role, lang)})", className="user"),
+                html.Button(t("nav.logout", lang), type="submit", id="logout-button"),
+            ],
+            action="/logout",
+            method="POST",
+            className="account",
+        )
+        if user and not security.demo_mode() and role
+        else None
+    )
+    nav = (
+        html.Nav(
+            [dcc.Link(t(key, lang), href=path, className="nav-link") for path, key in NAV],
+            className="nav",
+        )
+        if role
+        else None
+    )
+    return html.Div(
+        [
+            banner,
+            html.Header(
+                [html.Div(t("app.title", lang), className="brand"), nav, switch, account],
+                className="topbar",
+            ),
+            html.Main(dash.page_container, className="content"),
+            dcc.Store(id="lang-store", data=lang),
+        ]
+    )
+
+
+def _health() -> ResponseReturnValue:
+    try:
+        store = security.current_store()
+        store.has_users()
+    except Exception as exc:
+        return flask.jsonify(status="error", reason=type(exc).__name__), 503
+    return flask.jsonify(status="ok")
+
+
+def _set_language(code: str) -> ResponseReturnValue:
+    """Store the language in a cookie and go back to the page the switch was clicked on."""
+    path = "/"
+    referrer = flask.request.referrer
+    if referrer:
+        parts = urlsplit(referrer)
+        if parts.netloc == flask.request.host and parts.path.startswith("/"):
+            path = parts.path
+    if path.startswith("//") or path.startswith("/lang/"):
+        path = "/"
+    response = flask.redirect(path)
+    response.set_cookie(
+        "lang",
+        normalise_language(code),
+        max_age=365 * 86400,
+        samesite="Lax",
+        secure=security._state()[1].https,
+        httponly=True,
+    )
+    return response
+
+
+def create_app(
+    store: Any = None,
+    *,
+    host: str | None = "127.0.0.1",
+    https: bool | None = None,
+    max_upload_bytes: int | None = None,
+    seed: bool = True,
+    allowed_origins: tuple[str, ...] = (),
+) -> dash.Dash:
+    """The dashboard app on ``store`` (default ``Store()``: SQLite or SPENDANALYS_DATABASE_URL).
+
+    ``host`` is the address it is bound to: with no users in the database a loopback address
+    gives the labelled demo mode and any other address (or None: unknown, as under gunicorn
+    unless ``SPENDANALYS_HOST`` says otherwise) raises ConfigurationError. ``seed`` imports
+    the sample data on first start when the database holds no datasets.
+    """
+    if store is None:
+        from spendanalys.store import Store
+
+        store = Store()
+    store.migrate()
+    env_origins = os.environ.get("SPENDANALYS_ALLOWED_ORIGINS", "")
+    config = security.SecurityConfig(
+        demo_allowed=security.is_loopback(host),
+        https=https_from_env() if https is None else https,
+        max_upload_bytes=max_upload_bytes or max_upload_bytes_from_env(),
+        allowed_origins=allowed_origins
+        or tuple(o.strip() for o in env_origins.split(",") if o.strip()),
+    )
+    if not config.demo_allowed and not store.has_users():
+        raise ConfigurationError(
+            f"no users are defined and the app is bound to {host or 'an unknown address'}: "
+            "add one with `spendanalys users add NAME --role admin`, or bind to 127.0.0.1 "
+            "for the single-user demo mode"
+        )
+    if seed:
+        seed_once(store)
+    server = flask.Flask("spendanalys.dashboard")
+    if os.environ.get("SPENDANALYS_BEHIND_PROXY", "").strip().lower() in {"1", "true", "yes"}:
+        # One trusted reverse proxy (TLS termination): take scheme and host from its headers,
+        # so the same-origin check compares the public origin.
+        server.wsgi_app = ProxyFix(server.wsgi_app, x_for=1, x_proto=1, x_host=1)  # type: ignore[method-assign]
+    security.install(server, store, config, secret_key())
+    app = dash.Dash(
+        __name__,
+        server=server,  # type: ignore[arg-type]
+        use_pages=True,
+        pages_folder=str(PAGES_FOLDER),
+        assets_folder=str(ASSETS_FOLDER),
+        suppress_callback_exceptions=True,
+        title="Spendanalys",
+        update_title=None,  # type: ignore[arg-type]
+    )
+    app.layout = _shell
+    server.add_url_rule("/health", "health", _health)
+    server.add_url_rule("/lang/<code>", "language", _set_language)
+    return app

@@ -1,0 +1,124 @@
+"""Plotly figures of the analyses, labelled in the page's language."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pandas as pd
+import plotly.graph_objects as go
+
+from spendanalys.dashboard.components import figure_layout
+from spendanalys.dashboard.i18n import t
+from spendanalys.schema import TRAVEL_MODES
+
+
+def travel_per_fte(analysis: Any, language: str, after: pd.DataFrame | None = None) -> go.Figure:
+    """kg CO2e per FTE per year (bars) against the straight-line path and the target."""
+    years = analysis.years.dropna(subset=["kg_co2e_per_fte"])
+    path = analysis.path
+    fig = go.Figure()
+    fig.add_bar(
+        x=years["year"],
+        y=years["kg_co2e_per_fte"],
+        name=t("travel.per_fte", language),
+        marker_color="#1f5f8b",
+    )
+    if after is not None:
+        shown = after.dropna(subset=["kg_co2e_per_fte_after"])
+        fig.add_bar(
+            x=shown["year"],
+            y=shown["kg_co2e_per_fte_after"],
+            name=t("travel.after_switch", language),
+            marker_color="#6aa84f",
+        )
+    fig.add_scatter(
+        x=path["year"],
+        y=path["path_kg_co2e_per_fte"],
+        mode="lines",
+        name=t("travel.path", language),
+        line={"dash": "dash", "color": "#e69138"},
+    )
+    target = analysis.target
+    fig.add_scatter(
+        x=[target["year"]],
+        y=[target["kg_co2e_per_fte"]],
+        mode="markers",
+        marker={"size": 12, "symbol": "star", "color": "#cc0000"},
+        name=t("travel.target", language),
+    )
+    return figure_layout(
+        fig,
+        language,
+        yaxis_title="kg CO2e / " + t("unit.fte", language),
+        xaxis={"dtick": 1},
+        barmode="group",
+    )
+
+
+def travel_by_mode(analysis: Any, language: str) -> go.Figure:
+    """kg CO2e per year, stacked by mode of travel."""
+    years = analysis.years
+    fig = go.Figure()
+    for mode in TRAVEL_MODES:
+        column = f"kg_co2e_{mode}"
+        if column in years and years[column].sum() > 0:
+            fig.add_bar(x=years["year"], y=years[column] / 1000, name=t(f"mode.{mode}", language))
+    return figure_layout(fig, language, barmode="stack", yaxis_title="t CO2e", xaxis={"dtick": 1})
+
+
+def pareto(curve: pd.DataFrame, language: str, top: int = 60) -> go.Figure:
+    """Agreements by kg CO2e (bars, the largest ``top``) and the cumulative share (line)."""
+    shown = curve.head(top)
+    labels = shown["agreement_id"].astype(str)
+    fig = go.Figure()
+    fig.add_bar(
+        x=labels,
+        y=shown["kg_co2e"] / 1000,
+        name="t CO2e",
+        marker_color="#1f5f8b",
+        hovertext=shown["name"].astype(str),
+    )
+    fig.add_scatter(
+        x=labels,
+        y=shown["cumulative_share"] * 100,
+        name=t("spend.cumulative", language),
+        yaxis="y2",
+        mode="lines+markers",
+        line={"color": "#e69138"},
+    )
+    fig.add_hline(y=80, line_dash="dot", line_color="#999", yref="y2")
+    return figure_layout(
+        fig,
+        language,
+        yaxis={"title": "t CO2e"},
+        yaxis2={"title": "%", "overlaying": "y", "side": "right", "range": [0, 105], "dtick": 20},
+        xaxis={"type": "category", "tickangle": -60},
+    )
+
+
+def breakdown(frame: pd.DataFrame, label: str, language: str) -> go.Figure:
+    """Horizontal bars of kg CO2e per group (suppressed groups are absent)."""
+    fig = go.Figure(
+        go.Bar(
+            y=frame[label].astype(str),
+            x=frame["kg_co2e"] / 1000,
+            orientation="h",
+            marker_color="#1f5f8b",
+        )
+    )
+    return figure_layout(fig, language, xaxis_title="t CO2e", yaxis={"autorange": "reversed"})
+
+
+def decomposition(result: dict[str, Any], language: str) -> go.Figure:
+    """Waterfall from one year's kg CO2e per FTE to another's, by effect."""
+    effects = result["effects"]
+    names = [t(f"effect.{k}", language) for k in effects]
+    fig = go.Figure(
+        go.Waterfall(
+            x=[str(result["from_year"]), *names, str(result["to_year"])],
+            y=[result["from_kg_co2e_per_fte"], *effects.values(), result["to_kg_co2e_per_fte"]],
+            measure=["absolute", *["relative"] * len(effects), "total"],
+            connector={"line": {"color": "#999"}},
+        )
+    )
+    return figure_layout(fig, language, yaxis_title="kg CO2e / " + t("unit.fte", language))

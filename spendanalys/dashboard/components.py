@@ -1,0 +1,245 @@
+"""Layout pieces shared by the pages: tables, cards, uploads, grids and chart styling.
+
+Every string that came from an upload is rendered as a text child (Dash escapes it), never as
+HTML, a link or markdown.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+import dash_ag_grid as dag
+import flask
+import pandas as pd
+import plotly.graph_objects as go
+from dash import dcc, html
+
+from spendanalys.dashboard import security
+from spendanalys.dashboard.i18n import (
+    format_date,
+    format_datetime,
+    format_number,
+    format_percent,
+    normalise_language,
+    plotly_separators,
+    t,
+)
+
+COLORS = ("#1f5f8b", "#6aa84f", "#e69138", "#8e7cc3", "#c27ba0", "#76a5af", "#999999")
+
+
+def lang() -> str:
+    """The request's language (the ``lang`` cookie; Swedish by default)."""
+    return (
+        normalise_language(flask.request.cookies.get("lang"))
+        if flask.has_request_context()
+        else "sv"
+    )
+
+
+def page_guard() -> Any:
+    """A redirect to the login page for an anonymous request, else None (page may render)."""
+    if security.current_role() is None:
+        return dcc.Location(id="guard-redirect", href="/login", refresh=True)
+    return None
+
+
+def card(title: str, value: str, note: str | None = None, card_id: str | None = None) -> html.Div:
+    children: list[Any] = [
+        html.Div(title, className="card-title"),
+        html.Div(value, className="card-value"),
+    ]
+    if note:
+        children.append(html.Div(note, className="card-note"))
+    return html.Div(children, className="card", id=card_id or "")
+
+
+def message(text: str, kind: str = "info", element_id: str | None = None) -> html.Div:
+    extra: dict[str, Any] = {"id": element_id} if element_id else {}
+    return html.Div(text, className=f"message message-{kind}", **extra)
+
+
+def cell_text(value: Any, kind: str, language: str) -> str:
+    if kind == "number":
+        return format_number(value, language)
+    if kind == "number1":
+        return format_number(value, language, 1)
+    if kind == "number3":
+        return format_number(value, language, 3)
+    if kind == "yesno":
+        return t(f"value.{value}", language) if value in ("yes", "no", "unknown") else ""
+    if kind == "percent":
+        return format_percent(value, language, 1)
+    if kind == "date":
+        return format_date(value, language)
+    if kind == "datetime":
+        return format_datetime(value, language)
+    if kind == "bool":
+        if value is None or value is pd.NA or (isinstance(value, float) and value != value):
+            return t("value.unknown", language)
+        return t("value.yes", language) if bool(value) else t("value.no", language)
+    if value is None or value is pd.NA or (isinstance(value, float) and value != value):
+        return ""
+    return str(value)
+
+
+def table(
+    frame: pd.DataFrame,
+    columns: Sequence[tuple[str, str, str]],
+    language: str,
+    *,
+    table_id: str | None = None,
+    limit: int = 50,
+) -> html.Table:
+    """A plain HTML table of ``frame``: columns are (field, message key, kind); text-only cells."""
+    present = [(f, k, kind) for f, k, kind in columns if f in frame.columns]
+    head = html.Thead(
+        html.Tr(
+            [
+                html.Th(t(k, language), className="num" if kind.startswith("number") else None)
+                for _, k, kind in present
+            ]
+        )
+    )
+    rows = [
+        html.Tr(
+            [
+                html.Td(
+                    cell_text(record.get(f), kind, language),
+                    className="num" if kind.startswith("number") else None,
+                )
+                for f, _, kind in present
+            ]
+        )
+        for record in frame.head(limit).to_dict("records")
+    ]
+    extra: dict[str, Any] = {"id": table_id} if table_id else {}
+    return html.Table([head, html.Tbody(rows)], className="data-table", **extra)
+
+
+def rejected_table(frame: pd.DataFrame, language: str, table_id: str | None = None) -> html.Table:
+    return table(
+        frame,
+        [
+            ("file", "col.file", "text"),
+            ("row", "col.row", "text"),
+            ("column", "col.column", "text"),
+            ("reason", "col.reason", "text"),
+        ],
+        language,
+        table_id=table_id,
+        limit=200,
+    )
+
+
+def upload_box(
+    component_id: str, label: str, language: str, max_bytes: int, enabled: bool
+) -> html.Div:
+    """A drag-and-drop upload with its size cap stated; disabled (UX only) without the role."""
+    mb = format_number(max_bytes / (1024 * 1024), language)
+    text = (
+        t("upload.drop", language, what=label, mb=mb)
+        if enabled
+        else t("upload.not_allowed", language)
+    )
+    return html.Div(
+        [
+            dcc.Upload(
+                id=component_id,
+                children=html.Div(text),
+                max_size=max_bytes,
+                accept=".csv,.xlsx",
+                multiple=False,
+                disabled=not enabled,
+                className="upload" + ("" if enabled else " upload-disabled"),
+            ),
+            dcc.Loading(html.Div(id=f"{component_id}-result", className="upload-result")),
+        ],
+        className="upload-box",
+    )
+
+
+def number_formatter(language: str, decimals: int = 0) -> dict[str, str]:
+    """An AG Grid valueFormatter in the page's locale (functions in assets/grid_format.js)."""
+    name = "formatSv" if language == "sv" else "formatEn"
+    return {"function": f"{name}(params.value, {decimals})"}
+
+
+def grid(
+    grid_id: str,
+    frame: pd.DataFrame,
+    columns: Sequence[tuple[str, str, str]],
+    language: str,
+    *,
+    page_size: int = 20,
+    height: str = "520px",
+) -> dag.AgGrid:
+    """A sortable, filterable AG Grid of ``frame`` (text cells; numbers formatted in the locale)."""
+    defs = []
+    for field, key, kind in columns:
+        col: dict[str, Any] = {"field": field, "headerName": t(key, language)}
+        if kind.startswith("number"):
+            decimals = {"number": 0, "number1": 1, "number3": 3}.get(kind, 0)
+            col.update(
+                filter="agNumberColumnFilter",
+                type="rightAligned",
+                valueFormatter=number_formatter(language, decimals),
+            )
+        elif kind == "date":
+            col.update(filter="agTextColumnFilter")
+        defs.append(col)
+    return dag.AgGrid(
+        id=grid_id,
+        columnDefs=defs,
+        rowData=grid_records(frame, columns, language),
+        defaultColDef={"sortable": True, "filter": True, "resizable": True, "floatingFilter": True},
+        dashGridOptions={
+            "pagination": True,
+            "paginationPageSize": page_size,
+            "rowSelection": {
+                "mode": "singleRow",
+                "checkboxes": False,
+                "enableClickSelection": True,
+            },
+            "animateRows": False,
+        },
+        columnSize="sizeToFit",
+        style={"height": height},
+    )
+
+
+def grid_records(
+    frame: pd.DataFrame, columns: Sequence[tuple[str, str, str]], language: str
+) -> list[dict[str, Any]]:
+    """Rows for a grid: numbers as floats (the grid formats them), everything else as text."""
+    out = pd.DataFrame(index=frame.index)
+    for field, _, kind in columns:
+        if field not in frame:
+            continue
+        if kind.startswith("number"):
+            out[field] = pd.to_numeric(frame[field], errors="coerce").astype("float64").round(6)
+        else:
+            out[field] = [cell_text(v, kind, language) for v in frame[field].tolist()]
+    records = out.astype(object).where(out.notna(), None).to_dict("records")
+    return [{str(k): v for k, v in r.items()} for r in records]
+
+
+def figure_layout(
+    fig: go.Figure, language: str, title: str | None = None, **extra: Any
+) -> go.Figure:
+    fig.update_layout(
+        separators=plotly_separators(language),
+        template="plotly_white",
+        margin={"l": 50, "r": 20, "t": 50 if title else 20, "b": 40},
+        title=title,
+        legend={"orientation": "h", "y": -0.2},
+        colorway=list(COLORS),
+        **extra,
+    )
+    return fig
+
+
+def graph(graph_id: str, fig: go.Figure, height: int = 380) -> dcc.Graph:
+    fig.update_layout(height=height)
+    return dcc.Graph(id=graph_id, figure=fig, config={"displaylogo": False})

@@ -1,0 +1,411 @@
+"""Inköp (procurement): upload, validation, ranking, Pareto, priority list, drill-down, edits."""
+
+from __future__ import annotations
+
+import time
+from typing import Any
+
+import dash
+from dash import Input, Output, State, dcc, html
+
+from spendanalys import services, views
+from spendanalys.categories import load_category_rules
+from spendanalys.dashboard import charts, security
+from spendanalys.dashboard.components import (
+    card,
+    graph,
+    grid,
+    lang,
+    message,
+    page_guard,
+    rejected_table,
+    table,
+    upload_box,
+)
+from spendanalys.dashboard.i18n import format_number, format_percent, t
+from spendanalys.dashboard.uploads import register_upload
+from spendanalys.errors import AccessDenied, SpendanalysError
+from spendanalys.store_schema import OVERRIDE_SCOPES
+
+dash.register_page(__name__, path="/inkop", title="Spendanalys – inköp", order=1)
+
+RANKING = (
+    ("rank", "col.rank", "number"),
+    ("agreement_id", "col.agreement_id", "text"),
+    ("name", "col.name", "text"),
+    ("supplier", "col.supplier", "text"),
+    ("category", "col.category", "text"),
+    ("spend_sek", "col.spend_sek", "number"),
+    ("kg_co2e", "col.kg_co2e", "number"),
+    ("kg_co2e_per_sek", "col.kg_per_sek", "number3"),
+    ("requirements", "col.requirements", "yesno"),
+    ("end_date", "col.end_date", "date"),
+    ("factor_source", "col.factor_source", "text"),
+)
+PRIORITY = (
+    ("priority", "col.priority", "text"),
+    ("agreement_id", "col.agreement_id", "text"),
+    ("name", "col.name", "text"),
+    ("supplier", "col.supplier", "text"),
+    ("kg_co2e", "col.kg_co2e", "number"),
+    ("requirements", "col.requirements", "yesno"),
+    ("end_date", "col.end_date", "date"),
+    ("months_to_end", "col.months_to_end", "number"),
+)
+UNLINKED = (
+    ("supplier", "col.supplier", "text"),
+    ("org_number", "col.org_number", "text"),
+    ("spend_sek", "col.spend_sek", "number"),
+    ("invoice_lines", "col.invoice_lines", "number"),
+    ("link_note", "col.link_note", "text"),
+)
+LINES = (
+    ("invoice_id", "col.invoice_id", "text"),
+    ("date", "col.date", "date"),
+    ("text", "col.text", "text"),
+    ("account", "col.account", "text"),
+    ("spend_sek", "col.spend_sek", "number"),
+    ("category_id", "col.category_id", "text"),
+    ("category_rule", "col.category_rule", "text"),
+    ("link_rule", "col.link_rule", "text"),
+    ("kg_co2e_per_sek", "col.kg_per_sek", "number3"),
+    ("kg_co2e", "col.kg_co2e", "number"),
+    ("factor_kind", "col.factor_kind", "text"),
+    ("factor_source", "col.factor_source", "text"),
+    ("source_row", "col.row", "text"),
+)
+REFRESH = ("refresh-contracts", "refresh-invoices", "refresh-override", "refresh-factor")
+OVERRIDE_RESULT = security.writes("override-result", "edit:category_overrides")
+FACTOR_RESULT = security.writes("factor-result", "edit:supplier_factors")
+register_upload("contracts")
+register_upload("invoices")
+
+
+def _forms(language: str) -> html.Div:
+    tree = load_category_rules().tree
+    options = [
+        {
+            "label": f"{name_sv if language == 'sv' else name_en} ({category_id})",
+            "value": category_id,
+        }
+        for category_id, name_sv, name_en in zip(
+            tree["category_id"], tree["name_sv"], tree["name_en"], strict=True
+        )
+    ]
+    can_map, can_factor = (
+        security.may("edit:category_overrides"),
+        security.may("edit:supplier_factors"),
+    )
+    return html.Div(
+        [
+            html.H2(t("spend.edit_heading", language)),
+            html.Div(
+                [
+                    html.Label(
+                        [
+                            t("form.scope", language),
+                            dcc.Dropdown(
+                                id="override-scope",
+                                value="org_number",
+                                clearable=False,
+                                style={"width": "180px"},
+                                options=[
+                                    {"label": t(f"scope.{s}", language), "value": s}
+                                    for s in OVERRIDE_SCOPES
+                                ],
+                            ),
+                        ]
+                    ),
+                    html.Label(
+                        [t("form.key", language), dcc.Input(id="override-key", type="text")]
+                    ),
+                    html.Label(
+                        [
+                            t("form.category", language),
+                            dcc.Dropdown(
+                                id="override-category", options=options, style={"width": "320px"}
+                            ),
+                        ]
+                    ),
+                    html.Button(
+                        t("form.save_mapping", language),
+                        id="override-save",
+                        className="button",
+                        disabled=not can_map,
+                    ),
+                ],
+                className="form",
+            ),
+            html.Div(id=OVERRIDE_RESULT),
+            html.Div(
+                [
+                    html.Label(
+                        [t("col.org_number", language), dcc.Input(id="factor-org", type="text")]
+                    ),
+                    html.Label(
+                        [
+                            t("form.factor", language),
+                            dcc.Input(id="factor-value", type="number", min=0),
+                        ]
+                    ),
+                    html.Label(
+                        [
+                            t("form.unit", language),
+                            dcc.Input(id="factor-unit", type="text", value="kg CO2e/SEK"),
+                        ]
+                    ),
+                    html.Label(
+                        [
+                            t("form.price_year", language),
+                            dcc.Input(id="factor-year", type="number", value=2024),
+                        ]
+                    ),
+                    html.Label(
+                        [
+                            t("col.factor_source", language),
+                            dcc.Input(id="factor-source", type="text"),
+                        ]
+                    ),
+                    html.Button(
+                        t("form.save_factor", language),
+                        id="factor-save",
+                        className="button",
+                        disabled=not can_factor,
+                    ),
+                ],
+                className="form",
+                style={"marginTop": "0.6rem"},
+            ),
+            html.Div(id=FACTOR_RESULT),
+        ]
+    )
+
+
+def layout(**_query: Any) -> Any:
+    redirect = page_guard()
+    if redirect is not None:
+        return redirect
+    language = lang()
+    cap = security.max_upload_bytes()
+    return html.Div(
+        [
+            html.H1(t("spend.title", language)),
+            html.Div(
+                [
+                    upload_box(
+                        "upload-contracts",
+                        t("kind.contracts", language),
+                        language,
+                        cap,
+                        security.may("import:contracts"),
+                    ),
+                    upload_box(
+                        "upload-invoices",
+                        t("kind.invoices", language),
+                        language,
+                        cap,
+                        security.may("import:invoices"),
+                    ),
+                ],
+                className="row",
+            ),
+            *[dcc.Store(id=r) for r in REFRESH],
+            html.Div(
+                [
+                    html.Button(
+                        t("spend.download", language), id="report-button", className="button"
+                    ),
+                    dcc.Download(id="report-download"),
+                ],
+                style={"margin": "1rem 0"},
+            ),
+            dcc.Loading(html.Div(id="inkop-analysis")),
+            html.H2(t("spend.drilldown", language)),
+            html.Div(message(t("spend.drilldown_hint", language)), id="drilldown"),
+            _forms(language),
+        ]
+    )
+
+
+def _validation(store: Any, view: views.SpendView, language: str) -> list[Any]:
+    fresh = services.freshness(store)
+    parts: list[Any] = []
+    for row in fresh[fresh["kind"].isin(["contracts", "invoices"])].itertuples():
+        parts.append(
+            html.Div(
+                t(
+                    "spend.version",
+                    language,
+                    kind=t(f"kind.{row.kind}", language),
+                    file=row.file_name,
+                    accepted=format_number(row.rows_accepted, language),
+                    rejected=format_number(row.rows_rejected, language),
+                )
+            )
+        )
+    rejected = [services.latest_rejected(store, k) for k in ("contracts", "invoices")]
+    rows = [r for r in rejected if len(r)]
+    if rows:
+        parts.append(
+            html.Details(
+                [
+                    html.Summary(t("spend.rejected_rows", language)),
+                    *[rejected_table(r, language) for r in rows],
+                ]
+            )
+        )
+    totals = view.analysis.totals
+    parts.append(
+        html.Div(
+            t(
+                "spend.unlinked_total",
+                language,
+                sek=format_number(totals.get("unlinked_spend_sek"), language),
+                share=format_percent(
+                    (totals.get("unlinked_spend_sek") or 0) / (totals.get("spend_sek") or 1),
+                    language,
+                ),
+            )
+        )
+    )
+    return parts
+
+
+def render_analysis(language: str) -> list[Any]:
+    store = security.current_store()
+    view = views.spend_view(store)
+    if view is None:
+        return [message(t("spend.no_data", language), "info")]
+    a = view.analysis
+    cards = html.Div(
+        [
+            card(
+                t("overview.spend_emissions", language),
+                f"{format_number(a.totals['kg_co2e'] / 1000, language)} t CO2e",
+            ),
+            card(
+                t("overview.spend_total", language),
+                f"{format_number(a.totals['spend_sek'] / 1e6, language, 1)} MSEK",
+            ),
+            card(
+                t("spend.pareto_count", language),
+                format_number(a.totals.get("pareto_agreements"), language),
+            ),
+            card(
+                t("overview.requirements_share", language),
+                format_percent(a.totals.get("share_agreements_with_requirements"), language),
+            ),
+        ],
+        className="cards",
+    )
+    return [
+        cards,
+        html.H2(t("spend.validation", language)),
+        *_validation(store, view, language),
+        html.H2(t("spend.ranking", language)),
+        grid("ranking-grid", a.agreements.sort_values("rank"), RANKING, language),
+        html.H2(t("spend.pareto", language)),
+        graph("pareto-chart", charts.pareto(views.pareto_curve(a.agreements), language)),
+        html.H2(t("spend.priority", language)),
+        html.P(t("spend.priority_note", language), className="muted"),
+        table(a.priority, PRIORITY, language, table_id="priority-table"),
+        html.H2(t("spend.unlinked", language)),
+        table(a.unlinked, UNLINKED, language, limit=25),
+    ]
+
+
+@dash.callback(Output("inkop-analysis", "children"), *[Input(r, "data") for r in REFRESH])
+def _analysis(*_refresh: Any) -> list[Any]:
+    return render_analysis(lang())
+
+
+@dash.callback(
+    Output("drilldown", "children"),
+    Input("ranking-grid", "selectedRows"),
+    prevent_initial_call=True,
+)
+def _drilldown(rows: list[dict[str, Any]] | None) -> Any:
+    if not rows:
+        return dash.no_update
+    language = lang()
+    view = views.spend_view(security.current_store())
+    agreement = str(rows[0]["agreement_id"])
+    lines = views.agreement_lines(view, agreement) if view is not None else None
+    if lines is None or lines.empty:
+        return message(t("spend.no_lines", language, agreement=agreement))
+    title = t(
+        "spend.lines_of", language, agreement=agreement, n=format_number(len(lines), language)
+    )
+    return [html.Div(title), grid("drilldown-lines", lines, LINES, language, height="440px")]
+
+
+def _write(action: Any, language: str) -> tuple[Any, Any]:
+    try:
+        action()
+    except AccessDenied:
+        return message(t("access.denied", language), "error"), dash.no_update
+    except (SpendanalysError, ValueError) as exc:
+        return message(str(exc), "error"), dash.no_update
+    return message(t("form.saved", language), "ok"), time.time()
+
+
+@dash.callback(
+    Output(OVERRIDE_RESULT, "children"),
+    Output("refresh-override", "data"),
+    Input("override-save", "n_clicks"),
+    State("override-scope", "value"),
+    State("override-key", "value"),
+    State("override-category", "value"),
+    prevent_initial_call=True,
+)
+def _save_mapping(_n: int, scope: str, key: str, category: str) -> tuple[Any, Any]:
+    return _write(
+        lambda: services.add_category_override(
+            security.current_store(),
+            scope=scope,
+            key=key or "",
+            category_id=category or "",
+            user=security.current_user_name() or "",
+            role=security.current_role(),
+        ),
+        lang(),
+    )
+
+
+@dash.callback(
+    Output(FACTOR_RESULT, "children"),
+    Output("refresh-factor", "data"),
+    Input("factor-save", "n_clicks"),
+    State("factor-org", "value"),
+    State("factor-value", "value"),
+    State("factor-unit", "value"),
+    State("factor-year", "value"),
+    State("factor-source", "value"),
+    prevent_initial_call=True,
+)
+def _save_factor(
+    _n: int, org: str, value: float, unit: str, year: int, source: str
+) -> tuple[Any, Any]:
+    return _write(
+        lambda: services.add_supplier_factor(
+            security.current_store(),
+            org_number=org or "",
+            factor=float(value or 0),
+            unit=unit or "",
+            price_year=int(year or 0),
+            source=source or "",
+            user=security.current_user_name() or "",
+            role=security.current_role(),
+        ),
+        lang(),
+    )
+
+
+@dash.callback(
+    Output("report-download", "data"), Input("report-button", "n_clicks"), prevent_initial_call=True
+)
+def _download(_n: int) -> Any:
+    view = views.spend_view(security.current_store())
+    if view is None:
+        return dash.no_update
+    return dcc.send_bytes(views.spend_report_bytes(view), "spendanalys_rapport.xlsx")

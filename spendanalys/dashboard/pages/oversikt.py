@@ -1,0 +1,140 @@
+"""Översikt (leadership, read-only): the two goals at a glance, top agreements, freshness."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import dash
+from dash import html
+
+from spendanalys import services, views
+from spendanalys.dashboard import charts, security
+from spendanalys.dashboard.components import card, graph, lang, message, page_guard, table
+from spendanalys.dashboard.i18n import format_number, format_percent, t
+from spendanalys.errors import SpendanalysError
+
+dash.register_page(__name__, path="/", title="Spendanalys – översikt", order=0)
+
+TOP_COLUMNS = (
+    ("rank", "col.rank", "text"),
+    ("agreement_id", "col.agreement_id", "text"),
+    ("name", "col.name", "text"),
+    ("supplier", "col.supplier", "text"),
+    ("kg_co2e", "col.kg_co2e", "number"),
+    ("requirements", "col.requirements", "yesno"),
+    ("end_date", "col.end_date", "date"),
+)
+FRESHNESS_COLUMNS = (
+    ("kind_label", "col.dataset", "text"),
+    ("file_name", "col.file", "text"),
+    ("uploaded_by", "col.uploaded_by", "text"),
+    ("uploaded_at", "col.uploaded_at", "datetime"),
+    ("rows_accepted", "col.rows_accepted", "number"),
+    ("rows_rejected", "col.rows_rejected", "number"),
+)
+
+
+def _travel_section(store: Any, language: str) -> list[Any]:
+    try:
+        analysis = views.travel_view(store)
+    except SpendanalysError as exc:
+        return [message(t("travel.error", language, reason=str(exc)), "error")]
+    if analysis is None:
+        return [message(t("travel.no_data", language), "info")]
+    known = analysis.years.dropna(subset=["kg_co2e_per_fte"])
+    latest = known.iloc[-1]
+    base = analysis.baseline
+    change = float(latest["kg_co2e_per_fte"]) / float(base["kg_co2e_per_fte"]) - 1
+    cards = html.Div(
+        [
+            card(
+                t("overview.travel_latest", language, year=int(latest["year"])),
+                f"{format_number(latest['kg_co2e_per_fte'], language)} kg",
+                t("overview.per_fte_note", language),
+                card_id="card-travel-latest",
+            ),
+            card(
+                t("overview.travel_change", language, year=int(base["year"])),
+                format_percent(change, language),
+                t(
+                    "overview.travel_goal",
+                    language,
+                    reduction=format_percent(analysis.target["reduction"], language),
+                    year=int(analysis.target["year"]),
+                ),
+            ),
+            card(
+                t("overview.travel_target", language, year=int(analysis.target["year"])),
+                f"{format_number(analysis.target['kg_co2e_per_fte'], language)} kg",
+            ),
+        ],
+        className="cards",
+    )
+    chart = graph("overview-travel-chart", charts.travel_per_fte(analysis, language), height=340)
+    return [cards, chart]
+
+
+def _spend_section(store: Any, language: str) -> list[Any]:
+    view = views.spend_view(store)
+    if view is None:
+        return [message(t("spend.no_data", language), "info")]
+    totals = view.analysis.totals
+    agreements = view.analysis.agreements
+    share = totals.get("share_agreements_with_requirements")
+    cards = html.Div(
+        [
+            card(
+                t("overview.spend_emissions", language),
+                f"{format_number(totals.get('kg_co2e', 0) / 1000, language)} t CO2e",
+                t(
+                    "overview.spend_basis",
+                    language,
+                    basis=t(
+                        "basis.invoices"
+                        if view.analysis.spend_basis == "invoices"
+                        else "basis.estimate",
+                        language,
+                    ),
+                ),
+                card_id="card-spend-total",
+            ),
+            card(
+                t("overview.spend_total", language),
+                f"{format_number(totals.get('spend_sek', 0) / 1e6, language, 1)} MSEK",
+            ),
+            card(
+                t("overview.requirements_share", language),
+                format_percent(share, language),
+                t("overview.requirements_note", language),
+                card_id="card-requirements",
+            ),
+        ],
+        className="cards",
+    )
+    top = agreements.sort_values("rank").head(10)
+    return [
+        cards,
+        html.H2(t("overview.top_agreements", language)),
+        table(top, TOP_COLUMNS, language, table_id="overview-top"),
+    ]
+
+
+def layout(**_query: Any) -> Any:
+    redirect = page_guard()
+    if redirect is not None:
+        return redirect
+    language = lang()
+    store = security.current_store()
+    fresh = services.freshness(store)
+    fresh["kind_label"] = [t(f"kind.{k}", language) for k in fresh["kind"]]
+    return html.Div(
+        [
+            html.H1(t("overview.title", language)),
+            html.H2(t("overview.travel_heading", language)),
+            *_travel_section(store, language),
+            html.H2(t("overview.spend_heading", language)),
+            *_spend_section(store, language),
+            html.H2(t("overview.freshness", language)),
+            table(fresh, FRESHNESS_COLUMNS, language, table_id="overview-freshness"),
+        ]
+    )

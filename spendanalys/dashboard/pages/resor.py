@@ -1,0 +1,281 @@
+"""Resor (environmental coordinator): uploads, goal, per-FTE chart, breakdowns, what-if."""
+
+from __future__ import annotations
+
+import time
+from typing import Any
+
+import dash
+from dash import Input, Output, State, dcc, html
+
+from spendanalys import services, views
+from spendanalys.dashboard import charts, security
+from spendanalys.dashboard.components import (
+    card,
+    graph,
+    lang,
+    message,
+    page_guard,
+    table,
+    upload_box,
+)
+from spendanalys.dashboard.i18n import format_number, format_percent, t
+from spendanalys.dashboard.uploads import register_upload
+from spendanalys.errors import AccessDenied, SpendanalysError
+
+dash.register_page(__name__, path="/resor", title="Spendanalys – resor", order=2)
+
+REFRESH = ("refresh-trips", "refresh-fte", "refresh-goal")
+GOAL_RESULT = security.writes("goal-result", "edit:goal_settings")
+register_upload("trips")
+register_upload("fte")
+
+
+def breakdown_columns(by: str) -> tuple[tuple[str, str, str], ...]:
+    return (
+        (by, f"col.{by}", "text"),
+        ("kg_co2e", "col.kg_co2e", "number"),
+        ("person_trips", "col.person_trips", "number"),
+        ("share", "col.share", "percent"),
+        ("note", "col.note", "text"),
+    )
+
+
+ROUTES = (
+    ("route", "col.route", "text"),
+    ("flights", "col.flights", "number"),
+    ("flight_km", "col.flight_km", "number"),
+    ("rail_km", "col.rail_km", "number"),
+    ("kg_co2e_saved", "col.kg_saved", "number"),
+)
+
+
+def _goal_form(language: str) -> html.Div:
+    goal = security.current_store().goal_settings()
+    return html.Div(
+        [
+            html.Label(
+                [
+                    t("goal.baseline", language),
+                    dcc.Input(id="goal-baseline", type="number", value=goal.baseline_year),
+                ]
+            ),
+            html.Label(
+                [
+                    t("goal.target", language),
+                    dcc.Input(id="goal-target", type="number", value=goal.target_year),
+                ]
+            ),
+            html.Label(
+                [
+                    t("goal.reduction", language),
+                    dcc.Input(
+                        id="goal-reduction",
+                        type="number",
+                        value=round(goal.reduction * 100, 1),
+                        min=0,
+                        max=100,
+                    ),
+                ]
+            ),
+            html.Button(
+                t("form.save_goal", language),
+                id="goal-save",
+                className="button",
+                disabled=not security.may("edit:goal_settings"),
+            ),
+        ],
+        className="form",
+    )
+
+
+def layout(**_query: Any) -> Any:
+    redirect = page_guard()
+    if redirect is not None:
+        return redirect
+    language = lang()
+    cap = security.max_upload_bytes()
+    return html.Div(
+        [
+            html.H1(t("travel.title", language)),
+            html.Div(
+                [
+                    upload_box(
+                        "upload-trips",
+                        t("kind.trips", language),
+                        language,
+                        cap,
+                        security.may("import:trips"),
+                    ),
+                    upload_box(
+                        "upload-fte",
+                        t("kind.fte", language),
+                        language,
+                        cap,
+                        security.may("import:fte"),
+                    ),
+                ],
+                className="row",
+            ),
+            *[dcc.Store(id=r) for r in REFRESH],
+            html.H2(t("goal.heading", language)),
+            _goal_form(language),
+            html.Div(id=GOAL_RESULT),
+            dcc.Loading(html.Div(id="resor-analysis")),
+            html.H2(t("whatif.heading", language)),
+            html.P(t("whatif.note", language), className="muted"),
+            dcc.Slider(
+                id="whatif-km",
+                min=200,
+                max=1500,
+                step=50,
+                value=500,
+                marks={k: f"{k} km" for k in range(200, 1501, 200)},
+            ),
+            dcc.Loading(html.Div(id="whatif")),
+        ]
+    )
+
+
+def _breakdowns(analysis: Any, year: int, language: str) -> html.Div:
+    columns = []
+    for by in ("mode", "unit", "gender"):
+        frame = views.travel_breakdown(analysis, by, year)
+        if by == "mode":
+            frame[by] = [t(f"mode.{v}", language) for v in frame[by]]
+        else:
+            frame[by] = [t("value.unknown", language) if v == "unknown" else v for v in frame[by]]
+        frame["note"] = [t("travel.suppressed", language) if s else "" for s in frame["suppressed"]]
+        columns.append(
+            html.Div(
+                [
+                    html.H3(t(f"col.{by}", language)),
+                    graph(
+                        f"breakdown-{by}",
+                        charts.breakdown(frame.dropna(subset=["kg_co2e"]), by, language),
+                        height=260,
+                    ),
+                    table(frame, breakdown_columns(by), language),
+                ],
+                className="col",
+            )
+        )
+    return html.Div(columns, className="row")
+
+
+def render_analysis(language: str) -> list[Any]:
+    try:
+        analysis = views.travel_view(security.current_store())
+    except SpendanalysError as exc:
+        return [message(t("travel.error", language, reason=str(exc)), "error")]
+    if analysis is None:
+        return [message(t("travel.no_data", language), "info")]
+    known = analysis.years.dropna(subset=["kg_co2e_per_fte"])
+    latest = int(known["year"].max())
+    base = int(analysis.baseline["year"])
+    row = known.set_index("year").loc[latest]
+    parts: list[Any] = [
+        html.Div(
+            [
+                card(
+                    t("overview.travel_latest", language, year=latest),
+                    f"{format_number(row['kg_co2e_per_fte'], language)} kg",
+                    card_id="travel-latest",
+                ),
+                card(
+                    t("overview.travel_change", language, year=base),
+                    format_percent(
+                        row["kg_co2e_per_fte"] / analysis.baseline["kg_co2e_per_fte"] - 1, language
+                    ),
+                ),
+                card(
+                    t("overview.travel_target", language, year=int(analysis.target["year"])),
+                    f"{format_number(analysis.target['kg_co2e_per_fte'], language)} kg",
+                ),
+            ],
+            className="cards",
+        ),
+        html.H2(t("travel.per_fte_heading", language)),
+        graph("travel-chart", charts.travel_per_fte(analysis, language)),
+        html.H2(t("travel.by_mode", language)),
+        graph("travel-mode-chart", charts.travel_by_mode(analysis, language), 300),
+        html.H2(t("travel.breakdown", language, year=latest)),
+        _breakdowns(analysis, latest, language),
+    ]
+    if latest != base:
+        from spendanalys.travel_whatif import decompose_change
+
+        result = decompose_change(analysis, base, latest)
+        parts += [
+            html.H2(t("travel.decomposition", language, start=base, end=latest)),
+            graph("decomposition-chart", charts.decomposition(result, language), 340),
+        ]
+    parts += [html.Div(note, className="muted") for note in analysis.notes]
+    return parts
+
+
+@dash.callback(Output("resor-analysis", "children"), *[Input(r, "data") for r in REFRESH])
+def _analysis(*_refresh: Any) -> list[Any]:
+    return render_analysis(lang())
+
+
+@dash.callback(
+    Output("whatif", "children"), Input("whatif-km", "value"), *[Input(r, "data") for r in REFRESH]
+)
+def _whatif(km: float, *_refresh: Any) -> Any:
+    language = lang()
+    try:
+        analysis = views.travel_view(security.current_store())
+    except SpendanalysError:
+        return dash.no_update
+    if analysis is None:
+        return message(t("travel.no_data", language))
+    from dataclasses import replace
+
+    from spendanalys.travel_whatif import train_instead_of_flight
+
+    result = train_instead_of_flight(
+        analysis, settings=replace(analysis.settings, train_threshold_km=float(km))
+    )
+    saved = float(result["routes"]["kg_co2e_saved"].sum()) if len(result["routes"]) else 0.0
+    return [
+        message(
+            t(
+                "whatif.saved",
+                language,
+                km=format_number(km, language),
+                t=format_number(saved / 1000, language, 1),
+            )
+        ),
+        graph(
+            "whatif-chart", charts.travel_per_fte(analysis, language, after=result["years"]), 320
+        ),
+        table(result["routes"], ROUTES, language, limit=15),
+    ]
+
+
+@dash.callback(
+    Output(GOAL_RESULT, "children"),
+    Output("refresh-goal", "data"),
+    Input("goal-save", "n_clicks"),
+    State("goal-baseline", "value"),
+    State("goal-target", "value"),
+    State("goal-reduction", "value"),
+    prevent_initial_call=True,
+)
+def _save_goal(_n: int, baseline: int, target: int, reduction: float) -> tuple[Any, Any]:
+    language = lang()
+    try:
+        services.set_goal_settings(
+            security.current_store(),
+            baseline_year=int(baseline or 0),
+            target_year=int(target or 0),
+            reduction=float(reduction or 0) / 100,
+            user=security.current_user_name() or "",
+            role=security.current_role(),
+        )
+    except AccessDenied:
+        return message(t("access.denied", language), "error"), dash.no_update
+    except (SpendanalysError, ValueError) as exc:
+        return message(str(exc), "error"), dash.no_update
+    return message(t("form.saved", language), "ok"), time.time()

@@ -1,0 +1,470 @@
+"""Who may do what, enforced on the server: pages, read and write callbacks, CSRF, cookies.
+
+One Dash app per test module (Dash registers pages process-wide), driven with Flask's test
+client by hand-made requests — the way an attacker would, not through hidden buttons. The
+writing callbacks are found by enumerating ``app.callback_map``, so a new writing callback
+without an entry in ``ALLOWED`` fails the test.
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+import os
+import socket
+import subprocess
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import flask
+import pytest
+
+from spendanalys.dashboard import security
+from spendanalys.store import Store
+
+ROLES = ("viewer", "procurement", "environment", "admin")
+PASSWORD = "lösenord-för-test"
+ORIGIN = "http://localhost"
+PAGES = ("/", "/inkop", "/resor", "/faktorer-och-metod")
+# Which roles may run each writing callback (by its result component id).
+ALLOWED: dict[str, set[str]] = {
+    "upload-contracts-result": {"procurement", "admin"},
+    "upload-invoices-result": {"procurement", "admin"},
+    "upload-trips-result": {"environment", "admin"},
+    "upload-fte-result": {"environment", "admin"},
+    "override-result": {"procurement", "admin"},
+    "factor-result": {"procurement", "admin"},
+    "goal-result": {"environment", "admin"},
+}
+FILES = {
+    "contracts": (
+        "Avtalsnummer;Avtalsnamn;Leverantör;Organisationsnummer;Inköpskategori;CPV-kod;Startdatum;"
+        "Slutdatum;Avtalsvärde per år (kr);Miljökrav\n"
+        "A-1;Städ;Städ AB;556677-8899;Städtjänster;90910000;2023-01-01;2026-12-31;100000;Ja\n"
+    ),
+    "invoices": (
+        "Fakturanummer;Fakturadatum;Leverantör;Organisationsnummer;Konto;Belopp exkl. moms;"
+        "Avtalsnummer;Fakturatext\nF1;2024-01-05;Städ AB;556677-8899;6250;100;A-1;Städning\n"
+    ),
+    "trips": (
+        "Resedatum;Färdsätt;Från;Till;Avstånd (km);Antal resenärer;Klass;Tur och retur;Enhet;Kön;"
+        "Kostnad (kr);Hotellnätter\n2024-01-05;Flyg;ARN;GOT;;1;Ekonomi;Ja;A;Kvinna;2000;0\n"
+    ),
+    "fte": "År;Årsarbetskrafter\n2024;100\n",
+}
+
+
+@pytest.fixture(scope="module")
+def store(tmp_path_factory: pytest.TempPathFactory) -> Store:
+    path = tmp_path_factory.mktemp("access") / "a.sqlite"
+    store = Store(f"sqlite:///{path}")
+    for role in ROLES:
+        store.add_user(f"user_{role}", PASSWORD, role)
+    return store
+
+
+@pytest.fixture(scope="module")
+def app(store: Store) -> Any:
+    from spendanalys.dashboard.app_factory import create_app
+
+    with pytest.MonkeyPatch.context() as patch:  # no var/secret_key in the working tree
+        patch.setenv("SPENDANALYS_SECRET_KEY", "test-secret-" + "x" * 40)
+        app = create_app(store, host="127.0.0.1", https=False, max_upload_bytes=100_000, seed=False)
+    app.server.test_client().get("/login")  # first request registers the callbacks
+    return app
+
+
+def _key(app: Any, component_id: str) -> str:
+    keys = [k for k in app.callback_map if f"{component_id}." in k]
+    assert len(keys) == 1, (component_id, keys)
+    return keys[0]
+
+
+def body(app: Any, component_id: str, values: dict[str, Any]) -> dict[str, Any]:
+    """A callback request as the renderer sends it; ``values`` by "id.property"."""
+    key = _key(app, component_id)
+    entry = app.callback_map[key]
+
+    def fill(specs: list[dict[str, Any]]) -> list[dict[str, Any]]:
+        return [{**s, "value": values.get(f"{s['id']}.{s['property']}")} for s in specs]
+
+    spec = entry["output"]
+    specs = spec if isinstance(spec, list) else [spec]
+    outputs = [{"id": o.component_id, "property": o.component_property} for o in specs]
+    return {
+        "output": key,
+        "outputs": outputs if len(outputs) > 1 else outputs[0],
+        "inputs": fill(entry["inputs"]),
+        "state": fill(entry["state"]),
+        "changedPropIds": [f"{entry['inputs'][0]['id']}.{entry['inputs'][0]['property']}"],
+    }
+
+
+def client_for(app: Any, role: str | None) -> Any:
+    client = app.server.test_client()
+    if role is not None:
+        response = client.post(
+            "/_dash-update-component",
+            json=login_body(app, f"user_{role}"),
+            headers={"Origin": ORIGIN},
+        )
+        assert response.status_code == 200, response.data
+        assert response.get_json()["response"]["login-redirect"]["href"] == "/"
+    return client
+
+
+def login_body(app: Any, name: str, password: str = PASSWORD) -> dict[str, Any]:
+    return body(
+        app,
+        "login-message",
+        {"login-submit.n_clicks": 1, "login-name.value": name, "login-password.value": password},
+    )
+
+
+def _upload(kind: str) -> str:
+    return "data:text/csv;base64," + base64.b64encode(FILES[kind].encode()).decode()
+
+
+def write_body(app: Any, component_id: str) -> dict[str, Any]:
+    if component_id.startswith("upload-"):
+        kind = component_id.split("-")[1]
+        return body(
+            app,
+            component_id,
+            {f"upload-{kind}.contents": _upload(kind), f"upload-{kind}.filename": f"{kind}.csv"},
+        )
+    if component_id == "override-result":
+        return body(
+            app,
+            component_id,
+            {
+                "override-save.n_clicks": 1,
+                "override-scope.value": "org_number",
+                "override-key.value": "5566778899",
+                "override-category.value": "cleaning",
+            },
+        )
+    if component_id == "factor-result":
+        return body(
+            app,
+            component_id,
+            {
+                "factor-save.n_clicks": 1,
+                "factor-org.value": "5566778899",
+                "factor-value.value": 0.05,
+                "factor-unit.value": "kg CO2e/SEK",
+                "factor-year.value": 2024,
+                "factor-source.value": "EPD",
+            },
+        )
+    return body(
+        app,
+        component_id,
+        {
+            "goal-save.n_clicks": 1,
+            "goal-baseline.value": 2019,
+            "goal-target.value": 2026,
+            "goal-reduction.value": 30,
+        },
+    )
+
+
+def state_of(store: Store) -> tuple[int, int]:
+    """What a writing callback changes: every write adds an audit entry (and uploads a version)."""
+    return len(store.audit(limit=1_000_000)), len(store.versions())
+
+
+@pytest.fixture(scope="module")
+def clients(app: Any) -> dict[str | None, Any]:
+    return {role: client_for(app, role) for role in (None, *ROLES)}
+
+
+def test_every_writing_callback_is_in_the_matrix(app: Any) -> None:
+    declared = set(security.WRITE_OUTPUTS)
+    assert declared == set(ALLOWED)
+    for component_id in declared:
+        _key(app, component_id)  # registered exactly once
+
+
+@pytest.mark.parametrize("path", PAGES)
+@pytest.mark.parametrize("role", [None, *ROLES])
+def test_pages(clients: dict[str | None, Any], role: str | None, path: str) -> None:
+    response = clients[role].get(path)
+    if role is None:
+        assert response.status_code == 302 and response.headers["Location"].startswith("/login")
+    else:
+        assert response.status_code == 200
+
+
+@pytest.mark.parametrize("path", PAGES)
+@pytest.mark.parametrize("role", [None, "viewer"])
+def test_page_content_through_the_router(
+    app: Any, clients: dict[str | None, Any], role: str | None, path: str
+) -> None:
+    """Even the page router (public, it serves the login page) gives anonymous users no content."""
+    request = body(
+        app, "_pages_content", {"_pages_location.pathname": path, "_pages_location.search": ""}
+    )
+    response = clients[role].post(
+        "/_dash-update-component", json=request, headers={"Origin": ORIGIN}
+    )
+    assert response.status_code == 200
+    if role is None:
+        assert b"guard-redirect" in response.data
+    else:
+        assert b"guard-redirect" not in response.data and b"H1" in response.data
+
+
+@pytest.mark.parametrize("role", [None, *ROLES])
+def test_read_callbacks_need_a_login(
+    app: Any, clients: dict[str | None, Any], role: str | None
+) -> None:
+    request = body(app, "inkop-analysis", {})
+    response = clients[role].post(
+        "/_dash-update-component", json=request, headers={"Origin": ORIGIN}
+    )
+    assert response.status_code == (401 if role is None else 200)
+
+
+@pytest.mark.parametrize("component_id", sorted(ALLOWED))
+@pytest.mark.parametrize("role", [None, *ROLES])
+def test_writing_callbacks(
+    app: Any, store: Store, clients: dict[str | None, Any], role: str | None, component_id: str
+) -> None:
+    before = state_of(store)
+    response = clients[role].post(
+        "/_dash-update-component", json=write_body(app, component_id), headers={"Origin": ORIGIN}
+    )
+    if role in ALLOWED[component_id]:
+        assert response.status_code == 200, response.data
+        assert state_of(store) != before
+    else:
+        assert response.status_code == (401 if role is None else 403)
+        assert state_of(store) == before
+
+
+def test_the_callback_itself_refuses_a_role_the_guard_let_through(
+    app: Any, store: Store, clients: dict[str | None, Any]
+) -> None:
+    """Defence in depth: with the guard's table emptied, the service still says no."""
+    saved = dict(security.WRITE_OUTPUTS)
+    security.WRITE_OUTPUTS.clear()
+    try:
+        before = state_of(store)
+        response = clients["viewer"].post(
+            "/_dash-update-component",
+            json=write_body(app, "upload-fte-result"),
+            headers={"Origin": ORIGIN},
+        )
+        assert response.status_code == 200
+        assert state_of(store) == before
+        assert b"message-error" in response.data
+    finally:
+        security.WRITE_OUTPUTS.update(saved)
+
+
+@pytest.mark.parametrize(
+    "headers",
+    [
+        {"Origin": "https://evil.example"},
+        {"Referer": "https://evil.example/page"},
+        {},
+        {"Origin": "null"},
+    ],
+)
+def test_cross_site_posts_are_refused(
+    app: Any, store: Store, clients: dict[str | None, Any], headers: dict[str, str]
+) -> None:
+    before = state_of(store)
+    response = clients["admin"].post(
+        "/_dash-update-component", json=write_body(app, "upload-fte-result"), headers=headers
+    )
+    assert response.status_code == 403
+    assert state_of(store) == before
+    assert clients["admin"].post("/logout", headers=headers).status_code == 403
+
+
+def test_a_form_post_cannot_reach_a_callback(app: Any, clients: dict[str | None, Any]) -> None:
+    response = clients["admin"].post(
+        "/_dash-update-component", data="x=1", content_type="text/plain", headers={"Origin": ORIGIN}
+    )
+    assert response.status_code in (400, 415)
+
+
+def test_wrong_password_logs_nobody_in(app: Any) -> None:
+    client = app.server.test_client()
+    response = client.post(
+        "/_dash-update-component",
+        json=login_body(app, "user_admin", "fel-lösenord"),
+        headers={"Origin": ORIGIN},
+    )
+    assert response.status_code == 200 and b"message-error" in response.data
+    assert client.get("/inkop").status_code == 302
+
+
+def test_logout_ends_the_session(app: Any) -> None:
+    client = client_for(app, "viewer")
+    assert client.get("/").status_code == 200
+    assert client.post("/logout", headers={"Origin": ORIGIN}).status_code == 302
+    assert client.get("/").status_code == 302
+
+
+def test_too_large_body_gets_413_before_parsing(app: Any, clients: dict[str | None, Any]) -> None:
+    big = "data:text/csv;base64," + "A" * 200_000
+    request = body(
+        app, "upload-fte-result", {"upload-fte.contents": big, "upload-fte.filename": "a.csv"}
+    )
+    response = clients["admin"].post(
+        "/_dash-update-component", json=request, headers={"Origin": ORIGIN}
+    )
+    assert response.status_code == 413
+    assert "för stor".encode() in response.data
+
+
+def test_health_is_public(app: Any) -> None:
+    response = app.server.test_client().get("/health")
+    assert response.status_code == 200 and response.get_json() == {"status": "ok"}
+
+
+# --- cookies, demo mode, refusing to start -------------------------------------------------
+
+
+def _bare_server(store: Store, config: security.SecurityConfig) -> flask.Flask:
+    server = flask.Flask("cookie-test")
+    security.install(server, store, config, "k" * 64)
+
+    @server.post("/try-login")
+    def _try() -> str:
+        return security.log_in("user_admin", PASSWORD) or "no"
+
+    @server.get("/who")
+    def _who() -> str:
+        return str(security.current_role())
+
+    return server
+
+
+@pytest.mark.parametrize("https", [True, False])
+def test_session_cookie_flags(store: Store, https: bool) -> None:
+    server = _bare_server(store, security.SecurityConfig(demo_allowed=False, https=https))
+    response = server.test_client().post("/try-login", headers={"Origin": ORIGIN})
+    assert response.status_code == 200 and response.data == b"admin"
+    cookie = response.headers["Set-Cookie"]
+    assert "HttpOnly" in cookie and "SameSite=Lax" in cookie
+    assert ("Secure" in cookie) is https
+
+
+def test_https_is_set_by_the_environment(monkeypatch: pytest.MonkeyPatch) -> None:
+    from spendanalys.dashboard.app_factory import https_from_env
+
+    monkeypatch.setenv("SPENDANALYS_HTTPS", "1")
+    assert https_from_env()
+    monkeypatch.setenv("SPENDANALYS_HTTPS", "0")
+    assert not https_from_env()
+
+
+def test_demo_mode_only_on_loopback_without_users(tmp_path: Path) -> None:
+    empty = Store(f"sqlite:///{tmp_path / 'e.sqlite'}")
+    local = _bare_server(empty, security.SecurityConfig(demo_allowed=True)).test_client()
+    assert local.get("/who").data == b"admin"
+    remote = _bare_server(empty, security.SecurityConfig(demo_allowed=False)).test_client()
+    assert remote.get("/who").data == b"None"
+    assert security.is_loopback("127.0.0.1") and security.is_loopback("::1")
+    assert not security.is_loopback("0.0.0.0") and not security.is_loopback(None)
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def test_refuses_to_start_on_a_public_address_without_users(tmp_path: Path, repo_dir: Path) -> None:
+    env = {**os.environ, "SPENDANALYS_DATABASE_URL": f"sqlite:///{tmp_path / 'x.sqlite'}"}
+    result = subprocess.run(
+        [sys.executable, "app.py", "--host", "0.0.0.0", "--port", str(_free_port())],
+        cwd=repo_dir,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert result.returncode == 2
+    assert "no users" in result.stderr and "spendanalys users add" in result.stderr
+
+
+def _nodes(tree: Any) -> Iterator[dict[str, Any]]:
+    if isinstance(tree, dict):
+        if "props" in tree and "type" in tree:
+            yield tree
+        for value in tree.values():
+            yield from _nodes(value)
+    elif isinstance(tree, list):
+        for value in tree:
+            yield from _nodes(value)
+
+
+def test_uploaded_text_reaches_leadership_only_as_text(
+    app: Any, store: Store, clients: dict[str | None, Any]
+) -> None:
+    """A hostile supplier name is shown as a text child, never as HTML, a link or markdown."""
+    hostile = '<img src=x onerror="alert(1)">'
+    link = "javascript:alert(1)"
+    contracts = (
+        "Avtalsnummer;Avtalsnamn;Leverantör;Organisationsnummer;Inköpskategori;CPV-kod;Startdatum;"
+        "Slutdatum;Avtalsvärde per år (kr);Miljökrav\n"
+        f"X-1;{link};{hostile};556677-8899;Städtjänster;90910000;2023-01-01;2026-12-31;900000;Nej\n"
+    )
+    upload = "data:text/csv;base64," + base64.b64encode(contracts.encode()).decode()
+    request = body(
+        app,
+        "upload-contracts-result",
+        {"upload-contracts.contents": upload, "upload-contracts.filename": "x.csv"},
+    )
+    assert (
+        clients["admin"]
+        .post("/_dash-update-component", json=request, headers={"Origin": ORIGIN})
+        .status_code
+        == 200
+    )
+    page = body(
+        app, "_pages_content", {"_pages_location.pathname": "/", "_pages_location.search": ""}
+    )
+    response = clients["viewer"].post(
+        "/_dash-update-component", json=page, headers={"Origin": ORIGIN}
+    )
+    tree = response.get_json()
+    texts = [n for n in _nodes(tree) if isinstance(n["props"].get("children"), str)]
+    found = [
+        n for n in texts if hostile in n["props"]["children"] or link in n["props"]["children"]
+    ]
+    assert len(found) >= 2
+    assert {n["type"] for n in found} <= {"Td", "Div", "Span"}
+    # Every occurrence in the response is one of those text children.
+    raw = json.dumps(tree)
+    assert raw.count(json.dumps(hostile)[1:-1]) == sum(
+        hostile in n["props"]["children"] for n in found
+    )
+    for node in _nodes(tree):
+        assert "dangerously_allow_html" not in node["props"]
+        assert link not in str(node["props"].get("href", ""))
+
+
+def test_repeated_wrong_passwords_lock_the_name_for_a_while(app: Any, store: Store) -> None:
+    store.add_user("guessed", PASSWORD, "viewer")
+    client = app.server.test_client()
+    for _ in range(security.MAX_FAILURES):
+        response = client.post(
+            "/_dash-update-component",
+            json=login_body(app, "guessed", "fel-lösenord"),
+            headers={"Origin": ORIGIN},
+        )
+        assert b"login-redirect" not in response.data
+    response = client.post(
+        "/_dash-update-component", json=login_body(app, "guessed"), headers={"Origin": ORIGIN}
+    )
+    shown = response.get_json()["response"]["login-message"]["children"]["props"]["children"]
+    assert shown.startswith("För många misslyckade inloggningar")
+    assert client.get("/").status_code == 302

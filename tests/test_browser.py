@@ -1,0 +1,217 @@
+"""End to end: the real app in a subprocess, driven in headless Chromium (Debian's build).
+
+Log in, upload the sample exports through the drag-and-drop components, see the ranking and
+the travel chart, drill down, download the Excel report, switch language; a screenshot of each
+page goes to ``test-artifacts/``. Skipped with the reason when /usr/bin/chromium is absent
+(``scripts/install_system_packages.sh`` installs it).
+"""
+
+from __future__ import annotations
+
+import io
+import os
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import openpyxl
+import pytest
+
+from spendanalys import services
+from spendanalys.store import Store
+
+pytestmark = pytest.mark.browser
+
+CHROMIUM = Path("/usr/bin/chromium")
+ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
+USER, PASSWORD = "miljo_admin", "ett-långt-lösenord"
+TIMEOUT_MS = 60_000
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def _wait_healthy(url: str, process: subprocess.Popen[bytes], seconds: float = 60) -> None:
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise RuntimeError(f"the app exited with {process.returncode}")
+        try:
+            with urllib.request.urlopen(url + "/health", timeout=2) as response:
+                if response.status == 200:
+                    return
+        except OSError:
+            time.sleep(0.3)
+    raise TimeoutError("the app did not answer /health")
+
+
+@pytest.fixture(scope="module")
+def samples(sample_dir: Path) -> Path:
+    folder = Path(os.environ.get("SPENDANALYS_SAMPLE_DIR") or sample_dir)
+    if not (folder / "resor_2019_2024.csv").is_file():
+        pytest.skip(f"sample data missing in {folder}")
+    return folder
+
+
+@pytest.fixture(scope="module")
+def app_server(
+    samples: Path, repo_dir: Path, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[tuple[str, str]]:
+    """The real app (``python app.py``) on a free port with an empty temporary database."""
+    if not CHROMIUM.exists():
+        pytest.skip("/usr/bin/chromium is absent (apt-get install chromium)")
+    folder = tmp_path_factory.mktemp("browser")
+    url = f"sqlite:///{folder / 'b.sqlite'}"
+    Store(url).add_user(USER, PASSWORD, "admin")
+    (folder / "no-samples").mkdir()
+    env = {
+        **os.environ,
+        "SPENDANALYS_DATABASE_URL": url,
+        "SPENDANALYS_SAMPLE_DIR": str(folder / "no-samples"),
+    }
+    port = _free_port()
+    log = (folder / "app.log").open("wb")
+    process = subprocess.Popen(
+        [sys.executable, str(repo_dir / "app.py"), "--port", str(port)],
+        cwd=folder,
+        env=env,
+        stdout=log,
+        stderr=subprocess.STDOUT,
+    )
+    base = f"http://127.0.0.1:{port}"
+    try:
+        _wait_healthy(base, process)
+        yield base, url
+    finally:
+        process.terminate()
+        try:
+            process.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            process.kill()
+        log.close()
+
+
+@pytest.fixture(scope="module")
+def server(app_server: tuple[str, str]) -> str:
+    return app_server[0]
+
+
+@pytest.fixture(scope="module")
+def page(server: str) -> Iterator[Any]:
+    playwright_api = pytest.importorskip("playwright.sync_api")
+    with playwright_api.sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=str(CHROMIUM), args=ARGS)
+        context = browser.new_context(
+            viewport={"width": 1400, "height": 1000}, accept_downloads=True
+        )
+        page = context.new_page()
+        page.set_default_timeout(TIMEOUT_MS)
+        yield page
+        context.close()
+        browser.close()
+
+
+@pytest.fixture(scope="module")
+def artifacts(repo_dir: Path) -> Path:
+    folder = repo_dir / "test-artifacts"
+    folder.mkdir(exist_ok=True)
+    return folder
+
+
+def _sample(folder: Path, kind: str) -> str:
+    return str(next(folder / n for n in services.SAMPLE_FILES[kind] if (folder / n).is_file()))
+
+
+def _upload(page: Any, kind: str, samples: Path) -> None:
+    page.locator(f"#upload-{kind} input[type=file]").set_input_files(_sample(samples, kind))
+    page.wait_for_selector(f"#upload-{kind}-done, #upload-{kind}-error")
+    assert page.locator(f"#upload-{kind}-error").count() == 0, page.inner_text(
+        f"#upload-{kind}-result"
+    )
+
+
+def test_login_upload_rank_download_and_language(
+    page: Any, server: str, samples: Path, artifacts: Path, tmp_path: Path
+) -> None:
+    page.goto(server + "/inkop")
+    page.wait_for_selector("#login-name")  # anonymous: sent to the login page
+    assert "/login" in page.url
+    page.fill("#login-password", "fel")
+    page.fill("#login-name", USER)
+    page.click("#login-submit")
+    page.wait_for_selector(".message-error")
+    page.fill("#login-password", PASSWORD)
+    page.click("#login-submit")
+    page.wait_for_selector("text=Dataunderlag")
+    assert page.locator("#demo-banner").count() == 0
+
+    page.click("text=Inköp")
+    page.wait_for_selector("#upload-contracts")
+    _upload(page, "contracts", samples)
+    _upload(page, "invoices", samples)
+    page.wait_for_selector("#ranking-grid .ag-row")
+    assert page.locator("#ranking-grid .ag-row").count() >= 5
+    page.wait_for_selector("#pareto-chart .main-svg")
+    assert page.locator("#priority-table tbody tr").count() >= 1
+    page.locator("#ranking-grid .ag-row").first.click()
+    page.wait_for_selector("#drilldown-lines .ag-row")
+    page.screenshot(path=str(artifacts / "inkop.png"), full_page=True)
+
+    with page.expect_download() as info:
+        page.click("#report-button")
+    saved = tmp_path / "rapport.xlsx"
+    info.value.save_as(saved)
+    workbook = openpyxl.load_workbook(io.BytesIO(saved.read_bytes()), read_only=True)
+    assert "Avtal" in workbook.sheetnames
+
+    page.click("text=Resor")
+    page.wait_for_selector("#upload-trips")
+    _upload(page, "trips", samples)
+    _upload(page, "fte", samples)
+    page.wait_for_selector("#travel-chart .main-svg .bars")
+    page.wait_for_selector("#whatif-chart .main-svg")
+    page.screenshot(path=str(artifacts / "resor.png"), full_page=True)
+
+    page.click("text=Översikt")
+    page.wait_for_selector("#overview-travel-chart .main-svg")
+    page.wait_for_selector("#overview-top tbody tr")
+    page.screenshot(path=str(artifacts / "oversikt.png"), full_page=True)
+
+    page.click("#lang-en")
+    page.wait_for_selector("text=Data: latest upload")
+    assert page.locator("nav >> text=Procurement").count() == 1
+    page.screenshot(path=str(artifacts / "overview_en.png"), full_page=True)
+    page.click("text=Factors and method")
+    page.wait_for_selector("#method-text")
+    assert "How Spendanalys calculates" in page.inner_text("#method-text")
+    page.screenshot(path=str(artifacts / "metod_en.png"), full_page=True)
+    page.click("#lang-sv")
+    page.wait_for_selector("text=Så räknar Spendanalys")
+    page.screenshot(path=str(artifacts / "metod.png"), full_page=True)
+
+
+def test_uploads_are_stored_as_versions_by_the_user(
+    app_server: tuple[str, str], samples: Path
+) -> None:
+    """What the browser uploaded is in the app's database, attributed to the logged-in user."""
+    versions = Store(app_server[1]).versions()
+    uploaded = versions[versions["uploaded_by"] == USER]
+    assert sorted(uploaded["kind"]) == ["contracts", "fte", "invoices", "trips"]
+    names = {Path(_sample(samples, k)).name for k in ("contracts", "invoices", "trips", "fte")}
+    assert set(uploaded["file_name"]) == names
+    assert uploaded["is_current"].all()

@@ -1,0 +1,303 @@
+"""The dashboard's callback logic, tested through ``spendanalys.services`` and ``views``.
+
+Runs on the repository's sample data (``sample_data/``; $SPENDANALYS_SAMPLE_DIR points
+elsewhere) stored in a temporary SQLite database, and checks that what the pages show equals
+what the engines compute from the files directly.
+"""
+
+from __future__ import annotations
+
+import base64
+import io
+import os
+import shutil
+from datetime import date
+from pathlib import Path
+
+import numpy as np
+import openpyxl
+import pandas as pd
+import pytest
+
+from spendanalys import services, views
+from spendanalys.errors import AccessDenied, InputFormatError, UnitError
+from spendanalys.store import Store
+
+AS_OF = date(2025, 1, 15)
+
+
+@pytest.fixture(scope="module")
+def samples(sample_dir: Path) -> Path:
+    folder = Path(os.environ.get("SPENDANALYS_SAMPLE_DIR") or sample_dir)
+    for names in services.SAMPLE_FILES.values():
+        if not any((folder / n).is_file() for n in names):
+            pytest.skip(f"sample data missing in {folder}: {names[0]}")
+    return folder
+
+
+def _sample(folder: Path, kind: str) -> Path:
+    return next(folder / n for n in services.SAMPLE_FILES[kind] if (folder / n).is_file())
+
+
+def _copy_db(source: Path, target: Path) -> str:
+    for suffix in ("", "-wal"):
+        if Path(f"{source}{suffix}").exists():
+            shutil.copyfile(f"{source}{suffix}", f"{target}{suffix}")
+    return f"sqlite:///{target}"
+
+
+@pytest.fixture(scope="module")
+def seeded_db(samples: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A database file with the sample data, imported once per module."""
+    path = tmp_path_factory.mktemp("seeded") / "s.sqlite"
+    store = Store(f"sqlite:///{path}")
+    assert len(services.seed_sample_data(store, samples)) == 4
+    store.close()
+    return path
+
+
+@pytest.fixture(scope="module")
+def seeded(seeded_db: Path, tmp_path_factory: pytest.TempPathFactory) -> Store:
+    """A store with the sample data; read-only for the tests that use it."""
+    return Store(_copy_db(seeded_db, tmp_path_factory.mktemp("read") / "r.sqlite"))
+
+
+@pytest.fixture()
+def store(seeded_db: Path, tmp_path: Path) -> Store:
+    """A private copy of the sample-data store, for tests that write."""
+    return Store(_copy_db(seeded_db, tmp_path / "w.sqlite"))
+
+
+def _tiny_fte() -> bytes:
+    return "År;Årsarbetskrafter\n2019;100\n2024;120\n".encode()
+
+
+def test_seed_imports_each_sample_file_once_as_system(seeded: Store, samples: Path) -> None:
+    fresh = services.freshness(seeded)
+    assert list(fresh["kind"]) == ["contracts", "invoices", "trips", "fte"]
+    assert set(fresh["uploaded_by"]) == {"system"}
+    assert (fresh["rows_accepted"] > 0).all()
+    assert services.seed_sample_data(seeded, samples) == []  # not again
+
+
+def test_decode_upload_round_trip_and_limits() -> None:
+    data = b"abc" * 100
+    url = "data:text/csv;base64," + base64.b64encode(data).decode()
+    assert services.decode_upload(url, 300) == data
+    with pytest.raises(InputFormatError, match="larger"):
+        services.decode_upload(url, 299)
+    with pytest.raises(InputFormatError):
+        services.decode_upload("data:text/csv;base64,@@@", 300)
+    with pytest.raises(InputFormatError):
+        services.decode_upload("not a data url", 300)
+
+
+@pytest.mark.parametrize(
+    ("role", "kind"),
+    [("viewer", "fte"), ("procurement", "fte"), ("environment", "invoices"), (None, "contracts")],
+)
+def test_import_refused_for_a_role_that_may_not(store: Store, role: str | None, kind: str) -> None:
+    before = len(store.versions())
+    with pytest.raises(AccessDenied):
+        services.import_upload(store, kind, "x.csv", _tiny_fte(), user="u", role=role)
+    assert len(store.versions()) == before
+
+
+def test_import_upload_stores_a_new_current_version(store: Store) -> None:
+    outcome = services.import_upload(
+        store, "fte", "aa.csv", _tiny_fte(), user="eva", role="environment"
+    )
+    assert outcome.ok and outcome.rows_accepted == 2 and outcome.rows_rejected == 0
+    current = services.freshness(store).set_index("kind").loc["fte"]
+    assert current["file_name"] == "aa.csv" and current["uploaded_by"] == "eva"
+    assert int(current["id"]) == outcome.version_id
+
+
+def test_unreadable_upload_keeps_the_previous_data(store: Store) -> None:
+    before = services.current_version_ids(store)
+    junk = services.import_upload(
+        store, "invoices", "x.xlsx", b"\x00\x01 not a workbook", user="p", role="procurement"
+    )
+    assert not junk.ok and "x.xlsx" in junk.error
+    wrong = services.import_upload(
+        store, "invoices", "x.pdf", b"%PDF", user="p", role="procurement"
+    )
+    assert not wrong.ok and ".csv" in wrong.error
+    assert services.current_version_ids(store) == before
+
+
+def test_rejected_rows_come_back_with_row_column_reason(store: Store) -> None:
+    text = "Fakturanummer;Fakturadatum;Leverantör;Belopp exkl. moms\nF1;2024-01-05;A AB;100\nF2;2024-01-06;B AB;tio\n"
+    outcome = services.import_upload(
+        store, "invoices", "f.csv", text.encode(), user="p", role="admin"
+    )
+    assert outcome.rows_accepted == 1 and outcome.rows_rejected == 1
+    row = outcome.rejected.iloc[0]
+    assert row["row"] == 3 and row["file"] == "f.csv" and row["reason"]
+    assert len(services.latest_rejected(store, "invoices")) == 1
+
+
+def test_spend_view_equals_the_engine_on_the_files(seeded: Store, samples: Path) -> None:
+    """The store round trip changes nothing: same totals as run_spend on the sample files."""
+    from spendanalys.pipeline import run_spend
+
+    view = views.spend_view(seeded, as_of=AS_OF)
+    direct = run_spend([_sample(samples, "contracts")], [_sample(samples, "invoices")], as_of=AS_OF)
+    for key in ("spend_sek", "kg_co2e", "unlinked_spend_sek", "agreements"):
+        assert view.analysis.totals[key] == pytest.approx(direct.analysis.totals[key], rel=1e-9)
+    ranked = view.analysis.agreements.sort_values("rank")["agreement_id"].head(20).tolist()
+    assert (
+        ranked == direct.analysis.agreements.sort_values("rank")["agreement_id"].head(20).tolist()
+    )
+    assert view.analysis.totals["kg_co2e"] > 0
+
+
+def test_spend_view_is_cached_under_the_dataset_versions(seeded: Store) -> None:
+    first = views.spend_view(seeded, as_of=AS_OF)
+    ids = services.current_version_ids(seeded)
+    key = f"spend:v{views.CACHE_FORMAT}:{ids['contracts']}:{ids['invoices']}:{AS_OF}"
+    assert seeded.cache_get(key) is not None
+    again = views.spend_view(seeded, as_of=AS_OF)
+    assert again.analysis.totals == first.analysis.totals
+
+
+def test_category_mapping_is_stored_and_applied_at_once(store: Store) -> None:
+    view = views.spend_view(store, as_of=AS_OF)
+    lines = view.analysis.lines
+    org = lines.loc[lines["supplier_org"].notna(), "supplier_org"].value_counts().index[0]
+    target = (
+        "catering" if "catering" in view.rules.category_ids else sorted(view.rules.category_ids)[0]
+    )
+    with pytest.raises(AccessDenied):
+        services.add_category_override(
+            store, scope="org_number", key=org, category_id=target, user="v", role="viewer"
+        )
+    services.add_category_override(
+        store, scope="org_number", key=org, category_id=target, user="p", role="procurement"
+    )
+    after = views.spend_view(store, as_of=AS_OF).analysis.lines
+    mine = after[(after["supplier_org"] == org) & ~after["excluded"].astype(bool)]
+    assert len(mine) and (mine["category_id"] == target).all()
+    assert set(mine["category_rule"].astype(str)) <= {"explicit", "agreement_category"}
+
+
+def test_supplier_factor_wins_and_is_marked(store: Store) -> None:
+    view = views.spend_view(store, as_of=AS_OF)
+    lines = view.analysis.lines
+    org = lines.loc[lines["supplier_org"].notna(), "supplier_org"].value_counts().index[0]
+    services.add_supplier_factor(
+        store,
+        org_number=org,
+        factor=100,
+        unit="g CO2e/SEK",
+        price_year=2024,
+        source="Leverantörens EPD 2024",
+        user="p",
+        role="procurement",
+    )
+    after = views.spend_view(store, as_of=AS_OF).analysis.lines
+    mine = after[(after["supplier_org"] == org) & ~after["excluded"].astype(bool)]
+    assert (mine["factor_kind"] == "supplier").all()
+    assert np.allclose(mine["kg_co2e_per_sek"], 0.1)
+    assert np.allclose(mine["kg_co2e"], mine["spend_sek_factor_year"] * 0.1)
+    with pytest.raises(UnitError):
+        services.add_supplier_factor(
+            store,
+            org_number=org,
+            factor=1,
+            unit="kg CO2e/km",
+            price_year=2024,
+            source="x",
+            user="p",
+            role="admin",
+        )
+
+
+def test_agreement_drill_down_lists_only_its_lines_with_rule_and_factor(seeded: Store) -> None:
+    view = views.spend_view(seeded, as_of=AS_OF)
+    top = view.analysis.agreements.sort_values("rank").iloc[0]
+    lines = views.agreement_lines(view, top["agreement_id"], limit=50)
+    assert 0 < len(lines) <= 50
+    assert {"category_rule", "link_rule", "factor_source", "kg_co2e", "source_row"} <= set(
+        lines.columns
+    )
+    all_lines = view.analysis.lines
+    count = int((all_lines["linked_agreement_id"] == top["agreement_id"]).sum())
+    assert len(lines) == min(count, 50)
+    assert lines["kg_co2e"].is_monotonic_decreasing
+
+
+def test_report_download_is_a_workbook_with_the_ranking(seeded: Store) -> None:
+    view = views.spend_view(seeded, as_of=AS_OF)
+    data = views.spend_report_bytes(view)
+    wb = openpyxl.load_workbook(io.BytesIO(data), read_only=True)
+    assert "Avtal" in wb.sheetnames and "Prioritet" in wb.sheetnames
+
+
+def test_pareto_curve_reaches_one(seeded: Store) -> None:
+    curve = views.pareto_curve(views.spend_view(seeded, as_of=AS_OF).analysis.agreements)
+    assert curve["cumulative_share"].iloc[-1] == pytest.approx(1.0)
+    assert curve["kg_co2e"].is_monotonic_decreasing
+
+
+def test_travel_view_equals_the_engine_on_the_files(seeded: Store, samples: Path) -> None:
+    from spendanalys.travel import run_travel
+
+    view = views.travel_view(seeded)
+    direct = run_travel([_sample(samples, "trips")], [_sample(samples, "fte")])
+    got = view.years.set_index("year")["kg_co2e_per_fte"].dropna()
+    want = direct.years.set_index("year")["kg_co2e_per_fte"].dropna()
+    pd.testing.assert_series_equal(got, want, rtol=1e-9)
+    assert view.baseline["year"] == 2019
+
+
+def test_goal_settings_need_the_role_and_change_the_target(store: Store) -> None:
+    with pytest.raises(AccessDenied):
+        services.set_goal_settings(
+            store, baseline_year=2019, target_year=2030, reduction=0.5, user="p", role="procurement"
+        )
+    services.set_goal_settings(
+        store, baseline_year=2019, target_year=2030, reduction=0.5, user="e", role="environment"
+    )
+    view = views.travel_view(store)
+    assert view.target["year"] == 2030
+    assert view.target["kg_co2e_per_fte"] == pytest.approx(view.baseline["kg_co2e_per_fte"] * 0.5)
+
+
+def test_breakdowns_hide_small_groups(seeded: Store) -> None:
+    view = views.travel_view(seeded)
+    year = int(view.years.dropna(subset=["kg_co2e_per_fte"])["year"].max())
+    for by in ("unit", "gender"):
+        table = views.travel_breakdown(view, by, year)
+        shown = table[~table["suppressed"]]
+        assert (shown["person_trips"] >= view.settings.min_group_travellers).all()
+        assert table.loc[table["suppressed"], "kg_co2e"].isna().all()
+    modes = views.travel_breakdown(view, "mode", year)
+    total = view.years.set_index("year").loc[year, "kg_co2e"]
+    assert modes["kg_co2e"].sum() == pytest.approx(total)
+
+
+def test_apply_category_overrides_precedence() -> None:
+    contracts = pd.DataFrame(
+        {
+            "agreement_id": pd.array(["A1", "A2"], dtype="string"),
+            "category": pd.array(["x", None], dtype="string"),
+        }
+    )
+    invoices = pd.DataFrame(
+        {
+            "account": pd.array(["4010", "4010", "5410"], dtype="string"),
+            "supplier": pd.array(["Städ AB", "Städ AB", "IT AB"], dtype="string"),
+            "org_number": pd.array(["5566778899", None, "5560001111"], dtype="string"),
+        }
+    )
+    overrides = pd.DataFrame(
+        {
+            "scope": ["agreement_id", "account", "org_number"],
+            "key": ["A2", "4010", "556677-8899"],
+            "category_id": ["catering", "cleaning", "it_consulting"],
+        }
+    )
+    c, i = views.apply_category_overrides(contracts, invoices, overrides)
+    assert list(c["category"].astype(object)) == ["x", "catering"]  # A1 has no org number
+    assert list(i["category"].astype(object)) == ["it_consulting", "cleaning", pd.NA]
