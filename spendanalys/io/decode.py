@@ -1,0 +1,135 @@
+"""From a path or uploaded bytes to either decoded text (CSV) or workbook bytes (XLSX).
+
+Why here: every "cannot be read at all" decision about the container (empty, binary, a zip that
+is not a workbook, a legacy .xls) is made once, before any parsing, so the user gets one
+:class:`InputFormatError` naming the file and the reason.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Literal
+
+from spendanalys.errors import InputFormatError
+
+Source = str | os.PathLike[str] | bytes
+
+_ZIP_MAGIC = b"PK\x03\x04"
+_OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
+_WORKBOOK_SUFFIXES = {".xlsx", ".xlsm"}
+_LEGACY_SUFFIXES = {".xls", ".ods", ".xlsb", ".numbers"}
+# Share of control characters (other than tab/CR/LF) above which decoded text is taken as binary.
+_MAX_CONTROL_SHARE = 0.01
+
+
+@dataclass(frozen=True)
+class LoadedFile:
+    """The raw content of an input and what kind of container it is."""
+
+    name: str
+    data: bytes
+    container: Literal["text", "xlsx"]
+
+
+def load_source(source: Source, name: str | None = None) -> LoadedFile:
+    """Read the bytes and decide CSV-like text or XLSX workbook, refusing what is neither."""
+    if isinstance(source, bytes | bytearray | memoryview):
+        data = bytes(source)
+        display = name or "upload"
+    else:
+        path = Path(source)
+        display = name or str(path)
+        data = path.read_bytes()
+    suffix = Path(display).suffix.lower()
+    if not data.strip():
+        raise InputFormatError(display, "the file is empty")
+    if suffix in _LEGACY_SUFFIXES:
+        raise InputFormatError(
+            display, f"{suffix} workbooks are not supported; save the sheet as .xlsx or CSV"
+        )
+    if data.startswith(_OLE_MAGIC):
+        raise InputFormatError(
+            display,
+            "this is a legacy Excel (.xls) or password-protected workbook; save it as .xlsx or CSV",
+        )
+    if data.startswith(_ZIP_MAGIC) or suffix in _WORKBOOK_SUFFIXES:
+        if not data.startswith(_ZIP_MAGIC):
+            raise InputFormatError(display, "not an .xlsx workbook (the content is not a zip file)")
+        return LoadedFile(display, data, "xlsx")
+    return LoadedFile(display, data, "text")
+
+
+def _looks_like_utf16_without_bom(data: bytes) -> str | None:
+    sample = data[:4000]
+    if len(sample) < 4:
+        return None
+    even_nuls = sample[0::2].count(0) / max(1, len(sample[0::2]))
+    odd_nuls = sample[1::2].count(0) / max(1, len(sample[1::2]))
+    if odd_nuls > 0.4 and even_nuls < 0.05:
+        return "utf-16-le"
+    if even_nuls > 0.4 and odd_nuls < 0.05:
+        return "utf-16-be"
+    return None
+
+
+def _normalise_newlines(text: str) -> str:
+    """CRLF -> LF; lone CRs become line breaks only when they are the file's line ending.
+
+    A file with bare-CR line endings (old Mac exports) has more lone CRs than LFs. Otherwise a
+    lone CR is a stray character inside a row and stays (the parser treats only LF as a break).
+    """
+    if "\r" not in text:
+        return text
+    text = text.replace("\r\n", "\n")
+    if text.count("\r") > text.count("\n"):
+        text = text.replace("\r", "\n")
+    return text
+
+
+def decode_text(file: LoadedFile) -> tuple[str, str]:
+    """Decoded text with newlines normalised to LF, and the encoding that was chosen.
+
+    Order: a BOM decides (UTF-8, UTF-16 LE/BE); then strict UTF-8; then cp1252, the Windows
+    default of Swedish (and UK) exports. Bytes cp1252 leaves undefined fall back to Latin-1.
+    CRLF and bare-CR line endings become LF so that physical lines can be counted.
+    """
+    data = file.data
+    encoding: str
+    if data.startswith(b"\xef\xbb\xbf"):
+        encoding, payload = "utf-8-sig", data[3:]
+    elif data.startswith((b"\xff\xfe", b"\xfe\xff")):
+        encoding = "utf-16-le" if data.startswith(b"\xff\xfe") else "utf-16-be"
+        payload = data[2:]
+    else:
+        encoding = _looks_like_utf16_without_bom(data) or "utf-8"
+        payload = data
+    try:
+        text = payload.decode(encoding)
+    except UnicodeDecodeError as exc:
+        if encoding.startswith("utf-16"):
+            raise InputFormatError(file.name, f"invalid {encoding} text: {exc.reason}") from None
+        try:
+            text, encoding = payload.decode("cp1252"), "cp1252"
+        except UnicodeDecodeError:
+            text, encoding = payload.decode("latin-1"), "latin-1"
+    if encoding.startswith("utf-16"):
+        encoding = "utf-16"
+    if "\x00" in text:
+        raise InputFormatError(file.name, "binary content (NUL bytes): not a CSV or text export")
+    sample = text[:20000]
+    controls = sum(1 for c in sample if ord(c) < 32 and c not in "\t\r\n\x0c")
+    if controls > _MAX_CONTROL_SHARE * max(len(sample), 1):
+        raise InputFormatError(file.name, "binary content: not a CSV or text export")
+    text = _normalise_newlines(text)
+    head = text.lstrip("\ufeff \t\n")[:1]
+    if not head:
+        raise InputFormatError(file.name, "the file has no text")
+    if head in "{[":
+        raise InputFormatError(file.name, "this is JSON, not a CSV export; export CSV or XLSX")
+    if head == "<":
+        raise InputFormatError(
+            file.name, "this is XML or HTML, not a CSV export; export CSV or XLSX"
+        )
+    return text, encoding

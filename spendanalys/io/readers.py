@@ -1,0 +1,324 @@
+"""The reader entry points: a file in, a canonical table and its rejected rows out.
+
+Every non-empty row below the header ends up exactly once: accepted, rejected (with file, row,
+column and reason), or skipped as a total row ("Summa", "Totalt", "Grand Total"...) and noted in
+``ReadInfo.notes``. Fully empty rows are not data. A file that cannot be read at all raises one
+:class:`InputFormatError`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+import numpy as np
+import pandas as pd
+
+from spendanalys.errors import ConfigurationError, InputFormatError
+from spendanalys.io.decode import Source, decode_text, load_source
+from spendanalys.io.headers import HeaderMatch, is_total_label
+from spendanalys.io.numbers import Decimal, NumberColumn, choose_decimal, classify_numbers
+from spendanalys.io.result import ReadInfo, ReadResult, RejectedRow
+from spendanalys.io.tabular import HeaderCheck, RawTable, read_text_table, read_workbook_table
+from spendanalys.io.values import (
+    Parsed,
+    parse_booleans,
+    parse_cpv,
+    parse_dates,
+    parse_floats,
+    parse_ints,
+    parse_org_numbers,
+    parse_text,
+)
+from spendanalys.schema import (
+    KINDS,
+    PANDAS_DTYPES,
+    SCHEMAS,
+    SOURCE_FILE,
+    SOURCE_ROW,
+    Kind,
+    canonical_columns,
+)
+
+_TOTAL_HINT = r"(?i)summa|total"
+_MAX_NOTED_TOTALS = 20
+
+
+def _blank_matrix(cells: pd.DataFrame) -> np.ndarray:
+    """True where a cell is empty (CSV: only whitespace; workbook: None)."""
+    if cells.shape[1] == 0:
+        return np.ones((len(cells), 0), dtype=bool)
+    columns = []
+    for c in cells.columns:
+        col = cells[c]
+        if col.dtype == object:
+            columns.append(col.isna().to_numpy())
+        else:
+            columns.append((col.str.strip() == "").to_numpy(dtype=bool))
+    return np.column_stack(columns)
+
+
+def _total_rows(cells: pd.DataFrame, blank: np.ndarray, data: np.ndarray) -> np.ndarray:
+    """Rows whose first non-empty cell is a total label ("Summa", "Grand Total"...).
+
+    Only each row's first non-empty cell is looked at; a cheap contains() pass picks the few
+    candidates that are then folded and compared in Python.
+    """
+    totals = np.zeros(len(cells), dtype=bool)
+    if not blank.shape[1]:
+        return totals
+    first = np.argmax(~blank, axis=1)
+    for j in np.unique(first[data]):
+        rows = np.flatnonzero(data & (first == j))
+        values = cells.iloc[rows, int(j)]
+        text = values.astype(str) if values.dtype == object else values
+        hint = text.str.contains(_TOTAL_HINT, regex=True).fillna(False).to_numpy(bool)
+        for i, value in zip(rows[hint], values.to_numpy(dtype=object)[hint], strict=True):
+            totals[i] = isinstance(value, str) and is_total_label(value)
+    return totals
+
+
+def _column_check(name: str, kind: Kind, explicit: Mapping[str, str]) -> HeaderCheck:
+    """Refuse a file whose header lacks an explicitly named header or a required field."""
+
+    def check(match: HeaderMatch, header_row: int, sheet: str | None) -> None:
+        seen = [h for h in match.headers if h]
+        shown = ", ".join(repr(h) for h in seen) or "none"
+        for field_name, header in explicit.items():
+            if field_name not in match.fields:
+                raise InputFormatError(
+                    name,
+                    f"header {header!r} (given for {field_name}) not found; headers seen: {shown}",
+                    sheet=sheet,
+                    row=header_row,
+                )
+        required = SCHEMAS[kind].required
+        missing = [g for g in required if not any(f in match.fields for f in g)]
+        if missing:
+            wanted = "; ".join(" or ".join(g) for g in missing)
+            raise InputFormatError(
+                name,
+                f"{kind} need a column for {wanted}; headers seen: {shown} "
+                "(map one with --column FIELD=Header)",
+                sheet=sheet,
+                row=header_row,
+            )
+
+    return check
+
+
+def _number_columns(
+    raw: RawTable, data: pd.DataFrame, kind: Kind
+) -> tuple[dict[str, NumberColumn], Decimal | None]:
+    """Classify every number column once; the file's decimal mark comes from all of them.
+
+    When the number columns give no evidence, a ``;``-delimited file is taken to use a decimal
+    comma (that is why such exports use ``;``).
+    """
+    columns: dict[str, NumberColumn] = {}
+    comma = dot = 0
+    for field_name, position in raw.match.fields.items():
+        if SCHEMAS[kind].field(field_name).type in ("float", "int"):
+            columns[field_name] = classify_numbers(data[position])
+            c, d = columns[field_name].evidence
+            comma, dot = comma + c, dot + d
+    return columns, choose_decimal(comma, dot, "," if raw.delimiter == ";" else None)
+
+
+def _parse_field(
+    kind: Kind, field_name: str, column: pd.Series | NumberColumn, decimal: Decimal | None
+) -> Parsed:
+    if isinstance(column, NumberColumn):
+        if SCHEMAS[kind].field(field_name).type == "int":
+            return parse_ints(column, decimal)
+        return parse_floats(column, decimal)
+    if field_name == "org_number":
+        return parse_org_numbers(column)
+    if field_name == "cpv":
+        return parse_cpv(column)
+    kind_of = SCHEMAS[kind].field(field_name).type
+    if kind_of == "float":
+        return parse_floats(column, decimal)
+    if kind_of == "int":
+        return parse_ints(column, decimal)
+    if kind_of == "date":
+        return parse_dates(column)
+    if kind_of == "boolean":
+        return parse_booleans(column)
+    return parse_text(column)
+
+
+def _rejections(
+    name: str, rows: np.ndarray, problems: list[tuple[str, np.ndarray]]
+) -> tuple[np.ndarray, list[RejectedRow]]:
+    """One RejectedRow per bad row: the first problem's column, every problem in the reason."""
+    if not problems:
+        return np.zeros(len(rows), dtype=bool), []
+    flags = np.column_stack([pd.notna(reasons) for _, reasons in problems])
+    count = flags.sum(axis=1)
+    first = np.argmax(flags, axis=1)
+    headers = np.array([h for h, _ in problems], dtype=object)
+    reasons = np.column_stack([r for _, r in problems])
+    rejected: list[RejectedRow] = []
+    single = np.flatnonzero(count == 1)
+    chosen = reasons[single, first[single]]
+    rejected.extend(
+        RejectedRow(name, int(r), h, why)
+        for r, h, why in zip(rows[single], headers[first[single]], chosen, strict=True)
+    )
+    for i in np.flatnonzero(count > 1):
+        found = [(headers[j], reasons[i, j]) for j in np.flatnonzero(flags[i])]
+        why = found[0][1] + "".join(f"; also {h}: {r}" for h, r in found[1:])
+        rejected.append(RejectedRow(name, int(rows[i]), found[0][0], why))
+    rejected.sort(key=lambda r: r.row)
+    return count > 0, rejected
+
+
+def build_result(raw: RawTable, name: str, kind: Kind) -> ReadResult:
+    """Classify rows, parse every mapped column, reject bad rows, assemble the canonical table."""
+    schema = SCHEMAS[kind]
+    cells, rows = raw.cells, raw.rows
+    blank = _blank_matrix(cells)
+    nonempty = np.asarray(~blank.all(axis=1), dtype=bool)
+    totals = _total_rows(cells, blank, nonempty)
+    data_mask = nonempty & ~totals
+    notes = list(raw.notes)
+    total_rows = rows[totals]
+    for i in np.flatnonzero(totals)[:_MAX_NOTED_TOTALS]:
+        label = cells.iat[i, int(np.argmax(~blank[i]))]
+        notes.append(f"skipped total row {rows[i]} ({str(label).strip()!r})")
+    if len(total_rows) > _MAX_NOTED_TOTALS:
+        notes.append(f"... and {len(total_rows) - _MAX_NOTED_TOTALS} more total rows")
+    empty_count = int((~nonempty).sum())
+    if empty_count:
+        notes.append(f"ignored {empty_count} empty rows")
+    for header in raw.match.ignored:
+        notes.append(f"header {header!r} not used: another column already gives that field")
+
+    data = cells[data_mask].reset_index(drop=True)
+    data_rows = rows[data_mask]
+    data_blank = blank[data_mask]
+    numbers, decimal = _number_columns(raw, data, kind)
+    headers = raw.match.headers
+    parsed: dict[str, Parsed] = {}
+    problems: list[tuple[str, np.ndarray]] = []
+    for field_name, position in sorted(raw.match.fields.items(), key=lambda kv: kv[1]):
+        source = numbers.get(field_name, data[position])
+        result = _parse_field(kind, field_name, source, decimal)
+        parsed[field_name] = result
+        problems.append((headers[position], result.errors.to_numpy(dtype=object)))
+    for group in schema.required:
+        present = [f for f in group if f in parsed]
+        missing = np.ones(len(data), dtype=bool)
+        for f in present:
+            missing &= parsed[f].values.isna().to_numpy() & pd.isna(parsed[f].errors.to_numpy())
+        if missing.any():
+            labels = " or ".join(f"{f} ({headers[raw.match.fields[f]]!r})" for f in present)
+            reasons = np.full(len(data), None, dtype=object)
+            reasons[missing] = f"no value for {labels}"
+            problems.append((headers[raw.match.fields[present[0]]], reasons))
+    if data_blank.shape[1] > len(headers):
+        extra = ~data_blank[:, len(headers) :].all(axis=1)
+        if extra.any():
+            reasons = np.full(len(data), None, dtype=object)
+            reasons[extra] = f"more cells than the {len(headers)} header columns"
+            problems.append((f"column {len(headers) + 1}", reasons))
+    bad, rejected = _rejections(name, data_rows, problems)
+
+    keep = ~bad
+    table: dict[str, pd.Series] = {}
+    for spec in schema.fields:
+        dtype = pd.api.types.pandas_dtype(PANDAS_DTYPES[spec.type])
+        if spec.name in parsed:
+            series = parsed[spec.name].values[keep].reset_index(drop=True).astype(dtype)
+        else:
+            series = pd.Series([None] * int(keep.sum()), dtype=object).astype(dtype)
+        table[spec.name] = series
+    table[SOURCE_FILE] = pd.Series([name] * int(keep.sum()), dtype="string")
+    table[SOURCE_ROW] = pd.Series(data_rows[keep], dtype="int64")
+    frame = pd.DataFrame(table, columns=canonical_columns(kind))
+    info = ReadInfo(
+        file=name,
+        kind=kind,
+        encoding=raw.encoding,
+        delimiter=raw.delimiter,
+        sheet=raw.sheet,
+        header_row=raw.header_row,
+        columns={f: headers[i] for f, i in sorted(raw.match.fields.items(), key=lambda kv: kv[1])},
+        notes=notes,
+    )
+    return ReadResult(frame, rejected, info)
+
+
+def read_input(
+    source: Source,
+    kind: Kind,
+    *,
+    columns: Mapping[str, str] | None = None,
+    sheet: str | None = None,
+    name: str | None = None,
+) -> ReadResult:
+    """Read one export of ``kind`` (CSV-like text or .xlsx) into a canonical table.
+
+    ``source`` is a path or the bytes of an upload (then ``name`` is its file name).
+    ``columns`` maps canonical fields to headers as written, overriding the synonyms.
+    """
+    if kind not in KINDS:
+        raise ConfigurationError(f"unknown input kind {kind!r}; expected one of {', '.join(KINDS)}")
+    explicit = {k: v for k, v in (columns or {}).items() if v and v.strip()}
+    unknown = [f for f in explicit if f not in SCHEMAS[kind].names]
+    if unknown:
+        raise ConfigurationError(
+            f"{', '.join(unknown)}: not a {kind} field; fields: {', '.join(SCHEMAS[kind].names)}"
+        )
+    file = load_source(source, name)
+    check = _column_check(file.name, kind, explicit)
+    if file.container == "xlsx":
+        raw = read_workbook_table(file, kind, explicit, sheet, check)
+    else:
+        text, encoding = decode_text(file)
+        raw = read_text_table(file, text, encoding, kind, explicit, check)
+    return build_result(raw, file.name, kind)
+
+
+def read_contracts(
+    source: Source,
+    *,
+    columns: Mapping[str, str] | None = None,
+    sheet: str | None = None,
+    name: str | None = None,
+) -> ReadResult:
+    """Contract register (avtalsförteckning): one row per agreement."""
+    return read_input(source, "contracts", columns=columns, sheet=sheet, name=name)
+
+
+def read_invoices(
+    source: Source,
+    *,
+    columns: Mapping[str, str] | None = None,
+    sheet: str | None = None,
+    name: str | None = None,
+) -> ReadResult:
+    """Supplier invoice lines (leverantörsreskontra); amounts as written, credits negative."""
+    return read_input(source, "invoices", columns=columns, sheet=sheet, name=name)
+
+
+def read_trips(
+    source: Source,
+    *,
+    columns: Mapping[str, str] | None = None,
+    sheet: str | None = None,
+    name: str | None = None,
+) -> ReadResult:
+    """Business trips; mode and cabin stay as written (the travel engine maps them)."""
+    return read_input(source, "trips", columns=columns, sheet=sheet, name=name)
+
+
+def read_fte(
+    source: Source,
+    *,
+    columns: Mapping[str, str] | None = None,
+    sheet: str | None = None,
+    name: str | None = None,
+) -> ReadResult:
+    """Full-time equivalents (årsarbetskrafter) per year, optionally per unit."""
+    return read_input(source, "fte", columns=columns, sheet=sheet, name=name)

@@ -1,0 +1,277 @@
+"""From decoded text or workbook bytes to a raw grid: header, data cells and row numbers.
+
+The CSV path finds the delimiter and the header with the stdlib ``csv`` module on the first rows
+only, then hands the rest to pandas' C parser as strings (fast, million-line safe). Row numbers
+are the physical line where each record starts: the header's line plus the lines each earlier
+record spans (a quoted field with embedded newlines spans several).
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import re
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from datetime import date, datetime, time
+
+import numpy as np
+import pandas as pd
+import pyarrow as pa
+import pyarrow.csv as pa_csv
+import python_calamine
+
+from spendanalys.errors import InputFormatError
+from spendanalys.io.decode import LoadedFile
+from spendanalys.io.headers import HEADER_SEARCH_ROWS, HeaderMatch, find_header
+from spendanalys.schema import Kind
+
+DELIMITERS = (";", ",", "\t", "|")
+_SAMPLE_CHARS = 400_000
+_SAW_FIELDS = re.compile(r"saw (\d+)")
+
+# Called with the header match, the header row and the sheet once the header is known, before
+# the body is parsed: lets the caller refuse a file early (missing required columns).
+HeaderCheck = Callable[[HeaderMatch, int, "str | None"], None]
+
+
+@dataclass
+class RawTable:
+    """Data cells below the header, one row per record, with the row number the user sees.
+
+    ``cells`` has integer column labels (the header's positions); CSV cells are strings (blank
+    is ""), workbook cells keep their types (float, datetime, bool, str) with blank as None.
+    """
+
+    cells: pd.DataFrame
+    rows: np.ndarray  # int64, row number as the user sees it
+    match: HeaderMatch
+    header_row: int
+    encoding: str | None = None
+    delimiter: str | None = None
+    sheet: str | None = None
+    notes: list[str] = field(default_factory=list)
+
+
+def _sample_records(text: str, delimiter: str) -> tuple[list[list[str]], list[int]]:
+    """First records and the physical line each starts on (1-based)."""
+    # A stray CR inside a row is content, not a line break (see decode); csv would refuse it.
+    sample = text[:_SAMPLE_CHARS].replace("\r", " ")
+    reader = csv.reader(io.StringIO(sample), delimiter=delimiter)
+    records: list[list[str]] = []
+    starts: list[int] = []
+    previous_end = 0
+    try:
+        for record in reader:
+            records.append(record)
+            starts.append(previous_end + 1)
+            previous_end = reader.line_num
+            if len(records) >= HEADER_SEARCH_ROWS:
+                break
+    except csv.Error:
+        pass  # the sample cut a quoted field; the rows read so far are enough to find the header
+    starts.append(previous_end + 1)  # where the next record starts
+    return records, starts
+
+
+def _no_header(name: str, kind: Kind, seen: list[list[str]]) -> InputFormatError:
+    first = next((r for r in seen if any(c.strip() for c in r)), [])
+    shown = ", ".join(repr(c.strip()) for c in first if c.strip())[:300]
+    return InputFormatError(
+        name,
+        f"no recognised {kind} header in the first {HEADER_SEARCH_ROWS} rows "
+        f"(first non-empty row: {shown or 'none'}); name the columns with --column FIELD=Header",
+    )
+
+
+def _offset_of_line(text: str, line: int) -> int:
+    """Character offset where physical line ``line`` (1-based) starts."""
+    offset = 0
+    for _ in range(line - 1):
+        found = text.find("\n", offset)
+        if found < 0:
+            return len(text)
+        offset = found + 1
+    return offset
+
+
+def _read_plain_body(body: str, delimiter: str, width: int) -> pd.DataFrame | None:
+    """Fast path for bodies without quotes or stray CRs: pyarrow's multi-threaded CSV parser.
+
+    Returns None when a row has another number of cells than ``width`` (the general parser
+    then handles the file and its ragged rows). Without quotes every record is one line, and
+    empty lines come back as rows of empty cells, so row numbering is unchanged.
+    """
+    names = [str(i) for i in range(width)]
+    try:
+        table = pa_csv.read_csv(
+            io.BytesIO(body.encode("utf-8")),
+            read_options=pa_csv.ReadOptions(column_names=names),
+            parse_options=pa_csv.ParseOptions(
+                delimiter=delimiter, quote_char=False, ignore_empty_lines=False
+            ),
+            convert_options=pa_csv.ConvertOptions(
+                column_types=dict.fromkeys(names, pa.string()),
+                strings_can_be_null=False,
+                quoted_strings_can_be_null=False,
+            ),
+        )
+    except (pa.ArrowInvalid, pa.ArrowTypeError):
+        return None
+    frame = table.to_pandas()
+    frame.columns = list(range(width))
+    return frame
+
+
+def _read_body(body: str, delimiter: str, width: int) -> pd.DataFrame:
+    """Parse the text below the header as strings; widen when a row has more cells."""
+    if body.strip() and '"' not in body and "\r" not in body:
+        plain = _read_plain_body(body, delimiter, width)
+        if plain is not None:
+            return plain
+    for _ in range(8):
+        try:
+            frame = pd.read_csv(
+                io.StringIO(body),
+                sep=delimiter,
+                header=None,
+                names=list(range(width)),
+                dtype=str,
+                keep_default_na=False,
+                na_filter=False,
+                skip_blank_lines=False,
+                quotechar='"',
+                lineterminator="\n",
+                engine="c",
+            )
+            return frame.fillna("")
+        except pd.errors.ParserError as exc:
+            saw = _SAW_FIELDS.search(str(exc))
+            if not saw or int(saw.group(1)) <= width:
+                raise
+            width = int(saw.group(1))
+        except pd.errors.EmptyDataError:
+            return pd.DataFrame({i: pd.Series([], dtype=str) for i in range(width)})
+    widest = max(line.count(delimiter) for line in body.split("\n")) + 1
+    return _read_body(body, delimiter, widest)
+
+
+def read_text_table(
+    file: LoadedFile,
+    text: str,
+    encoding: str,
+    kind: Kind,
+    explicit: Mapping[str, str],
+    check: HeaderCheck | None = None,
+) -> RawTable:
+    """Sniff the delimiter (the one whose header names most fields), find the header, parse."""
+    best: tuple[int, int, str, list[list[str]], list[int], int, HeaderMatch] | None = None
+    fallback: list[list[str]] = []
+    for delimiter in DELIMITERS:
+        records, starts = _sample_records(text, delimiter)
+        if not fallback:
+            fallback = records
+        found = find_header(records, kind, explicit)
+        if found is None:
+            continue
+        index, match = found
+        key = (match.score, len(match.headers))
+        if best is None or key > (best[0], best[1]):
+            best = (match.score, len(match.headers), delimiter, records, starts, index, match)
+    if best is None:
+        raise _no_header(file.name, kind, fallback)
+    _, _, delimiter, records, starts, index, match = best
+    header_row = starts[index]
+    if check is not None:
+        check(match, header_row, None)
+    data_start = starts[index + 1]
+    width = max([len(r) for r in records] + [len(match.headers)])
+    body = text[_offset_of_line(text, data_start) :]
+    try:
+        cells = _read_body(body, delimiter, width)
+    except (pd.errors.ParserError, ValueError) as exc:
+        raise InputFormatError(file.name, f"cannot parse as delimited text: {exc}") from None
+    spans = np.ones(len(cells), dtype=np.int64)
+    if '"' in body:
+        for column in cells.columns:
+            spans += cells[column].str.count("\n").to_numpy(dtype=np.int64)
+    rows = data_start + np.concatenate(([0], np.cumsum(spans)[:-1])) if len(spans) else spans
+    return RawTable(cells, rows.astype(np.int64), match, header_row, encoding, delimiter)
+
+
+def _cell(value: object) -> object:
+    """Workbook cell as a plain value: '' -> None, text stripped, whole floats kept as floats."""
+    if isinstance(value, str):
+        stripped = value.strip()
+        return stripped or None
+    if isinstance(value, time):
+        return value.isoformat()
+    return value
+
+
+def read_workbook_table(
+    file: LoadedFile,
+    kind: Kind,
+    explicit: Mapping[str, str],
+    sheet: str | None,
+    check: HeaderCheck | None = None,
+) -> RawTable:
+    """Pick the sheet (named, or the one whose header names most fields) and read it.
+
+    Values come from python-calamine (cached formula results included); merged cells hold their
+    value in the top-left cell only, which is all header detection needs.
+    """
+    try:
+        workbook = python_calamine.CalamineWorkbook.from_filelike(io.BytesIO(file.data))
+        names = list(workbook.sheet_names)
+    except Exception as exc:  # calamine raises its own types for corrupt zips and XML
+        raise InputFormatError(file.name, f"not a readable .xlsx workbook ({exc})") from None
+    if sheet is not None and sheet not in names:
+        raise InputFormatError(
+            file.name, f"no sheet named {sheet!r}; sheets: {', '.join(map(repr, names))}"
+        )
+    candidates = [sheet] if sheet is not None else names
+    best: tuple[int, str, int, HeaderMatch] | None = None
+    for name in candidates:
+        try:
+            top = workbook.get_sheet_by_name(name).to_python(
+                skip_empty_area=False, nrows=HEADER_SEARCH_ROWS
+            )
+        except Exception as exc:
+            raise InputFormatError(
+                file.name, f"cannot read the sheet ({exc})", sheet=name
+            ) from None
+        found = find_header([[_text_for_header(v) for v in row] for row in top], kind, explicit)
+        if found is not None and (best is None or found[1].score > best[0]):
+            best = (found[1].score, name, found[0], found[1])
+    if best is None:
+        where = f"sheet {sheet!r}" if sheet else f"any of the sheets {', '.join(map(repr, names))}"
+        raise InputFormatError(
+            file.name,
+            f"no recognised {kind} header in {where}; name the columns with --column FIELD=Header",
+        )
+    _, name, index, match = best
+    if check is not None:
+        check(match, index + 1, name)
+    try:
+        grid = workbook.get_sheet_by_name(name).to_python(skip_empty_area=False)
+    except Exception as exc:
+        raise InputFormatError(file.name, f"cannot read the sheet ({exc})", sheet=name) from None
+    body = grid[index + 1 :]
+    width = max([len(r) for r in body] + [len(match.headers)]) if body else len(match.headers)
+    cells = pd.DataFrame(
+        [[_cell(v) for v in row] + [None] * (width - len(row)) for row in body],
+        columns=list(range(width)),
+        dtype=object,
+    )
+    rows = np.arange(index + 2, index + 2 + len(body), dtype=np.int64)
+    notes = [] if len(names) == 1 or sheet else [f"read sheet {name!r} of {len(names)}"]
+    return RawTable(cells, rows, match, index + 1, sheet=name, notes=notes)
+
+
+def _text_for_header(value: object) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, datetime | date):
+        return value.isoformat()
+    return str(value)

@@ -1,0 +1,268 @@
+"""Cell parsers for dates, booleans, org numbers, CPV codes, whole numbers and text.
+
+Each takes a column (CSV strings, or workbook cells of any type) and returns the parsed values
+plus a reason for every bad cell (NA where fine). Work happens on the column's unique values and
+is spread back with ``pd.factorize`` codes, so a million rows cost what their distinct values cost.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import date, datetime
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from spendanalys.io.headers import fold
+from spendanalys.io.numbers import (
+    Decimal,
+    NumberColumn,
+    classify_numbers,
+    resolve_numbers,
+    split_typed,
+)
+
+# Excel's day 0 (the 1900 system, including its phantom 29 February 1900).
+EXCEL_EPOCH = pd.Timestamp("1899-12-30")
+# Serial numbers accepted as dates: 1954-10-03 .. 2173-10-14.
+_SERIAL_RANGE = (20_000, 100_000)
+
+_MONTHS = {
+    "jan": "Jan", "januari": "Jan", "january": "Jan", "feb": "Feb", "februari": "Feb",
+    "february": "Feb", "mar": "Mar", "mars": "Mar", "march": "Mar", "apr": "Apr", "april": "Apr",
+    "maj": "May", "may": "May", "jun": "Jun", "juni": "Jun", "june": "Jun", "jul": "Jul",
+    "juli": "Jul", "july": "Jul", "aug": "Aug", "augusti": "Aug", "august": "Aug", "sep": "Sep",
+    "sept": "Sep", "september": "Sep", "okt": "Oct", "oct": "Oct", "oktober": "Oct",
+    "october": "Oct", "nov": "Nov", "november": "Nov", "dec": "Dec", "december": "Dec",
+}  # fmt: skip
+
+# (regex on the stripped text, strptime format or None for ISO 8601)
+_DATE_SHAPES: list[tuple[str, str | None]] = [
+    (
+        r"\d{4}-\d{1,2}-\d{1,2}(?:[ T]\d{1,2}:\d{2}(?::\d{2}(?:\.\d+)?)?)?(?:Z|[+-]\d{2}:?\d{2})?",
+        None,
+    ),
+    (r"\d{1,2}/\d{1,2}/\d{4}", "%d/%m/%Y"),
+    (r"\d{1,2}\.\d{1,2}\.\d{4}", "%d.%m.%Y"),
+    (r"\d{1,2}-\d{1,2}-\d{4}", "%d-%m-%Y"),
+    (r"\d{4}/\d{1,2}/\d{1,2}", "%Y/%m/%d"),
+    (r"\d{4}\.\d{1,2}\.\d{1,2}", "%Y.%m.%d"),
+    (r"(?:19|20)\d{6}", "%Y%m%d"),
+    (r"\d{1,2} [A-Z][a-z]{2} \d{4}", "%d %b %Y"),
+    (r"\d{1,2} [A-Z][a-z]{2} \d{2}", "%d %b %y"),
+]
+_TIME_SUFFIX = r"(?:[ T]\d{1,2}[:.]\d{2}(?:[:.]\d{2})?)?$"
+
+# Whole numbers beyond this cannot be held exactly (float64 mantissa) nor as Int64 safely.
+_MAX_WHOLE = 2**53
+
+TRUE_WORDS = frozenset({"ja", "j", "yes", "y", "x", "1", "10", "true", "sant", "sann", "t"})
+FALSE_WORDS = frozenset({"nej", "n", "no", "0", "00", "false", "falskt", "falsk", "f"})
+
+
+@dataclass(frozen=True)
+class Parsed:
+    """Parsed values (canonical dtype) and a reason for every bad cell (None where fine)."""
+
+    values: pd.Series
+    errors: pd.Series
+
+    def __post_init__(self) -> None:
+        errors = self.errors.astype(object)
+        object.__setattr__(self, "errors", errors.where(errors.notna(), None))
+
+
+def _by_unique(
+    text: pd.Series, parse_unique: Callable[[pd.Series], tuple[pd.Series, pd.Series]], dtype: str
+) -> tuple[pd.Series, np.ndarray]:
+    """Apply ``parse_unique`` to the distinct stripped texts and spread back to every row."""
+    stripped = text.fillna("").astype(str).str.strip()
+    codes, uniques = pd.factorize(stripped)
+    u = pd.Series(uniques, dtype="object")
+    values, reasons = parse_unique(u)
+    spread = values.astype(pd.api.types.pandas_dtype(dtype)).take(codes).reset_index(drop=True)
+    spread.index = text.index
+    return spread, reasons.to_numpy(dtype=object)[codes]
+
+
+def _month_words(s: pd.Series) -> pd.Series:
+    """'3 april 2023', '01-JUN-2012', '3 maj 2023' -> '3 Apr 2023' style for strptime."""
+    parts = s.str.extract(r"^(\d{1,2})[ .-]+([A-Za-zÅÄÖåäö]{3,9})\.?[ .-]+(\d{2,4})" + _TIME_SUFFIX)
+    parts = parts.astype(object)
+    month = parts[1].str.lower().map(_MONTHS).astype(object)
+    ok = parts[0].notna() & month.notna()
+    others: Any = [month, parts[2]]
+    return parts[0].str.cat(others, sep=" ").where(ok)
+
+
+def _parse_date_texts(u: pd.Series) -> tuple[pd.Series, pd.Series]:
+    result = pd.Series(pd.NaT, index=u.index, dtype="datetime64[ns]")
+    reasons = pd.Series(None, index=u.index, dtype=object)
+    blank = u == ""
+    text = u.where(~blank, "")
+    worded = _month_words(text)
+    text = worded.fillna(text)
+    matched = blank.copy()
+    for pattern, fmt in _DATE_SHAPES:
+        if fmt is None:
+            core = text
+            hit = text.str.fullmatch(pattern) & ~matched
+        else:
+            core = text.str.extract("^(" + pattern + ")" + _TIME_SUFFIX)[0]
+            hit = core.notna() & ~matched
+        if not hit.any():
+            continue
+        matched |= hit
+        parsed = pd.to_datetime(core[hit], errors="coerce", format=fmt or "ISO8601")
+        if fmt is None and getattr(parsed.dt, "tz", None) is not None:
+            parsed = parsed.dt.tz_localize(None)
+        result[hit] = parsed.dt.normalize().astype("datetime64[ns]")
+    serial = pd.to_numeric(
+        text.where(text.str.fullmatch(r"\d{5}(?:\.\d+)?") & ~matched), errors="coerce"
+    )
+    in_range = serial.between(*_SERIAL_RANGE)
+    result[in_range] = EXCEL_EPOCH + pd.to_timedelta(np.floor(serial[in_range]), unit="D")
+    matched |= in_range
+    bad_shape = ~matched
+    reasons[bad_shape] = [f"{v!r} is not a date" for v in u[bad_shape]]
+    invalid = matched & ~blank & result.isna()
+    reasons[invalid] = [f"{v!r} is not a valid calendar date" for v in u[invalid]]
+    return result, reasons
+
+
+def parse_dates(raw: pd.Series) -> Parsed:
+    """Dates from ISO, 15/03/2024, 15.03.2024, 3 Apr 2023, 20240315, Excel serials, or cells.
+
+    Day-first throughout (Swedish and UK practice); a time of day is dropped.
+    """
+    typed, text = split_typed(raw, (datetime, date, pd.Timestamp, int, float))
+    values, reasons = _by_unique(text, _parse_date_texts, "datetime64[ns]")
+    if typed.any():
+        cells = raw[typed]
+        numeric = cells.map(lambda v: isinstance(v, int | float)).to_numpy(bool)
+        stamps = pd.Series(pd.NaT, index=cells.index, dtype="datetime64[ns]")
+        if (~numeric).any():
+            stamps[~numeric] = pd.to_datetime(cells[~numeric].astype(object).map(pd.Timestamp))
+        if numeric.any():
+            days = cells[numeric].astype(float)
+            ok = days.between(1, _SERIAL_RANGE[1])
+            stamps[numeric] = EXCEL_EPOCH + pd.to_timedelta(np.floor(days.where(ok)), unit="D")
+            bad = np.flatnonzero(typed)[numeric][~ok.to_numpy()]
+            reasons[bad] = [f"{v!r} is not a date" for v in raw.iloc[bad]]
+        values[typed] = stamps.dt.normalize().to_numpy()
+    return Parsed(values.astype("datetime64[ns]"), pd.Series(reasons, index=raw.index))
+
+
+def _parse_bool_texts(u: pd.Series) -> tuple[pd.Series, pd.Series]:
+    key = u.map(fold)
+    values = pd.Series(pd.NA, index=u.index, dtype="boolean")
+    values[key.isin(TRUE_WORDS)] = True
+    values[key.isin(FALSE_WORDS)] = False
+    bad = (u != "") & values.isna()
+    reasons = pd.Series(None, index=u.index, dtype=object)
+    reasons[bad] = [f"{v!r} is not yes/no (Ja/Nej, X, 1/0, true/false)" for v in u[bad]]
+    return values, reasons
+
+
+def parse_booleans(raw: pd.Series) -> Parsed:
+    """Ja/Nej, X, 1/0, true/false, yes/no; blank is <NA> (unknown), never False."""
+    if raw.dtype == object:
+        raw = raw.map(
+            lambda v: (
+                str(int(v))
+                if isinstance(v, bool) or (isinstance(v, float) and v.is_integer())
+                else v
+            )
+        )
+    values, reasons = _by_unique(raw, _parse_bool_texts, "boolean")
+    return Parsed(values, pd.Series(reasons, index=raw.index))
+
+
+def _as_text(raw: pd.Series) -> pd.Series:
+    """Workbook cells as text: 6002012.0 -> '6002012', datetimes -> ISO date."""
+    if raw.dtype != object:
+        return raw.fillna("").astype(str)
+
+    def one(v: object) -> str:
+        if v is None or (isinstance(v, float) and np.isnan(v)):
+            return ""
+        if isinstance(v, float) and v.is_integer():
+            return str(int(v))
+        if isinstance(v, datetime | date):
+            return (
+                v.isoformat()[:10]
+                if isinstance(v, datetime) and v.time() == datetime.min.time()
+                else v.isoformat()
+            )
+        return str(v)
+
+    return raw.map(one)
+
+
+def _parse_org_texts(u: pd.Series) -> tuple[pd.Series, pd.Series]:
+    digits = (
+        u.str.upper().str.replace(r"^SE", "", regex=True).str.replace(r"[\s\-–.]", "", regex=True)
+    )
+    vat = digits.str.fullmatch(r"\d{10}01") & u.str.upper().str.strip().str.startswith("SE")
+    ten = digits.where(~vat, digits.str.slice(0, 10))
+    century = ten.str.fullmatch(r"(?:16|18|19|20)\d{10}")
+    ten = ten.where(~century, ten.str.slice(2))
+    ok = ten.str.fullmatch(r"\d{10}")
+    values = ten.where(ok & (u != ""))
+    reasons = pd.Series(None, index=u.index, dtype=object)
+    bad = (u != "") & ~ok
+    reasons[bad] = [f"{v!r} is not a Swedish organisation number (10 digits)" for v in u[bad]]
+    return values, reasons
+
+
+def parse_org_numbers(raw: pd.Series) -> Parsed:
+    """556677-8899, SE556677889901 (VAT), 5566778899, 16/19/20 + 10 digits -> '5566778899'."""
+    values, reasons = _by_unique(_as_text(raw), _parse_org_texts, "string")
+    return Parsed(values, pd.Series(reasons, index=raw.index))
+
+
+def _parse_cpv_texts(u: pd.Series) -> tuple[pd.Series, pd.Series]:
+    code = u.str.extract(r"^(\d{8})(?:\D|$)")[0]
+    reasons = pd.Series(None, index=u.index, dtype=object)
+    bad = (u != "") & code.isna()
+    reasons[bad] = [f"{v!r} does not start with an 8-digit CPV code" for v in u[bad]]
+    return code, reasons
+
+
+def parse_cpv(raw: pd.Series) -> Parsed:
+    """'79620000', '79620000-6', '79620000 Förmedling av personal' -> '79620000'."""
+    values, reasons = _by_unique(_as_text(raw), _parse_cpv_texts, "string")
+    return Parsed(values, pd.Series(reasons, index=raw.index))
+
+
+def parse_text(raw: pd.Series) -> Parsed:
+    """Text stripped; blank or a lone dash placeholder ("-", "–") -> <NA>. Never an error."""
+    text = _as_text(raw).str.strip()
+    values = text.where(~text.isin(["", "-", "–", "—"])).astype("string")
+    return Parsed(values, pd.Series(None, index=raw.index, dtype=object))
+
+
+def parse_floats(raw: pd.Series | NumberColumn, decimal: Decimal | None = None) -> Parsed:
+    """Amounts and quantities as float64 (see ``numbers`` for the accepted shapes)."""
+    column = raw if isinstance(raw, NumberColumn) else classify_numbers(raw)
+    parsed = resolve_numbers(column, decimal)
+    return Parsed(parsed.values.astype("float64"), parsed.errors)
+
+
+def parse_ints(raw: pd.Series | NumberColumn, decimal: Decimal | None = None) -> Parsed:
+    """Whole numbers (a year, a head count): '2019', 2019.0 from a workbook, '1 200'."""
+    column = raw if isinstance(raw, NumberColumn) else classify_numbers(raw)
+    parsed = resolve_numbers(column, decimal)
+    values = parsed.values
+    fractional = (values.notna() & (values != np.floor(values))).to_numpy(bool)
+    huge = (values.abs() > _MAX_WHOLE).to_numpy(bool)
+    errors = parsed.errors.to_numpy(dtype=object).copy()
+    originals = column.raw.to_numpy(dtype=object)
+    errors[fractional] = [
+        f"{str(v).strip()!r} is not a whole number" for v in originals[fractional]
+    ]
+    errors[huge] = [f"{str(v).strip()!r} is too large" for v in originals[huge]]
+    whole = values.where(~fractional & ~huge).round()
+    return Parsed(whole.astype("Int64"), pd.Series(errors, index=values.index, dtype=object))
