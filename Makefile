@@ -15,15 +15,23 @@ $(STAMP): pyproject.toml
 	$(BIN)/python -m pip install --quiet -e '.[test]'
 	touch $(STAMP)
 
+SAMPLE := sample_data
+
+# The main job: both analyses on the shipped sample data, printed, then the dashboard on
+# http://127.0.0.1:8050 (demo mode: loopback, no users; the sample data is loaded on first start).
 run: install
-	$(BIN)/python -m spendanalys demo
+	$(BIN)/python -m spendanalys spend --contracts $(SAMPLE)/avtalsforteckning.xlsx \
+		--invoices $(SAMPLE)/leverantorsfakturor_2024.csv --format table
+	$(BIN)/python -m spendanalys travel --trips $(SAMPLE)/resor_2019_2024.csv \
+		--fte $(SAMPLE)/arsarbetskrafter.csv --format table
+	$(BIN)/python app.py --host 127.0.0.1 --port 8050
 
 test: install
 	$(BIN)/python -m pytest -n $(PYTEST_WORKERS) -q
 
 lint: install
-	$(BIN)/ruff check spendanalys tests app.py
-	$(BIN)/ruff format --check spendanalys tests app.py
+	$(BIN)/ruff check spendanalys tests app.py benchmarks emission_factors
+	$(BIN)/ruff format --check spendanalys tests app.py benchmarks emission_factors
 	$(BIN)/mypy
 
 sample-data: install

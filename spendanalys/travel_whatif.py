@@ -21,8 +21,10 @@ total change in kg CO2e per FTE. All with one factor set: the intensity term is 
 
 from __future__ import annotations
 
+from functools import lru_cache
 from itertools import combinations
 from math import factorial
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -173,6 +175,27 @@ def parse_routes(routes: tuple[str, ...] | list[str]) -> set[str]:
     return keys
 
 
+RAIL_NETWORK_PATH = Path(__file__).with_name("data") / "rail_network.csv"
+
+
+@lru_cache(maxsize=1)
+def _rail_network() -> tuple[frozenset[str], frozenset[str]]:
+    """(countries reachable by train from Sweden, island airports without rail) from the data file."""
+    table = pd.read_csv(RAIL_NETWORK_PATH, comment="#", dtype=str)
+    countries = frozenset(table.loc[table["kind"] == "country", "code"].str.upper())
+    excluded = frozenset(table.loc[table["kind"] == "airport_excluded", "code"].str.upper())
+    return countries, excluded
+
+
+def _rail_reachable(airports: pd.Series) -> pd.Series:
+    """True where a train can reach the airport's place (see ``data/rail_network.csv``)."""
+    countries, excluded = _rail_network()
+    codes = airports.astype("string").str.upper()
+    country = resolve_codes(codes.fillna(""))["country"].astype("string").to_numpy()
+    reachable = pd.Series(country, index=airports.index).isin(countries)
+    return reachable & ~codes.isin(excluded).fillna(False) & codes.notna()
+
+
 def train_instead_of_flight(
     analysis: TravelAnalysis,
     route_figures: pd.DataFrame | None = None,
@@ -180,8 +203,9 @@ def train_instead_of_flight(
 ) -> dict[str, pd.DataFrame]:
     """Replay short flights as rail: CO2e saved, cost and time change, per route and in total.
 
-    Candidates: flights whose one-way distance (as used) is below ``train_threshold_km`` or whose
-    route is listed in ``train_routes``. Rail km = great-circle km × ``rail_detour`` (1.2, the
+    Candidates: flights whose one-way distance (as used) is below ``train_threshold_km`` between
+    places a train reaches (``data/rail_network.csv``: not Helsinki, not Visby), or whose route is
+    listed in ``train_routes``. Rail km = great-circle km × ``rail_detour`` (1.2, the
     detour factor of pledge4future/co2calculator; Stockholm–Göteborg by rail is about 455 km
     against 394 km great circle, ×1.16); without airports the flight's own distance stands in
     for the great circle. Rail kg = rail km × legs × travellers × the set's rail factor.
@@ -198,7 +222,11 @@ def train_instead_of_flight(
     no_airports = flights["origin_airport"].isna() | flights["destination_airport"].isna()
     flights.loc[no_airports, "route"] = "(distance only)"
     listed = flights["route"].isin(parse_routes(settings.train_routes))
-    chosen = flights[(flights["distance_km"] < settings.train_threshold_km) | listed].copy()
+    by_rail = _rail_reachable(flights["origin_airport"]) & _rail_reachable(
+        flights["destination_airport"]
+    )
+    short = (flights["distance_km"] < settings.train_threshold_km) & by_rail
+    chosen = flights[short | listed].copy()
     rail = analysis.factors.table
     rail = rail[(rail["mode"] == "rail") & (rail["variant"] == "") & (rail["basis"] == "pkm")]
     rail_factor = float(rail["kg_co2e_per_unit"].iloc[0]) if len(rail) else np.nan

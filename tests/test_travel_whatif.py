@@ -174,6 +174,21 @@ def test_train_instead_of_flight_per_route_with_cost_and_time() -> None:
         train_instead_of_flight(a, settings=TravelSettings(train_routes=("ARN-ZZZ",)))
 
 
+def test_train_is_not_offered_where_no_train_runs() -> None:
+    """Stockholm–Helsinki (396 km) and Stockholm–Visby (176 km) are short, but the sea is in the
+    way: only Stockholm–Oslo (416 km, through rail over the border) is a candidate by distance.
+    A listed route is still replayed, because the user asked for it."""
+    rows = [
+        {"date": "2019-03-01", "mode": "Flyg", "origin": "ARN", "destination": code}
+        for code in ("HEL", "VBY", "OSL")
+    ]
+    a = analyse_travel(trips_frame(rows), fte_frame({2019: 2}), SWEDISH)
+    routes = train_instead_of_flight(a)["routes"]
+    assert list(routes["route"]) == ["OSL–STO"]
+    listed = train_instead_of_flight(a, settings=TravelSettings(train_routes=("ARN-VBY",)))
+    assert set(listed["routes"]["route"]) == {"OSL–STO", "STO–VBY"}
+
+
 def test_small_groups_are_suppressed_with_secondary_suppression() -> None:
     rows = (
         [
