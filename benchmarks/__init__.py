@@ -1,0 +1,1 @@
+"""Benchmarks for ``make bench``: generators, the DuckDB reference, the timing harness."""

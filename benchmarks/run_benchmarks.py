@@ -1,0 +1,443 @@
+"""``make bench``: generate the data, time our commands against the baselines, write RESULTS.md.
+
+Steps (each one degrades to "not available" / "failed" with the reason instead of stopping):
+
+1. generate (seeded) the register of 2,000 agreements, invoice exports of 100,000 and 1,000,000
+   lines, a 200,000-line XLSX export, 100,000 trips and FTE per year into benchmarks/generated/;
+2. time ``spendanalys spend`` on 100k and 1M lines as processes (median of 3 after a warm-up,
+   peak RSS) and the DuckDB reference of the same job (benchmarks/duckdb_reference.py), and
+   compare their per-agreement kg CO2e;
+3. time reading the XLSX with our reader, openpyxl read-only and python-calamine (raw);
+4. time ``spendanalys travel`` on 100,000 trips;
+5. profile one 1M-line spend run with cProfile;
+6. run the dashboard load test (benchmarks/load_dashboard.py) when the app exists;
+7. write benchmarks/RESULTS.md (benchmarks/results_report.py).
+
+``--quick`` runs the same steps on small files (for trying the harness); ``--budget`` (seconds)
+skips remaining steps when the run would exceed ``make bench``'s 15-minute limit.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+REPO = HERE.parent
+sys.path.insert(0, str(REPO))
+
+from benchmarks import generate, generate_travel, xlsx_writer  # noqa: E402
+from benchmarks.harness import Measurement, measure  # noqa: E402
+from benchmarks.reference_tables import write_reference_tables  # noqa: E402
+from benchmarks.results_report import compare_agreements, machine_info, write_results  # noqa: E402
+
+PY = sys.executable
+GENERATED = HERE / "generated"  # --quick uses generated/quick/ so the files never mix
+
+
+class Budget:
+    """Wall-clock budget for the whole run; steps ask before starting."""
+
+    def __init__(self, seconds: float) -> None:
+        self.deadline = time.monotonic() + seconds
+
+    def left(self) -> float:
+        return self.deadline - time.monotonic()
+
+    def allows(self, estimate_s: float) -> bool:
+        return self.left() > estimate_s
+
+
+def command_available(command: str) -> tuple[bool, str]:
+    """Whether ``spendanalys COMMAND --help`` works (the command module exists and imports)."""
+    done = subprocess.run(
+        [PY, "-m", "spendanalys", command, "--help"], capture_output=True, text=True, check=False
+    )
+    if done.returncode == 0:
+        return True, ""
+    tail = (done.stderr or done.stdout).strip().splitlines()[-1:] or ["no output"]
+    return False, tail[0]
+
+
+def generate_all(sizes: dict[str, int]) -> dict[str, object]:
+    """Write every input file; returns paths and generation seconds."""
+    GENERATED.mkdir(parents=True, exist_ok=True)
+    files: dict[str, object] = {"timings": {}}
+    timings: dict[str, float] = files["timings"]  # type: ignore[assignment]
+    start = time.perf_counter()
+    register = generate.make_register(sizes["agreements"])
+    files["contracts"] = generate.write_contracts_csv(register, GENERATED / "avtal.csv")
+    timings["register"] = time.perf_counter() - start
+    for key in ("small", "large"):
+        start = time.perf_counter()
+        lines = generate.make_invoices(register, sizes[key])
+        path = GENERATED / f"fakturor_{sizes[key]}.csv"
+        files[key] = generate.write_invoices_csv(lines, path)
+        timings[f"invoices {sizes[key]:,}"] = time.perf_counter() - start
+    start = time.perf_counter()
+    lines = generate.make_invoices(register, sizes["xlsx"], seed=12)
+    files["xlsx"] = xlsx_writer.write_invoices_xlsx(
+        lines, GENERATED / f"fakturor_{sizes['xlsx']}.xlsx"
+    )
+    timings[f"xlsx {sizes['xlsx']:,}"] = time.perf_counter() - start
+    start = time.perf_counter()
+    files["trips"] = generate_travel.write_trips_csv(sizes["trips"], GENERATED / "resor.csv")
+    files["fte"] = generate_travel.write_fte_csv(GENERATED / "arsarbetskrafter.csv")
+    timings[f"trips {sizes['trips']:,}"] = time.perf_counter() - start
+    return files
+
+
+def spend_argv(contracts: Path, invoices: Path, out: Path) -> list[str]:
+    return [
+        PY,
+        "-m",
+        "spendanalys",
+        "spend",
+        "--contracts",
+        str(contracts),
+        "--invoices",
+        str(invoices),
+        "--format",
+        "json",
+        "--out",
+        str(out),
+        "--as-of",
+        "2024-12-31",
+    ]
+
+
+def duckdb_argv(contracts: Path, invoices: Path, tables: Path, out: Path) -> list[str]:
+    return [
+        PY,
+        str(HERE / "duckdb_reference.py"),
+        "--contracts",
+        str(contracts),
+        "--invoices",
+        str(invoices),
+        "--tables",
+        str(tables),
+        "--out",
+        str(out),
+    ]
+
+
+def bench_spend(
+    files: dict[str, object],
+    sizes: dict[str, int],
+    runs: int,
+    key: str,
+    results: dict[str, object],
+    *,
+    budget_s: float = 1e9,
+    profile: bool = False,
+) -> None:
+    """Time our spend command and the DuckDB reference on one invoice file.
+
+    Timed runs stop early (at least one is made) when the next would not fit in ``budget_s``;
+    RESULTS.md then says so. With ``profile``, the warm-up run runs under cProfile (it is not
+    timed anyway, so the profile costs no extra run).
+    """
+    tables = GENERATED / "reference_tables"
+    if "reference_tables" not in results:
+        results["reference_tables"] = write_reference_tables(tables)
+    available, why = command_available("spend")
+    contracts = Path(str(files["contracts"]))
+    n = sizes[key]
+    invoices = Path(str(files[key]))
+    ours_out, ref_out = GENERATED / f"spend_{n}.json", GENERATED / f"duckdb_{n}.csv"
+    ref = measure(
+        f"DuckDB SQL, {n:,} lines", duckdb_argv(contracts, invoices, tables, ref_out), runs=runs
+    )
+    results[f"duckdb_{key}"] = ref.as_dict()
+    label = f"spendanalys spend, {n:,} lines"
+    if not available:
+        ours = Measurement(label, "not available", note=why)
+    else:
+        argv = spend_argv(contracts, invoices, ours_out)
+        warmup_argv = None
+        prof = GENERATED / f"spend_{key}.prof"
+        if profile:
+            prof.unlink(missing_ok=True)
+            warmup_argv = [PY, "-m", "cProfile", "-o", str(prof), *argv[1:]]
+        ours = measure(
+            label,
+            argv,
+            runs=runs,
+            warmup=1,
+            timeout=900,
+            warmup_argv=warmup_argv,
+            budget_s=budget_s,
+        )
+        if profile and prof.exists():
+            results["profile"] = profile_summary(prof, n)
+    results[f"spend_{key}"] = ours.as_dict()
+    if ours.status == "ok" and ref.status == "ok":
+        results[f"agreement_check_{key}"] = compare_agreements(ours_out, ref_out)
+    print(f"  {ours.label}: {ours.status} {ours.median_s}; DuckDB {ref.median_s}", flush=True)
+
+
+def bench_xlsx(
+    files: dict[str, object],
+    runs: int,
+    budget: Budget,
+    results: dict[str, object],
+    reserve: float = 0.0,
+) -> None:
+    """Our reader, python-calamine raw and openpyxl read-only on the workbook; each engine takes
+    a share of what is left of the budget beyond ``reserve`` (openpyxl, the slow one, last)."""
+    path = str(files["xlsx"])
+    for engine, share in (("ours", 0.35), ("calamine", 0.3), ("openpyxl", 1.0)):
+        label = f"{engine} reading the XLSX"
+        if engine == "ours":
+            try:
+                import spendanalys.io as io_module
+
+                ok = hasattr(io_module, "read_invoices")
+            except Exception:
+                ok = False
+            if not ok:
+                results[f"xlsx_{engine}"] = Measurement(
+                    label, "not available", note="spendanalys.io.read_invoices missing"
+                ).as_dict()
+                continue
+        allowed = (budget.left() - reserve) * share
+        if allowed <= 0:
+            results[f"xlsx_{engine}"] = Measurement(label, "skipped", note="time budget").as_dict()
+            continue
+        # openpyxl takes 30-100 s a run: no warm-up (the file is in the page cache already).
+        warmup = 0 if engine == "openpyxl" else 1
+        m = measure(
+            label,
+            [PY, str(HERE / "xlsx_read.py"), engine, path],
+            runs=runs,
+            warmup=warmup,
+            timeout=400,
+            budget_s=allowed,
+        )
+        results[f"xlsx_{engine}"] = m.as_dict()
+        print(f"  {label}: {m.status} {m.median_s}", flush=True)
+
+
+def bench_travel(
+    files: dict[str, object],
+    sizes: dict[str, int],
+    runs: int,
+    results: dict[str, object],
+    budget_s: float | None = None,
+) -> None:
+    label = f"spendanalys travel, {sizes['trips']:,} trips"
+    available, why = command_available("travel")
+    if not available:
+        results["travel"] = Measurement(label, "not available", note=why).as_dict()
+        return
+    argv = [
+        PY,
+        "-m",
+        "spendanalys",
+        "travel",
+        "--trips",
+        str(files["trips"]),
+        "--fte",
+        str(files["fte"]),
+        "--format",
+        "json",
+        "--out",
+        str(GENERATED / "travel.json"),
+    ]
+    m = measure(label, argv, runs=runs, timeout=300, budget_s=budget_s)
+    results["travel"] = m.as_dict()
+    print(f"  {label}: {m.status} {m.median_s}", flush=True)
+
+
+def run_phases(files: dict[str, object], sizes: dict[str, int], results: dict[str, object]) -> None:
+    """One in-process run on the large file split into phases (benchmarks/phases.py)."""
+    done = subprocess.run(
+        [PY, str(HERE / "phases.py"), str(files["contracts"]), str(files["large"])],
+        capture_output=True,
+        text=True,
+        timeout=600,
+        check=False,
+    )
+    try:
+        results["phases"] = json.loads(done.stdout.strip().splitlines()[-1])["phases"]
+        results["phases_lines"] = sizes["large"]
+    except (IndexError, KeyError, json.JSONDecodeError):
+        results["phases_error"] = (done.stderr or done.stdout).strip()[-300:]
+
+
+def profile_summary(prof: Path, lines: int) -> dict[str, object]:
+    """The top functions of a cProfile run, by own time and by cumulative time."""
+    import io
+    import pstats
+
+    by_own = io.StringIO()
+    pstats.Stats(str(prof), stream=by_own).sort_stats("tottime").print_stats(25)
+    by_cumulative = io.StringIO()
+    pstats.Stats(str(prof), stream=by_cumulative).sort_stats("cumulative").print_stats(30)
+    return {
+        "status": "ok",
+        "lines": lines,
+        "tottime": _trim_stats(by_own.getvalue()),
+        "cumulative": _trim_stats(by_cumulative.getvalue()),
+    }
+
+
+def _trim_stats(text: str) -> str:
+    lines = text.splitlines()
+    start = next((i for i, line in enumerate(lines) if "ncalls" in line), 0)
+    return "\n".join(
+        line.replace(str(REPO) + "/", "").rstrip() for line in lines[start:] if line.strip()
+    )
+
+
+def bench_dashboard(
+    seconds: int, users: int, lines: int, max_total: float, results: dict[str, object]
+) -> None:
+    out = GENERATED / "dashboard_load.json"
+    out.unlink(missing_ok=True)
+    argv = [
+        PY,
+        str(HERE / "load_dashboard.py"),
+        "--seconds",
+        str(seconds),
+        "--users",
+        str(users),
+        "--lines",
+        str(lines),
+        "--json-out",
+        str(out),
+        "--max-total",
+        str(int(max_total)),
+    ]
+    done = subprocess.run(argv, capture_output=True, text=True, timeout=max_total + 60, check=False)
+    if out.exists():
+        results["dashboard"] = json.loads(out.read_text(encoding="utf-8"))
+    else:
+        results["dashboard"] = {
+            "status": "failed",
+            "note": (done.stderr or done.stdout).strip()[-500:],
+        }
+    print(f"  dashboard: {results['dashboard'].get('status')}", flush=True)
+
+
+def dashboard_only(args: argparse.Namespace) -> int:
+    saved = GENERATED / "results.json"
+    results = json.loads(saved.read_text(encoding="utf-8")) if saved.exists() else {}
+    results.setdefault("sizes", {"large": 1_000_000})
+    results.setdefault("machine", machine_info())
+    print("dashboard load …", flush=True)
+    bench_dashboard(
+        args.dashboard_seconds,
+        args.dashboard_users,
+        results["sizes"]["large"],
+        args.budget,
+        results,
+    )
+    saved.write_text(json.dumps(results, indent=2, default=str), encoding="utf-8")
+    write_results(results, args.out)
+    print(f"wrote {args.out}", flush=True)
+    return 0 if results["dashboard"].get("status") == "ok" else 1
+
+
+def main(argv: list[str] | None = None) -> int:
+    global GENERATED
+    parser = argparse.ArgumentParser(description="Run the spendanalys benchmarks")
+    parser.add_argument("--quick", action="store_true", help="small files, for trying the harness")
+    parser.add_argument("--runs", type=int, default=3, help="timed runs per measurement (median)")
+    parser.add_argument("--budget", type=float, default=14 * 60, help="seconds for the whole run")
+    parser.add_argument("--dashboard-seconds", type=int, default=60)
+    parser.add_argument("--dashboard-users", type=int, default=10)
+    parser.add_argument("--no-dashboard", action="store_true")
+    parser.add_argument("--no-profile", action="store_true")
+    parser.add_argument("--out", type=Path, default=HERE / "RESULTS.md")
+    parser.add_argument(
+        "--dashboard-only",
+        action="store_true",
+        help="run only the dashboard load test and rewrite RESULTS.md with the figures of the "
+        "last full run (benchmarks/generated/results.json)",
+    )
+    parser.add_argument(
+        "--render",
+        action="store_true",
+        help="only rewrite RESULTS.md from the last run's benchmarks/generated/results.json",
+    )
+    args = parser.parse_args(argv)
+    if args.render:
+        write_results(
+            json.loads((GENERATED / "results.json").read_text(encoding="utf-8")), args.out
+        )
+        return 0
+    if args.dashboard_only:
+        return dashboard_only(args)
+    budget = Budget(args.budget)
+    sizes = {
+        "agreements": 2000,
+        "small": 100_000,
+        "large": 1_000_000,
+        "xlsx": 200_000,
+        "trips": 100_000,
+    }
+    if args.quick:
+        sizes = {"agreements": 200, "small": 2_000, "large": 20_000, "xlsx": 5_000, "trips": 2_000}
+        GENERATED = HERE / "generated" / "quick"
+    started = time.perf_counter()
+    results: dict[str, object] = {"sizes": sizes, "machine": machine_info(), "quick": args.quick}
+    print("generating data …", flush=True)
+    files = generate_all(sizes)
+    results["generation"] = files["timings"]
+    results["startup"] = measure(
+        "spendanalys --help (start-up: interpreter and imports)",
+        [PY, "-m", "spendanalys", "spend", "--help"],
+        runs=args.runs,
+    ).as_dict()
+    print("spend, small file …", flush=True)
+    bench_spend(files, sizes, args.runs, "small", results)
+    # Priority: the 1M-line run is the issue's main figure; the later steps take shares of what
+    # is left, and the dashboard step keeps its own reserve. A step that gets fewer runs, or
+    # none, says so in RESULTS.md.
+    reserve = 0.0 if args.no_dashboard else args.dashboard_seconds + 150.0
+    print("spend, large file …", flush=True)
+    bench_spend(
+        files,
+        sizes,
+        args.runs,
+        "large",
+        results,
+        budget_s=(budget.left() - reserve) * 0.45,
+        profile=not args.no_profile,
+    )
+    run_phases(files, sizes, results)
+    print("travel …", flush=True)
+    bench_travel(files, sizes, args.runs, results, budget_s=(budget.left() - reserve) * 0.3)
+    print("xlsx …", flush=True)
+    bench_xlsx(files, args.runs, budget, results, reserve=reserve)
+    if not args.no_dashboard:
+        if budget.allows(args.dashboard_seconds + 90):
+            print("dashboard load …", flush=True)
+            bench_dashboard(
+                args.dashboard_seconds,
+                args.dashboard_users,
+                sizes["large"],
+                budget.left() - 10,
+                results,
+            )
+        else:
+            results["dashboard"] = {"status": "skipped", "note": "time budget"}
+    results["total_seconds"] = time.perf_counter() - started
+    results["finished_at"] = time.strftime("%Y-%m-%d %H:%M", time.gmtime())
+    results["load_average_at_end"] = os.getloadavg() if hasattr(os, "getloadavg") else None
+    (GENERATED / "results.json").write_text(
+        json.dumps(results, indent=2, default=str), encoding="utf-8"
+    )
+    write_results(results, args.out)
+    print(f"wrote {args.out} in {results['total_seconds']:.0f} s", flush=True)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
