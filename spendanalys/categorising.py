@@ -5,20 +5,25 @@ The rules themselves (CPV prefixes, account ranges, supplier table, keywords, al
 (DESIGN.md §2) and applies each matcher once per distinct value, so a million lines cost a few
 thousand matcher calls' worth of work.
 
-Rules per agreement (``category_rule`` of the agreements table): ``category`` (the register's
+Rules per agreement (``category_rule`` of the agreements table): ``user_override`` (a user's
+category mapping, see :func:`match_user_overrides`) → ``category`` (the register's
 category text names a category by id, name or alias) → ``cpv`` → ``supplier`` → ``keyword`` (in
 the agreement name, then the supplier name) → ``uncategorised``.
 
 Rules per line: ``excluded_account`` (an account that is not a purchase: salaries, taxes,
-transfers; the line is marked ``excluded``) → ``explicit`` (a ``category`` column on the line) →
+transfers; the line is marked ``excluded``) → ``user_override`` (a user's mapping of the line's
+agreement, org number, supplier or account, else of its agreement) → ``explicit`` (a ``category`` column on the line) →
 ``agreement_category`` / ``agreement_cpv`` (the linked agreement's category from its category text
 or CPV code) → ``cpv`` (a ``cpv`` column on the line) → ``account`` → ``supplier`` → ``keyword``
 (invoice text, then supplier name) → ``uncategorised``.
+
+A user's mapping keeps who made it and when in ``category_override``, so a drill-down or report
+shows that a person, not a rule, placed the line.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Collection
+from collections.abc import Callable, Collection, Mapping
 
 import numpy as np
 import pandas as pd
@@ -33,9 +38,25 @@ from spendanalys.categories import (
     excluded_account,
 )
 from spendanalys.coding import as_categorical, column, encode, map_unique, missing, spread
+from spendanalys.linking import (
+    normalise_agreement_id,
+    normalise_org_number,
+    normalise_supplier_name,
+)
 
+USER_OVERRIDE = "user_override"
+# A user's mappings, most specific first: the agreement, the supplier's org number, its name, the
+# account. Keys are compared the way the linker compares them.
+OVERRIDE_PRECEDENCE: tuple[str, ...] = ("agreement_id", "org_number", "supplier", "account")
+_OVERRIDE_KEYS: dict[str, Callable[[pd.Series], pd.Series]] = {
+    "agreement_id": normalise_agreement_id,
+    "org_number": normalise_org_number,
+    "supplier": normalise_supplier_name,
+    "account": lambda s: s.astype("string").str.strip().mask(lambda v: v == ""),
+}
 LINE_RULES: tuple[str, ...] = (
     "excluded_account",
+    USER_OVERRIDE,
     "explicit",
     "agreement_category",
     "agreement_cpv",
@@ -45,7 +66,14 @@ LINE_RULES: tuple[str, ...] = (
     "keyword",
     "uncategorised",
 )
-AGREEMENT_RULES: tuple[str, ...] = ("category", "cpv", "supplier", "keyword", "uncategorised")
+AGREEMENT_RULES: tuple[str, ...] = (
+    USER_OVERRIDE,
+    "category",
+    "cpv",
+    "supplier",
+    "keyword",
+    "uncategorised",
+)
 
 
 def _on_unique_pairs(
@@ -103,6 +131,61 @@ def resolve_category_text(
     return map_unique(text, resolve)
 
 
+def _provenance(overrides: pd.DataFrame) -> pd.Series:
+    """ "who, when (scope key)" per override row, e.g. ``anna, 2026-11-25 10:12 UTC (org_number
+    556677-8899)``; who and when are left out when the table lacks them."""
+    scope_key = "(" + overrides["scope"].astype(str) + " " + overrides["key"].astype(str) + ")"
+    parts = []
+    if "created_by" in overrides:
+        parts.append(overrides["created_by"].astype("string").fillna("?"))
+    if "created_at" in overrides:
+        when = pd.to_datetime(overrides["created_at"], errors="coerce", utc=True)
+        parts.append(when.dt.strftime("%Y-%m-%d %H:%M UTC").astype("string").fillna("?"))
+    if not parts:
+        return scope_key
+    who_when = parts[0] if len(parts) == 1 else parts[0] + ", " + parts[1]
+    return (who_when + " " + scope_key).astype("string")
+
+
+def match_user_overrides(
+    frame: pd.DataFrame, overrides: pd.DataFrame | None, columns: Mapping[str, str]
+) -> pd.DataFrame:
+    """The user's category mapping of each row of ``frame``, aligned to it.
+
+    ``overrides`` has ``scope`` (one of ``OVERRIDE_PRECEDENCE``), ``key``, ``category_id`` and
+    optionally ``created_by``/``created_at`` (the mappings in force, one per scope and key; a
+    later row for the same scope and key wins). ``columns`` names the column of ``frame`` that
+    holds each scope's key. Keys are compared normalised (org numbers as 10 digits, supplier
+    names folded, agreement ids casefolded), the most specific scope first. Returns
+    ``category_id`` and ``category_override`` (who, when and which mapping), None where no
+    mapping applies (object arrays in a DataFrame).
+    """
+    n = len(frame)
+    category = np.full(n, None, dtype=object)
+    note = np.full(n, None, dtype=object)
+    if overrides is not None and len(overrides):
+        usable = overrides[overrides["category_id"].notna()]
+        usable = usable.assign(_note=_provenance(usable).to_numpy())
+        for scope in OVERRIDE_PRECEDENCE:
+            name = columns.get(scope)
+            chosen = usable[usable["scope"].astype(str) == scope]
+            if name is None or name not in frame or chosen.empty:
+                continue
+            normalise = _OVERRIDE_KEYS[scope]
+            keys = normalise(chosen["key"].astype("string")).to_numpy()
+            cats = dict(zip(keys, chosen["category_id"].astype(str), strict=True))
+            notes = dict(zip(keys, chosen["_note"].astype(str), strict=True))
+            cats.pop(pd.NA, None)  # type: ignore[call-overload]
+            open_rows = missing(category)
+            values = frame[name].astype("string")
+            found = map_unique(values, lambda u, f=normalise, m=cats: f(u).map(m))  # type: ignore[misc]
+            why = map_unique(values, lambda u, f=normalise, m=notes: f(u).map(m))  # type: ignore[misc]
+            hit = open_rows & ~missing(found)
+            category[hit] = found[hit]
+            note[hit] = why[hit]
+    return pd.DataFrame({"category_id": category, "category_override": note}, index=frame.index)
+
+
 class _Placer:
     """Fills category ids rule by rule; each rule only sees the rows still open."""
 
@@ -140,15 +223,34 @@ class _Placer:
         self.place(rule, found)
 
 
-def categorise_agreements(
-    contracts: pd.DataFrame, rules: CategoryRules, known: Collection[str] | None = None
-) -> pd.DataFrame:
-    """``category_id`` and ``category_rule`` per agreement, aligned to ``contracts``.
+def _known_only(found: np.ndarray, known: Collection[str] | None) -> np.ndarray:
+    if known is None:
+        return found
+    keep = np.fromiter((v in known for v in found), dtype=bool, count=len(found))
+    return np.where(keep, found, None)  # type: ignore[call-overload,no-any-return]
 
-    Order: the register's category text (id, name or alias; ids in ``known`` only when given) →
-    CPV prefix → supplier table → keywords in the agreement name, then in the supplier name.
+
+def categorise_agreements(
+    contracts: pd.DataFrame,
+    rules: CategoryRules,
+    known: Collection[str] | None = None,
+    overrides: pd.DataFrame | None = None,
+) -> pd.DataFrame:
+    """``category_id``, ``category_rule`` and ``category_override`` per agreement, aligned to
+    ``contracts``.
+
+    Order: the user's mapping (``overrides``, see :func:`match_user_overrides`; by agreement id,
+    org number or supplier name) → the register's category text (id, name or alias; ids in
+    ``known`` only when given) → CPV prefix → supplier table → keywords in the agreement name,
+    then in the supplier name. ``category_override`` says who mapped it and when.
     """
     placer = _Placer(len(contracts))
+    mapped = match_user_overrides(
+        contracts,
+        overrides,
+        {"agreement_id": "agreement_id", "org_number": "org_number", "supplier": "supplier"},
+    )
+    placer.place(USER_OVERRIDE, _known_only(mapped["category_id"].to_numpy(), known))
     placer.place("category", resolve_category_text(column(contracts, "category"), rules, known))
     placer.run("cpv", column(contracts, "cpv"), lambda u: category_from_cpv(u, rules))
     placer.run_pairs(
@@ -165,6 +267,12 @@ def categorise_agreements(
         {
             "category_id": pd.array(placer.category, dtype="string"),
             "category_rule": pd.array(placer.rule, dtype="string"),
+            "category_override": pd.array(
+                np.where(  # type: ignore[call-overload]
+                    placer.rule == USER_OVERRIDE, mapped["category_override"].to_numpy(), None
+                ),
+                dtype="string",
+            ),
         },
         index=contracts.index,
     )
@@ -175,14 +283,18 @@ def categorise_lines(
     agreement_categories: pd.DataFrame,
     rules: CategoryRules,
     known: Collection[str] | None = None,
+    overrides: pd.DataFrame | None = None,
 ) -> pd.DataFrame:
-    """``category_id``, ``category_rule`` (Categoricals) and ``excluded`` per invoice line.
+    """``category_id``, ``category_rule``, ``category_override`` (Categoricals) and ``excluded``
+    per invoice line.
 
     ``lines`` are linked invoice lines (``linked_agreement_id``); ``agreement_categories`` is
     indexed by agreement id with ``category_id`` and ``category_rule`` from
-    :func:`categorise_agreements`; only its ``category`` and ``cpv`` placements carry over to the
-    lines (a supplier or keyword guess about the agreement is weaker than the line's own account).
-    Excluded lines get no category.
+    :func:`categorise_agreements`; only its ``user_override``, ``category`` and ``cpv`` placements
+    carry over to the lines (a supplier or keyword guess about the agreement is weaker than the
+    line's own account). A user's mapping of the line itself (``overrides``: its linked
+    agreement, org number, supplier or account) comes before its agreement's. Excluded lines get
+    no category.
     """
     placer = _Placer(len(lines))
     account = column(lines, "account")
@@ -191,12 +303,34 @@ def categorise_lines(
     )
     excluded = ~missing(excluded_flags)
     placer.place("excluded_account", np.where(excluded, "", None))  # type: ignore[call-overload]
+    mapped = match_user_overrides(
+        lines,
+        overrides,
+        {
+            "agreement_id": "linked_agreement_id",
+            "org_number": "org_number",
+            "supplier": "supplier",
+            "account": "account",
+        },
+    )
+    note = mapped["category_override"].to_numpy()
+    placer.place(USER_OVERRIDE, _known_only(mapped["category_id"].to_numpy(), known))
+    linked = column(lines, "linked_agreement_id")
+    if len(agreement_categories) and "category_override" in agreement_categories:
+        by_user = agreement_categories[
+            agreement_categories["category_rule"].astype("object").eq(USER_OVERRIDE).to_numpy()
+        ]
+        if len(by_user):
+            cat = map_unique(linked, lambda u: u.map(by_user["category_id"]).astype("object"))
+            why = map_unique(linked, lambda u: u.map(by_user["category_override"]).astype("object"))
+            fill = placer.open & ~missing(cat)
+            note = np.where(fill, why, note)  # type: ignore[call-overload]
+            placer.place(USER_OVERRIDE, cat)
     if "category" in lines:
         placer.place("explicit", resolve_category_text(lines["category"], rules, known))
     if "linked_agreement_id" in lines and len(agreement_categories):
         rule_of = agreement_categories["category_rule"].astype("object")
         carried = agreement_categories[rule_of.isin(["category", "cpv"]).to_numpy()]
-        linked = lines["linked_agreement_id"]
         cat = map_unique(linked, lambda u: u.map(carried["category_id"]).astype("object"))
         how = map_unique(linked, lambda u: u.map(carried["category_rule"]).astype("object"))
         placer.place("agreement_category", np.where(how == "category", cat, None))  # type: ignore[call-overload]
@@ -219,6 +353,9 @@ def categorise_lines(
         {
             "category_id": as_categorical(category),
             "category_rule": pd.Categorical(placer.rule, categories=list(LINE_RULES)),
+            "category_override": as_categorical(
+                np.where(placer.rule == USER_OVERRIDE, note, None)  # type: ignore[call-overload]
+            ),
             "excluded": excluded,
         },
         index=lines.index,

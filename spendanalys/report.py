@@ -68,6 +68,7 @@ REQUIREMENTS = {"yes": "Ja", "no": "Nej", "unknown": "Okänd"}
 KIND_SV = {"supplier": "leverantörsspecifik", "category": "kategori"}
 BASIS_SV = {"invoices": "fakturor", "estimate (agreement value)": "uppskattning (avtalsvärde)"}
 RULE_SV = {
+    "user_override": "ändrad av användare",
     "category": "avtalets kategori",
     "cpv": "CPV-kod",
     "supplier": "leverantör",
@@ -89,6 +90,7 @@ AGREEMENT_COLUMNS = [
     Column("org_number", "Org.nr"),
     Column("category", "Kategori"),
     Column("category_rule", "Kategori enligt"),
+    Column("category_override", "Ändrad av (vem, när)"),
     Column("spend_sek", "Utgift (SEK)", SEK_FORMAT),
     Column("kg_co2e", "Utsläpp (kg CO2e)", KG_FORMAT),
     Column("kg_co2e_per_sek", "kg CO2e per SEK", PER_SEK_FORMAT),

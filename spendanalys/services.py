@@ -13,6 +13,7 @@ import binascii
 import hashlib
 import logging
 import os
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -57,6 +58,42 @@ class UploadOutcome:
     def ok(self) -> bool:
         return self.error is None
 
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-able form (a background job's result)."""
+        rejected = self.rejected.astype(object).where(self.rejected.notna(), None)
+        return {
+            "kind": self.kind,
+            "file_name": self.file_name,
+            "version_id": self.version_id,
+            "rows_accepted": int(self.rows_accepted),
+            "rows_rejected": int(self.rows_rejected),
+            "rejected": [
+                {
+                    str(k): (v if isinstance(v, int | float | str) or v is None else str(v))
+                    for k, v in r.items()
+                }
+                for r in rejected.to_dict("records")
+            ],
+            "notes": list(self.notes),
+            "error": self.error,
+        }
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> UploadOutcome:
+        rejected = pd.DataFrame(
+            data.get("rejected") or [], columns=["file", "row", "column", "reason"]
+        )
+        return cls(
+            kind=str(data["kind"]),
+            file_name=str(data["file_name"]),
+            version_id=data.get("version_id"),
+            rows_accepted=int(data.get("rows_accepted") or 0),
+            rows_rejected=int(data.get("rows_rejected") or 0),
+            rejected=rejected,
+            notes=list(data.get("notes") or []),
+            error=data.get("error"),
+        )
+
 
 def checksum(content: bytes) -> str:
     """SHA-256 of the uploaded bytes, hex (stored with the dataset version)."""
@@ -85,7 +122,7 @@ def decode_upload(contents: str, max_bytes: int) -> bytes:
     return data
 
 
-def _safe_file_name(name: str) -> str:
+def display_file_name(name: str) -> str:
     """The upload's name as display text: the last path part, no control characters, ≤ 200."""
     base = str(name).replace("\\", "/").rsplit("/", 1)[-1]
     cleaned = "".join(ch for ch in base if ch.isprintable())
@@ -93,26 +130,37 @@ def _safe_file_name(name: str) -> str:
 
 
 def import_upload(
-    store: Any, kind: str, file_name: str, content: bytes, *, user: str, role: str | None
+    store: Any,
+    kind: str,
+    file_name: str,
+    content: bytes,
+    *,
+    user: str,
+    role: str | None,
+    progress: Callable[[str], None] | None = None,
 ) -> UploadOutcome:
     """Read an uploaded file with the readers and store it as a new dataset version.
 
     Refuses (AccessDenied) a role that may not import ``kind``. A file that cannot be read at
     all gives an outcome with ``error`` and stores nothing; rejected rows are stored with the
-    version and the first ``REJECTED_SHOWN`` are returned.
+    version and the first ``REJECTED_SHOWN`` are returned. ``progress`` is told the phase
+    ("reading": parse and validate, "storing") as it starts.
     """
+    step = progress or (lambda _phase: None)
     if kind not in KINDS:
         raise ConfigurationError(f"unknown input kind {kind!r}")
     require(role, f"import:{kind}")
     from spendanalys import io as readers
 
-    name = _safe_file_name(file_name)
+    name = display_file_name(file_name)
     outcome = UploadOutcome(kind=kind, file_name=name)
     if not name.lower().endswith(UPLOAD_EXTENSIONS):
         outcome.error = f"{name}: only .csv and .xlsx files are accepted"
         return outcome
     try:
+        step("reading")
         result = readers.read_input(content, kind, name=name)  # type: ignore[arg-type]
+        step("storing")
         version_id = store.import_dataset(
             kind, result, file_name=name, checksum=checksum(content), user=user
         )
@@ -128,6 +176,45 @@ def import_upload(
     outcome.rows_rejected = result.rows_rejected
     outcome.rejected = result.rejected_frame().head(REJECTED_SHOWN)
     outcome.notes = list(result.info.notes)
+    return outcome
+
+
+def run_upload(
+    store: Any,
+    kind: str,
+    file_name: str,
+    contents: str,
+    *,
+    max_bytes: int,
+    user: str,
+    role: str | None,
+    progress: Callable[[str], None] | None = None,
+) -> UploadOutcome:
+    """The whole upload as a background job runs it: decode the data URL, read and validate,
+    store, then compute the analysis the new data feeds (so the page's next view is cached).
+
+    The role is checked here, inside the job, before anything else (AccessDenied); phases go
+    to ``progress`` (``spendanalys.jobs.UPLOAD_PHASES``). A failure to analyse does not undo
+    the import: it is stored, and the outcome says why the analysis could not run.
+    """
+    require(role, f"import:{kind}")
+    step = progress or (lambda _phase: None)
+    step("decoding")
+    try:
+        content = decode_upload(contents, max_bytes)
+    except SpendanalysError as exc:
+        return UploadOutcome(kind=kind, file_name=display_file_name(file_name), error=str(exc))
+    outcome = import_upload(
+        store, kind, file_name, content, user=user, role=role, progress=progress
+    )
+    if outcome.ok:
+        step("analysing")
+        from spendanalys import views
+
+        try:
+            views.warm(store, kind)
+        except SpendanalysError as exc:
+            outcome.notes.append(f"the analysis could not run yet: {exc}")
     return outcome
 
 

@@ -173,6 +173,7 @@ def analyse_spend(
     rank_move_threshold: int = 5,
     priority_top_n: int = 10,
     travel_groups: Sequence[str] = TRAVEL_GROUPS,
+    category_overrides: pd.DataFrame | None = None,
 ) -> SpendAnalysis:
     """Link, categorise, price and rank: the whole miljöspendanalys in one pure call.
 
@@ -183,7 +184,10 @@ def analyse_spend(
     ``as_of`` dates the "ends within ``months_ending_soon`` months" flag; ``pareto_share`` (0–1)
     bounds the Pareto set; ``rank_move_threshold`` (places) flags agreements whose rank moves
     between factor sets; ``priority_top_n`` agreements by kg CO2e join the Pareto set as
-    candidates for the priority list.
+    candidates for the priority list. ``category_overrides`` are the users' category mappings
+    (scope, key, category_id, created_by, created_at; see
+    :func:`spendanalys.categorising.match_user_overrides`): they win over every rule, are marked
+    ``category_rule = "user_override"`` and keep who and when in ``category_override``.
     """
     if not factor_sets:
         raise ConfigurationError("at least one spend factor set is needed")
@@ -196,7 +200,7 @@ def analyse_spend(
     known = set(rules.tree["category_id"].astype("string").dropna()) | set(
         primary.factors["category_id"].astype("string").dropna()
     )
-    agreement_cats = categorise_agreements(register, rules, known)
+    agreement_cats = categorise_agreements(register, rules, known, category_overrides)
     agreement_cats.index = register["agreement_id"].astype("string").to_numpy()
 
     if invoices is None:
@@ -212,13 +216,14 @@ def analyse_spend(
             .fillna(placed["category_rule"])
             .to_numpy()
         )
+        lines["category_override"] = placed["category_override"].to_numpy()
         lines["excluded"] = False
     else:
         spend_basis = SPEND_BASIS_INVOICES
         linked = link_invoices_to_agreements(invoices, register)
         lines, more = convert_to_sek(linked, rates)
         rejected.extend(more)
-        placed = categorise_lines(lines, agreement_cats, rules, known)
+        placed = categorise_lines(lines, agreement_cats, rules, known, category_overrides)
         lines = pd.concat([lines, placed], axis=1)
 
     reg_org = pd.Series(
@@ -253,6 +258,18 @@ def analyse_spend(
         as_of=as_of,
         months_ending_soon=months_ending_soon,
         pareto_share=pareto_share,
+    )
+    by_user = agreements["category_rule"].astype("object").eq("user_override").to_numpy()
+    agreements["category_override"] = pd.array(
+        np.where(  # type: ignore[call-overload]
+            by_user,
+            agreements["agreement_id"]
+            .astype("string")
+            .map(agreement_cats["category_override"])
+            .to_numpy(dtype=object),
+            None,
+        ),
+        dtype="string",
     )
     comparison = compare_factor_sets(lines, agreements, labels, rank_move_threshold)
     return SpendAnalysis(

@@ -1,7 +1,8 @@
 """The analyses as the dashboard shows them: the engines run on the store's current data.
 
 ``spend_view`` runs :func:`spendanalys.spend.analyse_spend` on the current contract register
-and invoice export with the user's category mappings and supplier-specific factors applied;
+and invoice export with the user's category mappings (rule ``user_override``, with who and when)
+and supplier-specific factors (``spendanalys.factors.with_supplier_factors``) applied;
 the result is cached in the store (``cache_get``/``cache_put``, invalidated by any write) under
 the current dataset version ids, so a page view does not recompute 30,000 lines. No dash here.
 """
@@ -27,18 +28,13 @@ from spendanalys.factors import (
     exchange_rates_for,
     load_exchange_rate_table,
     load_kpi,
-)
-from spendanalys.linking import (
-    normalise_agreement_id,
-    normalise_org_number,
-    normalise_supplier_name,
+    with_supplier_factors,
 )
 from spendanalys.pipeline import load_factor_sets
 from spendanalys.services import current_version_ids
 from spendanalys.spend import SpendAnalysis, analyse_spend
-from spendanalys.units import emission_factor_to_kg_per_sek
 
-CACHE_FORMAT = 1
+CACHE_FORMAT = 2  # 2: user_override rule and category_override column
 MEMO_SIZE = 4
 _MEMO: OrderedDict[str, Any] = OrderedDict()
 _MEMO_LOCK = threading.Lock()
@@ -53,6 +49,7 @@ LINE_COLUMNS = (
     "spend_sek",
     "category_id",
     "category_rule",
+    "category_override",
     "link_rule",
     "kg_co2e_per_sek",
     "kg_co2e",
@@ -71,34 +68,6 @@ class SpendView:
     rules: CategoryRules
     factor_sets: list[SpendFactorSet]
     versions: dict[str, int | None]
-
-
-def latest_overrides(frame: pd.DataFrame, keys: list[str], value: str) -> pd.DataFrame:
-    """The newest row per ``keys`` (rows come oldest first); withdrawn ones (``value`` null)
-    dropped."""
-    if frame is None or frame.empty:
-        return pd.DataFrame(columns=[*keys, value])
-    newest = frame.drop_duplicates(subset=keys, keep="last")
-    return newest[newest[value].notna()].reset_index(drop=True)
-
-
-def _normalised(values: pd.Series, scope: str) -> pd.Series:
-    """Match keys of an override scope: org numbers to 10 digits, names folded, ids trimmed."""
-    text = values.astype("string")
-    if scope == "org_number":
-        return normalise_org_number(text)
-    if scope == "supplier":
-        return normalise_supplier_name(text)
-    if scope == "agreement_id":
-        return normalise_agreement_id(text)
-    return text.str.strip()
-
-
-def _mapped(frame: pd.DataFrame, column: str, scope: str, mapping: dict[str, str]) -> pd.Series:
-    if column not in frame:
-        return pd.Series(pd.NA, index=frame.index, dtype="string")
-    keys = {_normalised(pd.Series([k]), scope).iloc[0]: v for k, v in mapping.items()}
-    return _normalised(frame[column], scope).map(keys).astype("string")
 
 
 def cached(store: Any, key: str, compute: Callable[[], Any]) -> Any:
@@ -134,77 +103,34 @@ def cached(store: Any, key: str, compute: Callable[[], Any]) -> Any:
         return value
 
 
-def apply_category_overrides(
-    contracts: pd.DataFrame, invoices: pd.DataFrame | None, overrides: pd.DataFrame
-) -> tuple[pd.DataFrame, pd.DataFrame | None]:
-    """Write the user's category mappings into the inputs as explicit categories.
-
-    ``overrides`` has scope, key, category_id. On the register, an ``agreement_id`` mapping,
-    else an ``org_number`` or ``supplier`` mapping of the agreement's supplier, sets the
-    agreement's category, so its linked lines follow (rule ``agreement_category``). On invoice
-    lines, ``account``, ``supplier`` and ``org_number`` mappings set an explicit ``category``
-    (rule ``explicit``), applied in that order so the most specific (org number) wins.
-    """
-    rows = latest_overrides(overrides, ["scope", "key"], "category_id")
-    if rows.empty:
-        return contracts, invoices
-    by_scope = {
-        s: dict(zip(g["key"], g["category_id"], strict=True)) for s, g in rows.groupby("scope")
-    }
-    contracts = contracts.copy()
-    category = contracts["category"].astype("string")
-    for scope in ("supplier", "org_number", "agreement_id"):
-        if scope in by_scope:
-            column = "agreement_id" if scope == "agreement_id" else scope
-            category = _mapped(contracts, column, scope, by_scope[scope]).fillna(category)
-    contracts["category"] = category
-    if invoices is None:
-        return contracts, invoices
-    invoices = invoices.copy()
-    line_category = (
-        invoices["category"].astype("string")
-        if "category" in invoices
-        else pd.Series(pd.NA, index=invoices.index, dtype="string")
-    )
-    for scope in ("account", "supplier", "org_number"):
-        if scope in by_scope:
-            line_category = _mapped(invoices, scope, scope, by_scope[scope]).fillna(line_category)
-    invoices["category"] = line_category
-    return contracts, invoices
-
-
-def with_supplier_factors(
-    factor_set: SpendFactorSet, supplier_factors: pd.DataFrame
-) -> SpendFactorSet:
-    """The factor set with the user's supplier-specific factors (org_number, factor, unit,
-    price_year, source) in front; each replaces any supplier row of the set for that org."""
-    rows = latest_overrides(supplier_factors, ["org_number"], "factor")
-    if rows.empty:
-        return factor_set
-    org = normalise_org_number(rows["org_number"].astype("string"))
-    extra = pd.DataFrame(
+def supplier_factor_rows(stored: pd.DataFrame) -> list[dict[str, Any]]:
+    """The store's supplier-specific factors as rows for
+    :func:`spendanalys.factors.with_supplier_factors`, with who entered them and when."""
+    if stored is None or stored.empty:
+        return []
+    when = pd.to_datetime(stored["created_at"], errors="coerce", utc=True).dt.strftime("%Y-%m-%d")
+    return [
         {
-            "category_id": pd.array([pd.NA] * len(rows), dtype="string"),
-            "org_number": org.to_numpy(),
-            "kg_co2e_per_sek": [
-                emission_factor_to_kg_per_sek(float(f), str(u))
-                for f, u in zip(rows["factor"], rows["unit"], strict=True)
-            ],
-            "value_as_written": rows["factor"].astype(str).to_numpy(),
-            "unit_as_written": rows["unit"].astype(str).to_numpy(),
-            "price_year": pd.to_numeric(rows["price_year"], errors="coerce")
-            .astype("Int64")
-            .to_numpy(),
-            "source": rows["source"].astype(str).to_numpy(),
+            "org_number": org,
+            "factor": factor,
+            "unit": unit,
+            "price_year": year,
+            "source": source,
             "licence": "user",
-            "derivation": "supplier-specific factor entered in the dashboard",
+            "derivation": f"entered in the dashboard by {who} on {day}",
             "data_quality": "supplier",
         }
-    )
-    base = factor_set.factors
-    base = base[~normalise_org_number(base["org_number"].astype("string")).isin(set(org))]
-    merged = pd.concat([extra, base], ignore_index=True)
-    return SpendFactorSet(name=factor_set.name, factors=merged, path=factor_set.path)
+        for org, factor, unit, year, source, who, day in zip(
+            stored["org_number"],
+            stored["factor"],
+            stored["unit"],
+            stored["price_year"],
+            stored["source"],
+            stored["created_by"],
+            when,
+            strict=True,
+        )
+    ]
 
 
 def _compute_spend(store: Any, as_of: date) -> SpendView | None:
@@ -213,11 +139,14 @@ def _compute_spend(store: Any, as_of: date) -> SpendView | None:
         return None
     invoices = store.current_table("invoices")
     invoices = None if invoices.empty else invoices
-    contracts, invoices = apply_category_overrides(contracts, invoices, store.category_overrides())
     rules = load_category_rules()
-    factor_sets = load_factor_sets([], rules)
-    factor_sets[0] = with_supplier_factors(factor_sets[0], store.supplier_factors())
     rate_table = load_exchange_rate_table()
+    factor_sets = load_factor_sets([], rules)
+    own = supplier_factor_rows(store.supplier_factors())
+    if own:
+        factor_sets[0] = with_supplier_factors(
+            factor_sets[0], own, rules=rules, rate_table=rate_table, label="supplier factors"
+        )
     year = None
     if invoices is not None:
         years = pd.to_datetime(invoices["date"], errors="coerce").dt.year
@@ -230,6 +159,7 @@ def _compute_spend(store: Any, as_of: date) -> SpendView | None:
         load_kpi(),
         rates=exchange_rates_for(rate_table, year),
         as_of=as_of,
+        category_overrides=store.category_overrides(),
     )
     return SpendView(analysis, rules, factor_sets, current_version_ids(store))
 
@@ -245,6 +175,14 @@ def spend_view(store: Any, *, as_of: date | None = None) -> SpendView | None:
     key = f"spend:v{CACHE_FORMAT}:{versions['contracts']}:{versions['invoices']}:{as_of}"
     view: SpendView | None = cached(store, key, lambda: _compute_spend(store, as_of))
     return view
+
+
+def warm(store: Any, kind: str) -> None:
+    """Compute (and cache) the analysis that data of ``kind`` feeds, right after an import."""
+    if kind in ("contracts", "invoices"):
+        spend_view(store)
+    else:
+        travel_view(store)
 
 
 def agreement_lines(view: SpendView, agreement_id: str, limit: int = 500) -> pd.DataFrame:

@@ -3,7 +3,8 @@
 One Dash app per test module (Dash registers pages process-wide), driven with Flask's test
 client by hand-made requests — the way an attacker would, not through hidden buttons. The
 writing callbacks are found by enumerating ``app.callback_map``, so a new writing callback
-without an entry in ``ALLOWED`` fails the test.
+without an entry in ``ALLOWED`` fails the test. An upload starts a background job
+(``spendanalys.jobs``); the tests poll it through the poll callback, as the page does.
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ import os
 import socket
 import subprocess
 import sys
+import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -30,10 +32,10 @@ ORIGIN = "http://localhost"
 PAGES = ("/", "/inkop", "/resor", "/faktorer-och-metod")
 # Which roles may run each writing callback (by its result component id).
 ALLOWED: dict[str, set[str]] = {
-    "upload-contracts-result": {"procurement", "admin"},
-    "upload-invoices-result": {"procurement", "admin"},
-    "upload-trips-result": {"environment", "admin"},
-    "upload-fte-result": {"environment", "admin"},
+    "upload-contracts-job": {"procurement", "admin"},
+    "upload-invoices-job": {"procurement", "admin"},
+    "upload-trips-job": {"environment", "admin"},
+    "upload-fte-job": {"environment", "admin"},
     "override-result": {"procurement", "admin"},
     "factor-result": {"procurement", "admin"},
     "goal-result": {"environment", "admin"},
@@ -66,12 +68,24 @@ def store(tmp_path_factory: pytest.TempPathFactory) -> Store:
 
 
 @pytest.fixture(scope="module")
-def app(store: Store) -> Any:
+def store_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return tmp_path_factory.mktemp("jobs")
+
+
+@pytest.fixture(scope="module")
+def app(store: Store, store_dir: Path) -> Any:
     from spendanalys.dashboard.app_factory import create_app
 
     with pytest.MonkeyPatch.context() as patch:  # no var/secret_key in the working tree
         patch.setenv("SPENDANALYS_SECRET_KEY", "test-secret-" + "x" * 40)
-        app = create_app(store, host="127.0.0.1", https=False, max_upload_bytes=100_000, seed=False)
+        app = create_app(
+            store,
+            host="127.0.0.1",
+            https=False,
+            max_upload_bytes=100_000,
+            seed=False,
+            job_dir=store_dir / "jobs",
+        )
     app.server.test_client().get("/login")  # first request registers the callbacks
     return app
 
@@ -127,14 +141,33 @@ def _upload(kind: str) -> str:
     return "data:text/csv;base64," + base64.b64encode(FILES[kind].encode()).decode()
 
 
+def upload_body(app: Any, kind: str, contents: str, file_name: str) -> dict[str, Any]:
+    """The start of an import, as the browser sends it once its size check has passed."""
+    accepted = {"contents": contents, "filename": file_name, "at": 1}
+    return body(app, f"upload-{kind}-job", {f"upload-{kind}-accepted.data": accepted})
+
+
+def poll_until_done(app: Any, client: Any, kind: str, job_id: Any, seconds: float = 60) -> Any:
+    """Drive the poll callback like the page's interval until it stops; the last response."""
+    deadline = time.monotonic() + seconds
+    while True:
+        request = body(app, f"refresh-{kind}", {f"upload-{kind}-job.data": job_id})
+        response = client.post("/_dash-update-component", json=request, headers={"Origin": ORIGIN})
+        assert response.status_code == 200, response.data
+        shown = response.get_json()["response"]
+        if shown[f"upload-{kind}-poll"]["disabled"] or time.monotonic() > deadline:
+            return shown
+        time.sleep(0.1)
+
+
+def job_of(response: Any, kind: str) -> str:
+    return str(response.get_json()["response"][f"upload-{kind}-job"]["data"])
+
+
 def write_body(app: Any, component_id: str) -> dict[str, Any]:
     if component_id.startswith("upload-"):
         kind = component_id.split("-")[1]
-        return body(
-            app,
-            component_id,
-            {f"upload-{kind}.contents": _upload(kind), f"upload-{kind}.filename": f"{kind}.csv"},
-        )
+        return upload_body(app, kind, _upload(kind), f"{kind}.csv")
     if component_id == "override-result":
         return body(
             app,
@@ -239,6 +272,10 @@ def test_writing_callbacks(
     )
     if role in ALLOWED[component_id]:
         assert response.status_code == 200, response.data
+        if component_id.startswith("upload-"):
+            kind = component_id.split("-")[1]
+            shown = poll_until_done(app, clients[role], kind, job_of(response, kind))
+            assert f"upload-{kind}-done" in json.dumps(shown), shown
         assert state_of(store) != before
     else:
         assert response.status_code == (401 if role is None else 403)
@@ -255,12 +292,13 @@ def test_the_callback_itself_refuses_a_role_the_guard_let_through(
         before = state_of(store)
         response = clients["viewer"].post(
             "/_dash-update-component",
-            json=write_body(app, "upload-fte-result"),
+            json=write_body(app, "upload-fte-job"),
             headers={"Origin": ORIGIN},
         )
         assert response.status_code == 200
         assert state_of(store) == before
         assert b"message-error" in response.data
+        assert response.get_json()["response"]["upload-fte-job"]["data"] is None  # no job
     finally:
         security.WRITE_OUTPUTS.update(saved)
 
@@ -279,7 +317,7 @@ def test_cross_site_posts_are_refused(
 ) -> None:
     before = state_of(store)
     response = clients["admin"].post(
-        "/_dash-update-component", json=write_body(app, "upload-fte-result"), headers=headers
+        "/_dash-update-component", json=write_body(app, "upload-fte-job"), headers=headers
     )
     assert response.status_code == 403
     assert state_of(store) == before
@@ -313,9 +351,7 @@ def test_logout_ends_the_session(app: Any) -> None:
 
 def test_too_large_body_gets_413_before_parsing(app: Any, clients: dict[str | None, Any]) -> None:
     big = "data:text/csv;base64," + "A" * 200_000
-    request = body(
-        app, "upload-fte-result", {"upload-fte.contents": big, "upload-fte.filename": "a.csv"}
-    )
+    request = upload_body(app, "fte", big, "a.csv")
     response = clients["admin"].post(
         "/_dash-update-component", json=request, headers={"Origin": ORIGIN}
     )
@@ -418,17 +454,12 @@ def test_uploaded_text_reaches_leadership_only_as_text(
         f"X-1;{link};{hostile};556677-8899;Städtjänster;90910000;2023-01-01;2026-12-31;900000;Nej\n"
     )
     upload = "data:text/csv;base64," + base64.b64encode(contracts.encode()).decode()
-    request = body(
-        app,
-        "upload-contracts-result",
-        {"upload-contracts.contents": upload, "upload-contracts.filename": "x.csv"},
+    request = upload_body(app, "contracts", upload, "x.csv")
+    started = clients["admin"].post(
+        "/_dash-update-component", json=request, headers={"Origin": ORIGIN}
     )
-    assert (
-        clients["admin"]
-        .post("/_dash-update-component", json=request, headers={"Origin": ORIGIN})
-        .status_code
-        == 200
-    )
+    assert started.status_code == 200
+    poll_until_done(app, clients["admin"], "contracts", job_of(started, "contracts"))
     page = body(
         app, "_pages_content", {"_pages_location.pathname": "/", "_pages_location.search": ""}
     )
@@ -468,3 +499,48 @@ def test_repeated_wrong_passwords_lock_the_name_for_a_while(app: Any, store: Sto
     shown = response.get_json()["response"]["login-message"]["children"]["props"]["children"]
     assert shown.startswith("För många misslyckade inloggningar")
     assert client.get("/").status_code == 302
+
+
+def test_a_job_answers_only_the_user_who_started_it(
+    app: Any, store: Store, clients: dict[str | None, Any]
+) -> None:
+    """Another user polling the job id (or a forged id) learns nothing about the import."""
+    started = clients["admin"].post(
+        "/_dash-update-component",
+        json=write_body(app, "upload-fte-job"),
+        headers={"Origin": ORIGIN},
+    )
+    job_id = job_of(started, "fte")
+    for role, forged in (("environment", job_id), ("admin", "../../secret_key"), ("admin", 7)):
+        shown = poll_until_done(app, clients[role], "fte", forged)
+        text = json.dumps(shown)
+        assert "upload-fte-done" not in text and shown["upload-fte-poll"]["disabled"], text
+        assert "fte.csv" not in text
+    assert "upload-fte-done" in json.dumps(poll_until_done(app, clients["admin"], "fte", job_id))
+
+
+def test_the_job_checks_the_role_again(app: Any, store: Store, store_dir: Path) -> None:
+    """A job queued with a role that may not import fails inside the job and stores nothing."""
+    from spendanalys import services
+    from spendanalys.jobs import JobBoard
+
+    board = JobBoard(store_dir / "direct")
+    before = state_of(store)
+    job_id = board.submit(
+        "user_viewer",
+        "fte.csv",
+        lambda progress: services.run_upload(
+            store,
+            "fte",
+            "fte.csv",
+            _upload("fte"),
+            max_bytes=100_000,
+            user="user_viewer",
+            role="viewer",
+            progress=progress,
+        ).to_dict(),
+    )
+    job = board.wait(job_id, "user_viewer")
+    assert job is not None and job.state == "failed" and job.error.startswith("access denied")
+    assert job.phase is None  # refused before decoding
+    assert state_of(store) == before

@@ -1,8 +1,9 @@
 """End to end: the real app in a subprocess, driven in headless Chromium (Debian's build).
 
 Log in, upload the sample exports through the drag-and-drop components, see the ranking and
-the travel chart, drill down, download the Excel report, switch language; a screenshot of each
-page goes to ``test-artifacts/``. Skipped with the reason when /usr/bin/chromium is absent
+the travel chart, drill down, download the Excel report, switch language; a file over the size
+cap is refused in the browser with a message in both languages; a screenshot of each page goes
+to ``test-artifacts/``. Skipped with the reason when /usr/bin/chromium is absent
 (``scripts/install_system_packages.sh`` installs it).
 """
 
@@ -38,6 +39,7 @@ ARGS = [
 ]
 USER, PASSWORD = "miljo_admin", "ett-långt-lösenord"
 TIMEOUT_MS = 60_000
+MAX_UPLOAD_MB = 4  # above the sample invoice export (2.9 MB), so a 5 MB file is too big
 
 
 def _free_port() -> int:
@@ -83,6 +85,7 @@ def app_server(
         **os.environ,
         "SPENDANALYS_DATABASE_URL": url,
         "SPENDANALYS_SAMPLE_DIR": str(folder / "no-samples"),
+        "SPENDANALYS_MAX_UPLOAD_MB": str(MAX_UPLOAD_MB),
     }
     port = _free_port()
     log = (folder / "app.log").open("wb")
@@ -138,8 +141,11 @@ def _sample(folder: Path, kind: str) -> str:
 
 
 def _upload(page: Any, kind: str, samples: Path) -> None:
+    """Upload a sample file; the import runs as a job whose phase shows until it is done."""
     page.locator(f"#upload-{kind} input[type=file]").set_input_files(_sample(samples, kind))
+    page.wait_for_selector(f"#upload-{kind}-progress progress, #upload-{kind}-done")
     page.wait_for_selector(f"#upload-{kind}-done, #upload-{kind}-error")
+    assert page.locator(f"#upload-{kind}-progress progress").count() == 0
     assert page.locator(f"#upload-{kind}-error").count() == 0, page.inner_text(
         f"#upload-{kind}-result"
     )
@@ -215,3 +221,41 @@ def test_uploads_are_stored_as_versions_by_the_user(
     names = {Path(_sample(samples, k)).name for k in ("contracts", "invoices", "trips", "fte")}
     assert set(uploaded["file_name"]) == names
     assert uploaded["is_current"].all()
+
+
+def test_a_too_large_file_gets_a_message_and_is_not_sent(
+    page: Any, server: str, app_server: tuple[str, str], tmp_path: Path, artifacts: Path
+) -> None:
+    """Checked in the browser before sending: a clear message in Swedish, then in English."""
+    big = tmp_path / "stor_export.csv"
+    big.write_bytes(b"Fakturanummer;Belopp\n" + b"F1;100\n" * (((MAX_UPLOAD_MB + 1) << 20) // 7))
+    before = len(Store(app_server[1]).versions())
+    sent: list[int] = []  # sizes of the POST bodies the page sends
+    page.on(
+        "request",
+        lambda r: sent.append(len(r.post_data_buffer or b"")) if r.method == "POST" else None,
+    )
+    page.goto(server + "/inkop")
+    page.wait_for_selector("#upload-invoices, #login-name")
+    if "/login" in page.url:  # run on its own: not logged in by the test before
+        page.fill("#login-name", USER)
+        page.fill("#login-password", PASSWORD)
+        page.click("#login-submit")
+        page.wait_for_selector("nav")
+    for lang, words in (("sv", "större än gränsen"), ("en", "larger than the limit")):
+        page.goto(server + f"/lang/{lang}")
+        page.goto(server + "/inkop")
+        page.wait_for_selector("#upload-invoices")
+        sent.clear()
+        page.locator("#upload-invoices input[type=file]").set_input_files(str(big))
+        page.wait_for_selector("#upload-invoices-too-big:visible")
+        text = page.inner_text("#upload-invoices-too-big")
+        assert "stor_export.csv" in text and words in text, text
+        assert f"{MAX_UPLOAD_MB} MB" in text
+        page.wait_for_timeout(300)
+        assert all(size < (1 << 20) for size in sent), sent  # the file never left the page
+        page.locator("#upload-invoices-too-big").screenshot(
+            path=str(artifacts / f"upload_too_big_{lang}.png")
+        )
+    page.goto(server + "/lang/sv")
+    assert len(Store(app_server[1]).versions()) == before

@@ -178,7 +178,19 @@ def test_category_mapping_is_stored_and_applied_at_once(store: Store) -> None:
     after = views.spend_view(store, as_of=AS_OF).analysis.lines
     mine = after[(after["supplier_org"] == org) & ~after["excluded"].astype(bool)]
     assert len(mine) and (mine["category_id"] == target).all()
-    assert set(mine["category_rule"].astype(str)) <= {"explicit", "agreement_category"}
+    # Traceable as the user's change, with who and when, in the drill-down and the report.
+    assert set(mine["category_rule"].astype(str)) == {"user_override"}
+    assert mine["category_override"].astype(str).str.startswith("p, 20").all()
+    assert (mine["category_override"].astype(str).str.contains(f"org_number {org}")).all()
+    agreement = str(mine["linked_agreement_id"].dropna().iloc[0])
+    lines = views.agreement_lines(views.spend_view(store, as_of=AS_OF), agreement)
+    assert {"category_rule", "category_override"} <= set(lines.columns)
+    report = openpyxl.load_workbook(
+        io.BytesIO(views.spend_report_bytes(views.spend_view(store, as_of=AS_OF))), read_only=True
+    )
+    cells = [c for row in report["Avtal"].iter_rows(values_only=True) for c in row]
+    assert "ändrad av användare" in cells
+    assert any(isinstance(c, str) and c.startswith("p, 20") for c in cells)
 
 
 def test_supplier_factor_wins_and_is_marked(store: Store) -> None:
@@ -277,27 +289,99 @@ def test_breakdowns_hide_small_groups(seeded: Store) -> None:
     assert modes["kg_co2e"].sum() == pytest.approx(total)
 
 
-def test_apply_category_overrides_precedence() -> None:
-    contracts = pd.DataFrame(
+def test_user_overrides_most_specific_first_with_who_and_when() -> None:
+    """Agreement id beats org number beats supplier name beats account; keys are normalised."""
+    from spendanalys.categorising import match_user_overrides
+
+    lines = pd.DataFrame(
         {
-            "agreement_id": pd.array(["A1", "A2"], dtype="string"),
-            "category": pd.array(["x", None], dtype="string"),
-        }
-    )
-    invoices = pd.DataFrame(
-        {
-            "account": pd.array(["4010", "4010", "5410"], dtype="string"),
-            "supplier": pd.array(["Städ AB", "Städ AB", "IT AB"], dtype="string"),
-            "org_number": pd.array(["5566778899", None, "5560001111"], dtype="string"),
+            "linked_agreement_id": pd.array(["A1", None, None, None], dtype="string"),
+            "account": pd.array(["4010", "4010", "4010", "5410"], dtype="string"),
+            "supplier": pd.array(
+                ["Städ AB", "Städ AB", "Städ Aktiebolag", "IT AB"], dtype="string"
+            ),
+            "org_number": pd.array(["5566778899", "5566778899", None, None], dtype="string"),
         }
     )
     overrides = pd.DataFrame(
         {
-            "scope": ["agreement_id", "account", "org_number"],
-            "key": ["A2", "4010", "556677-8899"],
-            "category_id": ["catering", "cleaning", "it_consulting"],
+            "scope": ["account", "supplier", "org_number", "agreement_id"],
+            "key": ["4010", "städ ab", "556677-8899", " a1 "],
+            "category_id": ["cleaning", "catering", "it_consulting", "food"],
+            "created_by": ["anna", "bo", "cia", "dan"],
+            "created_at": pd.to_datetime(["2026-01-02 10:00"] * 4, utc=True),
         }
     )
-    c, i = views.apply_category_overrides(contracts, invoices, overrides)
-    assert list(c["category"].astype(object)) == ["x", "catering"]  # A1 has no org number
-    assert list(i["category"].astype(object)) == ["it_consulting", "cleaning", pd.NA]
+    found = match_user_overrides(
+        lines,
+        overrides,
+        {
+            "agreement_id": "linked_agreement_id",
+            "org_number": "org_number",
+            "supplier": "supplier",
+            "account": "account",
+        },
+    )
+    assert list(found["category_id"].iloc[:3]) == ["food", "it_consulting", "catering"]
+    assert pd.isna(found["category_id"].iloc[3])
+    assert found["category_override"].iloc[0] == "dan, 2026-01-02 10:00 UTC (agreement_id  a1 )"
+    assert pd.isna(found["category_override"].iloc[3])
+    assert match_user_overrides(lines, None, {"account": "account"})["category_id"].isna().all()
+
+
+def test_engine_marks_a_users_mapping_on_agreements_and_their_lines() -> None:
+    """The spend engine records rule ``user_override``, not ``explicit``/``agreement_category``."""
+    from spendanalys.categories import load_category_rules
+    from spendanalys.factors import load_kpi, load_spend_factor_set
+    from spendanalys.spend import analyse_spend
+
+    contracts = pd.DataFrame(
+        {
+            "agreement_id": pd.array(["A1", "A2"], dtype="string"),
+            "name": pd.array(["Städning", "Konsulter"], dtype="string"),
+            "supplier": pd.array(["Städ AB", "IT AB"], dtype="string"),
+            "org_number": pd.array(["5566778899", "5560001111"], dtype="string"),
+            "category": pd.array(["Städtjänster", None], dtype="string"),
+        }
+    )
+    invoices = pd.DataFrame(
+        {
+            "invoice_id": pd.array(["F1", "F2"], dtype="string"),
+            "date": pd.to_datetime(["2024-01-05", "2024-02-01"]),
+            "agreement_id": pd.array(["A1", "A2"], dtype="string"),
+            "supplier": pd.array(["Städ AB", "IT AB"], dtype="string"),
+            "org_number": pd.array(["5566778899", "5560001111"], dtype="string"),
+            "amount_sek": [1000.0, 2000.0],
+        }
+    )
+    overrides = pd.DataFrame(
+        {
+            "scope": ["agreement_id"],
+            "key": ["A1"],
+            "category_id": ["catering"],
+            "created_by": ["anna"],
+            "created_at": pd.to_datetime(["2026-01-02 10:00"], utc=True),
+        }
+    )
+    rules = load_category_rules()
+    result = analyse_spend(
+        contracts,
+        invoices,
+        rules,
+        [load_spend_factor_set()],
+        load_kpi(),
+        as_of=AS_OF,
+        category_overrides=overrides,
+    )
+    agreements = result.agreements.set_index("agreement_id")
+    assert agreements.loc["A1", "category_rule"] == "user_override"
+    assert agreements.loc["A1", "category_override"].startswith("anna, 2026-01-02")
+    assert pd.isna(agreements.loc["A2", "category_override"])
+    lines = result.lines.set_index("invoice_id")
+    assert lines.loc["F1", "category_id"] == "catering"
+    assert lines.loc["F1", "category_rule"] == "user_override"
+    assert lines.loc["F2", "category_rule"] != "user_override"
+    plain = analyse_spend(
+        contracts, invoices, rules, [load_spend_factor_set()], load_kpi(), as_of=AS_OF
+    )
+    assert "user_override" not in set(plain.lines["category_rule"].astype(str))

@@ -23,7 +23,9 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 from spendanalys import services
 from spendanalys.dashboard import security
 from spendanalys.dashboard.i18n import LANGUAGES, normalise_language, t
+from spendanalys.dashboard.uploads import JOBS_EXTENSION
 from spendanalys.errors import ConfigurationError
+from spendanalys.jobs import JobBoard
 
 PAGES_FOLDER = Path(__file__).resolve().parent / "pages"
 ASSETS_FOLDER = Path(__file__).resolve().parent / "assets"
@@ -179,13 +181,16 @@ def create_app(
     max_upload_bytes: int | None = None,
     seed: bool = True,
     allowed_origins: tuple[str, ...] = (),
+    job_dir: str | Path | None = None,
 ) -> dash.Dash:
     """The dashboard app on ``store`` (default ``Store()``: SQLite or SPENDANALYS_DATABASE_URL).
 
     ``host`` is the address it is bound to: with no users in the database a loopback address
     gives the labelled demo mode and any other address (or None: unknown, as under gunicorn
     unless ``SPENDANALYS_HOST`` says otherwise) raises ConfigurationError. ``seed`` imports
-    the sample data on first start when the database holds no datasets.
+    the sample data on first start when the database holds no datasets. ``job_dir`` holds the
+    state of import jobs (default ``SPENDANALYS_JOB_DIR``, else ``var/jobs``), shared by the
+    workers of one host.
     """
     if store is None:
         from spendanalys.store import Store
@@ -214,6 +219,9 @@ def create_app(
         # so the same-origin check compares the public origin.
         server.wsgi_app = ProxyFix(server.wsgi_app, x_for=1, x_proto=1, x_host=1)  # type: ignore[method-assign]
     security.install(server, store, config, secret_key())
+    server.extensions[JOBS_EXTENSION] = JobBoard(
+        job_dir or os.environ.get("SPENDANALYS_JOB_DIR") or Path("var") / "jobs"
+    )
     app = dash.Dash(
         __name__,
         server=server,  # type: ignore[arg-type]

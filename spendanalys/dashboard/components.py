@@ -133,28 +133,53 @@ def rejected_table(frame: pd.DataFrame, language: str, table_id: str | None = No
     )
 
 
+POLL_MS = 600  # how often a page asks for the phase of its import job
+
+
 def upload_box(
     component_id: str, label: str, language: str, max_bytes: int, enabled: bool
 ) -> html.Div:
-    """A drag-and-drop upload with its size cap stated; disabled (UX only) without the role."""
+    """A drag-and-drop upload with its size cap stated; disabled (UX only) without the role.
+
+    The browser checks the file's size before sending it (``assets/upload_check.js``): a file
+    over the cap gets a message in the page's language and is not sent (the server's 413 stays
+    as the backstop). An accepted file goes to ``<id>-accepted``, which starts the import job;
+    ``<id>-poll`` then shows its phase in ``<id>-progress`` until the result is in
+    ``<id>-result``.
+    """
     mb = format_number(max_bytes / (1024 * 1024), language)
     text = (
         t("upload.drop", language, what=label, mb=mb)
         if enabled
         else t("upload.not_allowed", language)
     )
+    limits = {
+        "max_bytes": max_bytes,
+        "decimal": "," if language == "sv" else ".",
+        # {file} and {size} are filled in by the browser.
+        "message": t("upload.too_big", language, file="{file}", size="{size}", mb=mb),
+    }
     return html.Div(
         [
             dcc.Upload(
                 id=component_id,
                 children=html.Div(text),
-                max_size=max_bytes,
                 accept=".csv,.xlsx",
                 multiple=False,
                 disabled=not enabled,
                 className="upload" + ("" if enabled else " upload-disabled"),
             ),
-            dcc.Loading(html.Div(id=f"{component_id}-result", className="upload-result")),
+            dcc.Store(id=f"{component_id}-limits", data=limits),
+            dcc.Store(id=f"{component_id}-accepted"),
+            dcc.Store(id=f"{component_id}-job"),
+            dcc.Interval(id=f"{component_id}-poll", interval=POLL_MS, disabled=True),
+            html.Div(
+                id=f"{component_id}-too-big",
+                className="message message-error",
+                style={"display": "none"},
+            ),
+            html.Div(id=f"{component_id}-progress", className="upload-progress"),
+            html.Div(id=f"{component_id}-result", className="upload-result"),
         ],
         className="upload-box",
     )

@@ -17,7 +17,9 @@ Environment:
 - ``SPENDANALYS_BEHIND_PROXY=1``: one trusted reverse proxy sets X-Forwarded-Proto/Host;
 - ``SPENDANALYS_ALLOWED_ORIGINS``: extra origins (comma-separated) accepted on POSTs;
 - ``SPENDANALYS_MAX_UPLOAD_MB``: the largest upload (default 25; the request cap is 4/3 of it);
-- ``SPENDANALYS_SAMPLE_DIR``: where the first start finds sample data (default sample_data/).
+- ``SPENDANALYS_SAMPLE_DIR``: where the first start finds sample data (default sample_data/);
+- ``SPENDANALYS_JOB_DIR``: the state of import jobs (default var/jobs/); the workers of a host
+  share it, so a progress poll may reach any of them.
 """
 
 from __future__ import annotations

@@ -1,4 +1,13 @@
-"""The upload callbacks, one per input kind: decode, check the role, import, show the result."""
+"""The upload callbacks, one set per input kind: size check, import job, progress, result.
+
+1. A clientside callback (``assets/upload_check.js``) checks the file's size in the browser and
+   passes an accepted file to ``upload-<kind>-accepted``.
+2. ``_start`` (a writing callback: ``upload-<kind>-job``) checks the role, then queues
+   :func:`spendanalys.services.run_upload` on the app's :class:`spendanalys.jobs.JobBoard` with
+   the user and role read from the session here, on the server; the job checks the role again.
+3. ``_poll`` (every ``components.POLL_MS``) shows the job's phase and, when it has finished,
+   the outcome; it answers only the user who started the job.
+"""
 
 from __future__ import annotations
 
@@ -6,13 +15,24 @@ import time
 from typing import Any
 
 import dash
-from dash import Input, Output, State, html
+import flask
+from dash import ClientsideFunction, Input, Output, State, html
 
 from spendanalys import services
+from spendanalys.auth import require
 from spendanalys.dashboard import security
 from spendanalys.dashboard.components import lang, message, rejected_table
 from spendanalys.dashboard.i18n import format_number, t
-from spendanalys.errors import AccessDenied, SpendanalysError
+from spendanalys.errors import AccessDenied
+from spendanalys.jobs import JobBoard, JobState
+
+JOBS_EXTENSION = "spendanalys.jobs"
+
+
+def job_board() -> JobBoard:
+    """The application's job board (``app_factory.create_app`` puts it on the Flask app)."""
+    board: JobBoard = flask.current_app.extensions[JOBS_EXTENSION]
+    return board
 
 
 def render_outcome(outcome: services.UploadOutcome, language: str) -> html.Div:
@@ -43,39 +63,118 @@ def render_outcome(outcome: services.UploadOutcome, language: str) -> html.Div:
     return html.Div(children)
 
 
-def handle_upload(kind: str, contents: str | None, file_name: str | None) -> tuple[Any, Any, Any]:
-    """Import one upload for the request's user; clears ``contents`` so the browser drops it."""
+def render_progress(job: JobState, language: str) -> html.Div:
+    """The job's phase as step n of m with a bar: honest progress, not a guessed percentage."""
+    phase = t(f"job.phase.{job.phase}", language) if job.phase else t("job.queued", language)
+    text = t(
+        "job.step",
+        language,
+        file=job.label,
+        step=job.step,
+        steps=len(job.phases),
+        phase=phase,
+        seconds=format_number(job.elapsed_s, language),
+    )
+    return html.Div(
+        [html.Progress(value=str(job.step), max=str(len(job.phases))), html.Span(text)],
+        className="job-progress",
+        id=f"job-{job.phase or 'queued'}",
+    )
+
+
+def start_upload(kind: str, accepted: Any) -> tuple[Any, Any, Any, Any]:
+    """Queue the import of an accepted upload; (job id, poll disabled, progress, result)."""
     language = lang()
-    if not contents:
-        return dash.no_update, dash.no_update, dash.no_update
+    skip = dash.no_update
+    if not isinstance(accepted, dict) or not accepted.get("contents"):
+        return skip, skip, skip, skip
+    role, user = security.current_role(), security.current_user_name() or "anonymous"
+    file_name = str(accepted.get("filename") or "upload")
     try:
-        data = services.decode_upload(contents, security.max_upload_bytes())
-        outcome = services.import_upload(
-            security.current_store(),
-            kind,
-            file_name or "upload",
-            data,
-            user=security.current_user_name() or "anonymous",
-            role=security.current_role(),
-        )
+        require(role, f"import:{kind}")
     except AccessDenied:
-        return message(t("access.denied", language), "error"), None, dash.no_update
-    except SpendanalysError as exc:
-        outcome = services.UploadOutcome(kind=kind, file_name=file_name or "upload", error=str(exc))
-    return render_outcome(outcome, language), None, time.time()
+        return None, True, message(t("access.denied", language), "error"), None
+    store, max_bytes = security.current_store(), security.max_upload_bytes()
+    contents = str(accepted["contents"])
+
+    def work(progress: Any) -> dict[str, Any]:
+        outcome = services.run_upload(
+            store,
+            kind,
+            file_name,
+            contents,
+            max_bytes=max_bytes,
+            user=user,
+            role=role,
+            progress=progress,
+        )
+        return outcome.to_dict()
+
+    board = job_board()
+    job_id = board.submit(user, services.display_file_name(file_name), work)
+    job = board.status(job_id, user)
+    progress = render_progress(job, language) if job is not None else None
+    return job_id, False, progress, None
+
+
+def poll_upload(kind: str, job_id: Any) -> tuple[Any, Any, Any, Any]:
+    """(result, progress, poll disabled, refresh) for the job ``job_id`` of the request's user."""
+    language = lang()
+    skip = dash.no_update
+    if not job_id:
+        return skip, skip, True, skip
+    job = job_board().status(job_id, security.current_user_name() or "anonymous")
+    if job is None:
+        return message(t("job.unknown", language), "error"), None, True, skip
+    if not job.finished:
+        return skip, render_progress(job, language), False, skip
+    if job.state == "done" and job.result is not None:
+        outcome = services.UploadOutcome.from_dict(job.result)
+    elif job.error == "interrupted":
+        return message(t("job.lost", language, file=job.label), "error"), None, True, skip
+    elif job.error and job.error.startswith("access denied"):
+        return message(t("access.denied", language), "error"), None, True, skip
+    else:
+        outcome = services.UploadOutcome(kind=kind, file_name=job.label, error=job.error)
+    refresh = time.time() if outcome.ok else skip
+    return render_outcome(outcome, language), None, True, refresh
 
 
 def register_upload(kind: str) -> None:
-    """Register the callback of the ``upload-<kind>`` component (call from the page module)."""
-    result_id = security.writes(f"upload-{kind}-result", f"import:{kind}")
-
-    @dash.callback(
-        Output(result_id, "children"),
-        Output(f"upload-{kind}", "contents"),
-        Output(f"refresh-{kind}", "data"),
-        Input(f"upload-{kind}", "contents"),
-        State(f"upload-{kind}", "filename"),
+    """Register the callbacks of the ``upload-<kind>`` component (call from the page module)."""
+    component = f"upload-{kind}"
+    job_id = security.writes(f"{component}-job", f"import:{kind}")
+    dash.clientside_callback(
+        ClientsideFunction(namespace="spendanalys", function_name="checkUpload"),
+        Output(f"{component}-accepted", "data"),
+        Output(component, "contents"),
+        Output(f"{component}-too-big", "children"),
+        Output(f"{component}-too-big", "style"),
+        Input(component, "contents"),
+        State(component, "filename"),
+        State(f"{component}-limits", "data"),
         prevent_initial_call=True,
     )
-    def _upload(contents: str | None, file_name: str | None) -> tuple[Any, Any, Any]:
-        return handle_upload(kind, contents, file_name)
+
+    @dash.callback(
+        Output(job_id, "data"),
+        Output(f"{component}-poll", "disabled"),
+        Output(f"{component}-progress", "children"),
+        Output(f"{component}-result", "children"),
+        Input(f"{component}-accepted", "data"),
+        prevent_initial_call=True,
+    )
+    def _start(accepted: Any) -> tuple[Any, Any, Any, Any]:
+        return start_upload(kind, accepted)
+
+    @dash.callback(
+        Output(f"{component}-result", "children", allow_duplicate=True),
+        Output(f"{component}-progress", "children", allow_duplicate=True),
+        Output(f"{component}-poll", "disabled", allow_duplicate=True),
+        Output(f"refresh-{kind}", "data"),
+        Input(f"{component}-poll", "n_intervals"),
+        State(job_id, "data"),
+        prevent_initial_call=True,
+    )
+    def _poll(_n: int | None, current: Any) -> tuple[Any, Any, Any, Any]:
+        return poll_upload(kind, current)

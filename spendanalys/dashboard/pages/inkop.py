@@ -67,6 +67,7 @@ LINES = (
     ("spend_sek", "col.spend_sek", "number"),
     ("category_id", "col.category_id", "text"),
     ("category_rule", "col.category_rule", "text"),
+    ("category_override", "col.category_override", "text"),
     ("link_rule", "col.link_rule", "text"),
     ("kg_co2e_per_sek", "col.kg_per_sek", "number3"),
     ("kg_co2e", "col.kg_co2e", "number"),

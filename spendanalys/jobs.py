@@ -1,0 +1,191 @@
+"""Background import jobs whose progress any web worker can report.
+
+An upload is parsed, stored and analysed in a thread of the process that received it, while the
+page polls for the job's phase. Under gunicorn the poll may reach another worker, so a job's
+state lives in a small JSON file per job (``var/jobs/<id>.json``, written atomically with
+``os.replace``), not in process memory: every worker on the host reads the same files.
+
+Progress is by phase (the readers have no finer hook), never a guessed percentage. A job whose
+process died (a worker restart, a crash) is reported as interrupted: the store's import is all
+or nothing, so the previous data is intact. Jobs are private: only the user who started one may
+read its state. Limit: the folder is per host; several hosts behind one address need it on
+shared storage or sticky sessions.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import secrets
+import socket
+import tempfile
+import threading
+import time
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any
+
+from spendanalys.errors import AccessDenied, SpendanalysError
+
+# The phases of an upload job, in order.
+UPLOAD_PHASES: tuple[str, ...] = ("decoding", "reading", "storing", "analysing")
+JOB_ID = re.compile(r"^[A-Za-z0-9_-]{22}$")
+KEEP_S = 24 * 3600.0  # finished job files are removed after a day
+STALE_S = 3600.0  # a job without news for an hour is reported as lost
+Progress = Callable[[str], None]
+_EXECUTOR: tuple[int, ThreadPoolExecutor] | None = None
+_EXECUTOR_LOCK = threading.Lock()
+
+
+@dataclass
+class JobState:
+    """What a poll sees: ``state`` is queued, running, done or failed; ``phase`` one of
+    ``phases``; ``result`` the job's return value (JSON), ``error`` why it failed."""
+
+    id: str
+    user: str
+    label: str
+    phases: list[str]
+    state: str = "queued"
+    phase: str | None = None
+    created: float = field(default_factory=time.time)
+    updated: float = field(default_factory=time.time)
+    pid: int = field(default_factory=os.getpid)
+    host: str = field(default_factory=socket.gethostname)
+    result: dict[str, Any] | None = None
+    error: str | None = None
+
+    @property
+    def finished(self) -> bool:
+        return self.state in ("done", "failed")
+
+    @property
+    def step(self) -> int:
+        """1-based number of the current phase (0 while queued)."""
+        return self.phases.index(self.phase) + 1 if self.phase in self.phases else 0
+
+    @property
+    def elapsed_s(self) -> float:
+        return max(0.0, (self.updated if self.finished else time.time()) - self.created)
+
+
+def _executor(max_workers: int) -> ThreadPoolExecutor:
+    """This process's pool (a new one after a fork: threads do not survive it)."""
+    global _EXECUTOR
+    with _EXECUTOR_LOCK:
+        if _EXECUTOR is None or _EXECUTOR[0] != os.getpid():
+            pool = ThreadPoolExecutor(max_workers, thread_name_prefix="spendanalys-job")
+            _EXECUTOR = (os.getpid(), pool)
+        return _EXECUTOR[1]
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+class JobBoard:
+    """Jobs of one application: start them, report their phase, keep their result on disk."""
+
+    def __init__(self, folder: str | Path, *, max_workers: int = 2, stale_s: float = STALE_S):
+        self.folder = Path(folder)
+        self.folder.mkdir(parents=True, exist_ok=True)
+        self.max_workers = max_workers
+        self.stale_s = stale_s
+
+    def _path(self, job_id: str) -> Path:
+        if not JOB_ID.match(job_id or ""):
+            raise ValueError("not a job id")
+        return self.folder / f"{job_id}.json"
+
+    def _write(self, job: JobState) -> None:
+        job.updated = time.time()
+        handle, temporary = tempfile.mkstemp(dir=self.folder, prefix=".job-", suffix=".tmp")
+        with os.fdopen(handle, "w", encoding="utf-8") as out:
+            json.dump(asdict(job), out, ensure_ascii=False)
+        os.replace(temporary, self._path(job.id))
+
+    def _read(self, job_id: str) -> JobState | None:
+        try:
+            data = json.loads(self._path(job_id).read_text(encoding="utf-8"))
+            return JobState(**data)
+        except (OSError, ValueError, TypeError):
+            return None
+
+    def _clean(self) -> None:
+        cutoff = time.time() - KEEP_S
+        for path in self.folder.glob("*.json"):
+            try:
+                if path.stat().st_mtime < cutoff:
+                    path.unlink()
+            except OSError:
+                pass
+
+    def submit(
+        self,
+        user: str,
+        label: str,
+        work: Callable[[Progress], dict[str, Any]],
+        phases: tuple[str, ...] = UPLOAD_PHASES,
+    ) -> str:
+        """Queue ``work(progress)`` for ``user``; returns the job id at once.
+
+        ``work`` calls ``progress(phase)`` as it enters each phase and returns a JSON-able dict.
+        A SpendanalysError (AccessDenied included) fails the job with its message; any other
+        exception fails it with the exception's type only (details go to the log by the caller).
+        """
+        self._clean()
+        job = JobState(id=secrets.token_urlsafe(16), user=user, label=label, phases=list(phases))
+        self._write(job)
+        _executor(self.max_workers).submit(self._run, job, work)
+        return job.id
+
+    def _run(self, job: JobState, work: Callable[[Progress], dict[str, Any]]) -> None:
+        job.state, job.pid, job.host = "running", os.getpid(), socket.gethostname()
+
+        def progress(phase: str) -> None:
+            job.phase = phase
+            self._write(job)
+
+        try:
+            job.result = work(progress)
+            job.state = "done"
+        except AccessDenied as exc:
+            job.state, job.error = "failed", f"access denied: {exc}"
+        except SpendanalysError as exc:
+            job.state, job.error = "failed", str(exc)
+        except Exception as exc:  # the thread must always leave a final state
+            job.state, job.error = "failed", f"unexpected error ({type(exc).__name__})"
+        self._write(job)
+
+    def status(self, job_id: Any, user: str) -> JobState | None:
+        """The job's state for ``user``; None for an unknown id, a malformed one or another
+        user's job. A job whose process is gone (same host) or silent for ``stale_s`` seconds
+        is reported failed with ``error`` "interrupted"."""
+        if not isinstance(job_id, str) or not JOB_ID.match(job_id):
+            return None
+        job = self._read(job_id)
+        if job is None or job.user != user:
+            return None
+        if not job.finished:
+            gone = job.host == socket.gethostname() and not _alive(job.pid)
+            if gone or time.time() - job.updated > self.stale_s:
+                job.state, job.error = "failed", "interrupted"
+        return job
+
+    def wait(self, job_id: str, user: str, timeout_s: float = 60.0) -> JobState | None:
+        """Poll until the job has finished (tests and the CLI); None when unknown."""
+        deadline = time.monotonic() + timeout_s
+        while True:
+            job = self.status(job_id, user)
+            if job is None or job.finished or time.monotonic() > deadline:
+                return job
+            time.sleep(0.05)

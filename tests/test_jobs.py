@@ -1,0 +1,146 @@
+"""Background import jobs (``spendanalys.jobs``) and the upload job (``services.run_upload``).
+
+The job state is on disk so any gunicorn worker can answer a poll: these tests read it from
+another process, and show that a job whose process died is reported, not left "running".
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+import os
+import subprocess
+import sys
+import threading
+from pathlib import Path
+
+import pytest
+
+from spendanalys import services
+from spendanalys.errors import InputFormatError
+from spendanalys.jobs import UPLOAD_PHASES, JobBoard, JobState
+from spendanalys.store import Store
+
+FTE = "År;Årsarbetskrafter\n2019;100\n2024;120\n"
+
+
+def _data_url(text: str) -> str:
+    return "data:text/csv;base64," + base64.b64encode(text.encode()).decode()
+
+
+def test_phases_are_reported_in_order_and_the_result_kept(tmp_path: Path) -> None:
+    board = JobBoard(tmp_path)
+    seen: list[str | None] = []
+    gate = threading.Event()
+
+    def work(progress):  # type: ignore[no-untyped-def]
+        for phase in UPLOAD_PHASES:
+            progress(phase)
+            seen.append(board.status(job_id, "anna").phase)  # type: ignore[union-attr]
+        gate.wait(5)
+        return {"rows": 3}
+
+    job_id = board.submit("anna", "f.csv", work)
+    running = board.status(job_id, "anna")
+    assert running is not None and not running.finished
+    gate.set()
+    done = board.wait(job_id, "anna")
+    assert done is not None and done.state == "done" and done.result == {"rows": 3}
+    assert seen == list(UPLOAD_PHASES)
+    assert done.step == len(UPLOAD_PHASES)
+    assert board.status(job_id, "bertil") is None  # someone else's job
+    assert board.status("../" + job_id, "anna") is None
+
+
+def test_a_failing_job_says_why_and_other_errors_only_their_type(tmp_path: Path) -> None:
+    board = JobBoard(tmp_path)
+
+    def bad_input(_progress):  # type: ignore[no-untyped-def]
+        raise InputFormatError("f.csv", "no header row")
+
+    def crash(_progress):  # type: ignore[no-untyped-def]
+        raise KeyError("internal detail")
+
+    first = board.wait(board.submit("anna", "f.csv", bad_input), "anna")
+    second = board.wait(board.submit("anna", "f.csv", crash), "anna")
+    assert first is not None and first.state == "failed" and "no header row" in first.error
+    assert second is not None and second.error == "unexpected error (KeyError)"
+
+
+def test_another_process_reads_the_state(tmp_path: Path, repo_dir: Path) -> None:
+    """A poll that reaches another gunicorn worker sees the same job."""
+    board = JobBoard(tmp_path)
+    job_id = board.wait(board.submit("anna", "f.csv", lambda p: {"ok": 1}), "anna").id  # type: ignore[union-attr]
+    code = (
+        "import sys, json; from spendanalys.jobs import JobBoard; "
+        f"j = JobBoard(sys.argv[1]).status({job_id!r}, 'anna'); "
+        "print(json.dumps([j.state, j.result]))"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", code, str(tmp_path)],
+        cwd=repo_dir,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=True,
+    )
+    assert json.loads(out.stdout) == ["done", {"ok": 1}]
+
+
+def test_a_job_whose_process_died_is_reported_interrupted(tmp_path: Path) -> None:
+    dead = subprocess.Popen([sys.executable, "-c", "pass"])
+    dead.wait()
+    board = JobBoard(tmp_path)
+    job = JobState(id="A" * 22, user="anna", label="f.csv", phases=list(UPLOAD_PHASES))
+    job.state, job.phase, job.pid = "running", "reading", dead.pid
+    (tmp_path / f"{job.id}.json").write_text(json.dumps(job.__dict__), encoding="utf-8")
+    seen = board.status(job.id, "anna")
+    assert seen is not None and seen.state == "failed" and seen.error == "interrupted"
+    job.pid = os.getpid()
+    (tmp_path / f"{job.id}.json").write_text(json.dumps(job.__dict__), encoding="utf-8")
+    assert board.status(job.id, "anna").state == "running"  # type: ignore[union-attr]
+    silent = JobBoard(tmp_path, stale_s=0.0)
+    assert silent.status(job.id, "anna").error == "interrupted"  # type: ignore[union-attr]
+
+
+def test_run_upload_goes_through_the_phases_and_warms_the_view(tmp_path: Path) -> None:
+    store = Store(f"sqlite:///{tmp_path / 'j.sqlite'}")
+    phases: list[str] = []
+    outcome = services.run_upload(
+        store,
+        "fte",
+        "fte.csv",
+        _data_url(FTE),
+        max_bytes=10_000,
+        user="eva",
+        role="environment",
+        progress=phases.append,
+    )
+    assert outcome.ok and outcome.rows_accepted == 2
+    assert phases == list(UPLOAD_PHASES)
+    again = services.UploadOutcome.from_dict(json.loads(json.dumps(outcome.to_dict())))
+    assert (again.rows_accepted, again.version_id, again.error) == (2, outcome.version_id, None)
+    too_big = services.run_upload(
+        store, "fte", "fte.csv", _data_url(FTE), max_bytes=10, user="eva", role="admin"
+    )
+    assert not too_big.ok and "larger" in too_big.error
+
+
+@pytest.mark.parametrize("role", ["viewer", "procurement", None])
+def test_run_upload_refuses_a_role_before_anything(tmp_path: Path, role: str | None) -> None:
+    from spendanalys.errors import AccessDenied
+
+    store = Store(f"sqlite:///{tmp_path / 'r.sqlite'}")
+    phases: list[str] = []
+    with pytest.raises(AccessDenied):
+        services.run_upload(
+            store,
+            "fte",
+            "fte.csv",
+            _data_url(FTE),
+            max_bytes=10_000,
+            user="x",
+            role=role,
+            progress=phases.append,
+        )
+    assert phases == [] and store.versions().empty
