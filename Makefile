@@ -37,6 +37,14 @@ lint: install
 sample-data: install
 	$(BIN)/python sample_data/generate.py
 
+STRESS_SECONDS ?= 300
+
+# Long fuzzing (2,000 examples per reader), 20 SIGKILLs during imports on SQLite and PostgreSQL,
+# concurrent importers, and 20 viewers + 2 uploaders for STRESS_SECONDS; writes
+# benchmarks/RELIABILITY.md and fails on any loss.
+stress: install
+	$(BIN)/python benchmarks/stress.py --seconds $(STRESS_SECONDS)
+
 bench: install
 	$(BIN)/python benchmarks/run_benchmarks.py
 

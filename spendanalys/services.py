@@ -22,6 +22,7 @@ import pandas as pd
 
 from spendanalys.auth import require
 from spendanalys.errors import ConfigurationError, InputFormatError, SpendanalysError
+from spendanalys.io.upload_guard import check_upload, reject_control_characters
 from spendanalys.schema import KINDS, Kind
 from spendanalys.store_schema import OVERRIDE_SCOPES
 
@@ -159,7 +160,11 @@ def import_upload(
         return outcome
     try:
         step("reading")
-        result = readers.read_input(content, kind, name=name)  # type: ignore[arg-type]
+        # Hostile containers are refused before any parse; control characters reject their row.
+        check_upload(name, content)
+        result = reject_control_characters(
+            readers.read_input(content, kind, name=name)  # type: ignore[arg-type]
+        )
         step("storing")
         version_id = store.import_dataset(
             kind, result, file_name=name, checksum=checksum(content), user=user

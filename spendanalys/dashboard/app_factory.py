@@ -25,6 +25,7 @@ from spendanalys.dashboard import security
 from spendanalys.dashboard.i18n import LANGUAGES, normalise_language, t
 from spendanalys.dashboard.uploads import JOBS_EXTENSION
 from spendanalys.errors import ConfigurationError
+from spendanalys.io.upload_guard import assert_defusedxml_active
 from spendanalys.jobs import JobBoard
 
 PAGES_FOLDER = Path(__file__).resolve().parent / "pages"
@@ -192,6 +193,7 @@ def create_app(
     state of import jobs (default ``SPENDANALYS_JOB_DIR``, else ``var/jobs``), shared by the
     workers of one host.
     """
+    assert_defusedxml_active()  # refuse to serve uploads if openpyxl would parse XML unguarded
     if store is None:
         from spendanalys.store import Store
 
