@@ -29,7 +29,7 @@ from spendanalys.errors import ConfigurationError
 from spendanalys.io.result import RejectedRow
 from spendanalys.schema import SCHEMAS, TRAVEL_MODES, Kind
 from spendanalys.travel_factors import TravelFactorSet, load_travel_factor_set
-from spendanalys.travel_trips import trip_emissions
+from spendanalys.travel_trips import activity_lines, price_lines
 
 FORECAST_YEARS = 3
 FORECAST_METHOD = (
@@ -80,6 +80,10 @@ class TravelAnalysis:
     fte: pd.DataFrame
     input_trips: pd.DataFrame
     notes: list[str] = field(default_factory=list)
+    # The unpriced lines and the rows rejected before pricing, so that another factor set can
+    # price the same trips (:func:`reprice`) without reading and resolving them again.
+    activity: pd.DataFrame | None = field(default=None, repr=False)
+    activity_rejected: list[RejectedRow] = field(default_factory=list, repr=False)
 
 
 def fte_per_year(fte: pd.DataFrame) -> pd.Series:
@@ -179,13 +183,39 @@ def analyse_travel(
     """Run the per-FTE analysis on canonical trips and FTE tables (pure; no I/O)."""
     factors = factors or load_travel_factor_set()
     settings = settings or TravelSettings()
-    lines, rejected = trip_emissions(
-        trips,
-        factors,
-        uplift=settings.uplift,
-        home_country=settings.home_country,
-        radiative_forcing=settings.radiative_forcing,
+    activity, rejected = activity_lines(
+        trips, uplift=settings.uplift, home_country=settings.home_country
     )
+    return _priced_analysis(activity, rejected, trips, fte, factors, settings)
+
+
+def reprice(analysis: TravelAnalysis, factors: TravelFactorSet) -> TravelAnalysis:
+    """The same analysis with another factor set: equal to ``analyse_travel(analysis.input_trips,
+    analysis.fte, factors, analysis.settings)``, but it prices the already-resolved lines
+    instead of mapping and resolving the trips again (only the factor join differs)."""
+    if analysis.activity is None:
+        return analyse_travel(analysis.input_trips, analysis.fte, factors, analysis.settings)
+    return _priced_analysis(
+        analysis.activity,
+        list(analysis.activity_rejected),
+        analysis.input_trips,
+        analysis.fte,
+        factors,
+        analysis.settings,
+    )
+
+
+def _priced_analysis(
+    activity: pd.DataFrame,
+    activity_rejected: list[RejectedRow],
+    trips: pd.DataFrame,
+    fte: pd.DataFrame,
+    factors: TravelFactorSet,
+    settings: TravelSettings,
+) -> TravelAnalysis:
+    """Price the resolved lines with ``factors`` and build the per-year figures and the goal."""
+    lines, unpriced = price_lines(activity, factors, radiative_forcing=settings.radiative_forcing)
+    rejected = sorted([*activity_rejected, *unpriced], key=lambda r: (r.file, r.row))
     fte_year = fte_per_year(fte)
     years = per_year(lines, fte_year)
     baseline, target, path = goal_path(years, settings)
@@ -214,6 +244,8 @@ def analyse_travel(
         fte=fte,
         input_trips=trips,
         notes=notes,
+        activity=activity,
+        activity_rejected=activity_rejected,
     )
 
 

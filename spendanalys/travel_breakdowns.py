@@ -30,13 +30,25 @@ def breakdown(
     ``by="unit"`` with per-unit FTE also fte and kg_co2e_per_fte. Suppressed rows keep their
     group label but have NaN figures (and NaN travellers) so no number leaks.
     """
-    frame = lines.assign(**{by: lines[by].astype("object").where(lines[by].notna(), "unknown")})
-    frame[by] = frame[by].map(lambda v: str(v).strip() or "unknown")
-    # Hotel lines split off a travel row would count its travellers twice.
-    frame["traveller_trips"] = np.where(frame["component"] == "travel", frame["travellers"], 0.0)
-    table = frame.groupby(["year", by], as_index=False).agg(
+    # Labels are cleaned once per distinct value (blank or missing -> "unknown"), and the lines
+    # are grouped on integer label codes numbered in label order, so the groups come out in the
+    # same order as grouping on the text itself.
+    codes, uniques = pd.factorize(lines[by].astype("object"), use_na_sentinel=True)
+    cleaned = [str(u).strip() or "unknown" for u in uniques] + ["unknown"]
+    label_codes, labels = pd.factorize(np.array(cleaned, dtype=object), sort=True)
+    frame = pd.DataFrame(
+        {
+            "year": lines["year"].to_numpy(),
+            "_label": label_codes[codes],
+            # Hotel lines split off a travel row would count its travellers twice.
+            "traveller_trips": np.where(lines["component"] == "travel", lines["travellers"], 0.0),
+            "kg_co2e": lines["kg_co2e"].to_numpy(),
+        }
+    )
+    table = frame.groupby(["year", "_label"], as_index=False).agg(
         travellers=("traveller_trips", "sum"), kg_co2e=("kg_co2e", "sum")
     )
+    table.insert(1, by, np.asarray(labels, dtype=object)[table.pop("_label").to_numpy()])
     totals = table.groupby("year")["kg_co2e"].transform("sum")
     table["share"] = table["kg_co2e"] / totals.where(totals > 0)
     table["suppressed"] = table["travellers"] < min_travellers

@@ -39,6 +39,13 @@ LINE_COLUMNS = [
 ]  # fmt: skip
 
 
+FLIGHT_COLUMNS = (
+    "origin_airport", "destination_airport", "great_circle_km", "distance_km", "distance_basis",
+    "band",
+)  # fmt: skip
+"""The columns :func:`_flight_distances` fills for flight rows."""
+
+
 def _reject(
     frame: pd.DataFrame,
     mask: pd.Series,
@@ -261,7 +268,28 @@ def trip_emissions(
     radiative_forcing: bool = True,
 ) -> tuple[pd.DataFrame, list[RejectedRow]]:
     """Emission lines (``LINE_COLUMNS``) and the rejected rows of a canonical trips table."""
-    frame, rejected = _prepare(trips)
+    lines, rejected = activity_lines(trips, uplift=uplift, home_country=home_country)
+    priced, unpriced = price_lines(lines, factors, radiative_forcing=radiative_forcing)
+    rejected = rejected + unpriced
+    rejected.sort(key=lambda r: (r.file, r.row))
+    return priced, rejected
+
+
+def activity_lines(
+    trips: pd.DataFrame, *, uplift: float = 0.08, home_country: str = "SE"
+) -> tuple[pd.DataFrame, list[RejectedRow]]:
+    """The factor-independent half of :func:`trip_emissions`: one line per travel component with
+    its distance, band, cabin, activity and unit, not yet priced; and the rows rejected so far.
+
+    Kept apart so that another factor set can price the same lines (:func:`price_lines`)
+    without reading, mapping and resolving the trips again.
+    """
+    # Lines come in the order of the input's index labels. Unique labels (positions) let the
+    # resolved flights be written back in place, without a concat + sort of every column.
+    if not trips.index.is_monotonic_increasing:
+        trips = trips.sort_index(kind="stable")
+    frame, rejected = _prepare(trips.reset_index(drop=True))
+    frame = frame.reset_index(drop=True)
     for col in ("origin_airport", "destination_airport", "band"):
         frame[col] = pd.Series(pd.NA, index=frame.index, dtype="object")
     frame["great_circle_km"] = np.nan
@@ -269,7 +297,15 @@ def trip_emissions(
     is_flight = frame["mode"] == "flight"
     flights, bad = _flight_distances(frame[is_flight], uplift, home_country)
     rejected += bad
-    frame = pd.concat([flights, frame[~is_flight]]).sort_index()
+    keep = ~is_flight.to_numpy()
+    keep[flights.index.to_numpy()] = True
+    if not keep.all():
+        frame = frame[keep]
+    at = frame.index.get_indexer(flights.index)
+    for col in FLIGHT_COLUMNS:
+        values = frame[col].to_numpy(copy=True)
+        values[at] = flights[col].to_numpy()
+        frame[col] = pd.Series(values, index=frame.index, dtype=frame[col].dtype)
     frame["band"] = frame["band"].fillna("")
     frame["variant"] = ""
     mode = frame["mode"]
@@ -327,16 +363,39 @@ def trip_emissions(
         band="",
         cabin="",
     )
-    lines = pd.concat([lines, hotel])
-    is_hotel = lines["mode"] == "hotel"
-    dest = resolve_codes(lines.loc[is_hotel, "destination"])
-    iso = lines.loc[is_hotel, "destination"].astype("string").str.strip().str.upper().astype(object)
-    lines.loc[is_hotel, "variant"] = (
-        dest["country"].fillna(iso.where(iso.str.len() == 2)).fillna("")
-    )
-    lines.loc[is_hotel, ["distance_km", "great_circle_km", "person_km"]] = np.nan
-    lines.loc[is_hotel, "distance_basis"] = ""
-    lines = lines.reset_index(drop=True)
+    lines = pd.concat([lines, hotel]).reset_index(drop=True)
+    is_hotel = (lines["mode"] == "hotel").to_numpy()
+    variant = lines["variant"].to_numpy(copy=True)
+    variant[is_hotel] = _hotel_country(lines["destination"].to_numpy()[is_hotel])
+    lines["variant"] = pd.Series(variant, index=lines.index, dtype="object")
+    for col in ("distance_km", "great_circle_km", "person_km"):
+        lines[col] = lines[col].where(~is_hotel, np.nan)
+    basis = lines["distance_basis"].to_numpy(copy=True)
+    basis[is_hotel] = ""
+    lines["distance_basis"] = pd.Series(basis, index=lines.index, dtype="object")
+    return lines, rejected
+
+
+def _hotel_country(destinations: np.ndarray) -> np.ndarray:
+    """A hotel line's factor variant: the destination airport's country, else the destination
+    itself when it is a two-letter (ISO country) code, else "". Once per distinct destination."""
+    codes, uniques = pd.factorize(destinations, use_na_sentinel=True)
+    written = pd.Series(uniques, dtype="object")
+    country = resolve_codes(written)["country"]
+    iso = written.astype("string").str.strip().str.upper().astype(object)
+    per_unique = country.fillna(iso.where(iso.str.len() == 2)).fillna("").to_numpy(dtype=object)
+    return np.append(per_unique, "")[codes] if len(codes) else np.empty(0, dtype=object)
+
+
+def price_lines(
+    lines: pd.DataFrame, factors: TravelFactorSet, *, radiative_forcing: bool = True
+) -> tuple[pd.DataFrame, list[RejectedRow]]:
+    """Price :func:`activity_lines` with one factor set: kg CO2e = activity × factor.
+
+    Returns the emission lines (``LINE_COLUMNS``) and the lines the set has no factor for
+    (rejected, in line order). ``lines`` is not modified.
+    """
+    rejected: list[RejectedRow] = []
     matched = _match(lines, factors, radiative_forcing)
     unmatched = matched["kg_co2e_per_unit"].isna()
 
@@ -366,5 +425,4 @@ def trip_emissions(
     for col in ("unit", "gender", "origin", "destination"):
         if col not in lines:
             lines[col] = pd.Series(pd.NA, index=lines.index, dtype="object")
-    rejected.sort(key=lambda r: (r.file, r.row))
     return lines[LINE_COLUMNS].reset_index(drop=True), rejected

@@ -4,13 +4,15 @@ from __future__ import annotations
 
 import argparse
 import sys
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 
 from spendanalys.cli.common import add_column_option, column_mapping, print_table, write_json
-from spendanalys.io import ReadResult, read_input
 from spendanalys.schema import KINDS, Kind
+
+if TYPE_CHECKING:  # the readers (and pyarrow.compute) load only when a command reads a file
+    from spendanalys.io import ReadResult
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -54,6 +56,8 @@ def _delimiter_name(delimiter: str | None) -> str:
 
 
 def run(args: argparse.Namespace) -> int:
+    from spendanalys.io import read_input
+
     kind: Kind = args.kind
     result = read_input(
         args.file, kind, columns=column_mapping(args.column, kind), sheet=args.sheet
