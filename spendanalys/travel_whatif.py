@@ -72,7 +72,7 @@ def decompose_change(analysis: TravelAnalysis, year0: int, year1: int) -> dict[s
     """
     years = analysis.years.set_index("year").astype("float64")
     for year in (year0, year1):
-        if year not in years.index or pd.isna(years.at[year, "kg_co2e_per_fte"]):
+        if year not in years.index or np.isnan(float(years.at[year, "kg_co2e_per_fte"])):  # type: ignore[arg-type]
             raise ConfigurationError(f"year {year} has no trips or no FTE: nothing to decompose")
     fte0, fte1 = float(years.at[year0, "fte"]), float(years.at[year1, "fte"])  # type: ignore[arg-type]
     lines = analysis.trips[["year", "mode", "activity_unit", "travellers", "person_km", "kg_co2e"]]
