@@ -105,6 +105,10 @@ def decode_text(file: LoadedFile) -> tuple[str, str]:
     else:
         encoding = _looks_like_utf16_without_bom(data) or "utf-8"
         payload = data
+    if not encoding.startswith("utf-16") and b"\r\n" in payload:
+        # CRLF -> LF on the bytes: the same as on the text for ASCII-compatible encodings
+        # (a CR or LF byte is always that character), and much cheaper than a str replace.
+        payload = payload.replace(b"\r\n", b"\n")
     try:
         text = payload.decode(encoding)
     except UnicodeDecodeError as exc:

@@ -87,7 +87,7 @@ class NumberColumn:
     raw: pd.Series
     typed: np.ndarray  # workbook numbers, taken as they are
     codes: np.ndarray  # row -> index into ``texts``
-    texts: pd.Series  # distinct stripped texts (object)
+    texts: pa.Array  # distinct stripped texts
     todo: np.ndarray  # indices of non-blank texts
     classes: Classes  # per todo text
 
@@ -110,13 +110,13 @@ def _mask(array: pa.Array, mask: np.ndarray, replacement: pa.Array) -> pa.Array:
     return pc.if_else(pa.array(mask), replacement, array)
 
 
-def _classify(raw: pd.Series) -> Classes:
+def _classify(raw: pa.Array) -> Classes:
     """Per raw text: body (digits and separators), sign, shape, and an English currency mark.
 
     Texts made only of digits, plain spaces, separators and a sign (the bulk of any ledger) skip
     the currency and special-space clean-up. Works on pyarrow arrays: one C pass per rule.
     """
-    s = pc.utf8_trim_whitespace(pa.array(raw.astype(object).to_numpy(), type=pa.string()))
+    s = pc.utf8_trim_whitespace(raw)
     n = len(s)
     odd = pc.match_substring_regex(s, r"[^0-9 .,+-]").to_numpy(zero_copy_only=False)
     english = np.zeros(n, dtype=bool)
@@ -136,34 +136,86 @@ def _classify(raw: pd.Series) -> Classes:
         s = _mask(s, trailing, pc.utf8_rtrim(s, characters=" -"))
     minus = pc.starts_with(s, "-").to_numpy(zero_copy_only=False)
     signed = minus | pc.starts_with(s, "+").to_numpy(zero_copy_only=False)
-    body = _mask(s, signed, pc.utf8_ltrim(pc.utf8_slice_codeunits(s, 1), characters=" "))
+    body = s
+    if signed.any():
+        body = _mask(s, signed, pc.utf8_ltrim(pc.utf8_slice_codeunits(s, 1), characters=" "))
     shape = np.full(n, _NONE, dtype=np.int8)
     for code, (pattern, _) in enumerate(_SHAPES.values()):
-        free = shape == _NONE
-        if not free.any():
+        free = np.flatnonzero(shape == _NONE)
+        if not len(free):
             break
-        shape[_full(body, pattern) & free] = code
+        if len(free) == n:
+            shape[_full(body, pattern)] = code
+        else:  # match only the texts no earlier shape took (most are taken by the first two)
+            shape[free[_full(body.take(pa.array(free)), pattern)]] = code
     shape[(minus & (paren | trailing)) | (paren & trailing)] = _NONE  # two signs: not a number
     return Classes(body, minus | paren | trailing, shape, english)
+
+
+def type_mask(values: pd.Series, accept: Callable[[type], bool]) -> np.ndarray:
+    """Per cell: does ``accept`` hold for the cell's Python type? Decided once per distinct type.
+
+    Workbook columns hold a handful of types (str, float, datetime...), so this replaces an
+    ``isinstance`` call per cell with one per type.
+    """
+    cells = values.to_numpy(dtype=object)
+    types = np.fromiter(map(type, cells), dtype=object, count=len(cells))
+    codes, distinct = pd.factorize(types)
+    verdict = np.array([accept(t) for t in distinct] + [False], dtype=bool)
+    return verdict[codes]
+
+
+def distinct_cells(cells: np.ndarray) -> tuple[np.ndarray, list[object]]:
+    """Row codes into the distinct (type, value) pairs of an object column.
+
+    Factorised per Python type so that True, 1 and 1.0 (equal and hash-equal in Python) stay
+    apart; NaN and None are kept as values.
+    """
+    types = np.fromiter(map(type, cells), dtype=object, count=len(cells))
+    type_codes, distinct_types = pd.factorize(types)
+    codes = np.empty(len(cells), dtype=np.intp)
+    distinct: list[object] = []
+    for code in range(len(distinct_types)):
+        where = np.flatnonzero(type_codes == code)
+        within, values = pd.factorize(cells[where], use_na_sentinel=False)
+        codes[where] = within + len(distinct)
+        distinct.extend(values)
+    return codes, distinct
 
 
 def split_typed(raw: pd.Series, is_typed: type | tuple[type, ...]) -> tuple[np.ndarray, pd.Series]:
     """Mask of workbook cells of the given Python types, and the rest as text ("" for blank)."""
     if raw.dtype != object:
         return np.zeros(len(raw), dtype=bool), raw.fillna("").astype(str)
-    typed = raw.map(lambda v: isinstance(v, is_typed) and not isinstance(v, bool)).to_numpy(bool)
+    typed = type_mask(raw, lambda t: issubclass(t, is_typed) and not issubclass(t, bool))
     text = raw.where(~typed & raw.notna(), "").astype(str)
     return typed, text
+
+
+def distinct_stripped(text: pd.Series) -> tuple[np.ndarray, pa.Array]:
+    """Row codes into the column's distinct whitespace-trimmed texts (no NA in ``text``).
+
+    Trimming is one linear pyarrow pass, cheaper than a second hash pass over a column whose
+    values are mostly distinct (amounts); the dictionary encoding is pyarrow's.
+    """
+    array = pa.array(text, type=pa.large_string())
+    if isinstance(array, pa.ChunkedArray):
+        array = array.combine_chunks()
+    encoded = pc.dictionary_encode(pc.utf8_trim_whitespace(array))
+    return encoded.indices.to_numpy(zero_copy_only=False).astype(np.intp), encoded.dictionary
+
+
+_PLACEHOLDERS = pa.array(["", "-", "–", "—"], type=pa.large_string())
 
 
 def classify_numbers(raw: pd.Series) -> NumberColumn:
     """Classify a column's distinct texts (work once per distinct value, not per row)."""
     typed, text = split_typed(raw, (int, float))
-    codes, uniques = pd.factorize(text.str.strip())
-    texts = pd.Series(np.asarray(uniques, dtype=object), dtype=object)
-    todo = np.flatnonzero(~texts.isin(["", "-", "–", "—"]).to_numpy(bool))
-    classes = _classify(texts.iloc[todo].reset_index(drop=True))
-    return NumberColumn(raw, typed, np.asarray(codes), texts, todo, classes)
+    codes, texts = distinct_stripped(text)
+    placeholder = pc.is_in(texts, value_set=_PLACEHOLDERS).to_numpy(zero_copy_only=False)
+    todo = np.flatnonzero(~placeholder)
+    classes = _classify(texts.take(pa.array(todo)))
+    return NumberColumn(raw, typed, codes, texts, todo, classes)
 
 
 def choose_decimal(comma: int, dot: int, fallback: Decimal | None) -> Decimal | None:
@@ -175,15 +227,21 @@ def choose_decimal(comma: int, dot: int, fallback: Decimal | None) -> Decimal | 
     return fallback
 
 
-def _literals(c: Classes, decimal: Decimal | None) -> tuple[np.ndarray, np.ndarray]:
-    """Each body rewritten as a plain "1234.5" literal; reason code where impossible."""
+def _literals(c: Classes, decimal: Decimal | None) -> tuple[pa.Array, np.ndarray]:
+    """Each body rewritten as a plain "1234.5" literal (null where impossible); reason codes.
+
+    Stays in pyarrow: each rewrite is one C pass, merged with ``if_else``, no Python strings.
+    """
     body, english = c.body, c.english
-    shape = np.array([*_NAMES, None], dtype=object)[c.shape]  # -1 indexes the trailing None
-    out = np.full(len(body), None, dtype=object)
+    shape = c.shape
+    out = pa.nulls(len(body), type=body.type)
 
     def put(mask: np.ndarray, rewrite: Callable[[], pa.Array]) -> None:
-        if mask.any():
-            out[mask] = rewrite().to_numpy(zero_copy_only=False)[mask]
+        nonlocal out
+        if mask.all():
+            out = rewrite()
+        elif mask.any():
+            out = pc.if_else(pa.array(mask), rewrite(), out)
 
     def no(char: str) -> pa.Array:
         return pc.replace_substring(body, char, "")
@@ -191,13 +249,13 @@ def _literals(c: Classes, decimal: Decimal | None) -> tuple[np.ndarray, np.ndarr
     def dot_for(char: str, array: pa.Array | None = None) -> pa.Array:
         return pc.replace_substring(body if array is None else array, char, ".")
 
-    put(np.isin(shape, ["digits", "dot_decimal", "scientific"]), lambda: body)
-    put(shape == "comma_decimal", lambda: dot_for(","))
-    put(shape == "space_groups", lambda: dot_for(",", no(" ")))
-    put(shape == "en_groups", lambda: no(","))
-    put(shape == "se_groups", lambda: dot_for(",", no(".")))
-    ambiguous_comma = shape == "ambiguous_comma"
-    ambiguous_dot = shape == "ambiguous_dot"
+    put(np.isin(shape, [_CODE["digits"], _CODE["dot_decimal"], _CODE["scientific"]]), lambda: body)
+    put(shape == _CODE["comma_decimal"], lambda: dot_for(","))
+    put(shape == _CODE["space_groups"], lambda: dot_for(",", no(" ")))
+    put(shape == _CODE["en_groups"], lambda: no(","))
+    put(shape == _CODE["se_groups"], lambda: dot_for(",", no(".")))
+    ambiguous_comma = shape == _CODE["ambiguous_comma"]
+    ambiguous_dot = shape == _CODE["ambiguous_dot"]
     thousands_comma = ambiguous_comma & (english | (decimal == "."))
     decimal_comma = ambiguous_comma & ~english & (decimal == ",")
     put(thousands_comma, lambda: no(","))
@@ -211,8 +269,18 @@ def _literals(c: Classes, decimal: Decimal | None) -> tuple[np.ndarray, np.ndarr
         ambiguous_dot & (decimal is None)
     )
     reason[unresolved] = "ambiguous"
-    reason[pd.isna(shape)] = "not a number"
+    reason[c.shape == _NONE] = "not a number"
     return out, reason
+
+
+def _to_float(literal: pa.Array) -> np.ndarray:
+    """Plain literals ("1234.5", "1.5E+06") to float64, null -> NaN; overflow gives inf."""
+    try:
+        number = pc.cast(literal, pa.float64())
+    except (pa.ArrowInvalid, pa.ArrowNotImplementedError):  # not expected: literals are plain
+        texts = pd.Series(literal.to_numpy(zero_copy_only=False), dtype=object)
+        return pd.to_numeric(texts, errors="coerce").to_numpy(float)
+    return np.asarray(number.to_numpy(zero_copy_only=False), dtype=float)
 
 
 def resolve_numbers(column: NumberColumn, fallback: Decimal | None = None) -> ParsedNumbers:
@@ -223,7 +291,7 @@ def resolve_numbers(column: NumberColumn, fallback: Decimal | None = None) -> Pa
     reason = np.full(n_texts, None, dtype=object)
     if len(column.todo):
         literal, why = _literals(column.classes, decimal)
-        number = pd.to_numeric(pd.Series(literal, dtype=object), errors="coerce").to_numpy(float)
+        number = _to_float(literal)
         negative = column.classes.negative
         parsed[column.todo] = np.where(negative, -number, number)
         why[pd.isna(why) & np.isinf(number)] = "too large"  # e.g. 400 digits overflow float64
@@ -235,7 +303,7 @@ def resolve_numbers(column: NumberColumn, fallback: Decimal | None = None) -> Pa
         }
         for j in np.flatnonzero(pd.notna(why)):
             k = column.todo[j]
-            reason[k] = f"{column.texts.iloc[k]!r} {messages[why[j]]}"
+            reason[k] = f"{column.texts[k].as_py()!r} {messages[why[j]]}"
             parsed[k] = np.nan
     values = parsed[column.codes]
     errors = reason[column.codes]

@@ -9,9 +9,12 @@ column and reason), or skipped as a total row ("Summa", "Totalt", "Grand Total".
 from __future__ import annotations
 
 from collections.abc import Mapping
+from typing import Any
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 
 from spendanalys.errors import ConfigurationError, InputFormatError
 from spendanalys.io.decode import Source, decode_text, load_source
@@ -53,8 +56,30 @@ def _blank_matrix(cells: pd.DataFrame) -> np.ndarray:
         if col.dtype == object:
             columns.append(col.isna().to_numpy())
         else:
-            columns.append((col.str.strip() == "").to_numpy(dtype=bool))
+            text = pa.array(col, type=pa.large_string())
+            blank = pc.or_(pc.equal(pc.utf8_length(text), 0), pc.utf8_is_space(text))
+            columns.append(blank.to_numpy(zero_copy_only=False))
     return np.column_stack(columns)
+
+
+def _repeated(value: object, dtype: Any, n: int) -> pd.Series:
+    """``n`` copies of one value in ``dtype``, built by a take (no million-item Python list)."""
+    one = pd.Series([value], dtype=object).astype(dtype)
+    return one.take(np.zeros(n, dtype=np.intp)).reset_index(drop=True)
+
+
+def _keep_rows(frame: pd.DataFrame, mask: np.ndarray) -> pd.DataFrame:
+    """``frame[mask]`` renumbered; a slice (no copy) when the kept rows are contiguous.
+
+    The usual export keeps everything but a title or a final total row, so the copy of every
+    column that boolean indexing makes is avoided.
+    """
+    kept = np.flatnonzero(mask)
+    if not len(kept):
+        return frame.iloc[:0].reset_index(drop=True)
+    if kept[-1] - kept[0] + 1 == len(kept):
+        return frame.iloc[kept[0] : kept[-1] + 1].reset_index(drop=True)
+    return frame[mask].reset_index(drop=True)
 
 
 def _total_rows(cells: pd.DataFrame, blank: np.ndarray, data: np.ndarray) -> np.ndarray:
@@ -68,11 +93,19 @@ def _total_rows(cells: pd.DataFrame, blank: np.ndarray, data: np.ndarray) -> np.
         return totals
     first = np.argmax(~blank, axis=1)
     for j in np.unique(first[data]):
-        rows = np.flatnonzero(data & (first == j))
-        values = cells.iloc[rows, int(j)]
-        text = values.astype(str) if values.dtype == object else values
-        hint = text.str.contains(_TOTAL_HINT, regex=True).fillna(False).to_numpy(bool)
-        for i, value in zip(rows[hint], values.to_numpy(dtype=object)[hint], strict=True):
+        column = cells[cells.columns[int(j)]]
+        if column.dtype == object:
+            rows = np.flatnonzero(data & (first == j))
+            values = column.iloc[rows]
+            hint = values.astype(str).str.contains(_TOTAL_HINT, regex=True)
+            rows = rows[hint.fillna(False).to_numpy(bool)]
+        else:  # whole string column in one regex pass, no copy of the candidate rows
+            found = pc.match_substring_regex(
+                pa.array(column, type=pa.large_string()), "summa|total", ignore_case=True
+            ).to_numpy(zero_copy_only=False)
+            rows = np.flatnonzero(data & (first == j) & found)
+        for i in rows.tolist():
+            value = column.iat[i]
             totals[i] = isinstance(value, str) and is_total_label(value)
     return totals
 
@@ -155,9 +188,15 @@ def _rejections(
         return np.zeros(len(rows), dtype=bool), []
     flags = np.column_stack([pd.notna(reasons) for _, reasons in problems])
     count = flags.sum(axis=1)
+    total = len(rows)
+    bad = np.flatnonzero(count)
+    if not len(bad):
+        return np.zeros(total, dtype=bool), []
+    # Only the bad rows' reasons are gathered (a million-row object matrix costs seconds).
+    rows, flags, count = rows[bad], flags[bad], count[bad]
     first = np.argmax(flags, axis=1)
     headers = np.array([h for h, _ in problems], dtype=object)
-    reasons = np.column_stack([r for _, r in problems])
+    reasons = np.column_stack([r[bad] for _, r in problems])
     rejected: list[RejectedRow] = []
     single = np.flatnonzero(count == 1)
     chosen = reasons[single, first[single]]
@@ -170,7 +209,9 @@ def _rejections(
         why = found[0][1] + "".join(f"; also {h}: {r}" for h, r in found[1:])
         rejected.append(RejectedRow(name, int(rows[i]), found[0][0], why))
     rejected.sort(key=lambda r: r.row)
-    return count > 0, rejected
+    flagged = np.zeros(total, dtype=bool)
+    flagged[bad] = True
+    return flagged, rejected
 
 
 def build_result(raw: RawTable, name: str, kind: Kind) -> ReadResult:
@@ -194,7 +235,7 @@ def build_result(raw: RawTable, name: str, kind: Kind) -> ReadResult:
     for header in raw.match.ignored:
         notes.append(f"header {header!r} not used: another column already gives that field")
 
-    data = cells[data_mask].reset_index(drop=True)
+    data = _keep_rows(cells, data_mask)
     data_rows = rows[data_mask]
     data_blank = blank[data_mask]
     numbers, decimal = _number_columns(raw, data, kind)
@@ -225,15 +266,17 @@ def build_result(raw: RawTable, name: str, kind: Kind) -> ReadResult:
     bad, rejected = _rejections(name, data_rows, problems)
 
     keep = ~bad
+    every = bool(keep.all())
     table: dict[str, pd.Series] = {}
     for spec in schema.fields:
         dtype = pd.api.types.pandas_dtype(PANDAS_DTYPES[spec.type])
         if spec.name in parsed:
-            series = parsed[spec.name].values[keep].reset_index(drop=True).astype(dtype)
+            values = parsed[spec.name].values
+            series = (values if every else values[keep]).reset_index(drop=True).astype(dtype)
         else:
-            series = pd.Series([None] * int(keep.sum()), dtype=object).astype(dtype)
+            series = _repeated(None, dtype, int(keep.sum()))
         table[spec.name] = series
-    table[SOURCE_FILE] = pd.Series([name] * int(keep.sum()), dtype="string")
+    table[SOURCE_FILE] = _repeated(name, pd.StringDtype(), int(keep.sum()))
     table[SOURCE_ROW] = pd.Series(data_rows[keep], dtype="int64")
     frame = pd.DataFrame(table, columns=canonical_columns(kind))
     info = ReadInfo(

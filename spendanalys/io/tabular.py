@@ -1,9 +1,14 @@
 """From decoded text or workbook bytes to a raw grid: header, data cells and row numbers.
 
 The CSV path finds the delimiter and the header with the stdlib ``csv`` module on the first rows
-only, then hands the rest to pandas' C parser as strings (fast, million-line safe). Row numbers
-are the physical line where each record starts: the header's line plus the lines each earlier
-record spans (a quoted field with embedded newlines spans several).
+only, then parses the rest as strings: with pyarrow's multi-threaded parser into Arrow-backed
+columns when every record is one line (quoted fields included), else with pandas' C parser
+(records across lines, ragged rows, stray CRs). Row numbers are the physical line where each
+record starts: the header's line plus the lines each earlier record spans (a quoted field with
+embedded newlines spans several).
+
+The workbook path loads the sheet once with python-calamine and converts it column by column,
+once per distinct cell type; text-only columns become the same string columns as CSV cells.
 """
 
 from __future__ import annotations
@@ -11,13 +16,14 @@ from __future__ import annotations
 import csv
 import io
 import re
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, time
 
 import numpy as np
 import pandas as pd
 import pyarrow as pa
+import pyarrow.compute as pc
 import pyarrow.csv as pa_csv
 import python_calamine
 
@@ -29,6 +35,7 @@ from spendanalys.schema import Kind
 DELIMITERS = (";", ",", "\t", "|")
 _SAMPLE_CHARS = 400_000
 _SAW_FIELDS = re.compile(r"saw (\d+)")
+_TEXT = pd.StringDtype("pyarrow", na_value=np.nan)  # pandas' default str dtype, as CSV cells
 
 # Called with the header match, the header row and the sheet once the header is known, before
 # the body is parsed: lets the caller refuse a file early (missing required columns).
@@ -39,8 +46,9 @@ HeaderCheck = Callable[[HeaderMatch, int, "str | None"], None]
 class RawTable:
     """Data cells below the header, one row per record, with the row number the user sees.
 
-    ``cells`` has integer column labels (the header's positions); CSV cells are strings (blank
-    is ""), workbook cells keep their types (float, datetime, bool, str) with blank as None.
+    ``cells`` has integer column labels (the header's positions); CSV cells and workbook columns
+    of text only are strings (blank is ""); other workbook columns are object, cells keep their
+    types (float, datetime, bool, str) with blank as None.
     """
 
     cells: pd.DataFrame
@@ -95,40 +103,59 @@ def _offset_of_line(text: str, line: int) -> int:
     return offset
 
 
-def _read_plain_body(body: str, delimiter: str, width: int) -> pd.DataFrame | None:
-    """Fast path for bodies without quotes or stray CRs: pyarrow's multi-threaded CSV parser.
+def _read_single_line_body(data: bytes, delimiter: str, width: int) -> pd.DataFrame | None:
+    """Fast path for bodies whose records are one line each: pyarrow's multi-threaded parser.
 
-    Returns None when a row has another number of cells than ``width`` (the general parser
-    then handles the file and its ragged rows). Without quotes every record is one line, and
-    empty lines come back as rows of empty cells, so row numbering is unchanged.
+    Returns None when a row has another number of cells than ``width`` or a quoted field spans
+    lines (fewer records than lines); the general parser then handles the file. Quoted fields
+    are read as pandas' parser reads them (opening quote at a field start, ``""`` escapes).
+    Empty lines come back as rows of empty cells, so row numbering is unchanged. Cells are
+    pyarrow-backed strings, converted without a detour through Python objects.
     """
     names = [str(i) for i in range(width)]
+    has_quotes = b'"' in data
     try:
         table = pa_csv.read_csv(
-            io.BytesIO(body.encode("utf-8")),
+            io.BytesIO(data),
             read_options=pa_csv.ReadOptions(column_names=names),
             parse_options=pa_csv.ParseOptions(
-                delimiter=delimiter, quote_char=False, ignore_empty_lines=False
+                delimiter=delimiter,
+                quote_char='"' if has_quotes else False,
+                double_quote=True,
+                newlines_in_values=has_quotes,
+                ignore_empty_lines=False,
             ),
             convert_options=pa_csv.ConvertOptions(
-                column_types=dict.fromkeys(names, pa.string()),
+                # large_string is what pandas' str dtype holds: no conversion afterwards
+                column_types=dict.fromkeys(names, pa.large_string()),
                 strings_can_be_null=False,
                 quoted_strings_can_be_null=False,
             ),
         )
     except (pa.ArrowInvalid, pa.ArrowTypeError):
         return None
+    lines = data.count(b"\n") + (0 if data.endswith(b"\n") else 1)
+    if table.num_rows != lines:
+        return None  # a quoted field spans lines: pandas' parser numbers such records exactly
     frame = table.to_pandas()
     frame.columns = list(range(width))
     return frame
 
 
-def _read_body(body: str, delimiter: str, width: int) -> pd.DataFrame:
-    """Parse the text below the header as strings; widen when a row has more cells."""
-    if body.strip() and '"' not in body and "\r" not in body:
-        plain = _read_plain_body(body, delimiter, width)
-        if plain is not None:
-            return plain
+def _read_body(body: str, delimiter: str, width: int) -> tuple[pd.DataFrame, bool]:
+    """Parse the text below the header as strings; widen when a row has more cells.
+
+    Also says whether records may span lines (then row numbers count embedded newlines).
+    """
+    if body and not body.isspace() and "\r" not in body:
+        single = _read_single_line_body(body.encode("utf-8"), delimiter, width)
+        if single is not None:
+            return single, False
+    return _read_general_body(body, delimiter, width), '"' in body
+
+
+def _read_general_body(body: str, delimiter: str, width: int) -> pd.DataFrame:
+    """pandas' C parser: quoted fields across lines, ragged rows (widened), stray CRs."""
     for _ in range(8):
         try:
             frame = pd.read_csv(
@@ -153,7 +180,7 @@ def _read_body(body: str, delimiter: str, width: int) -> pd.DataFrame:
         except pd.errors.EmptyDataError:
             return pd.DataFrame({i: pd.Series([], dtype=str) for i in range(width)})
     widest = max(line.count(delimiter) for line in body.split("\n")) + 1
-    return _read_body(body, delimiter, widest)
+    return _read_general_body(body, delimiter, widest)
 
 
 def read_text_table(
@@ -188,25 +215,56 @@ def read_text_table(
     width = max([len(r) for r in records] + [len(match.headers)])
     body = text[_offset_of_line(text, data_start) :]
     try:
-        cells = _read_body(body, delimiter, width)
+        cells, multiline = _read_body(body, delimiter, width)
     except (pd.errors.ParserError, ValueError) as exc:
         raise InputFormatError(file.name, f"cannot parse as delimited text: {exc}") from None
     spans = np.ones(len(cells), dtype=np.int64)
-    if '"' in body:
+    if multiline:
         for column in cells.columns:
             spans += cells[column].str.count("\n").to_numpy(dtype=np.int64)
     rows = data_start + np.concatenate(([0], np.cumsum(spans)[:-1])) if len(spans) else spans
     return RawTable(cells, rows.astype(np.int64), match, header_row, encoding, delimiter)
 
 
-def _cell(value: object) -> object:
-    """Workbook cell as a plain value: '' -> None, text stripped, whole floats kept as floats."""
-    if isinstance(value, str):
-        stripped = value.strip()
-        return stripped or None
-    if isinstance(value, time):
-        return value.isoformat()
-    return value
+def _strip_texts(cells: np.ndarray) -> np.ndarray:
+    """Text cells stripped (Python's notion of whitespace), once per distinct text."""
+    codes, distinct = pd.factorize(cells)
+    return np.array([t.strip() for t in distinct] + [""], dtype=object)[codes]
+
+
+def _workbook_column(cells: np.ndarray) -> pd.Series:
+    """One workbook column as the parsers want it, decided per distinct cell type.
+
+    A column of text only (blank cells are "" in calamine) becomes a string column with ""
+    for blank, exactly like a CSV column. Any other column stays object: text stripped with
+    blank as None, times of day as ISO text, numbers, booleans and dates as they are.
+    """
+    types = np.fromiter(map(type, cells), dtype=object, count=len(cells))
+    type_codes, distinct_types = pd.factorize(types)
+    if len(distinct_types) == 0 or (len(distinct_types) == 1 and distinct_types[0] is str):
+        # pyarrow's whitespace is Python's (same 29 code points), so this equals str.strip().
+        trimmed = pc.utf8_trim_whitespace(pa.array(cells, type=pa.large_string()))
+        return pd.Series(trimmed, dtype=_TEXT)
+    out = cells.copy()
+    for code, kind in enumerate(distinct_types):
+        where = np.flatnonzero(type_codes == code)
+        if issubclass(kind, str):
+            stripped = _strip_texts(cells[where])
+            stripped[stripped == ""] = None
+            out[where] = stripped
+        elif issubclass(kind, time):
+            out[where] = [v.isoformat() for v in cells[where]]
+    return pd.Series(out, dtype=object)
+
+
+def _workbook_cells(body: Sequence[Sequence[object]], width: int) -> pd.DataFrame:
+    """Rows from calamine to columns: one 2-D object array, then one conversion per column."""
+    if any(len(row) != width for row in body):
+        body = [[*row, *[""] * (width - len(row))] for row in body]
+    grid = np.empty((len(body), width), dtype=object)
+    if body:
+        grid[:, :] = body
+    return pd.DataFrame({j: _workbook_column(grid[:, j]) for j in range(width)})
 
 
 def read_workbook_table(
@@ -219,7 +277,8 @@ def read_workbook_table(
     """Pick the sheet (named, or the one whose header names most fields) and read it.
 
     Values come from python-calamine (cached formula results included); merged cells hold their
-    value in the top-left cell only, which is all header detection needs.
+    value in the top-left cell only, which is all header detection needs. Each sheet is loaded
+    (decompressed and parsed) once: the header search and the body use the same sheet object.
     """
     try:
         workbook = python_calamine.CalamineWorkbook.from_filelike(io.BytesIO(file.data))
@@ -231,39 +290,34 @@ def read_workbook_table(
             file.name, f"no sheet named {sheet!r}; sheets: {', '.join(map(repr, names))}"
         )
     candidates = [sheet] if sheet is not None else names
-    best: tuple[int, str, int, HeaderMatch] | None = None
+    best: tuple[int, str, int, HeaderMatch, python_calamine.CalamineSheet] | None = None
     for name in candidates:
         try:
-            top = workbook.get_sheet_by_name(name).to_python(
-                skip_empty_area=False, nrows=HEADER_SEARCH_ROWS
-            )
+            loaded = workbook.get_sheet_by_name(name)
+            top = loaded.to_python(skip_empty_area=False, nrows=HEADER_SEARCH_ROWS)
         except Exception as exc:
             raise InputFormatError(
                 file.name, f"cannot read the sheet ({exc})", sheet=name
             ) from None
         found = find_header([[_text_for_header(v) for v in row] for row in top], kind, explicit)
         if found is not None and (best is None or found[1].score > best[0]):
-            best = (found[1].score, name, found[0], found[1])
+            best = (found[1].score, name, found[0], found[1], loaded)
     if best is None:
         where = f"sheet {sheet!r}" if sheet else f"any of the sheets {', '.join(map(repr, names))}"
         raise InputFormatError(
             file.name,
             f"no recognised {kind} header in {where}; name the columns with --column FIELD=Header",
         )
-    _, name, index, match = best
+    _, name, index, match, loaded = best
     if check is not None:
         check(match, index + 1, name)
     try:
-        grid = workbook.get_sheet_by_name(name).to_python(skip_empty_area=False)
+        grid = loaded.to_python(skip_empty_area=False)
     except Exception as exc:
         raise InputFormatError(file.name, f"cannot read the sheet ({exc})", sheet=name) from None
     body = grid[index + 1 :]
     width = max([len(r) for r in body] + [len(match.headers)]) if body else len(match.headers)
-    cells = pd.DataFrame(
-        [[_cell(v) for v in row] + [None] * (width - len(row)) for row in body],
-        columns=list(range(width)),
-        dtype=object,
-    )
+    cells = _workbook_cells(body, width)
     rows = np.arange(index + 2, index + 2 + len(body), dtype=np.int64)
     notes = [] if len(names) == 1 or sheet else [f"read sheet {name!r} of {len(names)}"]
     return RawTable(cells, rows, match, index + 1, sheet=name, notes=notes)

@@ -14,15 +14,22 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 
 from spendanalys.io.headers import fold
 from spendanalys.io.numbers import (
     Decimal,
     NumberColumn,
     classify_numbers,
+    distinct_cells,
+    distinct_stripped,
     resolve_numbers,
     split_typed,
+    type_mask,
 )
+
+_TEXT_PLACEHOLDERS = pa.array(["", "-", "–", "—"], type=pa.large_string())
 
 # Excel's day 0 (the 1900 system, including its phantom 29 February 1900).
 EXCEL_EPOCH = pd.Timestamp("1899-12-30")
@@ -78,9 +85,8 @@ def _by_unique(
     text: pd.Series, parse_unique: Callable[[pd.Series], tuple[pd.Series, pd.Series]], dtype: str
 ) -> tuple[pd.Series, np.ndarray]:
     """Apply ``parse_unique`` to the distinct stripped texts and spread back to every row."""
-    stripped = text.fillna("").astype(str).str.strip()
-    codes, uniques = pd.factorize(stripped)
-    u = pd.Series(uniques, dtype="object")
+    codes, distinct = distinct_stripped(text.fillna("").astype(str))
+    u = pd.Series(distinct.to_numpy(zero_copy_only=False), dtype="object")
     values, reasons = parse_unique(u)
     spread = values.astype(pd.api.types.pandas_dtype(dtype)).take(codes).reset_index(drop=True)
     spread.index = text.index
@@ -141,10 +147,12 @@ def parse_dates(raw: pd.Series) -> Parsed:
     values, reasons = _by_unique(text, _parse_date_texts, "datetime64[ns]")
     if typed.any():
         cells = raw[typed]
-        numeric = cells.map(lambda v: isinstance(v, int | float)).to_numpy(bool)
+        numeric = type_mask(cells, lambda t: issubclass(t, int | float))
         stamps = pd.Series(pd.NaT, index=cells.index, dtype="datetime64[ns]")
         if (~numeric).any():
-            stamps[~numeric] = pd.to_datetime(cells[~numeric].astype(object).map(pd.Timestamp))
+            codes, distinct = distinct_cells(cells[~numeric].to_numpy(dtype=object))
+            moments = pd.to_datetime(pd.Series(distinct, dtype=object).map(pd.Timestamp))
+            stamps[~numeric] = moments.to_numpy()[codes]
         if numeric.any():
             days = cells[numeric].astype(float)
             ok = days.between(1, _SERIAL_RANGE[1])
@@ -152,7 +160,8 @@ def parse_dates(raw: pd.Series) -> Parsed:
             bad = np.flatnonzero(typed)[numeric][~ok.to_numpy()]
             reasons[bad] = [f"{v!r} is not a date" for v in raw.iloc[bad]]
         values[typed] = stamps.dt.normalize().to_numpy()
-    return Parsed(values.astype("datetime64[ns]"), pd.Series(reasons, index=raw.index))
+    errors = pd.Series(reasons, index=raw.index, dtype=object)
+    return Parsed(values.astype("datetime64[ns]"), errors)
 
 
 def _parse_bool_texts(u: pd.Series) -> tuple[pd.Series, pd.Series]:
@@ -169,21 +178,23 @@ def _parse_bool_texts(u: pd.Series) -> tuple[pd.Series, pd.Series]:
 def parse_booleans(raw: pd.Series) -> Parsed:
     """Ja/Nej, X, 1/0, true/false, yes/no; blank is <NA> (unknown), never False."""
     if raw.dtype == object:
-        raw = raw.map(
-            lambda v: (
-                str(int(v))
-                if isinstance(v, bool) or (isinstance(v, float) and v.is_integer())
-                else v
-            )
-        )
+        codes, distinct = distinct_cells(raw.to_numpy(dtype=object))
+        shown = [
+            str(int(v)) if isinstance(v, bool) or (isinstance(v, float) and v.is_integer()) else v
+            for v in distinct
+        ]
+        raw = pd.Series(np.array([*shown, None], dtype=object)[codes], index=raw.index)
     values, reasons = _by_unique(raw, _parse_bool_texts, "boolean")
-    return Parsed(values, pd.Series(reasons, index=raw.index))
+    return Parsed(values, pd.Series(reasons, index=raw.index, dtype=object))
 
 
 def _as_text(raw: pd.Series) -> pd.Series:
-    """Workbook cells as text: 6002012.0 -> '6002012', datetimes -> ISO date."""
+    """Workbook cells as text: 6002012.0 -> '6002012', datetimes -> ISO date.
+
+    Object columns are converted once per distinct (type, value) pair and spread back.
+    """
     if raw.dtype != object:
-        return raw.fillna("").astype(str)
+        return (raw.fillna("") if raw.hasnans else raw).astype(str)
 
     def one(v: object) -> str:
         if v is None or (isinstance(v, float) and np.isnan(v)):
@@ -198,7 +209,9 @@ def _as_text(raw: pd.Series) -> pd.Series:
             )
         return str(v)
 
-    return raw.map(one)
+    codes, distinct = distinct_cells(raw.to_numpy(dtype=object))
+    texts = np.array([one(v) for v in distinct] + [""], dtype=object)
+    return pd.Series(texts[codes], index=raw.index, dtype=object)
 
 
 def _parse_org_texts(u: pd.Series) -> tuple[pd.Series, pd.Series]:
@@ -220,7 +233,7 @@ def _parse_org_texts(u: pd.Series) -> tuple[pd.Series, pd.Series]:
 def parse_org_numbers(raw: pd.Series) -> Parsed:
     """556677-8899, SE556677889901 (VAT), 5566778899, 16/19/20 + 10 digits -> '5566778899'."""
     values, reasons = _by_unique(_as_text(raw), _parse_org_texts, "string")
-    return Parsed(values, pd.Series(reasons, index=raw.index))
+    return Parsed(values, pd.Series(reasons, index=raw.index, dtype=object))
 
 
 def _parse_cpv_texts(u: pd.Series) -> tuple[pd.Series, pd.Series]:
@@ -234,13 +247,19 @@ def _parse_cpv_texts(u: pd.Series) -> tuple[pd.Series, pd.Series]:
 def parse_cpv(raw: pd.Series) -> Parsed:
     """'79620000', '79620000-6', '79620000 Förmedling av personal' -> '79620000'."""
     values, reasons = _by_unique(_as_text(raw), _parse_cpv_texts, "string")
-    return Parsed(values, pd.Series(reasons, index=raw.index))
+    return Parsed(values, pd.Series(reasons, index=raw.index, dtype=object))
 
 
 def parse_text(raw: pd.Series) -> Parsed:
-    """Text stripped; blank or a lone dash placeholder ("-", "–") -> <NA>. Never an error."""
-    text = _as_text(raw).str.strip()
-    values = text.where(~text.isin(["", "-", "–", "—"])).astype("string")
+    """Text stripped; blank or a lone dash placeholder ("-", "–", "—") -> <NA>. Never an error.
+
+    Row-wise pyarrow kernels (trim, set membership, mask): linear, no Python strings.
+    """
+    text = pa.array(_as_text(raw), type=pa.large_string())
+    trimmed = pc.utf8_trim_whitespace(text)
+    placeholder = pc.is_in(trimmed, value_set=_TEXT_PLACEHOLDERS)
+    kept = pc.if_else(placeholder, pa.scalar(None, type=pa.large_string()), trimmed)
+    values = pd.Series(pd.arrays.ArrowStringArray(kept), index=raw.index)
     return Parsed(values, pd.Series(None, index=raw.index, dtype=object))
 
 
