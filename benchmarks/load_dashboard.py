@@ -8,7 +8,8 @@
    collects the components' initial property values;
 4. runs ``--users`` concurrent simulated viewers for ``--seconds`` seconds, each POSTing the
    pages' callbacks to ``/_dash-update-component`` in turn (dropdowns get a random option; a
-   server-side grid gets a random page of rows), and records latency per callback.
+   server-side grid gets a random page of rows; a grid selection gets one of the rows the grid
+   received, so the drill-down runs), and records latency per callback.
 
 Latency is measured at the client on the loopback interface: server time plus queueing, which is
 what a viewer waits for. 200 and 204 (no update) count as success. Writes a JSON summary with
@@ -176,6 +177,16 @@ def index_components(node: Any, found: dict[str, dict[str, Any]]) -> None:
                 index_components(value, found)
 
 
+def remember_rows(body: Any, components: dict[str, dict[str, Any]]) -> None:
+    """Rows a server-side grid received (``getRowsResponse``): later a viewer selects one."""
+    response = body.get("response") if isinstance(body, dict) else None
+    for cid, props in (response or {}).items():
+        rows = (props or {}).get("getRowsResponse", {}) if isinstance(props, dict) else {}
+        if cid in components and isinstance(rows, dict) and rows.get("rowData"):
+            components[cid]["__rows"] = rows["rowData"]
+            components[cid]["__row_count"] = rows.get("rowCount")
+
+
 def parse_outputs(output: str) -> list[dict[str, str]]:
     parts = output[2:-2].split("...") if output.startswith("..") else [output]
     return [dict(zip(("id", "property"), p.rsplit(".", 1), strict=True)) for p in parts]
@@ -192,8 +203,12 @@ def input_value(props: dict[str, Any], prop: str, page: str, rng: random.Random)
             prop
         )
     if prop == "getRowsRequest":
-        start = rng.randrange(0, 20) * 100
+        # A block within the rows the grid reported (2,000 until it has answered once).
+        blocks = max(1, -(-int(props.get("__row_count") or 2000) // 100))
+        start = rng.randrange(0, min(blocks, 20)) * 100
         return {"startRow": start, "endRow": start + 100, "sortModel": [], "filterModel": {}}
+    if prop == "selectedRows" and props.get("__rows"):
+        return [rng.choice(props["__rows"])]  # a viewer clicks a row of the grid
     value = props.get(prop)
     options = props.get("options")
     if prop == "value" and isinstance(options, list) and options:
@@ -293,6 +308,7 @@ def discover(
                 notes.append(f"{name}: HTTP {status} {body[:200]!r}")
             elif status == 200:
                 index_components(json.loads(body), components)
+                remember_rows(json.loads(body), components)
             jobs.append((name, callback, page, components))
     return jobs, first_view, notes
 

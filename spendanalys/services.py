@@ -277,10 +277,17 @@ def freshness(store: Any) -> pd.DataFrame:
 
 def current_version_ids(store: Any) -> dict[str, int | None]:
     """Current dataset version id per kind (None when never uploaded): the cache key."""
-    frame = freshness(store)
+    return version_ids_of_state(store.state_token())
+
+
+def version_ids_of_state(state: str) -> dict[str, int | None]:
+    """The current version id per kind written in a ``Store.state_token()``
+    (``"contracts=1,invoices=2;o=0;f=0;g=0"``): one cheap query instead of the versions table."""
     ids: dict[str, int | None] = dict.fromkeys(KINDS)
-    for kind, version_id in zip(frame["kind"], frame["id"], strict=True):
-        ids[str(kind)] = int(version_id)
+    for part in state.split(";", 1)[0].split(","):
+        kind, _, version_id = part.partition("=")
+        if kind in ids and version_id.isdigit():
+            ids[kind] = int(version_id)
     return ids
 
 

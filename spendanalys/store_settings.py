@@ -358,3 +358,22 @@ class SettingsMixin:
                     key=key, state=state, payload=bytes(payload), created_at=utc_now()
                 )
             )
+
+    def cache_replace_prefix(self, prefix: str, payloads: dict[str, bytes], state: str) -> None:
+        """Replace every cache entry whose key starts with ``prefix`` by ``payloads`` (key →
+        bytes, keys starting with ``prefix``) in one transaction: many small per-version
+        entries (e.g. one per agreement) written at once, the previous set dropped."""
+        if any(not k.startswith(prefix) for k in payloads):
+            raise ValueError(f"every key must start with {prefix!r}")
+        pattern = prefix.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+        now = utc_now()
+        rows = [
+            {"key": k, "state": state, "payload": bytes(v), "created_at": now}
+            for k, v in payloads.items()
+        ]
+        with self._write() as connection:
+            connection.execute(
+                cache_entries.delete().where(cache_entries.c.key.like(pattern, escape="\\"))
+            )
+            if rows:
+                connection.execute(cache_entries.insert(), rows)

@@ -4,7 +4,10 @@
 and invoice export with the user's category mappings (rule ``user_override``, with who and when)
 and supplier-specific factors (``spendanalys.factors.with_supplier_factors``) applied;
 the result is cached in the store (``cache_get``/``cache_put``, invalidated by any write) under
-the current dataset version ids, so a page view does not recompute 30,000 lines. No dash here.
+the current dataset version ids, so a page view does not recompute 30,000 lines. The pages
+themselves read the small per-version results of ``spendanalys.views_summary`` (totals, ranked
+agreements, per-agreement drill-down entries) instead of this whole analysis, which is loaded
+only to derive them, for the Excel report and for the method page. No dash here.
 """
 
 from __future__ import annotations
@@ -180,7 +183,9 @@ def spend_view(store: Any, *, as_of: date | None = None) -> SpendView | None:
 def warm(store: Any, kind: str) -> None:
     """Compute (and cache) the analysis that data of ``kind`` feeds, right after an import."""
     if kind in ("contracts", "invoices"):
-        spend_view(store)
+        from spendanalys.views_summary import spend_summary
+
+        spend_summary(store)  # the full analysis, then the small per-version entries
     else:
         travel_view(store)
 

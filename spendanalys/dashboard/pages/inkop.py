@@ -8,9 +8,8 @@ from typing import Any
 import dash
 from dash import Input, Output, State, dcc, html
 
-from spendanalys import services, views
-from spendanalys.categories import load_category_rules
-from spendanalys.dashboard import charts, security
+from spendanalys import services, views, views_summary
+from spendanalys.dashboard import page_data, security
 from spendanalys.dashboard.components import (
     card,
     graph,
@@ -22,10 +21,10 @@ from spendanalys.dashboard.components import (
     table,
     upload_box,
 )
+from spendanalys.dashboard.edit_forms import FACTOR_RESULT, OVERRIDE_RESULT, edit_forms
 from spendanalys.dashboard.i18n import format_number, format_percent, t
 from spendanalys.dashboard.uploads import register_upload
 from spendanalys.errors import AccessDenied, SpendanalysError
-from spendanalys.store_schema import OVERRIDE_SCOPES
 
 dash.register_page(__name__, path="/inkop", title="Spendanalys – inköp", order=1)
 
@@ -76,110 +75,8 @@ LINES = (
     ("source_row", "col.row", "text"),
 )
 REFRESH = ("refresh-contracts", "refresh-invoices", "refresh-override", "refresh-factor")
-OVERRIDE_RESULT = security.writes("override-result", "edit:category_overrides")
-FACTOR_RESULT = security.writes("factor-result", "edit:supplier_factors")
 register_upload("contracts")
 register_upload("invoices")
-
-
-def _forms(language: str) -> html.Div:
-    tree = load_category_rules().tree
-    options = [
-        {
-            "label": f"{name_sv if language == 'sv' else name_en} ({category_id})",
-            "value": category_id,
-        }
-        for category_id, name_sv, name_en in zip(
-            tree["category_id"], tree["name_sv"], tree["name_en"], strict=True
-        )
-    ]
-    can_map, can_factor = (
-        security.may("edit:category_overrides"),
-        security.may("edit:supplier_factors"),
-    )
-    return html.Div(
-        [
-            html.H2(t("spend.edit_heading", language)),
-            html.Div(
-                [
-                    html.Label(
-                        [
-                            t("form.scope", language),
-                            dcc.Dropdown(
-                                id="override-scope",
-                                value="org_number",
-                                clearable=False,
-                                style={"width": "180px"},
-                                options=[
-                                    {"label": t(f"scope.{s}", language), "value": s}
-                                    for s in OVERRIDE_SCOPES
-                                ],
-                            ),
-                        ]
-                    ),
-                    html.Label(
-                        [t("form.key", language), dcc.Input(id="override-key", type="text")]
-                    ),
-                    html.Label(
-                        [
-                            t("form.category", language),
-                            dcc.Dropdown(
-                                id="override-category", options=options, style={"width": "320px"}
-                            ),
-                        ]
-                    ),
-                    html.Button(
-                        t("form.save_mapping", language),
-                        id="override-save",
-                        className="button",
-                        disabled=not can_map,
-                    ),
-                ],
-                className="form",
-            ),
-            html.Div(id=OVERRIDE_RESULT),
-            html.Div(
-                [
-                    html.Label(
-                        [t("col.org_number", language), dcc.Input(id="factor-org", type="text")]
-                    ),
-                    html.Label(
-                        [
-                            t("form.factor", language),
-                            dcc.Input(id="factor-value", type="number", min=0),
-                        ]
-                    ),
-                    html.Label(
-                        [
-                            t("form.unit", language),
-                            dcc.Input(id="factor-unit", type="text", value="kg CO2e/SEK"),
-                        ]
-                    ),
-                    html.Label(
-                        [
-                            t("form.price_year", language),
-                            dcc.Input(id="factor-year", type="number", value=2024),
-                        ]
-                    ),
-                    html.Label(
-                        [
-                            t("col.factor_source", language),
-                            dcc.Input(id="factor-source", type="text"),
-                        ]
-                    ),
-                    html.Button(
-                        t("form.save_factor", language),
-                        id="factor-save",
-                        className="button",
-                        disabled=not can_factor,
-                    ),
-                ],
-                className="form",
-                style={"marginTop": "0.6rem"},
-            ),
-            html.Div(id=FACTOR_RESULT),
-        ]
-    )
 
 
 def layout(**_query: Any) -> Any:
@@ -223,13 +120,13 @@ def layout(**_query: Any) -> Any:
             dcc.Loading(html.Div(id="inkop-analysis")),
             html.H2(t("spend.drilldown", language)),
             html.Div(message(t("spend.drilldown_hint", language)), id="drilldown"),
-            _forms(language),
+            edit_forms(language),
         ]
     )
 
 
-def _validation(store: Any, view: views.SpendView, language: str) -> list[Any]:
-    fresh = services.freshness(store)
+def _validation(store: Any, summary: views_summary.SpendSummary, language: str) -> list[Any]:
+    fresh = page_data.freshness(store, summary.state)
     parts: list[Any] = []
     for row in fresh[fresh["kind"].isin(["contracts", "invoices"])].itertuples():
         parts.append(
@@ -244,7 +141,9 @@ def _validation(store: Any, view: views.SpendView, language: str) -> list[Any]:
                 )
             )
         )
-    rejected = [services.latest_rejected(store, k) for k in ("contracts", "invoices")]
+    rejected = [
+        page_data.latest_rejected(store, k, summary.state) for k in ("contracts", "invoices")
+    ]
     rows = [r for r in rejected if len(r)]
     if rows:
         parts.append(
@@ -255,7 +154,7 @@ def _validation(store: Any, view: views.SpendView, language: str) -> list[Any]:
                 ]
             )
         )
-    totals = view.analysis.totals
+    totals = summary.totals
     parts.append(
         html.Div(
             t(
@@ -274,10 +173,9 @@ def _validation(store: Any, view: views.SpendView, language: str) -> list[Any]:
 
 def render_analysis(language: str) -> list[Any]:
     store = security.current_store()
-    view = views.spend_view(store)
-    if view is None:
+    a = page_data.summary(store)
+    if a is None:
         return [message(t("spend.no_data", language), "info")]
-    a = view.analysis
     cards = html.Div(
         [
             card(
@@ -302,11 +200,11 @@ def render_analysis(language: str) -> list[Any]:
     return [
         cards,
         html.H2(t("spend.validation", language)),
-        *_validation(store, view, language),
+        *_validation(store, a, language),
         html.H2(t("spend.ranking", language)),
-        grid("ranking-grid", a.agreements.sort_values("rank"), RANKING, language),
+        grid("ranking-grid", a.agreements.head(0), RANKING, language, server_side=True),
         html.H2(t("spend.pareto", language)),
-        graph("pareto-chart", charts.pareto(views.pareto_curve(a.agreements), language)),
+        graph("pareto-chart", page_data.pareto_figure(store, language) or {}),
         html.H2(t("spend.priority", language)),
         html.P(t("spend.priority_note", language), className="muted"),
         table(a.priority, PRIORITY, language, table_id="priority-table"),
@@ -317,7 +215,24 @@ def render_analysis(language: str) -> list[Any]:
 
 @dash.callback(Output("inkop-analysis", "children"), *[Input(r, "data") for r in REFRESH])
 def _analysis(*_refresh: Any) -> list[Any]:
-    return render_analysis(lang())
+    language = lang()
+    parts: list[Any] = page_data.rendered(
+        security.current_store(), f"inkop-analysis:{language}", lambda: render_analysis(language)
+    )
+    return parts
+
+
+@dash.callback(
+    Output("ranking-grid", "getRowsResponse"),
+    Input("ranking-grid", "getRowsRequest"),
+    prevent_initial_call=True,
+)
+def _ranking_rows(request: dict[str, Any] | None) -> Any:
+    """One block of the ranking, filtered and sorted on the server (never the whole table)."""
+    if not request:
+        return dash.no_update
+    rows = page_data.ranking_rows(security.current_store(), RANKING, lang())
+    return {"rowData": [], "rowCount": 0} if rows is None else rows.block(request)
 
 
 @dash.callback(
@@ -326,18 +241,36 @@ def _analysis(*_refresh: Any) -> list[Any]:
     prevent_initial_call=True,
 )
 def _drilldown(rows: list[dict[str, Any]] | None) -> Any:
-    if not rows:
+    if not rows or not rows[0].get("agreement_id"):
         return dash.no_update
     language = lang()
-    view = views.spend_view(security.current_store())
     agreement = str(rows[0]["agreement_id"])
-    lines = views.agreement_lines(view, agreement) if view is not None else None
+    lines = page_data.drilldown_lines(security.current_store(), agreement)
     if lines is None or lines.empty:
         return message(t("spend.no_lines", language, agreement=agreement))
     title = t(
         "spend.lines_of", language, agreement=agreement, n=format_number(len(lines), language)
     )
-    return [html.Div(title), grid("drilldown-lines", lines, LINES, language, height="440px")]
+    return [
+        html.Div(title),
+        dcc.Store(id="drilldown-agreement", data=agreement),
+        grid("drilldown-lines", lines.head(0), LINES, language, height="440px", server_side=True),
+    ]
+
+
+@dash.callback(
+    Output("drilldown-lines", "getRowsResponse"),
+    Input("drilldown-lines", "getRowsRequest"),
+    State("drilldown-agreement", "data"),
+    prevent_initial_call=True,
+)
+def _drilldown_rows(request: dict[str, Any] | None, agreement: str | None) -> Any:
+    """One block of the chosen agreement's lines (sorted and filtered on the server)."""
+    if not request or not agreement:
+        return dash.no_update
+    return page_data.drilldown_page(
+        security.current_store(), str(agreement), LINES, lang(), request
+    )
 
 
 def _write(action: Any, language: str) -> tuple[Any, Any]:

@@ -7,8 +7,8 @@ from typing import Any
 import dash
 from dash import html
 
-from spendanalys import services, views
-from spendanalys.dashboard import charts, security
+from spendanalys import views
+from spendanalys.dashboard import page_data, security
 from spendanalys.dashboard.components import card, graph, lang, message, page_guard, table
 from spendanalys.dashboard.i18n import format_number, format_percent, t
 from spendanalys.errors import SpendanalysError
@@ -70,16 +70,18 @@ def _travel_section(store: Any, language: str) -> list[Any]:
         ],
         className="cards",
     )
-    chart = graph("overview-travel-chart", charts.travel_per_fte(analysis, language), height=340)
+    chart = graph(
+        "overview-travel-chart", page_data.travel_figure(store, analysis, language), height=340
+    )
     return [cards, chart]
 
 
 def _spend_section(store: Any, language: str) -> list[Any]:
-    view = views.spend_view(store)
-    if view is None:
+    summary = page_data.summary(store)
+    if summary is None:
         return [message(t("spend.no_data", language), "info")]
-    totals = view.analysis.totals
-    agreements = view.analysis.agreements
+    totals = summary.totals
+    agreements = summary.agreements
     share = totals.get("share_agreements_with_requirements")
     cards = html.Div(
         [
@@ -90,9 +92,7 @@ def _spend_section(store: Any, language: str) -> list[Any]:
                     "overview.spend_basis",
                     language,
                     basis=t(
-                        "basis.invoices"
-                        if view.analysis.spend_basis == "invoices"
-                        else "basis.estimate",
+                        "basis.invoices" if summary.spend_basis == "invoices" else "basis.estimate",
                         language,
                     ),
                 ),
@@ -111,7 +111,7 @@ def _spend_section(store: Any, language: str) -> list[Any]:
         ],
         className="cards",
     )
-    top = agreements.sort_values("rank").head(10)
+    top = agreements.head(10)  # ranked already
     return [
         cards,
         html.H2(t("overview.top_agreements", language)),
@@ -125,8 +125,12 @@ def layout(**_query: Any) -> Any:
         return redirect
     language = lang()
     store = security.current_store()
-    fresh = services.freshness(store)
-    fresh["kind_label"] = [t(f"kind.{k}", language) for k in fresh["kind"]]
+    return page_data.rendered(store, f"overview:{language}", lambda: _page(store, language))
+
+
+def _page(store: Any, language: str) -> html.Div:
+    fresh = page_data.freshness(store)
+    fresh["kind_label"] = page_data.kind_labels(fresh, language)
     return html.Div(
         [
             html.H1(t("overview.title", language)),
