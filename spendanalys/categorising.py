@@ -83,7 +83,7 @@ def _on_unique_pairs(
     a_codes, a_uniques = encode(first)
     b_codes, b_uniques = encode(second)
     pair = (a_codes.astype(np.int64) + 1) * (len(b_uniques) + 1) + (b_codes + 1)
-    keys, inverse = np.unique(pair, return_inverse=True)
+    inverse, keys = pd.factorize(pair)  # hashing, not sorting, the pairs
     if len(keys) == 0:
         return np.full(len(first), None, dtype=object)
     a_of = keys // (len(b_uniques) + 1) - 1
@@ -189,16 +189,26 @@ def match_user_overrides(
 class _Placer:
     """Fills category ids rule by rule; each rule only sees the rows still open."""
 
-    def __init__(self, n: int) -> None:
+    def __init__(self, n: int, rules: tuple[str, ...]) -> None:
         self.category = np.full(n, None, dtype=object)
-        self.rule = np.full(n, "uncategorised", dtype=object)
+        # The rule of each row as its position in ``rules``: a Categorical's codes, not text.
+        self.rules = rules
+        self.rule_codes = np.full(n, rules.index("uncategorised"), dtype=np.intp)
         self.open = np.ones(n, dtype=bool)
+
+    @property
+    def rule(self) -> np.ndarray:
+        """The rule of each row as text (object array)."""
+        return np.asarray(self.rules, dtype=object)[self.rule_codes]
+
+    def rule_is(self, rule: str) -> np.ndarray:
+        return self.rule_codes == self.rules.index(rule)
 
     def place(self, rule: str, found: np.ndarray) -> None:
         hit = self.open & ~missing(found)
         if hit.any():
             self.category[hit] = found[hit]
-            self.rule[hit] = rule
+            self.rule_codes[hit] = self.rules.index(rule)
             self.open &= ~hit
 
     def run(self, rule: str, values: pd.Series, func: Callable[[pd.Series], pd.Series]) -> None:
@@ -224,9 +234,11 @@ class _Placer:
 
 
 def _known_only(found: np.ndarray, known: Collection[str] | None) -> np.ndarray:
+    """``found`` with ids outside ``known`` set to None; tested once per distinct id."""
     if known is None:
         return found
-    keep = np.fromiter((v in known for v in found), dtype=bool, count=len(found))
+    codes, uniques = encode(found)
+    keep = np.append(np.array([v in known for v in uniques], dtype=bool), False)[codes]
     return np.where(keep, found, None)  # type: ignore[call-overload,no-any-return]
 
 
@@ -244,7 +256,7 @@ def categorise_agreements(
     ``known`` only when given) → CPV prefix → supplier table → keywords in the agreement name,
     then in the supplier name. ``category_override`` says who mapped it and when.
     """
-    placer = _Placer(len(contracts))
+    placer = _Placer(len(contracts), AGREEMENT_RULES)
     mapped = match_user_overrides(
         contracts,
         overrides,
@@ -269,7 +281,7 @@ def categorise_agreements(
             "category_rule": pd.array(placer.rule, dtype="string"),
             "category_override": pd.array(
                 np.where(  # type: ignore[call-overload]
-                    placer.rule == USER_OVERRIDE, mapped["category_override"].to_numpy(), None
+                    placer.rule_is(USER_OVERRIDE), mapped["category_override"].to_numpy(), None
                 ),
                 dtype="string",
             ),
@@ -296,7 +308,7 @@ def categorise_lines(
     agreement, org number, supplier or account) comes before its agreement's. Excluded lines get
     no category.
     """
-    placer = _Placer(len(lines))
+    placer = _Placer(len(lines), LINE_RULES)
     account = column(lines, "account")
     excluded_flags = map_unique(
         account, lambda u: excluded_account(u, rules).astype("object").where(lambda x: x, None)
@@ -352,9 +364,11 @@ def categorise_lines(
     return pd.DataFrame(
         {
             "category_id": as_categorical(category),
-            "category_rule": pd.Categorical(placer.rule, categories=list(LINE_RULES)),
+            "category_rule": pd.Categorical.from_codes(  # type: ignore[call-overload]
+                placer.rule_codes, categories=list(LINE_RULES)
+            ),
             "category_override": as_categorical(
-                np.where(placer.rule == USER_OVERRIDE, note, None)  # type: ignore[call-overload]
+                np.where(placer.rule_is(USER_OVERRIDE), note, None)  # type: ignore[call-overload]
             ),
             "excluded": excluded,
         },

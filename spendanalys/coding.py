@@ -12,12 +12,42 @@ from collections.abc import Callable
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
 
 
-def encode(values: pd.Series | np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """``(codes, uniques)``: int codes per row (-1 where missing) and the distinct values."""
+def encode(values: pd.Series | pd.Categorical | np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """``(codes, uniques)``: int codes per row (-1 where missing) and the distinct values.
+
+    A Categorical is already encoded: its codes and categories are returned as they are (no pass
+    over the rows; ``uniques`` may then hold categories no row uses).
+    """
+    categorical = categorical_of(values)
+    if categorical is not None:
+        return (
+            np.asarray(categorical.codes, dtype=np.intp),
+            np.asarray(categorical.categories, dtype=object),
+        )
     codes, uniques = pd.factorize(values, use_na_sentinel=True)
     return np.asarray(codes, dtype=np.intp), np.asarray(uniques, dtype=object)
+
+
+def categorical_of(values: object) -> pd.Categorical | None:
+    """The Categorical behind ``values`` (a Categorical or a categorical Series), else None."""
+    if isinstance(values, pd.Categorical):
+        return values
+    if isinstance(values, pd.Series) and isinstance(values.dtype, pd.CategoricalDtype):
+        return values.array  # type: ignore[return-value]
+    return None
+
+
+def string_array(per_unique: np.ndarray, codes: np.ndarray) -> pd.api.extensions.ExtensionArray:
+    """``per_unique[codes]`` as a pandas ``string`` array (<NA> where the code is -1 or the value
+    is missing), built by an Arrow ``take``: a million rows never become Python objects."""
+    values = [None if pd.isna(v) else str(v) for v in np.asarray(per_unique, dtype=object)]
+    dictionary = pa.array(values, type=pa.large_string())
+    codes = np.asarray(codes, dtype=np.int64)
+    taken = dictionary.take(pa.array(codes, mask=codes < 0))
+    return pd.arrays.ArrowStringArray(taken)
 
 
 def spread(per_unique: np.ndarray, codes: np.ndarray, fill: object = None) -> np.ndarray:
@@ -43,10 +73,39 @@ def map_unique(values: pd.Series, func: Callable[[pd.Series], pd.Series]) -> np.
     return spread(per_unique.to_numpy(dtype=object), codes)
 
 
+def map_unique_strings(
+    values: pd.Series, func: Callable[[pd.Series], pd.Series]
+) -> pd.api.extensions.ExtensionArray:
+    """:func:`map_unique` with a pandas ``string`` result (<NA> where missing), spread by an
+    Arrow ``take`` instead of through a million Python objects."""
+    codes, uniques = encode(values)
+    if len(uniques) == 0:
+        return string_array(np.array([], dtype=object), codes)
+    result = pd.Series(func(pd.Series(uniques, dtype="string")))
+    per_unique = result.astype("object").where(result.notna(), None).to_numpy(dtype=object)
+    return string_array(per_unique, codes)
+
+
 def as_categorical(values: np.ndarray | pd.Series) -> pd.Categorical:
     """An object array (None = missing) as a Categorical of its distinct values."""
     codes, uniques = pd.factorize(np.asarray(values, dtype=object), use_na_sentinel=True)
     return pd.Categorical.from_codes(codes, categories=pd.Index(uniques, dtype="object"))
+
+
+def categorical_from_codes(per_unique: np.ndarray, codes: np.ndarray) -> pd.Categorical:
+    """``per_unique[codes]`` (code -1 = missing) as a Categorical: the same result as
+    ``as_categorical(spread(per_unique, codes))`` (categories in order of first appearance), but
+    computed on integer codes, without a million-row object array."""
+    codes = np.asarray(codes, dtype=np.intp)
+    value_codes, distinct = pd.factorize(np.asarray(per_unique, dtype=object), use_na_sentinel=True)
+    per_row = np.append(np.asarray(value_codes, dtype=np.intp), -1)[codes]
+    order = pd.unique(per_row[per_row >= 0])
+    renumber = np.full(len(distinct) + 1, -1, dtype=np.intp)
+    renumber[order] = np.arange(len(order))
+    return pd.Categorical.from_codes(
+        renumber[per_row],
+        categories=pd.Index(np.asarray(distinct, dtype=object)[order], dtype="object"),
+    )
 
 
 def missing(values: np.ndarray) -> np.ndarray:

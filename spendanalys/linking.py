@@ -18,14 +18,24 @@ over lines.
 
 from __future__ import annotations
 
+import functools
 import re
 import unicodedata
 from collections.abc import Callable
+from typing import NamedTuple
 
 import numpy as np
 import pandas as pd
 
-from spendanalys.coding import as_categorical, column, encode, map_unique, missing, spread
+from spendanalys.coding import (
+    categorical_from_codes,
+    column,
+    encode,
+    map_unique,
+    map_unique_strings,
+    missing,
+    spread,
+)
 
 LINK_RULES: tuple[str, ...] = ("agreement_id", "org_number", "supplier_name", "unlinked")
 
@@ -66,6 +76,9 @@ _PUNCTUATION_RE = re.compile(r"[^\w\s]|_")
 _SPACE_RE = re.compile(r"\s+")
 
 
+# Pure functions of one string, called for the same few thousand names and org numbers by the
+# register, the lines, the supplier keys and the category rules: memoised.
+@functools.lru_cache(maxsize=1 << 16)
 def _normalise_one_name(name: str) -> str:
     text = unicodedata.normalize("NFKC", name).casefold()
     text = text.replace("&", " och ")
@@ -87,7 +100,7 @@ def normalise_supplier_name(names: pd.Series) -> pd.Series:
     ``"Städbolaget Väst AB"`` and ``"STÄDBOLAGET VÄST aktiebolag"`` give ``"städbolaget väst"``.
     Computed once per distinct name.
     """
-    return pd.Series(_name_keys(names), index=names.index, dtype="string")
+    return pd.Series(map_unique_strings(names, _name_keys_of_uniques), index=names.index)
 
 
 def _name_keys(names: pd.Series) -> np.ndarray:
@@ -102,6 +115,7 @@ def _name_keys_of_uniques(uniques: pd.Series) -> pd.Series:
 _ORG_DIGITS_RE = re.compile(r"\D")
 
 
+@functools.lru_cache(maxsize=1 << 16)
 def _normalise_one_org(value: str) -> str | None:
     has_country = value.strip().upper().startswith("SE")
     digits = _ORG_DIGITS_RE.sub("", value)
@@ -124,27 +138,30 @@ def normalise_org_number(values: pd.Series) -> pd.Series:
     (``"198001011234"``, sole traders) gives its last 10 digits. The readers already normalise;
     this makes the engine safe for frames built by hand and idempotent on normalised input.
     """
-    return pd.Series(org_keys(values), index=values.index, dtype="string")
+    return pd.Series(map_unique_strings(values, _org_keys_of_uniques), index=values.index)
 
 
 def org_keys(values: pd.Series) -> np.ndarray:
     """:func:`normalise_org_number` as an object array (None where missing)."""
-    return map_unique(
-        values, lambda u: pd.Series([_normalise_one_org(v) for v in u], dtype="object")
-    )
+    return map_unique(values, _org_keys_of_uniques)
+
+
+def _org_keys_of_uniques(uniques: pd.Series) -> pd.Series:
+    return pd.Series([_normalise_one_org(v) for v in uniques], dtype="object")
 
 
 def normalise_agreement_id(values: pd.Series) -> pd.Series:
     """Agreement ids as a comparison key: trimmed, inner whitespace collapsed, casefolded."""
-    return pd.Series(_id_keys(values), index=values.index, dtype="string")
+    return pd.Series(map_unique_strings(values, _id_keys_of_uniques), index=values.index)
 
 
 def _id_keys(values: pd.Series) -> np.ndarray:
-    def keys(uniques: pd.Series) -> pd.Series:
-        out = [_SPACE_RE.sub(" ", u).strip().casefold() for u in uniques]
-        return pd.Series([k or None for k in out], dtype="object")
+    return map_unique(values, _id_keys_of_uniques)
 
-    return map_unique(values, keys)
+
+def _id_keys_of_uniques(uniques: pd.Series) -> pd.Series:
+    out = [_SPACE_RE.sub(" ", u).strip().casefold() for u in uniques]
+    return pd.Series([k or None for k in out], dtype="object")
 
 
 def _unique_positions(keys: np.ndarray) -> tuple[dict[str, int], dict[str, int]]:
@@ -159,26 +176,45 @@ def _unique_positions(keys: np.ndarray) -> tuple[dict[str, int], dict[str, int]]
     return counts, first
 
 
+class _Keys(NamedTuple):
+    """One key column of the lines, encoded once: per row the code of its raw value (-1 when
+    missing); per distinct raw value its normalised key (None if none), the position of the
+    first agreement with that key (-1 when none) and how many ``agreements`` have it."""
+
+    codes: np.ndarray
+    uniques: np.ndarray
+    keys: np.ndarray
+    position: np.ndarray
+    agreements: np.ndarray
+
+    def per_row(self, per_unique: np.ndarray, fill: object) -> np.ndarray:
+        return np.append(per_unique, np.array([fill], dtype=per_unique.dtype))[self.codes]
+
+
 def _lookup(
     line_values: pd.Series,
     normalise: Callable[[pd.Series], np.ndarray],
     first: dict[str, int],
     counts: dict[str, int] | None = None,
-) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
-    """Per line: the normalised key (object, None if missing), the position ``first[key]``
-    (-1 when absent), ``counts[key]`` (0 when absent) and the line's code among its distinct
-    raw values. Work is done per distinct value."""
+) -> _Keys:
+    """Normalise and look up the distinct values of ``line_values`` only (see :class:`_Keys`)."""
     codes, uniques = encode(line_values)
     keys = normalise(pd.Series(uniques, dtype="object")) if len(uniques) else np.array([], object)
     counts = counts if counts is not None else {}
     position = np.array([first.get(k, -1) if k is not None else -1 for k in keys], dtype=np.intp)
     count = np.array([counts.get(k, 0) if k is not None else 0 for k in keys], dtype=np.intp)
-    return (
-        spread(keys, codes),
-        np.append(position, -1)[codes],
-        np.append(count, 0)[codes],
-        codes,
-    )
+    return _Keys(codes, uniques, np.asarray(keys, dtype=object), position, count)
+
+
+# A note on some lines: per row a code into the texts (-1: no note).
+_Note = tuple[np.ndarray, np.ndarray]
+
+
+def _note(mask: np.ndarray, codes: np.ndarray, texts: Callable[[], np.ndarray]) -> _Note:
+    """The text of code ``codes[i]`` on the rows in ``mask``; texts are made only if needed."""
+    if not mask.any():
+        return np.full(len(mask), -1, dtype=np.intp), np.array([], dtype=object)
+    return np.where(mask, codes, -1), texts()
 
 
 def link_invoices_to_agreements(invoices: pd.DataFrame, contracts: pd.DataFrame) -> pd.DataFrame:
@@ -190,6 +226,7 @@ def link_invoices_to_agreements(invoices: pd.DataFrame, contracts: pd.DataFrame)
     ``link_rule`` is one of ``LINK_RULES``; ``link_note`` explains a fall-through (unknown
     agreement id, an org number or name shared by several agreements, a name match whose org
     number differs). The three columns are Categoricals; the input frames are not modified.
+    Each key column of the lines is factorised once; the rules work on its integer codes.
     """
     n = len(invoices)
     reg_keys = _id_keys(contracts["agreement_id"])
@@ -202,38 +239,48 @@ def link_invoices_to_agreements(invoices: pd.DataFrame, contracts: pd.DataFrame)
 
     pos = np.full(n, -1, dtype=np.intp)
     rule = np.full(n, LINK_RULES.index("unlinked"), dtype=np.int8)
-    notes: list[np.ndarray] = []
+    notes: list[_Note] = []
 
     # 1. Agreement id on the line, when the register has it.
     by_position = {k: i for i, k in enumerate(reg_keys[keep])}
     raw_id = column(invoices, "agreement_id")
-    line_id, by_id, _, id_codes = _lookup(raw_id, _id_keys, by_position)
+    ids = _lookup(raw_id, _id_keys, by_position)
+    by_id = ids.per_row(ids.position, -1)
     has_id = by_id >= 0
     pos[has_id] = by_id[has_id]
     rule[has_id] = LINK_RULES.index("agreement_id")
-    unknown = ~has_id & ~missing(line_id)
+    unknown = ~has_id & ids.per_row(pd.notna(ids.keys), False)
     notes.append(
         _note(
             unknown,
-            raw_id,
-            id_codes,
-            lambda v: f"agreement id {v.strip()!r} is not in the register",
+            ids.codes,
+            lambda: np.array(
+                [f"agreement id {str(v).strip()!r} is not in the register" for v in ids.uniques],
+                dtype=object,
+            ),
         )
     )
 
     # 2. Organisation number belonging to exactly one agreement.
     org_counts, org_first = _unique_positions(reg_orgs)
-    line_org, org_pos, org_n, _ = _lookup(
-        column(invoices, "org_number"), org_keys, org_first, org_counts
-    )
+    orgs = _lookup(column(invoices, "org_number"), org_keys, org_first, org_counts)
+    org_pos, org_n = orgs.per_row(orgs.position, -1), orgs.per_row(orgs.agreements, 0)
     todo = ~has_id
     take = todo & (org_pos >= 0) & (org_n == 1)
     pos[take] = org_pos[take]
     rule[take] = LINK_RULES.index("org_number")
     shared_org = todo & (org_n > 1)
     notes.append(
-        _note_values(
-            shared_org, line_org, lambda v: f"org number {v} belongs to {org_counts[v]} agreements"
+        _note(
+            shared_org,
+            orgs.codes,
+            lambda: np.array(
+                [
+                    f"org number {k} belongs to {org_counts[k]} agreements" if c > 1 else None
+                    for k, c in zip(orgs.keys, orgs.agreements, strict=True)
+                ],
+                dtype=object,
+            ),
         )
     )
 
@@ -241,29 +288,45 @@ def link_invoices_to_agreements(invoices: pd.DataFrame, contracts: pd.DataFrame)
     #    the line and of that agreement are both known and differ.
     todo &= ~take
     name_counts, name_first = _unique_positions(reg_names)
-    line_name, name_pos, name_n, _ = _lookup(
-        column(invoices, "supplier"), _name_keys, name_first, name_counts
-    )
+    names = _lookup(column(invoices, "supplier"), _name_keys, name_first, name_counts)
+    name_pos, name_n = names.per_row(names.position, -1), names.per_row(names.agreements, 0)
     candidate = todo & (name_pos >= 0) & (name_n == 1)
-    cand_org = spread(reg_orgs, np.where(candidate, name_pos, -1))
-    conflict = candidate & ~missing(cand_org) & ~missing(line_org) & (cand_org != line_org)
+    conflict = np.zeros(n, dtype=bool)
+    rows = np.flatnonzero(candidate)
+    if len(rows):
+        cand_org = reg_orgs[name_pos[rows]]
+        line_org = spread(orgs.keys, orgs.codes[rows])
+        differ = ~missing(cand_org) & ~missing(line_org)
+        differ[differ] = cand_org[differ] != line_org[differ]
+        conflict[rows] = differ
     candidate &= ~conflict
     pos[candidate] = name_pos[candidate]
     rule[candidate] = LINK_RULES.index("supplier_name")
-    conflicting_ids = spread(reg_ids, np.where(conflict, name_pos, -1))
     notes.append(
-        _note_values(
+        _note(
             conflict,
-            conflicting_ids,
-            lambda v: f"supplier name matches agreement {v} but the org numbers differ",
+            name_pos,
+            lambda: np.array(
+                [
+                    f"supplier name matches agreement {v} but the org numbers differ"
+                    for v in reg_ids
+                ],
+                dtype=object,
+            ),
         )
     )
     shared_name = todo & ~candidate & ~conflict & (name_n > 1) & ~shared_org
     notes.append(
-        _note_values(
+        _note(
             shared_name,
-            line_name,
-            lambda v: f"supplier name {v!r} belongs to {name_counts[v]} agreements",
+            names.codes,
+            lambda: np.array(
+                [
+                    f"supplier name {k!r} belongs to {name_counts[k]} agreements" if c > 1 else None
+                    for k, c in zip(names.keys, names.agreements, strict=True)
+                ],
+                dtype=object,
+            ),
         )
     )
 
@@ -274,41 +337,27 @@ def link_invoices_to_agreements(invoices: pd.DataFrame, contracts: pd.DataFrame)
         link_rule=pd.Categorical.from_codes(  # type: ignore[call-overload]
             rule.astype(np.intp), categories=list(LINK_RULES)
         ),
-        link_note=as_categorical(_join_notes(notes, n)),
+        link_note=_join_notes(notes, n),
     )
     return out
 
 
-def _note(
-    mask: np.ndarray, raw: pd.Series, codes: np.ndarray, message: Callable[[str], str]
-) -> np.ndarray:
-    """A message per distinct raw value, spread to the rows in ``mask`` (None elsewhere)."""
-    out = np.full(len(mask), None, dtype=object)
-    if mask.any():
-        _, uniques = encode(raw)
-        texts = np.array([message(str(u)) for u in uniques], dtype=object)
-        out[mask] = spread(texts, codes)[mask]
-    return out
-
-
-def _note_values(mask: np.ndarray, values: np.ndarray, message: Callable[[str], str]) -> np.ndarray:
-    """A message per distinct value in ``values`` among the rows in ``mask``."""
-    out = np.full(len(mask), None, dtype=object)
-    if mask.any():
-        codes, uniques = encode(values[mask])
-        texts = np.array([message(u) for u in uniques], dtype=object)
-        out[mask] = spread(texts, codes)
-    return out
-
-
-def _join_notes(notes: list[np.ndarray], n: int) -> np.ndarray:
-    joined = np.full(n, None, dtype=object)
-    for note in notes:
-        has = ~missing(note)
-        if not has.any():
+def _join_notes(notes: list[_Note], n: int) -> pd.Categorical:
+    """The notes of each line joined by "; " (in rule order), as a Categorical. Works on the
+    distinct combinations of notes, a handful, never on a million strings."""
+    codes = np.full(n, -1, dtype=np.intp)
+    texts = np.array([], dtype=object)
+    for note_codes, note_texts in notes:
+        if not (note_codes >= 0).any():
             continue
-        both = has & ~missing(joined)
-        joined[has & ~both] = note[has & ~both]
-        if both.any():
-            joined[both] = [f"{a}; {b}" for a, b in zip(joined[both], note[both], strict=True)]
-    return joined
+        width = len(note_texts) + 1
+        combined = (codes.astype(np.int64) + 1) * width + (note_codes + 1)
+        inverse, pairs = pd.factorize(combined)  # hashing: no sort of a million codes
+        joined = []
+        for pair in pairs:
+            a = texts[pair // width - 1] if pair // width > 0 else None
+            b = note_texts[pair % width - 1] if pair % width > 0 else None
+            joined.append(f"{a}; {b}" if a is not None and b is not None else a if b is None else b)
+        codes = inverse.reshape(-1).astype(np.intp)
+        texts = np.array(joined, dtype=object)
+    return categorical_from_codes(texts, codes)

@@ -18,6 +18,7 @@ import numpy as np
 import pandas as pd
 
 from spendanalys.categories import CategoryRules
+from spendanalys.coding import encode
 
 # Days per average month, for "months to end" (365.25 / 12).
 DAYS_PER_MONTH = 30.4375
@@ -38,19 +39,18 @@ REGISTER_COLUMNS: tuple[str, ...] = (
 
 def join_unique(frame: pd.DataFrame, key: str, column: str, limit: int = 5) -> pd.Series:
     """Per ``key``, the distinct non-missing values of ``column`` joined by "; " (at most
-    ``limit``, then "…")."""
-    key_codes, key_uniques = pd.factorize(frame[key], use_na_sentinel=True)
-    value_codes, value_uniques = pd.factorize(frame[column], use_na_sentinel=True)
+    ``limit``, then "…"), in order of first appearance. Works on integer codes: a Categorical
+    column costs no factorisation, and only the few thousand distinct pairs reach Python."""
+    key_codes, key_uniques = encode(frame[key])
+    value_codes, value_uniques = encode(frame[column])
     both = (key_codes >= 0) & (value_codes >= 0)
-    # Distinct (key, value) pairs in order of first appearance: a few thousand at most.
     combined = key_codes[both].astype(np.int64) * (len(value_uniques) + 1) + value_codes[both]
-    _, first = np.unique(combined, return_index=True)
-    order = np.sort(first)
-    key_of = np.asarray(key_uniques, dtype=object)[key_codes[both][order]]
-    value_of = np.asarray(value_uniques, dtype=object)[value_codes[both][order]]
-    pairs = zip(key_of, value_of, strict=True)
+    # Rows where a (key, value) pair appears for the first time, in row order.
+    order = np.flatnonzero(~pd.Series(combined).duplicated().to_numpy())
+    key_of = key_uniques[key_codes[both][order]]
+    value_of = value_uniques[value_codes[both][order]]
     joined: dict[object, list[str]] = {}
-    for k, v in pairs:
+    for k, v in zip(key_of, value_of, strict=True):
         items = joined.setdefault(k, [])
         if len(items) <= limit:
             items.append(str(v))
@@ -75,21 +75,23 @@ def _rank_desc(values: pd.Series) -> pd.Series:
 def agreement_sums(lines: pd.DataFrame, kg_column: str = "kg_co2e") -> pd.DataFrame:
     """Per linked agreement over the lines inside the purchase boundary (not ``excluded``):
     ``spend_sek`` (SEK, net of credit notes), ``kg_co2e`` (<NA> when no line has a factor),
-    ``priced_spend_sek`` (SEK of lines with a factor), ``invoice_lines``, ``credit_notes``."""
-    keep = ~lines["excluded"].to_numpy(dtype=bool) & lines["linked_agreement_id"].notna().to_numpy()
-    active = lines.loc[keep, ["linked_agreement_id", "spend_sek", kg_column]]
-    kg = active[kg_column]
+    ``priced_spend_sek`` (SEK of lines with a factor), ``invoice_lines``, ``credit_notes``.
+    Grouped on the agreement's integer code (the Categorical the linker made), not its text."""
+    codes, ids = encode(lines["linked_agreement_id"])
+    keep = ~lines["excluded"].to_numpy(dtype=bool) & (codes >= 0)
+    spend = lines["spend_sek"].to_numpy(dtype=float)[keep]
+    kg = lines[kg_column].to_numpy(dtype=float, na_value=np.nan)[keep]
     frame = pd.DataFrame(
         {
-            "agreement_id": active["linked_agreement_id"].to_numpy(),
-            "spend_sek": active["spend_sek"].to_numpy(dtype=float),
-            "kg_co2e": kg.to_numpy(dtype=float, na_value=np.nan),
-            "priced_spend_sek": np.where(kg.notna(), active["spend_sek"], 0.0),
-            "credit_notes": (active["spend_sek"] < 0).to_numpy(),
+            "agreement": codes[keep],
+            "spend_sek": spend,
+            "kg_co2e": kg,
+            "priced_spend_sek": np.where(~np.isnan(kg), spend, 0.0),
+            "credit_notes": spend < 0,
         }
     )
-    grouped = frame.groupby("agreement_id", sort=False)
-    return pd.DataFrame(
+    grouped = frame.groupby("agreement", sort=False)
+    sums = pd.DataFrame(
         {
             "spend_sek": grouped["spend_sek"].sum(min_count=1),
             "kg_co2e": grouped["kg_co2e"].sum(min_count=1),
@@ -98,21 +100,29 @@ def agreement_sums(lines: pd.DataFrame, kg_column: str = "kg_co2e") -> pd.DataFr
             "credit_notes": grouped["credit_notes"].sum(),
         }
     )
+    sums.index = pd.Index(
+        ids[sums.index.to_numpy(dtype=np.intp)], dtype=object, name="agreement_id"
+    )
+    return sums
 
 
 def _dominant_category(lines: pd.DataFrame) -> pd.Series:
     """Per agreement, the line category with the largest spend (used when the agreement itself
     could not be categorised)."""
-    active = lines.loc[
-        ~lines["excluded"].to_numpy(dtype=bool), ["linked_agreement_id", "category_id", "spend_sek"]
-    ]
-    frame = active.dropna(subset=["linked_agreement_id", "category_id"])
-    if frame.empty:
+    agreement_codes, agreements = encode(lines["linked_agreement_id"])
+    category_codes, categories = encode(lines["category_id"])
+    keep = ~lines["excluded"].to_numpy(dtype=bool) & (agreement_codes >= 0) & (category_codes >= 0)
+    if not keep.any():
         return pd.Series(dtype="string")
-    sums = frame.groupby(["linked_agreement_id", "category_id"], sort=False)["spend_sek"].sum()
-    top = sums.sort_values(ascending=False).reset_index()
-    top = top.drop_duplicates("linked_agreement_id")
-    return pd.Series(top["category_id"].to_numpy(), index=top["linked_agreement_id"].to_numpy())
+    width = len(categories) + 1
+    pair = agreement_codes[keep].astype(np.int64) * width + category_codes[keep]
+    spend = pd.Series(lines["spend_sek"].to_numpy(dtype=float)[keep])
+    sums = spend.groupby(pair, sort=False).sum()
+    top = sums.sort_values(ascending=False).index.to_numpy(dtype=np.int64)
+    chosen = pd.DataFrame(
+        {"agreement": agreements[top // width], "category": categories[top % width]}
+    ).drop_duplicates("agreement")
+    return pd.Series(chosen["category"].to_numpy(), index=chosen["agreement"].to_numpy())
 
 
 def aggregate_agreements(
@@ -286,12 +296,14 @@ def compare_factor_sets(
     """
     out = agreements[["agreement_id", "name", "supplier", "category"]].copy()
     invoices_basis = bool((agreements["spend_basis"] == "invoices").all())
+    codes, ids = encode(lines["linked_agreement_id"])
+    linked_ids = ids[np.bincount(codes[codes >= 0], minlength=len(ids)) > 0]
     ranks = []
     for i, label in enumerate(labels):
         column = "kg_co2e" if i == 0 else f"kg_co2e__{label}"
         sums = agreement_sums(lines, column)["kg_co2e"].reindex(out["agreement_id"].to_numpy())
         if invoices_basis:
-            no_lines = ~out["agreement_id"].isin(lines["linked_agreement_id"].dropna().unique())
+            no_lines = ~out["agreement_id"].isin(linked_ids)
             sums = sums.mask(no_lines.to_numpy(), 0.0)
         out[f"kg_co2e__{label}"] = sums.to_numpy(dtype=float)
         rank = _rank_desc(out[f"kg_co2e__{label}"])

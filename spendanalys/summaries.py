@@ -14,6 +14,7 @@ import pandas as pd
 from pandas.api.typing import DataFrameGroupBy
 
 from spendanalys.categories import CategoryRules
+from spendanalys.coding import encode, spread
 from spendanalys.linking import normalise_supplier_name
 from spendanalys.ranking import join_unique
 
@@ -41,22 +42,55 @@ def _active(lines: pd.DataFrame) -> pd.DataFrame:
 
 
 def supplier_key(lines: pd.DataFrame) -> pd.Series:
-    """A supplier's grouping key: its 10-digit org number, else ``name:`` + its normalised name
-    (the ``supplier_key`` column when the lines already carry it)."""
+    """A supplier's grouping key: its 10-digit org number, else ``name:`` + its normalised name,
+    else ``(unknown)`` (the ``supplier_key`` column when the lines already carry it).
+
+    A Categorical with its distinct keys sorted (what ``astype("category")`` gives), computed
+    once per distinct (org number, supplier name) pair rather than per line."""
     if "supplier_key" in lines:
         return lines["supplier_key"]
-    names = normalise_supplier_name(lines["supplier"]) if "supplier" in lines else None
-    org = lines["supplier_org"].astype("string")
-    if names is None:
-        return org.fillna("(unknown)")
-    return org.fillna("name:" + names).fillna("(unknown)")
+    org_codes, orgs = encode(lines["supplier_org"])
+    if "supplier" in lines:
+        name_codes, names = encode(lines["supplier"])
+    else:
+        name_codes, names = np.full(len(lines), -1, dtype=np.intp), np.array([], dtype=object)
+    width = len(names) + 1
+    pair = (org_codes.astype(np.int64) + 1) * width + (name_codes + 1)
+    inverse, pairs = pd.factorize(pair)  # hashing, not sorting, a million pairs
+    org_of = spread(orgs, pairs // width - 1)
+    name_of = spread(names, pairs % width - 1)
+    name_keys = [
+        None if pd.isna(k) else str(k)
+        for k in normalise_supplier_name(pd.Series(name_of, dtype="string"))
+    ]
+    keys = [
+        str(org)
+        if org is not None and not pd.isna(org)
+        else (f"name:{name}" if name is not None else "(unknown)")
+        for org, name in zip(org_of, name_keys, strict=True)
+    ]
+    categories = pd.Index(pd.unique(np.asarray(keys, dtype=object)), dtype="string").sort_values()
+    per_pair = categories.get_indexer(pd.Index(keys, dtype="string"))
+    return pd.Series(
+        pd.Categorical.from_codes(per_pair[inverse.reshape(-1)], categories=categories),
+        index=lines.index,
+        name="supplier_org",  # the name the key had when it was built from that column
+    )
+
+
+def _key_codes(frame: pd.DataFrame) -> np.ndarray:
+    """The supplier key of each row as an integer code (NaN where unknown): grouping on it
+    avoids turning a million keys back into text."""
+    codes, _ = encode(supplier_key(frame))
+    return np.where(codes >= 0, codes, np.nan) if (codes < 0).any() else codes
 
 
 def _by_supplier(frame: pd.DataFrame) -> tuple[pd.DataFrame, DataFrameGroupBy]:
+    kg = frame["kg_co2e"].to_numpy(dtype=float, na_value=np.nan)
     work = frame.assign(
-        _key=supplier_key(frame).to_numpy(),
-        _kg=frame["kg_co2e"].to_numpy(dtype=float, na_value=np.nan),
-        _unpriced=np.where(frame["kg_co2e"].isna(), frame["spend_sek"], 0.0),
+        _key=_key_codes(frame),
+        _kg=kg,
+        _unpriced=np.where(np.isnan(kg), frame["spend_sek"].to_numpy(dtype=float), 0.0),
     )
     return work, work.groupby("_key", sort=False)
 
@@ -74,15 +108,18 @@ def summarise_categories(
     ``kg_co2e``, ``invoice_lines``, ``agreements``, shares of the totals, and the category factor
     of the set in use (``kg_co2e_per_sek``, ``factor_price_year``, ``factor_source``)."""
     active = _active(lines)
+    category_codes, category_ids = encode(active["category_id"])
+    agreement_codes, _ = encode(active["linked_agreement_id"])
     work = pd.DataFrame(
         {
-            "category_id": active["category_id"].astype("string").to_numpy(),
+            "category": category_codes,
             "spend_sek": active["spend_sek"].to_numpy(dtype=float),
             "kg_co2e": active["kg_co2e"].to_numpy(dtype=float, na_value=np.nan),
-            "agreement": active["linked_agreement_id"].to_numpy(),
+            "agreement": np.where(agreement_codes >= 0, agreement_codes, np.nan),
         }
     )
-    grouped = work.groupby("category_id", dropna=False, sort=False)
+    # Grouped on the category's code; -1 (no category) is a group of its own.
+    grouped = work.groupby("category", sort=False)
     table = pd.DataFrame(
         {
             "spend_sek": grouped["spend_sek"].sum(),
@@ -90,7 +127,15 @@ def summarise_categories(
             "invoice_lines": grouped.size(),
             "agreements": grouped["agreement"].nunique(),
         }
-    ).reset_index()
+    )
+    names = np.append(category_ids.astype(object), np.array([pd.NA], dtype=object))[
+        table.index.to_numpy(dtype=np.intp)
+    ]
+    # One row per group: grouping these few ids again gives the index (and dtype) that grouping
+    # the lines on their text gave, without touching a million strings.
+    ids = pd.DataFrame({"category_id": names}).groupby("category_id", dropna=False, sort=False)
+    table = table.reset_index(drop=True)
+    table.insert(0, "category_id", ids.size().index)
     tree = rules.tree.drop_duplicates("category_id").set_index("category_id")
     for column in ("name_sv", "name_en", "group_sv"):
         if column in tree:
@@ -191,7 +236,7 @@ def summarise_excluded(lines: pd.DataFrame) -> pd.DataFrame:
         if "account" in excluded
         else pd.Series("", index=excluded.index)
     )
-    work = excluded.assign(_account=account.to_numpy(), _key=supplier_key(excluded).to_numpy())
+    work = excluded.assign(_account=account.to_numpy(), _key=_key_codes(excluded))
     grouped = work.groupby("_account", sort=False)
     table = pd.DataFrame(
         {

@@ -1,0 +1,57 @@
+"""The code-wise helpers of the spend engine give what the plain per-row versions give."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from spendanalys.coding import (
+    as_categorical,
+    categorical_from_codes,
+    encode,
+    map_unique_strings,
+    spread,
+    string_array,
+)
+
+VALUES = np.array(["b", None, "a", "b", "c", "Städ"], dtype=object)
+
+
+@pytest.mark.parametrize("seed", range(20))
+def test_categorical_from_codes_equals_the_per_row_categorical(seed: int) -> None:
+    rng = np.random.default_rng(seed)
+    codes = rng.integers(-1, len(VALUES), size=int(rng.integers(0, 30)))
+    got = categorical_from_codes(VALUES, codes)
+    want = as_categorical(spread(VALUES, codes))
+    assert list(got.categories) == list(want.categories)
+    assert got.categories.dtype == want.categories.dtype
+    np.testing.assert_array_equal(got.codes, want.codes)
+
+
+def test_string_array_is_a_string_column_with_na_for_missing() -> None:
+    codes = np.array([0, -1, 1, 2, 5])
+    got = pd.Series(string_array(VALUES, codes))
+    want = pd.Series(["b", None, None, "a", "Städ"], dtype="string")
+    pd.testing.assert_series_equal(got, want)
+
+
+def test_encode_takes_a_categoricals_codes_as_they_are() -> None:
+    column = pd.Series(pd.Categorical(["x", None, "y", "x"], categories=["y", "x", "z"]))
+    codes, uniques = encode(column)
+    assert codes.tolist() == [1, -1, 0, 1]
+    assert uniques.tolist() == ["y", "x", "z"]
+    assert spread(uniques, codes).tolist() == ["x", None, "y", "x"]
+
+
+def test_map_unique_strings_calls_once_per_distinct_value() -> None:
+    calls: list[int] = []
+
+    def upper(uniques: pd.Series) -> pd.Series:
+        calls.append(len(uniques))
+        return uniques.str.upper().mask(uniques == "b")
+
+    column = pd.Series(["a", "b", None, "a", "a"], dtype="string")
+    got = pd.Series(map_unique_strings(column, upper))
+    assert calls == [2]
+    pd.testing.assert_series_equal(got, pd.Series(["A", None, None, "A", "A"], dtype="string"))
