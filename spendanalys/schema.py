@@ -68,7 +68,9 @@ SCHEMAS: dict[Kind, KindSchema] = {
             Field("cpv", "string", "CPV code, first eight digits"),
             Field("start_date", "date", "agreement start"),
             Field("end_date", "date", "agreement end"),
-            Field("value_sek", "float", "agreement value in SEK (per year where the register says so)"),
+            Field(
+                "value_sek", "float", "agreement value in SEK (per year where the register says so)"
+            ),
             Field("environmental_requirements", "boolean", "miljökrav: True, False or unknown"),
         ),
         required=(("agreement_id",),),
