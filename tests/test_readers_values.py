@@ -265,3 +265,17 @@ def test_overflowing_numbers_are_errors_not_infinities() -> None:
     assert "too large" in str(floats.errors.iloc[0]) and math.isnan(floats.values.iloc[0])
     ints = parse_ints(pd.Series(["1.78e+20", "3"], dtype=str))
     assert "too large" in str(ints.errors.iloc[0]) and ints.values.tolist()[1] == 3
+
+
+def test_boolean_column_with_a_date_cell_and_a_blank_does_not_crash() -> None:
+    """Found by the fuzzer: a workbook Miljökrav column holding a datetime and an empty cell.
+
+    The date is a rejected value with a reason; the blank stays unknown (<NA>), not an error.
+    """
+    import datetime as dt
+
+    from spendanalys.io.values import parse_booleans
+
+    parsed = parse_booleans(pd.Series([dt.datetime(2009, 10, 6, 0, 31), None], dtype=object))
+    assert parsed.values.isna().all()
+    assert parsed.errors.iloc[0] is not None and parsed.errors.iloc[1] is None

@@ -201,6 +201,9 @@ def distinct_stripped(text: pd.Series) -> tuple[np.ndarray, pa.Array]:
     array = pa.array(text, type=pa.large_string())
     if isinstance(array, pa.ChunkedArray):
         array = array.combine_chunks()
+    # A missing cell is a blank: pandas' str conversion can keep NaN missing (a datetime beside
+    # a NaN in one workbook column did), and a null index would point outside the dictionary.
+    array = pc.fill_null(array, "")
     encoded = pc.dictionary_encode(pc.utf8_trim_whitespace(array))
     return encoded.indices.to_numpy(zero_copy_only=False).astype(np.intp), encoded.dictionary
 
