@@ -12,7 +12,6 @@ from __future__ import annotations
 import base64
 import json
 import os
-import socket
 import subprocess
 import sys
 import time
@@ -22,6 +21,7 @@ from typing import Any
 
 import flask
 import pytest
+from app_process import free_port
 
 from spendanalys.dashboard import security
 from spendanalys.store import Store
@@ -411,16 +411,10 @@ def test_demo_mode_only_on_loopback_without_users(tmp_path: Path) -> None:
     assert not security.is_loopback("0.0.0.0") and not security.is_loopback(None)
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
 def test_refuses_to_start_on_a_public_address_without_users(tmp_path: Path, repo_dir: Path) -> None:
     env = {**os.environ, "SPENDANALYS_DATABASE_URL": f"sqlite:///{tmp_path / 'x.sqlite'}"}
     result = subprocess.run(
-        [sys.executable, "app.py", "--host", "0.0.0.0", "--port", str(_free_port())],
+        [sys.executable, "app.py", "--host", "0.0.0.0", "--port", str(free_port())],
         cwd=repo_dir,
         env=env,
         capture_output=True,

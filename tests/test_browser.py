@@ -11,17 +11,15 @@ from __future__ import annotations
 
 import io
 import os
-import socket
 import subprocess
 import sys
-import time
-import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import openpyxl
 import pytest
+from app_process import free_port, wait_healthy
 
 from spendanalys import services
 from spendanalys.store import Store
@@ -40,26 +38,6 @@ ARGS = [
 USER, PASSWORD = "miljo_admin", "ett-långt-lösenord"
 TIMEOUT_MS = 60_000
 MAX_UPLOAD_MB = 4  # above the sample invoice export (2.9 MB), so a 5 MB file is too big
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
-def _wait_healthy(url: str, process: subprocess.Popen[bytes], seconds: float = 60) -> None:
-    deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            raise RuntimeError(f"the app exited with {process.returncode}")
-        try:
-            with urllib.request.urlopen(url + "/health", timeout=2) as response:
-                if response.status == 200:
-                    return
-        except OSError:
-            time.sleep(0.3)
-    raise TimeoutError("the app did not answer /health")
 
 
 @pytest.fixture(scope="module")
@@ -87,7 +65,7 @@ def app_server(
         "SPENDANALYS_SAMPLE_DIR": str(folder / "no-samples"),
         "SPENDANALYS_MAX_UPLOAD_MB": str(MAX_UPLOAD_MB),
     }
-    port = _free_port()
+    port = free_port()
     log = (folder / "app.log").open("wb")
     process = subprocess.Popen(
         [sys.executable, str(repo_dir / "app.py"), "--port", str(port)],
@@ -98,7 +76,7 @@ def app_server(
     )
     base = f"http://127.0.0.1:{port}"
     try:
-        _wait_healthy(base, process)
+        wait_healthy(base, process)
         yield base, url
     finally:
         process.terminate()

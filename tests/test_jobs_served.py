@@ -13,7 +13,6 @@ import http.cookiejar
 import json
 import os
 import shutil
-import socket
 import subprocess
 import sys
 import time
@@ -23,31 +22,12 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from app_process import free_port, wait_healthy
 
 from spendanalys.store import Store
 
 USER, PASSWORD = "miljo", "ett-långt-lösenord"
 FTE = "År;Årsarbetskrafter\n2019;100\n2024;120\n"
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
-def _wait_healthy(url: str, process: subprocess.Popen[bytes], seconds: float = 90) -> None:
-    deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            raise RuntimeError(f"the server exited with {process.returncode}")
-        try:
-            with urllib.request.urlopen(url + "/health", timeout=2) as response:
-                if response.status == 200:
-                    return
-        except OSError:
-            time.sleep(0.3)
-    raise TimeoutError(f"{url} did not answer /health")
 
 
 @pytest.fixture(scope="module")
@@ -68,7 +48,7 @@ def servers(repo_dir: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterato
         "PYTHONPATH": str(repo_dir),
     }
     env.pop("SPENDANALYS_HOST", None)
-    ports = _free_port(), _free_port()
+    ports = free_port(), free_port()
     commands = [
         [str(gunicorn), "app:server", "-w", "2", "--timeout", "300", "-b", f"127.0.0.1:{ports[0]}"],
         [sys.executable, str(repo_dir / "app.py"), "--port", str(ports[1])],
@@ -81,7 +61,7 @@ def servers(repo_dir: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterato
     bases = [f"http://127.0.0.1:{p}" for p in ports]
     try:
         for base, process in zip(bases, processes, strict=True):
-            _wait_healthy(base, process)
+            wait_healthy(base, process)
         yield {"gunicorn": bases[0], "other": bases[1], "db": url}
     finally:
         for process in processes:
