@@ -26,11 +26,6 @@ _REJECTED = re.compile(r"rejected: (.+)")
 # Corpus cases that fail because of a reader bug (file -> what goes wrong). Strict xfail: the
 # readers' fix turns them into passes, and then this entry must go.
 KNOWN_READER_BUGS: dict[str, str] = {}
-# Files only the upload guard can afford: the reader's time grows with the widest row (about
-# 2-3 ms per column), so reading them without the guard is left to the report, not the suite.
-GUARD_ONLY: dict[str, str] = {
-    "extreme_width.csv": "5,000 columns take the reader 10-20 s; the guard refuses it at once",
-}
 
 
 @dataclass(frozen=True)
@@ -124,8 +119,6 @@ def test_reader_alone_never_crashes(case: Expected):
     """Without the guard (the CLI path) a file still ends cleanly: refused, or every row
     accounted for."""
     path = CORPUS / "files" / case.file
-    if case.file in GUARD_ONLY:
-        pytest.skip(GUARD_ONLY[case.file])
     try:
         result = read_input(path, case.kind)  # type: ignore[arg-type]
     except InputFormatError as exc:

@@ -315,3 +315,80 @@ def test_sample_invoices_add_up_to_their_summa_row(sample_dir: Path, suffix: str
         written = float(last.split(";")[5].replace(" ", "").replace(",", "."))
         assert round(result.table["amount_sek"].sum(), 2) == written
     assert (result.table["amount_sek"] < 0).any()  # credit notes stay negative
+
+
+INVOICE_HEADER = "Fakturanummer;Fakturadatum;Leverantör;Belopp exkl. moms;Fakturatext\n"
+
+
+def test_an_unterminated_quote_rejects_its_row_and_the_rest_is_read() -> None:
+    """A lone " at the start of a free-text cell must not swallow the file (or lose it all)."""
+    content = (
+        INVOICE_HEADER + "F1;2024-01-05;A AB;100;ok\n"
+        'F2;2024-01-06;B AB;200;"skärm 15 tum\n'
+        "F3;2024-01-07;C AB;300;ok\n"
+        "F4;2024-01-08;D AB;400;ok\n"
+    )
+    for newline in ("\n", "\r\n"):
+        data = content.replace("\n", newline).encode("cp1252")
+        result = read_input(data, "invoices", name="q.csv")
+        assert result.table["invoice_id"].tolist() == ["F1", "F3", "F4"]
+        assert result.table["source_row"].tolist() == [2, 4, 5]
+        assert [(r.row, r.column) for r in result.rejected] == [(3, "Fakturatext")]
+        assert "never closes" in result.rejected[0].reason
+
+
+def test_a_stray_quote_closed_rows_later_rejects_every_line_it_swallowed() -> None:
+    """Valid CSV grammar, but a record holding whole rows: each swallowed line is reported."""
+    content = (
+        INVOICE_HEADER + 'F1;2024-01-05;A AB;100;"skärm 15 tum\n'
+        "F2;2024-01-06;B AB;200;ok\n"
+        'F3;2024-01-07;C AB;300;"ok\n'
+        "F4;2024-01-08;D AB;400;ok\n"
+    )
+    result = read_input(content.encode(), "invoices", name="q.csv")
+    assert result.table["invoice_id"].tolist() == ["F4"]
+    assert [r.row for r in result.rejected] == [2, 3, 4]
+    assert "row 2 to row 4" in result.rejected[0].reason
+
+
+def test_a_legitimate_multiline_cell_is_still_one_accepted_row() -> None:
+    content = INVOICE_HEADER + 'F1;2024-01-05;A AB;100;"rad ett\nrad två"\nF2;2024-01-06;B;5;x\n'
+    result = read_input(content.encode(), "invoices", name="q.csv")
+    assert result.table["source_row"].tolist() == [2, 4]
+    assert not result.rejected
+
+
+def test_unbalanced_quotes_on_every_other_row_are_all_reported() -> None:
+    """Lone quotes pair up across rows: every line they join is rejected, none vanishes."""
+    rows = "".join(f'F{i};2024-01-05;A AB;100;"x\n' for i in range(30))
+    rows += "F99;2024-01-05;A AB;100;ok\n"
+    result = read_input((INVOICE_HEADER + rows).encode(), "invoices", name="q.csv")
+    assert result.table["invoice_id"].tolist() == ["F99"]
+    assert [r.row for r in result.rejected] == list(range(2, 32))
+
+
+@pytest.mark.parametrize("where", ["first rows", "far down"])
+def test_a_row_of_thousands_of_cells_is_refused_quickly_with_its_row(where: str) -> None:
+    """Cost grows with the widest row: 100,000 separators must be refused, not read for minutes."""
+    good = "F1;2024-01-05;A AB;100;ok\n"
+    wide = "F9;2024-01-05;A AB;100;ok" + ";" * 100_000 + "x\n"
+    before = good * (1 if where == "first rows" else 30_000)
+    with pytest.raises(InputFormatError) as caught:
+        read_input((INVOICE_HEADER + before + wide).encode(), "invoices", name="w.csv")
+    assert "100,005 cells" in caught.value.reason
+    assert caught.value.row == 2 + before.count("\n")
+
+
+def test_amounts_beyond_1e15_are_rejected_rows_not_infinite_sums() -> None:
+    content = INVOICE_HEADER + "F1;2024-01-05;A AB;1e308;x\nF2;2024-01-05;A AB;-2e15;x\n"
+    content += "F3;2024-01-05;A AB;999 999 999 999 999;x\n"
+    result = read_input(content.encode(), "invoices", name="a.csv")
+    assert result.table["amount_sek"].tolist() == [999_999_999_999_999.0]
+    assert [(r.row, "too large" in r.reason) for r in result.rejected] == [(2, True), (3, True)]
+
+
+def test_values_under_a_column_without_header_are_noted() -> None:
+    content = "Fakturanummer;Leverantör;;Belopp exkl. moms\nF1;A AB;anteckning;100\n"
+    result = read_input(content.encode(), "invoices", name="n.csv")
+    assert result.rows_accepted == 1
+    assert "column 3 has no header: its values in 1 row were not read" in result.info.notes

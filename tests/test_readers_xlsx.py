@@ -105,3 +105,42 @@ def test_typed_invoice_cells(tmp_path: Path) -> None:
 def test_workbook_without_recognised_header(tmp_path: Path) -> None:
     with pytest.raises(InputFormatError, match="no recognised contracts header"):
         read_contracts(_workbook(tmp_path, {"Blad1": [["a", "b"], [1, 2]]}))
+
+
+def test_stray_cells_right_of_the_header_are_noted_not_silently_dropped(tmp_path: Path) -> None:
+    """In a sheet the header row spans the used area, so a stray cell sits under no header."""
+    rows: list[list[object]] = [
+        ["Avtalsnummer", "Leverantör"],
+        ["A-1", "Åkeri AB"],
+        ["A-2", "Städ AB", None, "ring Eva"],
+        ["A-3", "Fel AB", None, "x"],
+    ]
+    result = read_contracts(_workbook(tmp_path, {"Avtal": rows}))
+    assert result.rows_accepted == 3
+    assert "column 4 has no header: its values in 2 rows were not read" in result.info.notes
+
+
+def test_a_sheet_thousands_of_columns_wide_is_refused_with_the_sheet(tmp_path: Path) -> None:
+    book = openpyxl.Workbook()
+    sheet = book.active
+    sheet.title = "Avtal"
+    sheet.append(["Avtalsnummer", "Leverantör"])
+    sheet.append(["A-1", "Åkeri AB"])
+    sheet.cell(row=2, column=5000, value="oops")
+    path = tmp_path / "wide.xlsx"
+    book.save(path)
+    with pytest.raises(InputFormatError) as caught:
+        read_contracts(path)
+    assert caught.value.sheet == "Avtal"
+    assert "5,000 columns wide" in caught.value.reason
+
+
+def test_a_huge_workbook_number_is_a_rejected_row(tmp_path: Path) -> None:
+    rows: list[list[object]] = [
+        ["Fakturanummer", "Fakturadatum", "Leverantör", "Belopp exkl. moms"],
+        ["F1", datetime(2024, 1, 5), "A AB", 1e300],
+        ["F2", datetime(2024, 1, 6), "A AB", 12.5],
+    ]
+    result = read_invoices(_workbook(tmp_path, {"Fakturor": rows}))
+    assert result.table["amount_sek"].tolist() == [12.5]
+    assert [(r.row, r.column) for r in result.rejected] == [(2, "Belopp exkl. moms")]

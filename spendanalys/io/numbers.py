@@ -36,6 +36,9 @@ import pyarrow.compute as pc
 
 Decimal = Literal[",", "."]
 
+# Larger magnitudes are refused: no amount, distance or head count comes near 10^15 (Sweden's
+# GDP is about 6e12 SEK), and a sum over a million accepted values must stay finite.
+MAX_MAGNITUDE = 1e15
 _CURRENCY = r"(?i)(?:\b(?:sek|kr|eur|usd|gbp)\b\.?|[£$€]|:-)"
 _SPACES = "[ \t\u00a0\u202f\u2009\u2007\u2008]+"
 _AMBIG_COMMA = r"[1-9]\d{0,2},\d{3}"
@@ -297,11 +300,11 @@ def resolve_numbers(column: NumberColumn, fallback: Decimal | None = None) -> Pa
         number = _to_float(literal)
         negative = column.classes.negative
         parsed[column.todo] = np.where(negative, -number, number)
-        why[pd.isna(why) & np.isinf(number)] = "too large"  # e.g. 400 digits overflow float64
+        why[pd.isna(why) & (np.abs(number) > MAX_MAGNITUDE)] = "too large"  # inf included
         messages = {
             "ambiguous": "is ambiguous: thousands separator or decimal mark? "
             "(no other value in the column decides it)",
-            "too large": "is too large to be an amount",
+            "too large": f"is too large (more than {MAX_MAGNITUDE:.0e})",
             "not a number": "is not a number",
         }
         for j in np.flatnonzero(pd.notna(why)):
@@ -311,8 +314,14 @@ def resolve_numbers(column: NumberColumn, fallback: Decimal | None = None) -> Pa
     values = parsed[column.codes]
     errors = reason[column.codes]
     if column.typed.any():
-        values[column.typed] = column.raw[column.typed].astype(float).to_numpy()
-        errors[column.typed] = None
+        typed = column.raw[column.typed].astype(float).to_numpy()
+        huge = np.abs(typed) > MAX_MAGNITUDE
+        values[column.typed] = np.where(huge, np.nan, typed)
+        typed_errors = np.full(len(typed), None, dtype=object)
+        typed_errors[huge] = [
+            f"{v:g} is too large (more than {MAX_MAGNITUDE:.0e})" for v in typed[huge]
+        ]
+        errors[column.typed] = typed_errors
     index = column.raw.index
     return ParsedNumbers(
         pd.Series(values, index=index), pd.Series(errors, index=index, dtype=object)

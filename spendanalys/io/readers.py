@@ -214,6 +214,26 @@ def _rejections(
     return flagged, rejected
 
 
+def _unheaded_values(headers: list[str], data_blank: np.ndarray) -> list[str]:
+    """Notes for values under a blank header cell: not read, so the user is told, not left guessing.
+
+    Rows with cells beyond the header row are rejected instead (a CSV row shifted by a stray
+    separator); a column inside the header row whose header is empty is a side note or a
+    helper column, and its cells are ignored with this note.
+    """
+    notes = []
+    for position, header in enumerate(headers[: data_blank.shape[1]]):
+        if str(header).strip():
+            continue
+        filled = int((~data_blank[:, position]).sum())
+        if filled:
+            rows = "row" if filled == 1 else "rows"
+            notes.append(
+                f"column {position + 1} has no header: its values in {filled} {rows} were not read"
+            )
+    return notes
+
+
 def build_result(raw: RawTable, name: str, kind: Kind) -> ReadResult:
     """Classify rows, parse every mapped column, reject bad rows, assemble the canonical table."""
     schema = SCHEMAS[kind]
@@ -257,6 +277,7 @@ def build_result(raw: RawTable, name: str, kind: Kind) -> ReadResult:
             reasons = np.full(len(data), None, dtype=object)
             reasons[missing] = f"no value for {labels}"
             problems.append((headers[raw.match.fields[present[0]]], reasons))
+    notes.extend(_unheaded_values(headers, data_blank))
     if data_blank.shape[1] > len(headers):
         extra = ~data_blank[:, len(headers) :].all(axis=1)
         if extra.any():
@@ -264,6 +285,11 @@ def build_result(raw: RawTable, name: str, kind: Kind) -> ReadResult:
             reasons[extra] = f"more cells than the {len(headers)} header columns"
             problems.append((f"column {len(headers) + 1}", reasons))
     bad, rejected = _rejections(name, data_rows, problems)
+    if raw.unreadable:
+        for row, position, reason in raw.unreadable:
+            label = headers[position] if position < len(headers) else ""
+            rejected.append(RejectedRow(name, row, label or f"column {position + 1}", reason))
+        rejected.sort(key=lambda r: r.row)
 
     keep = ~bad
     every = bool(keep.all())

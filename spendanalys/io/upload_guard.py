@@ -37,6 +37,7 @@ from spendanalys.io.control_characters import (
     reject_control_characters,
     scan_control_characters,
 )
+from spendanalys.io.tabular import MAX_FIELDS_PER_ROW
 
 __all__ = [
     "CONTROL_CHARACTERS",
@@ -85,9 +86,10 @@ class UploadLimits:
     - ``max_prolog_bytes`` 64 KiB: an XML declaration, comments and processing instructions
       before the root element never come near this; a longer prolog is refused rather than
       scanned further.
-    - ``max_delimiters_per_line`` 2,000 (CSV): the readers' cost grows with the widest row
-      (about 1–3 ms per column), so one line of a million ``;`` would take hours; real exports
-      have tens of columns. Counts ``; , tab |`` per physical line, quotes ignored.
+    - ``max_delimiters_per_line`` (CSV): the readers' own row-width limit
+      (``tabular.MAX_FIELDS_PER_ROW``, 2,000), checked on the raw bytes before any decoding so
+      a line of a million ``;`` costs one vectorised pass. Counts ``; , tab |`` per physical
+      line, quotes ignored.
     """
 
     max_members: int = 1_000
@@ -95,7 +97,7 @@ class UploadLimits:
     max_member_ratio: float = 200.0
     ratio_floor_bytes: int = 1 * MiB
     max_prolog_bytes: int = 64 * 1024
-    max_delimiters_per_line: int = 2_000
+    max_delimiters_per_line: int = MAX_FIELDS_PER_ROW
 
 
 DEFAULT_LIMITS = UploadLimits()
