@@ -1,7 +1,8 @@
 """Bounded load test of the real app (issue 7, item 6): viewers and uploaders on 127.0.0.1.
 
 1. A fresh SQLite database with two users (a viewer and a procurement user) is created, then the
-   real app is started (``python app.py --port <free>``) on it; it seeds the sample data.
+   real app is started on it as deployed (``gunicorn app:server``, 2 workers of 8 threads; or
+   ``python app.py``, Flask's threaded server, with ``--server dev``); it seeds the sample data.
 2. Every simulated client logs in through the login callback (a session cookie, as a browser).
 3. ``viewers`` threads replay the dashboard's callbacks for the pages a viewer sees, with the
    request bodies a browser would send (discovered from ``/_dash-dependencies`` and the rendered
@@ -294,7 +295,23 @@ def _ms(values: list[float], q: float) -> float | None:
     return None if found is None else round(found * 1000, 1)
 
 
-def run(seconds: float = 300.0, viewers: int = 20, uploaders: int = 2) -> dict[str, Any]:
+# As deployed on a 2-core host: one worker per core, threads for the waits on SQLite and I/O.
+GUNICORN = ["app:server", "-w", "2", "-k", "gthread", "--threads", "8", "--timeout", "300"]
+
+
+def server_command(server: str, port: int) -> list[str]:
+    """The command that serves the app on 127.0.0.1:``port``."""
+    if server == "gunicorn":
+        gunicorn = Path(sys.executable).with_name("gunicorn")
+        return [str(gunicorn), *GUNICORN, "-b", f"127.0.0.1:{port}"]
+    if server == "dev":
+        return [sys.executable, str(REPO / "app.py"), "--host", "127.0.0.1", "--port", str(port)]
+    raise ValueError(f"unknown server {server!r}: gunicorn or dev")
+
+
+def run(
+    seconds: float = 300.0, viewers: int = 20, uploaders: int = 2, server: str = "gunicorn"
+) -> dict[str, Any]:
     """Run the load test; returns the figures (raises RuntimeError when it cannot run)."""
     from spendanalys.store import Store
 
@@ -309,10 +326,11 @@ def run(seconds: float = 300.0, viewers: int = 20, uploaders: int = 2) -> dict[s
         **os.environ,
         "SPENDANALYS_DATABASE_URL": url,
         "SPENDANALYS_SAMPLE_DIR": str(REPO / "sample_data"),
+        "PYTHONPATH": str(REPO),  # gunicorn imports app:server from the checkout
     }
     log = (workdir / "app.log").open("wb")
     app = subprocess.Popen(
-        [sys.executable, str(REPO / "app.py"), "--host", "127.0.0.1", "--port", str(port)],
+        server_command(server, port),
         cwd=workdir,
         env=env,
         stdout=log,
@@ -323,6 +341,7 @@ def run(seconds: float = 300.0, viewers: int = 20, uploaders: int = 2) -> dict[s
         "viewers": viewers,
         "uploaders": uploaders,
         "seconds": seconds,
+        "server": " ".join(["gunicorn", *GUNICORN]) if server == "gunicorn" else "python app.py",
         "workdir": str(workdir),
     }
     try:
@@ -399,5 +418,7 @@ if __name__ == "__main__":
     parser.add_argument("--seconds", type=float, default=300.0)
     parser.add_argument("--viewers", type=int, default=20)
     parser.add_argument("--uploaders", type=int, default=2)
+    parser.add_argument("--server", choices=["gunicorn", "dev"], default="gunicorn")
     args = parser.parse_args()
-    print(json.dumps(run(args.seconds, args.viewers, args.uploaders), indent=2, default=str))
+    figures = run(args.seconds, args.viewers, args.uploaders, args.server)
+    print(json.dumps(figures, indent=2, default=str))

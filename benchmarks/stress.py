@@ -85,11 +85,11 @@ def run_pytest(args: list[str], env: dict[str, str], timeout: float) -> dict[str
     }
 
 
-def run_load(seconds: float, viewers: int, uploaders: int) -> dict[str, Any]:
+def run_load(seconds: float, viewers: int, uploaders: int, server: str) -> dict[str, Any]:
     try:
         from benchmarks.reliability_load import run
 
-        return run(seconds, viewers, uploaders)
+        return run(seconds, viewers, uploaders, server)
     except Exception as exc:
         return {"not_run": f"{type(exc).__name__}: {exc}"}
 
@@ -165,7 +165,7 @@ def write_report(path: Path, parts: dict[str, Any]) -> None:
                 f"{load['viewers']} viewers (logged-in viewer role, 0.5–2 s between callbacks) "
                 f"and {load['uploaders']} uploaders (procurement role, the sample invoice file "
                 f"through the upload callback, 5 s between uploads) for {load['seconds']:.0f} s "
-                "against `python app.py` (Flask's threaded server) on a fresh SQLite database.",
+                f"against `{load['server']}` on a fresh SQLite database.",
                 "",
                 "| figure | value |",
                 "|---|---|",
@@ -197,6 +197,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--seconds", type=float, default=300.0, help="load duration (300)")
     parser.add_argument("--viewers", type=int, default=20)
     parser.add_argument("--uploaders", type=int, default=2)
+    parser.add_argument("--server", choices=["gunicorn", "dev"], default="gunicorn")
     parser.add_argument("--kills", type=int, default=int(os.environ.get("STRESS_KILLS", "20")))
     parser.add_argument(
         "--skip", nargs="*", default=[], choices=["corpus", "fuzz", "kills", "load"]
@@ -205,7 +206,8 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     parts: dict[str, Any] = {
         "parameters": f"load {args.seconds:.0f} s with {args.viewers} viewers and "
-        f"{args.uploaders} uploaders; STRESS_KILLS={args.kills}; HYPOTHESIS_PROFILE=stress; "
+        f"{args.uploaders} uploaders on {args.server}; STRESS_KILLS={args.kills}; "
+        "HYPOTHESIS_PROFILE=stress; "
         f"skipped: {', '.join(args.skip) or 'none'}"
     }
     ok = True
@@ -227,7 +229,7 @@ def main(argv: list[str] | None = None) -> int:
         )
         ok &= parts["kills"]["exit"] == 0
     if "load" not in args.skip:
-        parts["load"] = run_load(args.seconds, args.viewers, args.uploaders)
+        parts["load"] = run_load(args.seconds, args.viewers, args.uploaders, args.server)
         ok &= _load_ok(parts["load"])
     parts["ok"] = ok
     write_report(args.out, parts)
