@@ -24,7 +24,9 @@ from app_process import free_port, wait_healthy
 from spendanalys import services
 from spendanalys.store import Store
 
-pytestmark = pytest.mark.browser
+# One group: the tests share one app, database and browser page, in file order (make test runs
+# xdist with --dist loadgroup, so they stay on one worker).
+pytestmark = [pytest.mark.browser, pytest.mark.xdist_group("browser")]
 
 CHROMIUM = Path("/usr/bin/chromium")
 ARGS = [
@@ -237,3 +239,47 @@ def test_a_too_large_file_gets_a_message_and_is_not_sent(
         )
     page.goto(server + "/lang/sv")
     assert len(Store(app_server[1]).versions()) == before
+
+
+def test_hostile_text_from_an_upload_is_shown_as_text_to_leadership(
+    page: Any, server: str, app_server: tuple[str, str], tmp_path: Path, artifacts: Path
+) -> None:
+    """CVE-2024-21485's shape: stored user text shown to another user must not run or link."""
+    hostile = '<img src=x onerror="window.__xss=1,alert(1)">'
+    link = "javascript:alert(1)"
+    export = tmp_path / "avtal_fientlig.csv"
+    export.write_text(
+        "Avtalsnummer;Avtalsnamn;Leverantör;Organisationsnummer;Inköpskategori;CPV-kod;"
+        "Startdatum;Slutdatum;Avtalsvärde per år (kr);Miljökrav\n"
+        f"X-1;{link};{hostile};556677-8899;Städtjänster;90910000;2023-01-01;2026-12-31;"
+        "90000000;Nej\n",
+        encoding="utf-8",
+    )
+    dialogs: list[str] = []
+    page.on("dialog", lambda d: (dialogs.append(d.message), d.dismiss()))
+    page.goto(server + "/lang/sv")
+    page.goto(server + "/inkop")
+    page.wait_for_selector("#upload-contracts, #login-name")
+    if "/login" in page.url:
+        page.fill("#login-name", USER)
+        page.fill("#login-password", PASSWORD)
+        page.click("#login-submit")
+        page.wait_for_selector("nav")
+        page.goto(server + "/inkop")
+    page.locator("#upload-contracts input[type=file]").set_input_files(str(export))
+    page.wait_for_selector("#upload-contracts-done, #upload-contracts-error")
+    assert page.locator("#upload-contracts-error").count() == 0, page.inner_text(
+        "#upload-contracts-result"
+    )
+    stored = Store(app_server[1]).versions("contracts").iloc[-1]
+    assert (stored["file_name"], stored["rows_accepted"]) == (export.name, 1)
+    for path in ("/inkop", "/"):
+        page.goto(server + path)
+        page.wait_for_selector(f"text={hostile}")
+        page.wait_for_timeout(500)  # time for any injected handler to fire
+        assert page.locator("img[src=x]").count() == 0
+        hrefs = page.eval_on_selector_all("a", "els => els.map(e => e.getAttribute('href'))")
+        assert not [h for h in hrefs if h and h.lower().startswith("javascript")], hrefs
+        assert page.evaluate("window.__xss") is None
+    page.screenshot(path=str(artifacts / "hostile_text.png"), full_page=True)
+    assert dialogs == []
