@@ -256,3 +256,36 @@ def test_arbitrary_bytes_only_raise_input_format_error(content, name):
         read_input(content, "invoices", name=name)
     except InputFormatError as exc:
         assert exc.file == name
+
+
+QUOTED_TEXTS = st.one_of(TEXTS, st.sampled_from(['"', '"Livsmedel', 'skärm 15"', '"a""b', 'x"y']))
+
+
+@pytest.mark.parametrize("kind", ["contracts", "invoices"])
+@FUZZ
+@given(data=st.data())
+def test_unescaped_quotes_never_lose_or_double_a_row(kind, data):
+    """Exports that do not escape quotes: stray ``"`` anywhere, written as is (no csv module).
+
+    A stray quote can join lines into one record; every line it joins must still be accounted
+    for (accepted or rejected, once), and only InputFormatError may escape.
+    """
+    header, _ = data.draw(tables(kind))
+    width = len(header)
+    cell = st.one_of(NUMBER_TEXTS, DATE_TEXTS, QUOTED_TEXTS, st.just("")).map(
+        lambda s: s.replace(";", " ").replace("\n", " ").replace("\r", " ")
+    )
+    rows = data.draw(st.lists(st.lists(cell, min_size=width, max_size=width), max_size=12))
+    lines = [";".join(header), *(";".join(r) for r in rows)]
+    content = ("\n".join(lines) + "\n").encode("utf-8")
+    try:
+        result = read_input(content, kind, name="raw.csv")  # type: ignore[arg-type]
+    except InputFormatError as exc:
+        assert exc.file == "raw.csv" and exc.reason
+        return
+    accepted = result.table["source_row"].tolist()
+    rejected = [r.row for r in result.rejected]
+    assert len(set(accepted) | set(rejected)) == len(accepted) + len(rejected)
+    assert all(result.info.header_row < r <= len(lines) for r in accepted + rejected)
+    if result.info.header_row == 1 and '"' not in content.decode():
+        assert len(accepted) + len(rejected) == expected_rows(rows)
