@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
 PYTEST_WORKERS ?= 2
 
-.PHONY: install run test lint bench stress sample-data audit clean
+.PHONY: install system-packages run test lint bench stress sample-data audit clean
 
 install: $(STAMP)
 
@@ -26,7 +26,12 @@ run: install
 		--fte $(SAMPLE)/arsarbetskrafter.csv --format table
 	$(BIN)/python app.py --host 127.0.0.1 --port 8050
 
-test: install
+# Debian's chromium and PostgreSQL's server binaries for the browser and store tests (as root
+# with apt-get; elsewhere it says so and those tests skip with the reason).
+system-packages:
+	bash scripts/install_system_packages.sh
+
+test: install system-packages
 	$(BIN)/python -m pytest -n $(PYTEST_WORKERS) --dist loadgroup -q
 
 lint: install
@@ -42,7 +47,7 @@ STRESS_SECONDS ?= 300
 # Long fuzzing (2,000 examples per reader), 20 SIGKILLs during imports on SQLite and PostgreSQL,
 # concurrent importers, and 20 viewers + 2 uploaders for STRESS_SECONDS; writes
 # benchmarks/RELIABILITY.md and fails on any loss.
-stress: install
+stress: install system-packages
 	$(BIN)/python benchmarks/stress.py --seconds $(STRESS_SECONDS)
 
 bench: install
