@@ -35,6 +35,7 @@ from spendanalys.categories import CategoryRules, category_from_alias, load_cate
 from spendanalys.datafiles import LINE, data_path, read_data_csv
 from spendanalys.errors import ConfigurationError, FactorError, InputFormatError, UnitError
 from spendanalys.linking import normalise_org_number
+from spendanalys.schema import YEARS
 
 if TYPE_CHECKING:
     from spendanalys.units import ExchangeRates
@@ -280,7 +281,7 @@ def factor_table(
     _refuse(
         path,
         frame,
-        year.isna() | (year < 1900) | (year > 2100),
+        year.isna() | (year < YEARS[0]) | (year > YEARS[-1]),
         "price_year {price_year!r} is not a year",
     )
     frame["price_year_int"] = year.astype(int)

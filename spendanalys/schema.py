@@ -120,6 +120,10 @@ SCHEMAS: dict[Kind, KindSchema] = {
 }
 
 # Provenance columns every reader adds: where the row came from, as the user sees it.
+# A year a user or a data file may name (a goal, a baseline, a factor's price year): wider than
+# any real one, narrow enough that arithmetic and storage never overflow.
+YEARS = range(1900, 2101)
+
 SOURCE_FILE = "source_file"
 SOURCE_ROW = "source_row"
 

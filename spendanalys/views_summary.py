@@ -273,11 +273,15 @@ def _condition(column: pd.Series, condition: Mapping[str, Any]) -> pd.Series:
 def _filter_mask(display: pd.DataFrame, filter_model: Mapping[str, Any]) -> pd.Series:
     mask = pd.Series(True, index=display.index)
     for field, model in (filter_model or {}).items():
-        if field not in display or not isinstance(model, Mapping):
+        if not isinstance(field, str) or field not in display or not isinstance(model, Mapping):
             continue
         conditions = model.get("conditions")
         if isinstance(conditions, list) and conditions:
-            parts = [_condition(display[field], {**model, **c}) for c in conditions]
+            parts = [
+                _condition(display[field], {**model, **c})
+                for c in conditions
+                if isinstance(c, Mapping)
+            ] or [pd.Series(True, index=display.index)]
             joined = parts[0]
             for part in parts[1:]:
                 joined = (joined | part) if model.get("operator") == "OR" else (joined & part)
@@ -309,15 +313,22 @@ def page_rows(
 
 def page_positions(
     display: pd.DataFrame,
-    start: int,
-    end: int,
-    sort_model: Sequence[Mapping[str, Any]] | None = None,
-    filter_model: Mapping[str, Any] | None = None,
+    start: Any,
+    end: Any,
+    sort_model: Any = None,
+    filter_model: Any = None,
     sort_values: pd.DataFrame | None = None,
 ) -> tuple[np.ndarray, int]:
-    """:func:`page_rows` as row positions in ``display`` (to pick from prepared records)."""
-    start = max(0, int(start))
-    end = max(start, min(int(end), start + 1000))
+    """:func:`page_rows` as row positions in ``display`` (to pick from prepared records).
+
+    The request comes from the browser: parts of the wrong type are ignored, not trusted.
+    """
+    start = _row_index(start)
+    end = max(start, min(_row_index(end), start + 1000))
+    if not isinstance(filter_model, Mapping):
+        filter_model = None
+    if not isinstance(sort_model, Sequence) or isinstance(sort_model, str):
+        sort_model = None
     if not filter_model and not sort_model:  # the common request: a block in rank order
         return np.arange(start, min(end, len(display))), len(display)
     display = display.set_axis(np.arange(len(display)))
@@ -326,8 +337,8 @@ def page_positions(
     chosen = display[_filter_mask(display, filter_model or {})]
     fields, ascending = [], []
     for item in sort_model or []:
-        field = item.get("colId")
-        if field in display and item.get("sort") in ("asc", "desc"):
+        field = item.get("colId") if isinstance(item, Mapping) else None
+        if isinstance(field, str) and field in display and item.get("sort") in ("asc", "desc"):
             fields.append(field)
             ascending.append(item.get("sort") == "asc")
     if fields:
@@ -343,6 +354,17 @@ def page_positions(
         ).index
         chosen = chosen.loc[order]
     return chosen.index.to_numpy()[start:end], len(chosen)
+
+
+def _row_index(value: Any) -> int:
+    """A grid row index from a request: a non-negative whole number, else 0."""
+    if isinstance(value, bool) or not isinstance(value, int | float | str):
+        return 0
+    try:
+        number = float(value)
+    except ValueError:
+        return 0
+    return int(min(number, 2**31)) if number > 0 else 0
 
 
 def records(frame: pd.DataFrame) -> list[dict[str, Any]]:

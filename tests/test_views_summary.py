@@ -14,6 +14,8 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from spendanalys import services, views, views_summary
 from spendanalys.store import Store
@@ -203,3 +205,42 @@ def test_page_rows_sorts_on_the_raw_values() -> None:
 def test_records_are_json_ready() -> None:
     rows = views_summary.records(SHOWN.head(2))
     assert rows[1] == {"agreement_id": "A-2", "kg_co2e": None, "end_date": "1 Jan 2026"}
+
+
+JSON = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.floats() | st.text(max_size=8),
+    lambda inner: (
+        st.lists(inner, max_size=3) | st.dictionaries(st.text(max_size=8), inner, max_size=3)
+    ),
+    max_leaves=12,
+)
+GRID_KEYS = st.sampled_from(["agreement_id", "kg_co2e", "end_date", "colId", "sort", "type"])
+CONDITION = st.fixed_dictionaries(
+    {},
+    optional={
+        "filterType": st.sampled_from(["text", "number"]) | JSON,
+        "type": st.sampled_from(["contains", "equals", "lessThan", "inRange", "blank"]) | JSON,
+        "filter": JSON,
+        "filterTo": JSON,
+        "operator": JSON,
+        "conditions": st.lists(JSON, max_size=2) | JSON,
+    },
+)
+
+
+@settings(max_examples=200)
+@given(
+    start=JSON,
+    end=JSON,
+    sort_model=st.lists(
+        st.fixed_dictionaries({}, optional={"colId": GRID_KEYS | JSON, "sort": JSON}) | JSON,
+        max_size=3,
+    )
+    | JSON,
+    filter_model=st.dictionaries(GRID_KEYS, CONDITION | JSON, max_size=3) | JSON,
+)
+def test_a_grid_request_from_the_browser_never_breaks_paging(start, end, sort_model, filter_model):
+    """The getRowsRequest is the browser's to forge: junk parts are ignored, rows stay rows."""
+    rows, count = views_summary.page_rows(SHOWN, start, end, sort_model, filter_model, RAW)
+    assert 0 <= len(rows) <= min(count, 1000) and count <= len(SHOWN)
+    assert set(rows.index) <= set(SHOWN.index)

@@ -22,6 +22,7 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 
 from spendanalys import services
 from spendanalys.dashboard import security
+from spendanalys.dashboard.callback_shapes import guard_callback_shapes
 from spendanalys.dashboard.i18n import LANGUAGES, normalise_language, t
 from spendanalys.dashboard.uploads import JOBS_EXTENSION
 from spendanalys.errors import ConfigurationError
@@ -191,7 +192,8 @@ def create_app(
     unless ``SPENDANALYS_HOST`` says otherwise) raises ConfigurationError. ``seed`` imports
     the sample data on first start when the database holds no datasets. ``job_dir`` holds the
     state of import jobs (default ``SPENDANALYS_JOB_DIR``, else ``var/jobs``), shared by the
-    workers of one host.
+    workers of one host. The app has served one internal request (``_finish_setup``), so its
+    callbacks are registered; Flask then refuses new routes or hooks on its server.
     """
     assert_defusedxml_active()  # refuse to serve uploads if openpyxl would parse XML unguarded
     if store is None:
@@ -234,7 +236,27 @@ def create_app(
         title="Spendanalys",
         update_title=None,  # type: ignore[arg-type]
     )
+    # After dash.Dash(...): its own first-request hook fills app.callback_map before this reads it.
+    guard_callback_shapes(server, lambda: app.callback_map)
     app.layout = _shell
     server.add_url_rule("/health", "health", _health)
     server.add_url_rule("/lang/<code>", "language", _set_language)
+    _finish_setup(server)
     return app
+
+
+def _finish_setup(server: flask.Flask) -> None:
+    """Serve one internal request, so Dash's first-request setup is done before a real one.
+
+    Dash registers the callbacks (``app.callback_map``, the page router's included) in a
+    before-request hook on the first request, unlocked: two concurrent first requests could see
+    a half-filled map (a 400 from the shape check, a KeyError inside Dash), and until then the
+    pages' callbacks wait in Dash's process-wide list, for whichever app sets up first.
+    ``/health`` needs no login and changes nothing. Nothing may be added to ``server`` after
+    this (Flask refuses).
+    """
+    response = server.test_client().get("/health")
+    if response.status_code != 200:
+        raise ConfigurationError(
+            f"the dashboard could not finish its setup: /health answered {response.status_code}"
+        )

@@ -1,4 +1,5 @@
-"""Layout pieces shared by the pages: tables, cards, uploads, grids and chart styling.
+"""Layout pieces shared by the pages: tables, cards, uploads, grids and chart styling, and the
+reading of the form values a callback receives.
 
 Every string that came from an upload is rendered as a text child (Dash escapes it), never as
 HTML, a link or markdown.
@@ -7,6 +8,7 @@ HTML, a link or markdown.
 from __future__ import annotations
 
 import json
+import math
 from collections.abc import Sequence
 from typing import Any
 
@@ -27,6 +29,8 @@ from spendanalys.dashboard.i18n import (
     plotly_separators,
     t,
 )
+from spendanalys.errors import ConfigurationError
+from spendanalys.schema import YEARS
 
 SERVER_BLOCK_ROWS = 100  # rows per server-side grid request
 COLORS = ("#1f5f8b", "#6aa84f", "#e69138", "#8e7cc3", "#c27ba0", "#76a5af", "#999999")
@@ -46,6 +50,42 @@ def page_guard() -> Any:
     if security.current_role() is None:
         return dcc.Location(id="guard-redirect", href="/login", refresh=True)
     return None
+
+
+# A callback request may carry any JSON where a form field's value belongs (a hand-made one: an
+# object, a list, true). The callbacks read values through these, so a wrong type is bad input
+# (the callback's own message, nothing written), never a crash.
+
+
+def text_or_none(value: Any) -> str | None:
+    """``value`` if it is text, else None (what the callbacks treat as an empty field)."""
+    return value if isinstance(value, str) else None
+
+
+def object_or_none(value: Any) -> dict[str, Any] | None:
+    """``value`` if it is a JSON object (a grid's row or block request), else None."""
+    return value if isinstance(value, dict) else None
+
+
+def number_or_none(value: Any) -> float | None:
+    """``value`` as a finite float: a JSON number (not true/false) or text that is one; else
+    None (an empty field)."""
+    if isinstance(value, bool) or not isinstance(value, int | float | str):
+        return None
+    try:
+        number = float(value)
+    except (ValueError, OverflowError):  # not a number; an integer beyond a float's range
+        return None
+    return number if math.isfinite(number) else None
+
+
+def as_year(value: Any, what: str) -> int:
+    """``value`` as a whole year in ``YEARS``, else ConfigurationError ("``what`` must be a
+    year ..."), which the form shows as bad input; an empty field is one too."""
+    number = number_or_none(value)
+    if number is None or not number.is_integer() or int(number) not in YEARS:
+        raise ConfigurationError(f"{what} must be a year from {YEARS[0]} to {YEARS[-1]}")
+    return int(number)
 
 
 def card(title: str, value: str, note: str | None = None, card_id: str | None = None) -> html.Div:

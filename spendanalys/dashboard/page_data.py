@@ -63,8 +63,8 @@ class GridRows:
         """The ``getRowsResponse`` for an AG Grid ``getRowsRequest``."""
         positions, count = page_positions(
             self.shown,
-            int(request.get("startRow") or 0),
-            int(request.get("endRow") or 0),
+            request.get("startRow"),
+            request.get("endRow"),
             request.get("sortModel"),
             request.get("filterModel"),
             sort_values=self.raw,

@@ -8,6 +8,8 @@ page shows:
 - on ``/_dash-update-component`` it refuses anonymous callbacks with 401 (except the public ones:
   the page router and the login form) and callbacks that write with 403 unless the role may
   (``spendanalys.auth.PERMISSIONS``); the callbacks check again themselves;
+- a second guard (``callback_shapes.guard_callback_shapes``) then answers 400 to a callback
+  request whose body does not fit a registered callback, which Dash would otherwise crash on;
 - a GET of a page by an anonymous user is redirected to ``/login``;
 - demo mode: bound to a loopback address with no users in the database, the single local user
   acts as admin, and every page says "Demoläge".
@@ -154,8 +156,11 @@ def log_in(name: str, password: str) -> str | None:
 
     After ``MAX_FAILURES`` wrong passwords for one name from one address within
     ``FAILURE_WINDOW_S`` seconds, further attempts are refused (AccessDenied) until the window
-    has passed, even with the right password: a brake on guessing (per process).
+    has passed, even with the right password: a brake on guessing (per process). A name or
+    password that is not text (only a hand-made request sends one) logs nobody in.
     """
+    if not isinstance(name, str) or not isinstance(password, str):
+        return None
     key = f"{flask.request.remote_addr}|{name}"
     now = time.monotonic()
     with _FAILURES_LOCK:
@@ -205,10 +210,18 @@ def _output_ids(body: dict[str, Any]) -> set[str]:
     return ids
 
 
+def json_body() -> Any:
+    """The request's JSON body; None when none parses (a nesting too deep for Python included)."""
+    try:
+        return flask.request.get_json(silent=True)
+    except RecursionError:  # not a ValueError, so ``silent`` lets it through (500)
+        return None
+
+
 def _guard_callback(config: SecurityConfig) -> ResponseReturnValue | None:
-    body = flask.request.get_json(silent=True)
+    body = json_body()
     if not isinstance(body, dict):
-        return None  # Dash itself answers 400/415
+        return None  # guard_callback_shapes answers 400, Dash 415 for a body that is not JSON
     ids = _output_ids(body)
     role = current_role()
     if role is None and not ids <= PUBLIC_OUTPUTS:

@@ -86,8 +86,9 @@ def start_upload(kind: str, accepted: Any) -> tuple[Any, Any, Any, Any]:
     """Queue the import of an accepted upload; (job id, poll disabled, progress, result)."""
     language = lang()
     skip = dash.no_update
-    if not isinstance(accepted, dict) or not accepted.get("contents"):
-        return skip, skip, skip, skip
+    contents = accepted.get("contents") if isinstance(accepted, dict) else None
+    if not isinstance(contents, str) or not contents:
+        return skip, skip, skip, skip  # nothing a browser sends: no job for it
     role, user = security.current_role(), security.current_user_name() or "anonymous"
     file_name = str(accepted.get("filename") or "upload")
     try:
@@ -95,7 +96,6 @@ def start_upload(kind: str, accepted: Any) -> tuple[Any, Any, Any, Any]:
     except AccessDenied:
         return None, True, message(t("access.denied", language), "error"), None
     store, max_bytes = security.current_store(), security.max_upload_bytes()
-    contents = str(accepted["contents"])
 
     def work(progress: Any) -> dict[str, Any]:
         outcome = services.run_upload(

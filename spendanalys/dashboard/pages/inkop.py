@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 from typing import Any
 
 import dash
@@ -11,14 +12,18 @@ from dash import Input, Output, State, dcc, html
 from spendanalys import services, views, views_summary
 from spendanalys.dashboard import page_data, security
 from spendanalys.dashboard.components import (
+    as_year,
     card,
     graph,
     grid,
     lang,
     message,
+    number_or_none,
+    object_or_none,
     page_guard,
     rejected_table,
     table,
+    text_or_none,
     upload_box,
 )
 from spendanalys.dashboard.edit_forms import FACTOR_RESULT, OVERRIDE_RESULT, edit_forms
@@ -227,12 +232,13 @@ def _analysis(*_refresh: Any) -> list[Any]:
     Input("ranking-grid", "getRowsRequest"),
     prevent_initial_call=True,
 )
-def _ranking_rows(request: dict[str, Any] | None) -> Any:
+def _ranking_rows(request: Any) -> Any:
     """One block of the ranking, filtered and sorted on the server (never the whole table)."""
-    if not request:
+    block = object_or_none(request)
+    if not block:
         return dash.no_update
     rows = page_data.ranking_rows(security.current_store(), RANKING, lang())
-    return {"rowData": [], "rowCount": 0} if rows is None else rows.block(request)
+    return {"rowData": [], "rowCount": 0} if rows is None else rows.block(block)
 
 
 @dash.callback(
@@ -240,11 +246,13 @@ def _ranking_rows(request: dict[str, Any] | None) -> Any:
     Input("ranking-grid", "selectedRows"),
     prevent_initial_call=True,
 )
-def _drilldown(rows: list[dict[str, Any]] | None) -> Any:
-    if not rows or not rows[0].get("agreement_id"):
+def _drilldown(rows: Any) -> Any:
+    """The lines of the agreement selected in the ranking (the first selected row)."""
+    first = object_or_none(rows[0]) if isinstance(rows, list) and rows else None
+    agreement = text_or_none(first.get("agreement_id")) if first else None
+    if not agreement:
         return dash.no_update
     language = lang()
-    agreement = str(rows[0]["agreement_id"])
     lines = page_data.drilldown_lines(security.current_store(), agreement)
     if lines is None or lines.empty:
         return message(t("spend.no_lines", language, agreement=agreement))
@@ -264,16 +272,17 @@ def _drilldown(rows: list[dict[str, Any]] | None) -> Any:
     State("drilldown-agreement", "data"),
     prevent_initial_call=True,
 )
-def _drilldown_rows(request: dict[str, Any] | None, agreement: str | None) -> Any:
+def _drilldown_rows(request: Any, agreement: Any) -> Any:
     """One block of the chosen agreement's lines (sorted and filtered on the server)."""
-    if not request or not agreement:
+    block, agreement_id = object_or_none(request), text_or_none(agreement)
+    if not block or not agreement_id:
         return dash.no_update
-    return page_data.drilldown_page(
-        security.current_store(), str(agreement), LINES, lang(), request
-    )
+    return page_data.drilldown_page(security.current_store(), agreement_id, LINES, lang(), block)
 
 
-def _write(action: Any, language: str) -> tuple[Any, Any]:
+def _write(action: Callable[[], None], language: str) -> tuple[Any, Any]:
+    """Run a save; bad input (a wrong type included: see ``components.text_or_none``) and a
+    refused role become a message, and only a save that happened refreshes the analysis."""
     try:
         action()
     except AccessDenied:
@@ -292,13 +301,13 @@ def _write(action: Any, language: str) -> tuple[Any, Any]:
     State("override-category", "value"),
     prevent_initial_call=True,
 )
-def _save_mapping(_n: int, scope: str, key: str, category: str) -> tuple[Any, Any]:
+def _save_mapping(_n: Any, scope: Any, key: Any, category: Any) -> tuple[Any, Any]:
     return _write(
         lambda: services.add_category_override(
             security.current_store(),
-            scope=scope,
-            key=key or "",
-            category_id=category or "",
+            scope=text_or_none(scope) or "",
+            key=text_or_none(key) or "",
+            category_id=text_or_none(category) or "",
             user=security.current_user_name() or "",
             role=security.current_role(),
         ),
@@ -318,16 +327,16 @@ def _save_mapping(_n: int, scope: str, key: str, category: str) -> tuple[Any, An
     prevent_initial_call=True,
 )
 def _save_factor(
-    _n: int, org: str, value: float, unit: str, year: int, source: str
+    _n: Any, org: Any, value: Any, unit: Any, price_year: Any, source: Any
 ) -> tuple[Any, Any]:
     return _write(
         lambda: services.add_supplier_factor(
             security.current_store(),
-            org_number=org or "",
-            factor=float(value or 0),
-            unit=unit or "",
-            price_year=int(year or 0),
-            source=source or "",
+            org_number=text_or_none(org) or "",
+            factor=number_or_none(value) or 0.0,
+            unit=text_or_none(unit) or "",
+            price_year=as_year(price_year, "the price year"),
+            source=text_or_none(source) or "",
             user=security.current_user_name() or "",
             role=security.current_role(),
         ),

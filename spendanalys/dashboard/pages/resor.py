@@ -11,10 +11,12 @@ from dash import Input, Output, State, dcc, html
 from spendanalys import services, views
 from spendanalys.dashboard import charts, security
 from spendanalys.dashboard.components import (
+    as_year,
     card,
     graph,
     lang,
     message,
+    number_or_none,
     page_guard,
     table,
     upload_box,
@@ -222,7 +224,10 @@ def _analysis(*_refresh: Any) -> list[Any]:
 @dash.callback(
     Output("whatif", "children"), Input("whatif-km", "value"), *[Input(r, "data") for r in REFRESH]
 )
-def _whatif(km: float, *_refresh: Any) -> Any:
+def _whatif(km_value: Any, *_refresh: Any) -> Any:
+    km = number_or_none(km_value)
+    if km is None:  # the slider always sends a number
+        return dash.no_update
     language = lang()
     try:
         analysis = views.travel_view(security.current_store())
@@ -235,7 +240,7 @@ def _whatif(km: float, *_refresh: Any) -> Any:
     from spendanalys.travel_whatif import train_instead_of_flight
 
     result = train_instead_of_flight(
-        analysis, settings=replace(analysis.settings, train_threshold_km=float(km))
+        analysis, settings=replace(analysis.settings, train_threshold_km=km)
     )
     saved = float(result["routes"]["kg_co2e_saved"].sum()) if len(result["routes"]) else 0.0
     return [
@@ -263,14 +268,14 @@ def _whatif(km: float, *_refresh: Any) -> Any:
     State("goal-reduction", "value"),
     prevent_initial_call=True,
 )
-def _save_goal(_n: int, baseline: int, target: int, reduction: float) -> tuple[Any, Any]:
+def _save_goal(_n: Any, baseline: Any, target: Any, reduction: Any) -> tuple[Any, Any]:
     language = lang()
     try:
         services.set_goal_settings(
             security.current_store(),
-            baseline_year=int(baseline or 0),
-            target_year=int(target or 0),
-            reduction=float(reduction or 0) / 100,
+            baseline_year=as_year(baseline, "the baseline year"),
+            target_year=as_year(target, "the target year"),
+            reduction=(number_or_none(reduction) or 0.0) / 100,
             user=security.current_user_name() or "",
             role=security.current_role(),
         )
