@@ -37,7 +37,7 @@ from spendanalys.io.control_characters import (
     reject_control_characters,
     scan_control_characters,
 )
-from spendanalys.io.tabular import MAX_FIELDS_PER_ROW
+from spendanalys.io.csv_body import MAX_FIELDS_PER_ROW
 
 __all__ = [
     "CONTROL_CHARACTERS",
@@ -87,7 +87,7 @@ class UploadLimits:
       before the root element never come near this; a longer prolog is refused rather than
       scanned further.
     - ``max_delimiters_per_line`` (CSV): the readers' own row-width limit
-      (``tabular.MAX_FIELDS_PER_ROW``, 2,000), checked on the raw bytes before any decoding so
+      (``csv_body.MAX_FIELDS_PER_ROW``, 2,000), checked on the raw bytes before any decoding so
       a line of a million ``;`` costs one vectorised pass. Counts ``; , tab |`` per physical
       line, quotes ignored.
     """
