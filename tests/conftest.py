@@ -8,6 +8,9 @@ from pathlib import Path
 import pytest
 from hypothesis import HealthCheck, settings
 
+# Helper modules whose asserts should report like a test's (imported by several test modules).
+pytest.register_assert_rewrite("access_app")
+
 REPO = Path(__file__).resolve().parents[1]
 SHARED = Path(os.environ.get("SPENDANALYS_SHARED", REPO.parent / "shared"))
 
