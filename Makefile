@@ -32,7 +32,7 @@ system-packages:
 	bash scripts/install_system_packages.sh
 
 test: install system-packages
-	$(BIN)/python -m pytest -n $(PYTEST_WORKERS) --dist loadgroup -q
+	$(BIN)/python -m pytest -n $(PYTEST_WORKERS) --dist loadfile -q
 
 lint: install
 	$(BIN)/ruff check spendanalys tests app.py benchmarks emission_factors

@@ -178,6 +178,7 @@ class Tally:
     lock: threading.Lock = field(default_factory=threading.Lock)
     statuses: dict[int, int] = field(default_factory=dict)
     callback_seconds: list[float] = field(default_factory=list)
+    by_callback: dict[str, list[float]] = field(default_factory=dict)
     upload_seconds: list[float] = field(default_factory=list)
     uploads: list[tuple[str, int, str]] = field(default_factory=list)  # file, status, outcome
     samples: list[str] = field(default_factory=list)
@@ -187,6 +188,7 @@ class Tally:
             self.statuses[status] = self.statuses.get(status, 0) + 1
             if status in (200, 204):
                 self.callback_seconds.append(seconds)
+                self.by_callback.setdefault(what, []).append(seconds)
             elif len(self.samples) < 10:
                 self.samples.append(f"{what}: HTTP {status} {body[:160]!r}")
 
@@ -406,6 +408,9 @@ def run(
             "upload_p50_ms": _ms(tally.upload_seconds, 50),
             "upload_p95_ms": _ms(tally.upload_seconds, 95),
             "error_samples": tally.samples,
+            "callback_p95_ms_by_callback": {
+                what: _ms(times, 95) for what, times in sorted(tally.by_callback.items())
+            },
         }
     )
     return result

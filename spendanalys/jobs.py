@@ -1,7 +1,9 @@
 """Background import jobs whose progress any web worker can report.
 
-An upload is parsed, stored and analysed in a thread of the process that received it, while the
-page polls for the job's phase. Under gunicorn the poll may reach another worker, so a job's
+An upload is parsed, stored and analysed in a job process of the web worker that received it
+(:meth:`JobBoard.submit_process`; one per worker, started on first use, at lower CPU priority),
+while the page polls for the job's phase. In a thread it would hold the worker's GIL for
+seconds and every page view that worker serves would wait behind it. Under gunicorn the poll may reach another worker, so a job's
 state lives in a small JSON file per job (``var/jobs/<id>.json``, written atomically with
 ``os.replace``), not in process memory: every worker on the host reads the same files.
 
@@ -14,7 +16,10 @@ shared storage or sticky sessions.
 
 from __future__ import annotations
 
+import contextlib
+import functools
 import json
+import multiprocessing
 import os
 import re
 import secrets
@@ -23,7 +28,8 @@ import tempfile
 import threading
 import time
 from collections.abc import Callable
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Future, ProcessPoolExecutor, ThreadPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
@@ -37,7 +43,9 @@ KEEP_S = 24 * 3600.0  # finished job files are removed after a day
 STALE_S = 3600.0  # a job without news for an hour is reported as lost
 Progress = Callable[[str], None]
 _EXECUTOR: tuple[int, ThreadPoolExecutor] | None = None
+_PROCESSES: tuple[int, ProcessPoolExecutor] | None = None
 _EXECUTOR_LOCK = threading.Lock()
+JOB_NICENESS = 10  # job processes yield the CPU to the web workers' page views
 
 
 @dataclass
@@ -80,6 +88,44 @@ def _executor(max_workers: int) -> ThreadPoolExecutor:
             pool = ThreadPoolExecutor(max_workers, thread_name_prefix="spendanalys-job")
             _EXECUTOR = (os.getpid(), pool)
         return _EXECUTOR[1]
+
+
+def _lower_priority() -> None:
+    with contextlib.suppress(OSError):
+        os.nice(JOB_NICENESS)
+
+
+def _process_pool() -> ProcessPoolExecutor:
+    """This process's pool of one job process, started on first use and reused.
+
+    Spawned, not forked: a fork of a threaded web worker can inherit a lock another thread held.
+    """
+    global _PROCESSES
+    with _EXECUTOR_LOCK:
+        if _PROCESSES is None or _PROCESSES[0] != os.getpid():
+            pool = ProcessPoolExecutor(
+                1, mp_context=multiprocessing.get_context("spawn"), initializer=_lower_priority
+            )
+            _PROCESSES = (os.getpid(), pool)
+        return _PROCESSES[1]
+
+
+def _forget_pool(pool: ProcessPoolExecutor) -> None:
+    """Drop a pool whose process died; the next job starts a new one."""
+    global _PROCESSES
+    with _EXECUTOR_LOCK:
+        if _PROCESSES is not None and _PROCESSES[1] is pool:
+            _PROCESSES = None
+
+
+def _run_in_job_process(
+    folder: str, job_id: str, target: Callable[..., dict[str, Any]], kwargs: dict[str, Any]
+) -> None:
+    """In the job process: run ``target(progress, **kwargs)``, leaving each state on disk."""
+    board = JobBoard(folder)
+    job = board._read(job_id)
+    if job is not None:
+        board._run(job, functools.partial(target, **kwargs))
 
 
 def _alive(pid: int) -> bool:
@@ -147,6 +193,44 @@ class JobBoard:
         self._write(job)
         _executor(self.max_workers).submit(self._run, job, work)
         return job.id
+
+    def submit_process(
+        self,
+        user: str,
+        label: str,
+        target: Callable[..., dict[str, Any]],
+        kwargs: dict[str, Any],
+        phases: tuple[str, ...] = UPLOAD_PHASES,
+    ) -> str:
+        """Like :meth:`submit`, but ``target(progress, **kwargs)`` runs in this process's job
+        process. ``target`` must be a module-level function and ``kwargs`` picklable. A job whose
+        process dies is reported failed, "interrupted" (an import is all or nothing)."""
+        self._clean()
+        job = JobState(id=secrets.token_urlsafe(16), user=user, label=label, phases=list(phases))
+        self._write(job)
+        for attempt in (1, 2):
+            pool = _process_pool()
+            try:
+                future = pool.submit(_run_in_job_process, str(self.folder), job.id, target, kwargs)
+                break
+            except BrokenProcessPool:  # its process died since the last job: start another
+                _forget_pool(pool)
+                if attempt == 2:
+                    raise
+        future.add_done_callback(functools.partial(self._process_ended, job.id, pool))
+        return job.id
+
+    def _process_ended(self, job_id: str, pool: ProcessPoolExecutor, future: Future[None]) -> None:
+        """The job process finished the job, or died: then the job is interrupted."""
+        error = None if future.cancelled() else future.exception()
+        if error is None and not future.cancelled():
+            return
+        if isinstance(error, BrokenProcessPool):
+            _forget_pool(pool)
+        job = self._read(job_id)
+        if job is not None and not job.finished:
+            job.state, job.error = "failed", "interrupted"
+            self._write(job)
 
     def _run(self, job: JobState, work: Callable[[Progress], dict[str, Any]]) -> None:
         job.state, job.pid, job.host = "running", os.getpid(), socket.gethostname()

@@ -223,6 +223,40 @@ def run_upload(
     return outcome
 
 
+_JOB_STORES: dict[str, Any] = {}
+
+
+def upload_job(
+    progress: Callable[[str], None],
+    *,
+    database_url: str,
+    kind: str,
+    file_name: str,
+    contents: str,
+    max_bytes: int,
+    user: str,
+    role: str | None,
+) -> dict[str, Any]:
+    """:func:`run_upload` as a job process runs it (``JobBoard.submit_process``): the store is
+    opened from its URL, once per process; the outcome comes back as JSON."""
+    store = _JOB_STORES.get(database_url)
+    if store is None:
+        from spendanalys.store import Store
+
+        store = _JOB_STORES[database_url] = Store(database_url, migrate=False)
+    outcome = run_upload(
+        store,
+        kind,
+        file_name,
+        contents,
+        max_bytes=max_bytes,
+        user=user,
+        role=role,
+        progress=progress,
+    )
+    return outcome.to_dict()
+
+
 def seed_sample_data(store: Any, sample_dir: str | Path | None = None) -> list[int]:
     """On first start (no dataset versions at all) import the sample files as user "system".
 

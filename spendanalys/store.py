@@ -29,6 +29,7 @@ from spendanalys.errors import ConfigurationError, SpendanalysError, StorageErro
 from spendanalys.io.result import ReadResult
 from spendanalys.schema import KINDS, Kind
 from spendanalys.store_engine import (
+    computation_lock,
     create_store_engine,
     migrate,
     read_transaction,
@@ -111,6 +112,11 @@ class Store(SettingsMixin):
             migrate(self.engine)
         except sa.exc.SQLAlchemyError as exc:
             raise StorageError(f"cannot migrate the database {self.describe()}: {exc}") from exc
+
+    def computing(self, key: str) -> Any:
+        """Context manager: the installation-wide lock for computing the cached result ``key``
+        (``store_engine.computation_lock``)."""
+        return computation_lock(self.engine, key)
 
     def describe(self) -> str:
         """The database URL without its password, for messages."""

@@ -14,7 +14,11 @@ same way on both backends (imports are rare; a single writer keeps "current vers
 
 from __future__ import annotations
 
+import contextlib
+import fcntl
+import hashlib
 import os
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -129,6 +133,54 @@ def read_transaction(engine: Engine) -> Iterator[Connection]:
     """One read transaction: a consistent snapshot for several queries (never blocks writers)."""
     with engine.connect() as connection, connection.begin():
         yield connection
+
+
+@contextmanager
+def computation_lock(engine: Engine, key: str) -> Iterator[None]:
+    """Hold the installation-wide lock for computing the result ``key``.
+
+    Every process of the installation (web workers, job processes) computing the same result
+    waits for the first one, then finds it in the cache instead of computing it again: after an
+    upload, the job process and every worker asked for the new analysis would otherwise all
+    compute it at once. PostgreSQL: a session advisory lock; SQLite: ``flock`` on a file beside
+    the database (one host, like SQLite itself). Either is released if its holder dies.
+    """
+    digest = hashlib.sha1(key.encode("utf-8")).hexdigest()
+    if engine.dialect.name == "postgresql":
+        lock_id = int(digest[:15], 16)  # within a signed 64-bit advisory key
+        with engine.connect() as connection:
+            connection.execute(sa.text("SELECT pg_advisory_lock(:k)"), {"k": lock_id})
+            connection.commit()
+            try:
+                yield
+            finally:
+                connection.execute(sa.text("SELECT pg_advisory_unlock(:k)"), {"k": lock_id})
+                connection.commit()
+        return
+    path = sqlite_path(engine)
+    if path is None:  # an in-memory database lives in one process: its own locks suffice
+        yield
+        return
+    folder = path.parent / f"{path.name}.locks"
+    folder.mkdir(exist_ok=True)
+    lock_file = folder / f"{digest}.lock"
+    with lock_file.open("a") as handle:
+        fcntl.flock(handle, fcntl.LOCK_EX)
+        try:
+            os.utime(lock_file)
+            yield
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)
+    _remove_old_lock_files(folder)
+
+
+def _remove_old_lock_files(folder: Path, older_than_s: float = 24 * 3600) -> None:
+    """Lock files of results nobody has computed for a day (each state has its own keys)."""
+    cutoff = time.time() - older_than_s
+    for old in folder.glob("*.lock"):
+        with contextlib.suppress(OSError):
+            if old.stat().st_mtime < cutoff:
+                old.unlink()
 
 
 def alembic_config(url: URL | str | None = None, connection: Connection | None = None) -> Any:

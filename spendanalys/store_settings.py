@@ -99,6 +99,27 @@ def check_factor_unit(unit: str) -> str:
     return unit
 
 
+# What each analysis depends on, as parts of the state token: its dataset kinds and settings
+# (o: category overrides, f: supplier factors, g: goal settings).
+STATE_SCOPES: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
+    "spend": (("contracts", "invoices"), ("o", "f")),
+    "travel": (("trips", "fte"), ("g",)),
+}
+
+
+def scoped_state(state: str, scope: str | None) -> str:
+    """The part of a state token (``"contracts=1,invoices=2;o=0;f=0;g=0"``) that an analysis of
+    ``scope`` depends on; None keeps it whole. Cached results keyed by it survive changes they
+    do not depend on: a trips upload leaves the spend analysis cached, and the other way round.
+    """
+    if scope is None:
+        return state
+    kinds, settings = STATE_SCOPES[scope]
+    versions, *rest = state.split(";")
+    kept = [part for part in versions.split(",") if part.partition("=")[0] in kinds]
+    return ";".join([",".join(kept), *(p for p in rest if p.partition("=")[0] in settings)])
+
+
 class SettingsMixin:
     """Methods of ``Store`` for settings, users and the cache (needs ``_read``/``_write``)."""
 
@@ -317,9 +338,10 @@ class SettingsMixin:
 
     # ---- cache of pre-aggregated results ----------------------------------------------------
 
-    def state_token(self) -> str:
+    def state_token(self, scope: str | None = None) -> str:
         """A text that changes whenever anything an analysis depends on changes: the current
-        dataset versions, the overrides, the supplier factors and the goal settings."""
+        dataset versions, the overrides, the supplier factors and the goal settings; with
+        ``scope`` ("spend", "travel") only what that analysis depends on (``scoped_state``)."""
         with self._read() as connection:
             current = connection.execute(
                 sa.select(dataset_versions.c.kind, dataset_versions.c.id)
@@ -331,7 +353,7 @@ class SettingsMixin:
                 for t in (category_overrides, supplier_factors, goal_settings)
             ]
         versions = ",".join(f"{kind}={vid}" for kind, vid in current)
-        return f"{versions};o={newest[0]};f={newest[1]};g={newest[2]}"
+        return scoped_state(f"{versions};o={newest[0]};f={newest[1]};g={newest[2]}", scope)
 
     def cache_get(self, key: str, state: str | None = None) -> bytes | None:
         """The payload stored under ``key`` if it was computed for ``state`` (default: the

@@ -73,14 +73,15 @@ class SpendView:
     versions: dict[str, int | None]
 
 
-def cached(store: Any, key: str, compute: Callable[[], Any]) -> Any:
-    """``compute()`` once per ``key`` and store state: memoised in this process (the last
+def cached(store: Any, key: str, compute: Callable[[], Any], scope: str | None = None) -> Any:
+    """``compute()`` once per ``key`` and store state (of ``scope``: what the result depends
+    on, see ``store_settings.scoped_state``): memoised in this process (the last
     ``MEMO_SIZE`` results) and in the store's cache table (shared by gunicorn workers).
 
     The state token is read before computing, so a result computed while an import commits is
     never served as new. Callers asking for the same key at once wait for one computation.
     """
-    state = store.state_token()
+    state = store.state_token(scope)
     memo_key = f"{store.url}|{key}|{state}"
     with _MEMO_LOCK:
         lock = _KEY_LOCKS.setdefault(key, threading.Lock())
@@ -88,22 +89,30 @@ def cached(store: Any, key: str, compute: Callable[[], Any]) -> Any:
         if memo_key in _MEMO:
             _MEMO.move_to_end(memo_key)
             return _MEMO[memo_key]
-        value = None
-        raw = store.cache_get(key, state)
-        if raw is not None:
-            try:
-                value = pickle.loads(raw)  # written by this application only
-            except Exception:  # a stale or foreign entry is recomputed
-                value = None
+        value = _cached_value(store, key, state)
         if value is None:
-            value = compute()
-            if value is not None:
-                store.cache_put(key, pickle.dumps(value, protocol=pickle.HIGHEST_PROTOCOL), state)
+            with store.computing(f"{key}|{state}"):  # one process computes, the others wait
+                value = _cached_value(store, key, state)
+                if value is None:
+                    value = compute()
+                    if value is not None:
+                        payload = pickle.dumps(value, protocol=pickle.HIGHEST_PROTOCOL)
+                        store.cache_put(key, payload, state)
         with _MEMO_LOCK:
             _MEMO[memo_key] = value
             while len(_MEMO) > MEMO_SIZE:
                 _MEMO.popitem(last=False)
         return value
+
+
+def _cached_value(store: Any, key: str, state: str) -> Any:
+    raw = store.cache_get(key, state)
+    if raw is None:
+        return None
+    try:
+        return pickle.loads(raw)  # written by this application only
+    except Exception:  # a stale or foreign entry is recomputed
+        return None
 
 
 def supplier_factor_rows(stored: pd.DataFrame) -> list[dict[str, Any]]:
@@ -176,7 +185,7 @@ def spend_view(store: Any, *, as_of: date | None = None) -> SpendView | None:
     as_of = as_of or date.today()
     versions = current_version_ids(store)
     key = f"spend:v{CACHE_FORMAT}:{versions['contracts']}:{versions['invoices']}:{as_of}"
-    view: SpendView | None = cached(store, key, lambda: _compute_spend(store, as_of))
+    view: SpendView | None = cached(store, key, lambda: _compute_spend(store, as_of), "spend")
     return view
 
 
@@ -282,6 +291,7 @@ def travel_view(store: Any, settings: Any = None) -> Any:
         lambda: analyse_travel(
             store.current_table("trips"), store.current_table("fte"), None, settings
         ),
+        "travel",
     )
 
 

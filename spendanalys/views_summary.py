@@ -166,10 +166,10 @@ def spend_summary(store: Any, *, as_of: date | None = None) -> SpendSummary | No
     from spendanalys.services import version_ids_of_state
 
     as_of = as_of or date.today()
-    state = store.state_token()
+    state = store.state_token("spend")
     key = _summary_key(version_ids_of_state(state), as_of)
 
-    def load() -> SpendSummary | None:
+    def stored() -> SpendSummary | None:
         raw = store.cache_get(key, state)
         if raw is not None:
             try:
@@ -178,6 +178,16 @@ def spend_summary(store: Any, *, as_of: date | None = None) -> SpendSummary | No
                     return value
             except Exception:  # a stale or foreign entry is recomputed
                 pass
+        return None
+
+    def load() -> SpendSummary | None:
+        found = stored()
+        if found is not None:
+            return found
+        with store.computing(f"{key}|{state}"):  # one process computes, the others wait
+            return stored() or compute()
+
+    def compute() -> SpendSummary | None:
         view = views.spend_view(store, as_of=as_of)
         if view is None:
             return None

@@ -24,9 +24,10 @@ from app_process import free_port, wait_healthy
 from spendanalys import services
 from spendanalys.store import Store
 
-# One group: the tests share one app, database and browser page, in file order (make test runs
-# xdist with --dist loadgroup, so they stay on one worker).
-pytestmark = [pytest.mark.browser, pytest.mark.xdist_group("browser")]
+# The tests share one app, database and browser page, in file order: make test runs xdist with
+# --dist loadfile, so they stay on one worker. (loadgroup would not: with pytest 9.2,
+# pytest-xdist 3.8's group suffix on node ids has no effect.)
+pytestmark = pytest.mark.browser
 
 CHROMIUM = Path("/usr/bin/chromium")
 ARGS = [
@@ -150,8 +151,8 @@ def test_login_upload_rank_download_and_language(
     page.wait_for_selector("#upload-contracts")
     _upload(page, "contracts", samples)
     _upload(page, "invoices", samples)
-    page.wait_for_selector("#ranking-grid .ag-row")
-    assert page.locator("#ranking-grid .ag-row").count() >= 5
+    # The grid loads its rows in blocks from the server: wait for a screenful, not the first.
+    page.wait_for_function("document.querySelectorAll('#ranking-grid .ag-row').length >= 5")
     page.wait_for_selector("#pareto-chart .main-svg")
     assert page.locator("#priority-table tbody tr").count() >= 1
     page.locator("#ranking-grid .ag-row").first.click()

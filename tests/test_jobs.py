@@ -9,11 +9,14 @@ from __future__ import annotations
 import base64
 import json
 import os
+import signal
 import subprocess
 import sys
 import threading
+import time
 from pathlib import Path
 
+import job_targets
 import pytest
 
 from spendanalys import services
@@ -144,3 +147,66 @@ def test_run_upload_refuses_a_role_before_anything(tmp_path: Path, role: str | N
             progress=phases.append,
         )
     assert phases == [] and store.versions().empty
+
+
+def _wait_running(board: JobBoard, job_id: str, user: str, seconds: float = 60) -> JobState:
+    deadline = time.monotonic() + seconds
+    while True:
+        job = board.status(job_id, user)
+        assert job is not None
+        if job.state == "running" or job.finished or time.monotonic() > deadline:
+            return job
+        time.sleep(0.05)
+
+
+def test_a_process_job_runs_apart_from_the_web_worker_at_lower_priority(tmp_path: Path) -> None:
+    """An import holds no GIL of the worker that serves page views, and yields it the CPU."""
+    board = JobBoard(tmp_path)
+    first = board.wait(
+        board.submit_process("anna", "f.csv", job_targets.report_pid, {"value": 1}), "anna"
+    )
+    second = board.wait(
+        board.submit_process("anna", "g.csv", job_targets.report_pid, {"value": 2}), "anna"
+    )
+    assert first is not None and second is not None
+    assert (first.state, first.result["value"], second.result["value"]) == ("done", 1, 2)
+    assert first.result["pid"] != os.getpid()
+    assert first.result["pid"] == second.result["pid"]  # the job process is reused
+    assert first.result["niceness"] >= os.nice(0) + 1
+
+
+def test_a_killed_job_process_leaves_an_interrupted_job_and_the_next_one_runs(
+    tmp_path: Path,
+) -> None:
+    board = JobBoard(tmp_path)
+    job_id = board.submit_process("anna", "big.csv", job_targets.hang, {"seconds": 60})
+    running = _wait_running(board, job_id, "anna")
+    assert running.state == "running" and running.pid != os.getpid()
+    os.kill(running.pid, signal.SIGKILL)
+    ended = board.wait(job_id, "anna", timeout_s=30)
+    assert ended is not None and (ended.state, ended.error) == ("failed", "interrupted")
+    after = board.wait(
+        board.submit_process("anna", "f.csv", job_targets.report_pid, {"value": 3}), "anna"
+    )
+    assert after is not None and (after.state, after.result["value"]) == ("done", 3)
+
+
+def test_upload_job_imports_through_the_stores_url(tmp_path: Path) -> None:
+    """The dashboard's upload job in its process: opened from the URL, stored, the outcome as JSON."""
+    url = f"sqlite:///{tmp_path / 'db.sqlite'}"
+    Store(url)
+    board = JobBoard(tmp_path / "jobs")
+    arguments = {
+        "database_url": url,
+        "kind": "fte",
+        "file_name": "fte.csv",
+        "contents": _data_url(FTE),
+        "max_bytes": 10_000,
+        "user": "eva",
+        "role": "environment",
+    }
+    job = board.wait(board.submit_process("eva", "fte.csv", services.upload_job, arguments), "eva")
+    assert job is not None and job.state == "done", job
+    outcome = services.UploadOutcome.from_dict(job.result)
+    assert (outcome.ok, outcome.rows_accepted) == (True, 2)
+    assert Store(url).current_version("fte")["uploaded_by"] == "eva"

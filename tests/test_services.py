@@ -156,9 +156,37 @@ def test_spend_view_is_cached_under_the_dataset_versions(seeded: Store) -> None:
     first = views.spend_view(seeded, as_of=AS_OF)
     ids = services.current_version_ids(seeded)
     key = f"spend:v{views.CACHE_FORMAT}:{ids['contracts']}:{ids['invoices']}:{AS_OF}"
-    assert seeded.cache_get(key) is not None
+    assert seeded.cache_get(key, seeded.state_token("spend")) is not None
     again = views.spend_view(seeded, as_of=AS_OF)
     assert again.analysis.totals == first.analysis.totals
+
+
+def test_an_upload_invalidates_only_the_analysis_that_depends_on_it(
+    store: Store, samples: Path
+) -> None:
+    """Leadership's pages stay fast while procurement and the environment unit upload: an FTE
+    upload leaves the stored spend analysis valid, and an invoice upload the travel one."""
+
+    def spend_key() -> str:
+        ids = services.current_version_ids(store)
+        return f"spend:v{views.CACHE_FORMAT}:{ids['contracts']}:{ids['invoices']}:{AS_OF}"
+
+    def travel_key() -> str:
+        ids = services.current_version_ids(store)
+        settings = views.travel_settings(store)
+        return f"travel:v{views.CACHE_FORMAT}:{ids['trips']}:{ids['fte']}:{settings!r}"
+
+    views.spend_view(store, as_of=AS_OF)
+    before = views.travel_view(store)
+    services.import_upload(store, "fte", "aa.csv", _tiny_fte(), user="eva", role="environment")
+    assert store.cache_get(spend_key(), store.state_token("spend")) is not None
+    assert store.cache_get(travel_key(), store.state_token("travel")) is None
+    after = views.travel_view(store)
+    assert after.years["fte"].tolist() != before.years["fte"].tolist()
+    invoices = _sample(samples, "invoices").read_bytes()
+    services.import_upload(store, "invoices", "f.csv", invoices, user="per", role="procurement")
+    assert store.cache_get(travel_key(), store.state_token("travel")) is not None
+    assert store.cache_get(spend_key(), store.state_token("spend")) is None
 
 
 def test_category_mapping_is_stored_and_applied_at_once(store: Store) -> None:

@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import json
+import multiprocessing
+import os
+import time
 
 import pandas as pd
 import pytest
@@ -224,3 +227,43 @@ def test_default_url_is_a_sqlite_file_under_the_working_directory(
         Store("sqlite://")
     with pytest.raises(ConfigurationError):
         Store("mysql://x@localhost/db")
+
+
+def test_a_scoped_state_keeps_only_what_its_analysis_depends_on() -> None:
+    from spendanalys.store_settings import scoped_state
+
+    state = "contracts=1,fte=4,invoices=2,trips=3;o=5;f=6;g=7"
+    assert scoped_state(state, "spend") == "contracts=1,invoices=2;o=5;f=6"
+    assert scoped_state(state, "travel") == "fte=4,trips=3;g=7"
+    assert scoped_state(state, None) == state
+    assert scoped_state(";o=0;f=0;g=0", "travel") == ";g=0"
+
+
+def _compute_once(url: str, log: str) -> None:
+    from spendanalys import views
+
+    child = Store(url, migrate=False)
+
+    def compute() -> dict[str, int]:
+        with open(log, "a", encoding="utf-8") as out:
+            out.write(f"{os.getpid()}\n")
+        time.sleep(0.5)
+        return {"answer": 42}
+
+    assert views.cached(child, "analysis:v1", compute) == {"answer": 42}
+
+
+def test_a_result_is_computed_once_however_many_processes_ask(store: Store, tmp_path) -> None:
+    """After an upload, the job process and every web worker want the new analysis at once:
+    one computes it, the others wait and read it from the cache."""
+    log = tmp_path / "computed.log"
+    store.engine.dispose()  # no open connections across fork
+    fork = multiprocessing.get_context("fork")
+    url = store.url.render_as_string(hide_password=False)
+    children = [fork.Process(target=_compute_once, args=(url, str(log))) for _ in range(4)]
+    for child in children:
+        child.start()
+    for child in children:
+        child.join(60)
+    assert [c.exitcode for c in children] == [0, 0, 0, 0]
+    assert len(log.read_text().splitlines()) == 1

@@ -134,15 +134,17 @@ def kind_labels(frame: pd.DataFrame, language: str) -> list[str]:
     return [t(f"kind.{k}", language) for k in frame["kind"]]
 
 
-def rendered(store: Any, name: str, build: Any) -> Any:
-    """Components that depend only on the store's state and the page's language (``name``
-    must say which language), built once per state and date and kept as their serialised
-    JSON data (``{"type", "namespace", "props"}``, what Dash sends anyway): a repeated view
-    skips building and walking hundreds of component objects."""
+def rendered(store: Any, name: str, build: Any, scope: str | None = None) -> Any:
+    """Components that depend only on the store's state (of ``scope``, "spend" or "travel":
+    see ``store_settings.scoped_state``) and the page's language (``name`` must say which
+    language), built once per state and date and kept as their serialised JSON data
+    (``{"type", "namespace", "props"}``, what Dash sends anyway): a repeated view skips
+    building and walking hundreds of component objects."""
     return memo(
         store,
         f"rendered:{name}:{date.today()}",
         lambda: json.loads(plotly.io.json.to_json_plotly(build())),
+        store.state_token(scope),
     )
 
 

@@ -3,8 +3,9 @@
 1. A clientside callback (``assets/upload_check.js``) checks the file's size in the browser and
    passes an accepted file to ``upload-<kind>-accepted``.
 2. ``_start`` (a writing callback: ``upload-<kind>-job``) checks the role, then queues
-   :func:`spendanalys.services.run_upload` on the app's :class:`spendanalys.jobs.JobBoard` with
-   the user and role read from the session here, on the server; the job checks the role again.
+   :func:`spendanalys.services.upload_job` in a job process of the app's
+   :class:`spendanalys.jobs.JobBoard` with the user and role read from the session here, on the
+   server; the job checks the role again.
 3. ``_poll`` (every ``components.POLL_MS``) shows the job's phase and, when it has finished,
    the outcome; it answers only the user who started the job.
 """
@@ -95,23 +96,22 @@ def start_upload(kind: str, accepted: Any) -> tuple[Any, Any, Any, Any]:
         require(role, f"import:{kind}")
     except AccessDenied:
         return None, True, message(t("access.denied", language), "error"), None
-    store, max_bytes = security.current_store(), security.max_upload_bytes()
-
-    def work(progress: Any) -> dict[str, Any]:
-        outcome = services.run_upload(
-            store,
-            kind,
-            file_name,
-            contents,
-            max_bytes=max_bytes,
-            user=user,
-            role=role,
-            progress=progress,
-        )
-        return outcome.to_dict()
-
+    store = security.current_store()
     board = job_board()
-    job_id = board.submit(user, services.display_file_name(file_name), work)
+    job_id = board.submit_process(
+        user,
+        services.display_file_name(file_name),
+        services.upload_job,
+        {
+            "database_url": store.url.render_as_string(hide_password=False),
+            "kind": kind,
+            "file_name": file_name,
+            "contents": contents,
+            "max_bytes": security.max_upload_bytes(),
+            "user": user,
+            "role": role,
+        },
+    )
     job = board.status(job_id, user)
     progress = render_progress(job, language) if job is not None else None
     return job_id, False, progress, None

@@ -9,7 +9,7 @@ import dash
 from dash import dcc, html
 
 from spendanalys import views
-from spendanalys.dashboard import security
+from spendanalys.dashboard import page_data, security
 from spendanalys.dashboard.components import lang, page_guard, table
 from spendanalys.dashboard.i18n import t
 from spendanalys.travel_factors import load_travel_factor_set
@@ -88,8 +88,14 @@ def layout(**_query: Any) -> Any:
     if redirect is not None:
         return redirect
     language = lang()
-    view = views.spend_view(security.current_store())
-    tables = views.method_tables(view)
+    store = security.current_store()
+    return page_data.rendered(
+        store, f"method:{language}", lambda: _page(store, language), scope="spend"
+    )
+
+
+def _page(store: Any, language: str) -> html.Div:
+    tables = views.method_tables(views.spend_view(store))
     return html.Div(
         [
             html.H1(t("method.title", language)),

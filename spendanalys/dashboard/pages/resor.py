@@ -9,7 +9,7 @@ import dash
 from dash import Input, Output, State, dcc, html
 
 from spendanalys import services, views
-from spendanalys.dashboard import charts, security
+from spendanalys.dashboard import charts, page_data, security
 from spendanalys.dashboard.components import (
     as_year,
     card,
@@ -217,8 +217,14 @@ def render_analysis(language: str) -> list[Any]:
 
 
 @dash.callback(Output("resor-analysis", "children"), *[Input(r, "data") for r in REFRESH])
-def _analysis(*_refresh: Any) -> list[Any]:
-    return render_analysis(lang())
+def _analysis(*_refresh: Any) -> Any:
+    language = lang()
+    return page_data.rendered(
+        security.current_store(),
+        f"travel-analysis:{language}",
+        lambda: render_analysis(language),
+        scope="travel",
+    )
 
 
 @dash.callback(
