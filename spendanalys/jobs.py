@@ -90,9 +90,22 @@ def _executor(max_workers: int) -> ThreadPoolExecutor:
         return _EXECUTOR[1]
 
 
-def _lower_priority() -> None:
+def _start_job_process() -> None:
+    """In a new job process: lower its CPU priority, and end it when its web worker is gone.
+
+    The pool's process would otherwise outlive a worker that was killed (gunicorn restarts,
+    SIGKILL), holding its memory forever; an import it was running is all or nothing.
+    """
     with contextlib.suppress(OSError):
         os.nice(JOB_NICENESS)
+    parent = os.getppid()
+
+    def watch() -> None:
+        while os.getppid() == parent:
+            time.sleep(1.0)
+        os._exit(1)
+
+    threading.Thread(target=watch, name="spendanalys-parent-watch", daemon=True).start()
 
 
 def _process_pool() -> ProcessPoolExecutor:
@@ -104,7 +117,7 @@ def _process_pool() -> ProcessPoolExecutor:
     with _EXECUTOR_LOCK:
         if _PROCESSES is None or _PROCESSES[0] != os.getpid():
             pool = ProcessPoolExecutor(
-                1, mp_context=multiprocessing.get_context("spawn"), initializer=_lower_priority
+                1, mp_context=multiprocessing.get_context("spawn"), initializer=_start_job_process
             )
             _PROCESSES = (os.getpid(), pool)
         return _PROCESSES[1]

@@ -210,3 +210,46 @@ def test_upload_job_imports_through_the_stores_url(tmp_path: Path) -> None:
     outcome = services.UploadOutcome.from_dict(job.result)
     assert (outcome.ok, outcome.rows_accepted) == (True, 2)
     assert Store(url).current_version("fte")["uploaded_by"] == "eva"
+
+
+WORKER = """
+import sys, time
+sys.path.insert(0, sys.argv[2])
+import job_targets
+from spendanalys.jobs import JobBoard
+board = JobBoard(sys.argv[1])
+job_id = board.submit_process("anna", "big.csv", job_targets.hang, {"seconds": 600})
+while (job := board.status(job_id, "anna")).state != "running":
+    time.sleep(0.05)
+print(job.pid, flush=True)
+time.sleep(600)
+"""
+
+
+def test_a_job_process_ends_when_its_web_worker_is_killed(tmp_path: Path, repo_dir: Path) -> None:
+    """A gunicorn restart or a SIGKILL of the worker must not leave its job process behind."""
+    worker = subprocess.Popen(
+        [sys.executable, "-c", WORKER, str(tmp_path), str(repo_dir / "tests")],
+        cwd=repo_dir,
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        job_pid = int(worker.stdout.readline())  # type: ignore[union-attr]
+        os.kill(worker.pid, signal.SIGKILL)
+        worker.wait(30)
+        deadline = time.monotonic() + 20
+        while time.monotonic() < deadline and _running(job_pid):
+            time.sleep(0.2)
+        assert not _running(job_pid), "the job process outlived its worker"
+    finally:
+        worker.kill()
+
+
+def _running(pid: int) -> bool:
+    """True while ``pid`` exists and is not a zombie waiting for its (new) parent to reap it."""
+    try:
+        with open(f"/proc/{pid}/stat", encoding="ascii") as stat:
+            return stat.read().rsplit(")", 1)[1].split()[0] != "Z"
+    except FileNotFoundError:
+        return False
