@@ -34,9 +34,10 @@ def _data_url(text: str) -> str:
 def test_phases_are_reported_in_order_and_the_result_kept(tmp_path: Path) -> None:
     board = JobBoard(tmp_path)
     seen: list[str | None] = []
-    gate = threading.Event()
+    gate, submitted = threading.Event(), threading.Event()
 
     def work(progress):  # type: ignore[no-untyped-def]
+        submitted.wait(5)  # job_id is bound once submit has returned
         for phase in UPLOAD_PHASES:
             progress(phase)
             seen.append(board.status(job_id, "anna").phase)  # type: ignore[union-attr]
@@ -44,6 +45,7 @@ def test_phases_are_reported_in_order_and_the_result_kept(tmp_path: Path) -> Non
         return {"rows": 3}
 
     job_id = board.submit("anna", "f.csv", work)
+    submitted.set()
     running = board.status(job_id, "anna")
     assert running is not None and not running.finished
     gate.set()
