@@ -28,7 +28,7 @@ import tempfile
 import threading
 import time
 from collections.abc import Callable
-from concurrent.futures import Future, ProcessPoolExecutor, ThreadPoolExecutor
+from concurrent.futures import Executor, Future, ProcessPoolExecutor, ThreadPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
@@ -42,8 +42,7 @@ JOB_ID = re.compile(r"^[A-Za-z0-9_-]{22}$")
 KEEP_S = 24 * 3600.0  # finished job files are removed after a day
 STALE_S = 3600.0  # a job without news for an hour is reported as lost
 Progress = Callable[[str], None]
-_EXECUTOR: tuple[int, ThreadPoolExecutor] | None = None
-_PROCESSES: tuple[int, ProcessPoolExecutor] | None = None
+_POOLS: dict[str, tuple[int, Any]] = {}  # name -> (owning pid, executor)
 _EXECUTOR_LOCK = threading.Lock()
 JOB_NICENESS = 10  # job processes yield the CPU to the web workers' page views
 
@@ -80,14 +79,22 @@ class JobState:
         return max(0.0, (self.updated if self.finished else time.time()) - self.created)
 
 
-def _executor(max_workers: int) -> ThreadPoolExecutor:
-    """This process's pool (a new one after a fork: threads do not survive it)."""
-    global _EXECUTOR
+def _pool(name: str, create: Callable[[], Executor]) -> Any:
+    """This process's pool ``name``, created on first use and again after a fork (neither
+    threads nor child processes belong to a forked copy)."""
     with _EXECUTOR_LOCK:
-        if _EXECUTOR is None or _EXECUTOR[0] != os.getpid():
-            pool = ThreadPoolExecutor(max_workers, thread_name_prefix="spendanalys-job")
-            _EXECUTOR = (os.getpid(), pool)
-        return _EXECUTOR[1]
+        owner, pool = _POOLS.get(name, (None, None))
+        if pool is None or owner != os.getpid():
+            pool = create()
+            _POOLS[name] = (os.getpid(), pool)
+        return pool
+
+
+def _executor(max_workers: int) -> ThreadPoolExecutor:
+    pool: ThreadPoolExecutor = _pool(
+        "threads", lambda: ThreadPoolExecutor(max_workers, thread_name_prefix="spendanalys-job")
+    )
+    return pool
 
 
 def _start_job_process() -> None:
@@ -113,22 +120,20 @@ def _process_pool() -> ProcessPoolExecutor:
 
     Spawned, not forked: a fork of a threaded web worker can inherit a lock another thread held.
     """
-    global _PROCESSES
-    with _EXECUTOR_LOCK:
-        if _PROCESSES is None or _PROCESSES[0] != os.getpid():
-            pool = ProcessPoolExecutor(
-                1, mp_context=multiprocessing.get_context("spawn"), initializer=_start_job_process
-            )
-            _PROCESSES = (os.getpid(), pool)
-        return _PROCESSES[1]
+    pool: ProcessPoolExecutor = _pool(
+        "processes",
+        lambda: ProcessPoolExecutor(
+            1, mp_context=multiprocessing.get_context("spawn"), initializer=_start_job_process
+        ),
+    )
+    return pool
 
 
 def _forget_pool(pool: ProcessPoolExecutor) -> None:
     """Drop a pool whose process died; the next job starts a new one."""
-    global _PROCESSES
     with _EXECUTOR_LOCK:
-        if _PROCESSES is not None and _PROCESSES[1] is pool:
-            _PROCESSES = None
+        if _POOLS.get("processes", (None, None))[1] is pool:
+            del _POOLS["processes"]
 
 
 def _run_in_job_process(

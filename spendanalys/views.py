@@ -36,6 +36,7 @@ from spendanalys.factors import (
 from spendanalys.pipeline import load_factor_sets
 from spendanalys.services import current_version_ids
 from spendanalys.spend import SpendAnalysis, analyse_spend
+from spendanalys.views_summary import stored_object
 
 CACHE_FORMAT = 2  # 2: user_override rule and category_override column
 MEMO_SIZE = 4
@@ -89,10 +90,10 @@ def cached(store: Any, key: str, compute: Callable[[], Any], scope: str | None =
         if memo_key in _MEMO:
             _MEMO.move_to_end(memo_key)
             return _MEMO[memo_key]
-        value = _cached_value(store, key, state)
+        value = stored_object(store, key, state)
         if value is None:
             with store.computing(f"{key}|{state}"):  # one process computes, the others wait
-                value = _cached_value(store, key, state)
+                value = stored_object(store, key, state)
                 if value is None:
                     value = compute()
                     if value is not None:
@@ -103,16 +104,6 @@ def cached(store: Any, key: str, compute: Callable[[], Any], scope: str | None =
             while len(_MEMO) > MEMO_SIZE:
                 _MEMO.popitem(last=False)
         return value
-
-
-def _cached_value(store: Any, key: str, state: str) -> Any:
-    raw = store.cache_get(key, state)
-    if raw is None:
-        return None
-    try:
-        return pickle.loads(raw)  # written by this application only
-    except Exception:  # a stale or foreign entry is recomputed
-        return None
 
 
 def supplier_factor_rows(stored: pd.DataFrame) -> list[dict[str, Any]]:

@@ -69,6 +69,18 @@ class SpendSummary:
     state: str
 
 
+def stored_object(store: Any, key: str, state: str) -> Any:
+    """The object pickled in the store's cache under ``key`` for ``state``; None when there is
+    none, or it no longer unpickles (a stale or foreign entry is recomputed by the caller)."""
+    raw = store.cache_get(key, state)
+    if raw is None:
+        return None
+    try:
+        return pickle.loads(raw)  # written by this application only
+    except Exception:
+        return None
+
+
 def memo(
     store: Any,
     name: str,
@@ -170,15 +182,8 @@ def spend_summary(store: Any, *, as_of: date | None = None) -> SpendSummary | No
     key = _summary_key(version_ids_of_state(state), as_of)
 
     def stored() -> SpendSummary | None:
-        raw = store.cache_get(key, state)
-        if raw is not None:
-            try:
-                value = pickle.loads(raw)  # written by this application only
-                if isinstance(value, SpendSummary):
-                    return value
-            except Exception:  # a stale or foreign entry is recomputed
-                pass
-        return None
+        value = stored_object(store, key, state)
+        return value if isinstance(value, SpendSummary) else None
 
     def load() -> SpendSummary | None:
         found = stored()
@@ -214,13 +219,9 @@ def agreement_lines_of(
     summary = spend_summary(store, as_of=as_of)
     if summary is None:
         return None
-    raw = store.cache_get(f"{summary.lines_key}{agreement_id}", summary.state)
-    if raw is not None:
-        try:
-            frame: pd.DataFrame = pickle.loads(raw)  # written by this application only
-            return frame.head(limit)
-        except Exception:
-            pass
+    frame = stored_object(store, f"{summary.lines_key}{agreement_id}", summary.state)
+    if isinstance(frame, pd.DataFrame):
+        return frame.head(limit)
     view = views.spend_view(store, as_of=as_of)
     return (
         None if view is None else views.agreement_lines(view, agreement_id, min(limit, LINES_LIMIT))
