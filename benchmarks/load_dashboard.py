@@ -1,7 +1,7 @@
 """Load test of the dashboard's data path: viewers replaying the overview and ranking callbacks.
 
 1. Imports the benchmark register, an invoice export of ``--lines`` lines, trips and FTE into a
-   fresh SQLite database through ``spendanalys.services.import_upload`` (the upload path);
+   fresh SQLite database through ``spendanalys.services.uploads.import_upload`` (the upload path);
 2. starts the real app (``python app.py --port <free>``) on 127.0.0.1 against that database;
 3. discovers the callbacks from ``/_dash-dependencies``, renders each page once through the pages
    router callback (the first view, timed separately: it may compute and cache the analysis) and
@@ -59,7 +59,7 @@ def import_data(db_url: str, lines: int) -> dict[str, Any]:
     """Generate the benchmark inputs and store them through the upload service."""
     from benchmarks import generate, generate_travel
     from spendanalys import services
-    from spendanalys.store import Store
+    from spendanalys.store.database import Store
 
     folder = HERE / "generated"
     folder.mkdir(exist_ok=True)

@@ -26,12 +26,12 @@ def main(argv: list[str]) -> int:
         phases[name] = round(now - mark, 3)
         mark = now
 
-    from spendanalys.categories import load_category_rules
+    from spendanalys.spend.categories import load_category_rules
     from spendanalys.cli.common import to_jsonable
-    from spendanalys.factors import load_kpi
-    from spendanalys.pipeline import load_factor_sets, read_all
-    from spendanalys.spend import analyse_spend
-    from spendanalys.spend_payload import spend_payload
+    from spendanalys.spend.factors import load_kpi
+    from spendanalys.services.assembly import load_factor_sets, read_all
+    from spendanalys.spend.analysis import analyse_spend
+    from spendanalys.spend.payload import spend_payload
 
     lap("imports")
     rules = load_category_rules()

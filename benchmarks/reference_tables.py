@@ -39,8 +39,8 @@ def write_reference_tables(out_dir: Path) -> str:
     """Write ``cpv_factors.csv`` and ``kpi.csv`` into ``out_dir``; return where they came from."""
     out_dir.mkdir(parents=True, exist_ok=True)
     try:
-        from spendanalys.categories import load_category_rules
-        from spendanalys.factors import load_kpi, load_spend_factor_set
+        from spendanalys.spend.categories import load_category_rules
+        from spendanalys.spend.factors import load_kpi, load_spend_factor_set
 
         rules = load_category_rules()
         factor_set = load_spend_factor_set()

@@ -315,7 +315,7 @@ def run(
     seconds: float = 300.0, viewers: int = 20, uploaders: int = 2, server: str = "gunicorn"
 ) -> dict[str, Any]:
     """Run the load test; returns the figures (raises RuntimeError when it cannot run)."""
-    from spendanalys.store import Store
+    from spendanalys.store.database import Store
 
     workdir = Path(tempfile.mkdtemp(prefix="spendanalys-stress-"))
     url = f"sqlite:///{workdir / 'stress.sqlite'}"

@@ -24,7 +24,7 @@ from typing import Any
 import pytest
 from hypothesis import strategies as st
 
-from spendanalys.store import Store
+from spendanalys.store.database import Store
 
 ROLES = ("viewer", "procurement", "environment", "admin")
 PASSWORD = "lösenord-för-test"

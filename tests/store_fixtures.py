@@ -16,8 +16,8 @@ from pathlib import Path
 import pytest
 from pg_server import PostgresServer
 
-from spendanalys.store import Store
-from spendanalys.store_schema import metadata
+from spendanalys.store.database import Store
+from spendanalys.store.tables import metadata
 
 
 @pytest.fixture(scope="session", name="postgres_store_url")

@@ -4,7 +4,7 @@ lockout, jobs that answer only their owner, hostile text shown only as text.
 Driven with Flask's test client by hand-made requests (``access_app``) — the way an attacker
 would, not through hidden buttons. The writing callbacks are found by enumerating
 ``app.callback_map``, so a new writing callback without an entry in ``ALLOWED`` fails the test.
-An upload starts a background job (``spendanalys.jobs``); the tests poll it through the poll
+An upload starts a background job (``spendanalys.services.jobs``); the tests poll it through the poll
 callback, as the page does.
 """
 
@@ -42,7 +42,7 @@ from access_app import (
 from app_process import free_port
 
 from spendanalys.dashboard import security
-from spendanalys.store import Store
+from spendanalys.store.database import Store
 
 store, store_dir, app, clients = access_app.fixtures()  # module scope: this module's own app
 
@@ -339,7 +339,7 @@ def test_a_job_answers_only_the_user_who_started_it(
 def test_the_job_checks_the_role_again(app: Any, store: Store, store_dir: Path) -> None:
     """A job queued with a role that may not import fails inside the job and stores nothing."""
     from spendanalys import services
-    from spendanalys.jobs import JobBoard
+    from spendanalys.services.jobs import JobBoard
 
     board = JobBoard(store_dir / "direct")
     before = state_of(store)

@@ -159,9 +159,9 @@ def test_duckdb_reference_by_hand(tmp_path: Path) -> None:
 
 def test_duckdb_reference_matches_the_engine(tmp_path: Path) -> None:
     """Same generated files, same project factor tables: the same kg CO2e per agreement."""
-    pytest.importorskip("spendanalys.pipeline")
+    pytest.importorskip("spendanalys.services.assembly")
     from benchmarks.reference_tables import write_reference_tables
-    from spendanalys.pipeline import run_spend
+    from spendanalys.services.assembly import run_spend
 
     files = _write_all(tmp_path / "data", n_lines=4000)
     source = write_reference_tables(tmp_path / "tables")

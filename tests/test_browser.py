@@ -22,7 +22,7 @@ import pytest
 from app_process import free_port, wait_healthy
 
 from spendanalys import services
-from spendanalys.store import Store
+from spendanalys.store.database import Store
 
 # The tests share one app, database and browser page, in file order: make test runs xdist with
 # --dist loadfile, so they stay on one worker. (loadgroup would not: with pytest 9.2,

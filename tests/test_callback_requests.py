@@ -33,7 +33,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from spendanalys.dashboard import callback_shapes
-from spendanalys.store import Store
+from spendanalys.store.database import Store
 
 store, store_dir, app, clients = access_app.fixtures()  # module scope: this module's own app
 

@@ -6,7 +6,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from spendanalys.coding import (
+from spendanalys.spend.coding import (
     as_categorical,
     categorical_from_codes,
     encode,

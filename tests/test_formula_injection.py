@@ -2,7 +2,7 @@
 
 For arbitrary user text in agreement names, supplier names, accounts and invoice text (with the
 OWASP trigger prefixes = + - @ tab CR LF, quotes, separators, control characters and any
-unicode), the spend report written by ``spendanalys.report.write_spend_report`` and reopened with
+unicode), the spend report written by ``spendanalys.spend.report.write_spend_report`` and reopened with
 openpyxl has:
 
 - no formula cell and no error cell anywhere (the report writes none of its own, so every cell
@@ -28,10 +28,10 @@ from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 from spend_fixtures import AS_OF, canonical_frame, write_rule_files
 
-from spendanalys.categories import load_category_rules
-from spendanalys.factors import load_kpi, load_spend_factor_set
-from spendanalys.report import write_spend_report
-from spendanalys.spend import analyse_spend
+from spendanalys.spend.categories import load_category_rules
+from spendanalys.spend.factors import load_kpi, load_spend_factor_set
+from spendanalys.spend.report import write_spend_report
+from spendanalys.spend.analysis import analyse_spend
 from spendanalys.xlsx import FORMULA_TRIGGERS, MAX_CELL_CHARS, TRUNCATION_MARK
 
 TRIGGERS = [

@@ -12,8 +12,8 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from spendanalys.dashboard import i18n
-from spendanalys.dashboard.i18n import (
+from spendanalys import i18n
+from spendanalys.i18n import (
     NBSP,
     format_date,
     format_datetime,

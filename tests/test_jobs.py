@@ -1,4 +1,4 @@
-"""Background import jobs (``spendanalys.jobs``) and the upload job (``services.run_upload``).
+"""Background import jobs (``spendanalys.services.jobs``) and the upload job (``services.run_upload``).
 
 The job state is on disk so any gunicorn worker can answer a poll: these tests read it from
 another process, and show that a job whose process died is reported, not left "running".
@@ -21,8 +21,8 @@ import pytest
 
 from spendanalys import services
 from spendanalys.errors import InputFormatError
-from spendanalys.jobs import UPLOAD_PHASES, JobBoard, JobState
-from spendanalys.store import Store
+from spendanalys.services.jobs import UPLOAD_PHASES, JobBoard, JobState
+from spendanalys.store.database import Store
 
 FTE = "År;Årsarbetskrafter\n2019;100\n2024;120\n"
 
@@ -77,7 +77,7 @@ def test_another_process_reads_the_state(tmp_path: Path, repo_dir: Path) -> None
     board = JobBoard(tmp_path)
     job_id = board.wait(board.submit("anna", "f.csv", lambda p: {"ok": 1}), "anna").id  # type: ignore[union-attr]
     code = (
-        "import sys, json; from spendanalys.jobs import JobBoard; "
+        "import sys, json; from spendanalys.services.jobs import JobBoard; "
         f"j = JobBoard(sys.argv[1]).status({job_id!r}, 'anna'); "
         "print(json.dumps([j.state, j.result]))"
     )
@@ -218,7 +218,7 @@ WORKER = """
 import sys, time
 sys.path.insert(0, sys.argv[2])
 import job_targets
-from spendanalys.jobs import JobBoard
+from spendanalys.services.jobs import JobBoard
 board = JobBoard(sys.argv[1])
 job_id = board.submit_process("anna", "big.csv", job_targets.hang, {"seconds": 600})
 while (job := board.status(job_id, "anna")).state != "running":

@@ -24,7 +24,7 @@ from typing import Any
 import pytest
 from app_process import free_port, wait_healthy
 
-from spendanalys.store import Store
+from spendanalys.store.database import Store
 
 USER, PASSWORD = "miljo", "ett-långt-lösenord"
 FTE = "År;Årsarbetskrafter\n2019;100\n2024;120\n"

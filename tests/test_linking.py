@@ -6,7 +6,7 @@ import pandas as pd
 import pytest
 from spend_fixtures import canonical_frame
 
-from spendanalys.linking import (
+from spendanalys.spend.linking import (
     link_invoices_to_agreements,
     normalise_org_number,
     normalise_supplier_name,

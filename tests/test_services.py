@@ -1,4 +1,4 @@
-"""The dashboard's callback logic, tested through ``spendanalys.services`` and ``views``.
+"""The dashboard's callback logic, tested through ``spendanalys.services.uploads`` and ``views``.
 
 Runs on the repository's sample data (``sample_data/``; $SPENDANALYS_SAMPLE_DIR points
 elsewhere) stored in a temporary SQLite database, and checks that what the pages show equals
@@ -19,9 +19,9 @@ import openpyxl
 import pandas as pd
 import pytest
 
-from spendanalys import services, views
+from spendanalys import services
 from spendanalys.errors import AccessDenied, InputFormatError, UnitError
-from spendanalys.store import Store
+from spendanalys.store.database import Store
 
 AS_OF = date(2025, 1, 15)
 
@@ -139,9 +139,9 @@ def test_rejected_rows_come_back_with_row_column_reason(store: Store) -> None:
 
 def test_spend_view_equals_the_engine_on_the_files(seeded: Store, samples: Path) -> None:
     """The store round trip changes nothing: same totals as run_spend on the sample files."""
-    from spendanalys.pipeline import run_spend
+    from spendanalys.services.assembly import run_spend
 
-    view = views.spend_view(seeded, as_of=AS_OF)
+    view = services.spend_view(seeded, as_of=AS_OF)
     direct = run_spend([_sample(samples, "contracts")], [_sample(samples, "invoices")], as_of=AS_OF)
     for key in ("spend_sek", "kg_co2e", "unlinked_spend_sek", "agreements"):
         assert view.analysis.totals[key] == pytest.approx(direct.analysis.totals[key], rel=1e-9)
@@ -153,11 +153,11 @@ def test_spend_view_equals_the_engine_on_the_files(seeded: Store, samples: Path)
 
 
 def test_spend_view_is_cached_under_the_dataset_versions(seeded: Store) -> None:
-    first = views.spend_view(seeded, as_of=AS_OF)
+    first = services.spend_view(seeded, as_of=AS_OF)
     ids = services.current_version_ids(seeded)
-    key = f"spend:v{views.CACHE_FORMAT}:{ids['contracts']}:{ids['invoices']}:{AS_OF}"
+    key = f"spend:v{services.CACHE_FORMAT}:{ids['contracts']}:{ids['invoices']}:{AS_OF}"
     assert seeded.cache_get(key, seeded.state_token("spend")) is not None
-    again = views.spend_view(seeded, as_of=AS_OF)
+    again = services.spend_view(seeded, as_of=AS_OF)
     assert again.analysis.totals == first.analysis.totals
 
 
@@ -169,19 +169,19 @@ def test_an_upload_invalidates_only_the_analysis_that_depends_on_it(
 
     def spend_key() -> str:
         ids = services.current_version_ids(store)
-        return f"spend:v{views.CACHE_FORMAT}:{ids['contracts']}:{ids['invoices']}:{AS_OF}"
+        return f"spend:v{services.CACHE_FORMAT}:{ids['contracts']}:{ids['invoices']}:{AS_OF}"
 
     def travel_key() -> str:
         ids = services.current_version_ids(store)
-        settings = views.travel_settings(store)
-        return f"travel:v{views.CACHE_FORMAT}:{ids['trips']}:{ids['fte']}:{settings!r}"
+        settings = services.travel_settings(store)
+        return f"travel:v{services.CACHE_FORMAT}:{ids['trips']}:{ids['fte']}:{settings!r}"
 
-    views.spend_view(store, as_of=AS_OF)
-    before = views.travel_view(store)
+    services.spend_view(store, as_of=AS_OF)
+    before = services.travel_view(store)
     services.import_upload(store, "fte", "aa.csv", _tiny_fte(), user="eva", role="environment")
     assert store.cache_get(spend_key(), store.state_token("spend")) is not None
     assert store.cache_get(travel_key(), store.state_token("travel")) is None
-    after = views.travel_view(store)
+    after = services.travel_view(store)
     assert after.years["fte"].tolist() != before.years["fte"].tolist()
     invoices = _sample(samples, "invoices").read_bytes()
     services.import_upload(store, "invoices", "f.csv", invoices, user="per", role="procurement")
@@ -190,7 +190,7 @@ def test_an_upload_invalidates_only_the_analysis_that_depends_on_it(
 
 
 def test_category_mapping_is_stored_and_applied_at_once(store: Store) -> None:
-    view = views.spend_view(store, as_of=AS_OF)
+    view = services.spend_view(store, as_of=AS_OF)
     lines = view.analysis.lines
     org = lines.loc[lines["supplier_org"].notna(), "supplier_org"].value_counts().index[0]
     target = (
@@ -203,7 +203,7 @@ def test_category_mapping_is_stored_and_applied_at_once(store: Store) -> None:
     services.add_category_override(
         store, scope="org_number", key=org, category_id=target, user="p", role="procurement"
     )
-    after = views.spend_view(store, as_of=AS_OF).analysis.lines
+    after = services.spend_view(store, as_of=AS_OF).analysis.lines
     mine = after[(after["supplier_org"] == org) & ~after["excluded"].astype(bool)]
     assert len(mine) and (mine["category_id"] == target).all()
     # Traceable as the user's change, with who and when, in the drill-down and the report.
@@ -211,10 +211,10 @@ def test_category_mapping_is_stored_and_applied_at_once(store: Store) -> None:
     assert mine["category_override"].astype(str).str.startswith("p, 20").all()
     assert (mine["category_override"].astype(str).str.contains(f"org_number {org}")).all()
     agreement = str(mine["linked_agreement_id"].dropna().iloc[0])
-    lines = views.agreement_lines(views.spend_view(store, as_of=AS_OF), agreement)
+    lines = services.agreement_lines(services.spend_view(store, as_of=AS_OF), agreement)
     assert {"category_rule", "category_override"} <= set(lines.columns)
     report = openpyxl.load_workbook(
-        io.BytesIO(views.spend_report_bytes(views.spend_view(store, as_of=AS_OF))), read_only=True
+        io.BytesIO(services.spend_report_bytes(services.spend_view(store, as_of=AS_OF))), read_only=True
     )
     cells = [c for row in report["Avtal"].iter_rows(values_only=True) for c in row]
     assert "ändrad av användare" in cells
@@ -222,7 +222,7 @@ def test_category_mapping_is_stored_and_applied_at_once(store: Store) -> None:
 
 
 def test_supplier_factor_wins_and_is_marked(store: Store) -> None:
-    view = views.spend_view(store, as_of=AS_OF)
+    view = services.spend_view(store, as_of=AS_OF)
     lines = view.analysis.lines
     org = lines.loc[lines["supplier_org"].notna(), "supplier_org"].value_counts().index[0]
     services.add_supplier_factor(
@@ -235,7 +235,7 @@ def test_supplier_factor_wins_and_is_marked(store: Store) -> None:
         user="p",
         role="procurement",
     )
-    after = views.spend_view(store, as_of=AS_OF).analysis.lines
+    after = services.spend_view(store, as_of=AS_OF).analysis.lines
     mine = after[(after["supplier_org"] == org) & ~after["excluded"].astype(bool)]
     assert (mine["factor_kind"] == "supplier").all()
     assert np.allclose(mine["kg_co2e_per_sek"], 0.1)
@@ -254,9 +254,9 @@ def test_supplier_factor_wins_and_is_marked(store: Store) -> None:
 
 
 def test_agreement_drill_down_lists_only_its_lines_with_rule_and_factor(seeded: Store) -> None:
-    view = views.spend_view(seeded, as_of=AS_OF)
+    view = services.spend_view(seeded, as_of=AS_OF)
     top = view.analysis.agreements.sort_values("rank").iloc[0]
-    lines = views.agreement_lines(view, top["agreement_id"], limit=50)
+    lines = services.agreement_lines(view, top["agreement_id"], limit=50)
     assert 0 < len(lines) <= 50
     assert {"category_rule", "link_rule", "factor_source", "kg_co2e", "source_row"} <= set(
         lines.columns
@@ -268,22 +268,22 @@ def test_agreement_drill_down_lists_only_its_lines_with_rule_and_factor(seeded: 
 
 
 def test_report_download_is_a_workbook_with_the_ranking(seeded: Store) -> None:
-    view = views.spend_view(seeded, as_of=AS_OF)
-    data = views.spend_report_bytes(view)
+    view = services.spend_view(seeded, as_of=AS_OF)
+    data = services.spend_report_bytes(view)
     wb = openpyxl.load_workbook(io.BytesIO(data), read_only=True)
     assert "Avtal" in wb.sheetnames and "Prioritet" in wb.sheetnames
 
 
 def test_pareto_curve_reaches_one(seeded: Store) -> None:
-    curve = views.pareto_curve(views.spend_view(seeded, as_of=AS_OF).analysis.agreements)
+    curve = services.pareto_curve(services.spend_view(seeded, as_of=AS_OF).analysis.agreements)
     assert curve["cumulative_share"].iloc[-1] == pytest.approx(1.0)
     assert curve["kg_co2e"].is_monotonic_decreasing
 
 
 def test_travel_view_equals_the_engine_on_the_files(seeded: Store, samples: Path) -> None:
-    from spendanalys.travel import run_travel
+    from spendanalys.travel.analysis import run_travel
 
-    view = views.travel_view(seeded)
+    view = services.travel_view(seeded)
     direct = run_travel([_sample(samples, "trips")], [_sample(samples, "fte")])
     got = view.years.set_index("year")["kg_co2e_per_fte"].dropna()
     want = direct.years.set_index("year")["kg_co2e_per_fte"].dropna()
@@ -299,27 +299,27 @@ def test_goal_settings_need_the_role_and_change_the_target(store: Store) -> None
     services.set_goal_settings(
         store, baseline_year=2019, target_year=2030, reduction=0.5, user="e", role="environment"
     )
-    view = views.travel_view(store)
+    view = services.travel_view(store)
     assert view.target["year"] == 2030
     assert view.target["kg_co2e_per_fte"] == pytest.approx(view.baseline["kg_co2e_per_fte"] * 0.5)
 
 
 def test_breakdowns_hide_small_groups(seeded: Store) -> None:
-    view = views.travel_view(seeded)
+    view = services.travel_view(seeded)
     year = int(view.years.dropna(subset=["kg_co2e_per_fte"])["year"].max())
     for by in ("unit", "gender"):
-        table = views.travel_breakdown(view, by, year)
+        table = services.travel_breakdown(view, by, year)
         shown = table[~table["suppressed"]]
         assert (shown["person_trips"] >= view.settings.min_group_travellers).all()
         assert table.loc[table["suppressed"], "kg_co2e"].isna().all()
-    modes = views.travel_breakdown(view, "mode", year)
+    modes = services.travel_breakdown(view, "mode", year)
     total = view.years.set_index("year").loc[year, "kg_co2e"]
     assert modes["kg_co2e"].sum() == pytest.approx(total)
 
 
 def test_user_overrides_most_specific_first_with_who_and_when() -> None:
     """Agreement id beats org number beats supplier name beats account; keys are normalised."""
-    from spendanalys.categorising import match_user_overrides
+    from spendanalys.spend.categorising import match_user_overrides
 
     lines = pd.DataFrame(
         {
@@ -359,9 +359,9 @@ def test_user_overrides_most_specific_first_with_who_and_when() -> None:
 
 def test_engine_marks_a_users_mapping_on_agreements_and_their_lines() -> None:
     """The spend engine records rule ``user_override``, not ``explicit``/``agreement_category``."""
-    from spendanalys.categories import load_category_rules
-    from spendanalys.factors import load_kpi, load_spend_factor_set
-    from spendanalys.spend import analyse_spend
+    from spendanalys.spend.categories import load_category_rules
+    from spendanalys.spend.factors import load_kpi, load_spend_factor_set
+    from spendanalys.spend.analysis import analyse_spend
 
     contracts = pd.DataFrame(
         {

@@ -57,14 +57,14 @@ from pathlib import Path
 import pytest
 from spend_fixtures import AS_OF, canonical_frame, write_rule_files
 
-from spendanalys.categories import load_category_rules
-from spendanalys.factors import (
+from spendanalys.spend.categories import load_category_rules
+from spendanalys.spend.factors import (
     exchange_rates_for,
     load_exchange_rate_table,
     load_kpi,
     load_spend_factor_set,
 )
-from spendanalys.spend import analyse_spend
+from spendanalys.spend.analysis import analyse_spend
 
 ALT = """category,factor,unit,price_year,source
 it_consulting,5,kg CO2e/kSEK,2022,alt

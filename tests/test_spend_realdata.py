@@ -11,7 +11,7 @@ from datetime import date
 
 import pytest
 
-from spendanalys.pipeline import run_spend
+from spendanalys.services.assembly import run_spend
 
 pytestmark = pytest.mark.realdata
 

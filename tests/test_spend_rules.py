@@ -8,7 +8,7 @@ import pandas as pd
 import pytest
 from spend_fixtures import write_rule_files
 
-from spendanalys.categories import (
+from spendanalys.spend.categories import (
     category_from_account,
     category_from_alias,
     category_from_cpv,
@@ -18,7 +18,7 @@ from spendanalys.categories import (
     load_category_rules,
 )
 from spendanalys.errors import FactorError, InputFormatError
-from spendanalys.factors import (
+from spendanalys.spend.factors import (
     load_exchange_rate_table,
     load_kpi,
     load_spend_factor_set,

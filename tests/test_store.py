@@ -13,7 +13,7 @@ from store_samples import checksum, sample_result
 
 from spendanalys.errors import ConfigurationError, StorageError, UnitError
 from spendanalys.schema import KINDS, PANDAS_DTYPES, SCHEMAS, canonical_columns
-from spendanalys.store import Store
+from spendanalys.store.database import Store
 
 pytest_plugins = ["pg_server", "store_fixtures"]  # fixtures: store, store_url, postgres_url
 
@@ -83,7 +83,7 @@ def test_failure_mid_insert_leaves_previous_version_intact(
 ) -> None:
     first = sample_result("invoices", 300, seed=5)
     store.import_dataset("invoices", first, file_name="a.csv", checksum=checksum(5), user="anna")
-    monkeypatch.setattr("spendanalys.store.INSERT_CHUNK", 100)
+    monkeypatch.setattr("spendanalys.store.database.INSERT_CHUNK", 100)
     real_insert = Store._insert_rows
     calls = {"n": 0}
 
@@ -230,7 +230,7 @@ def test_default_url_is_a_sqlite_file_under_the_working_directory(
 
 
 def test_a_scoped_state_keeps_only_what_its_analysis_depends_on() -> None:
-    from spendanalys.store_settings import scoped_state
+    from spendanalys.store.small_tables import scoped_state
 
     state = "contracts=1,fte=4,invoices=2,trips=3;o=5;f=6;g=7"
     assert scoped_state(state, "spend") == "contracts=1,invoices=2;o=5;f=6"
@@ -240,7 +240,7 @@ def test_a_scoped_state_keeps_only_what_its_analysis_depends_on() -> None:
 
 
 def _compute_once(url: str, log: str) -> None:
-    from spendanalys import views
+    from spendanalys import services
 
     child = Store(url, migrate=False)
 
@@ -250,7 +250,7 @@ def _compute_once(url: str, log: str) -> None:
         time.sleep(0.5)
         return {"answer": 42}
 
-    assert views.cached(child, "analysis:v1", compute) == {"answer": 42}
+    assert services.cached(child, "analysis:v1", compute) == {"answer": 42}
 
 
 def test_a_result_is_computed_once_however_many_processes_ask(store: Store, tmp_path) -> None:

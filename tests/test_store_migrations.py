@@ -10,14 +10,14 @@ from alembic import command
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
 
-from spendanalys.store import Store
-from spendanalys.store_engine import (
+from spendanalys.store.database import Store
+from spendanalys.store.engine import (
     alembic_config,
     current_revision,
     head_revision,
     write_transaction,
 )
-from spendanalys.store_schema import metadata
+from spendanalys.store.tables import metadata
 
 pytest_plugins = ["pg_server", "store_fixtures"]  # fixtures: store, store_url, postgres_url
 

@@ -27,9 +27,9 @@ from store_samples import checksum, sample_result
 from spendanalys.cli import main
 from spendanalys.errors import StorageError
 from spendanalys.io.result import ReadResult
-from spendanalys.store import Store
-from spendanalys.store_backup import backup, restore
-from spendanalys.store_schema import dataset_versions, rejected_rows, row_tables
+from spendanalys.store.database import Store
+from spendanalys.store.backup import backup, restore
+from spendanalys.store.tables import dataset_versions, rejected_rows, row_tables
 
 FORK = multiprocessing.get_context("fork")
 KILLS = int(os.environ.get("STRESS_KILLS", "5"))

@@ -11,8 +11,8 @@ import sqlalchemy as sa
 from spendanalys import auth
 from spendanalys.cli import main
 from spendanalys.errors import AccessDenied, ConfigurationError
-from spendanalys.store import Store
-from spendanalys.store_schema import users
+from spendanalys.store.database import Store
+from spendanalys.store.tables import users
 
 PASSWORD = "korrekt häst batteri"
 

@@ -209,7 +209,7 @@ def test_sample_data(sample_dir: Path, capsys: pytest.CaptureFixture[str]) -> No
 
 def test_run_travel_from_uploaded_bytes() -> None:
     """The dashboard path: bytes plus file names, one flat column mapping for both kinds."""
-    from spendanalys.travel import run_travel
+    from spendanalys.travel.analysis import run_travel
 
     trips = "Datum;Transport;Km\n2019-01-05;Tåg;100\n2019-02-05;Raket;50\n".encode()
     fte = "År;Årsarbetskrafter\n2019;2\n".encode("cp1252")

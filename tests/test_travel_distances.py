@@ -5,7 +5,7 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 
-from spendanalys.distances import (
+from spendanalys.travel.distances import (
     SHORT_HAUL_MAX_KM,
     airport_table,
     city_airports,

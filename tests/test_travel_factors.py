@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from spendanalys.errors import FactorError
-from spendanalys.travel_factors import BUILTIN_SETS, FACTOR_DIR, load_travel_factor_set
+from spendanalys.travel.factors import BUILTIN_SETS, FACTOR_DIR, load_travel_factor_set
 
 
 @pytest.mark.parametrize("name", BUILTIN_SETS)

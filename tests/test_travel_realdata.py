@@ -14,9 +14,9 @@ import pandas as pd
 import pytest
 from travel_fixtures import trips_frame
 
-from spendanalys.distances import great_circle_km
-from spendanalys.travel_factors import load_travel_factor_set
-from spendanalys.travel_trips import trip_emissions
+from spendanalys.travel.distances import great_circle_km
+from spendanalys.travel.factors import load_travel_factor_set
+from spendanalys.travel.trips import trip_emissions
 
 pytestmark = pytest.mark.realdata
 

@@ -9,10 +9,10 @@ from hypothesis import strategies as st
 from travel_fixtures import fte_frame, trips_frame
 
 from spendanalys.errors import ConfigurationError
-from spendanalys.travel import TravelSettings, analyse_travel
-from spendanalys.travel_breakdowns import breakdown, breakdowns
-from spendanalys.travel_factors import load_travel_factor_set
-from spendanalys.travel_whatif import (
+from spendanalys.travel.analysis import TravelSettings, analyse_travel
+from spendanalys.travel.breakdowns import breakdown, breakdowns
+from spendanalys.travel.factors import load_travel_factor_set
+from spendanalys.travel.whatif import (
     _shapley,
     decompose_change,
     factor_set_effect,

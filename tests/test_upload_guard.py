@@ -200,7 +200,7 @@ def test_control_character_scan_of_an_empty_table():
 
 def test_dashboard_upload_path_uses_the_guard(tmp_path):
     from spendanalys import services
-    from spendanalys.store import Store
+    from spendanalys.store.database import Store
 
     store = Store(f"sqlite:///{tmp_path / 'guard.sqlite'}")
     try:

@@ -17,8 +17,9 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from spendanalys import services, views, views_summary
-from spendanalys.store import Store
+from spendanalys import services
+from spendanalys.services import summaries
+from spendanalys.store.database import Store
 
 AS_OF = date(2025, 1, 15)
 
@@ -54,8 +55,8 @@ def store(seeded_db: Path, tmp_path: Path) -> Store:
 
 def test_summary_equals_the_full_analysis(seeded: Store) -> None:
     store = seeded
-    summary = views_summary.spend_summary(store, as_of=AS_OF)
-    full = views.spend_view(store, as_of=AS_OF).analysis
+    summary = services.spend_summary(store, as_of=AS_OF)
+    full = services.spend_view(store, as_of=AS_OF).analysis
     assert summary is not None
     assert summary.totals == full.totals
     ranked = full.agreements.sort_values("rank")
@@ -71,21 +72,21 @@ def test_summary_equals_the_full_analysis(seeded: Store) -> None:
 
 def test_summary_is_stored_and_read_back_by_a_fresh_process(seeded: Store) -> None:
     store = seeded
-    first = views_summary.spend_summary(store, as_of=AS_OF)
-    views_summary._MEMO["pages"].clear()  # as a new worker would start
-    again = views_summary.spend_summary(store, as_of=AS_OF)
+    first = services.spend_summary(store, as_of=AS_OF)
+    summaries._MEMO["pages"].clear()  # as a new worker would start
+    again = services.spend_summary(store, as_of=AS_OF)
     assert again is not first and again is not None and first is not None
     assert again.totals == first.totals and again.state == first.state
 
 
 def test_drilldown_entries_equal_the_full_analysis(seeded: Store) -> None:
     store = seeded
-    summary = views_summary.spend_summary(store, as_of=AS_OF)
-    view = views.spend_view(store, as_of=AS_OF)
+    summary = services.spend_summary(store, as_of=AS_OF)
+    view = services.spend_view(store, as_of=AS_OF)
     assert summary is not None and view is not None
     for agreement in summary.agreements["agreement_id"].head(5):
-        stored = views_summary.agreement_lines_of(store, agreement, 50, as_of=AS_OF)
-        direct = views.agreement_lines(view, agreement, 50)
+        stored = services.agreement_lines_of(store, agreement, 50, as_of=AS_OF)
+        direct = services.agreement_lines(view, agreement, 50)
         assert stored is not None
         assert stored["invoice_id"].tolist() == direct["invoice_id"].tolist()
         assert stored["kg_co2e"].tolist() == pytest.approx(direct["kg_co2e"].tolist())
@@ -94,24 +95,24 @@ def test_drilldown_entries_equal_the_full_analysis(seeded: Store) -> None:
 
 
 def test_an_edit_gives_a_new_summary_and_new_drilldown_entries(store: Store) -> None:
-    before = views_summary.spend_summary(store, as_of=AS_OF)
+    before = services.spend_summary(store, as_of=AS_OF)
     assert before is not None
     agreement = str(before.agreements["agreement_id"].iloc[0])
-    lines = views_summary.agreement_lines_of(store, agreement, as_of=AS_OF)
+    lines = services.agreement_lines_of(store, agreement, as_of=AS_OF)
     assert lines is not None and len(lines)
     services.add_category_override(
         store,
         scope="agreement_id",
         key=agreement,
-        category_id=sorted(views.spend_view(store, as_of=AS_OF).rules.category_ids)[0],
+        category_id=sorted(services.spend_view(store, as_of=AS_OF).rules.category_ids)[0],
         user="p",
         role="procurement",
     )
-    after = views_summary.spend_summary(store, as_of=AS_OF)
+    after = services.spend_summary(store, as_of=AS_OF)
     assert after is not None and after.state != before.state
     assert store.cache_get(f"{after.lines_key}{agreement}", after.state) is not None
     assert store.cache_get(f"{before.lines_key}{agreement}", before.state) is None
-    changed = views_summary.agreement_lines_of(store, agreement, as_of=AS_OF)
+    changed = services.agreement_lines_of(store, agreement, as_of=AS_OF)
     assert changed is not None
     assert set(changed["category_rule"].astype(str)) == {"user_override"}
 
@@ -158,20 +159,20 @@ RAW = SHOWN.assign(
 
 
 def test_page_rows_blocks_and_count() -> None:
-    rows, count = views_summary.page_rows(SHOWN, 1, 3)
+    rows, count = services.page_rows(SHOWN, 1, 3)
     assert rows["agreement_id"].tolist() == ["A-2", "B-3"] and count == 5
-    rows, count = views_summary.page_rows(SHOWN, 4, 100)
+    rows, count = services.page_rows(SHOWN, 4, 100)
     assert rows["agreement_id"].tolist() == ["C-5"] and count == 5
-    rows, _ = views_summary.page_rows(pd.concat([SHOWN] * 500, ignore_index=True), 0, 5000)
+    rows, _ = services.page_rows(pd.concat([SHOWN] * 500, ignore_index=True), 0, 5000)
     assert len(rows) == 1000  # capped per request
 
 
 def test_page_rows_filters_like_the_grid() -> None:
     text = {"agreement_id": {"filterType": "text", "type": "startsWith", "filter": "b"}}
-    rows, count = views_summary.page_rows(SHOWN, 0, 100, filter_model=text)
+    rows, count = services.page_rows(SHOWN, 0, 100, filter_model=text)
     assert rows["agreement_id"].tolist() == ["B-3", "b-4"] and count == 2  # ignores case
     number = {"kg_co2e": {"filterType": "number", "type": "greaterThan", "filter": 15}}
-    rows, count = views_summary.page_rows(SHOWN, 0, 100, filter_model=number)
+    rows, count = services.page_rows(SHOWN, 0, 100, filter_model=number)
     assert rows["agreement_id"].tolist() == ["A-1", "b-4", "C-5"] and count == 3
     either = {
         "kg_co2e": {
@@ -183,27 +184,27 @@ def test_page_rows_filters_like_the_grid() -> None:
             ],
         }
     }
-    rows, _ = views_summary.page_rows(SHOWN, 0, 100, filter_model=either)
+    rows, _ = services.page_rows(SHOWN, 0, 100, filter_model=either)
     assert rows["agreement_id"].tolist() == ["A-1", "B-3"]
     blank = {"end_date": {"filterType": "text", "type": "blank"}}
-    rows, _ = views_summary.page_rows(SHOWN, 0, 100, filter_model=blank)
+    rows, _ = services.page_rows(SHOWN, 0, 100, filter_model=blank)
     assert rows["agreement_id"].tolist() == ["b-4"]
     unknown = {"nope": {"filterType": "text", "type": "contains", "filter": "x"}}
-    assert views_summary.page_rows(SHOWN, 0, 100, filter_model=unknown)[1] == 5
+    assert services.page_rows(SHOWN, 0, 100, filter_model=unknown)[1] == 5
 
 
 def test_page_rows_sorts_on_the_raw_values() -> None:
     by_date = [{"colId": "end_date", "sort": "asc"}]
-    rows, _ = views_summary.page_rows(SHOWN, 0, 100, by_date, sort_values=RAW)
+    rows, _ = services.page_rows(SHOWN, 0, 100, by_date, sort_values=RAW)
     # By the real dates, not the English text; the missing date last.
     assert rows["agreement_id"].tolist() == ["B-3", "C-5", "A-1", "A-2", "b-4"]
     by_kg = [{"colId": "kg_co2e", "sort": "desc"}]
-    rows, count = views_summary.page_rows(SHOWN, 0, 2, by_kg, sort_values=RAW)
+    rows, count = services.page_rows(SHOWN, 0, 2, by_kg, sort_values=RAW)
     assert rows["agreement_id"].tolist() == ["A-1", "b-4"] and count == 5
 
 
 def test_records_are_json_ready() -> None:
-    rows = views_summary.records(SHOWN.head(2))
+    rows = services.records(SHOWN.head(2))
     assert rows[1] == {"agreement_id": "A-2", "kg_co2e": None, "end_date": "1 Jan 2026"}
 
 
@@ -241,6 +242,6 @@ CONDITION = st.fixed_dictionaries(
 )
 def test_a_grid_request_from_the_browser_never_breaks_paging(start, end, sort_model, filter_model):
     """The getRowsRequest is the browser's to forge: junk parts are ignored, rows stay rows."""
-    rows, count = views_summary.page_rows(SHOWN, start, end, sort_model, filter_model, RAW)
+    rows, count = services.page_rows(SHOWN, start, end, sort_model, filter_model, RAW)
     assert 0 <= len(rows) <= min(count, 1000) and count <= len(SHOWN)
     assert set(rows.index) <= set(SHOWN.index)

@@ -22,8 +22,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 
 def _backup(args: argparse.Namespace) -> int:
-    from spendanalys.store import Store
-    from spendanalys.store_backup import backup
+    from spendanalys.store.database import Store
+    from spendanalys.store.backup import backup
 
     with Store(args.database) as store:
         path = backup(store, args.out)

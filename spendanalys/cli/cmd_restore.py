@@ -23,8 +23,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 
 def _restore(args: argparse.Namespace) -> int:
-    from spendanalys.store import Store
-    from spendanalys.store_backup import restore
+    from spendanalys.store.database import Store
+    from spendanalys.store.backup import restore
 
     with Store(args.database) as store:
         safety = restore(store, args.file)

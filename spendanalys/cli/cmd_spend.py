@@ -128,8 +128,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from spendanalys.pipeline import run_spend
-    from spendanalys.spend_payload import spend_payload
+    from spendanalys.services.assembly import run_spend
+    from spendanalys.spend.payload import spend_payload
 
     if args.format == "xlsx" and not args.out:
         raise ConfigurationError("--format xlsx needs --out PATH")
@@ -149,7 +149,7 @@ def run(args: argparse.Namespace) -> int:
     )
     analysis = result.analysis
     if args.lines:
-        from spendanalys.spend_payload import lines_frame
+        from spendanalys.spend.payload import lines_frame
 
         lines_frame(analysis).to_csv(args.lines, index=False, encoding="utf-8-sig")
     if args.format == "json":
@@ -159,7 +159,7 @@ def run(args: argparse.Namespace) -> int:
         }
         _write_json(spend_payload(analysis, paths=paths), args.out)
     elif args.format == "xlsx":
-        from spendanalys.report import write_spend_report
+        from spendanalys.spend.report import write_spend_report
 
         write_spend_report(analysis, args.out, rules=result.rules, factor_sets=result.factor_sets)
         print(f"wrote {args.out}", file=sys.stderr)

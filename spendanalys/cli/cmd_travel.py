@@ -132,9 +132,9 @@ def _route_figures(path: str | None) -> pd.DataFrame | None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from spendanalys.travel import TravelSettings, run_travel
-    from spendanalys.travel_factors import load_travel_factor_set
-    from spendanalys.travel_summary import summarise_travel, travel_payload
+    from spendanalys.travel.analysis import TravelSettings, run_travel
+    from spendanalys.travel.factors import load_travel_factor_set
+    from spendanalys.travel.summary import summarise_travel, travel_payload
 
     if args.format == "xlsx" and not args.out:
         raise ConfigurationError("--format xlsx needs --out PATH")
@@ -161,7 +161,7 @@ def run(args: argparse.Namespace) -> int:
     if args.format == "json":
         write_json(travel_payload(summary, include_trips=args.include_trips), args.out)
     elif args.format == "xlsx":
-        from spendanalys.travel_report import write_travel_report
+        from spendanalys.travel.report import write_travel_report
 
         write_travel_report(summary, args.out)
         print(f"wrote {args.out}", file=sys.stderr)

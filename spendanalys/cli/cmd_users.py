@@ -11,7 +11,7 @@ from spendanalys.auth import ROLES
 from spendanalys.errors import ConfigurationError
 
 if TYPE_CHECKING:
-    from spendanalys.store import Store
+    from spendanalys.store.database import Store
 
 
 def add_database_option(parser: argparse.ArgumentParser) -> None:
@@ -68,7 +68,7 @@ def read_password(from_stdin: bool) -> str:
 
 
 def _store(args: argparse.Namespace) -> Store:
-    from spendanalys.store import Store  # imported here to keep --help fast
+    from spendanalys.store.database import Store  # imported here to keep --help fast
 
     return Store(args.database)
 

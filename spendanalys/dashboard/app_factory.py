@@ -1,6 +1,6 @@
 """Build the Dash app: pages, shell (navigation, language switch, demo banner) and security.
 
-``create_app`` wires a :class:`spendanalys.store.Store` into a Dash app with ``use_pages``; the
+``create_app`` wires a :class:`spendanalys.store.database.Store` into a Dash app with ``use_pages``; the
 pages find the store through Flask's ``current_app`` (``security.current_store``), never through
 a global, so each process (gunicorn worker) holds its own connection pool.
 """
@@ -23,11 +23,11 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 from spendanalys import services
 from spendanalys.dashboard import security
 from spendanalys.dashboard.callback_shapes import guard_callback_shapes
-from spendanalys.dashboard.i18n import LANGUAGES, normalise_language, t
+from spendanalys.i18n import LANGUAGES, normalise_language, t
 from spendanalys.dashboard.uploads import JOBS_EXTENSION
 from spendanalys.errors import ConfigurationError
 from spendanalys.io.upload_guard import assert_defusedxml_active
-from spendanalys.jobs import JobBoard
+from spendanalys.services.jobs import JobBoard
 
 PAGES_FOLDER = Path(__file__).resolve().parent / "pages"
 ASSETS_FOLDER = Path(__file__).resolve().parent / "assets"
@@ -197,7 +197,7 @@ def create_app(
     """
     assert_defusedxml_active()  # refuse to serve uploads if openpyxl would parse XML unguarded
     if store is None:
-        from spendanalys.store import Store
+        from spendanalys.store.database import Store
 
         store = Store()
     store.migrate()

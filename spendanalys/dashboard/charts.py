@@ -8,7 +8,7 @@ import pandas as pd
 import plotly.graph_objects as go
 
 from spendanalys.dashboard.components import figure_layout
-from spendanalys.dashboard.i18n import t
+from spendanalys.i18n import t
 from spendanalys.schema import TRAVEL_MODES
 
 

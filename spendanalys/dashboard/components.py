@@ -20,7 +20,7 @@ import plotly.graph_objects as go
 from dash import dcc, html
 
 from spendanalys.dashboard import security
-from spendanalys.dashboard.i18n import (
+from spendanalys.i18n import (
     format_date,
     format_datetime,
     format_number,

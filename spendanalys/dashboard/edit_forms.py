@@ -6,8 +6,8 @@ from __future__ import annotations
 from dash import dcc, html
 
 from spendanalys.dashboard import page_data, security
-from spendanalys.dashboard.i18n import t
-from spendanalys.store_schema import OVERRIDE_SCOPES
+from spendanalys.i18n import t
+from spendanalys.store.tables import OVERRIDE_SCOPES
 
 OVERRIDE_RESULT = security.writes("override-result", "edit:category_overrides")
 FACTOR_RESULT = security.writes("factor-result", "edit:supplier_factors")

@@ -1,7 +1,7 @@
 """What the pages render, built once per dataset version and language and reused.
 
 Every function here reads the store's state token once and returns a memoised value
-(``spendanalys.views_summary.memo``): a repeated interaction costs one small query instead of
+(``spendanalys.services.summaries.memo``): a repeated interaction costs one small query instead of
 re-reading the versions table, rebuilding a plotly figure (its template is deep-copied on every
 build) or formatting two thousand grid rows.
 """
@@ -18,11 +18,11 @@ import pandas as pd
 import plotly.io.json
 
 from spendanalys import services
-from spendanalys.categories import load_category_rules
+from spendanalys.spend.categories import load_category_rules
 from spendanalys.dashboard import charts
 from spendanalys.dashboard.components import figure_dict, grid_frame
-from spendanalys.dashboard.i18n import t
-from spendanalys.views_summary import (
+from spendanalys.i18n import t
+from spendanalys.services.summaries import (
     SpendSummary,
     agreement_lines_of,
     memo,

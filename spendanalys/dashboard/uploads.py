@@ -3,8 +3,8 @@
 1. A clientside callback (``assets/upload_check.js``) checks the file's size in the browser and
    passes an accepted file to ``upload-<kind>-accepted``.
 2. ``_start`` (a writing callback: ``upload-<kind>-job``) checks the role, then queues
-   :func:`spendanalys.services.upload_job` in a job process of the app's
-   :class:`spendanalys.jobs.JobBoard` with the user and role read from the session here, on the
+   :func:`spendanalys.services.uploads.upload_job` in a job process of the app's
+   :class:`spendanalys.services.jobs.JobBoard` with the user and role read from the session here, on the
    server; the job checks the role again.
 3. ``_poll`` (every ``components.POLL_MS``) shows the job's phase and, when it has finished,
    the outcome; it answers only the user who started the job.
@@ -23,11 +23,11 @@ from spendanalys import services
 from spendanalys.auth import require
 from spendanalys.dashboard import security
 from spendanalys.dashboard.components import lang, message, rejected_table
-from spendanalys.dashboard.i18n import format_number, t
+from spendanalys.i18n import format_number, t
 from spendanalys.errors import AccessDenied
-from spendanalys.jobs import JobBoard, JobState
+from spendanalys.services.jobs import JobBoard, JobState
 
-JOBS_EXTENSION = "spendanalys.jobs"
+JOBS_EXTENSION = "spendanalys.services.jobs"
 
 
 def job_board() -> JobBoard:

@@ -9,7 +9,7 @@ from typing import Any
 import dash
 from dash import Input, Output, State, dcc, html
 
-from spendanalys import services, views, views_summary
+from spendanalys import services
 from spendanalys.dashboard import page_data, security
 from spendanalys.dashboard.components import (
     as_year,
@@ -27,7 +27,7 @@ from spendanalys.dashboard.components import (
     upload_box,
 )
 from spendanalys.dashboard.edit_forms import FACTOR_RESULT, OVERRIDE_RESULT, edit_forms
-from spendanalys.dashboard.i18n import format_number, format_percent, t
+from spendanalys.i18n import format_number, format_percent, t
 from spendanalys.dashboard.uploads import register_upload
 from spendanalys.errors import AccessDenied, SpendanalysError
 
@@ -130,7 +130,7 @@ def layout(**_query: Any) -> Any:
     )
 
 
-def _validation(store: Any, summary: views_summary.SpendSummary, language: str) -> list[Any]:
+def _validation(store: Any, summary: services.SpendSummary, language: str) -> list[Any]:
     fresh = page_data.freshness(store, summary.state)
     parts: list[Any] = []
     for row in fresh[fresh["kind"].isin(["contracts", "invoices"])].itertuples():
@@ -348,7 +348,7 @@ def _save_factor(
     Output("report-download", "data"), Input("report-button", "n_clicks"), prevent_initial_call=True
 )
 def _download(_n: int) -> Any:
-    view = views.spend_view(security.current_store())
+    view = services.spend_view(security.current_store())
     if view is None:
         return dash.no_update
-    return dcc.send_bytes(views.spend_report_bytes(view), "spendanalys_rapport.xlsx")
+    return dcc.send_bytes(services.spend_report_bytes(view), "spendanalys_rapport.xlsx")

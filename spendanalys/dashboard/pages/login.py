@@ -9,7 +9,7 @@ from dash import Input, Output, State, dcc, html
 
 from spendanalys.dashboard import security
 from spendanalys.dashboard.components import lang
-from spendanalys.dashboard.i18n import t
+from spendanalys.i18n import t
 from spendanalys.errors import AccessDenied
 
 dash.register_page(__name__, path="/login", title="Spendanalys – logga in", order=9)

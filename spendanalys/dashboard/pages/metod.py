@@ -8,17 +8,17 @@ from typing import Any
 import dash
 from dash import dcc, html
 
-from spendanalys import views
+from spendanalys import services
 from spendanalys.dashboard import page_data, security
 from spendanalys.dashboard.components import lang, page_guard, table
-from spendanalys.dashboard.i18n import t
-from spendanalys.travel_factors import load_travel_factor_set
+from spendanalys.i18n import t
+from spendanalys.travel.factors import load_travel_factor_set
 
 dash.register_page(
     __name__, path="/faktorer-och-metod", title="Spendanalys – faktorer och metod", order=3
 )
 
-METHOD_DIR = Path(__file__).resolve().parents[1] / "i18n"
+METHOD_DIR = Path(__file__).resolve().parents[2] / "i18n"
 FACTORS = (
     ("factor_set", "col.factor_set", "text"),
     ("category_id", "col.category_id", "text"),
@@ -95,7 +95,7 @@ def layout(**_query: Any) -> Any:
 
 
 def _page(store: Any, language: str) -> html.Div:
-    tables = views.method_tables(views.spend_view(store))
+    tables = services.method_tables(services.spend_view(store))
     return html.Div(
         [
             html.H1(t("method.title", language)),

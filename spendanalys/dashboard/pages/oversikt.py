@@ -7,10 +7,10 @@ from typing import Any
 import dash
 from dash import html
 
-from spendanalys import views
+from spendanalys import services
 from spendanalys.dashboard import page_data, security
 from spendanalys.dashboard.components import card, graph, lang, message, page_guard, table
-from spendanalys.dashboard.i18n import format_number, format_percent, t
+from spendanalys.i18n import format_number, format_percent, t
 from spendanalys.errors import SpendanalysError
 
 dash.register_page(__name__, path="/", title="Spendanalys – översikt", order=0)
@@ -36,7 +36,7 @@ FRESHNESS_COLUMNS = (
 
 def _travel_section(store: Any, language: str) -> list[Any]:
     try:
-        analysis = views.travel_view(store)
+        analysis = services.travel_view(store)
     except SpendanalysError as exc:
         return [message(t("travel.error", language, reason=str(exc)), "error")]
     if analysis is None:

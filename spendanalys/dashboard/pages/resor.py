@@ -8,7 +8,7 @@ from typing import Any
 import dash
 from dash import Input, Output, State, dcc, html
 
-from spendanalys import services, views
+from spendanalys import services
 from spendanalys.dashboard import charts, page_data, security
 from spendanalys.dashboard.components import (
     as_year,
@@ -21,7 +21,7 @@ from spendanalys.dashboard.components import (
     table,
     upload_box,
 )
-from spendanalys.dashboard.i18n import format_number, format_percent, t
+from spendanalys.i18n import format_number, format_percent, t
 from spendanalys.dashboard.uploads import register_upload
 from spendanalys.errors import AccessDenied, SpendanalysError
 
@@ -142,7 +142,7 @@ def layout(**_query: Any) -> Any:
 def _breakdowns(analysis: Any, year: int, language: str) -> html.Div:
     columns = []
     for by in ("mode", "unit", "gender"):
-        frame = views.travel_breakdown(analysis, by, year)
+        frame = services.travel_breakdown(analysis, by, year)
         if by == "mode":
             frame[by] = [t(f"mode.{v}", language) for v in frame[by]]
         else:
@@ -167,7 +167,7 @@ def _breakdowns(analysis: Any, year: int, language: str) -> html.Div:
 
 def render_analysis(language: str) -> list[Any]:
     try:
-        analysis = views.travel_view(security.current_store())
+        analysis = services.travel_view(security.current_store())
     except SpendanalysError as exc:
         return [message(t("travel.error", language, reason=str(exc)), "error")]
     if analysis is None:
@@ -205,7 +205,7 @@ def render_analysis(language: str) -> list[Any]:
         _breakdowns(analysis, latest, language),
     ]
     if latest != base:
-        from spendanalys.travel_whatif import decompose_change
+        from spendanalys.travel.whatif import decompose_change
 
         result = decompose_change(analysis, base, latest)
         parts += [
@@ -236,14 +236,14 @@ def _whatif(km_value: Any, *_refresh: Any) -> Any:
         return dash.no_update
     language = lang()
     try:
-        analysis = views.travel_view(security.current_store())
+        analysis = services.travel_view(security.current_store())
     except SpendanalysError:
         return dash.no_update
     if analysis is None:
         return message(t("travel.no_data", language))
     from dataclasses import replace
 
-    from spendanalys.travel_whatif import train_instead_of_flight
+    from spendanalys.travel.whatif import train_instead_of_flight
 
     result = train_instead_of_flight(
         analysis, settings=replace(analysis.settings, train_threshold_km=km)

@@ -18,7 +18,7 @@ from sqlalchemy.engine import Connection
 
 from spendanalys import auth
 from spendanalys.errors import ConfigurationError, UnitError
-from spendanalys.store_schema import (
+from spendanalys.store.tables import (
     OVERRIDE_SCOPES,
     audit_log,
     cache_entries,

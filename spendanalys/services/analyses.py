@@ -1,11 +1,11 @@
 """The analyses as the dashboard shows them: the engines run on the store's current data.
 
-``spend_view`` runs :func:`spendanalys.spend.analyse_spend` on the current contract register
+``spend_view`` runs :func:`spendanalys.spend.analysis.analyse_spend` on the current contract register
 and invoice export with the user's category mappings (rule ``user_override``, with who and when)
-and supplier-specific factors (``spendanalys.factors.with_supplier_factors``) applied;
+and supplier-specific factors (``spendanalys.spend.factors.with_supplier_factors``) applied;
 the result is cached in the store (``cache_get``/``cache_put``, invalidated by any write) under
 the current dataset version ids, so a page view does not recompute 30,000 lines. The pages
-themselves read the small per-version results of ``spendanalys.views_summary`` (totals, ranked
+themselves read the small per-version results of ``spendanalys.services.summaries`` (totals, ranked
 agreements, per-agreement drill-down entries) instead of this whole analysis, which is loaded
 only to derive them, for the Excel report and for the method page. No dash here.
 """
@@ -25,18 +25,18 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from spendanalys.categories import CategoryRules, load_category_rules
-from spendanalys.factors import (
+from spendanalys.spend.categories import CategoryRules, load_category_rules
+from spendanalys.spend.factors import (
     SpendFactorSet,
     exchange_rates_for,
     load_exchange_rate_table,
     load_kpi,
     with_supplier_factors,
 )
-from spendanalys.pipeline import load_factor_sets
-from spendanalys.services import current_version_ids
-from spendanalys.spend import SpendAnalysis, analyse_spend
-from spendanalys.views_summary import stored_object
+from spendanalys.services.assembly import load_factor_sets
+from spendanalys.services.uploads import current_version_ids
+from spendanalys.spend.analysis import SpendAnalysis, analyse_spend
+from spendanalys.services.summaries import stored_object
 
 CACHE_FORMAT = 2  # 2: user_override rule and category_override column
 MEMO_SIZE = 4
@@ -108,7 +108,7 @@ def cached(store: Any, key: str, compute: Callable[[], Any], scope: str | None =
 
 def supplier_factor_rows(stored: pd.DataFrame) -> list[dict[str, Any]]:
     """The store's supplier-specific factors as rows for
-    :func:`spendanalys.factors.with_supplier_factors`, with who entered them and when."""
+    :func:`spendanalys.spend.factors.with_supplier_factors`, with who entered them and when."""
     if stored is None or stored.empty:
         return []
     when = pd.to_datetime(stored["created_at"], errors="coerce", utc=True).dt.strftime("%Y-%m-%d")
@@ -183,7 +183,7 @@ def spend_view(store: Any, *, as_of: date | None = None) -> SpendView | None:
 def warm(store: Any, kind: str) -> None:
     """Compute (and cache) the analysis that data of ``kind`` feeds, right after an import."""
     if kind in ("contracts", "invoices"):
-        from spendanalys.views_summary import spend_summary
+        from spendanalys.services.summaries import spend_summary
 
         spend_summary(store)  # the full analysis, then the small per-version entries
     else:
@@ -199,8 +199,8 @@ def agreement_lines(view: SpendView, agreement_id: str, limit: int = 500) -> pd.
 
 
 def spend_report_bytes(view: SpendView) -> bytes:
-    """The Excel report of the analysis (``spendanalys.report``) as bytes for a download."""
-    from spendanalys.report import write_spend_report
+    """The Excel report of the analysis (``spendanalys.spend.report``) as bytes for a download."""
+    from spendanalys.spend.report import write_spend_report
 
     with tempfile.TemporaryDirectory() as folder:
         path = Path(folder) / "spendanalys.xlsx"
@@ -251,7 +251,7 @@ def method_tables(view: SpendView | None = None) -> dict[str, pd.DataFrame]:
 
 def travel_settings(store: Any, **overrides: Any) -> Any:
     """Travel settings from the stored goal (baseline year, target year, reduction)."""
-    from spendanalys.travel import TravelSettings
+    from spendanalys.travel.analysis import TravelSettings
 
     goal = store.goal_settings()
     values: dict[str, Any] = {
@@ -269,7 +269,7 @@ def travel_view(store: Any, settings: Any = None) -> Any:
     Raises ConfigurationError when the goal cannot be computed (e.g. no data in the baseline
     year); cached in the store like the spend view.
     """
-    from spendanalys.travel import analyse_travel
+    from spendanalys.travel.analysis import analyse_travel
 
     settings = settings or travel_settings(store)
     versions = current_version_ids(store)
@@ -289,13 +289,13 @@ def travel_view(store: Any, settings: Any = None) -> Any:
 def travel_breakdown(analysis: Any, by: str, year: int | None = None) -> pd.DataFrame:
     """kg CO2e and traveller-trips per ``by`` ("mode", "unit" or "gender") in ``year``.
 
-    Unit and gender come from :func:`spendanalys.travel_breakdowns.breakdown`, which hides
+    Unit and gender come from :func:`spendanalys.travel.breakdowns.breakdown`, which hides
     groups with fewer than ``settings.min_group_travellers`` travellers (and one more when a
     single group would be recoverable); hidden rows keep their label, ``suppressed`` True and no
     figures. Modes describe trips, not people, and are not suppressed. Columns: ``by``,
     kg_co2e, person_trips, share (of the year's kg CO2e, 0–1), suppressed.
     """
-    from spendanalys.travel_breakdowns import breakdown
+    from spendanalys.travel.breakdowns import breakdown
 
     lines = analysis.trips
     if by == "mode":

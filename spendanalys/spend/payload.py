@@ -13,7 +13,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from spendanalys.spend import SpendAnalysis
+from spendanalys.spend.analysis import SpendAnalysis
 
 AGREEMENT_KEYS: tuple[str, ...] = (
     "rank",

@@ -17,8 +17,8 @@ from datetime import date
 import numpy as np
 import pandas as pd
 
-from spendanalys.categories import CategoryRules
-from spendanalys.coding import encode
+from spendanalys.spend.categories import CategoryRules
+from spendanalys.spend.coding import encode
 
 # Days per average month, for "months to end" (365.25 / 12).
 DAYS_PER_MONTH = 30.4375

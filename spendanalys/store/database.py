@@ -24,11 +24,11 @@ import pandas as pd
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Engine
 
-from spendanalys import store_frames
+from spendanalys.store import frames as store_frames
 from spendanalys.errors import ConfigurationError, SpendanalysError, StorageError
 from spendanalys.io.result import ReadResult
 from spendanalys.schema import KINDS, Kind
-from spendanalys.store_engine import (
+from spendanalys.store.engine import (
     computation_lock,
     create_store_engine,
     migrate,
@@ -37,8 +37,8 @@ from spendanalys.store_engine import (
     sqlite_path,
     write_transaction,
 )
-from spendanalys.store_schema import audit_log, dataset_versions, rejected_rows, row_tables
-from spendanalys.store_settings import SettingsMixin, utc_now, utc_series, write_audit
+from spendanalys.store.tables import audit_log, dataset_versions, rejected_rows, row_tables
+from spendanalys.store.small_tables import SettingsMixin, utc_now, utc_series, write_audit
 
 INSERT_CHUNK = 20_000  # rows per executemany: bounds memory on million-row imports
 _SHA256 = re.compile(r"^[0-9a-f]{64}$")

@@ -28,8 +28,8 @@ import pandas as pd
 from spendanalys.errors import ConfigurationError
 from spendanalys.io.result import RejectedRow
 from spendanalys.schema import SCHEMAS, TRAVEL_MODES, Kind
-from spendanalys.travel_factors import TravelFactorSet, load_travel_factor_set
-from spendanalys.travel_trips import activity_lines, price_lines
+from spendanalys.travel.factors import TravelFactorSet, load_travel_factor_set
+from spendanalys.travel.trips import activity_lines, price_lines
 
 FORECAST_YEARS = 3
 FORECAST_METHOD = (

@@ -13,10 +13,10 @@ import numpy as np
 import pandas as pd
 from pandas.api.typing import DataFrameGroupBy
 
-from spendanalys.categories import CategoryRules
-from spendanalys.coding import encode, spread
-from spendanalys.linking import normalise_supplier_name
-from spendanalys.ranking import join_unique
+from spendanalys.spend.categories import CategoryRules
+from spendanalys.spend.coding import encode, spread
+from spendanalys.spend.linking import normalise_supplier_name
+from spendanalys.spend.ranking import join_unique
 
 SUMMARY_COLUMNS: tuple[str, ...] = (
     "supplier",

@@ -1,6 +1,6 @@
 """File-level miljöspendanalys: read the exports, load rules and factors, run the engine.
 
-The one place where files meet :func:`spendanalys.spend.analyse_spend`; the CLI and the
+The one place where files meet :func:`spendanalys.spend.analysis.analyse_spend`; the CLI and the
 dashboard both call :func:`run_spend`.
 """
 
@@ -14,9 +14,9 @@ from typing import Any, NamedTuple
 
 import pandas as pd
 
-from spendanalys.categories import CategoryRules, load_category_rules
+from spendanalys.spend.categories import CategoryRules, load_category_rules
 from spendanalys.errors import ConfigurationError
-from spendanalys.factors import (
+from spendanalys.spend.factors import (
     SpendFactorSet,
     exchange_rates_for,
     load_exchange_rate_table,
@@ -25,7 +25,7 @@ from spendanalys.factors import (
 )
 from spendanalys.io.result import RejectedRow
 from spendanalys.schema import KINDS, Kind
-from spendanalys.spend import SpendAnalysis, analyse_spend
+from spendanalys.spend.analysis import SpendAnalysis, analyse_spend
 
 # A source is a path, or an upload as (file name, bytes).
 Source = str | PathLike[str] | tuple[str, bytes]

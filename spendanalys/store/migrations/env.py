@@ -1,6 +1,6 @@
 """Alembic environment: runs the packaged migrations on a connection given in code.
 
-``spendanalys.store_engine.migrate`` passes its open write-transaction connection in
+``spendanalys.store.engine.migrate`` passes its open write-transaction connection in
 ``config.attributes["connection"]``; without one (the ``alembic`` command line during
 development) the URL in the config is used.
 """
@@ -10,8 +10,8 @@ from __future__ import annotations
 from alembic import context
 from sqlalchemy.engine import Connection
 
-from spendanalys.store_engine import create_store_engine, resolve_url, write_transaction
-from spendanalys.store_schema import metadata
+from spendanalys.store.engine import create_store_engine, resolve_url, write_transaction
+from spendanalys.store.tables import metadata
 
 config = context.config
 

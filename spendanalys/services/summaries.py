@@ -1,7 +1,7 @@
 """Small per-version results for the dashboard: what a page interaction reads instead of the
 whole analysis.
 
-The full :class:`spendanalys.spend.SpendAnalysis` holds every invoice line (a million lines
+The full :class:`spendanalys.spend.analysis.SpendAnalysis` holds every invoice line (a million lines
 pickle to ~13 MB); a page needs a few thousand agreement rows, the totals and, for the
 drill-down, one agreement's lines. So, once per dataset version (the store's
 ``state_token()``):
@@ -114,7 +114,7 @@ def memo(
 
 def build_summary(analysis: Any, lines_key: str, state: str) -> SpendSummary:
     """The small tables of ``analysis`` (a SpendAnalysis) that the pages show."""
-    from spendanalys.views import pareto_curve
+    from spendanalys.services.analyses import pareto_curve
 
     agreements = analysis.agreements.sort_values("rank", kind="stable").reset_index(drop=True)
     keep = [c for c in AGREEMENT_COLUMNS if c in agreements]
@@ -141,7 +141,7 @@ def drilldown_payloads(
     lines with the most kg CO2e (the drill-down columns only). One sort of all lines, then
     contiguous slices per agreement (numpy bounds, not a groupby per group): ~1 s per
     300,000 kept lines."""
-    from spendanalys.views import LINE_COLUMNS
+    from spendanalys.services.analyses import LINE_COLUMNS
 
     linked = lines[lines["linked_agreement_id"].notna()]
     columns = [c for c in LINE_COLUMNS if c in linked]
@@ -174,8 +174,8 @@ def spend_summary(store: Any, *, as_of: date | None = None) -> SpendSummary | No
     analysis (``views.spend_view``, itself cached) from which the summary and the drill-down
     entries are derived and stored, so the other workers and the next start read them.
     """
-    from spendanalys import views
-    from spendanalys.services import version_ids_of_state
+    from spendanalys.services import analyses as views
+    from spendanalys.services.uploads import version_ids_of_state
 
     as_of = as_of or date.today()
     state = store.state_token("spend")
@@ -214,7 +214,7 @@ def agreement_lines_of(
     """One agreement's invoice lines, most kg CO2e first (at most ``min(limit, LINES_LIMIT)``),
     read from its own cache entry; None when there is no analysis. An entry missing for this
     state (another worker replaced the set) falls back to the full analysis."""
-    from spendanalys import views
+    from spendanalys.services import analyses as views
 
     summary = spend_summary(store, as_of=as_of)
     if summary is None:

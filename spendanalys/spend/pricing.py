@@ -14,11 +14,11 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pandas as pd
 
-from spendanalys.coding import encode
+from spendanalys.spend.coding import encode
 from spendanalys.errors import ConfigurationError, UnitError
-from spendanalys.factors import SpendFactorSet, price_year_factor
+from spendanalys.spend.factors import SpendFactorSet, price_year_factor
 from spendanalys.io.result import RejectedRow
-from spendanalys.linking import normalise_org_number
+from spendanalys.spend.linking import normalise_org_number
 from spendanalys.schema import SOURCE_FILE, SOURCE_ROW
 
 if TYPE_CHECKING:  # importing units builds the pint registry: only where a unit is parsed

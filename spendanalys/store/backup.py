@@ -28,7 +28,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from spendanalys.errors import ConfigurationError, StorageError
-from spendanalys.store import Store
+from spendanalys.store.database import Store
 
 SQLITE_MAGIC = b"SQLite format 3\x00"
 
@@ -61,7 +61,7 @@ def check_sqlite_file(path: Path) -> str | None:
 def _known_revisions() -> set[str]:
     from alembic.script import ScriptDirectory
 
-    from spendanalys.store_engine import alembic_config
+    from spendanalys.store.engine import alembic_config
 
     return {s.revision for s in ScriptDirectory.from_config(alembic_config()).walk_revisions()}
 

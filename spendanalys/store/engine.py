@@ -195,7 +195,7 @@ def alembic_config(url: URL | str | None = None, connection: Connection | None =
     from alembic.config import Config
 
     config = Config()
-    config.set_main_option("script_location", "spendanalys:migrations")
+    config.set_main_option("script_location", "spendanalys.store:migrations")
     if url is not None:
         rendered = url if isinstance(url, str) else url.render_as_string(hide_password=False)
         config.set_main_option("sqlalchemy.url", rendered.replace("%", "%%"))

@@ -27,7 +27,7 @@ from typing import NamedTuple
 import numpy as np
 import pandas as pd
 
-from spendanalys.coding import (
+from spendanalys.spend.coding import (
     categorical_from_codes,
     column,
     encode,

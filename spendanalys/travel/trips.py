@@ -24,11 +24,11 @@ from collections.abc import Callable
 import numpy as np
 import pandas as pd
 
-from spendanalys.distances import flight_band, pair_distances, resolve_codes
+from spendanalys.travel.distances import flight_band, pair_distances, resolve_codes
 from spendanalys.io.result import RejectedRow
 from spendanalys.schema import SCHEMAS
-from spendanalys.travel_factors import TravelFactorSet
-from spendanalys.travel_vocab import CABIN_WORDS, MODE_WORDS, map_column
+from spendanalys.travel.factors import TravelFactorSet
+from spendanalys.travel.vocab import CABIN_WORDS, MODE_WORDS, map_column
 
 LINE_COLUMNS = [
     "year", "date", "component", "mode", "mode_as_written", "origin", "destination",

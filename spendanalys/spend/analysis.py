@@ -22,20 +22,20 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pandas as pd
 
-from spendanalys.categories import CategoryRules
-from spendanalys.categorising import categorise_agreements, categorise_lines
+from spendanalys.spend.categories import CategoryRules
+from spendanalys.spend.categorising import categorise_agreements, categorise_lines
 from spendanalys.errors import ConfigurationError
-from spendanalys.factors import SpendFactorSet
+from spendanalys.spend.factors import SpendFactorSet
 from spendanalys.io.result import RejectedRow
-from spendanalys.linking import (
+from spendanalys.spend.linking import (
     link_invoices_to_agreements,
     normalise_agreement_id,
     normalise_org_number,
 )
-from spendanalys.pricing import apply_factor_set, column_or, convert_to_sek
-from spendanalys.ranking import aggregate_agreements, compare_factor_sets, priority_list
+from spendanalys.spend.pricing import apply_factor_set, column_or, convert_to_sek
+from spendanalys.spend.ranking import aggregate_agreements, compare_factor_sets, priority_list
 from spendanalys.schema import SOURCE_FILE, SOURCE_ROW
-from spendanalys.summaries import (
+from spendanalys.spend.summaries import (
     summarise_categories,
     summarise_excluded,
     summarise_suppliers,
@@ -186,7 +186,7 @@ def analyse_spend(
     between factor sets; ``priority_top_n`` agreements by kg CO2e join the Pareto set as
     candidates for the priority list. ``category_overrides`` are the users' category mappings
     (scope, key, category_id, created_by, created_at; see
-    :func:`spendanalys.categorising.match_user_overrides`): they win over every rule, are marked
+    :func:`spendanalys.spend.categorising.match_user_overrides`): they win over every rule, are marked
     ``category_rule = "user_override"`` and keep who and when in ``category_override``.
     """
     if not factor_sets:

@@ -6,7 +6,7 @@ A factor set is a CSV file, one factor per category (and optionally per supplier
     price_basis,currency_year,gwp,licence,naics,derivation,data_quality,org_number  (optional)
 
 - ``category``: a category id, a Swedish or English category name, or an alias (see
-  ``spendanalys.categories``); it may be empty on a supplier row.
+  ``spendanalys.spend.categories``); it may be empty on a supplier row.
 - ``factor`` in ``unit``: any emission mass per money that ``spendanalys.units`` reads
   (``kg CO2e/SEK``, ``g CO2e/SEK``, ``t CO2e/MSEK``, ``kg CO2e/kSEK``, ``kg CO2e/EUR`` …). Every
   value is converted once, at load, to kg CO2e per SEK; a foreign currency goes through the
@@ -31,10 +31,10 @@ from typing import TYPE_CHECKING
 import numpy as np
 import pandas as pd
 
-from spendanalys.categories import CategoryRules, category_from_alias, load_category_rules
+from spendanalys.spend.categories import CategoryRules, category_from_alias, load_category_rules
 from spendanalys.datafiles import LINE, data_path, read_data_csv
 from spendanalys.errors import ConfigurationError, FactorError, InputFormatError, UnitError
-from spendanalys.linking import normalise_org_number
+from spendanalys.spend.linking import normalise_org_number
 from spendanalys.schema import YEARS
 
 if TYPE_CHECKING:

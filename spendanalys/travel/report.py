@@ -19,7 +19,7 @@ import pandas as pd
 from openpyxl import Workbook
 from openpyxl.chart import LineChart, Reference
 
-from spendanalys.travel_summary import TravelSummary
+from spendanalys.travel.summary import TravelSummary
 from spendanalys.xlsx import (
     DATE_FORMAT,
     DECIMAL_FORMAT,

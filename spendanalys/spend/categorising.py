@@ -1,7 +1,7 @@
 """Placing agreements and invoice lines in a purchase category, recording the rule that did it.
 
 The rules themselves (CPV prefixes, account ranges, supplier table, keywords, aliases) are data in
-``spendanalys.categories``; this module only decides the order in which they are tried
+``spendanalys.spend.categories``; this module only decides the order in which they are tried
 (DESIGN.md §2) and applies each matcher once per distinct value, so a million lines cost a few
 thousand matcher calls' worth of work.
 
@@ -28,7 +28,7 @@ from collections.abc import Callable, Collection, Mapping
 import numpy as np
 import pandas as pd
 
-from spendanalys.categories import (
+from spendanalys.spend.categories import (
     CategoryRules,
     category_from_account,
     category_from_alias,
@@ -37,8 +37,8 @@ from spendanalys.categories import (
     category_from_supplier,
     excluded_account,
 )
-from spendanalys.coding import as_categorical, column, encode, map_unique, missing, spread
-from spendanalys.linking import (
+from spendanalys.spend.coding import as_categorical, column, encode, map_unique, missing, spread
+from spendanalys.spend.linking import (
     normalise_agreement_id,
     normalise_org_number,
     normalise_supplier_name,

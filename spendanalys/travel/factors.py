@@ -28,10 +28,10 @@ import pandas as pd
 
 from spendanalys.errors import FactorError, UnitError
 from spendanalys.schema import CABINS, FLIGHT_BANDS, TRAVEL_MODES
-from spendanalys.travel_vocab import normalise_cabin, normalise_mode
+from spendanalys.travel.vocab import normalise_cabin, normalise_mode
 from spendanalys.units import convert_factor, emission_factor_to_kg_per_sek, is_emission_per
 
-FACTOR_DIR = Path(__file__).resolve().parents[1] / "emission_factors" / "travel"
+FACTOR_DIR = Path(__file__).resolve().parents[2] / "emission_factors" / "travel"
 DEFAULT_SET = "sweden_default_2025"
 BUILTIN_SETS: tuple[str, ...] = ("sweden_default_2025", "desnz_2025")
 

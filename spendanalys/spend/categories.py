@@ -32,7 +32,7 @@ import pandas as pd
 
 from spendanalys.datafiles import LINE, data_path, read_data_csv
 from spendanalys.errors import InputFormatError
-from spendanalys.linking import normalise_org_number, normalise_supplier_name
+from spendanalys.spend.linking import normalise_org_number, normalise_supplier_name
 
 TREE_COLUMNS = ("category_id", "group_id", "group_sv", "group_en", "name_sv", "name_en")
 YES = {"yes", "ja", "y", "j", "true", "1", "x"}

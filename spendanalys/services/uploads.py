@@ -3,7 +3,7 @@
 No dash here: each function takes the store and plain values and returns plain values or
 DataFrames, so it is tested directly. Every function that writes takes the caller's ``role`` and
 checks it (``spendanalys.auth.require``) before touching the store: the server decides, not the
-page. The analysis views (spend and travel) are in ``spendanalys.views``.
+page. The analysis views (spend and travel) are in ``spendanalys.services.analyses``.
 """
 
 from __future__ import annotations
@@ -24,9 +24,9 @@ from spendanalys.auth import require
 from spendanalys.errors import ConfigurationError, InputFormatError, SpendanalysError
 from spendanalys.io.upload_guard import check_upload, reject_control_characters
 from spendanalys.schema import KINDS, Kind
-from spendanalys.store_schema import OVERRIDE_SCOPES
+from spendanalys.store.tables import OVERRIDE_SCOPES
 
-SAMPLE_DIR = Path(__file__).resolve().parents[1] / "sample_data"
+SAMPLE_DIR = Path(__file__).resolve().parents[2] / "sample_data"
 # The files imported on first start, per kind, first found wins (sample_data/, DESIGN.md §4).
 SAMPLE_FILES: dict[Kind, tuple[str, ...]] = {
     "contracts": ("avtalsforteckning.xlsx", "avtalsforteckning.csv"),
@@ -199,7 +199,7 @@ def run_upload(
     store, then compute the analysis the new data feeds (so the page's next view is cached).
 
     The role is checked here, inside the job, before anything else (AccessDenied); phases go
-    to ``progress`` (``spendanalys.jobs.UPLOAD_PHASES``). A failure to analyse does not undo
+    to ``progress`` (``spendanalys.services.jobs.UPLOAD_PHASES``). A failure to analyse does not undo
     the import: it is stored, and the outcome says why the analysis could not run.
     """
     require(role, f"import:{kind}")
@@ -214,7 +214,7 @@ def run_upload(
     )
     if outcome.ok:
         step("analysing")
-        from spendanalys import views
+        from spendanalys.services import analyses as views
 
         try:
             views.warm(store, kind)
@@ -241,7 +241,7 @@ def upload_job(
     opened from its URL, once per process; the outcome comes back as JSON."""
     store = _JOB_STORES.get(database_url)
     if store is None:
-        from spendanalys.store import Store
+        from spendanalys.store.database import Store
 
         store = _JOB_STORES[database_url] = Store(database_url, migrate=False)
     outcome = run_upload(
@@ -356,7 +356,7 @@ def add_category_override(
     key = (key or "").strip()
     if not key:
         raise ConfigurationError("the key of a category mapping is empty")
-    from spendanalys.categories import load_category_rules
+    from spendanalys.spend.categories import load_category_rules
 
     if category_id not in load_category_rules().category_ids:
         raise ConfigurationError(f"{category_id!r} is not a category of the category tree")
@@ -380,7 +380,7 @@ def add_supplier_factor(
     refused at entry, not at the next analysis.
     """
     require(role, "edit:supplier_factors")
-    from spendanalys.linking import normalise_org_number
+    from spendanalys.spend.linking import normalise_org_number
     from spendanalys.units import emission_factor_to_kg_per_sek
 
     org = normalise_org_number(pd.Series([org_number], dtype="string")).iloc[0]

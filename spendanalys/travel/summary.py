@@ -14,10 +14,10 @@ from typing import Any
 import pandas as pd
 
 from spendanalys.schema import TRAVEL_MODES
-from spendanalys.travel import TravelAnalysis
-from spendanalys.travel_breakdowns import breakdowns
-from spendanalys.travel_factors import TravelFactorSet, other_builtin_set
-from spendanalys.travel_whatif import decompose_change, factor_set_effect, train_instead_of_flight
+from spendanalys.travel.analysis import TravelAnalysis
+from spendanalys.travel.breakdowns import breakdowns
+from spendanalys.travel.factors import TravelFactorSet, other_builtin_set
+from spendanalys.travel.whatif import decompose_change, factor_set_effect, train_instead_of_flight
 
 
 @dataclass

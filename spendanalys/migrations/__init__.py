@@ -1,1 +1,0 @@
-"""Alembic migrations of the store, run in code by ``spendanalys.store_engine.migrate``."""

@@ -1,0 +1,1 @@
+"""Alembic migrations of the store, run in code by ``spendanalys.store.engine.migrate``."""
