@@ -13,6 +13,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from spendanalys.jsonable import to_jsonable
 from spendanalys.spend.analysis import SpendAnalysis
 
 AGREEMENT_KEYS: tuple[str, ...] = (
@@ -122,7 +123,6 @@ def _with_comparison(analysis: SpendAnalysis, agreements: list[dict[str, Any]]) 
 
 
 def _plain(value: Any) -> Any:
-    from spendanalys.cli.common import to_jsonable
 
     return to_jsonable(value.item() if hasattr(value, "item") else value)
 

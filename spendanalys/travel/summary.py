@@ -13,6 +13,7 @@ from typing import Any
 
 import pandas as pd
 
+from spendanalys.jsonable import records
 from spendanalys.schema import TRAVEL_MODES
 from spendanalys.travel.analysis import TravelAnalysis
 from spendanalys.travel.breakdowns import breakdowns
@@ -51,7 +52,6 @@ def summarise_travel(
 
 
 def _records(frame: pd.DataFrame) -> list[dict[str, Any]]:
-    from spendanalys.cli.common import records
 
     return records(frame)
 
