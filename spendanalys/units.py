@@ -41,9 +41,6 @@ _SPELLINGS: tuple[tuple[re.Pattern[str], str], ...] = (
     (re.compile(r"\bper\b"), "/"),
 )
 
-# The dimensions the engine works in, by role.
-EMISSION = ureg.Unit("kg CO2e").dimensionality
-
 
 @lru_cache(maxsize=512)
 def parse_unit(text: str) -> pint.Unit:

@@ -56,12 +56,6 @@ def spread(per_unique: np.ndarray, codes: np.ndarray, fill: object = None) -> np
     return extended[codes]
 
 
-def spread_numbers(per_unique: np.ndarray, codes: np.ndarray, fill: float) -> np.ndarray:
-    """Numeric :func:`spread` (keeps the numeric dtype)."""
-    extended = np.append(np.asarray(per_unique), fill)
-    return extended[codes]
-
-
 def map_unique(values: pd.Series, func: Callable[[pd.Series], pd.Series]) -> np.ndarray:
     """``func`` (Series of str → aligned Series) applied once per distinct non-missing value of
     ``values``; the results spread back per row as an object array (None where missing)."""

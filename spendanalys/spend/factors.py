@@ -178,13 +178,6 @@ def exchange_rates_for(table: pd.DataFrame, year: int | None = None) -> Exchange
     )
 
 
-def load_exchange_rates(
-    path: str | Path | None = None, *, year: int | None = None, data_dir: str | Path | None = None
-) -> ExchangeRates:
-    """SEK per unit of each currency for ``year`` (default: the latest in the table)."""
-    return exchange_rates_for(load_exchange_rate_table(path, data_dir=data_dir), year)
-
-
 # --- factor sets -----------------------------------------------------------------------------
 
 

@@ -44,7 +44,6 @@ OPTIONAL_COLUMNS: tuple[str, ...] = (
     "licence",
     "note",
 )
-BASES: tuple[str, ...] = ("pkm", "vkm", "night", "SEK")
 # Which activity bases each mode may use.
 MODE_BASES: dict[str, tuple[str, ...]] = {
     "flight": ("pkm",),
