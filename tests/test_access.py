@@ -216,12 +216,29 @@ def test_session_cookie_flags(store: Store, https: bool) -> None:
 
 
 def test_https_is_set_by_the_environment(monkeypatch: pytest.MonkeyPatch) -> None:
-    from spendanalys.dashboard.app_factory import https_from_env
+    from spendanalys.settings import settings
 
     monkeypatch.setenv("SPENDANALYS_HTTPS", "1")
-    assert https_from_env()
+    assert settings().https
     monkeypatch.setenv("SPENDANALYS_HTTPS", "0")
-    assert not https_from_env()
+    assert not settings().https
+
+
+@pytest.mark.parametrize("name", ["SPENDANALYS_HTTPS", "SPENDANALYS_BEHIND_PROXY"])
+def test_every_switch_reads_true_and_false_alike(monkeypatch: pytest.MonkeyPatch, name: str) -> None:
+    from spendanalys.errors import ConfigurationError
+    from spendanalys.settings import settings
+
+    field = name.removeprefix("SPENDANALYS_").lower()
+    for word in ("1", "true", "Yes", "ON"):
+        monkeypatch.setenv(name, word)
+        assert getattr(settings(), field) is True
+    for word in ("0", "false", "No", "off", ""):
+        monkeypatch.setenv(name, word)
+        assert getattr(settings(), field) is False
+    monkeypatch.setenv(name, "maybe")
+    with pytest.raises(ConfigurationError, match=name):
+        settings()
 
 
 def test_demo_mode_only_on_loopback_without_users(tmp_path: Path) -> None:

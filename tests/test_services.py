@@ -214,7 +214,8 @@ def test_category_mapping_is_stored_and_applied_at_once(store: Store) -> None:
     lines = services.agreement_lines(services.spend_view(store, as_of=AS_OF), agreement)
     assert {"category_rule", "category_override"} <= set(lines.columns)
     report = openpyxl.load_workbook(
-        io.BytesIO(services.spend_report_bytes(services.spend_view(store, as_of=AS_OF))), read_only=True
+        io.BytesIO(services.spend_report_bytes(services.spend_view(store, as_of=AS_OF))),
+        read_only=True,
     )
     cells = [c for row in report["Avtal"].iter_rows(values_only=True) for c in row]
     assert "ändrad av användare" in cells
@@ -413,3 +414,70 @@ def test_engine_marks_a_users_mapping_on_agreements_and_their_lines() -> None:
         contracts, invoices, rules, [load_spend_factor_set()], load_kpi(), as_of=AS_OF
     )
     assert "user_override" not in set(plain.lines["category_rule"].astype(str))
+
+
+def test_the_dashboard_and_the_command_line_give_the_same_spend_json(
+    seeded: Store, samples: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """One assembly path: the dashboard's analysis of the stored sample data and
+    ``spendanalys spend --format json`` on the same files agree on every figure and parameter
+    (exchange rates included); only the rows the readers rejected live apart in the store."""
+    import json
+
+    from spendanalys.cli import main
+    from spendanalys.spend.payload import spend_payload
+
+    code = main(
+        [
+            "spend",
+            "--contracts",
+            str(_sample(samples, "contracts")),
+            "--invoices",
+            str(_sample(samples, "invoices")),
+            "--as-of",
+            AS_OF.isoformat(),
+            "--format",
+            "json",
+        ]
+    )
+    assert code == 0
+    cli = json.loads(capsys.readouterr().out)
+    view = services.spend_view(seeded, as_of=AS_OF)
+    paths = {
+        label: str(fs.path)
+        for label, fs in zip(view.analysis.factor_sets, view.factor_sets, strict=True)
+    }
+    dashboard = json.loads(json.dumps(spend_payload(view.analysis, paths=paths)))
+    fresh = services.freshness(seeded)
+    spend_kinds = fresh[fresh["kind"].isin(["contracts", "invoices"])]
+    stored_rejects = int(spend_kinds["rows_rejected"].sum())
+    assert len(cli.pop("rejected_rows")) == len(dashboard.pop("rejected_rows")) + stored_rejects
+    assert cli.keys() == dashboard.keys()
+    for key in cli:
+        assert dashboard[key] == cli[key], key
+
+
+def test_one_pareto_definition_for_the_ranking_and_the_chart(seeded: Store) -> None:
+    """Hand-worked: agreements of 100, 50 and −50 kg CO2e. The running share is of the
+    positive emissions (150 kg), so it reads 2/3, 1, 1 in the ranking and on the chart alike
+    (the chart used to divide by the net 100 kg: 1, 1.5, 1)."""
+    from spendanalys.spend.ranking import _rank_and_pareto, pareto_curve
+
+    frame = pd.DataFrame(
+        {
+            "agreement_id": ["A", "B", "C"],
+            "kg_co2e": [100.0, 50.0, -50.0],
+            "spend_sek": [1.0, 1.0, 1.0],
+            "kg_co2e_per_sek": [100.0, 50.0, -50.0],
+            "environmental_requirements": [None, None, None],
+        }
+    )
+    curve = pareto_curve(_rank_and_pareto(frame, 0.8))
+    assert curve["agreement_id"].tolist() == ["A", "B", "C"]
+    assert curve["cumulative_share"].tolist() == pytest.approx([2 / 3, 1.0, 1.0])
+    summary = services.spend_summary(seeded, as_of=AS_OF)
+    ranked = services.spend_view(seeded, as_of=AS_OF).analysis.agreements
+    expected = ranked.dropna(subset=["kg_co2e"]).sort_values("rank", kind="stable")
+    assert summary.pareto["cumulative_share"].tolist() == pytest.approx(
+        expected["cumulative_share"].tolist()
+    )

@@ -14,6 +14,7 @@ from store_samples import checksum, sample_result
 from spendanalys.errors import ConfigurationError, StorageError, UnitError
 from spendanalys.schema import KINDS, PANDAS_DTYPES, SCHEMAS, canonical_columns
 from spendanalys.store.database import Store
+from spendanalys.store.state import StoreState
 
 pytest_plugins = ["pg_server", "store_fixtures"]  # fixtures: store, store_url, postgres_url
 
@@ -230,13 +231,22 @@ def test_default_url_is_a_sqlite_file_under_the_working_directory(
 
 
 def test_a_scoped_state_keeps_only_what_its_analysis_depends_on() -> None:
-    from spendanalys.store.small_tables import scoped_state
+    def scoped(token: str, scope: str | None) -> str:
+        return StoreState.parse(token).scoped(scope).token
 
     state = "contracts=1,fte=4,invoices=2,trips=3;o=5;f=6;g=7"
-    assert scoped_state(state, "spend") == "contracts=1,invoices=2;o=5;f=6"
-    assert scoped_state(state, "travel") == "fte=4,trips=3;g=7"
-    assert scoped_state(state, None) == state
-    assert scoped_state(";o=0;f=0;g=0", "travel") == ";g=0"
+    assert scoped(state, "spend") == "contracts=1,invoices=2;o=5;f=6"
+    assert scoped(state, "travel") == "fte=4,trips=3;g=7"
+    assert scoped(state, None) == state
+    assert scoped(";o=0;f=0;g=0", "travel") == ";g=0"
+
+
+def test_the_state_reads_back_what_it_wrote() -> None:
+    state = StoreState.parse("contracts=3;o=0;f=1;g=0")
+    assert state.version_ids() == {"contracts": 3, "invoices": None, "trips": None, "fte": None}
+    assert state.version_id("contracts") == 3 and state.version_id("trips") is None
+    assert StoreState.parse(state.token) == state
+    assert StoreState.parse("garbage;x=1") == StoreState()
 
 
 def _compute_once(url: str, log: str) -> None:

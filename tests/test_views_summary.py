@@ -18,8 +18,9 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from spendanalys import services
-from spendanalys.services import summaries
+from spendanalys.services import cache
 from spendanalys.store.database import Store
+from spendanalys.store.state import StoreState
 
 AS_OF = date(2025, 1, 15)
 
@@ -73,7 +74,7 @@ def test_summary_equals_the_full_analysis(seeded: Store) -> None:
 def test_summary_is_stored_and_read_back_by_a_fresh_process(seeded: Store) -> None:
     store = seeded
     first = services.spend_summary(store, as_of=AS_OF)
-    summaries._MEMO["pages"].clear()  # as a new worker would start
+    cache._MEMO["pages"].clear()  # as a new worker would start
     again = services.spend_summary(store, as_of=AS_OF)
     assert again is not first and again is not None and first is not None
     assert again.totals == first.totals and again.state == first.state
@@ -133,10 +134,10 @@ def test_cache_replace_prefix_replaces_only_its_set(seeded: Store) -> None:
 
 def test_version_ids_are_read_from_the_state_token(seeded: Store) -> None:
     store = seeded
-    ids = services.version_ids_of_state(store.state_token())
+    ids = StoreState.parse(store.state_token()).versions
     fresh = services.freshness(store)
     assert ids == {str(k): int(v) for k, v in zip(fresh["kind"], fresh["id"], strict=True)}
-    assert services.version_ids_of_state("contracts=3;o=0;f=0;g=0") == {
+    assert StoreState.parse("contracts=3;o=0;f=0;g=0").version_ids() == {
         "contracts": 3,
         "invoices": None,
         "trips": None,

@@ -22,8 +22,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 
 def _backup(args: argparse.Namespace) -> int:
-    from spendanalys.store.database import Store
+    # imported when the command runs, so that start-up and --help stay fast
     from spendanalys.store.backup import backup
+    from spendanalys.store.database import Store
 
     with Store(args.database) as store:
         path = backup(store, args.out)

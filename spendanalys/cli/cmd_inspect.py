@@ -56,6 +56,7 @@ def _delimiter_name(delimiter: str | None) -> str:
 
 
 def run(args: argparse.Namespace) -> int:
+    # imported when the command runs, so that start-up and --help stay fast
     from spendanalys.io import read_input
 
     kind: Kind = args.kind

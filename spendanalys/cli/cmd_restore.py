@@ -23,8 +23,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 
 def _restore(args: argparse.Namespace) -> int:
-    from spendanalys.store.database import Store
+    # imported when the command runs, so that start-up and --help stay fast
     from spendanalys.store.backup import restore
+    from spendanalys.store.database import Store
 
     with Store(args.database) as store:
         safety = restore(store, args.file)

@@ -128,6 +128,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    # imported when the command runs, so that start-up and --help stay fast
     from spendanalys.services.assembly import run_spend
     from spendanalys.spend.payload import spend_payload
 
@@ -149,6 +150,7 @@ def run(args: argparse.Namespace) -> int:
     )
     analysis = result.analysis
     if args.lines:
+        # imported when the command runs, so that start-up and --help stay fast
         from spendanalys.spend.payload import lines_frame
 
         lines_frame(analysis).to_csv(args.lines, index=False, encoding="utf-8-sig")
@@ -159,6 +161,7 @@ def run(args: argparse.Namespace) -> int:
         }
         _write_json(spend_payload(analysis, paths=paths), args.out)
     elif args.format == "xlsx":
+        # imported when the command runs, so that start-up and --help stay fast
         from spendanalys.spend.report import write_spend_report
 
         write_spend_report(analysis, args.out, rules=result.rules, factor_sets=result.factor_sets)

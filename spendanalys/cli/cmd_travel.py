@@ -132,6 +132,7 @@ def _route_figures(path: str | None) -> pd.DataFrame | None:
 
 
 def run(args: argparse.Namespace) -> int:
+    # imported when the command runs, so that start-up and --help stay fast
     from spendanalys.travel.analysis import TravelSettings, run_travel
     from spendanalys.travel.factors import load_travel_factor_set
     from spendanalys.travel.summary import summarise_travel, travel_payload
@@ -161,6 +162,7 @@ def run(args: argparse.Namespace) -> int:
     if args.format == "json":
         write_json(travel_payload(summary, include_trips=args.include_trips), args.out)
     elif args.format == "xlsx":
+        # imported when the command runs, so that start-up and --help stay fast
         from spendanalys.travel.report import write_travel_report
 
         write_travel_report(summary, args.out)

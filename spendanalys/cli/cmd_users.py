@@ -11,6 +11,7 @@ from spendanalys.auth import ROLES
 from spendanalys.errors import ConfigurationError
 
 if TYPE_CHECKING:
+    # imported when the command runs, so that start-up and --help stay fast
     from spendanalys.store.database import Store
 
 
@@ -68,7 +69,7 @@ def read_password(from_stdin: bool) -> str:
 
 
 def _store(args: argparse.Namespace) -> Store:
-    from spendanalys.store.database import Store  # imported here to keep --help fast
+    from spendanalys.store.database import Store
 
     return Store(args.database)
 

@@ -11,7 +11,6 @@ import fcntl
 import os
 import secrets
 from pathlib import Path
-from typing import Any
 from urllib.parse import urlsplit
 
 import dash
@@ -23,20 +22,22 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 from spendanalys import services
 from spendanalys.dashboard import security
 from spendanalys.dashboard.callback_shapes import guard_callback_shapes
-from spendanalys.i18n import LANGUAGES, normalise_language, t
 from spendanalys.dashboard.uploads import JOBS_EXTENSION
 from spendanalys.errors import ConfigurationError
+from spendanalys.i18n import LANGUAGES, normalise_language, t
 from spendanalys.io.upload_guard import assert_defusedxml_active
 from spendanalys.services.jobs import JobBoard
+from spendanalys.settings import settings
 
 PAGES_FOLDER = Path(__file__).resolve().parent / "pages"
 ASSETS_FOLDER = Path(__file__).resolve().parent / "assets"
-NAV = (
-    ("/", "nav.overview"),
-    ("/inkop", "nav.procurement"),
-    ("/resor", "nav.travel"),
-    ("/faktorer-och-metod", "nav.method"),
-)
+
+
+def navigation() -> list[tuple[str, str]]:
+    """(path, catalogue key) of every page in the menu, in page order: the pages that register
+    with a ``nav`` key (Dash's page registry is the one list of pages)."""
+    pages = sorted(dash.page_registry.values(), key=lambda page: page.get("order") or 0)
+    return [(page["path"], page["nav"]) for page in pages if page.get("nav")]
 
 
 def secret_key(var_dir: str | Path = "var") -> str:
@@ -44,7 +45,7 @@ def secret_key(var_dir: str | Path = "var") -> str:
 
     The file makes sessions survive restarts and lets several gunicorn workers share them.
     """
-    key = os.environ.get("SPENDANALYS_SECRET_KEY")
+    key = settings().secret_key
     if key:
         if len(key) < 32:
             raise ConfigurationError("SPENDANALYS_SECRET_KEY must have at least 32 characters")
@@ -60,7 +61,7 @@ def secret_key(var_dir: str | Path = "var") -> str:
     return path.read_text(encoding="ascii").strip()
 
 
-def seed_once(store: Any, var_dir: str | Path = "var") -> list[int]:
+def seed_once(store: services.Store, var_dir: str | Path = "var") -> list[int]:
     """Import the sample data on first start, once even when several gunicorn workers start
     together (an exclusive lock on ``var/seed.lock``; the check for data is made under it)."""
     path = Path(var_dir) / "seed.lock"
@@ -71,16 +72,6 @@ def seed_once(store: Any, var_dir: str | Path = "var") -> list[int]:
             return services.seed_sample_data(store)
         finally:
             fcntl.flock(handle, fcntl.LOCK_UN)
-
-
-def https_from_env() -> bool:
-    """True when ``SPENDANALYS_HTTPS`` says the app is served over HTTPS (cookies get Secure)."""
-    return os.environ.get("SPENDANALYS_HTTPS", "").strip().lower() in {"1", "true", "yes", "on"}
-
-
-def max_upload_bytes_from_env() -> int:
-    """``SPENDANALYS_MAX_UPLOAD_MB`` (default 25) in bytes."""
-    return int(float(os.environ.get("SPENDANALYS_MAX_UPLOAD_MB", "25")) * 1024 * 1024)
 
 
 def language() -> str:
@@ -125,7 +116,7 @@ def _shell() -> html.Div:
     )
     nav = (
         html.Nav(
-            [dcc.Link(t(key, lang), href=path, className="nav-link") for path, key in NAV],
+            [dcc.Link(t(key, lang), href=path, className="nav-link") for path, key in navigation()],
             className="nav",
         )
         if role
@@ -176,7 +167,7 @@ def _set_language(code: str) -> ResponseReturnValue:
 
 
 def create_app(
-    store: Any = None,
+    store: services.Store = None,
     *,
     host: str | None = "127.0.0.1",
     https: bool | None = None,
@@ -197,17 +188,14 @@ def create_app(
     """
     assert_defusedxml_active()  # refuse to serve uploads if openpyxl would parse XML unguarded
     if store is None:
-        from spendanalys.store.database import Store
-
-        store = Store()
+        store = services.Store()
     store.migrate()
-    env_origins = os.environ.get("SPENDANALYS_ALLOWED_ORIGINS", "")
+    env = settings()
     config = security.SecurityConfig(
         demo_allowed=security.is_loopback(host),
-        https=https_from_env() if https is None else https,
-        max_upload_bytes=max_upload_bytes or max_upload_bytes_from_env(),
-        allowed_origins=allowed_origins
-        or tuple(o.strip() for o in env_origins.split(",") if o.strip()),
+        https=env.https if https is None else https,
+        max_upload_bytes=max_upload_bytes or env.max_upload_bytes,
+        allowed_origins=allowed_origins or env.allowed_origins,
     )
     if not config.demo_allowed and not store.has_users():
         raise ConfigurationError(
@@ -218,14 +206,12 @@ def create_app(
     if seed:
         seed_once(store)
     server = flask.Flask("spendanalys.dashboard")
-    if os.environ.get("SPENDANALYS_BEHIND_PROXY", "").strip().lower() in {"1", "true", "yes"}:
+    if env.behind_proxy:
         # One trusted reverse proxy (TLS termination): take scheme and host from its headers,
         # so the same-origin check compares the public origin.
         server.wsgi_app = ProxyFix(server.wsgi_app, x_for=1, x_proto=1, x_host=1)  # type: ignore[method-assign]
     security.install(server, store, config, secret_key())
-    server.extensions[JOBS_EXTENSION] = JobBoard(
-        job_dir or os.environ.get("SPENDANALYS_JOB_DIR") or Path("var") / "jobs"
-    )
+    server.extensions[JOBS_EXTENSION] = JobBoard(job_dir or env.job_dir or Path("var") / "jobs")
     app = dash.Dash(
         __name__,
         server=server,  # type: ignore[arg-type]
@@ -239,6 +225,8 @@ def create_app(
     # After dash.Dash(...): its own first-request hook fills app.callback_map before this reads it.
     guard_callback_shapes(server, lambda: app.callback_map)
     app.layout = _shell
+    # Every page but the login page needs a login (checked before Dash serves it).
+    server.config[security.PAGE_PATHS_CONFIG] = tuple(path for path, _key in navigation())
     server.add_url_rule("/health", "health", _health)
     server.add_url_rule("/lang/<code>", "language", _set_language)
     _finish_setup(server)

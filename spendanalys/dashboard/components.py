@@ -20,6 +20,7 @@ import plotly.graph_objects as go
 from dash import dcc, html
 
 from spendanalys.dashboard import security
+from spendanalys.errors import ConfigurationError
 from spendanalys.i18n import (
     format_date,
     format_datetime,
@@ -29,7 +30,6 @@ from spendanalys.i18n import (
     plotly_separators,
     t,
 )
-from spendanalys.errors import ConfigurationError
 from spendanalys.schema import YEARS
 
 SERVER_BLOCK_ROWS = 100  # rows per server-side grid request

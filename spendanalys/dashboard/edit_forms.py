@@ -7,7 +7,7 @@ from dash import dcc, html
 
 from spendanalys.dashboard import page_data, security
 from spendanalys.i18n import t
-from spendanalys.store.tables import OVERRIDE_SCOPES
+from spendanalys.services import OVERRIDE_SCOPES
 
 OVERRIDE_RESULT = security.writes("override-result", "edit:category_overrides")
 FACTOR_RESULT = security.writes("factor-result", "edit:supplier_factors")

@@ -18,35 +18,29 @@ import pandas as pd
 import plotly.io.json
 
 from spendanalys import services
-from spendanalys.spend.categories import load_category_rules
 from spendanalys.dashboard import charts
 from spendanalys.dashboard.components import figure_dict, grid_frame
 from spendanalys.i18n import t
-from spendanalys.services.summaries import (
-    SpendSummary,
-    agreement_lines_of,
-    memo,
-    page_positions,
-    records,
-    spend_summary,
-)
+from spendanalys.spend.categories import load_category_rules
 
 
-def freshness(store: Any, state: str | None = None) -> pd.DataFrame:
+def freshness(store: services.Store, state: str | None = None) -> pd.DataFrame:
     """``services.freshness`` of this state (a copy: callers add columns)."""
-    frame: pd.DataFrame = memo(store, "freshness", lambda: services.freshness(store), state)
+    frame: pd.DataFrame = services.memo(
+        store, "freshness", lambda: services.freshness(store), state
+    )
     return frame.copy()
 
 
-def latest_rejected(store: Any, kind: str, state: str | None = None) -> pd.DataFrame:
-    frame: pd.DataFrame = memo(
+def latest_rejected(store: services.Store, kind: str, state: str | None = None) -> pd.DataFrame:
+    frame: pd.DataFrame = services.memo(
         store, f"rejected:{kind}", lambda: services.latest_rejected(store, kind), state
     )
     return frame
 
 
-def summary(store: Any) -> SpendSummary | None:
-    return spend_summary(store)
+def summary(store: services.Store) -> services.SpendSummary | None:
+    return services.spend_summary(store)
 
 
 @dataclass(frozen=True)
@@ -61,7 +55,7 @@ class GridRows:
 
     def block(self, request: dict[str, Any]) -> dict[str, Any]:
         """The ``getRowsResponse`` for an AG Grid ``getRowsRequest``."""
-        positions, count = page_positions(
+        positions, count = services.page_positions(
             self.shown,
             request.get("startRow"),
             request.get("endRow"),
@@ -75,16 +69,16 @@ class GridRows:
 def grid_rows(frame: pd.DataFrame, columns: Any, language: str) -> GridRows:
     raw = frame.reset_index(drop=True)
     shown = grid_frame(raw, columns, language)
-    return GridRows(shown, raw, records(shown))
+    return GridRows(shown, raw, services.records(shown))
 
 
-def ranking_rows(store: Any, columns: Any, language: str) -> GridRows | None:
+def ranking_rows(store: services.Store, columns: Any, language: str) -> GridRows | None:
     """The ranking as the grid serves it, for this state and language; None before there is
     an analysis."""
-    result = spend_summary(store)
+    result = services.spend_summary(store)
     if result is None:
         return None
-    rows: GridRows = memo(
+    rows: GridRows = services.memo(
         store,
         f"ranking:{language}:{result.lines_key}",
         lambda: grid_rows(result.agreements, columns, language),
@@ -93,11 +87,11 @@ def ranking_rows(store: Any, columns: Any, language: str) -> GridRows | None:
     return rows
 
 
-def pareto_figure(store: Any, language: str) -> dict[str, Any] | None:
-    result = spend_summary(store)
+def pareto_figure(store: services.Store, language: str) -> dict[str, Any] | None:
+    result = services.spend_summary(store)
     if result is None:
         return None
-    figure: dict[str, Any] = memo(
+    figure: dict[str, Any] = services.memo(
         store,
         f"pareto:{language}:{result.lines_key}",
         lambda: figure_dict(charts.pareto(result.pareto, language)),
@@ -106,8 +100,8 @@ def pareto_figure(store: Any, language: str) -> dict[str, Any] | None:
     return figure
 
 
-def travel_figure(store: Any, analysis: Any, language: str) -> dict[str, Any]:
-    figure: dict[str, Any] = memo(
+def travel_figure(store: services.Store, analysis: Any, language: str) -> dict[str, Any]:
+    figure: dict[str, Any] = services.memo(
         store,
         f"travel-per-fte:{language}:{date.today()}",
         lambda: figure_dict(charts.travel_per_fte(analysis, language)),
@@ -134,13 +128,13 @@ def kind_labels(frame: pd.DataFrame, language: str) -> list[str]:
     return [t(f"kind.{k}", language) for k in frame["kind"]]
 
 
-def rendered(store: Any, name: str, build: Any, scope: str | None = None) -> Any:
+def rendered(store: services.Store, name: str, build: Any, scope: str | None = None) -> Any:
     """Components that depend only on the store's state (of ``scope``, "spend" or "travel":
     see ``store_settings.scoped_state``) and the page's language (``name`` must say which
     language), built once per state and date and kept as their serialised JSON data
     (``{"type", "namespace", "props"}``, what Dash sends anyway): a repeated view skips
     building and walking hundreds of component objects."""
-    return memo(
+    return services.memo(
         store,
         f"rendered:{name}:{date.today()}",
         lambda: json.loads(plotly.io.json.to_json_plotly(build())),
@@ -148,12 +142,12 @@ def rendered(store: Any, name: str, build: Any, scope: str | None = None) -> Any
     )
 
 
-def drilldown_lines(store: Any, agreement_id: str) -> pd.DataFrame | None:
+def drilldown_lines(store: services.Store, agreement_id: str) -> pd.DataFrame | None:
     """One agreement's drill-down lines (its own cache entry), kept here per state."""
-    frame: pd.DataFrame | None = memo(
+    frame: pd.DataFrame | None = services.memo(
         store,
         f"lines:{date.today()}:{agreement_id}",
-        lambda: _indexed(agreement_lines_of(store, agreement_id)),
+        lambda: _indexed(services.agreement_lines_of(store, agreement_id)),
         pool="lines",
     )
     return frame
@@ -164,14 +158,14 @@ def _indexed(frame: pd.DataFrame | None) -> pd.DataFrame | None:
 
 
 def drilldown_page(
-    store: Any, agreement_id: str, columns: Any, language: str, request: dict[str, Any]
+    store: services.Store, agreement_id: str, columns: Any, language: str, request: dict[str, Any]
 ) -> dict[str, Any]:
     """A ``getRowsResponse`` for one agreement's lines (formatted once per agreement and
     language, then served block by block)."""
     raw = drilldown_lines(store, agreement_id)
     if raw is None:
         return {"rowData": [], "rowCount": 0}
-    rows: GridRows = memo(
+    rows: GridRows = services.memo(
         store,
         f"lines-shown:{date.today()}:{language}:{agreement_id}",
         lambda: grid_rows(raw, columns, language),

@@ -30,11 +30,13 @@ import flask
 from flask.typing import ResponseReturnValue
 from flask_login import LoginManager, UserMixin, current_user, login_user, logout_user
 
+from spendanalys import services
 from spendanalys.auth import allowed
 from spendanalys.errors import AccessDenied
 
 CALLBACK_PATH = "/_dash-update-component"
-PAGE_PATHS: tuple[str, ...] = ("/", "/inkop", "/resor", "/faktorer-och-metod")
+# The pages that need a login, from Dash's page registry (set by ``app_factory``).
+PAGE_PATHS_CONFIG = "SPENDANALYS_PAGE_PATHS"
 DEMO_USER = "demo"
 MAX_FAILURES = 5
 FAILURE_WINDOW_S = 300.0
@@ -252,7 +254,8 @@ def _before_request() -> ResponseReturnValue | None:
         if request.path == CALLBACK_PATH:
             return _guard_callback(config)
         return None
-    if request.path in PAGE_PATHS and current_role() is None:
+    pages = flask.current_app.config.get(PAGE_PATHS_CONFIG, ())
+    if request.path in pages and current_role() is None:
         return flask.redirect(f"/login?next={request.path}")
     return None
 
@@ -280,7 +283,9 @@ def _logout() -> ResponseReturnValue:
     return flask.redirect("/login")
 
 
-def install(server: flask.Flask, store: Any, config: SecurityConfig, secret_key: str) -> None:
+def install(
+    server: flask.Flask, store: services.Store, config: SecurityConfig, secret_key: str
+) -> None:
     """Configure ``server``: secret key, cookie flags, body limit, login manager and guards."""
     server.config.update(
         SECRET_KEY=secret_key,

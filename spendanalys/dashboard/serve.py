@@ -25,20 +25,19 @@ Environment:
 from __future__ import annotations
 
 import argparse
-import os
 import sys
 from collections.abc import Sequence
 
 import flask
 
+from spendanalys.dashboard.app_factory import create_app
 from spendanalys.errors import SpendanalysError
+from spendanalys.settings import settings
 
 
 def build_server(host: str | None = None) -> flask.Flask:
     """The Flask server of a new dashboard app (the WSGI callable for gunicorn)."""
-    from spendanalys.dashboard.app_factory import create_app
-
-    app = create_app(host=host if host is not None else os.environ.get("SPENDANALYS_HOST"))
+    app = create_app(host=host if host is not None else settings().host)
     server: flask.Flask = app.server
     return server
 

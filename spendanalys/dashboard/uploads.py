@@ -23,8 +23,8 @@ from spendanalys import services
 from spendanalys.auth import require
 from spendanalys.dashboard import security
 from spendanalys.dashboard.components import lang, message, rejected_table
-from spendanalys.i18n import format_number, t
 from spendanalys.errors import AccessDenied
+from spendanalys.i18n import format_number, t
 from spendanalys.services.jobs import JobBoard, JobState
 
 JOBS_EXTENSION = "spendanalys.services.jobs"

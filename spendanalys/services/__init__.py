@@ -1,10 +1,110 @@
 """The application layer: what the dashboard and the command line call.
 
-Uploads and edits (each checks the caller's role), the analyses of the store's current data
-(cached), the small per-version results the pages read, background jobs, and the one way to
-assemble each analysis from its inputs. No dash here.
+Uploads and edits (each checks the caller's role), what is current in the store, the analyses
+of the store's current data (cached), the small per-version results the pages read, grid
+paging, background jobs, and the one way to assemble each analysis from its inputs
+(``services.assembly``). The dashboard reaches the store only through this layer (``Store``
+is handed on from here). No dash here.
 """
 
-from spendanalys.services.analyses import *  # noqa: F403
-from spendanalys.services.summaries import *  # noqa: F403
-from spendanalys.services.uploads import *  # noqa: F403
+from spendanalys.services.analyses import (
+    CACHE_FORMAT,
+    LINE_COLUMNS,
+    SpendView,
+    agreement_lines,
+    method_tables,
+    spend_report_bytes,
+    spend_view,
+    supplier_factor_rows,
+    travel_breakdown,
+    travel_settings,
+    travel_view,
+)
+from spendanalys.services.cache import cached, memo, stored_object
+from spendanalys.services.datasets import (
+    REJECTED_SHOWN,
+    current_version_ids,
+    freshness,
+    latest_rejected,
+)
+from spendanalys.services.edits import (
+    add_category_override,
+    add_supplier_factor,
+    set_goal_settings,
+)
+from spendanalys.services.paging import page_positions, page_rows, records
+from spendanalys.services.summaries import (
+    LINES_LIMIT,
+    SpendSummary,
+    agreement_lines_of,
+    build_summary,
+    drilldown_payloads,
+    spend_summary,
+)
+from spendanalys.services.uploads import (
+    SAMPLE_DIR,
+    SAMPLE_FILES,
+    SYSTEM_USER,
+    UPLOAD_EXTENSIONS,
+    UploadOutcome,
+    checksum,
+    decode_upload,
+    display_file_name,
+    import_upload,
+    run_upload,
+    seed_sample_data,
+    upload_job,
+    warm,
+)
+from spendanalys.spend.ranking import pareto_curve
+from spendanalys.store.database import Store
+from spendanalys.store.tables import OVERRIDE_SCOPES
+
+__all__ = [
+    "CACHE_FORMAT",
+    "LINES_LIMIT",
+    "LINE_COLUMNS",
+    "OVERRIDE_SCOPES",
+    "REJECTED_SHOWN",
+    "SAMPLE_DIR",
+    "SAMPLE_FILES",
+    "SYSTEM_USER",
+    "UPLOAD_EXTENSIONS",
+    "SpendSummary",
+    "SpendView",
+    "Store",
+    "UploadOutcome",
+    "add_category_override",
+    "add_supplier_factor",
+    "agreement_lines",
+    "agreement_lines_of",
+    "build_summary",
+    "cached",
+    "checksum",
+    "current_version_ids",
+    "decode_upload",
+    "display_file_name",
+    "drilldown_payloads",
+    "freshness",
+    "import_upload",
+    "latest_rejected",
+    "memo",
+    "method_tables",
+    "page_positions",
+    "page_rows",
+    "pareto_curve",
+    "records",
+    "run_upload",
+    "seed_sample_data",
+    "set_goal_settings",
+    "spend_report_bytes",
+    "spend_summary",
+    "spend_view",
+    "stored_object",
+    "supplier_factor_rows",
+    "travel_breakdown",
+    "travel_settings",
+    "travel_view",
+    "upload_job",
+    "warm",
+]

@@ -1,31 +1,37 @@
-"""File-level miljöspendanalys: read the exports, load rules and factors, run the engine.
+"""The one way to assemble each analysis: load rules, factor sets, price index and exchange
+rates, then run the engine.
 
-The one place where files meet :func:`spendanalys.spend.analysis.analyse_spend`; the CLI and the
-dashboard both call :func:`run_spend`.
+:func:`assemble_spend` takes the register and invoice tables; the command line reaches it
+through :func:`run_spend` (which reads the files first) and the dashboard with the store's
+current tables, so the same inputs give the same analysis in both.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
 from datetime import date
 from os import PathLike
 from pathlib import Path
-from typing import Any, NamedTuple
+from typing import Any
 
 import pandas as pd
 
-from spendanalys.spend.categories import CategoryRules, load_category_rules
+from spendanalys import io as readers
 from spendanalys.errors import ConfigurationError
+from spendanalys.io.options import ColumnOptions, columns_for
+from spendanalys.io.result import RejectedRow
+from spendanalys.schema import Kind
+from spendanalys.spend.analysis import SpendAnalysis, analyse_spend
+from spendanalys.spend.categories import CategoryRules, load_category_rules
 from spendanalys.spend.factors import (
     SpendFactorSet,
     exchange_rates_for,
     load_exchange_rate_table,
     load_kpi,
     load_spend_factor_set,
+    with_supplier_factors,
 )
-from spendanalys.io.result import RejectedRow
-from spendanalys.schema import KINDS, Kind
-from spendanalys.spend.analysis import SpendAnalysis, analyse_spend
 
 # A source is a path, or an upload as (file name, bytes).
 Source = str | PathLike[str] | tuple[str, bytes]
@@ -33,37 +39,26 @@ Source = str | PathLike[str] | tuple[str, bytes]
 BUILTIN_FACTOR_NAMES = ("default", "builtin", "inbyggd")
 
 
-class SpendRun(NamedTuple):
-    """What :func:`run_spend` returns: the analysis and the rules and factor sets it used."""
+@dataclass
+class SpendRun:
+    """An assembled spend analysis with the rules and factor sets that produced it."""
 
     analysis: SpendAnalysis
     rules: CategoryRules
     factor_sets: list[SpendFactorSet]
 
 
-def _column_options(columns: Any, kind: Kind) -> dict[str, str] | None:
-    """``--column`` options (strings) or a {kind: {field: header}} mapping, for one kind."""
-    if not columns:
-        return None
-    if isinstance(columns, Mapping):
-        if any(k in KINDS for k in columns):
-            picked = columns.get(kind)
-            return dict(picked) if picked else None
-        return dict(columns)
-    from spendanalys.cli.common import column_mapping
-
-    return column_mapping(list(columns), kind) or None
-
-
 def read_all(
-    kind: Kind, sources: Iterable[Source], *, columns: Any = None, sheet: str | None = None
+    kind: Kind,
+    sources: Iterable[Source],
+    *,
+    columns: ColumnOptions = None,
+    sheet: str | None = None,
 ) -> tuple[pd.DataFrame, list[RejectedRow]]:
     """Read every source of one kind with the readers and stack the accepted tables."""
-    from spendanalys import io as readers
-
     tables = []
     rejected: list[RejectedRow] = []
-    mapping = _column_options(columns, kind)
+    mapping = columns_for(columns, kind)
     for source in sources:
         if isinstance(source, tuple):
             name, data = source
@@ -109,39 +104,41 @@ def _has_foreign_currency(invoices: pd.DataFrame) -> bool:
     return any(c not in ("", "SEK", "KR") for c in codes)
 
 
-def run_spend(
-    contract_sources: Sequence[Source],
-    invoice_sources: Sequence[Source] = (),
-    factor_paths: Sequence[str | PathLike[str]] = (),
-    columns: Any = None,
-    sheet: str | None = None,
-    as_of: date | None = None,
+def assemble_spend(
+    contracts: pd.DataFrame,
+    invoices: pd.DataFrame | None = None,
     *,
+    as_of: date | None = None,
+    factor_paths: Sequence[str | PathLike[str]] = (),
     rule_files: Mapping[str, str | Path] | None = None,
     extend_rules: bool = True,
     data_dir: str | Path | None = None,
+    supplier_factors: Sequence[Mapping[str, Any]] = (),
+    category_overrides: pd.DataFrame | None = None,
     **options: Any,
 ) -> SpendRun:
-    """Read the register (and invoices), run :func:`analyse_spend`, return the run.
+    """Run :func:`analyse_spend` on a register (and invoice lines) with everything it needs.
 
-    ``columns``: ``--column`` option strings or {kind: {field: header}}. ``rule_files``: user
-    rule tables by :func:`load_category_rules` keyword (``cpv_map``, ``account_map``…).
+    ``rule_files``: user rule tables by :func:`load_category_rules` keyword (``cpv_map``,
+    ``account_map``…). ``supplier_factors``: rows for :func:`with_supplier_factors` (they win
+    over the category factor of the first set). Exchange rates are used only when an invoice is
+    in a foreign currency: the table of the latest invoice year (the nearest the table has).
     ``as_of`` defaults to today. Other ``options`` (``months_ending_soon``, ``pareto_share``,
-    ``rank_move_threshold``…) go to the engine. Rows the readers rejected come first in
-    ``analysis.rejected``.
+    ``rank_move_threshold``…) go to the engine.
     """
     rules = load_category_rules(**dict(rule_files or {}), extend=extend_rules, data_dir=data_dir)
-    factor_sets = load_factor_sets(factor_paths, rules, data_dir=data_dir)
-    kpi = load_kpi(data_dir=data_dir)
     rate_table = load_exchange_rate_table(data_dir=data_dir)
-    contracts, rejected = read_all("contracts", contract_sources, columns=columns, sheet=sheet)
-    invoices = None
-    if invoice_sources:
-        invoices, more = read_all("invoices", invoice_sources, columns=columns, sheet=sheet)
-        rejected.extend(more)
+    factor_sets = load_factor_sets(factor_paths, rules, data_dir=data_dir)
+    if supplier_factors:
+        factor_sets[0] = with_supplier_factors(
+            factor_sets[0],
+            [dict(row) for row in supplier_factors],
+            rules=rules,
+            rate_table=rate_table,
+            label="supplier factors",
+        )
     rates = None
     if invoices is not None and _has_foreign_currency(invoices):
-        # One table for the run: the rates of the latest invoice year (the nearest the table has).
         years = pd.to_datetime(invoices["date"], errors="coerce").dt.year
         rates = exchange_rates_for(rate_table, int(years.max()) if years.notna().any() else None)
     analysis = analyse_spend(
@@ -149,12 +146,36 @@ def run_spend(
         invoices,
         rules,
         factor_sets,
-        kpi,
+        load_kpi(data_dir=data_dir),
         rates=rates,
         as_of=as_of or date.today(),
+        category_overrides=category_overrides,
         **options,
     )
-    analysis.rejected[:0] = rejected
     if rates is not None and rates.notes:
         analysis.notes.append(f"exchange rates: {rates.notes}")
     return SpendRun(analysis, rules, factor_sets)
+
+
+def run_spend(
+    contract_sources: Sequence[Source],
+    invoice_sources: Sequence[Source] = (),
+    factor_paths: Sequence[str | PathLike[str]] = (),
+    columns: ColumnOptions = None,
+    sheet: str | None = None,
+    as_of: date | None = None,
+    **options: Any,
+) -> SpendRun:
+    """Read the register (and invoices), then :func:`assemble_spend` with ``options``.
+
+    ``columns``: ``--column`` option strings or {kind: {field: header}}. Rows the readers
+    rejected come first in ``analysis.rejected``.
+    """
+    contracts, rejected = read_all("contracts", contract_sources, columns=columns, sheet=sheet)
+    invoices = None
+    if invoice_sources:
+        invoices, more = read_all("invoices", invoice_sources, columns=columns, sheet=sheet)
+        rejected.extend(more)
+    run = assemble_spend(contracts, invoices, as_of=as_of, factor_paths=factor_paths, **options)
+    run.analysis.rejected[:0] = rejected
+    return run

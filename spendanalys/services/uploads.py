@@ -1,9 +1,8 @@
-"""What the dashboard's callbacks call: uploads, seeding, freshness, overrides and settings.
+"""Uploads: decode, guard, read and validate, store as a new dataset version, then compute
+the analysis the new data feeds; and the sample data on first start.
 
-No dash here: each function takes the store and plain values and returns plain values or
-DataFrames, so it is tested directly. Every function that writes takes the caller's ``role`` and
-checks it (``spendanalys.auth.require``) before touching the store: the server decides, not the
-page. The analysis views (spend and travel) are in ``spendanalys.services.analyses``.
+Each function that writes takes the caller's ``role`` and checks it
+(``spendanalys.auth.require``) before touching the store: the server decides, not the page.
 """
 
 from __future__ import annotations
@@ -12,7 +11,6 @@ import base64
 import binascii
 import hashlib
 import logging
-import os
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -20,11 +18,16 @@ from typing import Any
 
 import pandas as pd
 
+from spendanalys import io as readers
 from spendanalys.auth import require
 from spendanalys.errors import ConfigurationError, InputFormatError, SpendanalysError
 from spendanalys.io.upload_guard import check_upload, reject_control_characters
 from spendanalys.schema import KINDS, Kind
-from spendanalys.store.tables import OVERRIDE_SCOPES
+from spendanalys.services.analyses import travel_view
+from spendanalys.services.datasets import REJECTED_SHOWN
+from spendanalys.services.summaries import spend_summary
+from spendanalys.settings import settings
+from spendanalys.store.database import Store
 
 SAMPLE_DIR = Path(__file__).resolve().parents[2] / "sample_data"
 # The files imported on first start, per kind, first found wins (sample_data/, DESIGN.md §4).
@@ -37,7 +40,6 @@ SAMPLE_FILES: dict[Kind, tuple[str, ...]] = {
 UPLOAD_EXTENSIONS: tuple[str, ...] = (".csv", ".xlsx")
 SYSTEM_USER = "system"
 LOG = logging.getLogger(__name__)
-REJECTED_SHOWN = 200  # rejected rows returned with an upload outcome (all are stored)
 
 
 @dataclass
@@ -131,7 +133,7 @@ def display_file_name(name: str) -> str:
 
 
 def import_upload(
-    store: Any,
+    store: Store,
     kind: str,
     file_name: str,
     content: bytes,
@@ -151,8 +153,6 @@ def import_upload(
     if kind not in KINDS:
         raise ConfigurationError(f"unknown input kind {kind!r}")
     require(role, f"import:{kind}")
-    from spendanalys import io as readers
-
     name = display_file_name(file_name)
     outcome = UploadOutcome(kind=kind, file_name=name)
     if not name.lower().endswith(UPLOAD_EXTENSIONS):
@@ -185,7 +185,7 @@ def import_upload(
 
 
 def run_upload(
-    store: Any,
+    store: Store,
     kind: str,
     file_name: str,
     contents: str,
@@ -214,16 +214,22 @@ def run_upload(
     )
     if outcome.ok:
         step("analysing")
-        from spendanalys.services import analyses as views
-
         try:
-            views.warm(store, kind)
+            warm(store, kind)
         except SpendanalysError as exc:
             outcome.notes.append(f"the analysis could not run yet: {exc}")
     return outcome
 
 
-_JOB_STORES: dict[str, Any] = {}
+def warm(store: Store, kind: str) -> None:
+    """Compute (and cache) the analysis that data of ``kind`` feeds, right after an import."""
+    if kind in ("contracts", "invoices"):
+        spend_summary(store)  # the full analysis, then the small per-version entries
+    else:
+        travel_view(store)
+
+
+_JOB_STORES: dict[str, Store] = {}
 
 
 def upload_job(
@@ -241,8 +247,6 @@ def upload_job(
     opened from its URL, once per process; the outcome comes back as JSON."""
     store = _JOB_STORES.get(database_url)
     if store is None:
-        from spendanalys.store.database import Store
-
         store = _JOB_STORES[database_url] = Store(database_url, migrate=False)
     outcome = run_upload(
         store,
@@ -257,7 +261,7 @@ def upload_job(
     return outcome.to_dict()
 
 
-def seed_sample_data(store: Any, sample_dir: str | Path | None = None) -> list[int]:
+def seed_sample_data(store: Store, sample_dir: str | Path | None = None) -> list[int]:
     """On first start (no dataset versions at all) import the sample files as user "system".
 
     The folder is ``sample_dir``, else $SPENDANALYS_SAMPLE_DIR, else the repository's
@@ -267,9 +271,7 @@ def seed_sample_data(store: Any, sample_dir: str | Path | None = None) -> list[i
     """
     if len(store.versions()):
         return []
-    from spendanalys import io as readers
-
-    folder = Path(sample_dir or os.environ.get("SPENDANALYS_SAMPLE_DIR") or SAMPLE_DIR)
+    folder = Path(sample_dir or settings().sample_dir or SAMPLE_DIR)
     ids = []
     for kind, names in SAMPLE_FILES.items():
         found = [folder / n for n in names if (folder / n).is_file()]
@@ -284,133 +286,3 @@ def seed_sample_data(store: Any, sample_dir: str | Path | None = None) -> list[i
             )
         )
     return ids
-
-
-def freshness(store: Any) -> pd.DataFrame:
-    """The current dataset version of each kind: file, who, when, rows (one row per kind).
-
-    Kinds never uploaded are absent.
-    """
-    versions = store.versions()
-    columns = [
-        "kind",
-        "id",
-        "file_name",
-        "uploaded_by",
-        "uploaded_at",
-        "rows_accepted",
-        "rows_rejected",
-    ]
-    if versions.empty:
-        return pd.DataFrame(columns=columns)
-    current = versions[versions["is_current"].astype(bool)]
-    order = {k: i for i, k in enumerate(KINDS)}
-    current = current.sort_values("kind", key=lambda s: s.map(order))
-    return current[columns].reset_index(drop=True)
-
-
-def current_version_ids(store: Any) -> dict[str, int | None]:
-    """Current dataset version id per kind (None when never uploaded): the cache key."""
-    return version_ids_of_state(store.state_token())
-
-
-def version_ids_of_state(state: str) -> dict[str, int | None]:
-    """The current version id per kind written in a ``Store.state_token()``
-    (``"contracts=1,invoices=2;o=0;f=0;g=0"``): one cheap query instead of the versions table."""
-    ids: dict[str, int | None] = dict.fromkeys(KINDS)
-    for part in state.split(";", 1)[0].split(","):
-        kind, _, version_id = part.partition("=")
-        if kind in ids and version_id.isdigit():
-            ids[kind] = int(version_id)
-    return ids
-
-
-def latest_rejected(store: Any, kind: str, limit: int = REJECTED_SHOWN) -> pd.DataFrame:
-    """Rejected rows of the current version of ``kind`` (the validation result after reload)."""
-    version_id = current_version_ids(store).get(kind)
-    if version_id is None:
-        return pd.DataFrame(columns=["file", "row", "column", "reason"])
-    return store.rejected_rows(version_id).head(limit)
-
-
-# --- overrides and settings ----------------------------------------------------------------
-
-
-def add_category_override(
-    store: Any,
-    *,
-    scope: str,
-    key: str,
-    category_id: str,
-    note: str | None = None,
-    user: str,
-    role: str | None,
-) -> None:
-    """Map ``key`` (an agreement id, org number, account or supplier name) to a category.
-
-    Stored at once; the next spend view applies it (its cache key changes with the store).
-    """
-    require(role, "edit:category_overrides")
-    if scope not in OVERRIDE_SCOPES:
-        raise ConfigurationError(f"scope must be one of {', '.join(OVERRIDE_SCOPES)}")
-    key = (key or "").strip()
-    if not key:
-        raise ConfigurationError("the key of a category mapping is empty")
-    from spendanalys.spend.categories import load_category_rules
-
-    if category_id not in load_category_rules().category_ids:
-        raise ConfigurationError(f"{category_id!r} is not a category of the category tree")
-    store.add_category_override(scope, key, category_id, note=note, user=user)
-
-
-def add_supplier_factor(
-    store: Any,
-    *,
-    org_number: str,
-    factor: float,
-    unit: str,
-    price_year: int,
-    source: str,
-    user: str,
-    role: str | None,
-) -> None:
-    """Store a supplier-specific factor (it wins over the category factor for that supplier).
-
-    The unit is checked here (an emission per money, e.g. ``kg CO2e/SEK``) so a bad one is
-    refused at entry, not at the next analysis.
-    """
-    require(role, "edit:supplier_factors")
-    from spendanalys.spend.linking import normalise_org_number
-    from spendanalys.units import emission_factor_to_kg_per_sek
-
-    org = normalise_org_number(pd.Series([org_number], dtype="string")).iloc[0]
-    if pd.isna(org):
-        raise ConfigurationError(f"{org_number!r} is not an organisation number")
-    if not factor or factor < 0:
-        raise ConfigurationError("the factor must be a positive number")
-    if not (source or "").strip():
-        raise ConfigurationError("a supplier-specific factor needs a source")
-    emission_factor_to_kg_per_sek(float(factor), unit)
-    store.add_supplier_factor(
-        str(org),
-        float(factor),
-        unit,
-        price_year=int(price_year),
-        source=source.strip(),
-        user=user,
-    )
-
-
-def set_goal_settings(
-    store: Any,
-    *,
-    baseline_year: int,
-    target_year: int,
-    reduction: float,
-    user: str,
-    role: str | None,
-) -> None:
-    """Store the travel goal: per-FTE emissions down by ``reduction`` (0–1) from baseline to
-    target year (the store refuses a target before the baseline or a reduction outside (0, 1])."""
-    require(role, "edit:goal_settings")
-    store.set_goal_settings(int(baseline_year), int(target_year), float(reduction), user=user)

@@ -319,3 +319,12 @@ def compare_factor_sets(
     out["max_rank_move"] = biggest.to_numpy()
     out["rank_moved"] = moved.to_numpy(dtype=bool)
     return out
+
+
+def pareto_curve(agreements: pd.DataFrame) -> pd.DataFrame:
+    """The ranking's Pareto curve: the agreements with an emission figure in rank order, with
+    the ranking's own ``cumulative_share`` (the running share of the *positive* emissions of
+    all agreements, 0–1) and their ``position`` on the curve. One definition for the ranking,
+    the JSON and the dashboard chart: for kg CO2e [100, 50, −50] the shares are [2/3, 1, 1]."""
+    ranked = agreements.dropna(subset=["kg_co2e"]).sort_values("rank", kind="stable")
+    return ranked.assign(position=np.arange(1, len(ranked) + 1)).reset_index(drop=True)

@@ -27,8 +27,11 @@ import subprocess
 from datetime import UTC, datetime
 from pathlib import Path
 
+from alembic.script import ScriptDirectory
+
 from spendanalys.errors import ConfigurationError, StorageError
 from spendanalys.store.database import Store
+from spendanalys.store.engine import alembic_config
 
 SQLITE_MAGIC = b"SQLite format 3\x00"
 
@@ -59,10 +62,6 @@ def check_sqlite_file(path: Path) -> str | None:
 
 
 def _known_revisions() -> set[str]:
-    from alembic.script import ScriptDirectory
-
-    from spendanalys.store.engine import alembic_config
-
     return {s.revision for s in ScriptDirectory.from_config(alembic_config()).walk_revisions()}
 
 

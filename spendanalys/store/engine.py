@@ -28,9 +28,9 @@ import sqlalchemy as sa
 from sqlalchemy import event
 from sqlalchemy.engine import URL, Connection, Engine, make_url
 
+from spendanalys.settings import settings
 from spendanalys.errors import ConfigurationError
 
-ENV_URL = "SPENDANALYS_DATABASE_URL"
 DEFAULT_SQLITE = Path("var") / "spendanalys.sqlite"
 BUSY_TIMEOUT_S = 60.0
 # Arbitrary constant identifying the store's writer lock among PostgreSQL advisory locks.
@@ -44,7 +44,7 @@ def resolve_url(url: str | None = None) -> URL:
     A plain ``postgresql://`` URL uses the psycopg (3) driver. A relative SQLite path is taken
     from the working directory and its parent directory is created.
     """
-    text = url or os.environ.get(ENV_URL) or f"sqlite:///{DEFAULT_SQLITE}"
+    text = url or settings().database_url or f"sqlite:///{DEFAULT_SQLITE}"
     try:
         parsed = make_url(text)
     except sa.exc.ArgumentError as exc:

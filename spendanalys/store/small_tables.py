@@ -18,6 +18,7 @@ from sqlalchemy.engine import Connection
 
 from spendanalys import auth
 from spendanalys.errors import ConfigurationError, UnitError
+from spendanalys.store.state import SETTINGS_CODES, StoreState
 from spendanalys.store.tables import (
     OVERRIDE_SCOPES,
     audit_log,
@@ -97,27 +98,6 @@ def check_factor_unit(unit: str) -> str:
     if parsed.dimensionality != ureg.Unit(f"kg CO2e/{currency}").dimensionality:
         raise UnitError(unit, expected, f"its dimension is {parsed.dimensionality}")
     return unit
-
-
-# What each analysis depends on, as parts of the state token: its dataset kinds and settings
-# (o: category overrides, f: supplier factors, g: goal settings).
-STATE_SCOPES: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
-    "spend": (("contracts", "invoices"), ("o", "f")),
-    "travel": (("trips", "fte"), ("g",)),
-}
-
-
-def scoped_state(state: str, scope: str | None) -> str:
-    """The part of a state token (``"contracts=1,invoices=2;o=0;f=0;g=0"``) that an analysis of
-    ``scope`` depends on; None keeps it whole. Cached results keyed by it survive changes they
-    do not depend on: a trips upload leaves the spend analysis cached, and the other way round.
-    """
-    if scope is None:
-        return state
-    kinds, settings = STATE_SCOPES[scope]
-    versions, *rest = state.split(";")
-    kept = [part for part in versions.split(",") if part.partition("=")[0] in kinds]
-    return ";".join([",".join(kept), *(p for p in rest if p.partition("=")[0] in settings)])
 
 
 class SettingsMixin:
@@ -338,22 +318,27 @@ class SettingsMixin:
 
     # ---- cache of pre-aggregated results ----------------------------------------------------
 
-    def state_token(self, scope: str | None = None) -> str:
-        """A text that changes whenever anything an analysis depends on changes: the current
-        dataset versions, the overrides, the supplier factors and the goal settings; with
-        ``scope`` ("spend", "travel") only what that analysis depends on (``scoped_state``)."""
+    def state(self, scope: str | None = None) -> StoreState:
+        """What the analyses depend on now: the current dataset versions and the newest row of
+        each settings table; with ``scope`` ("spend", "travel") only what that analysis uses."""
         with self._read() as connection:
             current = connection.execute(
-                sa.select(dataset_versions.c.kind, dataset_versions.c.id)
-                .where(dataset_versions.c.is_current)
-                .order_by(dataset_versions.c.kind)
+                sa.select(dataset_versions.c.kind, dataset_versions.c.id).where(
+                    dataset_versions.c.is_current
+                )
             ).all()
             newest = [
                 connection.execute(sa.select(sa.func.max(t.c.id))).scalar_one() or 0
                 for t in (category_overrides, supplier_factors, goal_settings)
             ]
-        versions = ",".join(f"{kind}={vid}" for kind, vid in current)
-        return scoped_state(f"{versions};o={newest[0]};f={newest[1]};g={newest[2]}", scope)
+        return StoreState(
+            {kind: int(vid) for kind, vid in current},
+            dict(zip(SETTINGS_CODES, (int(n) for n in newest), strict=True)),
+        ).scoped(scope)
+
+    def state_token(self, scope: str | None = None) -> str:
+        """:meth:`state` as the text cached results are filed under."""
+        return self.state(scope).token
 
     def cache_get(self, key: str, state: str | None = None) -> bytes | None:
         """The payload stored under ``key`` if it was computed for ``state`` (default: the

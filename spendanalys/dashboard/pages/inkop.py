@@ -27,11 +27,13 @@ from spendanalys.dashboard.components import (
     upload_box,
 )
 from spendanalys.dashboard.edit_forms import FACTOR_RESULT, OVERRIDE_RESULT, edit_forms
-from spendanalys.i18n import format_number, format_percent, t
 from spendanalys.dashboard.uploads import register_upload
 from spendanalys.errors import AccessDenied, SpendanalysError
+from spendanalys.i18n import format_number, format_percent, t
 
-dash.register_page(__name__, path="/inkop", title="Spendanalys – inköp", order=1)
+dash.register_page(
+    __name__, path="/inkop", title="Spendanalys – inköp", order=1, nav="nav.procurement"
+)
 
 RANKING = (
     ("rank", "col.rank", "number"),
@@ -130,7 +132,7 @@ def layout(**_query: Any) -> Any:
     )
 
 
-def _validation(store: Any, summary: services.SpendSummary, language: str) -> list[Any]:
+def _validation(store: services.Store, summary: services.SpendSummary, language: str) -> list[Any]:
     fresh = page_data.freshness(store, summary.state)
     parts: list[Any] = []
     for row in fresh[fresh["kind"].isin(["contracts", "invoices"])].itertuples():

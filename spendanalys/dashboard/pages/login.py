@@ -9,8 +9,8 @@ from dash import Input, Output, State, dcc, html
 
 from spendanalys.dashboard import security
 from spendanalys.dashboard.components import lang
-from spendanalys.i18n import t
 from spendanalys.errors import AccessDenied
+from spendanalys.i18n import t
 
 dash.register_page(__name__, path="/login", title="Spendanalys – logga in", order=9)
 

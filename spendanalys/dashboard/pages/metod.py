@@ -15,7 +15,11 @@ from spendanalys.i18n import t
 from spendanalys.travel.factors import load_travel_factor_set
 
 dash.register_page(
-    __name__, path="/faktorer-och-metod", title="Spendanalys – faktorer och metod", order=3
+    __name__,
+    path="/faktorer-och-metod",
+    title="Spendanalys – faktorer och metod",
+    order=3,
+    nav="nav.method",
 )
 
 METHOD_DIR = Path(__file__).resolve().parents[2] / "i18n"
@@ -94,7 +98,7 @@ def layout(**_query: Any) -> Any:
     )
 
 
-def _page(store: Any, language: str) -> html.Div:
+def _page(store: services.Store, language: str) -> html.Div:
     tables = services.method_tables(services.spend_view(store))
     return html.Div(
         [

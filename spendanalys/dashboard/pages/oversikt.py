@@ -10,10 +10,10 @@ from dash import html
 from spendanalys import services
 from spendanalys.dashboard import page_data, security
 from spendanalys.dashboard.components import card, graph, lang, message, page_guard, table
-from spendanalys.i18n import format_number, format_percent, t
 from spendanalys.errors import SpendanalysError
+from spendanalys.i18n import format_number, format_percent, t
 
-dash.register_page(__name__, path="/", title="Spendanalys – översikt", order=0)
+dash.register_page(__name__, path="/", title="Spendanalys – översikt", order=0, nav="nav.overview")
 
 TOP_COLUMNS = (
     ("rank", "col.rank", "text"),
@@ -34,7 +34,7 @@ FRESHNESS_COLUMNS = (
 )
 
 
-def _travel_section(store: Any, language: str) -> list[Any]:
+def _travel_section(store: services.Store, language: str) -> list[Any]:
     try:
         analysis = services.travel_view(store)
     except SpendanalysError as exc:
@@ -76,7 +76,7 @@ def _travel_section(store: Any, language: str) -> list[Any]:
     return [cards, chart]
 
 
-def _spend_section(store: Any, language: str) -> list[Any]:
+def _spend_section(store: services.Store, language: str) -> list[Any]:
     summary = page_data.summary(store)
     if summary is None:
         return [message(t("spend.no_data", language), "info")]
@@ -128,7 +128,7 @@ def layout(**_query: Any) -> Any:
     return page_data.rendered(store, f"overview:{language}", lambda: _page(store, language))
 
 
-def _page(store: Any, language: str) -> html.Div:
+def _page(store: services.Store, language: str) -> html.Div:
     fresh = page_data.freshness(store)
     fresh["kind_label"] = page_data.kind_labels(fresh, language)
     return html.Div(

@@ -21,11 +21,12 @@ from spendanalys.dashboard.components import (
     table,
     upload_box,
 )
-from spendanalys.i18n import format_number, format_percent, t
 from spendanalys.dashboard.uploads import register_upload
 from spendanalys.errors import AccessDenied, SpendanalysError
+from spendanalys.i18n import format_number, format_percent, t
+from spendanalys.travel.whatif import decompose_change, train_instead_of_flight
 
-dash.register_page(__name__, path="/resor", title="Spendanalys – resor", order=2)
+dash.register_page(__name__, path="/resor", title="Spendanalys – resor", order=2, nav="nav.travel")
 
 REFRESH = ("refresh-trips", "refresh-fte", "refresh-goal")
 GOAL_RESULT = security.writes("goal-result", "edit:goal_settings")
@@ -205,8 +206,6 @@ def render_analysis(language: str) -> list[Any]:
         _breakdowns(analysis, latest, language),
     ]
     if latest != base:
-        from spendanalys.travel.whatif import decompose_change
-
         result = decompose_change(analysis, base, latest)
         parts += [
             html.H2(t("travel.decomposition", language, start=base, end=latest)),
@@ -242,8 +241,6 @@ def _whatif(km_value: Any, *_refresh: Any) -> Any:
     if analysis is None:
         return message(t("travel.no_data", language))
     from dataclasses import replace
-
-    from spendanalys.travel.whatif import train_instead_of_flight
 
     result = train_instead_of_flight(
         analysis, settings=replace(analysis.settings, train_threshold_km=km)
