@@ -115,7 +115,7 @@ def assert_defusedxml_active() -> None:
         raise ConfigurationError(
             f"OPENPYXL_DEFUSEDXML={setting!r} switches off openpyxl's XML protection; unset it"
         )
-    try:
+    try:  # imported here: the import is the check, its ImportError the ConfigurationError below
         import defusedxml  # noqa: F401
         from openpyxl import xml as openpyxl_xml
     except ImportError as exc:

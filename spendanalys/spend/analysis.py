@@ -17,16 +17,17 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import numpy as np
 import pandas as pd
 
+from spendanalys.errors import ConfigurationError
+from spendanalys.io.result import RejectedRow
+from spendanalys.schema import SOURCE_FILE, SOURCE_ROW
 from spendanalys.spend.categories import CategoryRules
 from spendanalys.spend.categorising import categorise_agreements, categorise_lines
-from spendanalys.errors import ConfigurationError
 from spendanalys.spend.factors import SpendFactorSet
-from spendanalys.io.result import RejectedRow
 from spendanalys.spend.linking import (
     link_invoices_to_agreements,
     normalise_agreement_id,
@@ -34,7 +35,6 @@ from spendanalys.spend.linking import (
 )
 from spendanalys.spend.pricing import apply_factor_set, column_or, convert_to_sek
 from spendanalys.spend.ranking import aggregate_agreements, compare_factor_sets, priority_list
-from spendanalys.schema import SOURCE_FILE, SOURCE_ROW
 from spendanalys.spend.summaries import (
     summarise_categories,
     summarise_excluded,
@@ -44,9 +44,7 @@ from spendanalys.spend.summaries import (
     supplier_key,
     totals_of,
 )
-
-if TYPE_CHECKING:
-    from spendanalys.units import ExchangeRates
+from spendanalys.units import ExchangeRates
 
 SPEND_BASIS_INVOICES = "invoices"
 SPEND_BASIS_ESTIMATE = "estimate (agreement value)"

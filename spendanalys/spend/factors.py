@@ -26,22 +26,18 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
 
-from spendanalys.spend.categories import CategoryRules, category_from_alias, load_category_rules
 from spendanalys.datafiles import LINE, data_path, read_data_csv
 from spendanalys.errors import ConfigurationError, FactorError, InputFormatError, UnitError
-from spendanalys.spend.linking import normalise_org_number
 from spendanalys.schema import YEARS
+from spendanalys.spend.categories import CategoryRules, category_from_alias, load_category_rules
+from spendanalys.spend.linking import normalise_org_number
+from spendanalys.units import ExchangeRates, currency_of, emission_factor_to_kg_per_sek, parse_unit
 
-if TYPE_CHECKING:
-    from spendanalys.units import ExchangeRates
-
-# The canonical unit needs no conversion; other units go through spendanalys.units (pint), which
-# is imported only then because building its registry costs most of a second at start-up.
+# Factors in the canonical unit are taken as written; only other units are parsed with pint.
 CANONICAL_UNIT = "kg CO2e/SEK"
 
 DEFAULT_FACTOR_FILE = "factors_epa_v1.3_sek.csv"
@@ -162,8 +158,6 @@ def load_exchange_rate_table(
 def exchange_rates_for(table: pd.DataFrame, year: int | None = None) -> ExchangeRates:
     """The rates of ``year`` (the latest year when None; the nearest year the table has
     when it lacks ``year``, which the returned ``notes`` say)."""
-    from spendanalys.units import ExchangeRates
-
     if table.empty:
         raise ConfigurationError("the exchange-rate table is empty")
     years = sorted(table["year"].unique())
@@ -203,8 +197,6 @@ def _convert(frame: pd.DataFrame, file: Path, rate_table: pd.DataFrame | None) -
     out[canonical] = values.to_numpy(dtype=float)[canonical]
     if canonical.all():
         return out
-    from spendanalys.units import currency_of, emission_factor_to_kg_per_sek, parse_unit
-
     cache: dict[tuple[float, str, int], float] = {}
     rates_by_year: dict[int, ExchangeRates] = {}
     for i, (value, unit, year) in enumerate(zip(values, frame["unit"], cur_year, strict=True)):

@@ -9,20 +9,18 @@ Work is done once per distinct currency, pair of years and category, then spread
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import numpy as np
 import pandas as pd
 
-from spendanalys.spend.coding import encode
 from spendanalys.errors import ConfigurationError, UnitError
-from spendanalys.spend.factors import SpendFactorSet, price_year_factor
 from spendanalys.io.result import RejectedRow
-from spendanalys.spend.linking import normalise_org_number
 from spendanalys.schema import SOURCE_FILE, SOURCE_ROW
-
-if TYPE_CHECKING:  # importing units builds the pint registry: only where a unit is parsed
-    from spendanalys.units import ExchangeRates
+from spendanalys.spend.coding import encode
+from spendanalys.spend.factors import SpendFactorSet, price_year_factor
+from spendanalys.spend.linking import normalise_org_number
+from spendanalys.units import ExchangeRates
 
 
 def convert_to_sek(

@@ -20,9 +20,9 @@ import pandas as pd
 from openpyxl import Workbook
 from openpyxl.chart import BarChart, Reference
 
+from spendanalys.spend.analysis import SpendAnalysis
 from spendanalys.spend.categories import CategoryRules
 from spendanalys.spend.factors import SpendFactorSet
-from spendanalys.spend.analysis import SpendAnalysis
 from spendanalys.xlsx import (
     DATE_FORMAT,
     DECIMAL_FORMAT,

@@ -26,6 +26,7 @@ import numpy as np
 import pandas as pd
 
 from spendanalys.errors import ConfigurationError
+from spendanalys.io import read_fte, read_trips
 from spendanalys.io.result import RejectedRow
 from spendanalys.schema import SCHEMAS, TRAVEL_MODES, Kind
 from spendanalys.travel.factors import TravelFactorSet, load_travel_factor_set
@@ -266,7 +267,6 @@ def run_travel(
     names). ``columns`` is either {field: header} for both kinds (each kind takes its own
     fields) or {"trips": {...}, "fte": {...}}. Reader-rejected rows come first in ``.rejected``.
     """
-    from spendanalys.io import read_fte, read_trips
 
     def mapping_for(kind: Kind) -> dict[str, str] | None:
         if not columns:

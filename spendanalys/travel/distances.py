@@ -11,11 +11,14 @@ usually hold a few hundred distinct routes.
 
 from __future__ import annotations
 
+import importlib.util
 from functools import lru_cache
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+from pyarrow import csv as pa_csv
 
 EARTH_RADIUS_KM = 6371.0088  # IUGG mean Earth radius
 SHORT_HAUL_MAX_KM = 3700.0  # DESNZ: short haul up to 3,700 km great-circle distance
@@ -24,8 +27,6 @@ CITY_AIRPORTS_PATH = Path(__file__).with_name("data") / "city_airports.csv"
 
 def _airportsdata_file(name: str) -> Path:
     """A data file shipped inside the ``airportsdata`` package (``airports.csv``, ``iata_macs.csv``)."""
-    import importlib.util
-
     spec = importlib.util.find_spec("airportsdata")
     if spec is None or spec.origin is None:
         raise ModuleNotFoundError("the airportsdata package is not installed")
@@ -41,9 +42,6 @@ def airport_table() -> pd.DataFrame:
     content as ``airportsdata.load("IATA")``: rows without an IATA code dropped, and where a
     code repeats the last row wins. Text is read verbatim (no NA guessing: "NA" is Namibia).
     """
-    import pyarrow as pa
-    from pyarrow import csv as pa_csv
-
     text = pa.string()
     columns = {
         "iata": text,

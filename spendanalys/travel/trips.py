@@ -24,9 +24,9 @@ from collections.abc import Callable
 import numpy as np
 import pandas as pd
 
-from spendanalys.travel.distances import flight_band, pair_distances, resolve_codes
 from spendanalys.io.result import RejectedRow
 from spendanalys.schema import SCHEMAS
+from spendanalys.travel.distances import flight_band, pair_distances, resolve_codes
 from spendanalys.travel.factors import TravelFactorSet
 from spendanalys.travel.vocab import CABIN_WORDS, MODE_WORDS, map_column
 

@@ -29,9 +29,9 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from spendanalys.travel.distances import metro_of_airport, resolve_codes
 from spendanalys.errors import ConfigurationError
 from spendanalys.travel.analysis import TravelAnalysis, TravelSettings, reprice
+from spendanalys.travel.distances import metro_of_airport, resolve_codes
 from spendanalys.travel.factors import TravelFactorSet
 
 EFFECTS = ("trips_per_fte", "mode_shift", "trip_length", "intensity")
