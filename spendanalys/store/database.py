@@ -14,8 +14,6 @@ live in ``store_settings``; backup and restore in ``store_backup``.
 from __future__ import annotations
 
 import dataclasses
-import hashlib
-import os
 import re
 from pathlib import Path
 from typing import Any
@@ -24,10 +22,10 @@ import pandas as pd
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Engine
 
-from spendanalys.store import frames as store_frames
 from spendanalys.errors import ConfigurationError, SpendanalysError, StorageError
 from spendanalys.io.result import ReadResult
 from spendanalys.schema import KINDS, Kind
+from spendanalys.store import frames as store_frames
 from spendanalys.store.engine import (
     computation_lock,
     create_store_engine,
@@ -37,8 +35,8 @@ from spendanalys.store.engine import (
     sqlite_path,
     write_transaction,
 )
-from spendanalys.store.tables import audit_log, dataset_versions, rejected_rows, row_tables
 from spendanalys.store.small_tables import SettingsMixin, utc_now, utc_series, write_audit
+from spendanalys.store.tables import audit_log, dataset_versions, rejected_rows, row_tables
 
 INSERT_CHUNK = 20_000  # rows per executemany: bounds memory on million-row imports
 _SHA256 = re.compile(r"^[0-9a-f]{64}$")
@@ -56,17 +54,6 @@ VERSION_COLUMNS = [
     "reader_info",
     "error",
 ]
-
-
-def sha256_of(data: bytes | str | os.PathLike[str]) -> str:
-    """Hex SHA-256 of uploaded bytes, or of a file's content when given a path."""
-    if isinstance(data, bytes):
-        return hashlib.sha256(data).hexdigest()
-    digest = hashlib.sha256()
-    with open(data, "rb") as handle:
-        for block in iter(lambda: handle.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
 
 
 def describe_error(exc: BaseException, limit: int = 500) -> str:

@@ -25,7 +25,6 @@ metadata = sa.MetaData(
     }
 )
 
-VERSION_STATUSES: tuple[str, ...] = ("imported", "empty", "failed")
 OVERRIDE_SCOPES: tuple[str, ...] = ("agreement_id", "org_number", "account", "supplier")
 
 # SQL type of each canonical field type. Dates are calendar dates (the readers produce midnight
