@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
 PYTEST_WORKERS ?= 2
 
-.PHONY: install system-packages run test lint bench stress sample-data audit clean
+.PHONY: install system-packages run test test-fast lint bench stress sample-data audit clean
 
 install: $(STAMP)
 
@@ -34,6 +34,12 @@ system-packages:
 test: install system-packages
 	$(BIN)/python -m pytest -n $(PYTEST_WORKERS) --dist loadfile -q
 
+# The loop while editing, under a minute: everything except the browser, PostgreSQL, served-app
+# (gunicorn on a port) and slow tests, which `make test` runs.
+test-fast: install
+	$(BIN)/python -m pytest -n $(PYTEST_WORKERS) --dist loadfile -q \
+		-m "not browser and not postgres and not served and not slow"
+
 lint: install
 	$(BIN)/ruff check spendanalys tests app.py benchmarks emission_factors
 	$(BIN)/ruff format --check spendanalys tests app.py benchmarks emission_factors
@@ -50,14 +56,16 @@ STRESS_SECONDS ?= 300
 stress: install system-packages
 	$(BIN)/python benchmarks/stress.py --seconds $(STRESS_SECONDS)
 
+# The `bench` extra brings DuckDB, the reference the spend engine is timed and checked against.
 bench: install
+	$(BIN)/python -m pip install --quiet -e '.[bench]'
 	$(BIN)/python benchmarks/run_benchmarks.py
 
 AUDIT_TIMEOUT ?= 20
 
-# Live check of everything installed in .venv except the editable project itself against PyPI's
-# advisory data (pip-audit, the `audit` extra). Needs network to pypi.org, which this sandbox and CI
-# lack: there `make test` checks the committed floors in security/advisory_floors.csv instead
+# Live check of everything installed in .venv except the editable project itself against the
+# published advisory data (pip-audit, the `audit` extra). Needs network: on a machine without
+# network `make test` checks the committed floors in security/advisory_floors.csv instead
 # (tests/test_dependency_advisories.py). The installed set goes in as pinned requirements with
 # --strict because pip-audit otherwise skips a package it cannot look up and still reports success
 # (and its --skip-editable cannot be combined with --strict: the skipped project would be fatal).
@@ -66,7 +74,7 @@ audit: install
 	$(BIN)/python -m pip freeze --all --exclude-editable > $(VENV)/audit-requirements.txt
 	@$(BIN)/pip-audit --strict --no-deps --disable-pip -r $(VENV)/audit-requirements.txt \
 		--progress-spinner off --timeout $(AUDIT_TIMEOUT) --desc \
-		|| { echo "make audit: FAILED. Either pip-audit listed known vulnerabilities above, or it could not look a package up in the advisory service (needs network to pypi.org; timeout $(AUDIT_TIMEOUT) s)." >&2; exit 1; }
+		|| { echo "make audit: FAILED. Either pip-audit listed known vulnerabilities above, or it could not look a package up in the advisory service (needs network; timeout $(AUDIT_TIMEOUT) s)." >&2; exit 1; }
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache

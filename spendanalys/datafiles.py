@@ -9,14 +9,16 @@ from __future__ import annotations
 
 import csv
 import io
+from importlib.resources import files
 from pathlib import Path
 
 import pandas as pd
 
 from spendanalys.errors import InputFormatError
 
-# Built-in tables live beside the package: <repo>/emission_factors/spend/.
-DEFAULT_DATA_DIR = Path(__file__).resolve().parents[1] / "emission_factors" / "spend"
+# Built-in tables: the spend/ folder of the installed data package emission_factors (a real
+# folder on disk, as pandas and read_bytes need; a wheel installs it beside spendanalys).
+DEFAULT_DATA_DIR = Path(str(files("emission_factors") / "spend"))
 
 LINE = "_line"  # column holding each row's physical line number in the file
 

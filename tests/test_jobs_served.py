@@ -26,6 +26,9 @@ from app_process import free_port, wait_healthy
 
 from spendanalys.store.database import Store
 
+# Starts gunicorn and app.py on free ports: `make test` runs it, `make test-fast` does not.
+pytestmark = pytest.mark.served
+
 USER, PASSWORD = "miljo", "ett-långt-lösenord"
 FTE = "År;Årsarbetskrafter\n2019;100\n2024;120\n"
 

@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import io
 from dataclasses import dataclass
+from importlib.resources import files
 from pathlib import Path
 
 import pandas as pd
@@ -31,7 +32,8 @@ from spendanalys.schema import CABINS, FLIGHT_BANDS, TRAVEL_MODES
 from spendanalys.travel.vocab import normalise_cabin, normalise_mode
 from spendanalys.units import convert_factor, emission_factor_to_kg_per_sek, is_emission_per
 
-FACTOR_DIR = Path(__file__).resolve().parents[2] / "emission_factors" / "travel"
+# The travel/ folder of the installed data package emission_factors, as a real path on disk.
+FACTOR_DIR = Path(str(files("emission_factors") / "travel"))
 DEFAULT_SET = "sweden_default_2025"
 BUILTIN_SETS: tuple[str, ...] = ("sweden_default_2025", "desnz_2025")
 
