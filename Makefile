@@ -44,6 +44,7 @@ lint: install
 	$(BIN)/ruff check spendanalys tests app.py benchmarks emission_factors
 	$(BIN)/ruff format --check spendanalys tests app.py benchmarks emission_factors
 	$(BIN)/mypy
+	$(BIN)/lint-imports
 
 sample-data: install
 	$(BIN)/python sample_data/generate.py

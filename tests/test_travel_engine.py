@@ -19,7 +19,7 @@ DESNZ = load_travel_factor_set("desnz_2025")
 
 
 def test_golden_per_fte() -> None:
-    """Worked by hand (also in spendanalys/travel.py's docstring), Swedish default set, RF on.
+    """Worked by hand (also in spendanalys/travel/analysis.py's docstring), Swedish default set, RF on.
 
     2019: ARN–GOT economy round trip, 1 traveller: great circle 393.86 km × 1.08 = 425.37 km one
     way, × 2 legs = 850.74 pkm, domestic band, 0.22928 (DESNZ domestic with RF) + 0.03350 (WTT)

@@ -167,7 +167,7 @@ def _set_language(code: str) -> ResponseReturnValue:
 
 
 def create_app(
-    store: services.Store = None,
+    store: services.Store | None = None,
     *,
     host: str | None = "127.0.0.1",
     https: bool | None = None,

@@ -130,7 +130,7 @@ def kind_labels(frame: pd.DataFrame, language: str) -> list[str]:
 
 def rendered(store: services.Store, name: str, build: Any, scope: str | None = None) -> Any:
     """Components that depend only on the store's state (of ``scope``, "spend" or "travel":
-    see ``store_settings.scoped_state``) and the page's language (``name`` must say which
+    see ``StoreState.scoped``) and the page's language (``name`` must say which
     language), built once per state and date and kept as their serialised JSON data
     (``{"type", "namespace", "props"}``, what Dash sends anyway): a repeated view skips
     building and walking hundreds of component objects."""

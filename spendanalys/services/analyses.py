@@ -12,6 +12,7 @@ for the Excel report and for the method page.
 from __future__ import annotations
 
 import tempfile
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
@@ -20,6 +21,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from spendanalys.schema import Kind
 from spendanalys.services.assembly import SpendRun, assemble_spend, load_factor_sets
 from spendanalys.services.cache import cached
 from spendanalys.spend.categories import load_category_rules
@@ -54,7 +56,7 @@ LINE_COLUMNS = (
 class SpendView(SpendRun):
     """A spend run of the store's data with the dataset versions it was computed from."""
 
-    versions: dict[str, int | None] | None = None
+    versions: Mapping[Kind, int | None] | None = None
 
 
 def supplier_factor_rows(stored: pd.DataFrame | None) -> list[dict[str, Any]]:

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pandas as pd
 
-from spendanalys.schema import KINDS
+from spendanalys.schema import KINDS, Kind
 from spendanalys.store.database import Store
 
 REJECTED_SHOWN = 200  # rejected rows returned with an upload outcome (all are stored)
@@ -34,14 +34,15 @@ def freshness(store: Store) -> pd.DataFrame:
     return current[columns].reset_index(drop=True)
 
 
-def current_version_ids(store: Store) -> dict[str, int | None]:
+def current_version_ids(store: Store) -> dict[Kind, int | None]:
     """Current dataset version id per kind (None when never uploaded)."""
-    return dict(store.state().version_ids())
+    return store.state().version_ids()
 
 
 def latest_rejected(store: Store, kind: str, limit: int = REJECTED_SHOWN) -> pd.DataFrame:
     """Rejected rows of the current version of ``kind`` (the validation result after reload)."""
-    version_id = current_version_ids(store).get(kind)
+    versions = current_version_ids(store).items()
+    version_id = next((vid for k, vid in versions if k == kind), None)  # unknown kind: none
     if version_id is None:
         return pd.DataFrame(columns=["file", "row", "column", "reason"])
     return store.rejected_rows(version_id).head(limit)

@@ -24,6 +24,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from spendanalys.schema import Kind
 from spendanalys.services.analyses import LINE_COLUMNS, agreement_lines, spend_view
 from spendanalys.services.cache import encode, memo, stored_object
 from spendanalys.spend.analysis import SpendAnalysis
@@ -109,7 +110,7 @@ def drilldown_payloads(
     }
 
 
-def _summary_key(versions: Mapping[str, int | None], as_of: date) -> str:
+def _summary_key(versions: Mapping[Kind, int | None], as_of: date) -> str:
     return f"spend-summary:v{SUMMARY_FORMAT}:{versions['contracts']}:{versions['invoices']}:{as_of}"
 
 

@@ -1,14 +1,14 @@
 """Persistence: dataset versions, canonical rows, settings, users and a result cache.
 
 ``Store`` is the one door to the database (SQLite file by default, PostgreSQL by URL; see
-``store_engine`` for the connection settings). Every upload becomes a *dataset version*; an
+``store.engine`` for the connection settings). Every upload becomes a *dataset version*; an
 import is one transaction that stores the version, all its canonical and rejected rows and makes
 it the current version of its kind, so a failure or a killed process leaves the previous
 current version as it was. Earlier versions stay stored; ``set_current`` goes back to one.
 
 Settings (category overrides, supplier factors, goal settings) are append-only: every change
 is a new row with who and when, and the latest row for a key wins. Users, settings and the cache
-live in ``store_settings``; backup and restore in ``store_backup``.
+live in ``store.small_tables``; backup and restore in ``store.backup``.
 """
 
 from __future__ import annotations
@@ -102,7 +102,7 @@ class Store(SettingsMixin):
 
     def computing(self, key: str) -> Any:
         """Context manager: the installation-wide lock for computing the cached result ``key``
-        (``store_engine.computation_lock``)."""
+        (``store.engine.computation_lock``)."""
         return computation_lock(self.engine, key)
 
     def describe(self) -> str:
