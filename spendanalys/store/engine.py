@@ -28,8 +28,8 @@ import sqlalchemy as sa
 from sqlalchemy import event
 from sqlalchemy.engine import URL, Connection, Engine, make_url
 
-from spendanalys.settings import settings
 from spendanalys.errors import ConfigurationError
+from spendanalys.settings import settings
 
 DEFAULT_SQLITE = Path("var") / "spendanalys.sqlite"
 BUSY_TIMEOUT_S = 60.0
