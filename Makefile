@@ -67,7 +67,7 @@ AUDIT_TIMEOUT ?= 20
 # Live check of everything installed in .venv except the editable project itself against the
 # published advisory data (pip-audit, the `audit` extra). Needs network: on a machine without
 # network `make test` checks the committed floors in security/advisory_floors.csv instead
-# (tests/test_dependency_advisories.py). The installed set goes in as pinned requirements with
+# (tests/project/test_dependency_advisories.py). The installed set goes in as pinned requirements with
 # --strict because pip-audit otherwise skips a package it cannot look up and still reports success
 # (and its --skip-editable cannot be combined with --strict: the skipped project would be fatal).
 audit: install

@@ -2,7 +2,7 @@
 
 Every file is built column-wise with numpy (object arrays of ``str`` concatenated element-wise;
 numbers formatted through small lookup tables), so a million invoice lines take seconds. Same
-seed, same bytes: ``tests/test_bench_smoke.py`` checks it.
+seed, same bytes: ``tests/project/test_bench_smoke.py`` checks it.
 
 Files (headers as in DESIGN.md §4 and the sample data):
 

@@ -4,7 +4,7 @@ Parts, each reported even when another fails:
 
 1. corpus: every file in tests/corpus/ through the upload path (guard, reader, control-character
    policy), outcome against the README's expectation;
-2. fuzz: tests/test_fuzz_readers.py and tests/test_formula_injection.py with
+2. fuzz: tests/io/test_fuzz_readers.py and tests/dashboard/test_formula_injection.py with
    ``HYPOTHESIS_PROFILE=stress`` (2,000 examples per reader and container; 200 reports);
 3. kills: the store's SIGKILL test with ``STRESS_KILLS`` (default 20) and the four concurrent
    importers (tests/test_store_reliability.py);
@@ -30,6 +30,7 @@ HERE = Path(__file__).resolve().parent
 REPO = HERE.parent
 sys.path.insert(0, str(REPO))
 sys.path.insert(0, str(REPO / "tests"))
+sys.path.insert(0, str(REPO / "tests" / "io"))  # test_corpus
 
 
 def run_corpus() -> dict[str, Any]:
@@ -216,7 +217,7 @@ def main(argv: list[str] | None = None) -> int:
         ok &= not parts["corpus"]["failures"]
     if "fuzz" not in args.skip:
         parts["fuzz"] = run_pytest(
-            ["tests/test_fuzz_readers.py", "tests/test_formula_injection.py", "-n", "2"],
+            ["tests/io/test_fuzz_readers.py", "tests/dashboard/test_formula_injection.py", "-n", "2"],
             {"HYPOTHESIS_PROFILE": "stress"},
             3 * 3600,
         )

@@ -19,7 +19,7 @@ from spendanalys.errors import UnitError
 
 # The parsed definitions are cached on disk (pint keys the cache by file contents): start-up
 # drops from about 1 s to 0.1 s, which every CLI command and dashboard worker pays.
-ureg: pint.UnitRegistry = pint.UnitRegistry(
+ureg: pint.UnitRegistry[float] = pint.UnitRegistry(
     on_redefinition="raise", autoconvert_offset_to_baseunit=True, cache_folder=":auto:"
 )
 ureg.load_definitions(str(Path(__file__).with_name("units_definitions.txt")))

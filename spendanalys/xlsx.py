@@ -117,7 +117,7 @@ class Column:
     width: float | None = None
 
 
-def _display_length(value: Any) -> int:
+def _display_length(value: object) -> int:
     if value is None:
         return 0
     if isinstance(value, float):

@@ -86,7 +86,7 @@ def _read_single_line_body(data: bytes, delimiter: str, width: int) -> pd.DataFr
     lines = data.count(b"\n") + (0 if data.endswith(b"\n") else 1)
     if table.num_rows != lines:
         return None  # a quoted field spans lines: pandas' parser numbers such records exactly
-    frame = table.to_pandas()
+    frame: pd.DataFrame = table.to_pandas()
     frame.columns = list(range(width))
     return frame
 

@@ -84,15 +84,15 @@ def load_synonyms(path: Path | None = None) -> Synonyms:
         kinds_text = (row.get("kinds") or "").strip()
         if not field_name or not header:
             continue
-        kinds = kinds_text.split() if kinds_text else list(KINDS)
-        unknown = [k for k in kinds if k not in KINDS]
+        requested = kinds_text.split() if kinds_text else list(KINDS)
+        unknown = [k for k in requested if k not in KINDS]
         if unknown:
             raise ConfigurationError(f"synonym {header!r}: unknown kind(s) {', '.join(unknown)}")
         if not any(field_name in SCHEMAS[k].names for k in KINDS):
             raise ConfigurationError(f"synonym {header!r}: {field_name!r} is not a canonical field")
-        for kind in kinds:
-            if field_name in SCHEMAS[kind].names:  # type: ignore[index]
-                by_kind[kind].setdefault(fold(header), (field_name, rank))  # type: ignore[index]
+        for kind in (k for k in KINDS if k in requested):
+            if field_name in SCHEMAS[kind].names:
+                by_kind[kind].setdefault(fold(header), (field_name, rank))
     return Synonyms(by_kind)
 
 

@@ -106,7 +106,10 @@ class NumberColumn:
 
 def _full(array: pa.Array, pattern: str) -> np.ndarray:
     """Whole-string regex match as a numpy bool mask (RE2 via pyarrow: fast, no Python loop)."""
-    return pc.match_substring_regex(array, f"^(?:{pattern})$").to_numpy(zero_copy_only=False)
+    mask: np.ndarray = pc.match_substring_regex(array, f"^(?:{pattern})$").to_numpy(
+        zero_copy_only=False
+    )
+    return mask
 
 
 def _mask(array: pa.Array, mask: np.ndarray, replacement: pa.Array) -> pa.Array:

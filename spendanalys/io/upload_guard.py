@@ -71,7 +71,7 @@ _DTD_MARKERS = (b"<!doctype", b"<!entity", b"<!element", b"<!attlist")
 class UploadLimits:
     """Budgets an upload must stay within, decided from the zip directory alone.
 
-    Measured (2026-11, ``tests/test_upload_guard.py::test_real_workbooks_pass`` prints them):
+    Measured (2026-11, ``tests/io/test_upload_guard.py::test_real_workbooks_pass`` prints them):
     the real workbooks in ``../shared/realdata`` have 9–16 members, at most 10.6 MB
     uncompressed (a 1.3 MB contract register) and per-member ratios up to 17.8 (a styles part);
     an openpyxl sheet of 20,000 rows × 5 columns compresses 9.5×. A crafted member of 50 MB of

@@ -10,7 +10,6 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime
-from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -99,8 +98,9 @@ def _month_words(s: pd.Series) -> pd.Series:
     parts = parts.astype(object)
     month = parts[1].str.lower().map(_MONTHS).astype(object)
     ok = parts[0].notna() & month.notna()
-    others: Any = [month, parts[2]]
-    return parts[0].str.cat(others, sep=" ").where(ok)
+    # pandas joins a list of Series element-wise; the stub's ``others`` allows only list[str].
+    joined = parts[0].str.cat([month, parts[2]], sep=" ")  # type: ignore[list-item]
+    return joined.where(ok)
 
 
 def _parse_date_texts(u: pd.Series) -> tuple[pd.Series, pd.Series]:

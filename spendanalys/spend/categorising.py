@@ -92,7 +92,8 @@ def _on_unique_pairs(
     ub = pd.Series(spread(b_uniques, b_of), dtype="string")
     result = func(ua, ub)
     per_pair = result.astype("object").where(result.notna(), None).to_numpy(dtype=object)
-    return per_pair[inverse.reshape(-1)]
+    per_row: np.ndarray = per_pair[inverse.reshape(-1)]
+    return per_row
 
 
 def _key(text: pd.Series) -> pd.Series:
@@ -147,6 +148,17 @@ def _provenance(overrides: pd.DataFrame) -> pd.Series:
     return (who_when + " " + scope_key).astype("string")
 
 
+def _looked_up(
+    normalise: Callable[[pd.Series], pd.Series], mapping: Mapping[object, str]
+) -> Callable[[pd.Series], pd.Series]:
+    """Keys normalised by ``normalise``, then looked up in ``mapping`` (NaN where absent)."""
+
+    def look_up(values: pd.Series) -> pd.Series:
+        return normalise(values).map(mapping)
+
+    return look_up
+
+
 def match_user_overrides(
     frame: pd.DataFrame, overrides: pd.DataFrame | None, columns: Mapping[str, str]
 ) -> pd.DataFrame:
@@ -175,11 +187,11 @@ def match_user_overrides(
             keys = normalise(chosen["key"].astype("string")).to_numpy()
             cats = dict(zip(keys, chosen["category_id"].astype(str), strict=True))
             notes = dict(zip(keys, chosen["_note"].astype(str), strict=True))
-            cats.pop(pd.NA, None)  # type: ignore[call-overload]
+            cats.pop(pd.NA, None)
             open_rows = missing(category)
             values = frame[name].astype("string")
-            found = map_unique(values, lambda u, f=normalise, m=cats: f(u).map(m))  # type: ignore[misc]
-            why = map_unique(values, lambda u, f=normalise, m=notes: f(u).map(m))  # type: ignore[misc]
+            found = map_unique(values, _looked_up(normalise, cats))
+            why = map_unique(values, _looked_up(normalise, notes))
             hit = open_rows & ~missing(found)
             category[hit] = found[hit]
             note[hit] = why[hit]
@@ -202,7 +214,8 @@ class _Placer:
         return np.asarray(self.rules, dtype=object)[self.rule_codes]
 
     def rule_is(self, rule: str) -> np.ndarray:
-        return self.rule_codes == self.rules.index(rule)
+        hits: np.ndarray = self.rule_codes == self.rules.index(rule)
+        return hits
 
     def place(self, rule: str, found: np.ndarray) -> None:
         hit = self.open & ~missing(found)
@@ -336,7 +349,7 @@ def categorise_lines(
             cat = map_unique(linked, lambda u: u.map(by_user["category_id"]).astype("object"))
             why = map_unique(linked, lambda u: u.map(by_user["category_override"]).astype("object"))
             fill = placer.open & ~missing(cat)
-            note = np.where(fill, why, note)  # type: ignore[call-overload]
+            note = np.where(fill, why, note)
             placer.place(USER_OVERRIDE, cat)
     if "category" in lines:
         placer.place("explicit", resolve_category_text(lines["category"], rules, known))

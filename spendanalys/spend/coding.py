@@ -36,7 +36,9 @@ def categorical_of(values: object) -> pd.Categorical | None:
     if isinstance(values, pd.Categorical):
         return values
     if isinstance(values, pd.Series) and isinstance(values.dtype, pd.CategoricalDtype):
-        return values.array  # type: ignore[return-value]
+        array = values.array
+        if isinstance(array, pd.Categorical):  # always, for a categorical dtype
+            return array
     return None
 
 
@@ -53,7 +55,8 @@ def string_array(per_unique: np.ndarray, codes: np.ndarray) -> pd.api.extensions
 def spread(per_unique: np.ndarray, codes: np.ndarray, fill: object = None) -> np.ndarray:
     """``per_unique[codes]`` with ``fill`` where the code is -1 (a missing input)."""
     extended = np.append(np.asarray(per_unique, dtype=object), np.array([fill], dtype=object))
-    return extended[codes]
+    spread_out: np.ndarray = extended[codes]
+    return spread_out
 
 
 def map_unique(values: pd.Series, func: Callable[[pd.Series], pd.Series]) -> np.ndarray:

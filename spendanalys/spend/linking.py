@@ -188,7 +188,10 @@ class _Keys(NamedTuple):
     agreements: np.ndarray
 
     def per_row(self, per_unique: np.ndarray, fill: object) -> np.ndarray:
-        return np.append(per_unique, np.array([fill], dtype=per_unique.dtype))[self.codes]
+        rows: np.ndarray = np.append(per_unique, np.array([fill], dtype=per_unique.dtype))[
+            self.codes
+        ]
+        return rows
 
 
 def _lookup(

@@ -115,7 +115,8 @@ def _codes_in(values: pd.Series, keys: pd.Index) -> np.ndarray:
     """Position of each value in ``keys`` (-1 when absent or missing), via its distinct values."""
     codes, uniques = encode(values)
     where = keys.get_indexer(pd.Index(uniques, dtype=object)) if len(uniques) else np.array([], int)
-    return np.append(where, -1)[codes]
+    positions: np.ndarray = np.append(where, -1)[codes]
+    return positions
 
 
 def _factor_rows(

@@ -78,7 +78,7 @@ RULE_SV = {
 }
 
 
-def _yes_no(value: Any) -> str:
+def _yes_no(value: object) -> str:
     return YES_NO.get(value if isinstance(value, bool) else None, "Okänd")
 
 

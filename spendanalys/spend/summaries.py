@@ -7,7 +7,7 @@ kg CO2e), so that for any grouping the groups add up to the totals: Σ agreement
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any, Literal
 
 import numpy as np
 import pandas as pd
@@ -17,6 +17,12 @@ from spendanalys.spend.categories import CategoryRules
 from spendanalys.spend.coding import encode, spread
 from spendanalys.spend.linking import normalise_supplier_name
 from spendanalys.spend.ranking import join_unique
+
+if TYPE_CHECKING:  # pandas.api.typing.aliases is new in pandas 3; the stubs have it
+    from pandas.api.typing import NAType
+    from pandas.api.typing.aliases import Scalar
+
+    BySupplier = DataFrameGroupBy[Scalar, Literal[True]]
 
 SUMMARY_COLUMNS: tuple[str, ...] = (
     "supplier",
@@ -85,7 +91,7 @@ def _key_codes(frame: pd.DataFrame) -> np.ndarray:
     return np.where(codes >= 0, codes, np.nan) if (codes < 0).any() else codes
 
 
-def _by_supplier(frame: pd.DataFrame) -> tuple[pd.DataFrame, DataFrameGroupBy]:
+def _by_supplier(frame: pd.DataFrame) -> tuple[pd.DataFrame, BySupplier]:
     kg = frame["kg_co2e"].to_numpy(dtype=float, na_value=np.nan)
     work = frame.assign(
         _key=_key_codes(frame),
@@ -95,7 +101,7 @@ def _by_supplier(frame: pd.DataFrame) -> tuple[pd.DataFrame, DataFrameGroupBy]:
     return work, work.groupby("_key", sort=False)
 
 
-def _first(grouped: DataFrameGroupBy, column: str, frame: pd.DataFrame) -> Any:
+def _first(grouped: BySupplier, column: str, frame: pd.DataFrame) -> pd.Series | NAType:
     if column not in frame:
         return pd.NA
     return grouped[column].first()

@@ -4,7 +4,7 @@
 Goal: ``target = baseline per-FTE × (1 − reduction)``; the straight-line path from the baseline
 year to the target year is ``path(y) = baseline × (1 − reduction × (y − b)/(t − b))``.
 
-Golden case, worked by hand (``tests/test_travel_engine.py::test_golden_per_fte``), Swedish
+Golden case, worked by hand (``tests/travel/test_travel_engine.py::test_golden_per_fte``), Swedish
 default set, RF on, uplift 0.08:
 
 - 2019: one ARN–GOT economy flight, round trip, 1 traveller. Great circle 393.86 km (×1.08 =

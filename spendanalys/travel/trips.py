@@ -400,7 +400,7 @@ def price_lines(
     unmatched = matched["kg_co2e_per_unit"].isna()
 
     def what(r: pd.DataFrame) -> pd.Series:
-        return (
+        reason: pd.Series = (
             "the factor set '"
             + factors.name
             + "' has no factor for "
@@ -410,6 +410,7 @@ def price_lines(
             + " per "
             + r["activity_unit"]
         )
+        return reason
 
     rejected += _reject(lines, unmatched, "mode", what)
     lines, matched = lines[~unmatched], matched[~unmatched]

@@ -9,7 +9,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-PACKAGE = Path(__file__).resolve().parents[1] / "spendanalys"
+PACKAGE = Path(__file__).resolve().parents[2] / "spendanalys"
 MAX_TOP_LEVEL_MODULES = 12
 
 

@@ -23,7 +23,7 @@ from packaging.specifiers import SpecifierSet
 from packaging.utils import canonicalize_name
 from packaging.version import InvalidVersion, Version
 
-REPO = Path(__file__).resolve().parents[1]
+REPO = Path(__file__).resolve().parents[2]
 FLOORS = REPO / "security" / "advisory_floors.csv"
 PYPROJECT = REPO / "pyproject.toml"
 COLUMNS = ["package", "fixed_in", "advisory", "summary", "source_url"]

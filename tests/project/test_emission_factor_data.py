@@ -19,7 +19,7 @@ import pytest
 
 from spendanalys.units import emission_factor_to_kg_per_sek
 
-SPEND = Path(__file__).resolve().parents[1] / "emission_factors" / "spend"
+SPEND = Path(__file__).resolve().parents[2] / "emission_factors" / "spend"
 MAPS_WITH_CATEGORY = (
     "cpv_map.csv",
     "account_map.csv",

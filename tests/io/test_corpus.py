@@ -19,7 +19,7 @@ from spendanalys.io import read_input
 from spendanalys.io.result import ReadResult
 from spendanalys.io.upload_guard import check_upload, reject_control_characters
 
-CORPUS = Path(__file__).resolve().parent / "corpus"
+CORPUS = Path(__file__).resolve().parents[1] / "corpus"
 _PARTIAL = re.compile(r"partial: (\d+) accepted, (\d+) rejected")
 _REJECTED = re.compile(r"rejected: (.+)")
 
