@@ -1,16 +1,18 @@
 """Nothing lost: SIGKILL during imports, concurrent importers, online backup and restore.
 
-The kill test goes on per backend until ``STRESS_KILLS`` kills (5 by default; ``make stress``
-sets 20) have landed during an import of ``STRESS_KILL_ROWS`` invoice lines (10,000 by default),
-before its commit. Child processes are forked from the test process, so they start in milliseconds with the
-dataset already built; each opens its own connection after the fork.
+The kill test runs ``STRESS_KILLS`` kills per backend (5 by default; ``make stress`` sets 20),
+each during an import of ``STRESS_KILL_ROWS`` invoice lines (10,000 by default). No timing is
+involved: the child stops inside the import's write transaction (before one of its inserts, or
+at COMMIT with every statement done), tells the parent, and the parent checks that the
+transaction is open, sends SIGKILL and checks that the store holds the previous version whole
+and nothing of the killed one. Child processes are forked from the test process, so they start
+in milliseconds with the dataset already built; each opens its own connection after the fork.
 """
 
 from __future__ import annotations
 
 import multiprocessing
 import os
-import random
 import signal
 import sqlite3
 import time
@@ -27,13 +29,15 @@ from store_samples import checksum, sample_result
 from spendanalys.cli import main
 from spendanalys.errors import StorageError
 from spendanalys.io.result import ReadResult
-from spendanalys.store.database import Store
+from spendanalys.store import database
 from spendanalys.store.backup import backup, restore
+from spendanalys.store.database import Store
 from spendanalys.store.tables import dataset_versions, rejected_rows, row_tables
 
 FORK = multiprocessing.get_context("fork")
 KILLS = int(os.environ.get("STRESS_KILLS", "5"))
 BIG = int(os.environ.get("STRESS_KILL_ROWS", "10000"))  # invoice lines per killed import
+KILL_CHUNK = max(1, BIG // 10)  # INSERT_CHUNK in a killed child: about ten batches of rows
 
 pytest_plugins = ["pg_server", "store_fixtures"]  # fixtures: store, store_url, postgres_url
 
@@ -90,6 +94,92 @@ def _fork(target: Callable[..., None], *args: Any) -> tuple[Any, Pipe]:
     return process, ours
 
 
+def _pause_points(result: ReadResult) -> int:
+    """Where a killed import can stop: before each of its ``_insert_rows`` calls (data rows in
+    KILL_CHUNK batches, then the rejected rows), and at COMMIT."""
+    data, rejected = result.rows_accepted, len(result.rejected)
+    return -(-data // KILL_CHUNK) + -(-rejected // KILL_CHUNK) + 1
+
+
+def _child_import_paused(
+    url: str, result: ReadResult, seed: int, pause_at: int, pipe: Pipe
+) -> None:
+    """Import ``result`` and stop inside its write transaction, then wait for the parent's SIGKILL.
+
+    The stop is before ``_insert_rows`` call number ``pause_at`` (0: the version row is written,
+    no data row yet), or, when ``pause_at`` is past the last call, at COMMIT: every statement of
+    the import has run (row count check, new current version, audit row) and the COMMIT has not
+    been sent (SQLAlchemy fires the ``commit`` event before the driver's commit). The child tells
+    the parent where it stopped, with its PostgreSQL backend pid. All of this is test code in the
+    forked child: the store's ``_insert_rows`` seam is wrapped on this instance only, and
+    ``INSERT_CHUNK`` is lowered so that a kill can fall between two batches of data rows.
+    """
+    assert hasattr(database, "INSERT_CHUNK")
+    database.INSERT_CHUNK = KILL_CHUNK  # this child only (forked)
+    store = Store(url, migrate=False)
+    calls = 0
+    insert_rows = store._insert_rows
+
+    def stop(connection: sa.Connection, where: str) -> None:
+        backend_pid = None
+        if connection.dialect.name == "postgresql":
+            backend_pid = connection.connection.driver_connection.info.backend_pid  # type: ignore[union-attr]
+        pipe.send(("inside", where, backend_pid))
+        while True:
+            time.sleep(60)  # until the SIGKILL
+
+    def paused_insert_rows(
+        connection: sa.Connection, table: sa.Table, names: list[str], batch: list[tuple]
+    ) -> None:
+        nonlocal calls
+        if calls == pause_at:
+            stop(connection, f"before insert {calls + 1}")
+        calls += 1
+        insert_rows(connection, table, names, batch)
+
+    def paused_commit(connection: sa.Connection) -> None:
+        if calls:  # the import's transaction, not another of the store's
+            stop(connection, "at COMMIT")
+
+    store._insert_rows = paused_insert_rows  # type: ignore[method-assign]
+    sa.event.listen(store.engine, "commit", paused_commit)
+    pipe.send("ready")
+    store.import_dataset(
+        "invoices", result, file_name=f"big-{seed}.csv", checksum=checksum(seed), user="child"
+    )
+    pipe.send(("done", "the import committed: it never reached its pause point", None))
+
+
+def _assert_in_write_transaction(store: Store, backend_pid: int | None) -> None:
+    """The paused child holds its write transaction open: on PostgreSQL its backend is idle in
+    transaction; on SQLite no other connection can take the write lock."""
+    if store.backend == "postgresql":
+        with store.engine.connect() as connection:
+            state = connection.execute(
+                sa.text("SELECT state FROM pg_stat_activity WHERE pid = :pid"), {"pid": backend_pid}
+            ).scalar_one()
+        assert state == "idle in transaction", state
+        return
+    probe = sqlite3.connect(str(store.path), timeout=0, isolation_level=None)
+    try:
+        with pytest.raises(sqlite3.OperationalError, match="locked"):
+            probe.execute("BEGIN IMMEDIATE")
+    finally:
+        probe.close()
+
+
+def _wait_backend_gone(store: Store, backend_pid: int, timeout: float = 30.0) -> None:
+    """PostgreSQL has ended the killed child's session (and so rolled its transaction back)."""
+    deadline = time.monotonic() + timeout
+    query = sa.text("SELECT count(*) FROM pg_stat_activity WHERE pid = :pid")
+    while True:
+        with store.engine.connect() as connection:
+            if not connection.execute(query, {"pid": backend_pid}).scalar_one():
+                return
+        assert time.monotonic() < deadline, f"backend {backend_pid} still there after the kill"
+        time.sleep(0.01)
+
+
 def test_sigkill_during_import_keeps_all_or_nothing(
     store: Store, record_property: Callable[[str, object], None]
 ) -> None:
@@ -99,31 +189,33 @@ def test_sigkill_during_import_keeps_all_or_nothing(
         "invoices", big, file_name="big.csv", checksum=checksum(0), user="anna"
     )
     duration = time.perf_counter() - started
-    rng = random.Random(20240601)
-    killed = committed = killed_mid_import = attempt = 0
-    # Moments up to 1.3 x the import's duration, so kills also land in and around the commit;
-    # runs go on until KILLS kills have landed before the commit (the import in flight).
-    while killed_mid_import < KILLS and attempt < 3 * KILLS:
-        attempt += 1
+    url = store.url.render_as_string(hide_password=False)
+    points = _pause_points(big)
+    # Before the first insert, at COMMIT, half-way, then every other point in turn.
+    order = list(dict.fromkeys([0, points - 1, points // 2, *range(points)]))
+    landed: list[str] = []
+    kills_started = time.perf_counter()
+    for attempt in range(1, KILLS + 1):
+        pause_at = order[(attempt - 1) % len(order)]
         store.engine.dispose()  # never carry open connections across fork
-        process, pipe = _fork(
-            _child_import, store.url.render_as_string(hide_password=False), big, attempt
-        )
-        assert pipe.poll(60), "the importer did not start"
-        assert pipe.recv() == "ready"
-        time.sleep(rng.uniform(0.0, duration * 1.3))
-        if process.is_alive():
-            os.kill(process.pid, signal.SIGKILL)
-        process.join(60)
-        if process.exitcode == -signal.SIGKILL:
-            killed += 1
+        process, pipe = _fork(_child_import_paused, url, big, attempt, pause_at)
+        try:
+            assert pipe.poll(60) and pipe.recv() == "ready", "the importer did not start"
+            assert pipe.poll(120), "the importer did not reach its pause point"
+            message, where, backend_pid = pipe.recv()
+            assert message == "inside", where
+            _assert_in_write_transaction(store, backend_pid)
+        finally:  # the kill under test; on a failed check above, no paused child is left behind
+            os.kill(process.pid, signal.SIGKILL)  # not joined yet: the pid is still the child's
+            process.join(60)
+        assert process.exitcode == -signal.SIGKILL
+        if backend_pid is not None:
+            _wait_backend_gone(store, backend_pid)
+        landed.append(where)
         versions = check_all_or_nothing(store)
-        newest = versions[versions["status"] == "imported"].iloc[-1]
-        if newest["file_name"] == f"big-{attempt}.csv":
-            committed += 1
-        elif process.exitcode == -signal.SIGKILL:
-            killed_mid_import += 1
-        assert store.current_version("invoices")["id"] == newest["id"]
+        assert versions["file_name"].tolist() == ["big.csv"]  # no trace of the killed import
+        assert store.current_version("invoices")["id"] == first
+    kill_seconds = time.perf_counter() - kills_started
     assert len(store.version_table(first)) == BIG  # the first upload is still whole
     pd.testing.assert_frame_equal(store.current_table("invoices"), big.table)
     # After the crashes, the same file imports cleanly again.
@@ -132,17 +224,16 @@ def test_sigkill_during_import_keeps_all_or_nothing(
     )
     assert store.current_version("invoices")["id"] == again
     check_all_or_nothing(store)
-    stats = {"runs": attempt, "killed": killed, "killed_mid_import": killed_mid_import}
-    record_property("store_kills", {**stats, "committed": committed})
+    at_commit = landed.count("at COMMIT")
+    stats = {"runs": KILLS, "killed": len(landed), "killed_mid_import": len(landed)}
+    record_property("store_kills", {**stats, "committed": 0, "at_commit": at_commit})
     print(
-        f"\n{store.backend}: {attempt} runs, {killed} killed ({killed_mid_import} before commit, "
-        f"each leaving the previous version whole), {committed} committed before the kill "
-        f"came; import of {BIG} rows {duration:.2f}s"
+        f"\n{store.backend}: {KILLS} runs, {len(landed)} killed inside the import's write "
+        f"transaction ({len(landed) - at_commit} before one of its {points - 1} inserts, "
+        f"{at_commit} at COMMIT), each leaving the previous version whole; import of {BIG} rows "
+        f"{duration:.2f}s, {KILLS} kills {kill_seconds:.2f}s"
     )
-    assert killed + committed >= attempt  # each run either died or finished its import
-    assert killed_mid_import >= KILLS, (
-        f"only {killed_mid_import} kills in {attempt} runs landed mid-import"
-    )
+    assert len(landed) == KILLS
 
 
 def _child_importer(url: str, index: int, pipe: Pipe) -> None:
