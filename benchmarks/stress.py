@@ -7,7 +7,7 @@ Parts, each reported even when another fails:
 2. fuzz: tests/io/test_fuzz_readers.py and tests/dashboard/test_formula_injection.py with
    ``HYPOTHESIS_PROFILE=stress`` (2,000 examples per reader and container; 200 reports);
 3. kills: the store's SIGKILL test with ``STRESS_KILLS`` (default 20) and the four concurrent
-   importers (tests/test_store_reliability.py);
+   importers (tests/store/test_store_reliability.py);
 4. load: benchmarks/reliability_load.py, 20 viewers and 2 uploaders for ``--seconds`` (300).
 
 Exit status 1 when any part failed (a test failed, a 5xx, a lost upload); 0 otherwise.
@@ -224,7 +224,7 @@ def main(argv: list[str] | None = None) -> int:
         ok &= parts["fuzz"]["exit"] == 0
     if "kills" not in args.skip:
         parts["kills"] = run_pytest(
-            ["tests/test_store_reliability.py", "-s", "-k", "sigkill or concurrent"],
+            ["tests/store/test_store_reliability.py", "-s", "-k", "sigkill or concurrent"],
             {"STRESS_KILLS": str(args.kills)},
             3600,
         )
