@@ -27,6 +27,7 @@ from spendanalys.io.numbers import (
     split_typed,
     type_mask,
 )
+from spendanalys.vocabulary import NO_WORDS, YES_WORDS
 
 _TEXT_PLACEHOLDERS = pa.array(["", "-", "–", "—"], type=pa.large_string())
 
@@ -64,8 +65,9 @@ _TIME_SUFFIX = r"(?:[ T]\d{1,2}[:.]\d{2}(?:[:.]\d{2})?)?$"
 # Whole numbers beyond this cannot be held exactly (float64 mantissa) nor as Int64 safely.
 _MAX_WHOLE = 2**53
 
-TRUE_WORDS = frozenset({"ja", "j", "yes", "y", "x", "1", "10", "true", "sant", "sann", "t"})
-FALSE_WORDS = frozenset({"nej", "n", "no", "0", "00", "false", "falskt", "falsk", "f"})
+# The yes/no vocabulary folded as cells are ("1.0" -> "10"), so both compare alike.
+_YES_KEYS = frozenset(fold(word) for word in YES_WORDS)
+_NO_KEYS = frozenset(fold(word) for word in NO_WORDS)
 
 
 @dataclass(frozen=True)
@@ -167,8 +169,8 @@ def parse_dates(raw: pd.Series) -> Parsed:
 def _parse_bool_texts(u: pd.Series) -> tuple[pd.Series, pd.Series]:
     key = u.map(fold)
     values = pd.Series(pd.NA, index=u.index, dtype="boolean")
-    values[key.isin(TRUE_WORDS)] = True
-    values[key.isin(FALSE_WORDS)] = False
+    values[key.isin(_YES_KEYS)] = True
+    values[key.isin(_NO_KEYS)] = False
     bad = (u != "") & values.isna()
     reasons = pd.Series(None, index=u.index, dtype=object)
     reasons[bad] = [f"{v!r} is not yes/no (Ja/Nej, X, 1/0, true/false)" for v in u[bad]]

@@ -33,10 +33,9 @@ import pandas as pd
 from spendanalys.datafiles import LINE, data_path, read_data_csv
 from spendanalys.errors import InputFormatError
 from spendanalys.spend.linking import normalise_org_number, normalise_supplier_name
+from spendanalys.vocabulary import NO_WORDS, YES_WORDS
 
 TREE_COLUMNS = ("category_id", "group_id", "group_sv", "group_en", "name_sv", "name_en")
-YES = {"yes", "ja", "y", "j", "true", "1", "x"}
-NO = {"no", "nej", "n", "false", "0", ""}
 
 
 @dataclass(frozen=True)
@@ -174,7 +173,7 @@ def load_category_rules(
     _digits(acc, "account_from", 1, 12)
     _digits(acc, "account_to", 1, 12)
     exclude = acc["exclude"].str.lower() if "exclude" in acc else pd.Series("", index=acc.index)
-    bad = ~exclude.isin(YES | NO)
+    bad = ~exclude.isin(YES_WORDS | NO_WORDS | {""})  # a blank exclude is "no"
     if bad.any():
         row = acc[bad].iloc[0]
         raise InputFormatError(
@@ -183,7 +182,7 @@ def load_category_rules(
             row=int(row[LINE]),
             column="exclude",
         )
-    acc["exclude"] = exclude.isin(YES)
+    acc["exclude"] = exclude.isin(YES_WORDS)
     acc["account_from"] = acc["account_from"].astype("int64")
     acc["account_to"] = acc["account_to"].astype("int64")
     inverted = acc["account_from"] > acc["account_to"]

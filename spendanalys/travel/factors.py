@@ -31,6 +31,7 @@ from spendanalys.errors import FactorError, UnitError
 from spendanalys.schema import CABINS, FLIGHT_BANDS, TRAVEL_MODES
 from spendanalys.travel.vocab import normalise_cabin, normalise_mode
 from spendanalys.units import convert_factor, emission_factor_to_kg_per_sek, is_emission_per
+from spendanalys.vocabulary import NO_WORDS, YES_WORDS
 
 # The travel/ folder of the installed data package emission_factors, as a real path on disk.
 FACTOR_DIR = Path(str(files("emission_factors") / "travel"))
@@ -60,8 +61,6 @@ _BAND_WORDS = {
     "short haul": "short", "kort": "short", "europa": "short", "long": "long",
     "long-haul": "long", "long haul": "long", "lång": "long", "interkontinental": "long",
 }  # fmt: skip
-_YES = {"yes", "ja", "true", "1", "y", "with", "med"}
-_NO = {"no", "nej", "false", "0", "n", "without", "utan"}
 KEY = ["mode", "band", "cabin", "variant", "radiative_forcing", "basis"]
 
 
@@ -127,7 +126,7 @@ def _check_row(
             FactorError(file, f"cabin {cabin_text!r} is not one of {', '.join(CABINS)}", row)
         )
     rf_text = _text(raw.get("radiative_forcing", "")).lower()
-    rf = "yes" if rf_text in _YES else "no" if rf_text in _NO else ""
+    rf = "yes" if rf_text in YES_WORDS else "no" if rf_text in NO_WORDS else ""
     if rf_text and not rf:
         problems.append(FactorError(file, f"radiative_forcing {rf_text!r} is not yes/no", row))
     try:
