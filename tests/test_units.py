@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pickle
 
+import pint
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
@@ -15,6 +16,7 @@ from spendanalys.units import (
     emission_factor_to_kg_per_sek,
     money_to_sek,
     parse_unit,
+    ureg,
 )
 
 RATES = ExchangeRates({"EUR": 11.0, "USD": 10.0}, year=2022, source="test table")
@@ -58,8 +60,11 @@ def test_foreign_currency_needs_an_explicit_rate_table() -> None:
 
 
 def test_currencies_never_convert_silently() -> None:
-    with pytest.raises(Exception):  # noqa: B017 - pint's DimensionalityError
-        parse_unit("SEK").from_("EUR")  # type: ignore[attr-defined]
+    """Each currency is its own dimension: SEK -> EUR is refused by pint itself, never done at
+    some built-in rate (conversion goes through an explicit ExchangeRates table)."""
+    with pytest.raises(pint.DimensionalityError) as info:
+        ureg.Quantity(1, "SEK").to("EUR")
+    assert (info.value.dim1, info.value.dim2) == ("[currency_SEK]", "[currency_EUR]")
     assert parse_unit("SEK").dimensionality != parse_unit("EUR").dimensionality
 
 
