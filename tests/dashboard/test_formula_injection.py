@@ -28,10 +28,10 @@ from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 from spend_fixtures import AS_OF, canonical_frame, write_rule_files
 
+from spendanalys.spend.analysis import analyse_spend
 from spendanalys.spend.categories import load_category_rules
 from spendanalys.spend.factors import load_kpi, load_spend_factor_set
 from spendanalys.spend.report import write_spend_report
-from spendanalys.spend.analysis import analyse_spend
 from spendanalys.xlsx import FORMULA_TRIGGERS, MAX_CELL_CHARS, TRUNCATION_MARK
 
 TRIGGERS = [

@@ -360,9 +360,9 @@ def test_user_overrides_most_specific_first_with_who_and_when() -> None:
 
 def test_engine_marks_a_users_mapping_on_agreements_and_their_lines() -> None:
     """The spend engine records rule ``user_override``, not ``explicit``/``agreement_category``."""
+    from spendanalys.spend.analysis import analyse_spend
     from spendanalys.spend.categories import load_category_rules
     from spendanalys.spend.factors import load_kpi, load_spend_factor_set
-    from spendanalys.spend.analysis import analyse_spend
 
     contracts = pd.DataFrame(
         {

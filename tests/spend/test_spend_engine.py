@@ -12,11 +12,11 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from spend_fixtures import AS_OF, canonical_frame, write_rule_files
 
-from spendanalys.spend.categories import load_category_rules
 from spendanalys.errors import ConfigurationError, FactorError
+from spendanalys.spend.analysis import analyse_spend
+from spendanalys.spend.categories import load_category_rules
 from spendanalys.spend.factors import load_kpi, load_spend_factor_set, with_supplier_factors
 from spendanalys.spend.pricing import convert_to_sek
-from spendanalys.spend.analysis import analyse_spend
 from spendanalys.units import ExchangeRates
 
 FOLDER = write_rule_files(Path(tempfile.mkdtemp(prefix="spend_rules_")))

@@ -57,6 +57,7 @@ from pathlib import Path
 import pytest
 from spend_fixtures import AS_OF, canonical_frame, write_rule_files
 
+from spendanalys.spend.analysis import analyse_spend
 from spendanalys.spend.categories import load_category_rules
 from spendanalys.spend.factors import (
     exchange_rates_for,
@@ -64,7 +65,6 @@ from spendanalys.spend.factors import (
     load_kpi,
     load_spend_factor_set,
 )
-from spendanalys.spend.analysis import analyse_spend
 
 ALT = """category,factor,unit,price_year,source
 it_consulting,5,kg CO2e/kSEK,2022,alt

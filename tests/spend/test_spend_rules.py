@@ -8,6 +8,7 @@ import pandas as pd
 import pytest
 from spend_fixtures import write_rule_files
 
+from spendanalys.errors import FactorError, InputFormatError
 from spendanalys.spend.categories import (
     category_from_account,
     category_from_alias,
@@ -17,7 +18,6 @@ from spendanalys.spend.categories import (
     excluded_account,
     load_category_rules,
 )
-from spendanalys.errors import FactorError, InputFormatError
 from spendanalys.spend.factors import (
     load_exchange_rate_table,
     load_kpi,
