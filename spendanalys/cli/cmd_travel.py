@@ -81,6 +81,20 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         help="include the high-altitude effect of flights (default: yes)",
     )
     parser.add_argument(
+        "--hotels",
+        choices=["in", "out"],
+        default="in",
+        help="hotel nights in the per-FTE headline and the goal (in, the default) or reported "
+        "apart only (out); the choice is stated with every figure",
+    )
+    parser.add_argument(
+        "--min-group",
+        type=int,
+        default=5,
+        metavar="N",
+        help="hide a unit or gender group with fewer than N travellers (default 5)",
+    )
+    parser.add_argument(
         "--what-if-train",
         type=float,
         default=500.0,
@@ -149,6 +163,8 @@ def run(args: argparse.Namespace) -> int:
         train_threshold_km=args.what_if_train,
         train_routes=tuple(args.train_route),
         rail_detour=args.rail_detour,
+        min_group_travellers=args.min_group,
+        include_hotels=args.hotels == "in",
     )
     columns = {
         "trips": column_mapping(args.column, "trips"),
@@ -173,6 +189,35 @@ def run(args: argparse.Namespace) -> int:
     return 0
 
 
+def print_naturvardsverket(summary) -> None:  # type: ignore[no-untyped-def]
+    """Naturvårdsverket's yearly figures: tonnes and km per category, one column per year."""
+    from spendanalys.travel.naturvardsverket import FLIGHT_SPLIT_KM, naturvardsverket_table
+
+    a = summary.analysis
+    table = naturvardsverket_table(a.trips, FLIGHT_SPLIT_KM)
+    if table.empty:
+        return
+    print(
+        f"\nNaturvårdsverket's figures (t CO2e and km; km = pkm for flight, rail, bus, vkm for "
+        f"car, taxi; hotel = room-nights, apart; hotel nights "
+        f"{'in' if a.settings.include_hotels else 'NOT in'} the per-FTE headline):"
+    )
+    table = table.assign(
+        t_co2e=table["t_co2e"].round(2), km=table["km"].round(0), what=table["category"]
+    )
+    tonnes = table.pivot(index="what", columns="year", values="t_co2e")
+    km = table.pivot(index="what", columns="year", values="km")
+    order = list(dict.fromkeys(table["what"]))
+    shown = pd.concat(
+        {"t_co2e": tonnes.reindex(order), "km": km.reindex(order)}, axis=1
+    ).reset_index()
+    shown.columns = [
+        c if isinstance(c, str) else (c[0] if c[1] == "" else f"{c[0]} {c[1]}")
+        for c in shown.columns
+    ]
+    print_table(shown)
+
+
 @contextlib.contextmanager
 def _output(out: str | None):  # type: ignore[no-untyped-def]
     if not out:
@@ -191,7 +236,8 @@ def print_summary(summary) -> None:  # type: ignore[no-untyped-def]
     s = a.settings
     print(
         f"Business travel CO2e per FTE — factor set {a.factors.name}, radiative forcing "
-        f"{'included' if s.radiative_forcing else 'NOT included'}, flight uplift {s.uplift:g}"
+        f"{'included' if s.radiative_forcing else 'NOT included'}, flight uplift {s.uplift:g}, "
+        f"hotel nights {'included' if s.include_hotels else 'NOT included (--hotels out)'}"
     )
     print(
         f"Goal: {s.baseline_year} {_fmt(a.baseline['kg_co2e_per_fte'])} kg/FTE → "
@@ -232,6 +278,7 @@ def print_summary(summary) -> None:  # type: ignore[no-untyped-def]
         print_table(
             fc[["year", "kg_co2e_per_fte", "kg_co2e_per_fte_other", "difference_per_fte"]].round(1)
         )
+    print_naturvardsverket(summary)
     routes = summary.what_if["routes"]
     print(
         f"\nTrain instead of flight (flights < {s.train_threshold_km:g} km one way"

@@ -53,6 +53,9 @@ class TravelSettings:
     train_routes: tuple[str, ...] = ()
     rail_detour: float = 1.2
     min_group_travellers: int = 5
+    # Hotel nights in the headline kg CO2e (per FTE, the goal, the path)? True keeps the
+    # behaviour from before the choice existed; either way hotels are also reported apart.
+    include_hotels: bool = True
 
     def __post_init__(self) -> None:
         if not 0 <= self.reduction < 1:
@@ -63,6 +66,10 @@ class TravelSettings:
             )
         if self.uplift < 0 or self.rail_detour < 1:
             raise ConfigurationError("uplift must be ≥ 0 and the rail detour factor ≥ 1")
+        if self.min_group_travellers < 1:
+            raise ConfigurationError(
+                f"the smallest group shown must be at least 1 traveller, not {self.min_group_travellers}"
+            )
 
 
 @dataclass
@@ -102,22 +109,55 @@ def fte_per_year(fte: pd.DataFrame) -> pd.Series:
     return total.combine_first(by_units).rename("fte").astype("float64")
 
 
-def per_year(lines: pd.DataFrame, fte: pd.Series) -> pd.DataFrame:
+PKM_MODES: tuple[str, ...] = ("flight", "rail", "bus")
+VKM_MODES: tuple[str, ...] = ("car", "taxi")
+
+
+def hotels_stated(include_hotels: bool) -> str:
+    """The hotel choice as stated next to every headline figure: "included" or "excluded"."""
+    return "included" if include_hotels else "excluded"
+
+
+def headline_lines(lines: pd.DataFrame, include_hotels: bool) -> pd.DataFrame:
+    """The emission lines that make the headline kg CO2e: all of them, or all but hotel lines."""
+    return lines if include_hotels else lines[lines["mode"] != "hotel"]
+
+
+def per_year(lines: pd.DataFrame, fte: pd.Series, *, include_hotels: bool = True) -> pd.DataFrame:
     """kg CO2e per year by mode, FTE and kg CO2e per FTE, one row per year with trips or FTE.
 
+    ``kg_co2e`` (and so ``kg_co2e_per_fte``) sums every mode, or every mode but hotel when
+    ``include_hotels`` is False; ``kg_co2e_hotel`` is there either way. Activity per year:
+    ``pkm_<mode>`` (passenger-km) for flight, rail and bus, ``vkm_<mode>`` (vehicle-km) for
+    car and taxi (taxi known only by cost has none), ``hotel_nights`` (room-nights).
     A year with FTE but no accepted trip has no figure (NaN), not zero: the trip file may simply
     not cover it.
     """
     by_mode = lines.groupby(["year", "mode"])["kg_co2e"].sum().unstack("mode")
     by_mode = by_mode.reindex(columns=list(TRAVEL_MODES)).fillna(0.0)
     years = sorted(set(by_mode.index) | set(fte.index))
+    has_lines = pd.Series(True, index=by_mode.index).reindex(years, fill_value=False)
     by_mode = by_mode.reindex(years)
+    headline = [m for m in TRAVEL_MODES if include_hotels or m != "hotel"]
     table = pd.DataFrame({"year": years})
-    table["kg_co2e"] = by_mode.sum(axis=1, min_count=1).to_numpy()
+    table["kg_co2e"] = by_mode[headline].sum(axis=1, min_count=1).to_numpy()
     table["fte"] = fte.reindex(years).to_numpy()
     table["kg_co2e_per_fte"] = table["kg_co2e"] / table["fte"].where(table["fte"] > 0)
     for mode in TRAVEL_MODES:
         table[f"kg_co2e_{mode}"] = by_mode[mode].to_numpy()
+
+    def activity(unit: str, modes: Sequence[str]) -> pd.DataFrame:
+        chosen = lines[lines["activity_unit"] == unit]
+        summed = chosen.groupby(["year", "mode"])["activity"].sum().unstack("mode")
+        known = summed.reindex(index=years, columns=list(modes)).fillna(0.0)
+        return known.where(has_lines, axis=0)
+
+    pkm, vkm = activity("pkm", PKM_MODES), activity("vkm", VKM_MODES)
+    for mode in PKM_MODES:
+        table[f"pkm_{mode}"] = pkm[mode].to_numpy()
+    for mode in VKM_MODES:
+        table[f"vkm_{mode}"] = vkm[mode].to_numpy()
+    table["hotel_nights"] = activity("night", ("hotel",))["hotel"].to_numpy()
     return table
 
 
@@ -218,13 +258,18 @@ def _priced_analysis(
     lines, unpriced = price_lines(activity, factors, radiative_forcing=settings.radiative_forcing)
     rejected = sorted([*activity_rejected, *unpriced], key=lambda r: (r.file, r.row))
     fte_year = fte_per_year(fte)
-    years = per_year(lines, fte_year)
+    years = per_year(lines, fte_year, include_hotels=settings.include_hotels)
     baseline, target, path = goal_path(years, settings)
     notes = [
         f"factor set: {factors.name}",
         "radiative forcing (high-altitude effect): "
         + ("included" if settings.radiative_forcing else "not included"),
         f"flight distance: great circle × {1 + settings.uplift:g}; distances written in the file used as given",
+        (
+            "hotel nights: included in kg CO2e and kg CO2e per FTE (--hotels in)"
+            if settings.include_hotels
+            else "hotel nights: not included in kg CO2e and kg CO2e per FTE (--hotels out); reported apart"
+        ),
     ]
     no_trips = years.loc[years["kg_co2e"].isna(), "year"].tolist()
     if no_trips:

@@ -1,10 +1,12 @@
 """The Excel report of the travel analysis (Swedish sheet names and headers).
 
 Sheets: Sammanfattning (goal, per-FTE per year against the path, forecast, and a line chart),
+Naturvårdsverket (tonnes and km per mode and year as the yearly miljöledning report asks),
 Förändring (what drove the change, and what the factor set alone moves), Tåg i stället för flyg
 (per route and per year), Per enhet / Per kön (small groups suppressed), Resor (every emission
 line with distance, band, factor row and source), Avvisade rader, Metod och källor (settings
-and every factor row of the set in use).
+and every factor row of the set in use). Whether hotel nights are in the per-FTE figures is
+stated on the sheets that show them.
 
 Written in openpyxl's write-only mode; every value goes through ``xlsx.safe_cell_value``.
 """
@@ -19,6 +21,11 @@ import pandas as pd
 from openpyxl import Workbook
 from openpyxl.chart import LineChart, Reference
 
+from spendanalys.travel.naturvardsverket import (
+    FLIGHT_SPLIT_KM,
+    naturvardsverket_table,
+    naturvardsverket_years,
+)
 from spendanalys.travel.summary import TravelSummary
 from spendanalys.xlsx import (
     DATE_FORMAT,
@@ -70,6 +77,41 @@ YEAR_COLUMNS = [
     Column("change_vs_baseline", "Förändring mot basår", SHARE_FORMAT),
     Column("status", "Läge"),
     *[Column(f"kg_co2e_{m}", f"{sv} (kg CO2e)", KG_FORMAT) for m, sv in MODE_SV.items()],
+]
+NV_CATEGORY_SV = {
+    "flight_under_500": "Flyg kortare än 50 mil (500 km)",
+    "flight_500_and_over": "Flyg 50 mil (500 km) och längre",
+    "rail": "Tåg",
+    "bus": "Buss",
+    "car_own": "Bil: egen bil",
+    "car_rental": "Bil: hyrbil",
+    "car_fleet": "Bil: myndighetens bil (tjänstebil, bilpool, förmånsbil)",
+    "car_unspecified": "Bil: slag ej angivet",
+    "taxi": "Taxi",
+    "hotel": "Hotellnätter (redovisas för sig)",
+}
+KM_UNIT_SV = {"pkm": "personkm", "vkm": "fordonskm", "night": "rumsnätter"}
+HOTELS_SV = {
+    True: "Hotellnätter ingår i utsläpp och kg CO2e per årsarbetskraft (--hotels in)",
+    False: "Hotellnätter ingår inte i utsläpp och kg CO2e per årsarbetskraft (--hotels out); de redovisas för sig",
+}
+NV_COLUMNS = [
+    Column("year", "År", INTEGER_FORMAT),
+    Column("category", "Färdsätt"),
+    Column("t_co2e", "Utsläpp (ton CO2e)", "0.000"),
+    Column("km", "Sträcka (km) / nätter", INTEGER_FORMAT),
+    Column("km_unit", "Enhet"),
+    Column("traveller_trips", "Resor (resenärer × resor)", INTEGER_FORMAT),
+]
+NV_YEAR_COLUMNS = [
+    Column("year", "År", INTEGER_FORMAT),
+    Column("t_co2e", "Utsläpp (ton CO2e)", "0.000"),
+    Column("t_co2e_transport", "Varav resor (ton CO2e)", "0.000"),
+    Column("t_co2e_hotel", "Hotellnätter (ton CO2e)", "0.000"),
+    Column("hotel_nights", "Hotellnätter (antal)", INTEGER_FORMAT),
+    Column("fte", "Årsarbetskrafter", DECIMAL_FORMAT),
+    Column("kg_co2e_per_fte", "kg CO2e per årsarbetskraft", DECIMAL_FORMAT),
+    Column("hotels", "Hotellnätter i utsläppen"),
 ]
 STATUS_SV = {
     "on or below the path": "på eller under linjen",
@@ -172,13 +214,14 @@ def _summary(wb: Workbook, summary: TravelSummary) -> None:
             ("Faktoruppsättning", a.factors.name),
             ("Höghöjdseffekt (RF)", "inkluderad" if s.radiative_forcing else "ej inkluderad"),
             ("Påslag på flygavstånd", s.uplift),
+            ("Hotellnätter", HOTELS_SV[s.include_hotels]),
         ],
     )
     if a.forecast:
         append_rows(ws, [("Prognosmetod", a.forecast["method"])])
     ws.append([])
     header_row = (
-        1 + len(rows) + 3 + (1 if a.forecast else 0) + 2
+        1 + len(rows) + 4 + (1 if a.forecast else 0) + 2
     )  # title, rows, settings, method, blank
     write_table(ws, years, YEAR_COLUMNS, value_maps={"status": lambda v: STATUS_SV.get(v, v)})
     if len(years) > 1:
@@ -196,6 +239,60 @@ def _summary(wb: Workbook, summary: TravelSummary) -> None:
         ws.add_chart(chart, f"A{header_row + len(years) + 3}")
     ws.append([])
     append_rows(ws, [("Anmärkning", note) for note in a.notes])
+
+
+def _naturvardsverket(wb: Workbook, summary: TravelSummary) -> None:
+    a = summary.analysis
+    s = a.settings
+    table = naturvardsverket_table(a.trips, FLIGHT_SPLIT_KM)
+    years = naturvardsverket_years(a, table)
+    ws = _sheet(wb, "Naturvårdsverket", [(table, NV_COLUMNS), (years, NV_YEAR_COLUMNS)])
+    ws.append(
+        [
+            formatted(
+                ws, "Tjänsteresor per år till Naturvårdsverket (miljöledning i staten)", bold=True
+            )
+        ]
+    )
+    append_rows(
+        ws,
+        [
+            ("Faktoruppsättning", a.factors.name),
+            ("Höghöjdseffekt (RF)", "inkluderad" if s.radiative_forcing else "ej inkluderad"),
+            ("Hotellnätter", HOTELS_SV[s.include_hotels]),
+            (
+                "Flyg delas vid",
+                f"{FLIGHT_SPLIT_KM:g} km enkel väg (avstånd som använts: storcirkel × "
+                f"{1 + s.uplift:g}, eller avståndet i filen)",
+            ),
+            (
+                "Sträcka",
+                "personkm för flyg, tåg och buss; fordonskm för bil och taxi (resenärerna delar "
+                "fordonet); hotell i rumsnätter",
+            ),
+            (
+                "Bil efter slag",
+                "enligt färdsättet i filen (Egen bil, Hyrbil, Tjänstebil …); bara ”Bil” = slag ej angivet",
+            ),
+            (),
+        ],
+    )
+    write_table(
+        ws,
+        years,
+        NV_YEAR_COLUMNS,
+        value_maps={"hotels": lambda v: "ingår" if v == "included" else "ingår inte"},
+    )
+    ws.append([])
+    write_table(
+        ws,
+        table,
+        NV_COLUMNS,
+        value_maps={
+            "category": lambda v: NV_CATEGORY_SV.get(v, v),
+            "km_unit": lambda v: KM_UNIT_SV.get(v, v),
+        },
+    )
 
 
 def _change(wb: Workbook, summary: TravelSummary) -> None:
@@ -239,6 +336,7 @@ def write_travel_report(summary: TravelSummary, path: str | Path) -> None:
     a = summary.analysis
     wb = Workbook(write_only=True)
     _summary(wb, summary)
+    _naturvardsverket(wb, summary)
     _change(wb, summary)
     routes, wy = summary.what_if["routes"], summary.what_if["years"]
     ws = _sheet(wb, "Tåg i stället för flyg", [(routes, ROUTE_COLUMNS), (wy, WHATIF_YEAR_COLUMNS)])

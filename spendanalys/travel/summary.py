@@ -3,7 +3,10 @@
 :func:`summarise_travel` bundles the per-FTE analysis with the decomposition (baseline year to
 the latest year with data), the factor-set comparison, the train-instead-of-flight what-if and
 the breakdowns; :func:`travel_payload` turns it into the JSON of DESIGN.md §5 plus the keys
-``path, forecast, decomposition, factor_comparison, what_if, breakdowns, settings, notes``.
+``path, forecast, decomposition, factor_comparison, what_if, breakdowns, naturvardsverket,
+settings, notes``. Each year also carries ``pkm_by_mode`` (passenger-km: flight, rail, bus),
+``vkm_by_mode`` (vehicle-km: car, taxi), ``hotel_nights`` and ``hotels`` ("included" or
+"excluded": whether hotel nights are in its kg CO2e and kg CO2e per FTE).
 """
 
 from __future__ import annotations
@@ -15,9 +18,16 @@ import pandas as pd
 
 from spendanalys.jsonable import records
 from spendanalys.schema import TRAVEL_MODES
-from spendanalys.travel.analysis import TravelAnalysis
+from spendanalys.travel.analysis import (
+    PKM_MODES,
+    VKM_MODES,
+    TravelAnalysis,
+    headline_lines,
+    hotels_stated,
+)
 from spendanalys.travel.breakdowns import breakdowns
 from spendanalys.travel.factors import TravelFactorSet, other_builtin_set
+from spendanalys.travel.naturvardsverket import naturvardsverket_payload
 from spendanalys.travel.whatif import decompose_change, factor_set_effect, train_instead_of_flight
 
 
@@ -47,7 +57,11 @@ def summarise_travel(
     other = compare_with if compare_with is not None else other_builtin_set(analysis.factors)
     comparison = factor_set_effect(analysis, other)
     what_if = train_instead_of_flight(analysis, route_figures)
-    parts = breakdowns(analysis.trips, analysis.fte, analysis.settings.min_group_travellers)
+    parts = breakdowns(
+        headline_lines(analysis.trips, analysis.settings.include_hotels),
+        analysis.fte,
+        analysis.settings.min_group_travellers,
+    )
     return TravelSummary(analysis, decomposition, comparison, what_if, parts)
 
 
@@ -59,6 +73,7 @@ def _records(frame: pd.DataFrame) -> list[dict[str, Any]]:
 def travel_payload(summary: TravelSummary, *, include_trips: bool = False) -> dict[str, Any]:
     """The JSON document of ``spendanalys travel --format json``."""
     a = summary.analysis
+    hotels = hotels_stated(a.settings.include_hotels)
     years = []
     for row in a.years.to_dict(orient="records"):
         years.append(
@@ -68,12 +83,16 @@ def travel_payload(summary: TravelSummary, *, include_trips: bool = False) -> di
                 "fte": row["fte"],
                 "kg_co2e_per_fte": row["kg_co2e_per_fte"],
                 "by_mode": {m: row[f"kg_co2e_{m}"] for m in TRAVEL_MODES},
+                "pkm_by_mode": {m: row[f"pkm_{m}"] for m in PKM_MODES},
+                "vkm_by_mode": {m: row[f"vkm_{m}"] for m in VKM_MODES},
+                "hotel_nights": row["hotel_nights"],
+                "hotels": hotels,
             }
         )
     payload: dict[str, Any] = {
         "years": years,
-        "baseline": a.baseline,
-        "target": a.target,
+        "baseline": {**a.baseline, "hotels": hotels},
+        "target": {**a.target, "hotels": hotels},
         "rejected_rows": [r.as_dict() for r in a.rejected],
         "path": _records(a.path),
         "forecast": a.forecast,
@@ -88,6 +107,7 @@ def travel_payload(summary: TravelSummary, *, include_trips: bool = False) -> di
             "train_instead_of_flight": {k: _records(v) for k, v in summary.what_if.items()}
         },
         "breakdowns": {k: _records(v) for k, v in summary.breakdowns.items()},
+        "naturvardsverket": naturvardsverket_payload(a),
         "settings": {
             **asdict(a.settings),
             "factor_set": a.factors.name,

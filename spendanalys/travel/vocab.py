@@ -19,9 +19,12 @@ MODE_WORDS: dict[str, str] = {
     # rail
     "tåg": "rail", "tag": "rail", "train": "rail", "rail": "rail", "järnväg": "rail",
     "tågresa": "rail", "bahn": "rail", "zug": "rail",
-    # car (own, rental or fleet: the factor is per vehicle-km either way)
+    # car (own, rental or fleet: the factor is per vehicle-km either way; CAR_KIND_WORDS says which)
     "bil": "car", "car": "car", "hyrbil": "car", "rental car": "car", "egen bil": "car",
-    "privat bil": "car", "tjänstebil": "car", "bilpool": "car", "pkw": "car",
+    "privat bil": "car", "privatbil": "car", "own car": "car", "private car": "car",
+    "tjänstebil": "car", "bilpool": "car", "poolbil": "car", "förmånsbil": "car",
+    "leasingbil": "car", "myndighetens bil": "car", "company car": "car", "pool car": "car",
+    "fleet car": "car", "pkw": "car", "mietwagen": "car",
     # taxi
     "taxi": "taxi", "cab": "taxi",
     # bus
@@ -38,6 +41,20 @@ CABIN_WORDS: dict[str, str] = {
     "premium eco": "premium", "w": "premium", "ekonomi plus": "premium",
     "business": "business", "affärs": "business", "affär": "business", "c": "business",
     "j": "business", "first": "first", "första": "first", "forsta": "first", "f": "first",
+}  # fmt: skip
+
+# The kind of car, as Naturvårdsverket's yearly figures ask for it, read from the mode as
+# written. Only what the data says: a plain "Bil"/"car" is "unspecified", never guessed as own.
+CAR_KINDS: tuple[str, ...] = ("own", "rental", "fleet", "unspecified")
+CAR_KIND_WORDS: dict[str, str] = {
+    "egen bil": "own", "privat bil": "own", "privatbil": "own", "own car": "own",
+    "private car": "own",
+    "hyrbil": "rental", "rental car": "rental", "mietwagen": "rental",
+    # fleet: the agency's own or leased cars, pool cars and benefit cars (förmånsbil)
+    "tjänstebil": "fleet", "bilpool": "fleet", "poolbil": "fleet", "förmånsbil": "fleet",
+    "leasingbil": "fleet", "myndighetens bil": "fleet", "company car": "fleet",
+    "pool car": "fleet", "fleet car": "fleet",
+    "bil": "unspecified", "car": "unspecified", "pkw": "unspecified",
 }  # fmt: skip
 
 _CLASS_WORDS = re.compile(r"\b(klass|class|klassen)\b")

@@ -109,7 +109,12 @@ def decompose_change(analysis: TravelAnalysis, year0: int, year1: int) -> dict[s
     def per_fte(year: int, fte: float, mask: pd.Series) -> float:
         return float(lines.loc[mask & (lines["year"] == year), "kg_co2e"].sum()) / fte
 
-    hotel = per_fte(year1, fte1, is_hotel) - per_fte(year0, fte0, is_hotel)
+    # With hotels left out of the headline (--hotels out) their change is no part of the total.
+    hotel = (
+        per_fte(year1, fte1, is_hotel) - per_fte(year0, fte0, is_hotel)
+        if analysis.settings.include_hotels
+        else 0.0
+    )
     taxi = per_fte(year1, fte1, by_cost) - per_fte(year0, fte0, by_cost)
     per_fte_of = years["kg_co2e_per_fte"].to_dict()
     total = float(years.at[year1, "kg_co2e"]) / fte1 - float(years.at[year0, "kg_co2e"]) / fte0  # type: ignore[arg-type]

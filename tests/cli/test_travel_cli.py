@@ -42,13 +42,23 @@ def test_json_contract(
     doc = json.loads(capsys.readouterr().out)
     assert [y["year"] for y in doc["years"]] == [2019, 2022, 2023, 2024]
     y2019 = doc["years"][0]
-    assert set(y2019) == {"year", "kg_co2e", "fte", "kg_co2e_per_fte", "by_mode"}
+    assert set(y2019) == {
+        "year", "kg_co2e", "fte", "kg_co2e_per_fte", "by_mode",
+        # added with issue 15: activity per mode and the hotel choice, stated per year
+        "pkm_by_mode", "vkm_by_mode", "hotel_nights", "hotels",
+    }  # fmt: skip
+    assert y2019["hotels"] == "included"  # the default keeps hotel nights in the headline
+    assert set(y2019["pkm_by_mode"]) == {"flight", "rail", "bus"}
+    assert set(y2019["vkm_by_mode"]) == {"car", "taxi"}
+    assert y2019["pkm_by_mode"]["rail"] == pytest.approx(455 * 2 * 3)
+    assert y2019["vkm_by_mode"]["car"] == pytest.approx(120)
     assert set(y2019["by_mode"]) == {"flight", "rail", "car", "taxi", "bus", "hotel"}
     assert y2019["kg_co2e_per_fte"] == pytest.approx(y2019["kg_co2e"] / 50)
     assert sum(y2019["by_mode"].values()) == pytest.approx(y2019["kg_co2e"])
     assert doc["baseline"] == {
         "year": 2019,
         "kg_co2e_per_fte": pytest.approx(y2019["kg_co2e_per_fte"]),
+        "hotels": "included",
     }
     assert doc["target"]["reduction"] == 0.25
     assert doc["target"]["kg_co2e_per_fte"] == pytest.approx(0.75 * y2019["kg_co2e_per_fte"])
@@ -63,6 +73,42 @@ def test_json_contract(
     assert doc["settings"]["radiative_forcing"] is True
     assert doc["factor_comparison"]["factor_sets"] == ["sweden_default_2025", "desnz_2025"]
     assert {"unit", "gender"} <= set(doc["breakdowns"])
+    nv = doc["naturvardsverket"]
+    assert (nv["factor_set"], nv["hotels"], nv["flight_split_km"]) == (
+        "sweden_default_2025",
+        "included",
+        500.0,
+    )
+    nv2019 = nv["years"][0]
+    assert nv2019["t_co2e"] == pytest.approx(y2019["kg_co2e"] / 1000)
+    rows = {r["category"]: r for r in nv2019["rows"]}
+    # ARN–GOT (425 km one way) is under 500 km; STO–LON is over
+    assert rows["flight_under_500"]["traveller_trips"] == 1
+    assert rows["flight_500_and_over"]["traveller_trips"] == 2
+    assert rows["car_unspecified"]["km"] == pytest.approx(120)
+    assert rows["hotel"]["km"] == 1 + 2 * 2  # room-nights: nights × travellers
+    assert sum(r["t_co2e"] for r in nv2019["rows"]) == pytest.approx(nv2019["t_co2e"])
+
+
+def test_hotels_out_and_min_group(
+    files: tuple[Path, Path], tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    trips, fte = files
+    args = ["travel", "--trips", str(trips), "--fte", str(fte), "--format", "json"]
+    assert main(args) == 0
+    base = json.loads(capsys.readouterr().out)
+    assert main([*args, "--hotels", "out", "--min-group", "1"]) == 0
+    out = json.loads(capsys.readouterr().out)
+    for before, after in zip(base["years"], out["years"], strict=True):
+        assert after["hotels"] == "excluded"
+        assert after["kg_co2e"] == pytest.approx(before["kg_co2e"] - before["by_mode"]["hotel"])
+        assert after["by_mode"]["hotel"] == pytest.approx(before["by_mode"]["hotel"])
+    assert out["baseline"]["hotels"] == out["naturvardsverket"]["hotels"] == "excluded"
+    assert out["settings"]["include_hotels"] is False
+    assert out["settings"]["min_group_travellers"] == 1
+    assert not any(r["suppressed"] for r in out["breakdowns"]["unit"])
+    assert any(r["suppressed"] for r in base["breakdowns"]["unit"])
+    assert main([*args, "--min-group", "0"]) == 2
 
 
 def test_options_move_the_figures(
@@ -117,7 +163,8 @@ def test_table_and_xlsx(
     assert (
         "FORECAST" in text and "What drove the change" in text and "Train instead of flight" in text
     )
-    assert "radiative forcing included" in text
+    assert "radiative forcing included" in text and "hotel nights included" in text
+    assert "Naturvårdsverket's figures" in text and "flight_under_500" in text
     out = tmp_path / "resor.xlsx"
     assert (
         main(
@@ -138,6 +185,7 @@ def test_table_and_xlsx(
     wb = openpyxl.load_workbook(out)
     assert wb.sheetnames == [
         "Sammanfattning",
+        "Naturvårdsverket",
         "Förändring",
         "Tåg i stället för flyg",
         "Per enhet",
@@ -146,6 +194,13 @@ def test_table_and_xlsx(
         "Avvisade rader",
         "Metod och källor",
     ]
+    nv = [r for r in wb["Naturvårdsverket"].iter_rows(values_only=True) if any(r)]
+    assert ("Faktoruppsättning", "sweden_default_2025") in [r[:2] for r in nv]
+    assert any(r[0] == "Hotellnätter" and str(r[1]).startswith("Hotellnätter ingår i") for r in nv)
+    header = next(r for r in nv if r[:2] == ("År", "Färdsätt"))
+    assert header[2:5] == ("Utsläpp (ton CO2e)", "Sträcka (km) / nätter", "Enhet")
+    labels = {r[1] for r in nv if isinstance(r[0], int) and isinstance(r[1], str)}
+    assert {"Flyg kortare än 50 mil (500 km)", "Hotellnätter (redovisas för sig)"} <= labels
     lines = list(wb["Resor"].iter_rows(values_only=True))
     assert "Faktorkälla" in lines[0] and len(lines) > 10
     assert main(["travel", "--trips", str(trips), "--fte", str(fte), "--format", "xlsx"]) == 2

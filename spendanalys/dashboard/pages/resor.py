@@ -24,6 +24,8 @@ from spendanalys.dashboard.components import (
 from spendanalys.dashboard.uploads import register_upload
 from spendanalys.errors import AccessDenied, SpendanalysError
 from spendanalys.i18n import format_number, format_percent, t
+from spendanalys.travel.analysis import hotels_stated
+from spendanalys.travel.naturvardsverket import naturvardsverket_table
 from spendanalys.travel.whatif import decompose_change, train_instead_of_flight
 
 dash.register_page(__name__, path="/resor", title="Spendanalys – resor", order=2, nav="nav.travel")
@@ -51,6 +53,39 @@ ROUTES = (
     ("rail_km", "col.rail_km", "number"),
     ("kg_co2e_saved", "col.kg_saved", "number"),
 )
+
+
+NATURVARDSVERKET = (
+    ("year", "col.year", "text"),
+    ("category", "col.nv_category", "text"),
+    ("t_co2e", "col.t_co2e", "number1"),
+    ("km", "col.km", "number"),
+    ("km_unit", "col.km_unit", "text"),
+)
+
+
+def _naturvardsverket(analysis: Any, language: str) -> list[Any]:
+    """Naturvårdsverket's yearly figures: tonnes and km per category and year, newest first."""
+    frame = naturvardsverket_table(analysis.trips).sort_values(
+        "year", ascending=False, kind="stable"
+    )
+    frame["category"] = [t(f"nv.{c}", language) for c in frame["category"]]
+    frame["km_unit"] = [t(f"unit.{u}", language) for u in frame["km_unit"]]
+    frame["year"] = frame["year"].astype(str)
+    rf = "travel.rf_included" if analysis.settings.radiative_forcing else "travel.rf_excluded"
+    return [
+        html.H2(t("travel.nv_heading", language)),
+        html.P(
+            t(
+                "travel.nv_note",
+                language,
+                factor_set=analysis.factors.name,
+                rf=t(rf, language),
+            ),
+            className="muted",
+        ),
+        table(frame, NATURVARDSVERKET, language, table_id="travel-naturvardsverket", limit=200),
+    ]
 
 
 def _goal_form(language: str) -> html.Div:
@@ -198,12 +233,18 @@ def render_analysis(language: str) -> list[Any]:
             ],
             className="cards",
         ),
+        html.P(
+            t(f"travel.hotels_{hotels_stated(analysis.settings.include_hotels)}", language),
+            className="muted",
+            id="travel-hotels",
+        ),
         html.H2(t("travel.per_fte_heading", language)),
         graph("travel-chart", charts.travel_per_fte(analysis, language)),
         html.H2(t("travel.by_mode", language)),
         graph("travel-mode-chart", charts.travel_by_mode(analysis, language), 300),
         html.H2(t("travel.breakdown", language, year=latest)),
         _breakdowns(analysis, latest, language),
+        *_naturvardsverket(analysis, language),
     ]
     if latest != base:
         result = decompose_change(analysis, base, latest)
