@@ -155,11 +155,7 @@ def run(args: argparse.Namespace) -> int:
 
         lines_frame(analysis).to_csv(args.lines, index=False, encoding="utf-8-sig")
     if args.format == "json":
-        paths = {
-            label: str(fs.path)
-            for label, fs in zip(analysis.factor_sets, result.factor_sets, strict=True)
-        }
-        _write_json(spend_payload(analysis, paths=paths), args.out)
+        _write_json(spend_payload(analysis, factor_sets=result.factor_sets), args.out)
     elif args.format == "xlsx":
         # imported when the command runs, so that start-up and --help stay fast
         from spendanalys.spend.report import write_spend_report
@@ -168,7 +164,7 @@ def run(args: argparse.Namespace) -> int:
         print(f"wrote {args.out}", file=sys.stderr)
     else:
         with _output(args.out):
-            _print_summary(analysis, args.top)
+            _print_summary(analysis, args.top, result.factor_sets)
     return 0
 
 
@@ -191,11 +187,21 @@ def _output(out: str | None):  # type: ignore[no-untyped-def]
         yield
 
 
-def _print_summary(analysis, top: int) -> None:  # type: ignore[no-untyped-def]
+def _print_summary(analysis, top: int, factor_sets) -> None:  # type: ignore[no-untyped-def]
     t = analysis.totals
     basis = "invoices" if analysis.spend_basis == "invoices" else "ESTIMATE from agreement values"
     print(f"Miljöspendanalys as of {analysis.as_of} — spend basis: {basis}")
-    print(f"Factor sets: {', '.join(analysis.factor_sets)}")
+    named = [
+        fs.describe(label) for label, fs in zip(analysis.factor_sets, factor_sets, strict=True)
+    ]
+    print(
+        "Factor sets: "
+        + "; ".join(
+            f"{d['name']} (version {d['version'] or 'not stated'}, {d['file']}, "
+            f"licence {d['licence'] or 'not stated'})"
+            for d in named
+        )
+    )
     print(
         f"Total spend {format_sek(t['spend_sek'])} SEK, {format_sek(t['kg_co2e'])} kg CO2e; "
         f"linked {format_sek(t['linked_spend_sek'])}, unlinked {format_sek(t['unlinked_spend_sek'])}, "
@@ -213,6 +219,7 @@ def _print_summary(analysis, top: int) -> None:  # type: ignore[no-untyped-def]
     shown["kg_co2e_per_sek"] = shown["kg_co2e_per_sek"].map(lambda v: "" if v != v else f"{v:.4f}")
     shown["end_date"] = shown["end_date"].dt.strftime("%Y-%m-%d").fillna("")
     print_table(shown)
+    _print_rank_moves(analysis, top)
     if len(analysis.priority):
         print("\nPriority (high impact, no miljökrav, soonest end first):")
         print_table(
@@ -220,3 +227,30 @@ def _print_summary(analysis, top: int) -> None:  # type: ignore[no-untyped-def]
         )
     for note in analysis.notes:
         print(f"note: {note}")
+
+
+def _print_rank_moves(analysis, top: int) -> None:  # type: ignore[no-untyped-def]
+    """With several factor sets: the agreements whose rank moves, with their rank and kg CO2e
+    under each set (what the JSON's ``by_factor_set`` and the workbook's Faktorjämförelse
+    carry), the largest move first."""
+    if len(analysis.factor_sets) < 2:
+        return
+    comparison = analysis.factor_comparison
+    moved = comparison[comparison["rank_moved"].to_numpy(dtype=bool)]
+    threshold = analysis.parameters.get("rank_move_threshold")
+    print(
+        f"\nRank moves between factor sets (more than {threshold} places, or ranked under one "
+        f"set only): {len(moved)} of {len(comparison)} agreements"
+        + (f", the first {top} shown" if len(moved) > top else "")
+    )
+    if not len(moved):
+        return
+    moved = moved.assign(_first=moved[f"rank__{analysis.factor_sets[0]}"]).sort_values(
+        ["max_rank_move", "_first"], ascending=[False, True], na_position="last", kind="mergesort"
+    )
+    shown = moved[["agreement_id", "name"]].copy()
+    for label in analysis.factor_sets:
+        shown[f"rank ({label})"] = moved[f"rank__{label}"].astype("string").fillna("–")
+        shown[f"kg_co2e ({label})"] = moved[f"kg_co2e__{label}"].map(format_sek).replace("", "–")
+    shown["max_rank_move"] = moved["max_rank_move"].astype("string").fillna("–")
+    print_table(shown.head(top))

@@ -45,7 +45,8 @@ class CategoryRules:
     ``tree``: one row per category. ``cpv``: cpv_prefix, category_id. ``accounts``:
     account_from, account_to (int), category_id (<NA> when excluded), exclude (bool), sorted
     narrowest first. ``keywords``: keyword, category_id, longest first. ``aliases``: key (folded),
-    category_id. ``suppliers``: org_number, name_key, category_id. ``sources``: table → file.
+    category_id. ``suppliers``: org_number, name_key, category_id. ``sources``: table → the
+    files it was read from, by name (a built-in file marked so).
     """
 
     tree: pd.DataFrame
@@ -78,20 +79,23 @@ def _table(
     data_dir: str | Path | None,
     sources: dict[str, str],
 ) -> pd.DataFrame:
-    """The user's rows first, then (when extending, or without a user file) the built-in rows."""
+    """The user's rows first, then (when extending, or without a user file) the built-in rows.
+
+    ``sources[name]`` records the files by name ("my_cpv.csv + cpv_map.csv (built-in)"): it
+    goes into reports, which must not show where the tool is installed."""
     frames = []
     used = []
     if user is not None:
         frame = read_data_csv(user, required)
         frame["_file"] = str(user)
         frames.append(frame)
-        used.append(str(user))
+        used.append(Path(user).name)
     if user is None or extend:
         builtin = data_path(name, data_dir)
         frame = read_data_csv(builtin, required)
         frame["_file"] = str(builtin)
         frames.append(frame)
-        used.append(str(builtin))
+        used.append(f"{name} ({'built-in' if data_dir is None else 'data folder'})")
     sources[name] = " + ".join(used)
     return pd.concat(frames, ignore_index=True)
 
@@ -358,10 +362,11 @@ def category_from_supplier(
         return pd.Series(pd.NA, index=org_numbers.index, dtype="string")
     by_org = table.dropna(subset=["org_number"]).drop_duplicates("org_number")
     by_name = table.dropna(subset=["name_key"]).drop_duplicates("name_key")
+    # Each lookup is made text before the two are combined: a lookup in an empty table (a map
+    # with names only, or numbers only) comes back as a float column, which cannot take text.
     org = normalise_org_number(org_numbers.astype("string"))
-    found = org.map(dict(zip(by_org["org_number"], by_org["category_id"], strict=True)))
+    by_number = org.map(dict(zip(by_org["org_number"], by_org["category_id"], strict=True)))
     name = normalise_supplier_name(names.astype("string"))
-    found = found.fillna(
-        name.map(dict(zip(by_name["name_key"], by_name["category_id"], strict=True)))
-    )
-    return found.astype("string").set_axis(org_numbers.index)
+    by_name_key = name.map(dict(zip(by_name["name_key"], by_name["category_id"], strict=True)))
+    found = by_number.astype("string").fillna(by_name_key.astype("string").set_axis(org.index))
+    return found.set_axis(org_numbers.index)

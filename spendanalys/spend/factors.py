@@ -23,14 +23,15 @@ used whole or not at all.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
-from spendanalys.datafiles import LINE, data_path, read_data_csv
+from spendanalys.datafiles import DEFAULT_DATA_DIR, LINE, data_path, read_data_csv
 from spendanalys.errors import ConfigurationError, FactorError, InputFormatError, UnitError
 from spendanalys.schema import YEARS
 from spendanalys.spend.categories import CategoryRules, category_from_alias, load_category_rules
@@ -73,22 +74,66 @@ FACTOR_COLUMNS = (
 )
 
 
+# "Set version: epa-v1.3-sek-1.0." or "Version 1.0 (2026-11-25)" in a file's '#' lines.
+_VERSION_RE = re.compile(r"\bversion(?::\s*|\s+)([0-9A-Za-z][\w.+-]*?)\.?(?=[\s,;()]|$)", re.I)
+
+
+def header_version(path: str | Path) -> str | None:
+    """The version a data file states in its leading ``#`` lines ("Set version: X."), if any."""
+    try:
+        text = Path(path).read_bytes().decode("utf-8-sig")
+    except (OSError, UnicodeDecodeError):
+        return None
+    for line in text.splitlines():
+        if not line.lstrip().startswith("#"):
+            break
+        if match := _VERSION_RE.search(line):
+            return match.group(1)
+    return None
+
+
 @dataclass(frozen=True)
 class SpendFactorSet:
     """One factor set, every factor in kg CO2e per SEK at its price year.
 
     ``factors`` has ``FACTOR_COLUMNS``: category_id (<NA> on a supplier row for all
     categories), org_number (<NA> on a category row), kg_co2e_per_sek (float), the value and unit
-    as written, price_year (Int64) and the provenance columns as text.
+    as written, price_year (Int64) and the provenance columns as text. ``version`` is the one
+    the file states in its header (``Set version: …``). ``path`` is where it was read on this
+    machine: for reading, never for a report (see :meth:`describe`).
     """
 
     name: str
     factors: pd.DataFrame
     path: Path | None = None
+    version: str | None = None
 
     @property
     def supplier_specific(self) -> pd.DataFrame:
         return self.factors[self.factors["org_number"].notna()]
+
+    @property
+    def licence(self) -> str | None:
+        """The licences of the set's rows, "; "-joined in order of first appearance."""
+        values = self.factors["licence"].dropna().astype(str).drop_duplicates()
+        return "; ".join(values) or None
+
+    @property
+    def built_in(self) -> bool:
+        """True for a set shipped with the tool (``emission_factors/spend``)."""
+        return self.path is None or self.path.resolve().parent == DEFAULT_DATA_DIR.resolve()
+
+    def describe(self, name: str | None = None) -> dict[str, str | bool | None]:
+        """How a report names the set: name (``name`` overrides, e.g. the analysis' label),
+        version, licence, file name and whether it is built in; never a path on this machine,
+        which would leak the installation's layout into reports that leave it."""
+        return {
+            "name": name or self.name,
+            "version": self.version,
+            "licence": self.licence,
+            "file": self.path.name if self.path is not None else None,
+            "built_in": self.built_in,
+        }
 
 
 # --- KPI and exchange rates --------------------------------------------------------------------
@@ -112,7 +157,7 @@ def load_kpi(path: str | Path | None = None, *, data_dir: str | Path | None = No
         )
     kpi = pd.Series(value.to_numpy(dtype=float), index=year.astype(int).to_numpy(), name="kpi")
     kpi = kpi.sort_index()
-    kpi.attrs["source"] = _first_nonempty(frame, "source") or str(file)
+    kpi.attrs["source"] = _first_nonempty(frame, "source") or file.name
     kpi.attrs["base"] = _first_nonempty(frame, "base") or ""
     return kpi
 
@@ -150,7 +195,7 @@ def load_exchange_rate_table(
             "year": year.astype(int),
             "currency": frame["currency"].str.upper(),
             "sek_per_unit": rate.astype(float),
-            "source": frame["source"] if "source" in frame else str(file),
+            "source": frame.get("source", file.name),
         }
     )
 
@@ -243,7 +288,9 @@ def load_spend_factor_set(
         rate_table = load_exchange_rate_table(data_dir=data_dir)
     frame = read_data_csv(file, REQUIRED)
     factors = factor_table(frame, str(file), rules, rate_table)
-    return SpendFactorSet(name=name or file.stem, factors=factors, path=file)
+    return SpendFactorSet(
+        name=name or file.stem, factors=factors, path=file, version=header_version(file)
+    )
 
 
 def factor_table(
@@ -353,8 +400,4 @@ def with_supplier_factors(
     old = factor_set.factors
     old_key = old["org_number"].fillna("") + "|" + old["category_id"].fillna("")
     kept = old[~old_key.isin(set(key)).to_numpy()]
-    return SpendFactorSet(
-        name=factor_set.name,
-        factors=pd.concat([kept, added], ignore_index=True),
-        path=factor_set.path,
-    )
+    return replace(factor_set, factors=pd.concat([kept, added], ignore_index=True))

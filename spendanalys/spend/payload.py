@@ -8,6 +8,7 @@ factor_source), then the tracing columns. Values are plain Python (None for miss
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 import numpy as np
@@ -15,6 +16,7 @@ import pandas as pd
 
 from spendanalys.jsonable import to_jsonable
 from spendanalys.spend.analysis import SpendAnalysis
+from spendanalys.spend.factors import SpendFactorSet
 
 AGREEMENT_KEYS: tuple[str, ...] = (
     "rank",
@@ -48,6 +50,7 @@ AGREEMENT_KEYS: tuple[str, ...] = (
     "months_to_end",
     "ends_within_months",
     "ended",
+    "kpi_substituted",
 )
 CATEGORY_KEYS: tuple[str, ...] = (
     "category_id",
@@ -127,10 +130,24 @@ def _plain(value: Any) -> Any:
     return to_jsonable(value.item() if hasattr(value, "item") else value)
 
 
+def factor_set_records(
+    analysis: SpendAnalysis, factor_sets: Sequence[SpendFactorSet] = ()
+) -> list[dict[str, Any]]:
+    """Each factor set of the analysis by its label, version, licence and file name (never the
+    path it was read from); only the label when the sets themselves are not given."""
+    unknown = dict.fromkeys(("version", "licence", "file", "built_in"))
+    if not factor_sets:
+        return [{"name": label, **unknown} for label in analysis.factor_sets]
+    return [fs.describe(label) for label, fs in zip(analysis.factor_sets, factor_sets, strict=True)]
+
+
 def spend_payload(
-    analysis: SpendAnalysis, *, paths: dict[str, str] | None = None
+    analysis: SpendAnalysis, *, factor_sets: Sequence[SpendFactorSet] = ()
 ) -> dict[str, Any]:
-    """The analysis as the JSON document of ``spendanalys spend --format json``."""
+    """The analysis as the JSON document of ``spendanalys spend --format json``.
+
+    ``factor_sets`` are the sets the analysis used, in its order (they name themselves in
+    ``factor_sets``: label, version, licence, file name)."""
     agreements = _records(analysis.agreements, AGREEMENT_KEYS)
     _with_comparison(analysis, agreements)
     totals = {k: analysis.totals[k] for k in TOTAL_KEYS}
@@ -144,9 +161,7 @@ def spend_payload(
         "uncategorised": _records(analysis.uncategorised),
         "excluded": _records(analysis.excluded),
         "rejected_rows": [r.as_dict() for r in analysis.rejected],
-        "factor_sets": [
-            {"name": label, "path": (paths or {}).get(label)} for label in analysis.factor_sets
-        ],
+        "factor_sets": factor_set_records(analysis, factor_sets),
         "spend_basis": analysis.spend_basis,
         "as_of": analysis.as_of.isoformat(),
         "parameters": analysis.parameters,
@@ -173,6 +188,8 @@ LINE_COLUMNS: tuple[str, ...] = (
     "excluded",
     "spend_sek",
     "price_index_ratio",
+    "kpi_year",
+    "kpi_substituted",
     "spend_sek_factor_year",
     "kg_co2e_per_sek",
     "factor_price_year",

@@ -4,7 +4,10 @@
     spend_sek_factor_year = spend_sek × KPI[factor price year] / KPI[spend year]
     kg_co2e               = spend_sek_factor_year × kg_co2e_per_sek
 
-Work is done once per distinct currency, pair of years and category, then spread to the lines.
+A year the KPI table does not cover takes the nearest index it has (spend of a year the table
+does not reach yet: the latest index); the line is marked ``kpi_substituted`` and a note names
+the year and the index year used. Work is done once per distinct currency, pair of years and
+category, then spread to the lines.
 """
 
 from __future__ import annotations
@@ -80,12 +83,16 @@ def column_or(frame: pd.DataFrame, name: str, default: Any) -> pd.Series:
 
 
 def _kpi_ratio(
-    spend_year: pd.Series, factor_year: pd.Series, kpi: pd.Series, notes: list[str]
-) -> pd.Series:
-    """KPI[factor year] / KPI[spend year] per line, once per distinct pair of years.
+    spend_year: pd.Series, factor_year: pd.Series, kpi: pd.Series
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """KPI[factor year] / KPI[spend year] per line, once per distinct pair of years, and the
+    index years used for the spend and for the factor (-1 where not adjusted).
 
-    A year outside the KPI table takes the nearest year the table has (and says so in
-    ``notes``); a line without a date, or a factor without a price year, is not adjusted (1.0).
+    A year outside the KPI table takes the nearest year the table has: spend of a year the
+    table does not cover yet is priced with the latest index, as if its prices were that
+    year's (off by one year's inflation or so, where leaving it unadjusted would be off by all
+    the inflation since the factor's price year). A line without a date, or a factor without a
+    price year, is not adjusted (1.0).
     """
     years = sorted(int(y) for y in kpi.dropna().index)
     if not years:
@@ -95,20 +102,59 @@ def _kpi_ratio(
     f = factor_year.astype("Int64").to_numpy(dtype="int64", na_value=-1)
     known = (s >= 0) & (f >= 0)
     ratio = np.ones(len(s))
+    used_s = np.full(len(s), -1, dtype=np.int64)
+    used_f = np.full(len(s), -1, dtype=np.int64)
     if known.any():
         pair = s[known] * 10_000 + f[known]
         unique, inverse = np.unique(pair, return_inverse=True)
-        per_pair = np.empty(len(unique))
-        for i, key in enumerate(unique):
-            year_s, year_f = divmod(int(key), 10_000)
-            used_s, used_f = min(max(year_s, low), high), min(max(year_f, low), high)
-            for year, used in ((year_s, used_s), (year_f, used_f)):
-                note = f"KPI has no index for {year}; {used} is used"
-                if year != used and note not in notes:
-                    notes.append(note)
-            per_pair[i] = price_year_factor(used_s, used_f, kpi)
-        ratio[known] = per_pair[inverse.reshape(-1)]
-    return pd.Series(ratio, index=spend_year.index)
+        year_s, year_f = np.divmod(unique, 10_000)
+        near_s, near_f = np.clip(year_s, low, high), np.clip(year_f, low, high)
+        per_pair = np.array(
+            [price_year_factor(int(a), int(b), kpi) for a, b in zip(near_s, near_f, strict=True)]
+        )
+        at = inverse.reshape(-1)
+        ratio[known] = per_pair[at]
+        used_s[known] = near_s[at]
+        used_f[known] = near_f[at]
+    return ratio, used_s, used_f
+
+
+def _kpi_notes(
+    years: np.ndarray,
+    used: np.ndarray,
+    spend_sek: np.ndarray,
+    counted: np.ndarray,
+    kpi: pd.Series,
+    *,
+    of_factors: bool,
+) -> list[str]:
+    """One note per year the KPI table lacks (a spend year, or with ``of_factors`` a factor's
+    price year): the year, the index year that stood in and the ``counted`` lines and SEK."""
+    table = [int(y) for y in kpi.dropna().index]
+    span = f"{min(table)}–{max(table)}"
+    notes = []
+    for year in (int(y) for y in np.unique(years[(used >= 0) & (used != years)])):
+        near = int(used[years == year][0])
+        side = "latest" if year > near else "earliest"
+        mask = (years == year) & counted
+        sek = f"{float(np.nansum(spend_sek[mask])):,.0f}".replace(",", " ")
+        count = int(mask.sum())
+        touched = f"{count} line{'' if count == 1 else 's'}, {sek} SEK"
+        if of_factors:
+            text = (
+                f"the price year of some factors: the {side} index, {near}, stands in for it "
+                f"({touched})"
+            )
+        else:
+            text = (
+                f"spend of {year} ({touched}) is brought to the factors' price year with the "
+                f"{side} index, {near}, as if its prices were {near}'s"
+            )
+        notes.append(
+            f"KPI has no index for {year} (the table covers {span}): {text}; these lines and "
+            "their agreements are marked kpi_substituted"
+        )
+    return notes
 
 
 def _codes_in(values: pd.Series, keys: pd.Index) -> np.ndarray:
@@ -172,8 +218,12 @@ def apply_factor_set(
 
     Columns: ``kg_co2e_per_sek``, ``factor_price_year``, ``factor_source``, ``factor_kind``
     ("supplier" or "category"), ``factor_set``, ``price_index_ratio`` (KPI[factor year] /
-    KPI[spend year]), ``spend_sek_factor_year`` (SEK at the factor's price year) and ``kg_co2e``
-    (= spend_sek_factor_year × kg_co2e_per_sek; <NA> without a factor or for excluded lines).
+    KPI[spend year]), ``kpi_year`` (the index year used for the spend: its year, or the nearest
+    the table has; <NA> when not adjusted), ``kpi_substituted`` (True where the table lacks the
+    spend year or the factor's price year and the nearest index stood in), ``spend_sek_factor_year``
+    (SEK at the factor's price year) and ``kg_co2e`` (= spend_sek_factor_year ×
+    kg_co2e_per_sek; <NA> without a factor or for excluded lines). A note per missing index
+    year goes to ``notes`` (once, whichever set meets it first).
     """
     factors = factor_set.factors
     rows, supplier = _factor_rows(lines, lines["supplier_org"], factors)
@@ -183,11 +233,26 @@ def apply_factor_set(
     )
     price_year = _take(pd.to_numeric(f["price_year"], errors="coerce").astype("Int64"), rows)
     price_year.index = lines.index
-    ratio = _kpi_ratio(lines["spend_year"], price_year, kpi, notes)
-    at_factor_year = lines["spend_sek"].to_numpy(dtype=float) * ratio.to_numpy()
+    ratio, kpi_spend, kpi_factor = _kpi_ratio(lines["spend_year"], price_year, kpi)
+    spend_sek = lines["spend_sek"].to_numpy(dtype=float)
+    at_factor_year = spend_sek * ratio
     has = rows >= 0
+    spend_year = lines["spend_year"].astype("Int64").to_numpy(dtype="int64", na_value=-1)
+    factor_year = price_year.to_numpy(dtype="int64", na_value=-1)
+    inside = ~lines["excluded"].to_numpy(dtype=bool)
+    for note in [
+        *_kpi_notes(spend_year, kpi_spend, spend_sek, inside, kpi, of_factors=False),
+        *_kpi_notes(factor_year, kpi_factor, spend_sek, inside & has, kpi, of_factors=True),
+    ]:
+        if note not in notes:
+            notes.append(note)
+    substituted = ((kpi_spend >= 0) & (kpi_spend != spend_year)) | (
+        (kpi_factor >= 0) & (kpi_factor != factor_year)
+    )
     out = pd.DataFrame(index=lines.index)
-    out["price_index_ratio"] = ratio.to_numpy()
+    out["price_index_ratio"] = ratio
+    out["kpi_year"] = pd.Series(kpi_spend, index=lines.index, dtype="Int64").mask(kpi_spend < 0)
+    out["kpi_substituted"] = substituted & inside
     out["spend_sek_factor_year"] = at_factor_year
     out["kg_co2e_per_sek"] = per_sek
     out["kg_co2e"] = np.where(has, at_factor_year * per_sek, np.nan)

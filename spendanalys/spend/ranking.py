@@ -141,7 +141,9 @@ def aggregate_agreements(
     An agreement without invoice lines has spend 0 and kg CO2e 0 (it is listed, not dropped);
     ``kg_co2e_per_sek`` = kg_co2e / priced_spend_sek (SEK of lines that had a factor).
     ``ends_within_months`` is true when as_of ≤ end_date ≤ as_of + ``months_ending_soon``
-    months; ``ended`` when end_date < as_of; ``months_to_end`` = days / 30.4375.
+    months; ``ended`` when end_date < as_of; ``months_to_end`` = days / 30.4375;
+    ``kpi_substituted`` when a line of it was priced with a stand-in KPI year (see
+    :mod:`spendanalys.spend.pricing`).
     """
     ids = register["agreement_id"].astype("string").to_numpy()
     base = pd.DataFrame(index=pd.Index(ids, name=None))
@@ -192,8 +194,20 @@ def aggregate_agreements(
         join_unique(lines, "linked_agreement_id", "factor_set").reindex(ids).to_numpy()
     )
 
+    base["kpi_substituted"] = base["agreement_id"].isin(_kpi_substituted(lines)).to_numpy()
+
     ranked = _rank_and_pareto(base.reset_index(drop=True), pareto_share)
     return _end_date_flags(ranked, as_of, months_ending_soon)
+
+
+def _kpi_substituted(lines: pd.DataFrame) -> list[object]:
+    """Agreements with a line (inside the boundary) priced with a stand-in price index year."""
+    if "kpi_substituted" not in lines:
+        return []
+    codes, ids = encode(lines["linked_agreement_id"])
+    hit = lines["kpi_substituted"].to_numpy(dtype=bool) & ~lines["excluded"].to_numpy(dtype=bool)
+    hit &= codes >= 0
+    return list(ids[np.unique(codes[hit])])
 
 
 def _rank_and_pareto(frame: pd.DataFrame, pareto_share: float) -> pd.DataFrame:

@@ -60,7 +60,10 @@ METHOD = (
     "Protocol Scope 3 kategori 1, spendbaserad metod). Fakturarader kopplas till avtal via "
     "avtalsnummer, annars via organisationsnummer eller leverantörsnamn när de pekar på exakt "
     "ett avtal. Kategori sätts i ordningen: angiven kategori → avtalets kategori → CPV-kod → "
-    "konto → leverantör → nyckelord i fakturatexten."
+    "konto → leverantör → nyckelord i fakturatexten. Utgift från ett år som KPI-tabellen inte "
+    "täcker (ännu) räknas om med det närmaste index tabellen har, för ett senare år det senaste, "
+    "som om priserna vore det årets; avtalen det gäller är markerade (KPI-år ersatt) och en "
+    "anmärkning på sammanfattningen anger åren."
 )
 
 YES_NO = {True: "Ja", False: "Nej", None: "Okänd"}
@@ -108,8 +111,10 @@ AGREEMENT_COLUMNS = [
     Column("spend_without_factor_sek", "Utgift utan faktor (SEK)", SEK_FORMAT),
     Column("factor_source", "Faktorkälla"),
     Column("factor_kind", "Faktortyp"),
+    Column("kpi_substituted", "KPI-år ersatt"),
 ]
 AGREEMENT_MAPS = {
+    "kpi_substituted": _yes_no,
     "pareto": _yes_no,
     "ends_within_months": _yes_no,
     "requirements": lambda v: REQUIREMENTS.get(v, v),
@@ -299,6 +304,9 @@ def _used_factors(
     return pd.concat(frames, ignore_index=True) if frames else pd.DataFrame()
 
 
+SET_HEADERS = ("", "Namn", "Version", "Licens", "Fil", "Inbyggd/egen")
+
+
 def _method(
     wb: Workbook,
     analysis: SpendAnalysis,
@@ -311,10 +319,21 @@ def _method(
     widths[1] = max(widths.get(1, 0), 30)
     set_widths(ws, widths)
     append_rows(ws, [("Metod", METHOD), ("Förbehåll", CAVEAT), ()])
-    sets = [(fs.name, str(fs.path) if fs.path else "inbyggd") for fs in factor_sets]
-    append_rows(ws, [("Faktoruppsättning", name, path) for name, path in sets])
+    # Each set by name, version, licence and file name: never the path it was read from.
+    ws.append([formatted(ws, v, bold=True) for v in SET_HEADERS])
+    for label, fs in zip(analysis.factor_sets, factor_sets, strict=False):
+        d = fs.describe(label)
+        built_in = "inbyggd" if d["built_in"] else "egen"
+        append_rows(
+            ws, [("Faktoruppsättning", d["name"], d["version"], d["licence"], d["file"], built_in)]
+        )
+    ws.append([])
     sources = getattr(rules, "sources", {}) or {}
-    append_rows(ws, [("Kategoriregler", key, value) for key, value in sources.items()])
+    where = {"(built-in)": "(inbyggd)", "(data folder)": "(datamapp)"}
+    for key, value in sources.items():
+        for english, swedish in where.items():
+            value = value.replace(english, swedish)
+        append_rows(ws, [("Kategoriregler", key, value)])
     for key, value in analysis.parameters.items():
         append_rows(ws, [("Parameter", key, value)])
     ws.append([])

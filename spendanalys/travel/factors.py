@@ -21,6 +21,7 @@ Every problem in a file is collected and raised once as :class:`FactorError` nam
 from __future__ import annotations
 
 import io
+import re
 from dataclasses import dataclass
 from importlib.resources import files
 from pathlib import Path
@@ -74,11 +75,36 @@ class TravelFactorSet:
     """
 
     name: str
-    path: str
+    path: str  # where it was read on this machine: for messages, never for a report
     table: pd.DataFrame
+    version: str | None = None  # as the file's header states it ("Version: 2025.")
 
     def rows(self, mode: str) -> pd.DataFrame:
         return self.table[self.table["mode"] == mode]
+
+    def describe(self) -> dict[str, str | bool | None]:
+        """How a report names the set: name, version, licence(s), file name and whether it is
+        built in; never its path, which would leak the installation's layout."""
+        licences = self.table["licence"].astype(str).replace("", None).dropna().drop_duplicates()
+        path = Path(self.path)
+        return {
+            "name": self.name,
+            "version": self.version,
+            "licence": "; ".join(licences) or None,
+            "file": path.name,
+            "built_in": path.parent.resolve() == FACTOR_DIR.resolve(),
+        }
+
+
+# "Version: 2025." or "Set version: X" in a factor file's '#' lines.
+_VERSION_RE = re.compile(r"\bversion(?::\s*|\s+)([0-9A-Za-z][\w.+-]*?)\.?(?=[\s,;()]|$)", re.I)
+
+
+def _stated_version(header_lines: list[str]) -> str | None:
+    for line in header_lines:
+        if match := _VERSION_RE.search(line):
+            return match.group(1)
+    return None
 
 
 def _basis(unit: str) -> str | None:
@@ -175,7 +201,7 @@ def _check_row(
 
 
 def parse_travel_factor_table(
-    raw: pd.DataFrame, file: str, name: str, first_row: int = 2
+    raw: pd.DataFrame, file: str, name: str, first_row: int = 2, *, version: str | None = None
 ) -> TravelFactorSet:
     """Validate a raw factor table (strings as read) into a :class:`TravelFactorSet`.
 
@@ -222,7 +248,9 @@ def parse_travel_factor_table(
     table["factor_id"] = [
         fid or f"{name}:{row}" for fid, row in zip(table["factor_id"], table["row"], strict=True)
     ]
-    return TravelFactorSet(name=name, path=file, table=table.reset_index(drop=True))
+    return TravelFactorSet(
+        name=name, path=file, table=table.reset_index(drop=True), version=version
+    )
 
 
 def load_travel_factor_set(path: str | Path | None = None) -> TravelFactorSet:
@@ -251,7 +279,9 @@ def load_travel_factor_set(path: str | Path | None = None) -> TravelFactorSet:
         )
     except (pd.errors.ParserError, pd.errors.EmptyDataError) as exc:
         raise FactorError(file, f"cannot be read as CSV ({type(exc).__name__}: {exc})") from exc
-    return parse_travel_factor_table(raw, file, path.stem, first_row=skipped + 2)
+    return parse_travel_factor_table(
+        raw, file, path.stem, first_row=skipped + 2, version=_stated_version(lines[:skipped])
+    )
 
 
 def other_builtin_set(current: TravelFactorSet) -> TravelFactorSet:

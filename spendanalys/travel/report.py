@@ -26,7 +26,7 @@ from spendanalys.travel.naturvardsverket import (
     naturvardsverket_table,
     naturvardsverket_years,
 )
-from spendanalys.travel.summary import TravelSummary
+from spendanalys.travel.summary import TravelSummary, factor_set_records
 from spendanalys.xlsx import (
     DATE_FORMAT,
     DECIMAL_FORMAT,
@@ -386,7 +386,12 @@ def write_travel_report(summary: TravelSummary, path: str | Path) -> None:
     ws = _sheet(wb, "Avvisade rader", [(rejected, REJECTED_COLUMNS)])
     write_table(ws, rejected, REJECTED_COLUMNS)
     ws = _sheet(wb, "Metod och källor", [(a.factors.table, FACTOR_COLUMNS)])
-    append_rows(ws, [("Metod", METHOD), ("Faktoruppsättning", a.factors.name, a.factors.path)])
+    # Each set by name, version, licence and file name: never the path it was read from.
+    append_rows(ws, [("Metod", METHOD), ("", "Namn", "Version", "Licens", "Fil", "Roll")])
+    roles = {"used": "används", "compared": "jämförs med"}
+    for d in factor_set_records(summary):
+        row = ("Faktoruppsättning", d["name"], d["version"], d["licence"], d["file"])
+        append_rows(ws, [(*row, roles[d["role"]])])
     append_rows(ws, [("Inställning", k, str(v)) for k, v in vars(a.settings).items()])
     ws.append([])
     write_table(ws, a.factors.table, FACTOR_COLUMNS)

@@ -38,6 +38,7 @@ class TravelSummary:
     factor_comparison: pd.DataFrame | None
     what_if: dict[str, pd.DataFrame]
     breakdowns: dict[str, pd.DataFrame]
+    compared_factors: TravelFactorSet | None = None  # the set of ``factor_comparison``
 
 
 def summarise_travel(
@@ -62,12 +63,18 @@ def summarise_travel(
         analysis.fte,
         analysis.settings.min_group_travellers,
     )
-    return TravelSummary(analysis, decomposition, comparison, what_if, parts)
+    return TravelSummary(analysis, decomposition, comparison, what_if, parts, other)
 
 
 def _records(frame: pd.DataFrame) -> list[dict[str, Any]]:
 
     return records(frame)
+
+
+def factor_set_records(summary: TravelSummary) -> list[dict[str, Any]]:
+    """The set in use and the one compared with, by name, version, licence and file name."""
+    sets = [("used", summary.analysis.factors), ("compared", summary.compared_factors)]
+    return [{**fs.describe(), "role": role} for role, fs in sets if fs is not None]
 
 
 def travel_payload(summary: TravelSummary, *, include_trips: bool = False) -> dict[str, Any]:
@@ -108,11 +115,8 @@ def travel_payload(summary: TravelSummary, *, include_trips: bool = False) -> di
         },
         "breakdowns": {k: _records(v) for k, v in summary.breakdowns.items()},
         "naturvardsverket": naturvardsverket_payload(a),
-        "settings": {
-            **asdict(a.settings),
-            "factor_set": a.factors.name,
-            "factor_path": a.factors.path,
-        },
+        "settings": {**asdict(a.settings), "factor_set": a.factors.name},
+        "factor_sets": factor_set_records(summary),
         "notes": a.notes,
     }
     if include_trips:

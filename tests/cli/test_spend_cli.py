@@ -118,6 +118,43 @@ def test_several_factor_sets_are_compared(files, capsys):
     assert [f["name"] for f in out["factor_sets"]] == ["factors_epa_v1.3_sek", "alt"]
 
 
+def test_table_shows_the_agreements_whose_rank_moves_between_factor_sets(files, capsys):
+    """The table output carries the comparison the JSON and the workbook have (issue 22).
+    Under ``alt`` A1 falls from 1 (2 000 kg) to 3 (100 kg): a move of 2 places, more than 1;
+    A3 (2 → 1) and A2 (3 → 2) move 1 place and are not listed."""
+    alt = files["dir"] / "alt.csv"
+    alt.write_text(
+        "category,factor,unit,price_year,source\nit_consulting,1,g CO2e/SEK,2022,alt\n"
+        "cleaning,0.03,kg CO2e/SEK,2022,alt\nfood,0.1,kg CO2e/SEK,2024,alt\n",
+        encoding="utf-8",
+    )
+    argv = ["--factors", "default", "--factors", str(alt), "--rank-move", "1"]
+    assert _run(files, "--format", "table", *argv) == 0
+    text = capsys.readouterr().out
+    ranking, _, after = text.partition("Rank moves between factor sets")
+    assert "A1" in ranking  # the ranking table comes first
+    assert after.startswith(" (more than 1 places, or ranked under one set only): 1 of 3 ")
+    header, row = after.splitlines()[1:3]
+    assert header.split() == [
+        "agreement_id",
+        "name",
+        "rank",
+        "(factors_epa_v1.3_sek)",
+        "kg_co2e",
+        "(factors_epa_v1.3_sek)",
+        "rank",
+        "(alt)",
+        "kg_co2e",
+        "(alt)",
+        "max_rank_move",
+    ]
+    assert row.split() == ["A1", "IT-konsulttjänster", "1", "2", "000", "3", "100", "2"]
+    assert after.index("Priority") > after.index(row)
+
+    assert _run(files, "--format", "table") == 0  # one set: nothing to compare
+    assert "Rank moves" not in capsys.readouterr().out
+
+
 def test_register_only_and_column_mapping(files, tmp_path, capsys):
     odd = tmp_path / "odd.csv"
     odd.write_text("Nr;Vad;Vem;Pengar\nK1;Städ;Städ AB;1000\n", encoding="utf-8")

@@ -443,11 +443,8 @@ def test_the_dashboard_and_the_command_line_give_the_same_spend_json(
     assert code == 0
     cli = json.loads(capsys.readouterr().out)
     view = services.spend_view(seeded, as_of=AS_OF)
-    paths = {
-        label: str(fs.path)
-        for label, fs in zip(view.analysis.factor_sets, view.factor_sets, strict=True)
-    }
-    dashboard = json.loads(json.dumps(spend_payload(view.analysis, paths=paths)))
+    payload = spend_payload(view.analysis, factor_sets=view.factor_sets)
+    dashboard = json.loads(json.dumps(payload))
     fresh = services.freshness(seeded)
     spend_kinds = fresh[fresh["kind"].isin(["contracts", "invoices"])]
     stored_rejects = int(spend_kinds["rows_rejected"].sum())

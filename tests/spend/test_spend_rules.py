@@ -123,7 +123,10 @@ def test_user_files_extend_and_win(folder: Path, tmp_path: Path):
     ]
     replaced = load_category_rules(cpv_map=user, extend=False, data_dir=folder)
     assert _list(category_from_cpv(_s("72000000"), replaced)) == [None]
-    assert str(user) in extended.sources["cpv_map.csv"]
+    # By file name: the sources go into reports, which never name a path on the machine.
+    assert extended.sources["cpv_map.csv"] == "my_cpv.csv + cpv_map.csv (data folder)"
+    assert replaced.sources["cpv_map.csv"] == "my_cpv.csv"
+    assert load_category_rules().sources["cpv_map.csv"] == "cpv_map.csv (built-in)"
 
 
 def test_supplier_map_by_org_number_then_name(folder: Path):
