@@ -124,7 +124,10 @@ def test_installed_wheel_runs_both_analyses(repo_dir: Path, tmp_path: Path) -> N
     result: dict[str, Any] = json.loads(spend.stdout)
     assert result["agreements"]
     assert result["totals"]["kg_co2e"] > 0
-    assert all(inside(s["path"], target) for s in result["factor_sets"]), result["factor_sets"]
+    # built_in is true only for a set read from the installed data package.
+    assert [(s["file"], s["built_in"]) for s in result["factor_sets"]] == [
+        ("factors_epa_v1.3_sek.csv", True)
+    ]
 
     trips, fte = sample / "resor_2019_2024.csv", sample / "arsarbetskrafter.csv"
     travel = run(
@@ -137,4 +140,7 @@ def test_installed_wheel_runs_both_analyses(repo_dir: Path, tmp_path: Path) -> N
     measured = {y["year"]: y["kg_co2e_per_fte"] for y in years["years"] if y["kg_co2e"]}
     assert sorted(measured) == [2019, 2022, 2023, 2024]
     assert all(value > 0 for value in measured.values())
-    assert inside(years["settings"]["factor_path"], target)
+    assert [(s["file"], s["built_in"]) for s in years["factor_sets"]] == [
+        ("sweden_default_2025.csv", True),
+        ("desnz_2025.csv", True),
+    ]
