@@ -7,11 +7,22 @@ deployment may change them between two apps in one process).
 | SPENDANALYS_SECRET_KEY | session signing key, ≥ 32 characters | a random key in var/secret_key |
 | SPENDANALYS_HOST | the address the dashboard is bound to (decides the demo mode) | none |
 | SPENDANALYS_HTTPS | served over HTTPS: cookies get Secure | off |
-| SPENDANALYS_BEHIND_PROXY | one trusted reverse proxy sets X-Forwarded-* | off |
+| SPENDANALYS_BEHIND_PROXY | a reverse proxy sets X-Forwarded-* (see the next line) | off |
+| SPENDANALYS_TRUSTED_PROXIES | addresses or networks whose X-Forwarded-* is believed, comma-separated | 127.0.0.1, ::1 |
 | SPENDANALYS_ALLOWED_ORIGINS | extra origins allowed to write, comma-separated | none |
 | SPENDANALYS_MAX_UPLOAD_MB | the largest upload | 25 |
 | SPENDANALYS_JOB_DIR | where background upload jobs keep their state | ./var/jobs |
 | SPENDANALYS_SAMPLE_DIR | the sample data imported on first start | the checkout's sample_data/ |
+| SPENDANALYS_SESSION_HOURS | a login lasts at most this long, however busy | 12 |
+| SPENDANALYS_SESSION_IDLE_MINUTES | a login ends after this long without a request | 60 |
+| SPENDANALYS_LOGIN_FAILURES | wrong passwords per user name within the window | 5 |
+| SPENDANALYS_LOGIN_CLIENT_FAILURES | wrong passwords per client address within the window | 30 |
+| SPENDANALYS_LOGIN_WINDOW_MINUTES | the window of the two counts above | 15 |
+| SPENDANALYS_PASSWORD_HASH_COST | scrypt cost as log2 N, 14–20 (lower only for tests) | 17 |
+
+Once the login brake's count is reached, further logins for that name (or from that address)
+are refused until the window has passed. ``SPENDANALYS_TRUSTED_PROXIES`` needs
+``SPENDANALYS_BEHIND_PROXY=1``.
 
 A switch is on for ``1``, ``true``, ``yes`` or ``on`` (any case), off for ``0``, ``false``,
 ``no``, ``off`` or empty; any other value is a configuration error, never a silent "off".
@@ -19,6 +30,7 @@ A switch is on for ``1``, ``true``, ``yes`` or ``on`` (any case), off for ``0``,
 
 from __future__ import annotations
 
+import ipaddress
 import os
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -46,6 +58,42 @@ def _text(environ: Mapping[str, str], name: str) -> str | None:
     return value or None
 
 
+def _number(
+    environ: Mapping[str, str], name: str, default: float, low: float, high: float
+) -> float:
+    """A number from ``low`` to ``high``; anything else is a configuration error."""
+    text = _text(environ, name)
+    if text is None:
+        return float(default)
+    try:
+        value = float(text)
+    except ValueError:
+        value = float("nan")
+    if not low <= value <= high:
+        raise ConfigurationError(f"{name}={text!r}: expected a number from {low:g} to {high:g}")
+    return value
+
+
+def _whole(environ: Mapping[str, str], name: str, default: int, low: int, high: int) -> int:
+    """A whole number from ``low`` to ``high``."""
+    value = _number(environ, name, default, low, high)
+    if not value.is_integer():
+        raise ConfigurationError(f"{name}={environ[name]!r}: expected a whole number")
+    return int(value)
+
+
+def _addresses(environ: Mapping[str, str], name: str) -> tuple[str, ...]:
+    words = tuple(w.strip() for w in environ.get(name, "").split(",") if w.strip())
+    for word in words:
+        try:
+            ipaddress.ip_network(word, strict=False)
+        except ValueError:
+            raise ConfigurationError(
+                f"{name}: {word!r} is not an IP address or network (e.g. 10.0.0.5, 10.0.0.0/24)"
+            ) from None
+    return words
+
+
 @dataclass(frozen=True)
 class Settings:
     """The tool's environment settings (see the module docstring for each)."""
@@ -59,6 +107,13 @@ class Settings:
     max_upload_bytes: int = 25 * 1024 * 1024
     job_dir: str | None = None
     sample_dir: str | None = None
+    trusted_proxies: tuple[str, ...] = ("127.0.0.1", "::1")
+    session_hours: float = 12.0
+    session_idle_minutes: float = 60.0
+    login_failures: int = 5
+    login_client_failures: int = 30
+    login_window_minutes: float = 15.0
+    password_hash_cost: int = 17
 
     @classmethod
     def from_environ(cls, environ: Mapping[str, str]) -> Settings:
@@ -70,16 +125,36 @@ class Settings:
                 f"SPENDANALYS_MAX_UPLOAD_MB={megabytes!r}: expected a number of megabytes"
             ) from None
         origins = environ.get("SPENDANALYS_ALLOWED_ORIGINS", "")
+        behind_proxy = _switch(environ, "SPENDANALYS_BEHIND_PROXY")
+        proxies = _addresses(environ, "SPENDANALYS_TRUSTED_PROXIES")
+        if proxies and not behind_proxy:
+            raise ConfigurationError(
+                "SPENDANALYS_TRUSTED_PROXIES is set but SPENDANALYS_BEHIND_PROXY is off: "
+                "set SPENDANALYS_BEHIND_PROXY=1 too, or remove the list"
+            )
         return cls(
             database_url=_text(environ, DATABASE_URL),
             secret_key=environ.get("SPENDANALYS_SECRET_KEY") or None,
             host=_text(environ, "SPENDANALYS_HOST"),
             https=_switch(environ, "SPENDANALYS_HTTPS"),
-            behind_proxy=_switch(environ, "SPENDANALYS_BEHIND_PROXY"),
+            behind_proxy=behind_proxy,
             allowed_origins=tuple(o.strip() for o in origins.split(",") if o.strip()),
             max_upload_bytes=max_bytes,
             job_dir=_text(environ, "SPENDANALYS_JOB_DIR"),
             sample_dir=_text(environ, "SPENDANALYS_SAMPLE_DIR"),
+            trusted_proxies=proxies or cls.trusted_proxies,
+            session_hours=_number(environ, "SPENDANALYS_SESSION_HOURS", 12, 0.01, 24 * 30),
+            session_idle_minutes=_number(
+                environ, "SPENDANALYS_SESSION_IDLE_MINUTES", 60, 1, 24 * 60 * 30
+            ),
+            login_failures=_whole(environ, "SPENDANALYS_LOGIN_FAILURES", 5, 1, 1000),
+            login_client_failures=_whole(
+                environ, "SPENDANALYS_LOGIN_CLIENT_FAILURES", 30, 1, 100_000
+            ),
+            login_window_minutes=_number(
+                environ, "SPENDANALYS_LOGIN_WINDOW_MINUTES", 15, 0.1, 24 * 60
+            ),
+            password_hash_cost=_whole(environ, "SPENDANALYS_PASSWORD_HASH_COST", 17, 14, 20),
         )
 
 

@@ -12,6 +12,9 @@ from hypothesis import HealthCheck, settings
 pytest.register_assert_rewrite("access_app")
 
 REPO = Path(__file__).resolve().parents[1]
+# scrypt at 2**14, not the default 2**17 (a third of a second per login): tests log in often.
+# tests/store/test_password_hashing.py checks the default and the upgrade of old hashes.
+os.environ.setdefault("SPENDANALYS_PASSWORD_HASH_COST", "14")
 SHARED = Path(os.environ.get("SPENDANALYS_SHARED", REPO.parent / "shared"))
 
 # `make test` runs a small fuzz profile; `make stress` sets HYPOTHESIS_PROFILE=stress.

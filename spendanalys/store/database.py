@@ -7,8 +7,9 @@ it the current version of its kind, so a failure or a killed process leaves the 
 current version as it was. Earlier versions stay stored; ``set_current`` goes back to one.
 
 Settings (category overrides, supplier factors, goal settings) are append-only: every change
-is a new row with who and when, and the latest row for a key wins. Users, settings and the cache
-live in ``store.small_tables``; backup and restore in ``store.backup``.
+is a new row with who and when, and the latest row for a key wins. Settings and the cache live
+in ``store.small_tables``, users and logins in ``store.users``; backup and restore in
+``store.backup``.
 """
 
 from __future__ import annotations
@@ -37,6 +38,7 @@ from spendanalys.store.engine import (
 )
 from spendanalys.store.small_tables import SettingsMixin, utc_now, utc_series, write_audit
 from spendanalys.store.tables import audit_log, dataset_versions, rejected_rows, row_tables
+from spendanalys.store.users import UsersMixin
 
 INSERT_CHUNK = 20_000  # rows per executemany: bounds memory on million-row imports
 _SHA256 = re.compile(r"^[0-9a-f]{64}$")
@@ -69,7 +71,7 @@ def _check_kind(kind: str) -> Kind:
     return kind  # type: ignore[return-value]
 
 
-class Store(SettingsMixin):
+class Store(SettingsMixin, UsersMixin):
     """The database of one Spendanalys installation.
 
     ``url`` is an SQLAlchemy URL (``sqlite:///path`` or ``postgresql://...``); by default

@@ -1,7 +1,7 @@
-"""The store's small tables: category overrides, supplier factors, goal settings, users, cache.
+"""The store's small tables: category overrides, supplier factors, goal settings, cache.
 
 These are methods of ``Store`` (through ``SettingsMixin``), kept here so each module stays
-small. Overrides, factors and goals are append-only: the latest row per key wins and a
+small; the users and logins are in ``store.users``. Overrides, factors and goals are append-only: the latest row per key wins and a
 withdrawal is a row with an empty value, so the history of who changed what is kept.
 """
 
@@ -16,7 +16,6 @@ import pandas as pd
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
-from spendanalys import auth
 from spendanalys.errors import ConfigurationError, UnitError
 from spendanalys.store.state import SETTINGS_CODES, StoreState
 from spendanalys.store.tables import (
@@ -27,7 +26,6 @@ from spendanalys.store.tables import (
     dataset_versions,
     goal_settings,
     supplier_factors,
-    users,
 )
 from spendanalys.units import currency_of, parse_unit, ureg
 
@@ -101,7 +99,7 @@ def check_factor_unit(unit: str) -> str:
 
 
 class SettingsMixin:
-    """Methods of ``Store`` for settings, users and the cache (needs ``_read``/``_write``)."""
+    """Methods of ``Store`` for settings and the cache (needs ``_read``/``_write``)."""
 
     def _read(self) -> Any:  # provided by Store
         raise NotImplementedError
@@ -244,77 +242,6 @@ class SettingsMixin:
             )
             write_audit(connection, user, "goal_settings", **values)
         return self.goal_settings()
-
-    # ---- users ------------------------------------------------------------------------------
-
-    def add_user(self, name: str, password: str, role: str, *, by: str = "cli") -> None:
-        """Create a user with an scrypt-hashed password; a taken name raises ConfigurationError."""
-        check_user_name(name)
-        auth.check_role(role)
-        auth.check_password_policy(password)
-        hashed = auth.hash_password(password)  # slow on purpose: outside the write lock
-        try:
-            with self._write() as connection:
-                connection.execute(
-                    users.insert().values(
-                        name=name, password_hash=hashed, role=role, created_at=utc_now()
-                    )
-                )
-                write_audit(connection, by, "user_add", name=name, role=role)
-        except sa.exc.IntegrityError as exc:
-            raise ConfigurationError(f"user {name!r} already exists") from exc
-
-    def set_password(self, name: str, password: str, *, by: str = "cli") -> None:
-        """Replace a user's password."""
-        auth.check_password_policy(password)
-        hashed = auth.hash_password(password)
-        with self._write() as connection:
-            changed = connection.execute(
-                users.update().where(users.c.name == name).values(password_hash=hashed)
-            ).rowcount
-            if not changed:
-                raise ConfigurationError(f"there is no user {name!r}")
-            write_audit(connection, by, "user_password", name=name)
-
-    def verify_user(self, name: str, password: str) -> str | None:
-        """The user's role when ``password`` is right, else None (same time for unknown names)."""
-        with self._read() as connection:
-            row = connection.execute(
-                sa.select(users.c.password_hash, users.c.role).where(users.c.name == name)
-            ).first()
-        if row is None:
-            auth.verify_unknown_user(password)
-            return None
-        return row.role if auth.verify_password(password, row.password_hash) else None
-
-    def user_role(self, name: str) -> str | None:
-        """A user's role (None when there is no such user); for sessions, not for login."""
-        with self._read() as connection:
-            return connection.execute(
-                sa.select(users.c.role).where(users.c.name == name)
-            ).scalar_one_or_none()
-
-    def list_users(self) -> pd.DataFrame:
-        """name, role, created_at of every user (never the hashes)."""
-        query = sa.select(users.c.name, users.c.role, users.c.created_at).order_by(users.c.name)
-        with self._read() as connection:
-            rows = connection.execute(query).all()
-        return _frame(rows, ["name", "role", "created_at"]).astype(
-            {"name": "string", "role": "string"}
-        )
-
-    def remove_user(self, name: str, *, by: str = "cli") -> None:
-        """Delete a user; an unknown name raises ConfigurationError."""
-        with self._write() as connection:
-            removed = connection.execute(users.delete().where(users.c.name == name)).rowcount
-            if not removed:
-                raise ConfigurationError(f"there is no user {name!r}")
-            write_audit(connection, by, "user_remove", name=name)
-
-    def has_users(self) -> bool:
-        """True when at least one user exists (the app leaves single-user demo mode)."""
-        with self._read() as connection:
-            return connection.execute(sa.select(users.c.id).limit(1)).first() is not None
 
     # ---- cache of pre-aggregated results ----------------------------------------------------
 

@@ -54,6 +54,25 @@ users = sa.Table(
     sa.Column("password_hash", sa.Text(), nullable=False),
     sa.Column("role", sa.Text(), nullable=False),
     _when(),
+    # A session is valid only while it carries the user's current generation: logout, a new
+    # password or role bump it, ending every session of the user. A new user starts at a
+    # random value, so a removed and re-added name does not revive the old user's sessions.
+    sa.Column("session_generation", sa.BigInteger(), nullable=False, server_default="0"),
+)
+
+# One row per login attempt that has not (yet) succeeded, for the login brake: written before
+# the password is checked, removed when it was right. Rows older than the brake's window are
+# deleted as new attempts come in. ``client`` is the address (an IPv6 client by its /64).
+login_failures = sa.Table(
+    "login_failures",
+    metadata,
+    sa.Column("id", sa.Integer(), primary_key=True),
+    sa.Column("at", sa.DateTime(timezone=True), nullable=False),
+    sa.Column("account", sa.Text(), nullable=False),
+    sa.Column("client", sa.Text(), nullable=False),
+    sa.Index("ix_login_failures_account_at", "account", "at"),
+    sa.Index("ix_login_failures_client_at", "client", "at"),
+    sa.Index("ix_login_failures_at", "at"),
 )
 
 dataset_versions = sa.Table(

@@ -46,7 +46,7 @@ def test_verify_accepts_only_the_right_password(store: Store) -> None:
 def test_roles_names_and_passwords_are_validated(store: Store) -> None:
     with pytest.raises(ConfigurationError, match="unknown role"):
         store.add_user("anna", PASSWORD, "leadership")
-    with pytest.raises(ConfigurationError, match="at least 8"):
+    with pytest.raises(ConfigurationError, match="at least 12"):
         store.add_user("anna", "kort", "viewer")
     for bad_name in ("", " anna", "an\x00na", "x" * 65):
         with pytest.raises(ConfigurationError):
@@ -111,7 +111,7 @@ def test_users_command_line(
     assert (
         main(["users", "add", "bo", "--role", "viewer", "--password-stdin", "--database", url]) == 2
     )
-    assert "at least 8" in capsys.readouterr().err
+    assert "at least 12" in capsys.readouterr().err
     with pytest.raises(SystemExit):  # argparse refuses an unknown role
         main(["users", "add", "bo", "--role", "boss", "--database", url])
     assert main(["users", "remove", "eva", "--database", url]) == 0
