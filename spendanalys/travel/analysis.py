@@ -29,7 +29,7 @@ from spendanalys.errors import ConfigurationError
 from spendanalys.io import read_fte, read_trips
 from spendanalys.io.result import RejectedRow
 from spendanalys.schema import SCHEMAS, TRAVEL_MODES, Kind
-from spendanalys.travel.factors import TravelFactorSet, load_travel_factor_set
+from spendanalys.travel.factors import TravelFactorSet, load_travel_factor_set, per_km_note
 from spendanalys.travel.trips import activity_lines, price_lines
 
 FORECAST_YEARS = 3
@@ -271,6 +271,9 @@ def _priced_analysis(
             else "hotel nights: not included in kg CO2e and kg CO2e per FTE (--hotels out); reported apart"
         ),
     ]
+    km_note = per_km_note(factors)
+    if km_note:
+        notes.append(km_note)
     no_trips = years.loc[years["kg_co2e"].isna(), "year"].tolist()
     if no_trips:
         notes.append(f"no accepted trips for year(s) {', '.join(map(str, no_trips))}: no figure")

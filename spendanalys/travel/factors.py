@@ -15,6 +15,11 @@ room-night   ``kg CO2e/night``   ``night``
 money        ``kg CO2e/SEK``     ``SEK``
 ===========  ==================  ==========
 
+A unit per plain km (``kg CO2e/km``, ``g CO2e/km``), as factor tables write it, is read the way
+the mode counts its activity (:data:`KM_READ_AS`): per vehicle-km for car and taxi (the factor
+is the car's, shared by its travellers) and per passenger-km for flight, rail and bus. The row
+keeps what was read in ``km_read_as`` and :func:`per_km_note` states it with every result.
+
 Every problem in a file is collected and raised once as :class:`FactorError` naming the row.
 """
 
@@ -63,6 +68,15 @@ _BAND_WORDS = {
     "long-haul": "long", "long haul": "long", "lång": "long", "interkontinental": "long",
 }  # fmt: skip
 KEY = ["mode", "band", "cabin", "variant", "radiative_forcing", "basis"]
+# How a factor per plain km is read, per mode (a hotel factor per km is an error).
+KM_READ_AS: dict[str, str] = {
+    "flight": "pkm",
+    "rail": "pkm",
+    "bus": "pkm",
+    "car": "vkm",
+    "taxi": "vkm",
+}
+_BASIS_WORDS = {"pkm": "passenger-km", "vkm": "vehicle-km"}
 
 
 @dataclass(frozen=True)
@@ -70,7 +84,8 @@ class TravelFactorSet:
     """One loaded factor set.
 
     ``table`` columns: factor_id, mode, band, cabin, variant, radiative_forcing ("yes", "no" or
-    "" for rows that apply either way), basis (pkm/vkm/night/SEK), kg_co2e_per_unit, factor,
+    "" for rows that apply either way), basis (pkm/vkm/night/SEK), km_read_as ("pkm" or "vkm"
+    where the unit was per plain km, else ""), kg_co2e_per_unit, factor,
     unit (as written), year, source, licence, note, row (file row as the user sees it).
     """
 
@@ -118,10 +133,28 @@ def _basis(unit: str) -> str | None:
     return "SEK"
 
 
-def _to_engine_unit(value: float, unit: str, basis: str) -> float:
+def _to_engine_unit(value: float, unit: str, basis: str, per_km: bool = False) -> float:
     if basis == "SEK":
         return emission_factor_to_kg_per_sek(value, unit)
+    if per_km:  # kg per km of the mode's own activity: the number is the same per pkm or vkm
+        return convert_factor(value, unit, "kg CO2e/km")
     return convert_factor(value, unit, f"kg CO2e/{basis}")
+
+
+def per_km_note(factors: TravelFactorSet) -> str | None:
+    """The sentence that states how rows with a unit per plain km were read, or None."""
+    table = factors.table
+    if "km_read_as" not in table:
+        return None
+    read = table[table["km_read_as"] != ""]
+    if read.empty:
+        return None
+    parts = []
+    for basis, group in read.groupby("km_read_as", sort=False):
+        modes = ", ".join(dict.fromkeys(group["mode"]))
+        rows = ", ".join(str(r) for r in group["row"])
+        parts.append(f"per {_BASIS_WORDS[str(basis)]} for {modes} (rows {rows})")
+    return f"factor set {factors.name}: units per km read as " + "; ".join(parts)
 
 
 def _text(value: object) -> str:
@@ -164,9 +197,23 @@ def _check_row(
         problems.append(FactorError(file, "factor must be a number ≥ 0", row))
     unit = _text(raw["unit"])
     basis = _basis(unit) if unit else None
-    if basis is None:
+    per_km = basis is None and bool(unit) and is_emission_per(unit, "km")
+    if per_km and mode in KM_READ_AS:
+        basis = KM_READ_AS[str(mode)]
+    if basis is None and per_km and mode is not None:
         problems.append(
-            FactorError(file, f"unit {unit!r} is not an emission per pkm, vkm, night or SEK", row)
+            FactorError(
+                file,
+                f"unit {unit!r} is per km, which does not fit mode {mode} "
+                f"(expected per {' or '.join(MODE_BASES[mode])})",
+                row,
+            )
+        )
+    elif basis is None:
+        problems.append(
+            FactorError(
+                file, f"unit {unit!r} is not an emission per pkm, vkm, km, night or SEK", row
+            )
         )
     elif mode is not None and basis not in MODE_BASES[mode]:
         problems.append(
@@ -189,7 +236,8 @@ def _check_row(
         "variant": _text(raw.get("variant", "")),
         "radiative_forcing": rf if mode == "flight" else "",
         "basis": basis,
-        "kg_co2e_per_unit": _to_engine_unit(value, unit, basis),
+        "km_read_as": basis if per_km else "",
+        "kg_co2e_per_unit": _to_engine_unit(value, unit, basis, per_km),
         "factor": value,
         "unit": unit,
         "year": _text(raw.get("year", "")),

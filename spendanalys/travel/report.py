@@ -166,6 +166,7 @@ FACTOR_COLUMNS = [
     Column("band", "Flygband"), Column("cabin", "Klass"), Column("variant", "Variant"),
     Column("radiative_forcing", "Höghöjdseffekt"), Column("factor", "Värde"), Column("unit", "Enhet"),
     Column("year", "År"), Column("source", "Källa"), Column("licence", "Licens"), Column("note", "Anmärkning"),
+    Column("km_read_as", "Enhet per km läst som"),
 ]  # fmt: skip
 
 
@@ -394,5 +395,10 @@ def write_travel_report(summary: TravelSummary, path: str | Path) -> None:
         append_rows(ws, [(*row, roles[d["role"]])])
     append_rows(ws, [("Inställning", k, str(v)) for k, v in vars(a.settings).items()])
     ws.append([])
-    write_table(ws, a.factors.table, FACTOR_COLUMNS)
+    write_table(
+        ws,
+        a.factors.table,
+        FACTOR_COLUMNS,
+        value_maps={"km_read_as": lambda v: KM_UNIT_SV.get(v, v)},
+    )
     wb.save(str(path))

@@ -141,3 +141,81 @@ def test_row_numbers_are_physical_lines(name: str) -> None:
         line = lines[row - 1]
         assert f",{mode}," in line
         assert f"{value:g}" in line
+
+
+UNIT_TRIPS = [
+    {"date": "2023-03-01", "mode": "Bil", "distance_km": 120, "travellers": 3, "round_trip": True},
+    {"date": "2023-03-02", "mode": "Taxi", "distance_km": 18, "travellers": 2},
+    {"date": "2023-03-03", "mode": "Tåg", "distance_km": 455, "travellers": 2},
+    {"date": "2023-03-04", "mode": "Buss", "distance_km": 60},
+]  # fmt: skip
+
+
+def _unit_file(tmp_path: Path, name: str, road: str, passenger: str) -> Path:
+    path = tmp_path / f"{name}.csv"
+    path.write_text(
+        "mode,band,cabin,factor,unit,source\n"
+        f"car,,,0.167,kg CO2e/{road},example\n"
+        f"taxi,,,208.06,g CO2e/{road},example\n"
+        f"rail,,,7,g CO2e/{passenger},example\n"
+        f"bus,,,0.10385,kg CO2e/{passenger},example\n",
+        encoding="utf-8",
+    )
+    return path
+
+
+def test_per_km_means_vehicle_km_for_car_and_taxi_and_passenger_km_for_the_others(
+    tmp_path: Path,
+) -> None:
+    """Factor tables write 'kg CO2e/km': for car and taxi that is per vehicle-km (the travellers
+    share the vehicle), for rail and bus per passenger-km. Both files give the same figures:
+    car 240 vkm × 0.167 = 40.08 kg; taxi 18 vkm × 0.20806 = 3.745 kg; rail 910 pkm × 0.007 =
+    6.37 kg; bus 60 pkm × 0.10385 = 6.231 kg."""
+    from travel_fixtures import trips_frame
+
+    from spendanalys.travel.trips import trip_emissions
+
+    per_km = load_travel_factor_set(_unit_file(tmp_path, "per_km", "km", "km"))
+    explicit = load_travel_factor_set(_unit_file(tmp_path, "explicit", "vkm", "pkm"))
+    assert list(per_km.table["basis"]) == list(explicit.table["basis"]) == [
+        "vkm", "vkm", "pkm", "pkm",
+    ]  # fmt: skip
+    assert list(per_km.table["km_read_as"]) == ["vkm", "vkm", "pkm", "pkm"]
+    assert set(explicit.table["km_read_as"]) == {""}
+    a, _ = trip_emissions(trips_frame(UNIT_TRIPS), per_km)
+    b, _ = trip_emissions(trips_frame(UNIT_TRIPS), explicit)
+    assert list(a["kg_co2e"]) == pytest.approx(list(b["kg_co2e"]))
+    assert list(a["kg_co2e"]) == pytest.approx([40.08, 3.74508, 6.37, 6.231])
+    assert list(a["activity_unit"]) == ["vkm", "vkm", "pkm", "pkm"]
+
+
+def test_the_per_km_reading_is_stated_with_the_result(tmp_path: Path) -> None:
+    from travel_fixtures import fte_frame, trips_frame
+
+    from spendanalys.travel.analysis import TravelSettings, analyse_travel
+
+    factors = load_travel_factor_set(_unit_file(tmp_path, "per_km", "km", "pkm"))
+    a = analyse_travel(
+        trips_frame(UNIT_TRIPS), fte_frame({2023: 1}), factors, TravelSettings(baseline_year=2023)
+    )
+    stated = [n for n in a.notes if "units per km" in n]
+    assert stated == [
+        "factor set per_km: units per km read as per vehicle-km for car, taxi (rows 2, 3)"
+    ]
+    plain = analyse_travel(
+        trips_frame(UNIT_TRIPS),
+        fte_frame({2023: 1}),
+        load_travel_factor_set(_unit_file(tmp_path, "explicit", "vkm", "pkm")),
+        TravelSettings(baseline_year=2023),
+    )
+    assert not any("units per km" in n for n in plain.notes)
+
+
+def test_a_hotel_factor_per_km_is_refused(tmp_path: Path) -> None:
+    path = tmp_path / "hotel.csv"
+    path.write_text(
+        "mode,band,cabin,factor,unit,source\nhotel,,,5,kg CO2e/km,x\n", encoding="utf-8"
+    )
+    with pytest.raises(FactorError, match="is per km, which does not fit mode hotel") as info:
+        load_travel_factor_set(path)
+    assert info.value.row == 2
