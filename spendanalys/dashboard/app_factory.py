@@ -7,6 +7,7 @@ a global, so each process (gunicorn worker) holds its own connection pool.
 
 from __future__ import annotations
 
+import contextlib
 import fcntl
 import os
 import secrets
@@ -17,11 +18,11 @@ import dash
 import flask
 from dash import dcc, html
 from flask.typing import ResponseReturnValue
-from werkzeug.middleware.proxy_fix import ProxyFix
 
 from spendanalys import services
 from spendanalys.dashboard import security
 from spendanalys.dashboard.callback_shapes import guard_callback_shapes
+from spendanalys.dashboard.proxies import ForwardedHeaders
 from spendanalys.dashboard.uploads import JOBS_EXTENSION
 from spendanalys.errors import ConfigurationError
 from spendanalys.i18n import LANGUAGES, normalise_language, t
@@ -40,25 +41,57 @@ def navigation() -> list[tuple[str, str]]:
     return [(page["path"], page["nav"]) for page in pages if page.get("nav")]
 
 
+MIN_SECRET_KEY_LENGTH = 32
+
+
 def secret_key(var_dir: str | Path = "var") -> str:
     """``SPENDANALYS_SECRET_KEY``, else a random key kept in ``var/secret_key`` (mode 600).
 
-    The file makes sessions survive restarts and lets several gunicorn workers share them.
+    The file makes sessions survive restarts and lets several gunicorn workers share them. A new
+    one is written whole under a temporary name and then linked into place, so a worker
+    starting at the same moment never reads a half-written key. A key shorter than
+    ``MIN_SECRET_KEY_LENGTH`` characters, from either source, or a key file other users may
+    read, raises ConfigurationError.
     """
     key = settings().secret_key
     if key:
-        if len(key) < 32:
-            raise ConfigurationError("SPENDANALYS_SECRET_KEY must have at least 32 characters")
-        return key
+        return _checked_key(key, "SPENDANALYS_SECRET_KEY")
     path = Path(var_dir) / "secret_key"
     path.parent.mkdir(parents=True, exist_ok=True)
+    if not path.exists():
+        _write_new_key(path)
+    if path.stat().st_mode & 0o077:
+        raise ConfigurationError(
+            f"the session key file {path} may be read by other users: `chmod 600 {path}`"
+        )
     try:
-        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-    except FileExistsError:
-        return path.read_text(encoding="ascii").strip()
-    with os.fdopen(fd, "w", encoding="ascii") as handle:
-        handle.write(secrets.token_hex(32))
-    return path.read_text(encoding="ascii").strip()
+        key = path.read_text(encoding="ascii").strip()
+    except UnicodeDecodeError:
+        raise ConfigurationError(f"the session key file {path} is not ASCII text") from None
+    return _checked_key(key, f"the session key file {path}")
+
+
+def _checked_key(key: str, source: str) -> str:
+    if len(key) < MIN_SECRET_KEY_LENGTH:
+        raise ConfigurationError(
+            f"{source} must hold a key of at least {MIN_SECRET_KEY_LENGTH} characters"
+        )
+    return key
+
+
+def _write_new_key(path: Path) -> None:
+    """Put a new random key at ``path`` unless another process has just done so."""
+    temporary = path.with_name(f".{path.name}.{os.getpid()}.{secrets.token_hex(4)}")
+    fd = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    try:
+        with os.fdopen(fd, "w", encoding="ascii") as handle:
+            handle.write(secrets.token_hex(32))
+            handle.flush()
+            os.fsync(handle.fileno())
+        with contextlib.suppress(FileExistsError):  # another worker was first: its key holds
+            os.link(temporary, path)
+    finally:
+        temporary.unlink()
 
 
 def seed_once(store: services.Store, var_dir: str | Path = "var") -> list[int]:
@@ -206,10 +239,10 @@ def create_app(
     if seed:
         seed_once(store)
     server = flask.Flask("spendanalys.dashboard")
-    if env.behind_proxy:
-        # One trusted reverse proxy (TLS termination): take scheme and host from its headers,
-        # so the same-origin check compares the public origin.
-        server.wsgi_app = ProxyFix(server.wsgi_app, x_for=1, x_proto=1, x_host=1)  # type: ignore[method-assign]
+    # X-Forwarded-For/Proto/Host only from the trusted reverse proxies (client address for the
+    # login brake, public origin for the same-origin check); from anyone else they are dropped.
+    trusted = env.trusted_proxies if env.behind_proxy else ()
+    server.wsgi_app = ForwardedHeaders(server.wsgi_app, trusted)  # type: ignore[method-assign]
     security.install(server, store, config, secret_key())
     server.extensions[JOBS_EXTENSION] = JobBoard(job_dir or env.job_dir or Path("var") / "jobs")
     app = dash.Dash(

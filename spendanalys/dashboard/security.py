@@ -13,16 +13,25 @@ page shows:
 - a GET of a page by an anonymous user is redirected to ``/login``;
 - demo mode: bound to a loopback address with no users in the database, the single local user
   acts as admin, and every page says "Demoläge".
+
+Sessions live in Flask's signed cookie, which ends when the browser closes (not "permanent":
+that would downgrade flask-login's "strong" protection to "basic"). A request whose session is
+no longer valid (``dashboard.sessions``: stale generation, too old, idle) is anonymous and its
+cookie is cleared. Logins go through the store's
+login brake (``Store.log_in``), shared by every worker; the client address is the direct peer
+unless that is a trusted proxy (``dashboard.proxies``).
 """
 
 from __future__ import annotations
 
+import contextlib
 import ipaddress
+import logging
 import re
-import threading
 import time
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -31,18 +40,18 @@ from flask.typing import ResponseReturnValue
 from flask_login import LoginManager, UserMixin, current_user, login_user, logout_user
 
 from spendanalys import services
-from spendanalys.auth import allowed
-from spendanalys.errors import AccessDenied
+from spendanalys.auth import LoginBrake, allowed, client_key
+from spendanalys.dashboard import sessions
+from spendanalys.dashboard.sessions import SessionPolicy
+from spendanalys.errors import AccessDenied, ConfigurationError
+from spendanalys.settings import settings
 
 CALLBACK_PATH = "/_dash-update-component"
 # The pages that need a login, from Dash's page registry (set by ``app_factory``).
 PAGE_PATHS_CONFIG = "SPENDANALYS_PAGE_PATHS"
 DEMO_USER = "demo"
-MAX_FAILURES = 5
-FAILURE_WINDOW_S = 300.0
-_FAILURES: dict[str, list[float]] = {}
-_FAILURES_LOCK = threading.Lock()
 _EXTENSION = "spendanalys"
+_LOG = logging.getLogger("spendanalys.login")
 
 # Component id → action (``spendanalys.auth``) for every callback output that writes. Pages
 # register their write callbacks here through ``writes``; the guard reads it per request.
@@ -75,14 +84,24 @@ def is_loopback(host: str | None) -> bool:
         return False
 
 
+def _brake_from_settings() -> LoginBrake:
+    return LoginBrake.from_settings(settings())
+
+
 @dataclass
 class SecurityConfig:
-    """What the server enforces; ``demo_allowed`` only when bound to a loopback address."""
+    """What the server enforces; ``demo_allowed`` only when bound to a loopback address.
+
+    ``sessions`` and ``brake`` default to the environment's settings; ``clock`` (seconds since
+    the epoch) is the time sessions and the brake are judged by, settable for tests."""
 
     demo_allowed: bool
     https: bool = False
     max_upload_bytes: int = 25 * 1024 * 1024
     allowed_origins: tuple[str, ...] = ()
+    sessions: SessionPolicy = field(default_factory=SessionPolicy.from_settings)
+    brake: LoginBrake = field(default_factory=_brake_from_settings)
+    clock: Callable[[], float] = time.time
     _users_checked_at: float = field(default=0.0, repr=False)
     _has_users: bool = field(default=False, repr=False)
 
@@ -93,8 +112,9 @@ class SecurityConfig:
 
 
 class User(UserMixin):
-    """A logged-in user; the role is read from the store on every request, so a removed user
-    or a changed role takes effect at once."""
+    """A logged-in user; role and session generation are read from the store on every
+    request, so a removed user, a new role or password, or a logout elsewhere ends the session
+    at once."""
 
     def __init__(self, name: str, role: str) -> None:
         self.name = name
@@ -105,6 +125,12 @@ class User(UserMixin):
 def _state() -> tuple[Any, SecurityConfig]:
     store, config = flask.current_app.extensions[_EXTENSION]
     return store, config
+
+
+def config_of(server: flask.Flask) -> SecurityConfig:
+    """The security configuration ``install`` gave ``server``."""
+    config: SecurityConfig = server.extensions[_EXTENSION][1]
+    return config
 
 
 def current_store() -> Any:
@@ -154,33 +180,52 @@ def may(action: str) -> bool:
 
 
 def log_in(name: str, password: str) -> str | None:
-    """Check the password against the store; log the user in and return the role, else None.
-
-    After ``MAX_FAILURES`` wrong passwords for one name from one address within
-    ``FAILURE_WINDOW_S`` seconds, further attempts are refused (AccessDenied) until the window
-    has passed, even with the right password: a brake on guessing (per process). A name or
-    password that is not text (only a hand-made request sends one) logs nobody in.
-    """
+    """Check the password through the store's login brake; log the user in and return the
+    role, else None. AccessDenied when the brake refuses the attempt: too many failed logins
+    for the name or from the client address (``SecurityConfig.brake``), even with the right
+    password. A name or password that is not text (only a hand-made request sends one) logs
+    nobody in."""
     if not isinstance(name, str) or not isinstance(password, str):
         return None
-    key = f"{flask.request.remote_addr}|{name}"
-    now = time.monotonic()
-    with _FAILURES_LOCK:
-        recent = [t for t in _FAILURES.get(key, []) if now - t < FAILURE_WINDOW_S]
-        _FAILURES[key] = recent
-    if len(recent) >= MAX_FAILURES:
-        raise AccessDenied(f"too many failed logins for {name!r}; wait a few minutes")
-    role = current_store().verify_user(name, password)
-    if role is None:
-        with _FAILURES_LOCK:
-            _FAILURES.setdefault(key, []).append(now)
+    store, config = _state()
+    now = config.clock()
+    client = client_key(flask.request.remote_addr)
+    shown = name[:100]
+    try:
+        account = store.log_in(
+            name, password, client, config.brake, now=datetime.fromtimestamp(now, UTC)
+        )
+    except AccessDenied:
+        _LOG.warning("login refused (too many failures): name %r from %s", shown, client)
+        raise
+    if account is None:
+        _LOG.warning("failed login: name %r from %s", shown, client)
         return None
-    with _FAILURES_LOCK:
-        _FAILURES.pop(key, None)
     flask.session.clear()
-    login_user(User(name, role))
-    flask.session.permanent = True
-    return str(role)
+    login_user(User(name, account.role))
+    flask.session.permanent = False  # see the module docstring
+    sessions.start(flask.session, account.generation, now)
+    return str(account.role)
+
+
+def _load_user(user_id: str) -> User | None:
+    """flask-login's user loader: the session's user while its session is valid."""
+    store, config = _state()
+    account = store.session_account(user_id)
+    now = config.clock()
+    problem = sessions.problem(flask.session, account, config.sessions, now)
+    if account is None or problem is not None:
+        flask.session.clear()
+        flask.g.session_ended = problem or "ended"
+        return None
+    sessions.touch(flask.session, now)
+    return User(user_id, account.role)
+
+
+def session_ended() -> str | None:
+    """Why this request's session was ended (``ended``, ``expired``, ``idle``), else None."""
+    reason = flask.g.get("session_ended")
+    return str(reason) if reason else None
 
 
 def _same_origin(url: str, allowed_origins: Iterable[str]) -> bool:
@@ -256,7 +301,10 @@ def _before_request() -> ResponseReturnValue | None:
         return None
     pages = flask.current_app.config.get(PAGE_PATHS_CONFIG, ())
     if request.path in pages and current_role() is None:
-        return flask.redirect(f"/login?next={request.path}")
+        reason = session_ended()
+        return flask.redirect(
+            f"/login?next={request.path}" + (f"&ended={reason}" if reason else "")
+        )
     return None
 
 
@@ -278,6 +326,11 @@ def _too_large(_error: Exception) -> ResponseReturnValue:
 
 
 def _logout() -> ResponseReturnValue:
+    """End the user's sessions everywhere (the generation moves on), then this cookie."""
+    if current_user.is_authenticated:
+        # A user removed meanwhile has no valid session left anyway.
+        with contextlib.suppress(ConfigurationError):
+            current_store().end_sessions(str(current_user.name))
     logout_user()
     flask.session.clear()
     return flask.redirect("/login")
@@ -296,7 +349,7 @@ def install(
         REMEMBER_COOKIE_SECURE=config.https,
         REMEMBER_COOKIE_HTTPONLY=True,
         REMEMBER_COOKIE_SAMESITE="Lax",
-        PERMANENT_SESSION_LIFETIME=12 * 3600,
+        SESSION_REFRESH_EACH_REQUEST=False,
         SESSION_PROTECTION="strong",
         MAX_CONTENT_LENGTH=config.max_content_length,
     )
@@ -305,11 +358,7 @@ def install(
     manager.session_protection = "strong"
     manager.init_app(server)
 
-    @manager.user_loader
-    def _load(user_id: str) -> User | None:
-        role = store.user_role(user_id)
-        return User(user_id, role) if role else None
-
+    manager.user_loader(_load_user)
     server.before_request(_before_request)
     server.after_request(_after_request)
     server.register_error_handler(413, _too_large)

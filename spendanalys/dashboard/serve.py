@@ -14,7 +14,9 @@ Environment:
 - ``SPENDANALYS_SECRET_KEY``: session signing key, ≥ 32 characters (default: a random key kept
   in ``var/secret_key``, shared by the workers of one host);
 - ``SPENDANALYS_HTTPS=1``: served over HTTPS, so session cookies get ``Secure``;
-- ``SPENDANALYS_BEHIND_PROXY=1``: one trusted reverse proxy sets X-Forwarded-Proto/Host;
+- ``SPENDANALYS_BEHIND_PROXY=1``: a reverse proxy sets X-Forwarded-For/Proto/Host, believed only
+  from ``SPENDANALYS_TRUSTED_PROXIES`` (default loopback; ``dashboard.proxies``);
+- session lifetimes and the login brake: ``spendanalys/settings.py``;
 - ``SPENDANALYS_ALLOWED_ORIGINS``: extra origins (comma-separated) accepted on POSTs;
 - ``SPENDANALYS_MAX_UPLOAD_MB``: the largest upload (default 25; the request cap is 4/3 of it);
 - ``SPENDANALYS_SAMPLE_DIR``: where the first start finds sample data (default sample_data/);

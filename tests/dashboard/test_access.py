@@ -175,8 +175,10 @@ def test_wrong_password_logs_nobody_in(app: Any) -> None:
     assert client.get("/inkop").status_code == 302
 
 
-def test_logout_ends_the_session(app: Any) -> None:
-    client = client_for(app, "viewer")
+def test_logout_ends_the_session(app: Any, store: Store) -> None:
+    # Logout ends every session of the user: its own user, so the shared clients stay logged in.
+    store.add_user("user_leaving", PASSWORD, "viewer")
+    client = client_for(app, "leaving")
     assert client.get("/").status_code == 200
     assert client.post("/logout", headers={"Origin": ORIGIN}).status_code == 302
     assert client.get("/").status_code == 302
@@ -320,7 +322,7 @@ def test_uploaded_text_reaches_leadership_only_as_text(
 def test_repeated_wrong_passwords_lock_the_name_for_a_while(app: Any, store: Store) -> None:
     store.add_user("guessed", PASSWORD, "viewer")
     client = app.server.test_client()
-    for _ in range(security.MAX_FAILURES):
+    for _ in range(security.config_of(app.server).brake.per_account):
         response = client.post(
             "/_dash-update-component",
             json=login_body(app, "guessed", "fel-lösenord"),

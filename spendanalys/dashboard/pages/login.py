@@ -1,4 +1,7 @@
-"""Inloggning: name and password, checked against the store's hashed passwords."""
+"""Inloggning: name and password, checked against the store's hashed passwords.
+
+A session that ended (``dashboard.sessions``: logged out, expired, idle) sends its page
+request here with ``?ended=<reason>``; the page says why before asking again."""
 
 from __future__ import annotations
 
@@ -7,7 +10,7 @@ from typing import Any
 import dash
 from dash import Input, Output, State, dcc, html
 
-from spendanalys.dashboard import security
+from spendanalys.dashboard import security, sessions
 from spendanalys.dashboard.components import lang
 from spendanalys.errors import AccessDenied
 from spendanalys.i18n import t
@@ -16,9 +19,10 @@ dash.register_page(__name__, path="/login", title="Spendanalys – logga in", or
 
 MESSAGE = security.public("login-message")
 REDIRECT = security.public("login-redirect")
+ENDED_REASONS = (sessions.ENDED, sessions.EXPIRED, sessions.IDLE)
 
 
-def layout(**_query: Any) -> html.Div:
+def layout(ended: str | None = None, **_query: Any) -> html.Div:
     language = lang()
     if security.demo_mode():
         return html.Div(
@@ -28,6 +32,9 @@ def layout(**_query: Any) -> html.Div:
     return html.Div(
         [
             html.H1(t("login.title", language)),
+            html.Div(t(f"login.{ended}", language), className="message", id="login-ended")
+            if ended in ENDED_REASONS
+            else None,
             html.Label(t("login.name", language), htmlFor="login-name"),
             dcc.Input(id="login-name", type="text", autoComplete="username", debounce=False),
             html.Label(t("login.password", language), htmlFor="login-password"),
