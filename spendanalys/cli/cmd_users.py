@@ -1,4 +1,8 @@
-"""``spendanalys users add|list|remove|passwd``: the dashboard's users and roles."""
+"""``spendanalys users add|list|remove|passwd|role``: the dashboard's users and roles.
+
+A new password must pass ``spendanalys.auth.check_password_policy`` (at least 12 characters,
+not a common password); the refusal says why. ``passwd``, ``role`` and ``remove`` end the
+user's dashboard sessions at once."""
 
 from __future__ import annotations
 
@@ -7,7 +11,7 @@ import getpass
 import sys
 from typing import TYPE_CHECKING
 
-from spendanalys.auth import ROLES
+from spendanalys.auth import MIN_PASSWORD_LENGTH, ROLES
 from spendanalys.errors import ConfigurationError
 
 if TYPE_CHECKING:
@@ -24,8 +28,14 @@ def add_database_option(parser: argparse.ArgumentParser) -> None:
     )
 
 
+PASSWORD_RULES = (
+    f"A password has at least {MIN_PASSWORD_LENGTH} characters and is not a common password "
+    "(nor one with digits added): a phrase of a few words works well."
+)
+
+
 def register(subparsers: argparse._SubParsersAction) -> None:
-    parser = subparsers.add_parser("users", help="add, list or remove dashboard users")
+    parser = subparsers.add_parser("users", help="add, list, change or remove dashboard users")
     actions = parser.add_subparsers(dest="users_command", metavar="ACTION", required=True)
 
     add = actions.add_parser("add", help="create a user with a role")
@@ -36,14 +46,23 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         action="store_true",
         help="read the password from the first line of standard input (for scripts)",
     )
+    add.epilog = PASSWORD_RULES
     add_database_option(add)
     add.set_defaults(func=_add)
 
-    passwd = actions.add_parser("passwd", help="set a user's password")
+    passwd = actions.add_parser(
+        "passwd", help="set a user's password (ends the user's sessions)", epilog=PASSWORD_RULES
+    )
     passwd.add_argument("name")
     passwd.add_argument("--password-stdin", action="store_true")
     add_database_option(passwd)
     passwd.set_defaults(func=_passwd)
+
+    role = actions.add_parser("role", help="give a user another role (ends the user's sessions)")
+    role.add_argument("name")
+    role.add_argument("--role", required=True, choices=ROLES)
+    add_database_option(role)
+    role.set_defaults(func=_role)
 
     listing = actions.add_parser("list", help="list users and roles")
     add_database_option(listing)
@@ -87,6 +106,13 @@ def _passwd(args: argparse.Namespace) -> int:
     with _store(args) as store:
         store.set_password(args.name, password)
     print(f"password of {args.name!r} changed")
+    return 0
+
+
+def _role(args: argparse.Namespace) -> int:
+    with _store(args) as store:
+        store.set_role(args.name, args.role)
+    print(f"role of {args.name!r} changed to {args.role}")
     return 0
 
 
