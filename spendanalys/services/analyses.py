@@ -24,13 +24,15 @@ import pandas as pd
 from spendanalys.schema import Kind
 from spendanalys.services.assembly import SpendRun, assemble_spend, load_factor_sets
 from spendanalys.services.cache import cached
+from spendanalys.services.codec import register
 from spendanalys.spend.categories import load_category_rules
 from spendanalys.spend.report import write_spend_report
 from spendanalys.store.database import Store
 from spendanalys.travel.analysis import TravelAnalysis, TravelSettings, analyse_travel
 from spendanalys.travel.breakdowns import breakdown
 
-CACHE_FORMAT = 3  # 3: one assembly path with the command line
+CACHE_FORMAT = 4  # 3: one assembly path with the command line; 4: data, not pickles
+SPEND_FAMILY, TRAVEL_FAMILY = "spend:", "travel:"  # a new entry replaces its family's others
 # Columns of one agreement's invoice lines in the drill-down (never the whole line table).
 LINE_COLUMNS = (
     "invoice_id",
@@ -57,6 +59,9 @@ class SpendView(SpendRun):
     """A spend run of the store's data with the dataset versions it was computed from."""
 
     versions: Mapping[Kind, int | None] | None = None
+
+
+register(SpendView)  # the cache may hold it (``services.codec``)
 
 
 def supplier_factor_rows(stored: pd.DataFrame | None) -> list[dict[str, Any]]:
@@ -112,8 +117,15 @@ def spend_view(store: Store, *, as_of: date | None = None) -> SpendView | None:
     """
     as_of = as_of or date.today()
     versions = store.state().version_ids()
-    key = f"spend:v{CACHE_FORMAT}:{versions['contracts']}:{versions['invoices']}:{as_of}"
-    return cached(store, key, lambda: _compute_spend(store, as_of), "spend")
+    key = f"{SPEND_FAMILY}v{CACHE_FORMAT}:{versions['contracts']}:{versions['invoices']}:{as_of}"
+    return cached(
+        store,
+        key,
+        lambda: _compute_spend(store, as_of),
+        "spend",
+        kind=SpendView,
+        family=SPEND_FAMILY,
+    )
 
 
 def agreement_lines(view: SpendRun, agreement_id: str, limit: int = 500) -> pd.DataFrame:
@@ -184,7 +196,7 @@ def travel_view(store: Store, settings: TravelSettings | None = None) -> TravelA
     versions = store.state().version_ids()
     if versions["trips"] is None or versions["fte"] is None:
         return None
-    key = f"travel:v{CACHE_FORMAT}:{versions['trips']}:{versions['fte']}:{settings!r}"
+    key = f"{TRAVEL_FAMILY}v{CACHE_FORMAT}:{versions['trips']}:{versions['fte']}:{settings!r}"
     return cached(
         store,
         key,
@@ -192,6 +204,8 @@ def travel_view(store: Store, settings: TravelSettings | None = None) -> TravelA
             store.current_table("trips"), store.current_table("fte"), None, settings
         ),
         "travel",
+        kind=TravelAnalysis,
+        family=TRAVEL_FAMILY,
     )
 
 

@@ -4,19 +4,29 @@ Two layers: a small memo in this process (pools of the last few results), and th
 cache table shared by every worker and the next start. Entries are filed under the
 ``StoreState`` token read *before* computing, so a result computed while an import commits is
 never served as new. Callers asking for the same key at once wait for one computation.
+
+Entries are data, never pickles (``services.codec``): whoever can write to the database or
+hand over a backup can write an entry, and reading one must not run code. An entry that does
+not decode, or decodes to another type than the caller expects, is a miss: recomputed and
+overwritten. Each result names its ``family`` (a key prefix), so a new entry replaces the
+family's older ones, and entries of states no longer current are evicted as new ones are
+written (``Store.cache_put``): the table holds about one entry per result.
 """
 
 from __future__ import annotations
 
-import pickle
+import logging
 import threading
 from collections import OrderedDict
 from collections.abc import Callable
 from typing import Any, TypeVar
 
+from spendanalys.services import codec
+from spendanalys.services.codec import CacheFormatError
 from spendanalys.store.database import Store
 
 T = TypeVar("T")
+LOG = logging.getLogger(__name__)
 # Entries kept per pool in this process: whole analyses (large, few), the pages' small results,
 # and drill-downs (one per agreement opened), apart so that clicking through many agreements
 # never evicts the pages' results.
@@ -27,20 +37,45 @@ _KEY_LOCKS: dict[str, threading.Lock] = {}
 
 
 def encode(value: Any) -> bytes:
-    """A result as the bytes of a cache entry."""
-    return pickle.dumps(value, protocol=pickle.HIGHEST_PROTOCOL)
+    """A result as the bytes of a cache entry (``services.codec``; CacheFormatError for a type
+    the format cannot hold)."""
+    return codec.encode(value)
 
 
-def stored_object(store: Store, key: str, state: str) -> Any:
+def decode(payload: bytes, kind: type | None = None) -> Any:
+    """The result a cache entry holds, checked to be a ``kind`` when given (CacheFormatError
+    otherwise). Never runs code from the payload."""
+    value = codec.decode(payload)
+    if kind is not None and not isinstance(value, kind):
+        raise CacheFormatError(f"the entry holds a {type(value).__name__}, not a {kind.__name__}")
+    return value
+
+
+def stored_object(store: Store, key: str, state: str, kind: type | None = None) -> Any:
     """The object in the store's cache under ``key`` for ``state``; None when there is none,
-    or it no longer decodes (a stale or foreign entry is recomputed by the caller)."""
+    or it does not decode (to a ``kind``, when given): a stale, damaged or foreign entry is
+    recomputed by the caller and overwritten."""
     raw = store.cache_get(key, state)
     if raw is None:
         return None
     try:
-        return pickle.loads(raw)  # written by this application only
-    except Exception:
+        return decode(raw, kind)
+    except CacheFormatError as exc:
+        LOG.warning("cache entry %r is not usable (%s); it is recomputed", key, exc)
         return None
+
+
+def put(store: Store, key: str, value: Any, state: str, family: str | None = None) -> bool:
+    """Store ``value`` under ``key`` for ``state`` (superseding ``family``'s other entries);
+    False, with a warning in the log, when the cache format cannot hold it (the result is
+    still served from this process's memo, and recomputed by other processes)."""
+    try:
+        payload = encode(value)
+    except CacheFormatError as exc:
+        LOG.warning("result %r is not cached: %s", key, exc)
+        return False
+    store.cache_put(key, payload, state, family=family)
+    return True
 
 
 def _key_lock(name: str) -> threading.Lock:
@@ -78,21 +113,30 @@ def memo(
 
 
 def cached(
-    store: Store, key: str, compute: Callable[[], T | None], scope: str | None = None
+    store: Store,
+    key: str,
+    compute: Callable[[], T | None],
+    scope: str | None = None,
+    *,
+    kind: type | None = None,
+    family: str | None = None,
 ) -> T | None:
     """``compute()`` once per ``key`` and store state of ``scope`` (what the result depends on,
-    see ``StoreState.scoped``): in this process's memo and in the store's cache table."""
+    see ``StoreState.scoped``): in this process's memo and in the store's cache table.
+
+    ``kind``: the type the result has (an entry decoding to anything else is a miss);
+    ``family``: the key prefix whose older entries a new one replaces (``Store.cache_put``)."""
     state = store.state_token(scope)
 
     def load() -> T | None:
-        value: T | None = stored_object(store, key, state)
+        value: T | None = stored_object(store, key, state, kind)
         if value is None:
             with store.computing(f"{key}|{state}"):  # one process computes, the others wait
-                value = stored_object(store, key, state)
+                value = stored_object(store, key, state, kind)
                 if value is None:
                     value = compute()
                     if value is not None:
-                        store.cache_put(key, encode(value), state)
+                        put(store, key, value, state, family)
         return value
 
     return memo(store, key, load, state, pool="analyses")

@@ -1,15 +1,16 @@
 """Small per-version results for the dashboard: what a page interaction reads instead of the
 whole analysis.
 
-The full :class:`spendanalys.spend.analysis.SpendAnalysis` holds every invoice line (a million lines
-pickle to ~13 MB); a page needs a few thousand agreement rows, the totals and, for the
+The full :class:`spendanalys.spend.analysis.SpendAnalysis` holds every invoice line (tens of MB
+for a million lines); a page needs a few thousand agreement rows, the totals and, for the
 drill-down, one agreement's lines. So, once per dataset version (the store's
 ``state_token()``):
 
 - :func:`spend_summary` stores a :class:`SpendSummary` (totals, ranked agreements, priority,
   unlinked suppliers, the Pareto curve) in the store's cache — tens of kB;
 - the drill-down lines (the ``LINES_LIMIT`` largest per agreement) go into one cache entry per
-  agreement (``cache_replace_prefix``), fetched by agreement id (:func:`agreement_lines_of`);
+  agreement (``cache_replace_prefix``, which drops the previous set), fetched by agreement id
+  (:func:`agreement_lines_of`);
 - ``services.cache.memo`` keeps deserialised small results in this process, keyed by the
   state token, so a repeated interaction costs one cheap state query.
 """
@@ -26,13 +27,15 @@ import pandas as pd
 
 from spendanalys.schema import Kind
 from spendanalys.services.analyses import LINE_COLUMNS, agreement_lines, spend_view
-from spendanalys.services.cache import encode, memo, stored_object
+from spendanalys.services.cache import memo, put, stored_object
+from spendanalys.services.codec import encode_parts, register
 from spendanalys.spend.analysis import SpendAnalysis
 from spendanalys.spend.ranking import pareto_curve
 from spendanalys.store.database import Store
 from spendanalys.store.state import StoreState
 
-SUMMARY_FORMAT = 1
+SUMMARY_FORMAT = 2  # 2: data, not pickles
+SUMMARY_FAMILY = "spend-summary:"
 LINES_LIMIT = 500  # drill-down lines kept per agreement (largest kg CO2e first)
 LINES_PREFIX = "spend-lines:"
 AGREEMENT_COLUMNS = (
@@ -65,6 +68,9 @@ class SpendSummary:
     state: str
 
 
+register(SpendSummary)  # the cache may hold it (``services.codec``)
+
+
 def build_summary(analysis: SpendAnalysis, lines_key: str, state: str) -> SpendSummary:
     """The small tables of ``analysis`` that the pages show."""
     agreements = analysis.agreements.sort_values("rank", kind="stable").reset_index(drop=True)
@@ -88,10 +94,10 @@ def build_summary(analysis: SpendAnalysis, lines_key: str, state: str) -> SpendS
 def drilldown_payloads(
     lines: pd.DataFrame, lines_key: str, limit: int = LINES_LIMIT
 ) -> dict[str, bytes]:
-    """Cache entries ``{lines_key}{agreement_id}`` → pickled frame of that agreement's ``limit``
+    """Cache entries ``{lines_key}{agreement_id}`` → encoded frame of that agreement's ``limit``
     lines with the most kg CO2e (the drill-down columns only). One sort of all lines, then
-    contiguous slices per agreement (numpy bounds, not a groupby per group): ~1 s per
-    300,000 kept lines."""
+    contiguous slices per agreement (numpy bounds, not a groupby per group), encoded from
+    columns converted once (``codec.encode_parts``)."""
     linked = lines[lines["linked_agreement_id"].notna()]
     columns = [c for c in LINE_COLUMNS if c in linked]
     ordered = linked.sort_values("kg_co2e", ascending=False, na_position="last", kind="stable")
@@ -103,21 +109,22 @@ def drilldown_payloads(
     if not len(keys):
         return {}
     bounds = np.flatnonzero(keys[1:] != keys[:-1]) + 1
-    starts, ends = np.r_[0, bounds], np.r_[bounds, len(keys)]
-    return {
-        f"{lines_key}{keys[a]}": encode(kept.iloc[a:b].reset_index(drop=True))
-        for a, b in zip(starts, ends, strict=True)
-    }
+    spans = [
+        (int(a), int(b)) for a, b in zip(np.r_[0, bounds], np.r_[bounds, len(keys)], strict=True)
+    ]
+    parts = encode_parts(kept, spans)  # the columns converted once, sliced per agreement
+    return {f"{lines_key}{keys[a]}": part for (a, _), part in zip(spans, parts, strict=True)}
 
 
 def _summary_key(versions: Mapping[Kind, int | None], as_of: date) -> str:
-    return f"spend-summary:v{SUMMARY_FORMAT}:{versions['contracts']}:{versions['invoices']}:{as_of}"
+    ids = f"{versions['contracts']}:{versions['invoices']}"
+    return f"{SUMMARY_FAMILY}v{SUMMARY_FORMAT}:{ids}:{as_of}"
 
 
 def spend_summary(store: Store, *, as_of: date | None = None) -> SpendSummary | None:
     """The spend summary of the current data (None before a contract register is uploaded).
 
-    Order of lookups: this process's memo, the store's cache (a small pickle), else the full
+    Order of lookups: this process's memo, the store's cache (a small entry), else the full
     analysis (``views.spend_view``, itself cached) from which the summary and the drill-down
     entries are derived and stored, so the other workers and the next start read them.
     """
@@ -126,8 +133,8 @@ def spend_summary(store: Store, *, as_of: date | None = None) -> SpendSummary | 
     key = _summary_key(StoreState.parse(state).version_ids(), as_of)
 
     def stored() -> SpendSummary | None:
-        value = stored_object(store, key, state)
-        return value if isinstance(value, SpendSummary) else None
+        value: SpendSummary | None = stored_object(store, key, state, SpendSummary)
+        return value
 
     def load() -> SpendSummary | None:
         found = stored()
@@ -145,7 +152,7 @@ def spend_summary(store: Store, *, as_of: date | None = None) -> SpendSummary | 
         store.cache_replace_prefix(
             LINES_PREFIX, drilldown_payloads(view.analysis.lines, lines_key), state
         )
-        store.cache_put(key, encode(summary), state)
+        put(store, key, summary, state, SUMMARY_FAMILY)
         return summary
 
     value: SpendSummary | None = memo(store, key, load, state)
@@ -161,8 +168,8 @@ def agreement_lines_of(
     summary = spend_summary(store, as_of=as_of)
     if summary is None:
         return None
-    frame = stored_object(store, f"{summary.lines_key}{agreement_id}", summary.state)
-    if isinstance(frame, pd.DataFrame):
+    frame = stored_object(store, f"{summary.lines_key}{agreement_id}", summary.state, pd.DataFrame)
+    if frame is not None:
         return frame.head(limit)
     view = spend_view(store, as_of=as_of)
     return None if view is None else agreement_lines(view, agreement_id, min(limit, LINES_LIMIT))

@@ -76,7 +76,8 @@ class Store(SettingsMixin, UsersMixin):
 
     ``url`` is an SQLAlchemy URL (``sqlite:///path`` or ``postgresql://...``); by default
     $SPENDANALYS_DATABASE_URL, else ``var/spendanalys.sqlite`` under the working directory.
-    The schema is migrated to the newest revision on opening unless ``migrate=False``.
+    The schema is migrated to the newest revision on opening unless ``migrate=False``, and
+    then cache entries that can never be served are deleted (``cache_sweep``).
     """
 
     def __init__(self, url: str | None = None, *, migrate: bool = True) -> None:
@@ -84,6 +85,7 @@ class Store(SettingsMixin, UsersMixin):
         self.engine: Engine = create_store_engine(self.url)
         if migrate:
             self.migrate()
+            self.cache_sweep()
 
     @property
     def backend(self) -> str:

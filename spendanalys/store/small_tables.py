@@ -8,6 +8,7 @@ withdrawal is a row with an empty value, so the history of who changed what is k
 from __future__ import annotations
 
 import unicodedata
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
@@ -17,7 +18,7 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
 from spendanalys.errors import ConfigurationError, UnitError
-from spendanalys.store.state import SETTINGS_CODES, StoreState
+from spendanalys.store.state import SETTINGS_CODES, STATE_SCOPES, StoreState
 from spendanalys.store.tables import (
     OVERRIDE_SCOPES,
     audit_log,
@@ -31,6 +32,9 @@ from spendanalys.units import currency_of, parse_unit, ureg
 
 DEFAULT_GOAL = (2019, 2025, 0.25)  # DESIGN.md §3: minus 25 % per FTE by 2025 against 2019
 MAX_NAME_LENGTH = 64
+# Every cache payload starts with this: the format of ``services.codec`` and its version (bump
+# it with the format). Entries without it are never decoded and are deleted on opening.
+CACHE_HEADER = b"SPENDANALYS-CACHE/1\n"
 
 
 def utc_now() -> datetime:
@@ -249,19 +253,7 @@ class SettingsMixin:
         """What the analyses depend on now: the current dataset versions and the newest row of
         each settings table; with ``scope`` ("spend", "travel") only what that analysis uses."""
         with self._read() as connection:
-            current = connection.execute(
-                sa.select(dataset_versions.c.kind, dataset_versions.c.id).where(
-                    dataset_versions.c.is_current
-                )
-            ).all()
-            newest = [
-                connection.execute(sa.select(sa.func.max(t.c.id))).scalar_one() or 0
-                for t in (category_overrides, supplier_factors, goal_settings)
-            ]
-        return StoreState(
-            {kind: int(vid) for kind, vid in current},
-            dict(zip(SETTINGS_CODES, (int(n) for n in newest), strict=True)),
-        ).scoped(scope)
+            return current_state(connection).scoped(scope)
 
     def state_token(self, scope: str | None = None) -> str:
         """:meth:`state` as the text cached results are filed under."""
@@ -279,27 +271,40 @@ class SettingsMixin:
             ).first()
         return bytes(row.payload) if row is not None and row.state == state else None
 
-    def cache_put(self, key: str, payload: bytes, state: str | None = None) -> None:
+    def cache_put(
+        self, key: str, payload: bytes, state: str | None = None, *, family: str | None = None
+    ) -> None:
         """Store ``payload`` under ``key``. Pass the ``state_token()`` read *before* computing
-        the payload, so a result computed while an import committed is never served as new."""
+        the payload, so a result computed while an import committed is never served as new.
+
+        ``family`` is a key prefix whose other entries this one supersedes (the same result
+        for another day or other versions): they are deleted in the same transaction, as is
+        every entry whose state is no longer current (:func:`stale_states`), this one too if
+        an import committed while it was computed. So the cache holds about one entry per
+        result, however many uploads there have been."""
         if not isinstance(payload, bytes | bytearray | memoryview):
             raise TypeError("cache payloads are bytes (e.g. json.dumps(...).encode())")
         state = self.state_token() if state is None else state
         with self._write() as connection:
             connection.execute(cache_entries.delete().where(cache_entries.c.key == key))
+            if family:
+                connection.execute(
+                    cache_entries.delete().where(cache_entries.c.key.like(*_prefix(family)))
+                )
             connection.execute(
                 cache_entries.insert().values(
                     key=key, state=state, payload=bytes(payload), created_at=utc_now()
                 )
             )
+            _evict_stale(connection)
 
     def cache_replace_prefix(self, prefix: str, payloads: dict[str, bytes], state: str) -> None:
         """Replace every cache entry whose key starts with ``prefix`` by ``payloads`` (key →
         bytes, keys starting with ``prefix``) in one transaction: many small per-version
-        entries (e.g. one per agreement) written at once, the previous set dropped."""
+        entries (e.g. one per agreement) written at once, the previous set dropped, and
+        entries of states no longer current evicted (as by :meth:`cache_put`)."""
         if any(not k.startswith(prefix) for k in payloads):
             raise ValueError(f"every key must start with {prefix!r}")
-        pattern = prefix.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
         now = utc_now()
         rows = [
             {"key": k, "state": state, "payload": bytes(v), "created_at": now}
@@ -307,7 +312,75 @@ class SettingsMixin:
         ]
         with self._write() as connection:
             connection.execute(
-                cache_entries.delete().where(cache_entries.c.key.like(pattern, escape="\\"))
+                cache_entries.delete().where(cache_entries.c.key.like(*_prefix(prefix)))
             )
             if rows:
                 connection.execute(cache_entries.insert(), rows)
+            _evict_stale(connection)
+
+    def cache_sweep(self) -> int:
+        """Delete the cache entries that can never be served: of a state no longer current,
+        or not in the cache format (not starting with ``CACHE_HEADER``: an older release's
+        entry, or bytes written there by anyone but this application). Run when the store is
+        opened; returns the number of entries deleted."""
+        header = sa.literal(CACHE_HEADER, sa.LargeBinary())
+        with self._write() as connection:
+            foreign = connection.execute(
+                cache_entries.delete().where(
+                    sa.func.substr(cache_entries.c.payload, 1, len(CACHE_HEADER)) != header
+                )
+            ).rowcount
+            return int(foreign) + _evict_stale(connection)
+
+    def cache_clear(self) -> int:
+        """Delete every cache entry (after a restore); returns how many there were."""
+        with self._write() as connection:
+            return int(connection.execute(cache_entries.delete()).rowcount)
+
+
+def current_state(connection: Connection) -> StoreState:
+    """The store's state as read in ``connection``'s transaction."""
+    current = connection.execute(
+        sa.select(dataset_versions.c.kind, dataset_versions.c.id).where(
+            dataset_versions.c.is_current
+        )
+    ).all()
+    newest = [
+        connection.execute(sa.select(sa.func.max(t.c.id))).scalar_one() or 0
+        for t in (category_overrides, supplier_factors, goal_settings)
+    ]
+    return StoreState(
+        {kind: int(vid) for kind, vid in current},
+        dict(zip(SETTINGS_CODES, (int(n) for n in newest), strict=True)),
+    )
+
+
+def stale_states(tokens: Iterable[str], current: StoreState) -> list[str]:
+    """The tokens among ``tokens`` that are not ``current`` for what they depend on.
+
+    A token's scope is read from the settings codes it carries (all of them: unscoped; those
+    of a ``STATE_SCOPES`` entry: that scope); a token of no known shape is stale."""
+    scopes: dict[frozenset[str], str | None] = {frozenset(SETTINGS_CODES): None}
+    scopes.update({frozenset(codes): scope for scope, (_, codes) in STATE_SCOPES.items()})
+    stale = []
+    for token in tokens:
+        shape = frozenset(StoreState.parse(token).settings)
+        if shape not in scopes or current.scoped(scopes[shape]).token != token:
+            stale.append(token)
+    return stale
+
+
+def _evict_stale(connection: Connection) -> int:
+    """Delete the entries of states no longer current, inside the caller's write."""
+    states = connection.execute(sa.select(cache_entries.c.state).distinct()).scalars().all()
+    stale = stale_states(states, current_state(connection))
+    if not stale:
+        return 0
+    deleted = connection.execute(cache_entries.delete().where(cache_entries.c.state.in_(stale)))
+    return int(deleted.rowcount)
+
+
+def _prefix(prefix: str) -> tuple[str, str]:
+    """LIKE pattern and escape character for keys starting with ``prefix``."""
+    pattern = prefix.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+    return pattern, "\\"
