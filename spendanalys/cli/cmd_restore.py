@@ -12,9 +12,12 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         "restore",
         help="replace the database with a backup after checking it",
         description=(
-            "The backup is checked first (SQLite: integrity check and schema revision; "
-            "PostgreSQL: pg_restore --list). SQLite keeps a copy of the replaced database "
-            "beside it. Stop imports while restoring."
+            "The backup is checked first (SQLite: integrity check, schema revision, and every "
+            "table against the schema of its revision and the types of its columns; "
+            "PostgreSQL: pg_restore --list holds only the store's tables, sequences, "
+            "constraints and indexes, and a known revision). Cached results are never "
+            "restored: they are computed again. SQLite keeps a copy of the replaced database "
+            "beside it. Stop imports while restoring, and restart the dashboard afterwards."
         ),
     )
     parser.add_argument("file", metavar="FILE", help="a file written by 'spendanalys backup'")

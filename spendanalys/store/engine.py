@@ -10,6 +10,11 @@ documented recipe for controlling BEGIN with pysqlite.
 
 On PostgreSQL, writes take one transaction-scoped advisory lock, so writers are serialised the
 same way on both backends (imports are rare; a single writer keeps "current version" simple).
+
+The SQLite file holds the password hashes: it is created mode 0600 before SQLite opens it, and
+an existing one of ours is narrowed to 0600 (SQLite gives its ``-wal`` and ``-shm`` files the
+database file's mode), whatever the umask. ``journal_size_limit`` truncates the WAL after a
+checkpoint, so one large import does not leave a WAL file of its size behind.
 """
 
 from __future__ import annotations
@@ -33,6 +38,8 @@ from spendanalys.settings import settings
 
 DEFAULT_SQLITE = Path("var") / "spendanalys.sqlite"
 BUSY_TIMEOUT_S = 60.0
+PRIVATE_MODE = 0o600  # the database, its -wal and -shm, and backups: owner only
+WAL_SIZE_LIMIT = 64 * 1024 * 1024  # bytes a WAL file is truncated to after a checkpoint
 # Arbitrary constant identifying the store's writer lock among PostgreSQL advisory locks.
 PG_WRITE_LOCK = 0x5350_454E  # "SPEN"
 _IMMEDIATE = "spendanalys_immediate"
@@ -66,6 +73,21 @@ def resolve_url(url: str | None = None) -> URL:
     return parsed
 
 
+def private_file(path: Path) -> None:
+    """Create ``path`` empty with mode 0600 if it does not exist, else narrow it to 0600 when
+    this user owns it; the same for its ``-wal`` and ``-shm`` files if present. The mode is
+    set with chmod, so the umask plays no part."""
+    with contextlib.suppress(FileExistsError):
+        os.close(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, PRIVATE_MODE))
+    for file in (path, path.with_name(f"{path.name}-wal"), path.with_name(f"{path.name}-shm")):
+        try:
+            status = file.stat()
+        except FileNotFoundError:
+            continue
+        if status.st_uid == os.getuid() and status.st_mode & 0o777 != PRIVATE_MODE:
+            os.chmod(file, PRIVATE_MODE)
+
+
 def sqlite_path(engine: Engine) -> Path | None:
     """The database file of a SQLite engine, else None."""
     if engine.dialect.name != "sqlite" or not engine.url.database:
@@ -81,6 +103,7 @@ def _install_sqlite_hooks(engine: Engine) -> None:
         cursor.execute(f"PRAGMA busy_timeout = {int(BUSY_TIMEOUT_S * 1000)}")
         cursor.execute("PRAGMA journal_mode = WAL")
         cursor.execute("PRAGMA synchronous = FULL")
+        cursor.execute(f"PRAGMA journal_size_limit = {WAL_SIZE_LIMIT}")
         cursor.execute("PRAGMA foreign_keys = ON")
         cursor.close()
 
@@ -109,6 +132,8 @@ def _install_fork_guard(engine: Engine) -> None:
 def create_store_engine(url: URL) -> Engine:
     """An engine for ``url`` with the settings described in the module docstring."""
     if url.get_backend_name() == "sqlite":
+        if url.database:
+            private_file(Path(url.database))
         engine = sa.create_engine(url, connect_args={"timeout": BUSY_TIMEOUT_S})
         _install_sqlite_hooks(engine)
     else:
