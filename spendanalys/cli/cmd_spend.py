@@ -11,6 +11,7 @@ from pathlib import Path
 
 from spendanalys.cli.common import add_column_option, format_sek, print_table
 from spendanalys.errors import ConfigurationError
+from spendanalys.i18n import format_percent
 
 RULE_OPTIONS = {
     "cpv_map": "CPV prefix → category table (cpv_prefix,category_id,note)",
@@ -212,6 +213,7 @@ def _print_summary(analysis, top: int, factor_sets) -> None:  # type: ignore[no-
         f"Agreements: {t['agreements']}, {t['pareto_agreements']} make 80 % of the emissions; "
         f"rejected rows: {len(analysis.rejected)}"
     )
+    print(kpi_sentence(analysis.requirements_kpi))
     print()
     shown = analysis.agreements[TABLE_COLUMNS].head(top).copy()
     for column in ("spend_sek", "kg_co2e"):
@@ -227,6 +229,30 @@ def _print_summary(analysis, top: int, factor_sets) -> None:  # type: ignore[no-
         )
     for note in analysis.notes:
         print(f"note: {note}")
+
+
+def kpi_sentence(kpi: dict) -> str:  # type: ignore[type-arg]
+    """The KPI as the sustainability report words it, in Swedish figures (decimal comma):
+    "39 pågående avtal med miljökrav, cirka 20,6 % av alla 189 pågående avtal (2026-06-01);
+    värdeviktat 23,4 %". When most ongoing agreements' miljökrav is unknown it says so, with the
+    share over the known ones, instead of a bare low percentage."""
+    if not kpi or not kpi.get("ongoing_agreements"):
+        return f"Miljökrav: inga pågående avtal {kpi.get('as_of', '')}".rstrip()
+    pct = lambda share: format_percent(share, "sv", 1)  # noqa: E731
+    text = (
+        f"{kpi['with_requirements']} pågående avtal med miljökrav, cirka {pct(kpi['share'])} "
+        f"av alla {kpi['ongoing_agreements']} pågående avtal ({kpi['as_of']}); "
+        f"värdeviktat {pct(kpi['value_share'])}"
+    )
+    if kpi["unknown"]:
+        text += f"; miljökrav okänt för {kpi['unknown']} ({pct(kpi['unknown_share'])})"
+    if kpi["mostly_unknown"]:
+        text += (
+            f". Obs: för de flesta pågående avtal är miljökrav okänt; av de "
+            f"{kpi['with_requirements'] + kpi['without_requirements']} med känt värde har "
+            f"{pct(kpi['share_of_known'])} miljökrav"
+        )
+    return text
 
 
 def _print_rank_moves(analysis, top: int) -> None:  # type: ignore[no-untyped-def]

@@ -33,6 +33,7 @@ from spendanalys.spend.linking import (
     normalise_agreement_id,
     normalise_org_number,
 )
+from spendanalys.spend.ongoing import requirements_kpi
 from spendanalys.spend.pricing import apply_factor_set, column_or, convert_to_sek
 from spendanalys.spend.ranking import aggregate_agreements, compare_factor_sets, priority_list
 from spendanalys.spend.summaries import (
@@ -65,6 +66,8 @@ class SpendAnalysis:
       category, by supplier; ``excluded``: lines outside the purchase boundary, by account;
     - ``priority``: high-impact agreements without miljökrav, soonest end first;
     - ``totals``: sums in SEK and kg CO2e and the miljökrav shares (see ``ranking.totals_of``);
+    - ``requirements_kpi``: miljökrav among the agreements ongoing at ``as_of`` (see
+      ``ongoing.requirements_kpi``; JSON ``kpi``, not the price index);
     - ``factor_comparison``: kg CO2e and rank of each agreement under each factor set;
     - ``rejected``: rows left out, with file, row, column and reason.
     """
@@ -85,6 +88,7 @@ class SpendAnalysis:
     as_of: date
     parameters: dict[str, Any] = field(default_factory=dict)
     notes: list[str] = field(default_factory=list)
+    requirements_kpi: dict[str, Any] = field(default_factory=dict)
 
 
 def set_column_names(factor_sets: Sequence[SpendFactorSet]) -> list[str]:
@@ -295,4 +299,5 @@ def analyse_spend(
             "exchange_rates": f"{rates.source} ({rates.year})" if rates is not None else "none",
         },
         notes=notes,
+        requirements_kpi=requirements_kpi(agreements, as_of),
     )

@@ -156,6 +156,7 @@ def spend_payload(
         "agreements": agreements,
         "categories": _records(analysis.categories, CATEGORY_KEYS),
         "totals": totals,
+        "kpi": analysis.requirements_kpi,
         "priority": _records(analysis.priority),
         "unlinked": _records(analysis.unlinked),
         "uncategorised": _records(analysis.uncategorised),
