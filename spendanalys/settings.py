@@ -5,7 +5,7 @@ deployment may change them between two apps in one process).
 | --- | --- | --- |
 | SPENDANALYS_DATABASE_URL | the store (SQLite path or PostgreSQL URL) | ./var/spendanalys.sqlite |
 | SPENDANALYS_SECRET_KEY | session signing key, ≥ 32 characters | a random key in var/secret_key |
-| SPENDANALYS_HOST | the address the dashboard is bound to (decides the demo mode) | none |
+| SPENDANALYS_HOST | the bound address, when the server does not report it (decides the demo mode; gunicorn with gunicorn_conf reports its own) | none |
 | SPENDANALYS_HTTPS | served over HTTPS: cookies get Secure | off |
 | SPENDANALYS_BEHIND_PROXY | a reverse proxy sets X-Forwarded-* (see the next line) | off |
 | SPENDANALYS_TRUSTED_PROXIES | addresses or networks whose X-Forwarded-* is believed, comma-separated | 127.0.0.1, ::1 |

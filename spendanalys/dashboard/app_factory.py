@@ -20,7 +20,7 @@ from dash import dcc, html
 from flask.typing import ResponseReturnValue
 
 from spendanalys import services
-from spendanalys.dashboard import security
+from spendanalys.dashboard import body_guard, demo_guard, http_headers, security
 from spendanalys.dashboard.callback_shapes import guard_callback_shapes
 from spendanalys.dashboard.proxies import ForwardedHeaders
 from spendanalys.dashboard.uploads import JOBS_EXTENSION
@@ -212,8 +212,10 @@ def create_app(
     """The dashboard app on ``store`` (default ``Store()``: SQLite or SPENDANALYS_DATABASE_URL).
 
     ``host`` is the address it is bound to: with no users in the database a loopback address
-    gives the labelled demo mode and any other address (or None: unknown, as under gunicorn
-    unless ``SPENDANALYS_HOST`` says otherwise) raises ConfigurationError. ``seed`` imports
+    gives the labelled demo mode and any other address (or None: unknown) raises
+    ConfigurationError (``serve.build_server`` takes it from the server's own report where
+    there is one). Even then the demo mode answers only requests from and to this machine
+    (``demo_guard``). ``seed`` imports
     the sample data on first start when the database holds no datasets. ``job_dir`` holds the
     state of import jobs (default ``SPENDANALYS_JOB_DIR``, else ``var/jobs``), shared by the
     workers of one host. The app has served one internal request (``_finish_setup``), so its
@@ -243,6 +245,15 @@ def create_app(
     # login brake, public origin for the same-origin check); from anyone else they are dropped.
     trusted = env.trusted_proxies if env.behind_proxy else ()
     server.wsgi_app = ForwardedHeaders(server.wsgi_app, trusted)  # type: ignore[method-assign]
+    # Outermost: the body deadline, and Host and client as received, before any rewriting.
+    server.wsgi_app = demo_guard.KeepReceived(  # type: ignore[method-assign]
+        body_guard.BodyDeadline(server.wsgi_app, config.max_content_length)
+    )
+    # Before the security guard, and reading headers only: the demo mode serves this machine
+    # only; bodies nobody logged in will be allowed to send are refused unread.
+    server.before_request(demo_guard.refuse_outside_demo)
+    server.before_request(body_guard.refuse_unread_bodies)
+    server.register_error_handler(408, body_guard.too_slow)
     security.install(server, store, config, secret_key())
     server.extensions[JOBS_EXTENSION] = JobBoard(job_dir or env.job_dir or Path("var") / "jobs")
     app = dash.Dash(
@@ -255,6 +266,7 @@ def create_app(
         title="Spendanalys",
         update_title=None,  # type: ignore[arg-type]
     )
+    http_headers.install(server, app, https=config.https)
     # After dash.Dash(...): its own first-request hook fills app.callback_map before this reads it.
     guard_callback_shapes(server, lambda: app.callback_map)
     app.layout = _shell

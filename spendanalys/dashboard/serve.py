@@ -1,12 +1,17 @@
 """Start the dashboard: ``python app.py [--host 127.0.0.1] [--port 8050]`` or under gunicorn.
 
-For a server, run several workers with a timeout long enough for a large import::
+On a server, gunicorn with the committed configuration (``gunicorn_conf.py`` beside this file:
+threaded workers that slow clients cannot tie up one by one, no keep-alive, a short idle
+timeout), behind a reverse proxy (README, "Serving")::
 
     SPENDANALYS_SECRET_KEY=... SPENDANALYS_HTTPS=1 \\
-        gunicorn 'app:server' -w 2 --timeout 300 -b 0.0.0.0:8050
+        gunicorn -c python:spendanalys.dashboard.gunicorn_conf 'app:server' -b 127.0.0.1:8050
 
-Under gunicorn the bind address is not known to the app, so it assumes a non-loopback one and
-refuses to start without users unless ``SPENDANALYS_HOST=127.0.0.1`` says otherwise.
+The configuration reports the addresses gunicorn listens on to the app (``binding``), so the
+demo mode (no users) follows the real bind: bound anywhere but loopback, the app refuses to
+start without users. ``SPENDANALYS_HOST`` is read only when the server reports nothing (another
+WSGI server, or gunicorn without this configuration); the demo mode then still answers only
+requests from and to this machine (``demo_guard``).
 
 Environment:
 
@@ -31,15 +36,31 @@ import sys
 from collections.abc import Sequence
 
 import flask
+from werkzeug.serving import WSGIRequestHandler
 
+from spendanalys.dashboard import binding
 from spendanalys.dashboard.app_factory import create_app
 from spendanalys.errors import SpendanalysError
 from spendanalys.settings import settings
 
+SERVER_HEADER = "spendanalys"
+
+
+class PlainServerHeader(WSGIRequestHandler):
+    """Flask's development server without its ``Server: Werkzeug/x Python/y`` banner."""
+
+    def version_string(self) -> str:
+        return SERVER_HEADER
+
 
 def build_server(host: str | None = None) -> flask.Flask:
-    """The Flask server of a new dashboard app (the WSGI callable for gunicorn)."""
-    app = create_app(host=host if host is not None else settings().host)
+    """The Flask server of a new dashboard app (the WSGI callable for gunicorn).
+
+    ``host`` is the bound address; by default the one the server reported
+    (``binding.bound_host``), else ``SPENDANALYS_HOST``."""
+    if host is None:
+        host = binding.bound_host() or settings().host
+    app = create_app(host=host)
     server: flask.Flask = app.server
     return server
 
@@ -56,5 +77,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"spendanalys dashboard: {exc}", file=sys.stderr)
         return 2
     print(f"Spendanalys: http://{args.host}:{args.port}/", flush=True)
-    server.run(host=args.host, port=args.port, debug=False, threaded=True)
+    server.run(
+        host=args.host,
+        port=args.port,
+        debug=False,
+        threaded=True,
+        request_handler=PlainServerHeader,
+    )
     return 0
