@@ -1,8 +1,9 @@
 """Entry point of the dashboard.
 
 ``python app.py [--host 127.0.0.1] [--port 8050]`` serves it with Flask's server (a laptop);
-``gunicorn 'app:server' -w 2 --timeout 300 -b 0.0.0.0:8050`` serves it on a server (see
-``spendanalys/dashboard/serve.py`` for the environment variables).
+``gunicorn -c python:spendanalys.dashboard.gunicorn_conf 'app:server' -b 127.0.0.1:8050``
+serves it on a server, behind nginx (README, "Serving on a server"; the environment variables
+are listed in ``spendanalys/dashboard/serve.py``).
 """
 
 from __future__ import annotations
