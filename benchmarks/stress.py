@@ -8,7 +8,9 @@ Parts, each reported even when another fails:
    ``HYPOTHESIS_PROFILE=stress`` (2,000 examples per reader and container; 200 reports);
 3. kills: the store's SIGKILL test with ``STRESS_KILLS`` (default 20) and the four concurrent
    importers (tests/store/test_store_reliability.py);
-4. load: benchmarks/reliability_load.py, 20 viewers and 2 uploaders for ``--seconds`` (300).
+4. load: benchmarks/reliability_load.py, 20 viewers and 2 uploaders for ``--seconds`` (300);
+5. slow: benchmarks/slow_clients_stage.py, slow clients against gunicorn while /health is
+   probed (about a minute).
 
 Exit status 1 when any part failed (a test failed, a 5xx, a lost upload); 0 otherwise.
 """
@@ -93,6 +95,15 @@ def run_load(seconds: float, viewers: int, uploaders: int, server: str) -> dict[
         return run(seconds, viewers, uploaders, server)
     except Exception as exc:
         return {"not_run": f"{type(exc).__name__}: {exc}"}
+
+
+def run_slow() -> dict[str, Any]:
+    try:
+        from benchmarks.slow_clients_stage import run
+
+        return run()
+    except Exception as exc:
+        return {"not_run": f"{type(exc).__name__}: {exc}", "ok": False}
 
 
 def _load_ok(load: dict[str, Any]) -> bool:
@@ -188,6 +199,10 @@ def write_report(path: Path, parts: dict[str, Any]) -> None:
             if load["error_samples"]:
                 lines += ["Error samples:", ""] + [f"- `{s}`" for s in load["error_samples"]]
                 lines.append("")
+    if parts.get("slow"):
+        from benchmarks.slow_clients_stage import report_lines
+
+        lines += report_lines(parts["slow"])
     verdict = "nothing lost" if parts.get("ok") else "FAILURES: see above"
     lines += ["## Verdict", "", verdict, ""]
     path.write_text("\n".join(lines), encoding="utf-8")
@@ -201,7 +216,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--server", choices=["gunicorn", "dev"], default="gunicorn")
     parser.add_argument("--kills", type=int, default=int(os.environ.get("STRESS_KILLS", "20")))
     parser.add_argument(
-        "--skip", nargs="*", default=[], choices=["corpus", "fuzz", "kills", "load"]
+        "--skip", nargs="*", default=[], choices=["corpus", "fuzz", "kills", "load", "slow"]
     )
     parser.add_argument("--out", type=Path, default=HERE / "RELIABILITY.md")
     args = parser.parse_args(argv)
@@ -232,6 +247,9 @@ def main(argv: list[str] | None = None) -> int:
     if "load" not in args.skip:
         parts["load"] = run_load(args.seconds, args.viewers, args.uploaders, args.server)
         ok &= _load_ok(parts["load"])
+    if "slow" not in args.skip:
+        parts["slow"] = run_slow()
+        ok &= bool(parts["slow"]["ok"])
     parts["ok"] = ok
     write_report(args.out, parts)
     for name in ("fuzz", "kills"):
