@@ -30,7 +30,7 @@ from spendanalys.io import read_fte, read_trips
 from spendanalys.io.result import RejectedRow
 from spendanalys.schema import SCHEMAS, TRAVEL_MODES, Kind
 from spendanalys.travel.factors import TravelFactorSet, load_travel_factor_set, per_km_note
-from spendanalys.travel.trips import activity_lines, price_lines
+from spendanalys.travel.trips import activity_lines, price_lines, variant_notes
 
 FORECAST_YEARS = 3
 FORECAST_METHOD = (
@@ -274,6 +274,7 @@ def _priced_analysis(
     km_note = per_km_note(factors)
     if km_note:
         notes.append(km_note)
+    notes += variant_notes(lines, factors.name)
     no_trips = years.loc[years["kg_co2e"].isna(), "year"].tolist()
     if no_trips:
         notes.append(f"no accepted trips for year(s) {', '.join(map(str, no_trips))}: no figure")

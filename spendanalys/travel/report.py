@@ -150,6 +150,7 @@ LINE_COLUMNS = [
     Column("great_circle_km", "Storcirkel (km)", DECIMAL_FORMAT), Column("distance_km", "Avstånd enkel väg (km)", DECIMAL_FORMAT),
     Column("distance_basis", "Avstånd enligt"), Column("legs", "Sträckor", INTEGER_FORMAT),
     Column("travellers", "Resenärer", INTEGER_FORMAT), Column("band", "Flygband"), Column("cabin", "Klass"),
+    Column("fuel", "Drivmedel"), Column("variant", "Faktorvariant (drivmedel, land)"),
     Column("activity", "Mängd", DECIMAL_FORMAT), Column("activity_unit", "Enhet"),
     Column("kg_co2e_per_unit", "Faktor (kg CO2e per enhet)", "0.00000"), Column("kg_co2e", "Utsläpp (kg CO2e)", DECIMAL_FORMAT),
     Column("factor_row", "Faktorrad"), Column("factor_id", "Faktor-ID"), Column("factor_source", "Faktorkälla"),

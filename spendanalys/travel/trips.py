@@ -10,7 +10,11 @@ distance, band, cabin, activity, the factor row and its source, and ``kg_co2e``:
   airports (DESIGN.md §3); without airports a given distance bands short/long by its length.
 - rail, bus: pkm = km × legs × travellers.
 - car, taxi: vkm = km × legs (the travellers share the vehicle). Taxi without a distance but
-  with a cost uses a per-SEK factor when the set has one.
+  with a cost uses a per-SEK factor when the set has one. A car's ``fuel`` (Drivmedel: bensin,
+  diesel, el, laddhybrid, hybrid, E85, biogas/fordonsgas, HVO; ``FUEL_WORDS``) picks the car row
+  of that fuel (``variant``); a blank fuel, a fuel not known and a fuel the set has no row for
+  price as the set's average car (the row without a variant), the last two with a note and the
+  count (:func:`variant_notes`). Taxi rows ignore the fuel.
 - hotel: room-nights = nights × travellers (one room each).
 
 legs = 2 for a round trip (tur och retur), else 1; unknown round-trip = one way; unknown
@@ -28,15 +32,18 @@ from spendanalys.io.result import RejectedRow
 from spendanalys.schema import SCHEMAS
 from spendanalys.travel.distances import flight_band, pair_distances, resolve_codes
 from spendanalys.travel.factors import TravelFactorSet
-from spendanalys.travel.vocab import CABIN_WORDS, MODE_WORDS, map_column
+from spendanalys.travel.vocab import CABIN_WORDS, FUEL_WORDS, MODE_WORDS, map_column
 
 LINE_COLUMNS = [
     "year", "date", "component", "mode", "mode_as_written", "origin", "destination",
     "origin_airport", "destination_airport", "great_circle_km", "distance_km", "distance_basis",
-    "legs", "travellers", "band", "cabin", "cabin_assumed", "activity", "activity_unit",
+    "legs", "travellers", "band", "cabin", "cabin_assumed", "fuel", "activity", "activity_unit",
     "person_km", "kg_co2e_per_unit", "kg_co2e", "factor_id", "factor_row", "factor_source",
-    "factor_note", "unit", "gender", "cost_sek", "source_file", "source_row",
+    "factor_note", "variant", "factor_variant", "unit", "gender", "traveller_id", "cost_sek",
+    "source_file", "source_row",
 ]  # fmt: skip
+"""``variant`` is what the line asked the factor set for (a car's fuel code, a hotel's country);
+``factor_variant`` the variant of the row that priced it ("" = the mode's default row)."""
 
 
 FLIGHT_COLUMNS = (
@@ -246,7 +253,7 @@ def _match(lines: pd.DataFrame, factors: TravelFactorSet, radiative_forcing: boo
                 break
         chosen.append(-1 if found is None else found)
     position = np.asarray(chosen, dtype=int)[codes] if len(lines) else np.zeros(0, dtype=int)
-    cols = ["kg_co2e_per_unit", "factor_id", "factor_row", "source", "note"]
+    cols = ["kg_co2e_per_unit", "factor_id", "factor_row", "source", "note", "variant"]
     out = (
         table[cols].iloc[np.where(position < 0, 0, position)].reset_index(drop=True)
         if len(table)
@@ -307,7 +314,7 @@ def activity_lines(
         values[at] = flights[col].to_numpy()
         frame[col] = pd.Series(values, index=frame.index, dtype=frame[col].dtype)
     frame["band"] = frame["band"].fillna("")
-    frame["variant"] = ""
+    frame["variant"] = _car_fuel(frame)
     mode = frame["mode"]
     km = frame["distance_km"] * frame["legs"]
     has_km = frame["distance_km"].notna() & (frame["distance_km"] > 0)
@@ -376,6 +383,46 @@ def activity_lines(
     return lines, rejected
 
 
+def _car_fuel(frame: pd.DataFrame) -> pd.Series:
+    """A car line's factor variant: its fuel code (``FUEL_WORDS``), else "" (the average car).
+    Other modes get ""."""
+    variant = pd.Series("", index=frame.index, dtype="object")
+    car = frame["mode"] == "car"
+    if "fuel" in frame and car.any():
+        codes = map_column(frame.loc[car, "fuel"].astype(object), FUEL_WORDS)
+        variant[car] = codes.where(codes.notna() & (codes != "?"), "").to_numpy()
+    return variant
+
+
+def _count_phrase(values: pd.Series, limit: int = 5) -> str:
+    """The most common written values with their counts: "'X' ×3, 'Y'"."""
+    counts = values.astype(str).value_counts()
+    shown = [f"'{v}'" + (f" ×{n}" if n > 1 else "") for v, n in counts.head(limit).items()]
+    more = f" and {len(counts) - limit} more" if len(counts) > limit else ""
+    return ", ".join(shown) + more
+
+
+def variant_notes(lines: pd.DataFrame, factor_set: str) -> list[str]:
+    """Notes on lines priced by the mode's default row although they asked for more: a car fuel
+    not known, a fuel the set has no row for. Each note gives the count and the values."""
+    notes: list[str] = []
+    car = lines[(lines["mode"] == "car") & (lines["component"] == "travel")]
+    written = car["fuel"].astype("string").str.strip()
+    unknown = car[written.notna() & (written != "") & (car["variant"] == "")]
+    if len(unknown):
+        notes.append(
+            f"{len(unknown)} car row(s) with a fuel not known ({_count_phrase(unknown['fuel'])}): "
+            "priced as the average car (the factor set's car row without a fuel)"
+        )
+    missing = car[(car["variant"] != "") & (car["factor_variant"] == "")]
+    if len(missing):
+        notes.append(
+            f"{len(missing)} car row(s) with a fuel the factor set {factor_set} has no row for "
+            f"({_count_phrase(missing['variant'])}): priced as its average car"
+        )
+    return notes
+
+
 def _hotel_country(destinations: np.ndarray) -> np.ndarray:
     """A hotel line's factor variant: the destination airport's country, else the destination
     itself when it is a two-letter (ISO country) code, else "". Once per distinct destination."""
@@ -420,10 +467,11 @@ def price_lines(
     lines["factor_row"] = matched["factor_row"]
     lines["factor_source"] = matched["source"]
     lines["factor_note"] = matched["note"]
+    lines["factor_variant"] = matched["variant"].fillna("").astype(object)
     lines["cost_sek"] = pd.to_numeric(lines["cost_sek"], errors="coerce").where(
         lines["component"] == "travel"
     )
-    for col in ("unit", "gender", "origin", "destination"):
+    for col in ("unit", "gender", "origin", "destination", "fuel", "traveller_id"):
         if col not in lines:
             lines[col] = pd.Series(pd.NA, index=lines.index, dtype="object")
     return lines[LINE_COLUMNS].reset_index(drop=True), rejected

@@ -57,6 +57,31 @@ CAR_KIND_WORDS: dict[str, str] = {
     "bil": "unspecified", "car": "unspecified", "pkw": "unspecified",
 }  # fmt: skip
 
+# A car's fuel (drivmedel), as written, onto the factor rows' variant codes. A fuel not listed
+# prices as the set's average car (the car row without a variant), with a note and the count.
+FUELS: tuple[str, ...] = (
+    "petrol", "diesel", "electric", "plug_in_hybrid", "hybrid", "e85", "biogas", "hvo",
+)  # fmt: skip
+FUEL_WORDS: dict[str, str] = {
+    "bensin": "petrol", "bensinbil": "petrol", "petrol": "petrol", "gasoline": "petrol",
+    "benzin": "petrol", "e10": "petrol", "95": "petrol", "98": "petrol",
+    "diesel": "diesel", "dieselbil": "diesel", "b7": "diesel",
+    "el": "electric", "elbil": "electric", "elektrisk": "electric", "elektricitet": "electric",
+    "electric": "electric", "electricity": "electric", "bev": "electric", "ev": "electric",
+    "battery electric": "electric", "battery electric vehicle": "electric",
+    "laddhybrid": "plug_in_hybrid", "laddhybridbil": "plug_in_hybrid",
+    "laddbar hybrid": "plug_in_hybrid", "plug in hybrid": "plug_in_hybrid",
+    "plugin hybrid": "plug_in_hybrid", "phev": "plug_in_hybrid",
+    "hybrid": "hybrid", "elhybrid": "hybrid", "hybridbil": "hybrid", "hev": "hybrid",
+    "hybrid electric": "hybrid", "full hybrid": "hybrid", "mildhybrid": "hybrid",
+    "mild hybrid": "hybrid",
+    "e85": "e85", "e 85": "e85", "etanol": "e85", "ethanol": "e85", "etanolbil": "e85",
+    "biogas": "biogas", "fordonsgas": "biogas", "gasbil": "biogas", "vehicle gas": "biogas",
+    "biomethane": "biogas", "biometan": "biogas", "cbg": "biogas", "bio cng": "biogas",
+    "hvo": "hvo", "hvo100": "hvo", "hvo 100": "hvo", "renewable diesel": "hvo",
+    "förnybar diesel": "hvo",
+}  # fmt: skip
+
 _CLASS_WORDS = re.compile(r"\b(klass|class|klassen)\b")
 
 
