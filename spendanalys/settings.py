@@ -13,6 +13,9 @@ deployment may change them between two apps in one process).
 | SPENDANALYS_MAX_UPLOAD_MB | the largest upload | 25 |
 | SPENDANALYS_JOB_DIR | where background upload jobs keep their state | ./var/jobs |
 | SPENDANALYS_SAMPLE_DIR | the sample data imported on first start | the checkout's sample_data/ |
+| SPENDANALYS_KEEP_VERSIONS | superseded dataset versions kept whole per kind (`all`: every one) | 5 |
+| SPENDANALYS_UPLOADS_PER_HOUR | uploads one user may start within an hour | 20 |
+| SPENDANALYS_JOBS_PER_USER | one user's uploads queued or running at once | 2 |
 | SPENDANALYS_SESSION_HOURS | a login lasts at most this long, however busy | 12 |
 | SPENDANALYS_SESSION_IDLE_MINUTES | a login ends after this long without a request | 60 |
 | SPENDANALYS_LOGIN_FAILURES | wrong passwords per user name within the window | 5 |
@@ -56,6 +59,18 @@ def _switch(environ: Mapping[str, str], name: str) -> bool:
 def _text(environ: Mapping[str, str], name: str) -> str | None:
     value = environ.get(name, "").strip()
     return value or None
+
+
+def _count(environ: Mapping[str, str], name: str, default: int, low: int) -> int | None:
+    """A whole number ≥ ``low``; ``all`` (any case) for no limit, returned as None."""
+    text = _text(environ, name)
+    if text is None:
+        return default
+    if text.lower() == "all":
+        return None
+    if not (text.isascii() and text.isdigit()) or int(text) < low:
+        raise ConfigurationError(f"{name}={text!r}: expected a whole number ≥ {low} or 'all'")
+    return int(text)
 
 
 def _number(
@@ -107,6 +122,9 @@ class Settings:
     max_upload_bytes: int = 25 * 1024 * 1024
     job_dir: str | None = None
     sample_dir: str | None = None
+    keep_versions: int | None = 5  # None: keep every version
+    uploads_per_hour: int | None = 20
+    jobs_per_user: int | None = 2
     trusted_proxies: tuple[str, ...] = ("127.0.0.1", "::1")
     session_hours: float = 12.0
     session_idle_minutes: float = 60.0
@@ -142,6 +160,9 @@ class Settings:
             max_upload_bytes=max_bytes,
             job_dir=_text(environ, "SPENDANALYS_JOB_DIR"),
             sample_dir=_text(environ, "SPENDANALYS_SAMPLE_DIR"),
+            keep_versions=_count(environ, "SPENDANALYS_KEEP_VERSIONS", 5, 0),
+            uploads_per_hour=_count(environ, "SPENDANALYS_UPLOADS_PER_HOUR", 20, 1),
+            jobs_per_user=_count(environ, "SPENDANALYS_JOBS_PER_USER", 2, 1),
             trusted_proxies=proxies or cls.trusted_proxies,
             session_hours=_number(environ, "SPENDANALYS_SESSION_HOURS", 12, 0.01, 24 * 30),
             session_idle_minutes=_number(

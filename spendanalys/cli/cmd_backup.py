@@ -13,7 +13,10 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         help="copy the database to a file (online: the dashboard may keep running)",
         description=(
             "SQLite: SQLite's online backup API, checked with PRAGMA integrity_check before the "
-            "file is given its name. PostgreSQL: pg_dump --format=custom."
+            "file is given its name. PostgreSQL: pg_dump --format=custom. The file is created "
+            "readable by its owner only (mode 0600): it holds the password hashes. The store "
+            "keeps the current dataset versions and the last SPENDANALYS_KEEP_VERSIONS (5) "
+            "others per kind; back up to keep older ones."
         ),
     )
     parser.add_argument("out", metavar="OUT", help="the backup file to write")

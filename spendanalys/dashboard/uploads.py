@@ -25,7 +25,7 @@ from spendanalys.dashboard import security
 from spendanalys.dashboard.components import lang, message, rejected_table
 from spendanalys.errors import AccessDenied
 from spendanalys.i18n import format_number, t
-from spendanalys.services.jobs import JobBoard, JobState
+from spendanalys.services.jobs import JobBoard, JobState, QuotaExceeded
 
 JOBS_EXTENSION = "spendanalys.services.jobs"
 
@@ -83,6 +83,14 @@ def render_progress(job: JobState, language: str) -> html.Div:
     )
 
 
+def quota_text(refused: QuotaExceeded, language: str) -> str:
+    """Why an upload was refused by the per-user limits, and when to try again."""
+    if refused.limit == "running":
+        return t("upload.quota_running", language, limit=refused.allowed)
+    minutes = max(1, round((refused.retry_after_s or 60.0) / 60))
+    return t("upload.quota_hourly", language, limit=refused.allowed, minutes=minutes)
+
+
 def start_upload(kind: str, accepted: Any) -> tuple[Any, Any, Any, Any]:
     """Queue the import of an accepted upload; (job id, poll disabled, progress, result)."""
     language = lang()
@@ -98,20 +106,23 @@ def start_upload(kind: str, accepted: Any) -> tuple[Any, Any, Any, Any]:
         return None, True, message(t("access.denied", language), "error"), None
     store = security.current_store()
     board = job_board()
-    job_id = board.submit_process(
-        user,
-        services.display_file_name(file_name),
-        services.upload_job,
-        {
-            "database_url": store.url.render_as_string(hide_password=False),
-            "kind": kind,
-            "file_name": file_name,
-            "contents": contents,
-            "max_bytes": security.max_upload_bytes(),
-            "user": user,
-            "role": role,
-        },
-    )
+    try:
+        job_id = board.submit_process(
+            user,
+            services.display_file_name(file_name),
+            services.upload_job,
+            {
+                "database_url": store.url.render_as_string(hide_password=False),
+                "kind": kind,
+                "file_name": file_name,
+                "contents": contents,
+                "max_bytes": security.max_upload_bytes(),
+                "user": user,
+                "role": role,
+            },
+        )
+    except QuotaExceeded as refused:  # HTTP's 429, told in the form: nothing was queued
+        return None, True, message(quota_text(refused, language), "error"), None
     job = board.status(job_id, user)
     progress = render_progress(job, language) if job is not None else None
     return job_id, False, progress, None

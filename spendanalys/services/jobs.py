@@ -17,6 +17,7 @@ shared storage or sticky sessions.
 from __future__ import annotations
 
 import contextlib
+import fcntl
 import functools
 import json
 import multiprocessing
@@ -27,7 +28,7 @@ import socket
 import tempfile
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from concurrent.futures import Executor, Future, ProcessPoolExecutor, ThreadPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import asdict, dataclass, field
@@ -35,6 +36,7 @@ from pathlib import Path
 from typing import Any
 
 from spendanalys.errors import AccessDenied, SpendanalysError
+from spendanalys.settings import Settings, settings
 
 # The phases of an upload job, in order.
 UPLOAD_PHASES: tuple[str, ...] = ("decoding", "reading", "storing", "analysing")
@@ -45,6 +47,7 @@ Progress = Callable[[str], None]
 _POOLS: dict[str, tuple[int, Any]] = {}  # name -> (owning pid, executor)
 _EXECUTOR_LOCK = threading.Lock()
 JOB_NICENESS = 10  # job processes yield the CPU to the web workers' page views
+QUOTA_WINDOW_S = 3600.0  # the window of the per-user count of started jobs
 
 
 @dataclass
@@ -77,6 +80,43 @@ class JobState:
     @property
     def elapsed_s(self) -> float:
         return max(0.0, (self.updated if self.finished else time.time()) - self.created)
+
+
+class QuotaExceeded(RuntimeError, SpendanalysError):
+    """A user's job refused before it was queued: ``limit`` is "running" (``allowed`` jobs
+    queued or running at once) or "hourly" (``allowed`` jobs started within the hour);
+    ``retry_after_s`` is when one more is allowed (None: once a running job has finished).
+    The web's answer to it is HTTP 429 Too Many Requests."""
+
+    http_status = 429
+
+    def __init__(
+        self, user: str, limit: str, allowed: int, retry_after_s: float | None = None
+    ) -> None:
+        self.user = user
+        self.limit = limit
+        self.allowed = allowed
+        self.retry_after_s = retry_after_s
+        super().__init__(user, limit, allowed, retry_after_s)
+
+    def __str__(self) -> str:
+        if self.limit == "running":
+            return f"{self.user} already has {self.allowed} jobs queued or running"
+        wait = f"; retry in {self.retry_after_s:.0f} s" if self.retry_after_s is not None else ""
+        return f"{self.user} has started {self.allowed} jobs within the hour{wait}"
+
+
+@dataclass(frozen=True)
+class JobLimits:
+    """Per user: jobs queued or running at once, and jobs started within an hour (None: no
+    limit)."""
+
+    running: int | None = 2
+    hourly: int | None = 20
+
+    @classmethod
+    def from_settings(cls, values: Settings) -> JobLimits:
+        return cls(running=values.jobs_per_user, hourly=values.uploads_per_hour)
 
 
 def _pool(name: str, create: Callable[[], Executor]) -> Any:
@@ -159,11 +199,19 @@ def _alive(pid: int) -> bool:
 class JobBoard:
     """Jobs of one application: start them, report their phase, keep their result on disk."""
 
-    def __init__(self, folder: str | Path, *, max_workers: int = 2, stale_s: float = STALE_S):
+    def __init__(
+        self,
+        folder: str | Path,
+        *,
+        max_workers: int = 2,
+        stale_s: float = STALE_S,
+        limits: JobLimits | None = None,
+    ):
         self.folder = Path(folder)
         self.folder.mkdir(parents=True, exist_ok=True)
         self.max_workers = max_workers
         self.stale_s = stale_s
+        self.limits = limits  # None: read from the environment at each submit
 
     def _path(self, job_id: str) -> Path:
         if not JOB_ID.match(job_id or ""):
@@ -193,6 +241,48 @@ class JobBoard:
             except OSError:
                 pass
 
+    @contextlib.contextmanager
+    def _submitting(self) -> Iterator[None]:
+        """The host-wide lock under which a user's jobs are counted and a new one written."""
+        with (self.folder / ".submit.lock").open("a") as handle:
+            fcntl.flock(handle, fcntl.LOCK_EX)
+            try:
+                yield
+            finally:
+                fcntl.flock(handle, fcntl.LOCK_UN)
+
+    def _new_job(self, user: str, label: str, phases: tuple[str, ...]) -> JobState:
+        """The new job's state, written as queued; QuotaExceeded when ``user`` is at a limit."""
+        self._clean()
+        limits = self.limits or JobLimits.from_settings(settings())
+        with self._submitting():
+            self._check_limits(user, limits)
+            job = JobState(
+                id=secrets.token_urlsafe(16), user=user, label=label, phases=list(phases)
+            )
+            self._write(job)
+        return job
+
+    def _check_limits(self, user: str, limits: JobLimits) -> None:
+        now = time.time()
+        mine = self.jobs_of(user)
+        running = [job for job in mine if not job.finished]
+        if limits.running is not None and len(running) >= limits.running:
+            raise QuotaExceeded(user, "running", limits.running)
+        started = sorted(job.created for job in mine if job.created > now - QUOTA_WINDOW_S)
+        if limits.hourly is not None and len(started) >= limits.hourly:
+            retry = started[len(started) - limits.hourly] + QUOTA_WINDOW_S - now
+            raise QuotaExceeded(user, "hourly", limits.hourly, max(retry, 1.0))
+
+    def jobs_of(self, user: str) -> list[JobState]:
+        """Every job of ``user`` this folder still holds (a day's), as :meth:`status` sees it."""
+        found = []
+        for path in self.folder.glob("*.json"):
+            job = self.status(path.stem, user) if JOB_ID.match(path.stem) else None
+            if job is not None:
+                found.append(job)
+        return found
+
     def submit(
         self,
         user: str,
@@ -205,10 +295,9 @@ class JobBoard:
         ``work`` calls ``progress(phase)`` as it enters each phase and returns a JSON-able dict.
         A SpendanalysError (AccessDenied included) fails the job with its message; any other
         exception fails it with the exception's type only (details go to the log by the caller).
+        Raises QuotaExceeded, queueing nothing, when ``user`` is at one of the limits.
         """
-        self._clean()
-        job = JobState(id=secrets.token_urlsafe(16), user=user, label=label, phases=list(phases))
-        self._write(job)
+        job = self._new_job(user, label, phases)
         _executor(self.max_workers).submit(self._run, job, work)
         return job.id
 
@@ -223,9 +312,7 @@ class JobBoard:
         """Like :meth:`submit`, but ``target(progress, **kwargs)`` runs in this process's job
         process. ``target`` must be a module-level function and ``kwargs`` picklable. A job whose
         process dies is reported failed, "interrupted" (an import is all or nothing)."""
-        self._clean()
-        job = JobState(id=secrets.token_urlsafe(16), user=user, label=label, phases=list(phases))
-        self._write(job)
+        job = self._new_job(user, label, phases)
         for attempt in (1, 2):
             pool = _process_pool()
             try:

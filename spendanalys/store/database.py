@@ -4,7 +4,11 @@
 ``store.engine`` for the connection settings). Every upload becomes a *dataset version*; an
 import is one transaction that stores the version, all its canonical and rejected rows and makes
 it the current version of its kind, so a failure or a killed process leaves the previous
-current version as it was. Earlier versions stay stored; ``set_current`` goes back to one.
+current version as it was. Earlier versions stay stored within the retention rule
+(``store.retention``, after each import): every current version and the newest
+``SPENDANALYS_KEEP_VERSIONS`` others per kind (default 5) keep their rows, so ``set_current``
+can go back to one; an older version keeps its row (who uploaded what, when, its checksum) with
+status ``pruned`` but loses its canonical and rejected rows. ``spendanalys backup`` keeps more.
 
 Settings (category overrides, supplier factors, goal settings) are append-only: every change
 is a new row with who and when, and the latest row for a key wins. Settings and the cache live
@@ -15,6 +19,7 @@ in ``store.small_tables``, users and logins in ``store.users``; backup and resto
 from __future__ import annotations
 
 import dataclasses
+import logging
 import re
 from pathlib import Path
 from typing import Any
@@ -26,6 +31,7 @@ from sqlalchemy.engine import Connection, Engine
 from spendanalys.errors import ConfigurationError, SpendanalysError, StorageError
 from spendanalys.io.result import ReadResult
 from spendanalys.schema import KINDS, Kind
+from spendanalys.settings import settings
 from spendanalys.store import frames as store_frames
 from spendanalys.store.engine import (
     computation_lock,
@@ -36,11 +42,13 @@ from spendanalys.store.engine import (
     sqlite_path,
     write_transaction,
 )
+from spendanalys.store.retention import PRUNED, RetentionMixin
 from spendanalys.store.small_tables import SettingsMixin, utc_now, utc_series, write_audit
 from spendanalys.store.tables import audit_log, dataset_versions, rejected_rows, row_tables
 from spendanalys.store.users import UsersMixin
 
 INSERT_CHUNK = 20_000  # rows per executemany: bounds memory on million-row imports
+LOG = logging.getLogger(__name__)
 _SHA256 = re.compile(r"^[0-9a-f]{64}$")
 VERSION_COLUMNS = [
     "id",
@@ -71,7 +79,7 @@ def _check_kind(kind: str) -> Kind:
     return kind  # type: ignore[return-value]
 
 
-class Store(SettingsMixin, UsersMixin):
+class Store(SettingsMixin, UsersMixin, RetentionMixin):
     """The database of one Spendanalys installation.
 
     ``url`` is an SQLAlchemy URL (``sqlite:///path`` or ``postgresql://...``); by default
@@ -148,8 +156,13 @@ class Store(SettingsMixin, UsersMixin):
         previous current version stays current, a ``failed`` version row records the error,
         and StorageError is raised. A result with no accepted rows is stored with status
         ``empty`` and does not become current. Returns the new version id.
+
+        After the commit, older versions of ``kind`` beyond the retention rule are pruned
+        (:meth:`prune_versions`, in a transaction of its own: a failure there is logged and
+        leaves the import as it is).
         """
         kind = _check_kind(kind)
+        keep = settings().keep_versions  # a misconfigured rule refuses before anything is written
         checksum = checksum.lower()
         if not _SHA256.match(checksum):
             raise ConfigurationError(f"checksum {checksum!r} is not a hex SHA-256")
@@ -203,6 +216,11 @@ class Store(SettingsMixin, UsersMixin):
                 f"import of {file_name!r} ({kind}) failed; the previous data is unchanged: "
                 f"{describe_error(exc)}"
             ) from exc
+        try:
+            if keep is not None:
+                self.prune_versions(keep, kinds=(kind,))
+        except (sa.exc.SQLAlchemyError, StorageError) as exc:
+            LOG.warning("pruning old %s versions failed: %s", kind, describe_error(exc))
         return int(version_id)
 
     def _insert_rows(
@@ -327,6 +345,14 @@ class Store(SettingsMixin, UsersMixin):
             ).scalar_one_or_none()
             if kind is None:
                 raise ConfigurationError(f"there is no dataset version {version_id}")
+            status = connection.execute(
+                sa.select(dataset_versions.c.status).where(dataset_versions.c.id == version_id)
+            ).scalar_one()
+            if status == PRUNED:
+                raise ConfigurationError(
+                    f"dataset version {version_id} was pruned by the retention rule "
+                    "(SPENDANALYS_KEEP_VERSIONS); its rows are only in a backup"
+                )
             return self._fetch_rows(connection, kind, version_id)
 
     @staticmethod
