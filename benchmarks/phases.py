@@ -26,11 +26,11 @@ def main(argv: list[str]) -> int:
         phases[name] = round(now - mark, 3)
         mark = now
 
-    from spendanalys.spend.categories import load_category_rules
     from spendanalys.cli.common import to_jsonable
-    from spendanalys.spend.factors import load_kpi
     from spendanalys.services.assembly import load_factor_sets, read_all
     from spendanalys.spend.analysis import analyse_spend
+    from spendanalys.spend.categories import load_category_rules
+    from spendanalys.spend.factors import load_kpi
     from spendanalys.spend.payload import spend_payload
 
     lap("imports")

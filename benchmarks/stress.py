@@ -232,7 +232,12 @@ def main(argv: list[str] | None = None) -> int:
         ok &= not parts["corpus"]["failures"]
     if "fuzz" not in args.skip:
         parts["fuzz"] = run_pytest(
-            ["tests/io/test_fuzz_readers.py", "tests/dashboard/test_formula_injection.py", "-n", "2"],
+            [
+                "tests/io/test_fuzz_readers.py",
+                "tests/dashboard/test_formula_injection.py",
+                "-n",
+                "2",
+            ],
             {"HYPOTHESIS_PROFILE": "stress"},
             3 * 3600,
         )

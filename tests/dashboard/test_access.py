@@ -227,7 +227,9 @@ def test_https_is_set_by_the_environment(monkeypatch: pytest.MonkeyPatch) -> Non
 
 
 @pytest.mark.parametrize("name", ["SPENDANALYS_HTTPS", "SPENDANALYS_BEHIND_PROXY"])
-def test_every_switch_reads_true_and_false_alike(monkeypatch: pytest.MonkeyPatch, name: str) -> None:
+def test_every_switch_reads_true_and_false_alike(
+    monkeypatch: pytest.MonkeyPatch, name: str
+) -> None:
     from spendanalys.errors import ConfigurationError
     from spendanalys.settings import settings
 

@@ -33,9 +33,7 @@ def _deferred_imports(path: Path) -> list[str]:
         if not isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef):
             continue
         for inner in ast.walk(node):
-            if isinstance(inner, ast.ImportFrom) and (inner.module or "").startswith(
-                "spendanalys"
-            ):
+            if isinstance(inner, ast.ImportFrom) and (inner.module or "").startswith("spendanalys"):
                 found.append(f"{path.relative_to(PACKAGE.parent)}:{inner.lineno} {inner.module}")
             elif isinstance(inner, ast.Import):
                 found += [
