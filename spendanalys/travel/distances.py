@@ -35,7 +35,8 @@ def _airportsdata_file(name: str) -> Path:
 
 @lru_cache(maxsize=1)
 def airport_table() -> pd.DataFrame:
-    """Every IATA airport in ``airportsdata``: index ``code``, columns lat, lon, country, name.
+    """Every IATA airport in ``airportsdata``: index ``code``, columns lat, lon, country, name,
+    city.
 
     Reads the package's own ``airports.csv`` with Arrow's CSV reader, only the columns needed
     (``airportsdata.load`` builds a dict per row with the csv module: ~4× the CPU). Same
@@ -49,6 +50,7 @@ def airport_table() -> pd.DataFrame:
         "lon": pa.float64(),
         "country": text,
         "name": text,
+        "city": text,
     }
     table = pa_csv.read_csv(
         _airportsdata_file("airports.csv"),
@@ -68,10 +70,19 @@ def airport_table() -> pd.DataFrame:
             "lon": table.column("lon").to_numpy(),
             "country": np.asarray(table.column("country").to_pylist(), dtype=object),
             "name": np.asarray(table.column("name").to_pylist(), dtype=object),
+            "city": np.asarray(table.column("city").to_pylist(), dtype=object),
         }
     )
     frame = frame[frame["code"] != ""].drop_duplicates("code", keep="last").set_index("code")
-    return frame.astype({"lat": "float64", "lon": "float64", "country": "object", "name": "object"})
+    return frame.astype(
+        {
+            "lat": "float64",
+            "lon": "float64",
+            "country": "object",
+            "name": "object",
+            "city": "object",
+        }
+    )
 
 
 @lru_cache(maxsize=4)

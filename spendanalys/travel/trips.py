@@ -17,6 +17,10 @@ distance, band, cabin, activity, the factor row and its source, and ``kg_co2e``:
   count (:func:`variant_notes`). Taxi rows ignore the fuel.
 - hotel: room-nights = nights × travellers (one room each).
 
+A hotel line's country comes from its place (``Till``): a city name, an airport or city code, a
+country code or name (:mod:`spendanalys.travel.places`); the set's row for that country prices
+it, else its region's row (``rest_of_eu``, ``rest_of_world``), else the default hotel row.
+
 legs = 2 for a round trip (tur och retur), else 1; unknown round-trip = one way; unknown
 travellers = 1; unknown cabin = economy (marked ``cabin_assumed``).
 """
@@ -32,6 +36,7 @@ from spendanalys.io.result import RejectedRow
 from spendanalys.schema import SCHEMAS
 from spendanalys.travel.distances import flight_band, pair_distances, resolve_codes
 from spendanalys.travel.factors import TravelFactorSet
+from spendanalys.travel.places import REST_OF_EU, REST_OF_WORLD, country_region, resolve_places
 from spendanalys.travel.vocab import CABIN_WORDS, FUEL_WORDS, MODE_WORDS, map_column
 
 LINE_COLUMNS = [
@@ -373,7 +378,7 @@ def activity_lines(
     lines = pd.concat([lines, hotel]).reset_index(drop=True)
     is_hotel = (lines["mode"] == "hotel").to_numpy()
     variant = lines["variant"].to_numpy(copy=True)
-    variant[is_hotel] = _hotel_country(lines["destination"].to_numpy()[is_hotel])
+    variant[is_hotel] = resolve_places(lines.loc[is_hotel, "destination"])["country"].to_numpy()
     lines["variant"] = pd.Series(variant, index=lines.index, dtype="object")
     for col in ("distance_km", "great_circle_km", "person_km"):
         lines[col] = lines[col].where(~is_hotel, np.nan)
@@ -403,8 +408,10 @@ def _count_phrase(values: pd.Series, limit: int = 5) -> str:
 
 
 def variant_notes(lines: pd.DataFrame, factor_set: str) -> list[str]:
-    """Notes on lines priced by the mode's default row although they asked for more: a car fuel
-    not known, a fuel the set has no row for. Each note gives the count and the values."""
+    """Notes on lines priced by a more general row than they asked for: a car fuel not known or
+    without a row in the set; a hotel place not resolved to a country, a hotel without a place,
+    a country without a hotel row (priced by its region's row or the default). Each note gives
+    the count and the values."""
     notes: list[str] = []
     car = lines[(lines["mode"] == "car") & (lines["component"] == "travel")]
     written = car["fuel"].astype("string").str.strip()
@@ -420,18 +427,48 @@ def variant_notes(lines: pd.DataFrame, factor_set: str) -> list[str]:
             f"{len(missing)} car row(s) with a fuel the factor set {factor_set} has no row for "
             f"({_count_phrase(missing['variant'])}): priced as its average car"
         )
+    hotel = lines[lines["mode"] == "hotel"]
+    place = hotel["destination"].astype("string").str.strip()
+    unknown_place = hotel[place.notna() & (place != "") & (hotel["variant"] == "")]
+    if len(unknown_place):
+        notes.append(
+            f"{len(unknown_place)} hotel line(s) whose place could not be resolved to a country "
+            f"({_count_phrase(unknown_place['destination'])}): priced with the factor set's "
+            "default hotel row"
+        )
+    no_place = hotel[place.isna() | (place == "")]
+    if len(no_place):
+        notes.append(
+            f"{len(no_place)} hotel line(s) without a place: priced with the factor set's "
+            "default hotel row"
+        )
+    fallback = hotel[(hotel["variant"] != "") & (hotel["factor_variant"] != hotel["variant"])]
+    for used, group in fallback.groupby("factor_variant", sort=False):
+        what = {REST_OF_EU: "its rest-of-the-EU row", REST_OF_WORLD: "its rest-of-the-world row"}
+        notes.append(
+            f"{len(group)} hotel line(s) in countries without a hotel row of their own in "
+            f"{factor_set} ({_count_phrase(group['variant'])}): priced with "
+            f"{what.get(str(used), 'its default hotel row')}"
+        )
     return notes
 
 
-def _hotel_country(destinations: np.ndarray) -> np.ndarray:
-    """A hotel line's factor variant: the destination airport's country, else the destination
-    itself when it is a two-letter (ISO country) code, else "". Once per distinct destination."""
-    codes, uniques = pd.factorize(destinations, use_na_sentinel=True)
-    written = pd.Series(uniques, dtype="object")
-    country = resolve_codes(written)["country"]
-    iso = written.astype("string").str.strip().str.upper().astype(object)
-    per_unique = country.fillna(iso.where(iso.str.len() == 2)).fillna("").to_numpy(dtype=object)
-    return np.append(per_unique, "")[codes] if len(codes) else np.empty(0, dtype=object)
+def _hotel_variant(lines: pd.DataFrame, factors: TravelFactorSet) -> pd.Series:
+    """The variant a line is priced by: a hotel's country when the set has a row for it, else
+    its region's row (``rest_of_eu`` or ``rest_of_world``) when the set has one, else "" (the
+    set's default hotel row). Other lines: their own variant."""
+    hotel = (lines["mode"] == "hotel").to_numpy()
+    if not hotel.any():
+        return lines["variant"]
+    rows = set(factors.table.loc[factors.table["mode"] == "hotel", "variant"])
+    countries = pd.unique(lines.loc[hotel, "variant"])
+    choice: dict[str, str] = {}
+    for country in countries:
+        region = country_region(str(country)) if country else ""
+        choice[country] = country if country in rows else region if region in rows else ""
+    out = lines["variant"].to_numpy(copy=True)
+    out[hotel] = [choice[c] for c in lines["variant"].to_numpy()[hotel]]
+    return pd.Series(out, index=lines.index, dtype="object")
 
 
 def price_lines(
@@ -443,7 +480,9 @@ def price_lines(
     (rejected, in line order). ``lines`` is not modified.
     """
     rejected: list[RejectedRow] = []
-    matched = _match(lines, factors, radiative_forcing)
+    matched = _match(
+        lines.assign(variant=_hotel_variant(lines, factors)), factors, radiative_forcing
+    )
     unmatched = matched["kg_co2e_per_unit"].isna()
 
     def what(r: pd.DataFrame) -> pd.Series:
