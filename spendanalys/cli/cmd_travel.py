@@ -296,6 +296,16 @@ def print_summary(summary) -> None:  # type: ignore[no-untyped-def]
     for name, table in summary.breakdowns.items():
         print(f"\nBy {name} (groups under {s.min_group_travellers} travellers suppressed):")
         print_table(table.round(1))
+    if summary.gender is not None and len(summary.gender):
+        print(
+            f"\nGender perspective (groups under {s.min_group_travellers} travellers suppressed; "
+            "shares of traveller-trips; per traveller only with a traveller id):"
+        )
+        shown = summary.gender.drop(columns=["suppressed"]).copy()
+        for column in shown.columns:
+            if column.startswith("share_"):
+                shown[column] = (shown[column] * 100).round(0)
+        print_table(shown.round(1))
     print(f"\nRejected rows: {len(a.rejected)}")
     for r in a.rejected[:20]:
         print(f"  {r.file}, row {r.row}, {r.column}: {r.reason}")

@@ -94,19 +94,23 @@ class TravelAnalysis:
     activity_rejected: list[RejectedRow] = field(default_factory=list, repr=False)
 
 
+def _text(frame: pd.DataFrame, column: str) -> pd.Series:
+    if column not in frame:
+        return pd.Series("", index=frame.index, dtype="object")
+    return frame[column].astype("string").fillna("").str.strip().astype(object)
+
+
 def fte_per_year(fte: pd.DataFrame) -> pd.Series:
-    """FTE per year: the organisation-wide row (empty ``unit``) where one exists, else the sum
-    of the units' rows. Index ``year``."""
+    """FTE per year: the organisation-wide row (empty ``unit`` and ``gender``) where one
+    exists, else the sum of the gender rows without a unit, else the sum of the units' rows.
+    Index ``year``."""
     frame = fte.dropna(subset=["year", "fte"]).copy()
     frame["year"] = frame["year"].astype("int64")
-    unit = (
-        frame["unit"].astype("string").fillna("").str.strip()
-        if "unit" in frame
-        else pd.Series("", index=frame.index)
-    )
-    total = frame[unit == ""].groupby("year")["fte"].sum()
+    unit, gender = _text(frame, "unit"), _text(frame, "gender")
+    total = frame[(unit == "") & (gender == "")].groupby("year")["fte"].sum()
+    by_gender = frame[(unit == "") & (gender != "")].groupby("year")["fte"].sum()
     by_units = frame[unit != ""].groupby("year")["fte"].sum()
-    return total.combine_first(by_units).rename("fte").astype("float64")
+    return total.combine_first(by_gender).combine_first(by_units).rename("fte").astype("float64")
 
 
 PKM_MODES: tuple[str, ...] = ("flight", "rail", "bus")

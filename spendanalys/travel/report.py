@@ -3,7 +3,8 @@
 Sheets: Sammanfattning (goal, per-FTE per year against the path, forecast, and a line chart),
 Naturvårdsverket (tonnes and km per mode and year as the yearly miljöledning report asks),
 Förändring (what drove the change, and what the factor set alone moves), Tåg i stället för flyg
-(per route and per year), Per enhet / Per kön (small groups suppressed), Resor (every emission
+(per route and per year), Per enhet / Per kön (small groups suppressed), Jämställdhet (per gender
+and year: trips per traveller, kg CO2e per traveller, mode shares, per FTE), Resor (every emission
 line with distance, band, factor row and source), Avvisade rader, Metod och källor (settings
 and every factor row of the set in use). Whether hotel nights are in the per-FTE figures is
 stated on the sheets that show them.
@@ -112,6 +113,23 @@ NV_YEAR_COLUMNS = [
     Column("fte", "Årsarbetskrafter", DECIMAL_FORMAT),
     Column("kg_co2e_per_fte", "kg CO2e per årsarbetskraft", DECIMAL_FORMAT),
     Column("hotels", "Hotellnätter i utsläppen"),
+]
+GENDER_SV = {"woman": "Kvinnor", "man": "Män", "unknown": "Okänt"}
+GENDER_COLUMNS = [
+    Column("year", "År", INTEGER_FORMAT),
+    Column("gender", "Kön"),
+    Column("travellers", "Resenärer (personer)", INTEGER_FORMAT),
+    Column("traveller_trips", "Resor (resenärer × resor)", INTEGER_FORMAT),
+    Column("trips_per_traveller", "Resor per resenär", DECIMAL_FORMAT),
+    Column("kg_co2e", "Utsläpp (kg CO2e)", KG_FORMAT),
+    Column("kg_co2e_per_traveller", "kg CO2e per resenär", DECIMAL_FORMAT),
+    Column("kg_co2e_per_traveller_trip", "kg CO2e per resa", DECIMAL_FORMAT),
+    Column("share_flight", "Andel flyg", SHARE_FORMAT),
+    Column("share_rail", "Andel tåg", SHARE_FORMAT),
+    Column("share_car", "Andel bil", SHARE_FORMAT),
+    Column("fte", "Årsarbetskrafter", DECIMAL_FORMAT),
+    Column("kg_co2e_per_fte", "kg CO2e per årsarbetskraft", DECIMAL_FORMAT),
+    Column("note", "Anmärkning"),
 ]
 STATUS_SV = {
     "on or below the path": "på eller under linjen",
@@ -297,6 +315,40 @@ def _naturvardsverket(wb: Workbook, summary: TravelSummary) -> None:
     )
 
 
+def _gender(wb: Workbook, summary: TravelSummary) -> None:
+    a = summary.analysis
+    table = summary.gender if summary.gender is not None else pd.DataFrame()
+    ws = _sheet(wb, "Jämställdhet", [(table, GENDER_COLUMNS)])
+    ws.append([formatted(ws, "Tjänsteresor per kön och år", bold=True)])
+    n = a.settings.min_group_travellers
+    append_rows(
+        ws,
+        [
+            ("Kön", "enligt resans rad; gäller alla resenärer på raden"),
+            ("Resenärer", "antal personer när varje rad har resenärens id, annars okänt"),
+            ("Andelar", "andel av resorna (resenärer × resor) med flyg, tåg och bil (ej taxi)"),
+            ("Små grupper", f"grupper med färre än {n} resenärer visas inte (--min-group)"),
+            ("Hotellnätter", HOTELS_SV[a.settings.include_hotels]),
+            (),
+        ],
+    )
+    notes = {
+        "": "",
+        "no traveller identity in the trips: figures per traveller-trip only": (
+            "resenärens id saknas: bara per resa"
+        ),
+    }
+    write_table(
+        ws,
+        table,
+        GENDER_COLUMNS,
+        value_maps={
+            "gender": lambda v: GENDER_SV.get(v, v),
+            "note": lambda v: notes.get(v, f"dold (färre än {n} resenärer)"),
+        },
+    )
+
+
 def _change(wb: Workbook, summary: TravelSummary) -> None:
     comparison = (
         summary.factor_comparison if summary.factor_comparison is not None else pd.DataFrame()
@@ -380,6 +432,8 @@ def write_travel_report(summary: TravelSummary, path: str | Path) -> None:
                     )
                 },
             )
+    if summary.gender is not None:
+        _gender(wb, summary)
     ws = _sheet(wb, "Resor", [(a.trips, LINE_COLUMNS)])
     write_table(ws, a.trips, LINE_COLUMNS, value_maps={"mode": lambda v: MODE_SV.get(v, v)})
     rejected = pd.DataFrame(

@@ -4,7 +4,7 @@
 the latest year with data), the factor-set comparison, the train-instead-of-flight what-if and
 the breakdowns; :func:`travel_payload` turns it into the JSON of DESIGN.md §5 plus the keys
 ``path, forecast, decomposition, factor_comparison, what_if, breakdowns, naturvardsverket,
-settings, notes``. Each year also carries ``pkm_by_mode`` (passenger-km: flight, rail, bus),
+gender_perspective, settings, notes``. Each year also carries ``pkm_by_mode`` (passenger-km: flight, rail, bus),
 ``vkm_by_mode`` (vehicle-km: car, taxi), ``hotel_nights`` and ``hotels`` ("included" or
 "excluded": whether hotel nights are in its kg CO2e and kg CO2e per FTE).
 """
@@ -27,6 +27,7 @@ from spendanalys.travel.analysis import (
 )
 from spendanalys.travel.breakdowns import breakdowns
 from spendanalys.travel.factors import TravelFactorSet, other_builtin_set
+from spendanalys.travel.gender import SHARE_MODES, gender_perspective
 from spendanalys.travel.naturvardsverket import naturvardsverket_payload
 from spendanalys.travel.whatif import decompose_change, factor_set_effect, train_instead_of_flight
 
@@ -39,6 +40,7 @@ class TravelSummary:
     what_if: dict[str, pd.DataFrame]
     breakdowns: dict[str, pd.DataFrame]
     compared_factors: TravelFactorSet | None = None  # the set of ``factor_comparison``
+    gender: pd.DataFrame | None = None  # the gender perspective (travel/gender.py)
 
 
 def summarise_travel(
@@ -58,12 +60,11 @@ def summarise_travel(
     other = compare_with if compare_with is not None else other_builtin_set(analysis.factors)
     comparison = factor_set_effect(analysis, other)
     what_if = train_instead_of_flight(analysis, route_figures)
-    parts = breakdowns(
-        headline_lines(analysis.trips, analysis.settings.include_hotels),
-        analysis.fte,
-        analysis.settings.min_group_travellers,
-    )
-    return TravelSummary(analysis, decomposition, comparison, what_if, parts, other)
+    headline = headline_lines(analysis.trips, analysis.settings.include_hotels)
+    minimum = analysis.settings.min_group_travellers
+    parts = breakdowns(headline, analysis.fte, minimum)
+    gender = gender_perspective(headline, analysis.fte, min_group=minimum)
+    return TravelSummary(analysis, decomposition, comparison, what_if, parts, other, gender)
 
 
 def _records(frame: pd.DataFrame) -> list[dict[str, Any]]:
@@ -115,6 +116,15 @@ def travel_payload(summary: TravelSummary, *, include_trips: bool = False) -> di
         },
         "breakdowns": {k: _records(v) for k, v in summary.breakdowns.items()},
         "naturvardsverket": naturvardsverket_payload(a),
+        "gender_perspective": None
+        if summary.gender is None
+        else {
+            "min_group": a.settings.min_group_travellers,
+            "hotels": hotels,
+            "mode_shares": f"share of traveller-trips: {', '.join(SHARE_MODES)} (car without taxi)",
+            "travellers": "distinct traveller_id when every trip row carries one, else unknown",
+            "years": _records(summary.gender),
+        },
         "settings": {**asdict(a.settings), "factor_set": a.factors.name},
         "factor_sets": factor_set_records(summary),
         "notes": a.notes,

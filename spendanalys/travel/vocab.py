@@ -82,6 +82,14 @@ FUEL_WORDS: dict[str, str] = {
     "förnybar diesel": "hvo",
 }  # fmt: skip
 
+# Gender as written onto "woman" / "man"; any other value is kept as written (a third gender
+# category, "annat"), a blank is "unknown".
+GENDER_WORDS: dict[str, str] = {
+    "kvinna": "woman", "kvinnor": "woman", "k": "woman", "kv": "woman", "female": "woman",
+    "f": "woman", "woman": "woman", "women": "woman", "w": "woman", "dam": "woman",
+    "man": "man", "män": "man", "m": "man", "male": "man", "men": "man", "herr": "man",
+}  # fmt: skip
+
 _CLASS_WORDS = re.compile(r"\b(klass|class|klassen)\b")
 
 
@@ -98,6 +106,15 @@ def normalise_mode(text: str) -> str | None:
 def normalise_cabin(text: str) -> str | None:
     """A written cabin (``Ekonomi``, ``Business class``) as a canonical cabin, or None."""
     return CABIN_WORDS.get(_key(text))
+
+
+def normalise_gender(values: pd.Series) -> pd.Series:
+    """``woman``, ``man``, the value as written (stripped) for another category, ``unknown``
+    for a blank. Once per distinct value."""
+    codes, unique = pd.factorize(values, use_na_sentinel=True)
+    mapped = [GENDER_WORDS.get(_key(str(u)), str(u).strip() or "unknown") for u in unique]
+    out = np.array([*mapped, "unknown"], dtype=object)
+    return pd.Series(out[codes], index=values.index, dtype="object")
 
 
 def map_column(values: pd.Series, words: dict[str, str]) -> pd.Series:

@@ -108,6 +108,11 @@ def test_hotels_out_and_min_group(
     assert out["settings"]["min_group_travellers"] == 1
     assert not any(r["suppressed"] for r in out["breakdowns"]["unit"])
     assert any(r["suppressed"] for r in base["breakdowns"]["unit"])
+    genders = {(r["year"], r["gender"]) for r in out["gender_perspective"]["years"]}
+    assert (2019, "woman") in genders and (2019, "man") in genders
+    assert out["gender_perspective"]["min_group"] == 1
+    assert not any(r["suppressed"] for r in out["gender_perspective"]["years"])
+    assert any(r["suppressed"] for r in base["gender_perspective"]["years"])
     assert main([*args, "--min-group", "0"]) == 2
 
 
@@ -190,6 +195,7 @@ def test_table_and_xlsx(
         "Tåg i stället för flyg",
         "Per enhet",
         "Per kön",
+        "Jämställdhet",
         "Resor",
         "Avvisade rader",
         "Metod och källor",

@@ -24,7 +24,8 @@ from spendanalys.dashboard.components import (
 from spendanalys.dashboard.uploads import register_upload
 from spendanalys.errors import AccessDenied, SpendanalysError
 from spendanalys.i18n import format_number, format_percent, t
-from spendanalys.travel.analysis import hotels_stated
+from spendanalys.travel.analysis import headline_lines, hotels_stated
+from spendanalys.travel.gender import gender_perspective
 from spendanalys.travel.naturvardsverket import naturvardsverket_table
 from spendanalys.travel.whatif import decompose_change, train_instead_of_flight
 
@@ -85,6 +86,49 @@ def _naturvardsverket(analysis: Any, language: str) -> list[Any]:
             className="muted",
         ),
         table(frame, NATURVARDSVERKET, language, table_id="travel-naturvardsverket", limit=200),
+    ]
+
+
+GENDER = (
+    ("gender", "col.gender", "text"),
+    ("travellers", "col.travellers", "number"),
+    ("traveller_trips", "col.traveller_trips", "number"),
+    ("trips_per_traveller", "col.trips_per_traveller", "number1"),
+    ("kg_co2e_per_traveller", "col.kg_per_traveller", "number"),
+    ("kg_co2e_per_traveller_trip", "col.kg_per_trip", "number"),
+    ("share_flight", "col.share_flight", "percent"),
+    ("share_rail", "col.share_rail", "percent"),
+    ("share_car", "col.share_car", "percent"),
+    ("kg_co2e_per_fte", "col.kg_per_fte", "number1"),
+    ("note", "col.note", "text"),
+)
+
+
+def _gender(analysis: Any, year: int, language: str) -> list[Any]:
+    """The gender perspective of ``year``: trips and kg CO2e per traveller, mode shares."""
+    s = analysis.settings
+    frame = gender_perspective(
+        headline_lines(analysis.trips, s.include_hotels),
+        analysis.fte,
+        min_group=s.min_group_travellers,
+    )
+    frame = frame[frame["year"] == year].copy()
+    frame["gender"] = [
+        t(f"gender.{g}", language) if g in ("woman", "man", "unknown") else g
+        for g in frame["gender"]
+    ]
+    frame["note"] = [
+        t("travel.suppressed", language)
+        if hidden
+        else t("travel.no_traveller_id", language)
+        if note
+        else ""
+        for hidden, note in zip(frame["suppressed"], frame["note"], strict=True)
+    ]
+    return [
+        html.H2(t("travel.gender_heading", language, year=year)),
+        html.P(t("travel.gender_note", language, n=s.min_group_travellers), className="muted"),
+        table(frame, GENDER, language, table_id="travel-gender"),
     ]
 
 
@@ -244,6 +288,7 @@ def render_analysis(language: str) -> list[Any]:
         graph("travel-mode-chart", charts.travel_by_mode(analysis, language), 300),
         html.H2(t("travel.breakdown", language, year=latest)),
         _breakdowns(analysis, latest, language),
+        *_gender(analysis, latest, language),
         *_naturvardsverket(analysis, language),
     ]
     if latest != base:
