@@ -112,7 +112,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         "--route-figures",
         default=None,
         metavar="FILE",
-        help="CSV route,train_cost_sek,train_hours,flight_hours[,flight_cost_sek] (one way, per traveller)",
+        help="CSV route,train_cost_sek,train_hours,flight_hours[,flight_cost_sek] (one way, per "
+        "traveller, door to door); overrides the agency's own median costs and the built-in route "
+        "table (spendanalys/travel/data/route_times.csv)",
     )
     parser.add_argument(
         "--rail-detour", type=float, default=1.2, help="rail km = great circle × this (default 1.2)"
@@ -285,7 +287,14 @@ def print_summary(summary) -> None:  # type: ignore[no-untyped-def]
         f"{', listed routes' if s.train_routes else ''}; rail km = great circle × {s.rail_detour:g}):"
     )
     if len(routes):
-        print_table(routes.round(1))
+        print("  a comparison, not a verdict: cost and time one way per traveller, with sources")
+        figures = [c for c in routes.columns if not c.endswith("_source") and c != "rail_cost_n"]
+        print_table(routes[figures].drop(columns=["flight_cost_n"], errors="ignore").round(1))
+        for r in routes.itertuples():
+            print(
+                f"  {r.route}: rail cost {r.rail_cost_source}; flight cost {r.flight_cost_source}; "
+                f"times {r.time_source}"
+            )
         print_table(
             summary.what_if["years"][
                 ["year", "kg_co2e_per_fte", "kg_co2e_per_fte_after", "path_kg_co2e_per_fte"]

@@ -30,7 +30,8 @@ from spendanalys.io import read_fte, read_trips
 from spendanalys.io.result import RejectedRow
 from spendanalys.schema import SCHEMAS, TRAVEL_MODES, Kind
 from spendanalys.travel.factors import TravelFactorSet, load_travel_factor_set, per_km_note
-from spendanalys.travel.trips import activity_lines, price_lines, variant_notes
+from spendanalys.travel.trips import activity_lines, price_lines
+from spendanalys.travel.variants import variant_notes
 
 FORECAST_YEARS = 3
 FORECAST_METHOD = (

@@ -146,6 +146,13 @@ ROUTE_COLUMNS = [
     Column("kg_co2e_saved", "Minskning (kg CO2e)", KG_FORMAT),
     Column("cost_change_sek", "Kostnadsförändring (SEK)", SEK_FORMAT),
     Column("time_change_hours", "Tidsförändring dörr till dörr (timmar)", DECIMAL_FORMAT),
+    Column("rail_cost_sek", "Tåg, kostnad per resa (SEK)", SEK_FORMAT),
+    Column("rail_cost_source", "Tågkostnad enligt"),
+    Column("flight_cost_sek", "Flyg, kostnad per resa (SEK)", SEK_FORMAT),
+    Column("flight_cost_source", "Flygkostnad enligt"),
+    Column("rail_door_hours", "Tåg dörr till dörr (timmar)", DECIMAL_FORMAT),
+    Column("flight_door_hours", "Flyg dörr till dörr (timmar)", DECIMAL_FORMAT),
+    Column("time_source", "Tider enligt"),
 ]
 WHATIF_YEAR_COLUMNS = [
     Column("year", "År", INTEGER_FORMAT),
@@ -399,6 +406,13 @@ def write_travel_report(summary: TravelSummary, path: str | Path) -> None:
         [
             (
                 f"Flyg kortare än {a.settings.train_threshold_km:g} km enkel väg; tågavstånd = storcirkel × {a.settings.rail_detour:g}",
+            ),
+            (
+                "En jämförelse av två sätt att resa (utsläpp, kostnad och tid dörr till dörr), "
+                "inte ett beslut. Kostnad per resenär och enkel väg: din ruttfil, annars "
+                "medianen av myndighetens egna resor på sträckan, annars rutt-tabellen; tider: "
+                "din ruttfil, annars rutt-tabellen (spendanalys/travel/data/route_times.csv, "
+                "med källa och datum per rad; de flesta tider är uppskattningar).",
             ),
             (),
         ],

@@ -31,6 +31,14 @@ from spendanalys.travel.gender import SHARE_MODES, gender_perspective
 from spendanalys.travel.naturvardsverket import naturvardsverket_payload
 from spendanalys.travel.whatif import decompose_change, factor_set_effect, train_instead_of_flight
 
+COMPARISON_ABOUT = (
+    "a comparison of two ways to travel (CO2e, cost and door-to-door time, one way per "
+    "traveller), not a verdict; each route names the source of its cost (rail_cost_source, "
+    "flight_cost_source: a user's route file, else the agency's own median with its count, else "
+    "the route table) and of its times (time_source: a user's route file, else the route table "
+    "spendanalys/travel/data/route_times.csv, whose rows give source, date and quality)"
+)
+
 
 @dataclass
 class TravelSummary:
@@ -112,7 +120,10 @@ def travel_payload(summary: TravelSummary, *, include_trips: bool = False) -> di
             "years": _records(summary.factor_comparison),
         },
         "what_if": {
-            "train_instead_of_flight": {k: _records(v) for k, v in summary.what_if.items()}
+            "train_instead_of_flight": {
+                **{k: _records(v) for k, v in summary.what_if.items()},
+                "about": COMPARISON_ABOUT,
+            }
         },
         "breakdowns": {k: _records(v) for k, v in summary.breakdowns.items()},
         "naturvardsverket": naturvardsverket_payload(a),

@@ -14,7 +14,7 @@ distance, band, cabin, activity, the factor row and its source, and ``kg_co2e``:
   diesel, el, laddhybrid, hybrid, E85, biogas/fordonsgas, HVO; ``FUEL_WORDS``) picks the car row
   of that fuel (``variant``); a blank fuel, a fuel not known and a fuel the set has no row for
   price as the set's average car (the row without a variant), the last two with a note and the
-  count (:func:`variant_notes`). Taxi rows ignore the fuel.
+  count (:func:`spendanalys.travel.variants.variant_notes`). Taxi rows ignore the fuel.
 - hotel: room-nights = nights × travellers (one room each).
 
 A hotel line's country comes from its place (``Till``): a city name, an airport or city code, a
@@ -36,8 +36,9 @@ from spendanalys.io.result import RejectedRow
 from spendanalys.schema import SCHEMAS
 from spendanalys.travel.distances import flight_band, pair_distances, resolve_codes
 from spendanalys.travel.factors import TravelFactorSet
-from spendanalys.travel.places import REST_OF_EU, REST_OF_WORLD, country_region, resolve_places
-from spendanalys.travel.vocab import CABIN_WORDS, FUEL_WORDS, MODE_WORDS, map_column
+from spendanalys.travel.places import resolve_places
+from spendanalys.travel.variants import car_fuel, hotel_variant
+from spendanalys.travel.vocab import CABIN_WORDS, MODE_WORDS, map_column
 
 LINE_COLUMNS = [
     "year", "date", "component", "mode", "mode_as_written", "origin", "destination",
@@ -319,7 +320,7 @@ def activity_lines(
         values[at] = flights[col].to_numpy()
         frame[col] = pd.Series(values, index=frame.index, dtype=frame[col].dtype)
     frame["band"] = frame["band"].fillna("")
-    frame["variant"] = _car_fuel(frame)
+    frame["variant"] = car_fuel(frame)
     mode = frame["mode"]
     km = frame["distance_km"] * frame["legs"]
     has_km = frame["distance_km"].notna() & (frame["distance_km"] > 0)
@@ -388,89 +389,6 @@ def activity_lines(
     return lines, rejected
 
 
-def _car_fuel(frame: pd.DataFrame) -> pd.Series:
-    """A car line's factor variant: its fuel code (``FUEL_WORDS``), else "" (the average car).
-    Other modes get ""."""
-    variant = pd.Series("", index=frame.index, dtype="object")
-    car = frame["mode"] == "car"
-    if "fuel" in frame and car.any():
-        codes = map_column(frame.loc[car, "fuel"].astype(object), FUEL_WORDS)
-        variant[car] = codes.where(codes.notna() & (codes != "?"), "").to_numpy()
-    return variant
-
-
-def _count_phrase(values: pd.Series, limit: int = 5) -> str:
-    """The most common written values with their counts: "'X' ×3, 'Y'"."""
-    counts = values.astype(str).value_counts()
-    shown = [f"'{v}'" + (f" ×{n}" if n > 1 else "") for v, n in counts.head(limit).items()]
-    more = f" and {len(counts) - limit} more" if len(counts) > limit else ""
-    return ", ".join(shown) + more
-
-
-def variant_notes(lines: pd.DataFrame, factor_set: str) -> list[str]:
-    """Notes on lines priced by a more general row than they asked for: a car fuel not known or
-    without a row in the set; a hotel place not resolved to a country, a hotel without a place,
-    a country without a hotel row (priced by its region's row or the default). Each note gives
-    the count and the values."""
-    notes: list[str] = []
-    car = lines[(lines["mode"] == "car") & (lines["component"] == "travel")]
-    written = car["fuel"].astype("string").str.strip()
-    unknown = car[written.notna() & (written != "") & (car["variant"] == "")]
-    if len(unknown):
-        notes.append(
-            f"{len(unknown)} car row(s) with a fuel not known ({_count_phrase(unknown['fuel'])}): "
-            "priced as the average car (the factor set's car row without a fuel)"
-        )
-    missing = car[(car["variant"] != "") & (car["factor_variant"] == "")]
-    if len(missing):
-        notes.append(
-            f"{len(missing)} car row(s) with a fuel the factor set {factor_set} has no row for "
-            f"({_count_phrase(missing['variant'])}): priced as its average car"
-        )
-    hotel = lines[lines["mode"] == "hotel"]
-    place = hotel["destination"].astype("string").str.strip()
-    unknown_place = hotel[place.notna() & (place != "") & (hotel["variant"] == "")]
-    if len(unknown_place):
-        notes.append(
-            f"{len(unknown_place)} hotel line(s) whose place could not be resolved to a country "
-            f"({_count_phrase(unknown_place['destination'])}): priced with the factor set's "
-            "default hotel row"
-        )
-    no_place = hotel[place.isna() | (place == "")]
-    if len(no_place):
-        notes.append(
-            f"{len(no_place)} hotel line(s) without a place: priced with the factor set's "
-            "default hotel row"
-        )
-    fallback = hotel[(hotel["variant"] != "") & (hotel["factor_variant"] != hotel["variant"])]
-    for used, group in fallback.groupby("factor_variant", sort=False):
-        what = {REST_OF_EU: "its rest-of-the-EU row", REST_OF_WORLD: "its rest-of-the-world row"}
-        notes.append(
-            f"{len(group)} hotel line(s) in countries without a hotel row of their own in "
-            f"{factor_set} ({_count_phrase(group['variant'])}): priced with "
-            f"{what.get(str(used), 'its default hotel row')}"
-        )
-    return notes
-
-
-def _hotel_variant(lines: pd.DataFrame, factors: TravelFactorSet) -> pd.Series:
-    """The variant a line is priced by: a hotel's country when the set has a row for it, else
-    its region's row (``rest_of_eu`` or ``rest_of_world``) when the set has one, else "" (the
-    set's default hotel row). Other lines: their own variant."""
-    hotel = (lines["mode"] == "hotel").to_numpy()
-    if not hotel.any():
-        return lines["variant"]
-    rows = set(factors.table.loc[factors.table["mode"] == "hotel", "variant"])
-    countries = pd.unique(lines.loc[hotel, "variant"])
-    choice: dict[str, str] = {}
-    for country in countries:
-        region = country_region(str(country)) if country else ""
-        choice[country] = country if country in rows else region if region in rows else ""
-    out = lines["variant"].to_numpy(copy=True)
-    out[hotel] = [choice[c] for c in lines["variant"].to_numpy()[hotel]]
-    return pd.Series(out, index=lines.index, dtype="object")
-
-
 def price_lines(
     lines: pd.DataFrame, factors: TravelFactorSet, *, radiative_forcing: bool = True
 ) -> tuple[pd.DataFrame, list[RejectedRow]]:
@@ -481,7 +399,7 @@ def price_lines(
     """
     rejected: list[RejectedRow] = []
     matched = _match(
-        lines.assign(variant=_hotel_variant(lines, factors)), factors, radiative_forcing
+        lines.assign(variant=hotel_variant(lines, factors)), factors, radiative_forcing
     )
     unmatched = matched["kg_co2e_per_unit"].isna()
 

@@ -31,8 +31,9 @@ import pandas as pd
 
 from spendanalys.errors import ConfigurationError
 from spendanalys.travel.analysis import TravelAnalysis, TravelSettings, reprice
-from spendanalys.travel.distances import metro_of_airport, resolve_codes
+from spendanalys.travel.distances import resolve_codes
 from spendanalys.travel.factors import TravelFactorSet
+from spendanalys.travel.routes import compare_routes, parse_routes, route_key
 
 EFFECTS = ("trips_per_fte", "mode_shift", "trip_length", "intensity")
 
@@ -149,51 +150,13 @@ def factor_set_effect(analysis: TravelAnalysis, other: TravelFactorSet) -> pd.Da
     return table
 
 
-def _metro_codes(airports: pd.Series, metro: dict[str, str]) -> tuple[np.ndarray, np.ndarray]:
-    """Each airport's metropolitan-area code as (codes, texts): ``texts[codes]``, -1 where the
-    airport is missing. Looked up once per distinct airport."""
-    codes, uniques = pd.factorize(airports, use_na_sentinel=True)
-    texts = np.array(
-        [str(metro.get(a, a)) if isinstance(a, str) else str(a) for a in uniques], dtype=object
-    )
-    return codes, texts
-
-
-def _route_key(origin_airport: pd.Series, destination_airport: pd.Series) -> pd.Series:
-    """Unordered route between metropolitan areas: ARN/BMA -> STO, so 'GOT–STO'; missing
-    where either airport is. Built once per distinct airport pair, then spread over the rows."""
-    metro = metro_of_airport()
-    o_codes, o_texts = _metro_codes(origin_airport, metro)
-    d_codes, d_texts = _metro_codes(destination_airport, metro)
-    known = (o_codes >= 0) & (d_codes >= 0)
-    pair = o_codes.astype(np.int64) * (len(d_texts) + 1) + d_codes
-    unique_pairs, inverse = np.unique(pair[known], return_inverse=True)
-    keys = []
-    for p in unique_pairs:
-        a, b = o_texts[p // (len(d_texts) + 1)], d_texts[p % (len(d_texts) + 1)]
-        keys.append(f"{a}–{b}" if a <= b else f"{b}–{a}")
-    out = np.full(len(pair), None, dtype=object)
-    out[known] = np.array(keys, dtype=object)[inverse.reshape(-1)] if keys else []
-    return pd.Series(out, index=origin_airport.index, dtype="str")
-
-
-def parse_routes(routes: tuple[str, ...] | list[str]) -> set[str]:
-    """User-listed routes ('ARN-GOT', 'STO–GOT', 'GOT/ARN') as route keys; unknown codes raise."""
-    keys = set()
-    for text in routes:
-        parts = [p for p in text.replace("–", "-").replace("/", "-").split("-") if p.strip()]
-        if len(parts) != 2:
-            raise ConfigurationError(f"route {text!r}: expected two codes such as ARN-GOT")
-        codes = resolve_codes(pd.Series([p.strip() for p in parts]))
-        if codes["airport"].isna().any():
-            raise ConfigurationError(f"route {text!r}: unknown airport or city code")
-        keys.add(
-            _route_key(
-                codes["airport"].iloc[:1].reset_index(drop=True),
-                codes["airport"].iloc[1:].reset_index(drop=True),
-            ).iloc[0]
-        )
-    return keys
+def _flight_cost_source(own: int, rows: int, other: str) -> str:
+    """Where the replaced flights' cost comes from: their own cost_sek, else ``other``."""
+    if own == rows:
+        return "the flights' own cost"
+    if own == 0:
+        return other
+    return f"the flights' own cost ({own} of {rows} rows), else {other}"
 
 
 RAIL_NETWORK_PATH = Path(__file__).with_name("data") / "rail_network.csv"
@@ -230,11 +193,15 @@ def train_instead_of_flight(
     detour factor of pledge4future/co2calculator; Stockholm–Göteborg by rail is about 455 km
     against 394 km great circle, ×1.16); without airports the flight's own distance stands in
     for the great circle. Rail kg = rail km × legs × travellers × the set's rail factor.
-    ``route_figures`` (columns route, train_cost_sek, train_hours, flight_hours and optionally
-    flight_cost_sek; one way, per traveller) gives cost and door-to-door time: cost change =
-    train cost × trips − flight cost (from the file, else the table); time change = (train −
-    flight hours) × trips. Returns {"routes", "years"}: per route, and per year the per-FTE
-    figure after the switch against the path.
+    Cost and door-to-door time per route come from :func:`~spendanalys.travel.routes.compare_routes`
+    (a user's ``route_figures``, columns route, train_cost_sek, train_hours, flight_hours,
+    flight_cost_sek, one way per traveller, first; then the agency's own median cost per
+    route and mode; then the shipped route table): cost change = rail cost × trips − the
+    flights' own cost (else the route's flight cost × trips); time change = (rail − flight
+    door-to-door hours) × trips. Each route row names the source of its cost and time
+    (``rail_cost_source``, ``flight_cost_source``, ``time_source``) and the count a median
+    rests on. It is a comparison of two ways to travel, not a verdict. Returns {"routes",
+    "years"}: per route, and per year the per-FTE figure after the switch against the path.
     """
     settings = settings or analysis.settings
     lines = analysis.trips
@@ -242,7 +209,7 @@ def train_instead_of_flight(
     used = ["year", "origin_airport", "destination_airport", "great_circle_km", "distance_km"]
     used += ["legs", "travellers", "kg_co2e", "cost_sek"]
     flights = lines.loc[(lines["component"] == "travel") & (lines["mode"] == "flight"), used]
-    flights["route"] = _route_key(flights["origin_airport"], flights["destination_airport"])
+    flights["route"] = route_key(flights["origin_airport"], flights["destination_airport"])
     no_airports = flights["origin_airport"].isna() | flights["destination_airport"].isna()
     flights.loc[no_airports, "route"] = "(distance only)"
     listed = flights["route"].isin(parse_routes(settings.train_routes))
@@ -259,16 +226,17 @@ def train_instead_of_flight(
     chosen["rail_km"] = gc * settings.rail_detour
     chosen["rail_kg_co2e"] = chosen["rail_km"] * chosen["trips"] * rail_factor
     chosen["kg_co2e_saved"] = chosen["kg_co2e"] - chosen["rail_kg_co2e"]
-    if route_figures is not None and len(route_figures):
-        figures = route_figures.copy()
-        figures["route"] = [next(iter(parse_routes([r]))) for r in figures["route"]]
-        chosen = chosen.merge(figures.drop_duplicates("route"), on="route", how="left")
-    for col in ("train_cost_sek", "train_hours", "flight_hours", "flight_cost_sek"):
-        if col not in chosen:
-            chosen[col] = np.nan
-    flight_cost = chosen["cost_sek"].fillna(chosen["flight_cost_sek"] * chosen["trips"])
-    chosen["cost_change_sek"] = chosen["train_cost_sek"] * chosen["trips"] - flight_cost
-    chosen["time_change_hours"] = (chosen["train_hours"] - chosen["flight_hours"]) * chosen["trips"]
+    compared = compare_routes([str(r) for r in pd.unique(chosen["route"])], lines, route_figures)
+    per_route = compared.reindex(chosen["route"].to_numpy())
+    own = chosen["cost_sek"].notna().to_numpy()
+    flight_cost = chosen["cost_sek"].fillna(
+        pd.Series(per_route["flight_cost_sek"].to_numpy(), index=chosen.index) * chosen["trips"]
+    )
+    rail_cost = per_route["rail_cost_sek"].to_numpy() * chosen["trips"]
+    chosen["own_flight_cost"] = own
+    chosen["cost_change_sek"] = rail_cost - flight_cost
+    hours = (per_route["rail_door_hours"] - per_route["flight_door_hours"]).to_numpy()
+    chosen["time_change_hours"] = hours * chosen["trips"]
     routes = (
         chosen.groupby("route", dropna=False)
         .agg(
@@ -280,10 +248,20 @@ def train_instead_of_flight(
             kg_co2e_saved=("kg_co2e_saved", "sum"),
             cost_change_sek=("cost_change_sek", lambda s: s.sum(min_count=1)),
             time_change_hours=("time_change_hours", lambda s: s.sum(min_count=1)),
+            rows=("trips", "size"),
+            own_flight_costs=("own_flight_cost", "sum"),
         )
         .reset_index()
         .sort_values("kg_co2e_saved", ascending=False)
     )
+    routes = routes.join(compared, on="route")
+    routes["flight_cost_source"] = [
+        _flight_cost_source(int(n_own), int(n), str(other))
+        for n_own, n, other in zip(
+            routes["own_flight_costs"], routes["rows"], routes["flight_cost_source"], strict=True
+        )
+    ]
+    routes = routes.drop(columns=["rows", "own_flight_costs"])
     saved = chosen.groupby("year")["kg_co2e_saved"].sum()
     years = analysis.years[["year", "kg_co2e", "fte", "kg_co2e_per_fte"]].copy()
     years["kg_co2e_saved"] = years["year"].map(saved).fillna(0.0)

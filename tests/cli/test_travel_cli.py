@@ -170,6 +170,9 @@ def test_table_and_xlsx(
     )
     assert "radiative forcing included" in text and "hotel nights included" in text
     assert "Naturvårdsverket's figures" in text and "flight_under_500" in text
+    assert "a comparison, not a verdict" in text
+    # the file's rail rows name no places: no rail cost, and it says so
+    assert "GOT–STO: rail cost no figure" in text and "times route table (measured, 2024)" in text
     out = tmp_path / "resor.xlsx"
     assert (
         main(

@@ -53,6 +53,10 @@ ROUTES = (
     ("flight_km", "col.flight_km", "number"),
     ("rail_km", "col.rail_km", "number"),
     ("kg_co2e_saved", "col.kg_saved", "number"),
+    ("cost_change_sek", "col.cost_change", "number"),
+    ("time_change_hours", "col.time_change", "number1"),
+    ("rail_cost_source", "col.rail_cost_source", "text"),
+    ("time_source", "col.time_source", "text"),
 )
 
 
@@ -344,7 +348,8 @@ def _whatif(km_value: Any, *_refresh: Any) -> Any:
         graph(
             "whatif-chart", charts.travel_per_fte(analysis, language, after=result["years"]), 320
         ),
-        table(result["routes"], ROUTES, language, limit=15),
+        html.P(t("whatif.comparison", language), className="muted"),
+        table(result["routes"], ROUTES, language, table_id="whatif-routes", limit=15),
     ]
 
 

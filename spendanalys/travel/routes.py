@@ -1,0 +1,187 @@
+"""Routes for the train-or-flight comparison: route keys, the agency's own costs per route and
+the shipped rail/air times (``data/route_times.csv``).
+
+A route is unordered and between metropolitan areas (ARN and BMA are both STO): "GOT–STO".
+Flights get theirs from their airports; rail trips from their places (``places.py``: "Göteborg"
+-> GOT, "Stockholm" -> STO). For each route the comparison takes, per figure, the first that
+has it:
+
+- cost (SEK per traveller, one way): a user's route file (``--route-figures``); the agency's
+  own trips (``cost_sek`` / (legs × travellers), the median per route and mode, with the number
+  of trips it rests on); the route table's fare;
+- door-to-door time (hours, one way): a user's route file; the route table (station to
+  station or gate to gate plus the access time at both ends).
+
+Every figure carries its source in a text column, so the comparison says what it rests on.
+"""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from spendanalys.errors import ConfigurationError
+from spendanalys.travel.distances import metro_of_airport, resolve_codes
+from spendanalys.travel.places import resolve_places
+
+ROUTE_TIMES_PATH = Path(__file__).with_name("data") / "route_times.csv"
+COMPARISON_COLUMNS = (
+    "rail_cost_sek", "rail_cost_n", "rail_cost_source",
+    "flight_cost_sek", "flight_cost_n", "flight_cost_source",
+    "rail_door_hours", "flight_door_hours", "time_source",
+)  # fmt: skip
+
+
+def _metro_codes(airports: pd.Series, metro: dict[str, str]) -> tuple[np.ndarray, np.ndarray]:
+    """Each airport's metropolitan-area code as (codes, texts): ``texts[codes]``, -1 where the
+    airport is missing. Looked up once per distinct airport."""
+    codes, uniques = pd.factorize(airports, use_na_sentinel=True)
+    texts = np.array(
+        [str(metro.get(a, a)) if isinstance(a, str) else str(a) for a in uniques], dtype=object
+    )
+    return codes, texts
+
+
+def route_key(origin_airport: pd.Series, destination_airport: pd.Series) -> pd.Series:
+    """Unordered route between metropolitan areas: ARN/BMA -> STO, so 'GOT–STO'; missing
+    where either airport is. Built once per distinct airport pair, then spread over the rows."""
+    metro = metro_of_airport()
+    o_codes, o_texts = _metro_codes(origin_airport, metro)
+    d_codes, d_texts = _metro_codes(destination_airport, metro)
+    known = (o_codes >= 0) & (d_codes >= 0)
+    pair = o_codes.astype(np.int64) * (len(d_texts) + 1) + d_codes
+    unique_pairs, inverse = np.unique(pair[known], return_inverse=True)
+    keys = []
+    for p in unique_pairs:
+        a, b = o_texts[p // (len(d_texts) + 1)], d_texts[p % (len(d_texts) + 1)]
+        keys.append(f"{a}–{b}" if a <= b else f"{b}–{a}")
+    out = np.full(len(pair), None, dtype=object)
+    out[known] = np.array(keys, dtype=object)[inverse.reshape(-1)] if keys else []
+    return pd.Series(out, index=origin_airport.index, dtype="str")
+
+
+def parse_routes(routes: tuple[str, ...] | list[str]) -> set[str]:
+    """User-listed routes ('ARN-GOT', 'STO–GOT', 'GOT/ARN') as route keys; unknown codes raise."""
+    keys = set()
+    for text in routes:
+        parts = [p for p in text.replace("–", "-").replace("/", "-").split("-") if p.strip()]
+        if len(parts) != 2:
+            raise ConfigurationError(f"route {text!r}: expected two codes such as ARN-GOT")
+        codes = resolve_codes(pd.Series([p.strip() for p in parts]))
+        if codes["airport"].isna().any():
+            raise ConfigurationError(f"route {text!r}: unknown airport or city code")
+        keys.add(
+            route_key(
+                codes["airport"].iloc[:1].reset_index(drop=True),
+                codes["airport"].iloc[1:].reset_index(drop=True),
+            ).iloc[0]
+        )
+    return keys
+
+
+@lru_cache(maxsize=4)
+def route_table(path: Path = ROUTE_TIMES_PATH) -> pd.DataFrame:
+    """The route table indexed by route key: rail_door_hours, flight_door_hours (NaN without a
+    direct flight), rail_cost_sek, flight_cost_sek (NaN where not known), quality, source,
+    date, note."""
+    table = pd.read_csv(path, comment="#", dtype={"date": str})
+    table["route"] = [next(iter(parse_routes([r]))) for r in table["route"]]
+    table["rail_door_hours"] = table["rail_hours"] + table["rail_access_hours"].fillna(0.0)
+    table["flight_door_hours"] = table["flight_block_hours"] + table["flight_access_hours"]
+    for column in ("source", "date", "note", "quality"):
+        table[column] = table[column].fillna("").astype(str)
+    return table.drop_duplicates("route", keep="first").set_index("route")
+
+
+def _table_source(row: pd.Series) -> str:
+    when = f", {row['date']}" if row["date"] else ""
+    return f"route table ({row['quality']}{when}): {row['source']}"
+
+
+def _place_airports(places: pd.Series) -> pd.Series:
+    """The airport standing for each written place (its code resolved), or <NA>."""
+    codes = resolve_places(places)["code"].replace("", None)
+    return resolve_codes(codes)["airport"]
+
+
+def agency_costs(lines: pd.DataFrame) -> pd.DataFrame:
+    """Median cost per traveller and one way, per route and mode (flight, rail), with the number
+    of trips behind it: columns route, mode, cost_sek, n. From transport lines with a
+    ``cost_sek`` above 0; rail trips need places that resolve to a city with a code."""
+    used = lines[
+        (lines["component"] == "travel")
+        & lines["mode"].isin(["flight", "rail"])
+        & (pd.to_numeric(lines["cost_sek"], errors="coerce") > 0)
+    ]
+    if used.empty:
+        return pd.DataFrame(columns=["route", "mode", "cost_sek", "n"])
+    flight = used["mode"] == "flight"
+    origin = used["origin_airport"].astype(object).where(flight, _place_airports(used["origin"]))
+    destination = (
+        used["destination_airport"]
+        .astype(object)
+        .where(flight, _place_airports(used["destination"]))
+    )
+    frame = pd.DataFrame(
+        {
+            "route": route_key(origin, destination).to_numpy(dtype=object),
+            "mode": used["mode"].to_numpy(),
+            "cost": (
+                used["cost_sek"].astype("float64") / (used["legs"] * used["travellers"])
+            ).to_numpy(),
+        }
+    )
+    frame = frame[pd.notna(frame["route"])]
+    return frame.groupby(["route", "mode"])["cost"].agg(cost_sek="median", n="count").reset_index()
+
+
+def compare_routes(
+    routes: pd.Index | list[str],
+    lines: pd.DataFrame,
+    route_figures: pd.DataFrame | None = None,
+) -> pd.DataFrame:
+    """Per route (index): the cost and door-to-door time each way of travelling would take, one
+    way per traveller, with the source of each (``COMPARISON_COLUMNS``; see the module
+    docstring for the order). ``route_figures`` has columns route and any of train_cost_sek,
+    flight_cost_sek, train_hours, flight_hours (door to door)."""
+    out = pd.DataFrame(index=pd.Index(list(routes), name="route"))
+    for column in COMPARISON_COLUMNS:
+        out[column] = np.nan if not column.endswith("source") else ""
+    table = route_table()
+    own = agency_costs(lines).set_index(["route", "mode"])
+    user = pd.DataFrame()
+    if route_figures is not None and len(route_figures):
+        user = route_figures.copy()
+        user["route"] = [next(iter(parse_routes([r]))) for r in user["route"]]
+        user = user.drop_duplicates("route").set_index("route")
+    for route in out.index:
+        listed = table.loc[route] if route in table.index else None
+        mine = user.loc[route] if route in user.index else None
+        for mode, user_column in (("rail", "train_cost_sek"), ("flight", "flight_cost_sek")):
+            if mine is not None and pd.notna(mine.get(user_column, np.nan)):
+                value, n, source = float(mine[user_column]), np.nan, "your route file"
+            elif (route, mode) in own.index:
+                found = own.loc[(route, mode)]
+                value, n = float(found["cost_sek"]), float(found["n"])
+                source = f"median of the agency's {int(n)} {mode} trip(s) on the route"
+            elif listed is not None and pd.notna(listed[f"{mode}_cost_sek"]):
+                value, n, source = float(listed[f"{mode}_cost_sek"]), np.nan, _table_source(listed)
+            else:
+                value, n, source = np.nan, np.nan, "no figure"
+            out.at[route, f"{mode}_cost_sek"] = value
+            out.at[route, f"{mode}_cost_n"] = n
+            out.at[route, f"{mode}_cost_source"] = source
+        if mine is not None and pd.notna(mine.get("train_hours", np.nan)):
+            out.at[route, "rail_door_hours"] = float(mine["train_hours"])
+            out.at[route, "flight_door_hours"] = float(mine.get("flight_hours", np.nan))
+            out.at[route, "time_source"] = "your route file"
+        elif listed is not None:
+            out.at[route, "rail_door_hours"] = float(listed["rail_door_hours"])
+            out.at[route, "flight_door_hours"] = float(listed["flight_door_hours"])
+            out.at[route, "time_source"] = _table_source(listed)
+        else:
+            out.at[route, "time_source"] = "no figure"
+    return out
