@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import csv
 import io
+import re
+from collections.abc import Iterable
 from importlib.resources import files
 from pathlib import Path
 
@@ -21,6 +23,19 @@ from spendanalys.errors import InputFormatError
 DEFAULT_DATA_DIR = Path(str(files("emission_factors") / "spend"))
 
 LINE = "_line"  # column holding each row's physical line number in the file
+# "Set version: epa-v1.3-sek-1.0." or "Version: 2025." in a data file's leading '#' lines.
+_VERSION_RE = re.compile(r"\bversion(?::\s*|\s+)([0-9A-Za-z][\w.+-]*?)\.?(?=[\s,;()]|$)", re.I)
+
+
+def stated_version(lines: Iterable[str]) -> str | None:
+    """The version a data file states in its leading ``#`` lines, if any (reading stops at the
+    first line that is not a comment): how reports name a factor set, never by its path."""
+    for line in lines:
+        if not line.lstrip().startswith("#"):
+            break
+        if match := _VERSION_RE.search(line):
+            return match.group(1)
+    return None
 
 
 def read_data_csv(path: str | Path, required: tuple[str, ...]) -> pd.DataFrame:

@@ -23,7 +23,6 @@ used whole or not at all.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
@@ -31,7 +30,13 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from spendanalys.datafiles import DEFAULT_DATA_DIR, LINE, data_path, read_data_csv
+from spendanalys.datafiles import (
+    DEFAULT_DATA_DIR,
+    LINE,
+    data_path,
+    read_data_csv,
+    stated_version,
+)
 from spendanalys.errors import ConfigurationError, FactorError, InputFormatError, UnitError
 from spendanalys.schema import YEARS
 from spendanalys.spend.categories import CategoryRules, category_from_alias, load_category_rules
@@ -74,22 +79,13 @@ FACTOR_COLUMNS = (
 )
 
 
-# "Set version: epa-v1.3-sek-1.0." or "Version 1.0 (2026-11-25)" in a file's '#' lines.
-_VERSION_RE = re.compile(r"\bversion(?::\s*|\s+)([0-9A-Za-z][\w.+-]*?)\.?(?=[\s,;()]|$)", re.I)
-
-
 def header_version(path: str | Path) -> str | None:
     """The version a data file states in its leading ``#`` lines ("Set version: X."), if any."""
     try:
         text = Path(path).read_bytes().decode("utf-8-sig")
     except (OSError, UnicodeDecodeError):
         return None
-    for line in text.splitlines():
-        if not line.lstrip().startswith("#"):
-            break
-        if match := _VERSION_RE.search(line):
-            return match.group(1)
-    return None
+    return stated_version(text.splitlines())
 
 
 @dataclass(frozen=True)

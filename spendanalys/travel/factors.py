@@ -26,13 +26,13 @@ Every problem in a file is collected and raised once as :class:`FactorError` nam
 from __future__ import annotations
 
 import io
-import re
 from dataclasses import dataclass
 from importlib.resources import files
 from pathlib import Path
 
 import pandas as pd
 
+from spendanalys.datafiles import stated_version
 from spendanalys.errors import FactorError, UnitError
 from spendanalys.schema import CABINS, FLIGHT_BANDS, TRAVEL_MODES
 from spendanalys.travel.vocab import normalise_cabin, normalise_mode
@@ -109,17 +109,6 @@ class TravelFactorSet:
             "file": path.name,
             "built_in": path.parent.resolve() == FACTOR_DIR.resolve(),
         }
-
-
-# "Version: 2025." or "Set version: X" in a factor file's '#' lines.
-_VERSION_RE = re.compile(r"\bversion(?::\s*|\s+)([0-9A-Za-z][\w.+-]*?)\.?(?=[\s,;()]|$)", re.I)
-
-
-def _stated_version(header_lines: list[str]) -> str | None:
-    for line in header_lines:
-        if match := _VERSION_RE.search(line):
-            return match.group(1)
-    return None
 
 
 def _basis(unit: str) -> str | None:
@@ -328,7 +317,7 @@ def load_travel_factor_set(path: str | Path | None = None) -> TravelFactorSet:
     except (pd.errors.ParserError, pd.errors.EmptyDataError) as exc:
         raise FactorError(file, f"cannot be read as CSV ({type(exc).__name__}: {exc})") from exc
     return parse_travel_factor_table(
-        raw, file, path.stem, first_row=skipped + 2, version=_stated_version(lines[:skipped])
+        raw, file, path.stem, first_row=skipped + 2, version=stated_version(lines[:skipped])
     )
 
 
