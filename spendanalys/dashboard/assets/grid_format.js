@@ -19,3 +19,31 @@ dagfuncs.formatSv = function (value, decimals) {
 dagfuncs.formatEn = function (value, decimals) {
     return spendanalysFormat(value, decimals, ",", ".");
 };
+
+// A narrow screen (a phone) keeps only the columns named in `keep` (components.grid's
+// phone_columns) and fits them to the width; a wide one shows every column again.
+var SPENDANALYS_PHONE_PX = 700;
+dagfuncs.fitColumnsToScreen = function (params, keep) {
+    var api = params.api;
+    if (!api || api.isDestroyed()) {
+        return;
+    }
+    var narrow = window.innerWidth < SPENDANALYS_PHONE_PX;
+    var all = api.getColumns() || [];
+    var hide = [];
+    var show = [];
+    all.forEach(function (column) {
+        var id = column.getColId();
+        if (narrow && keep.indexOf(id) < 0) {
+            hide.push(id);
+        } else {
+            show.push(id);
+        }
+    });
+    api.setColumnsVisible(hide, false);
+    api.setColumnsVisible(show, true);
+    if (narrow) {
+        api.setColumnsPinned(keep, null);
+        api.sizeColumnsToFit();
+    }
+};

@@ -14,6 +14,7 @@ from spendanalys.dashboard.components import (
     as_year,
     card,
     graph,
+    labelled,
     lang,
     message,
     number_or_none,
@@ -22,6 +23,7 @@ from spendanalys.dashboard.components import (
     upload_box,
 )
 from spendanalys.dashboard.uploads import register_upload
+from spendanalys.dashboard.wording import worded
 from spendanalys.errors import AccessDenied, SpendanalysError
 from spendanalys.i18n import format_number, format_percent, t
 from spendanalys.travel.analysis import headline_lines, hotels_stated
@@ -122,7 +124,7 @@ def _gender(analysis: Any, year: int, language: str) -> list[Any]:
         for g in frame["gender"]
     ]
     frame["note"] = [
-        t("travel.suppressed", language)
+        t("verdict.suppressed_either", language, n=s.min_group_travellers)
         if hidden
         else t("travel.no_traveller_id", language)
         if note
@@ -210,13 +212,16 @@ def layout(**_query: Any) -> Any:
             dcc.Loading(html.Div(id="resor-analysis")),
             html.H2(t("whatif.heading", language)),
             html.P(t("whatif.note", language), className="muted"),
-            dcc.Slider(
-                id="whatif-km",
-                min=200,
-                max=1500,
-                step=50,
-                value=500,
-                marks={k: f"{k} km" for k in range(200, 1501, 200)},
+            labelled(
+                dcc.Slider(
+                    id="whatif-km",
+                    min=200,
+                    max=1500,
+                    step=50,
+                    value=500,
+                    marks={k: f"{k} km" for k in range(200, 1501, 200)},
+                ),
+                t("a11y.whatif_label", language),
             ),
             dcc.Loading(html.Div(id="whatif")),
         ]
@@ -231,7 +236,12 @@ def _breakdowns(analysis: Any, year: int, language: str) -> html.Div:
             frame[by] = [t(f"mode.{v}", language) for v in frame[by]]
         else:
             frame[by] = [t("value.unknown", language) if v == "unknown" else v for v in frame[by]]
-        frame["note"] = [t("travel.suppressed", language) if s else "" for s in frame["suppressed"]]
+        frame["note"] = [
+            t("verdict.suppressed_either", language, n=analysis.settings.min_group_travellers)
+            if s
+            else ""
+            for s in frame["suppressed"]
+        ]
         columns.append(
             html.Div(
                 [
@@ -253,7 +263,7 @@ def render_analysis(language: str) -> list[Any]:
     try:
         analysis = services.travel_view(security.current_store())
     except SpendanalysError as exc:
-        return [message(t("travel.error", language, reason=str(exc)), "error")]
+        return [message(t("travel.error", language, reason=worded(str(exc), language)), "error")]
     if analysis is None:
         return [message(t("travel.no_data", language), "info")]
     known = analysis.years.dropna(subset=["kg_co2e_per_fte"])
@@ -301,7 +311,7 @@ def render_analysis(language: str) -> list[Any]:
             html.H2(t("travel.decomposition", language, start=base, end=latest)),
             graph("decomposition-chart", charts.decomposition(result, language), 340),
         ]
-    parts += [html.Div(note, className="muted") for note in analysis.notes]
+    parts += [html.Div(worded(note, language), className="muted") for note in analysis.notes]
     return parts
 
 
@@ -376,5 +386,5 @@ def _save_goal(_n: Any, baseline: Any, target: Any, reduction: Any) -> tuple[Any
     except AccessDenied:
         return message(t("access.denied", language), "error"), dash.no_update
     except (SpendanalysError, ValueError) as exc:
-        return message(str(exc), "error"), dash.no_update
+        return message(worded(str(exc), language), "error"), dash.no_update
     return message(t("form.saved", language), "ok"), time.time()
