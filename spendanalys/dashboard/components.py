@@ -53,6 +53,16 @@ def lang() -> str:
     )
 
 
+def safe_next(path: Any) -> str:
+    """The page to go to after login: ``?next=`` when it is a path of this site (one leading
+    slash, no scheme or host, not the login page itself), else the overview."""
+    if not isinstance(path, str) or not path.startswith("/") or path.startswith("//"):
+        return "/"
+    if "\\" in path or ":" in path.split("?")[0] or path.startswith("/login"):
+        return "/"
+    return path
+
+
 def page_guard() -> Any:
     """A redirect to the login page for an anonymous request, else None (page may render)."""
     if security.current_role() is None:
@@ -193,15 +203,7 @@ def table(
         )
     )
     rows = [
-        html.Tr(
-            [
-                html.Td(
-                    cell_text(record.get(f), kind, language),
-                    className="num" if kind.startswith("number") else None,
-                )
-                for f, _, kind in present
-            ]
-        )
+        html.Tr([_cell(f, record.get(f), kind, language) for f, _, kind in present])
         for record in frame.head(limit).to_dict("records")
     ]
     extra: dict[str, Any] = {"id": table_id} if table_id else {}
@@ -227,6 +229,22 @@ def table(
         role="region",
         **attributes(aria_label=caption or t("a11y.table", language)),
     )
+
+
+# Columns that hold a citation as its source published it (a title, a licence): shown as
+# written, not translated (marked ``citation``).
+CITATION_FIELDS = frozenset({"source", "factor_source", "licence", "time_source", "file_name"})
+
+
+def _cell(field: str, value: Any, kind: str, language: str) -> html.Td:
+    """One table cell; kind "code" shows an identifier as code (a category id a user types in
+    the mapping form), a citation column is marked as such."""
+    text = cell_text(value, kind, language)
+    if kind == "code":
+        return html.Td(html.Code(text) if text else "")
+    if field in CITATION_FIELDS:
+        return html.Td(text, className="citation")
+    return html.Td(text, className="num" if kind.startswith("number") else None)
 
 
 def rejected_table(frame: pd.DataFrame, language: str, table_id: str | None = None) -> html.Div:
@@ -528,7 +546,7 @@ def graph(
     chart = dcc.Graph(
         id=graph_id,
         figure=fig,
-        config={"displayModeBar": False, "displaylogo": False, "responsive": True},
+        config={"displayModeBar": False, "displaylogo": False},
         className="chart",
     )
     if summary is None:

@@ -87,6 +87,15 @@ SHAPES: tuple[tuple[str, str], ...] = (
     ),
     (r"no accepted trips for year\(s\) (?P<years>.+): no figure", "engine.travel_no_trips"),
     (r"no FTE for year\(s\) (?P<years>.+): no per-FTE figure", "engine.travel_no_fte"),
+    # train-or-flight sources (travel/routes.py)
+    (
+        r"median of the agency's (?P<n>\d+) (?P<mode>rail|flight) trip\(s\) on the route",
+        "engine.route_median",
+    ),
+    (r"your route file", "engine.route_yours"),
+    (r"no figure", "engine.route_none"),
+    (r"route table \(measured, (?P<year>\d{4})\): (?P<cite>.*)", "engine.route_measured"),
+    (r"route table \(approximation, (?P<year>\d{4})\): (?P<cite>.*)", "engine.route_approx"),
     # the dashboard's own form checks (components.as_year) and the edit services
     (
         r"the (?P<what>baseline year|target year|price year) must be a year from (?P<a>\d+) to "
@@ -126,11 +135,14 @@ def worded(message: str, language: str) -> str:
             values = {k: v for k, v in match.groupdict().items() if k != "q"}
             if "what" in values:
                 values["what"] = t(_WHAT[values["what"]], language).lower()
+            if "mode" in values:
+                values["mode"] = t(f"mode.{values['mode']}", language).lower()
             if "values" in values:
                 values["values"] = (
                     values["values"].replace(" and ", " och ").replace(" more", " till")
                 )
-            return t(key, language, **values)
+            text = t(key, language, **values)
+            return text[:1].upper() + text[1:] if key.startswith("engine.form_") else text
     return message
 
 

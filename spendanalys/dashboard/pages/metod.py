@@ -27,7 +27,7 @@ dash.register_page(
 METHOD_DIR = Path(__file__).resolve().parents[2] / "i18n"
 FACTORS = (
     ("factor_set", "col.factor_set", "text"),
-    ("category_id", "col.category_id", "text"),
+    ("category_id", "col.category_id", "code"),
     ("category_name", "col.category", "text"),
     ("org_number", "col.org_number", "text"),
     ("kg_co2e_per_sek", "col.kg_per_sek", "number3"),
@@ -40,20 +40,20 @@ FACTORS = (
 def _tree_columns(language: str) -> list[tuple[str, str, str]]:
     return [
         (f"group_{language}", "col.group", "text"),
-        ("category_id", "col.category_id", "text"),
+        ("category_id", "col.category_id", "code"),
         (f"name_{language}", "col.category", "text"),
     ]
 
 
 CPV = (
     ("cpv_prefix", "col.cpv_prefix", "text"),
-    ("category_id", "col.category_id", "text"),
+    ("category_id", "col.category_id", "code"),
     ("category_name", "col.category", "text"),
 )
 ACCOUNTS = (
     ("account_from", "col.account_from", "text"),
     ("account_to", "col.account_to", "text"),
-    ("category_id", "col.category_id", "text"),
+    ("category_id", "col.category_id", "code"),
     ("exclude", "col.exclude", "bool"),
 )
 TRAVEL = (
@@ -70,7 +70,7 @@ TRAVEL = (
 )
 KEYWORDS = (
     ("keyword", "col.keyword", "text"),
-    ("category_id", "col.category_id", "text"),
+    ("category_id", "col.category_id", "code"),
     ("category_name", "col.category", "text"),
 )
 

@@ -62,6 +62,16 @@ ROUTES = (
 )
 
 
+WHATIF_YEARS = (
+    ("year", "col.year", "text"),
+    ("t_saved", "verdict.col_t_saved", "number1"),
+    ("kg_co2e_per_fte", "col.kg_per_fte", "number1"),
+    ("kg_co2e_per_fte_after", "verdict.col_after", "number1"),
+    ("path_kg_co2e_per_fte", "verdict.col_path", "number1"),
+    ("on_path", "verdict.col_on_path", "text"),
+)
+
+
 NATURVARDSVERKET = (
     ("year", "col.year", "text"),
     ("category", "col.nv_category", "text"),
@@ -346,20 +356,36 @@ def _whatif(km_value: Any, *_refresh: Any) -> Any:
         analysis, settings=replace(analysis.settings, train_threshold_km=km)
     )
     saved = float(result["routes"]["kg_co2e_saved"].sum()) if len(result["routes"]) else 0.0
+    years = result["years"].dropna(subset=["kg_co2e_per_fte"]).copy()
+    latest = years.iloc[-1] if len(years) else None
+    text = (
+        t(
+            "verdict.whatif_saved",
+            language,
+            km=format_number(km, language),
+            year=int(latest["year"]),
+            t_year=format_number(float(latest["kg_co2e_saved"]) / 1000, language, 1),
+            t=format_number(saved / 1000, language, 1),
+            years=f"{int(years['year'].min())}–{int(years['year'].max())}",
+        )
+        if latest is not None
+        else t("whatif.saved", language, km=format_number(km, language), t="0")
+    )
+    years["year"] = years["year"].astype(str)
+    years["t_saved"] = years["kg_co2e_saved"] / 1000
+    years["on_path"] = [
+        t(f"value.{'yes' if v else 'no'}", language) for v in years["after_on_path"]
+    ]
+    routes = page_data.worded_notes(result["routes"], "rail_cost_source", language)
+    routes = page_data.worded_notes(routes, "time_source", language)
     return [
-        message(
-            t(
-                "whatif.saved",
-                language,
-                km=format_number(km, language),
-                t=format_number(saved / 1000, language, 1),
-            )
-        ),
+        message(text, element_id="whatif-saved"),
         graph(
             "whatif-chart", charts.travel_per_fte(analysis, language, after=result["years"]), 320
         ),
+        table(years, WHATIF_YEARS, language, table_id="whatif-years"),
         html.P(t("whatif.comparison", language), className="muted"),
-        table(result["routes"], ROUTES, language, table_id="whatif-routes", limit=15),
+        table(routes, ROUTES, language, table_id="whatif-routes", limit=15),
     ]
 
 
