@@ -48,6 +48,13 @@
 // (pages/inkop.py), so a click in the ranking visibly leads somewhere.
 window.dash_clientside = Object.assign({}, window.dash_clientside, {
     spendanalys_a11y: {
+        // The overview's "Skriv ut" button: the browser's print (the print stylesheet applies).
+        printPage: function (clicks) {
+            if (clicks) {
+                window.print();
+            }
+            return window.dash_clientside.no_update;
+        },
         scrollToDrilldown: function (children) {
             var target = document.getElementById("drilldown-title");
             if (children && target) {

@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
+from datetime import date
 from typing import Any
 
 import dash
 from dash import ClientsideFunction, Input, Output, State, clientside_callback, dcc, html
 
 from spendanalys import services
-from spendanalys.dashboard import page_data, security
+from spendanalys.dashboard import brief, page_data, security
 from spendanalys.dashboard.components import (
     as_year,
     card,
@@ -30,7 +31,7 @@ from spendanalys.dashboard.edit_forms import FACTOR_RESULT, OVERRIDE_RESULT, edi
 from spendanalys.dashboard.uploads import register_upload
 from spendanalys.dashboard.wording import worded
 from spendanalys.errors import AccessDenied, SpendanalysError
-from spendanalys.i18n import format_number, format_percent, t
+from spendanalys.i18n import format_date, format_number, format_percent, t
 
 dash.register_page(
     __name__, path="/inkop", title="Spendanalys – inköp", order=1, nav="nav.procurement"
@@ -191,23 +192,40 @@ def render_analysis(language: str) -> list[Any]:
     a = page_data.summary(store)
     if a is None:
         return [message(t("spend.no_data", language), "info")]
+    frame = t(
+        "verdict.frame_spend",
+        language,
+        years=brief.year_span(page_data.spend_years(store)) or "–",
+        date=format_date(date.today(), language),
+    )
+    of_all = format_number(a.totals.get("agreements"), language)
     cards = html.Div(
         [
             card(
                 t("overview.spend_emissions", language),
                 f"{format_number(a.totals['kg_co2e'] / 1000, language)} t CO2e",
+                frame=frame,
             ),
             card(
                 t("overview.spend_total", language),
                 f"{format_number(a.totals['spend_sek'] / 1e6, language, 1)} MSEK",
+                t("verdict.spend_total_note", language),
+                frame=frame,
             ),
             card(
                 t("spend.pareto_count", language),
                 format_number(a.totals.get("pareto_agreements"), language),
+                t("verdict.of_agreements", language, total=of_all),
             ),
             card(
                 t("overview.requirements_share", language),
                 format_percent(a.totals.get("share_agreements_with_requirements"), language),
+                t(
+                    "verdict.requirements_count",
+                    language,
+                    n=format_number(a.totals.get("agreements_with_requirements"), language),
+                    total=of_all,
+                ),
             ),
         ],
         className="cards",

@@ -12,7 +12,7 @@ from datetime import date
 from typing import Any
 
 import dash
-from dash import Input, Output, clientside_callback, html
+from dash import ClientsideFunction, Input, Output, clientside_callback, html
 
 from spendanalys import services
 from spendanalys.dashboard import brief, page_data, security
@@ -327,7 +327,7 @@ def _page(store: services.Store, language: str) -> html.Div:
 
 
 clientside_callback(
-    "function (n) { if (n) { window.print(); } return window.dash_clientside.no_update; }",
+    ClientsideFunction(namespace="spendanalys_a11y", function_name="printPage"),
     Output("overview-print", "title"),
     Input("overview-print", "n_clicks"),
     prevent_initial_call=True,
