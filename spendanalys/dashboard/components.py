@@ -156,13 +156,17 @@ def message(text: str, kind: str = "info", element_id: str | None = None) -> htm
     return html.Div(text, className=f"message message-{kind}", **extra)
 
 
+def number_decimals(kind: str) -> int:
+    """The decimals of a number kind: "number" 0, "number1" 1, … "number6" 6."""
+    digits = kind.removeprefix("number")
+    return int(digits) if digits.isdigit() else 0
+
+
 def cell_text(value: Any, kind: str, language: str) -> str:
     if kind == "number":
         return format_number(value, language)
-    if kind == "number1":
-        return format_number(value, language, 1)
-    if kind == "number3":
-        return format_number(value, language, 3)
+    if kind.startswith("number"):
+        return format_number(value, language, number_decimals(kind))
     if kind == "yesno":
         return t(f"value.{value}", language) if value in ("yes", "no", "unknown") else ""
     if kind == "percent":
@@ -365,7 +369,7 @@ def column_def(field: str, key: str, kind: str, language: str) -> dict[str, Any]
         "autoHeaderHeight": True,
     }
     if kind.startswith("number"):
-        decimals = {"number": 0, "number1": 1, "number3": 3}.get(kind, 0)
+        decimals = number_decimals(kind)
         col.update(
             filter="agNumberColumnFilter",
             type="rightAligned",

@@ -21,7 +21,7 @@ dagfuncs.formatEn = function (value, decimals) {
 };
 
 // A narrow screen (a phone) keeps only the columns named in `keep` (components.grid's
-// phone_columns) and fits them to the width; a wide one shows every column again.
+// phone_columns), sized to share the width; a wide one gets the grid's own columns back.
 var SPENDANALYS_PHONE_PX = 700;
 dagfuncs.fitColumnsToScreen = function (params, keep) {
     var api = params.api;
@@ -29,21 +29,24 @@ dagfuncs.fitColumnsToScreen = function (params, keep) {
         return;
     }
     var narrow = window.innerWidth < SPENDANALYS_PHONE_PX;
-    var all = api.getColumns() || [];
-    var hide = [];
-    var show = [];
-    all.forEach(function (column) {
-        var id = column.getColId();
-        if (narrow && keep.indexOf(id) < 0) {
-            hide.push(id);
-        } else {
-            show.push(id);
-        }
-    });
-    api.setColumnsVisible(hide, false);
-    api.setColumnsVisible(show, true);
-    if (narrow) {
-        api.setColumnsPinned(keep, null);
-        api.sizeColumnsToFit();
+    if (api.__spendanalysNarrow === narrow) {
+        return;
     }
+    api.__spendanalysNarrow = narrow;
+    if (!api.__spendanalysDefs) {
+        api.__spendanalysDefs = api.getColumnDefs();
+    }
+    var defs = api.__spendanalysDefs;
+    if (narrow) {
+        defs = defs.map(function (def) {
+            var kept = keep.indexOf(def.field) >= 0;
+            return Object.assign({}, def, {
+                hide: !kept,
+                minWidth: kept ? 70 : def.minWidth,
+                width: undefined,
+                flex: kept ? (def.flex || 1) : def.flex,
+            });
+        });
+    }
+    api.setGridOption("columnDefs", defs);
 };

@@ -84,9 +84,9 @@ LINES = (
     ("category_name", "verdict.col_category_rule", "text"),
     ("link_rule", "col.link_rule", "text"),
     ("spend_sek", "col.spend_sek", "number"),
-    ("price_index_ratio", "verdict.col_kpi_ratio", "number3"),
+    ("price_index_ratio", "verdict.col_kpi_ratio", "number4"),
     ("spend_sek_factor_year", "verdict.col_sek_factor_year", "number"),
-    ("kg_co2e_per_sek", "col.kg_per_sek", "number3"),
+    ("kg_co2e_per_sek", "col.kg_per_sek", "number6"),
     ("kg_co2e", "col.kg_co2e", "number"),
 )
 RANKING_PHONE = ("rank", "agreement_id", "kg_co2e")

@@ -26,7 +26,7 @@ dash.register_page(
 
 METHOD_DIR = Path(__file__).resolve().parents[2] / "i18n"
 FACTORS = (
-    ("factor_set", "col.factor_set", "text"),
+    ("factor_set", "col.factor_set", "code"),
     ("category_id", "col.category_id", "code"),
     ("category_name", "col.category", "text"),
     ("org_number", "col.org_number", "text"),
