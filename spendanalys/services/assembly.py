@@ -18,15 +18,14 @@ from typing import Any
 import pandas as pd
 
 from spendanalys import io as readers
+from spendanalys.datafiles import data_path
 from spendanalys.errors import ConfigurationError
 from spendanalys.io.options import ColumnOptions, columns_for
 from spendanalys.io.result import RejectedRow
 from spendanalys.schema import Kind
+from spendanalys.settings import headline_factor_set
 from spendanalys.spend.analysis import SpendAnalysis, analyse_spend
 from spendanalys.spend.categories import CategoryRules, load_category_rules
-from spendanalys.datafiles import data_path
-from spendanalys.settings import headline_factor_set
-from spendanalys.spend.sensitivity import BUILTIN_SETS, DEFAULT_NAMES, factor_set_plan
 from spendanalys.spend.factors import (
     SpendFactorSet,
     exchange_rates_for,
@@ -35,6 +34,7 @@ from spendanalys.spend.factors import (
     load_spend_factor_set,
     with_supplier_factors,
 )
+from spendanalys.spend.sensitivity import BUILTIN_SETS, DEFAULT_NAMES, factor_set_plan
 
 # A source is a path, or an upload as (file name, bytes).
 Source = str | PathLike[str] | tuple[str, bytes]

@@ -291,9 +291,7 @@ def analyse_spend(
     ).set_index("agreement_id")
     for column in ("kg_co2e_low", "kg_co2e_high", "high_impact_sets", "rank_robust"):
         agreements[column] = agreements["agreement_id"].map(sensitivity[column]).to_numpy()
-    notes.extend(
-        price_basis_notes(labels, [_price_basis(fs) for fs in factor_sets])
-    )
+    notes.extend(price_basis_notes(labels, [_price_basis(fs) for fs in factor_sets]))
     return SpendAnalysis(
         lines=lines,
         agreements=agreements,

@@ -212,7 +212,7 @@ def factor_file_rows(
         rows.append(
             {
                 "category": rec["category_id"],
-                "factor": f"{steps.to_kg_per_sek(rec['factor']):.6f}",
+                "factor": f"{steps.to_kg_per_sek(rec['factor']):.6g}",
                 "unit": "kg CO2e/SEK",
                 "price_year": str(steps.price_year),
                 "price_basis": price_basis,

@@ -21,6 +21,7 @@ off the list under every set). Pure functions over DataFrames.
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from os import PathLike
 from pathlib import Path
 
 import numpy as np
@@ -41,14 +42,14 @@ DEFAULT_NAMES = ("default", "builtin", "inbyggd")
 
 
 def factor_set_plan(
-    requested: Sequence[str | Path], headline: str = HEADLINE_DEFAULT
-) -> list[str | Path]:
+    requested: Sequence[str | PathLike[str]], headline: str = HEADLINE_DEFAULT
+) -> list[str | PathLike[str]]:
     """The factor sets to run, in order: the requested ones (``default`` = the headline
     built-in set), or the headline set when none is requested; then every other built-in set
     not already in the list, so the sensitivity is always shown. Built-in sets appear as their
     name (a key of ``BUILTIN_SETS``); a path to a built-in file counts as that set."""
     by_file = {file: name for name, file in BUILTIN_SETS.items()}
-    plan: list[str | Path] = []
+    plan: list[str | PathLike[str]] = []
     for item in list(requested) or [headline]:
         text = str(item).strip()
         if text.lower() in DEFAULT_NAMES:
@@ -143,8 +144,8 @@ def category_sensitivity(
         out[f"kg_co2e__{label}"] = sums.reindex(out.index).to_numpy(dtype=float)
         rows = table[table["org_number"].isna() & table["category_id"].notna()]
         rows = rows.drop_duplicates("category_id").set_index("category_id")
-        out[f"factor__{label}"] = out.index.map(rows["kg_co2e_per_sek"]).astype(float)
-        out[f"data_quality__{label}"] = out.index.map(rows["data_quality"]).astype("string")
+        out[f"factor__{label}"] = rows["kg_co2e_per_sek"].reindex(out.index).astype(float)
+        out[f"data_quality__{label}"] = rows["data_quality"].reindex(out.index).astype("string")
     kg = out[[f"kg_co2e__{label}" for label in labels]]
     out["kg_co2e_low"] = kg.min(axis=1, skipna=True)
     out["kg_co2e_high"] = kg.max(axis=1, skipna=True)
