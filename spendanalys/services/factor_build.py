@@ -96,7 +96,7 @@ def mrio_product_factors(
     system: Any, region: str, stressor: str, *, extension: str | None = None
 ) -> ProductFactors:
     """kg per unit of money of each product of ``region``: the total multiplier ``M`` of
-    ``stressor`` (first index level, case-insensitive) in ``extension`` (the first extension
+    ``stressor`` (first index level, case-insensitive; else the one row it begins) in ``extension`` (the first extension
     that has it when None), divided by the money unit (M.EUR: 10⁶ EUR)."""
     regions = [str(r) for r in system.get_regions()]
     if region not in regions:
@@ -108,6 +108,8 @@ def mrio_product_factors(
             continue
         first = ext.M.index.get_level_values(0).astype(str).str.lower()
         rows = ext.M[first == stressor.lower()]
+        if rows.empty:  # EXIOBASE names carry a method suffix ("… | GWP100 (IPCC, 2010)")
+            rows = ext.M[first.str.startswith(stressor.lower())]
         if rows.empty:
             continue
         if len(rows) > 1:
@@ -129,7 +131,23 @@ def mrio_product_factors(
         return ProductFactors(
             factors, currencies.pop(), None, f"{getattr(system, 'name', 'MRIO')} {name} {stressor}"
         )
-    raise ConfigurationError(f"stressor {stressor!r} is in no extension of the system")
+    raise ConfigurationError(
+        f"stressor {stressor!r} is in no extension of the system; its CO2e-like rows: "
+        + "; ".join(_candidates(system, names))
+    )
+
+
+def _candidates(system: Any, names: list[str]) -> list[str]:
+    """Stressor names that look like a CO2e total, to name in the error (at most ten)."""
+    found = []
+    for name in names:
+        ext = getattr(system, name, None)
+        if ext is None or getattr(ext, "M", None) is None:
+            continue
+        for row in ext.M.index.get_level_values(0).astype(str).unique():
+            if any(word in row.lower() for word in ("ghg", "co2", "gwp")):
+                found.append(f"{name}: {row}")
+    return found[:10] or ["none"]
 
 
 def table_product_factors(path: str | Path) -> ProductFactors:

@@ -204,3 +204,26 @@ def test_sample_categories_state_each_sets_factor_and_reason(sample_json: dict) 
     assert "proxy" in by_set["factors_epa_v1.3_sek"]["data_quality"]
     assert "REASON" in by_set["factors_exiobase3_no_2019_sek"]["data_quality"]
     assert rail["kg_co2e_range"][0] < rail["kg_co2e_range"][1]
+
+
+def test_workbook_shows_the_range_and_robustness(sample_dir: Path, tmp_path: Path) -> None:
+    import openpyxl
+
+    out = tmp_path / "rapport.xlsx"
+    argv = ["spend", "--contracts", str(sample_dir / "avtalsforteckning.xlsx")]
+    argv += ["--invoices", str(sample_dir / "leverantorsfakturor_2024.csv")]
+    assert main([*argv, "--as-of", "2025-01-01", "--format", "xlsx", "--out", str(out)]) == 0
+    book = openpyxl.load_workbook(out, read_only=True)
+    try:
+        rows = [list(r) for r in book["Avtal"].iter_rows(values_only=True)]
+    finally:
+        book.close()
+    header_at = next(i for i, r in enumerate(rows) if "Rang" in r)
+    header = rows[header_at]
+    robust = header.index("Rangen håller med alla faktoruppsättningar")
+    low = header.index("Utsläpp lägst, alla faktoruppsättningar (kg CO2e)")
+    by_rank = {r[header.index("Rang")]: r for r in rows[header_at + 1 :] if r and r[0]}
+    assert by_rank[1][robust] == "Ja" and by_rank[3][robust] == "Nej"
+    # Rank 3, El – Elhandel: 7 189 429 SEK of 2024 × KPI 371.91/415.01 × 0.0042175 kg/SEK
+    # (the Nordic mix above) ≈ 27 170 kg: its low end.
+    assert by_rank[3][low] == pytest.approx(27170, rel=1e-3)

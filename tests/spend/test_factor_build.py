@@ -8,11 +8,19 @@ from pathlib import Path
 import pytest
 
 from spendanalys.cli import main
-from spendanalys.errors import FactorError
+from spendanalys.cli import build_parser
+from spendanalys.errors import ConfigurationError, FactorError
 from spendanalys.services.factor_build import table_product_factors
 from spendanalys.spend.factors import load_spend_factor_set
 
 pymrio = pytest.importorskip("pymrio")
+
+
+def run_build(argv: list[str]) -> int:
+    """The command's function itself, so that its error reaches the test unformatted."""
+    args = build_parser().parse_args(argv)
+    return int(args.func(args))
+
 
 CONCORDANCE = (
     "category_id,product,weight,note\n"
@@ -74,6 +82,12 @@ def test_unknown_region_is_named(tmp_path: Path, capsys: pytest.CaptureFixture[s
     argv += ["emission_type1", "--year", "2021", "--out", str(tmp_path / "x.csv")]
     assert main(argv) == 2
     assert "region 'SE' not in the system (reg1, reg2" in capsys.readouterr().err
+
+
+def test_a_stressor_not_there_names_the_candidates(tmp_path: Path) -> None:
+    argv = ["factors", "build", "--mrio", "test", "--region", "reg1", "--year", "2021"]
+    with pytest.raises(ConfigurationError, match="'GHG emissions AR5 \\(GWP100\\)' is in no"):
+        run_build([*argv, "--out", str(tmp_path / "x.csv")])
 
 
 def test_build_from_a_per_product_table(tmp_path: Path) -> None:
