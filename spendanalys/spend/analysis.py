@@ -305,6 +305,12 @@ def analyse_spend(
             **_with_travel(totals_of(lines, agreements, spend_basis), lines, rules, travel_groups),
             "kg_co2e_range": total_range(lines, labels),
             "rank_robust_agreements": int(agreements["rank_robust"].sum()),
+            # sets whose factors are at basic price: their figures carry the margin caveat
+            "basic_price_sets": [
+                label
+                for label, fs in zip(labels, factor_sets, strict=True)
+                if price_basis_notes([label], [_price_basis(fs)])
+            ],
         },
         factor_comparison=comparison,
         rejected=rejected,

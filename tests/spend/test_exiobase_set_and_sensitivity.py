@@ -194,6 +194,7 @@ def test_sample_ranks_with_both_sets_and_reports_ranges(sample_json: dict) -> No
     low, high = sample_json["totals"]["kg_co2e_range"]
     assert low < sample_json["totals"]["kg_co2e"] == high
     assert any("basic price" in note for note in sample_json["notes"])
+    assert sample_json["totals"]["basic_price_sets"] == ["factors_exiobase3_no_2019_sek"]
     assert all("kg_co2e_range" in p and "rank_robust" in p for p in sample_json["priority"])
 
 
@@ -227,3 +228,19 @@ def test_workbook_shows_the_range_and_robustness(sample_dir: Path, tmp_path: Pat
     # Rank 3, El – Elhandel: 7 189 429 SEK of 2024 × KPI 371.91/415.01 × 0.0042175 kg/SEK
     # (the Nordic mix above) ≈ 27 170 kg: its low end.
     assert by_rank[3][low] == pytest.approx(27170, rel=1e-3)
+
+
+def test_the_headline_set_is_a_setting(
+    sample_dir: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("SPENDANALYS_FACTOR_SET", "exiobase-no")
+    out = tmp_path / "spend.json"
+    argv = ["spend", "--contracts", str(sample_dir / "avtalsforteckning.xlsx"), "--format"]
+    assert main([*argv, "json", "--as-of", "2025-01-01", "--out", str(out)]) == 0
+    doc = json.loads(out.read_text("utf-8"))
+    assert [s["file"] for s in doc["factor_sets"]] == list(BUILTIN_SETS.values())[::-1]
+    assert all(
+        a["kg_co2e"] == a["kg_co2e_range"][0] or a["kg_co2e"] == a["kg_co2e_range"][1]
+        for a in doc["agreements"]
+        if a["kg_co2e_range"]
+    )

@@ -7,8 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from spendanalys.cli import main
-from spendanalys.cli import build_parser
+from spendanalys.cli import build_parser, main
 from spendanalys.errors import ConfigurationError, FactorError
 from spendanalys.services.factor_build import table_product_factors
 from spendanalys.spend.factors import load_spend_factor_set

@@ -232,8 +232,9 @@ def _sensitivity_sentence(totals: dict[str, Any], language: str) -> str:
     """The total's range over the factor sets (two significant figures) and how many
     agreements rank robustly: what the ranking's figures rest on."""
     low, high = totals.get("kg_co2e_range") or (None, None)
-    if low is None:
+    if low is None or high is None:
         return ""
+    caveat = t("sens.basic_price_note", language) if totals.get("basic_price_sets") else ""
     return t(
         "sens.ranking_note",
         language,
@@ -241,7 +242,7 @@ def _sensitivity_sentence(totals: dict[str, Any], language: str) -> str:
         high=format_number(round_to_significant(high / 1000), language),
         robust=format_number(totals.get("rank_robust_agreements"), language),
         agreements=format_number(totals.get("agreements"), language),
-    )
+    ) + (f" {caveat}" if caveat else "")
 
 
 @dash.callback(Output("inkop-analysis", "children"), *[Input(r, "data") for r in REFRESH])
