@@ -33,6 +33,7 @@ from spendanalys.i18n import (
     t,
 )
 from spendanalys.schema import YEARS
+from spendanalys.spend.sensitivity import round_to_significant
 
 SERVER_BLOCK_ROWS = 100  # rows per server-side grid request
 COLORS = ("#1f5f8b", "#6aa84f", "#e69138", "#8e7cc3", "#c27ba0", "#76a5af", "#999999")
@@ -165,6 +166,9 @@ def number_decimals(kind: str) -> int:
 def cell_text(value: Any, kind: str, language: str) -> str:
     if kind == "number":
         return format_number(value, language)
+    if kind == "number2sig":  # a range over factor sets: the precision the method supports
+        missing = value is None or value is pd.NA or value != value
+        return "" if missing else format_number(round_to_significant(float(value)), language)
     if kind.startswith("number"):
         return format_number(value, language, number_decimals(kind))
     if kind == "yesno":
@@ -348,6 +352,9 @@ MIN_WIDTHS = {
     "spend_sek": 125,
     "spend_sek_factor_year": 125,
     "requirements": 95,
+    "kg_co2e_low": 85,
+    "kg_co2e_high": 85,
+    "rank_robust": 85,
     "account": 80,
     "invoice_id": 100,
 }
