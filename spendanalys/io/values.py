@@ -312,8 +312,8 @@ _SE_RE = re.compile(r"(?:SE)?(?:(\d{10})(01)?|(?:16|18|19|20)(\d{10}))")
 # Country codes of the EU, EEA, Switzerland and the UK (EL: Greece's VAT prefix; XI: Northern
 # Ireland): a foreign identifier is kept with one of them in front.
 _COUNTRIES = frozenset(
-    "AT BE BG CH CY CZ DE DK EE EL ES FI FR GB HR HU IE IS IT LI LT LU LV MT NL NO PL PT RO SI "
-    "SK XI".split()
+    re.findall(r"[A-Z]{2}", "AT BE BG CH CY CZ DE DK EE EL ES FI FR GB HR HU IE IS IT LI LT LU")
+    + re.findall(r"[A-Z]{2}", "LV MT NL NO PL PT RO SI SK XI")
 )
 _FOREIGN_NAMES = "Norwegian, Finnish, Danish, Estonian, UK or French"
 

@@ -27,15 +27,14 @@ from spendanalys.io.result import RejectedRow
 from spendanalys.schema import SOURCE_FILE, SOURCE_ROW
 from spendanalys.spend.categories import CategoryRules
 from spendanalys.spend.categorising import categorise_agreements, categorise_lines
+from spendanalys.spend.duplicates import repeated_lines
 from spendanalys.spend.factors import SpendFactorSet
-from spendanalys.spend.linking import (
-    link_invoices_to_agreements,
-    normalise_agreement_id,
-    normalise_org_number,
-)
-from spendanalys.spend.ongoing import requirements_kpi
-from spendanalys.spend.pricing import apply_factor_set, column_or, convert_to_sek
+from spendanalys.spend.frameworks import rank_frameworks
+from spendanalys.spend.linking import link_invoices_to_agreements, normalise_org_number
+from spendanalys.spend.ongoing import ongoing_agreements, ongoing_totals, requirements_kpi
+from spendanalys.spend.pricing import apply_factor_set, convert_to_sek
 from spendanalys.spend.ranking import aggregate_agreements, compare_factor_sets, priority_list
+from spendanalys.spend.register import attribute_suppliers, consolidate_register
 from spendanalys.spend.summaries import (
     summarise_categories,
     summarise_excluded,
@@ -69,6 +68,9 @@ class SpendAnalysis:
     - ``requirements_kpi``: miljökrav among the agreements ongoing at ``as_of`` (see
       ``ongoing.requirements_kpi``; JSON ``kpi``, not the price index);
     - ``factor_comparison``: kg CO2e and rank of each agreement under each factor set;
+    - ``agreement_suppliers``: each agreement's suppliers (a framework agreement's several
+      suppliers, see ``register``) with their ``spend_sek``; ``frameworks``: the ranking per
+      framework agreement (``frameworks.rank_frameworks``);
     - ``rejected``: rows left out, with file, row, column and reason.
     """
 
@@ -89,6 +91,8 @@ class SpendAnalysis:
     parameters: dict[str, Any] = field(default_factory=dict)
     notes: list[str] = field(default_factory=list)
     requirements_kpi: dict[str, Any] = field(default_factory=dict)
+    agreement_suppliers: pd.DataFrame = field(default_factory=pd.DataFrame)
+    frameworks: pd.DataFrame = field(default_factory=pd.DataFrame)
 
 
 def set_column_names(factor_sets: Sequence[SpendFactorSet]) -> list[str]:
@@ -100,28 +104,6 @@ def set_column_names(factor_sets: Sequence[SpendFactorSet]) -> list[str]:
             label, n = f"{fs.name} ({n})", n + 1
         labels.append(label)
     return labels
-
-
-def _deduplicate_register(contracts: pd.DataFrame) -> tuple[pd.DataFrame, list[RejectedRow]]:
-    """The register with one row per agreement id; repeated or blank ids are rejected rows."""
-    key = normalise_agreement_id(contracts["agreement_id"])
-    repeated = key.duplicated(keep="first") & key.notna()
-    blank = key.isna()
-    rejected: list[RejectedRow] = []
-    if repeated.any() or blank.any():
-        files = column_or(contracts, SOURCE_FILE, "")
-        rows = column_or(contracts, SOURCE_ROW, 0)
-        for i in np.flatnonzero((repeated | blank).to_numpy()):
-            reason = (
-                "agreement id is empty"
-                if blank.iloc[i]
-                else f"agreement id {contracts['agreement_id'].iloc[i]!r} repeats an earlier row; "
-                "the first row is used"
-            )
-            rejected.append(
-                RejectedRow(str(files.iloc[i]), int(rows.iloc[i]), "agreement_id", reason)
-            )
-    return contracts[~(repeated | blank)].copy(), rejected
 
 
 def _with_travel(
@@ -196,7 +178,9 @@ def analyse_spend(
     if not 0 < pareto_share <= 1:
         raise ConfigurationError(f"pareto_share must lie in (0, 1], got {pareto_share}")
     notes: list[str] = []
-    register, rejected = _deduplicate_register(contracts)
+    consolidated = consolidate_register(contracts)
+    register, rejected = consolidated.agreements, list(consolidated.rejected)
+    notes.extend(consolidated.notes)
     labels = set_column_names(factor_sets)
     primary = factor_sets[0]
     known = set(rules.tree["category_id"].astype("string").dropna()) | set(
@@ -222,7 +206,12 @@ def analyse_spend(
         lines["excluded"] = False
     else:
         spend_basis = SPEND_BASIS_INVOICES
-        linked = link_invoices_to_agreements(invoices, register)
+        repeat, repeats, more_notes = repeated_lines(invoices)
+        rejected.extend(repeats)
+        notes.extend(more_notes)
+        if repeat.any():
+            invoices = invoices[~repeat].reset_index(drop=True)
+        linked = link_invoices_to_agreements(invoices, consolidated.rows)
         lines, more = convert_to_sek(linked, rates)
         rejected.extend(more)
         placed = categorise_lines(lines, agreement_cats, rules, known, category_overrides)
@@ -240,6 +229,20 @@ def analyse_spend(
         if "org_number" in lines
         else pd.Series(pd.NA, index=lines.index, dtype="string")
     )
+    suppliers = consolidated.suppliers
+    supplier_of_line = attribute_suppliers(lines, suppliers) if invoices is not None else None
+    if supplier_of_line is not None and len(suppliers):
+        supplier_org = normalise_org_number(suppliers["org_number"].astype("string")).to_numpy(
+            dtype=object, na_value=None
+        )
+        attributed = np.where(
+            supplier_of_line >= 0,
+            np.append(supplier_org, None)[supplier_of_line],
+            None,
+        )
+        line_org = line_org.fillna(pd.Series(attributed, index=lines.index, dtype="string"))
+    single = register["supplier_count"].to_numpy() <= 1
+    reg_org = reg_org.where(pd.Series(single, index=reg_org.index))
     lines["supplier_org"] = line_org.fillna(lines["linked_agreement_id"].map(reg_org))
     dates = lines["date"] if "date" in lines else pd.Series(pd.NaT, index=lines.index)
     lines["spend_year"] = pd.to_datetime(dates, errors="coerce").dt.year.astype("Int64")
@@ -273,7 +276,10 @@ def analyse_spend(
         ),
         dtype="string",
     )
+    agreements = _with_register_columns(agreements, register, as_of)
     comparison = compare_factor_sets(lines, agreements, labels, rank_move_threshold)
+    totals = _with_travel(totals_of(lines, agreements, spend_basis), lines, rules, travel_groups)
+    totals.update(ongoing_totals(agreements, as_of))
     return SpendAnalysis(
         lines=lines,
         agreements=agreements,
@@ -283,7 +289,7 @@ def analyse_spend(
         uncategorised=summarise_uncategorised(lines),
         excluded=summarise_excluded(lines),
         priority=priority_list(agreements, top_n=priority_top_n),
-        totals=_with_travel(totals_of(lines, agreements, spend_basis), lines, rules, travel_groups),
+        totals=totals,
         factor_comparison=comparison,
         rejected=rejected,
         factor_sets=labels,
@@ -300,4 +306,41 @@ def analyse_spend(
         },
         notes=notes,
         requirements_kpi=requirements_kpi(agreements, as_of),
+        agreement_suppliers=supplier_spend(suppliers, lines, supplier_of_line),
+        frameworks=rank_frameworks(agreements),
     )
+
+
+# Register columns the ranking does not carry, added to each ranked agreement by its id.
+_EXTRA_COLUMNS = ("framework_id", "requirement_level", "supplier_count", "register_rows", "names")
+
+
+def _with_register_columns(
+    agreements: pd.DataFrame, register: pd.DataFrame, as_of: date
+) -> pd.DataFrame:
+    """The ranked agreements with the register's framework id, criteria level, supplier count
+    and differing names, and ``ongoing`` at ``as_of`` (``ongoing.ongoing_agreements``)."""
+    by_id = register.set_index(register["agreement_id"].astype("string").to_numpy())
+    ids = agreements["agreement_id"].astype("string").to_numpy()
+    for name in _EXTRA_COLUMNS:
+        if name in by_id:
+            agreements[name] = by_id[name].reindex(ids).to_numpy()
+    agreements["ongoing"] = ongoing_agreements(agreements, as_of)
+    return agreements
+
+
+def supplier_spend(
+    suppliers: pd.DataFrame, lines: pd.DataFrame, supplier_of_line: np.ndarray | None
+) -> pd.DataFrame:
+    """Each agreement's suppliers with ``spend_sek``: the spend of the lines bought from it
+    (inside the purchase boundary), or its register value when the analysis has no invoices."""
+    out = suppliers[["agreement_id", "supplier", "org_number", "value_sek"]].copy()
+    if supplier_of_line is None:
+        out["spend_sek"] = out["value_sek"].astype(float)
+        return out
+    keep = (supplier_of_line >= 0) & ~lines["excluded"].to_numpy(dtype=bool)
+    spend = lines["spend_sek"].to_numpy(dtype=float)[keep]
+    # pandas' compensated sum, as the agreements' spend_sek is summed
+    sums = pd.Series(spend).groupby(supplier_of_line[keep]).sum()
+    out["spend_sek"] = sums.reindex(range(len(out)), fill_value=0.0).to_numpy(dtype=float)
+    return out

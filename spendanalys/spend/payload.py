@@ -51,6 +51,11 @@ AGREEMENT_KEYS: tuple[str, ...] = (
     "ends_within_months",
     "ended",
     "kpi_substituted",
+    "requirement_level",
+    "ongoing",
+    "framework_id",
+    "supplier_count",
+    "names",
 )
 CATEGORY_KEYS: tuple[str, ...] = (
     "category_id",
@@ -125,6 +130,22 @@ def _with_comparison(analysis: SpendAnalysis, agreements: list[dict[str, Any]]) 
         row["rank_moved"] = bool(other["rank_moved"])
 
 
+def _with_suppliers(analysis: SpendAnalysis, agreements: list[dict[str, Any]]) -> None:
+    """Each agreement's ``suppliers`` (supplier, org_number, spend_sek): several for a
+    framework agreement with several suppliers, in register order."""
+    table = analysis.agreement_suppliers
+    if not len(table):
+        for row in agreements:
+            row["suppliers"] = []
+        return
+    records = _records(table, ("agreement_id", "supplier", "org_number", "spend_sek"))
+    by_id: dict[Any, list[dict[str, Any]]] = {}
+    for record in records:
+        by_id.setdefault(record.pop("agreement_id"), []).append(record)
+    for row in agreements:
+        row["suppliers"] = by_id.get(row["agreement_id"], [])
+
+
 def _plain(value: Any) -> Any:
 
     return to_jsonable(value.item() if hasattr(value, "item") else value)
@@ -150,6 +171,7 @@ def spend_payload(
     ``factor_sets``: label, version, licence, file name)."""
     agreements = _records(analysis.agreements, AGREEMENT_KEYS)
     _with_comparison(analysis, agreements)
+    _with_suppliers(analysis, agreements)
     totals = {k: analysis.totals[k] for k in TOTAL_KEYS}
     totals.update({k: v for k, v in analysis.totals.items() if k not in totals})
     return {
@@ -157,6 +179,7 @@ def spend_payload(
         "categories": _records(analysis.categories, CATEGORY_KEYS),
         "totals": totals,
         "kpi": analysis.requirements_kpi,
+        "frameworks": _records(analysis.frameworks),
         "priority": _records(analysis.priority),
         "unlinked": _records(analysis.unlinked),
         "uncategorised": _records(analysis.uncategorised),

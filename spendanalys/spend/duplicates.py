@@ -1,0 +1,88 @@
+"""The same invoice line given twice: the CSV and the XLSX of one export, or two yearly exports
+that overlap by a month.
+
+A line is the same line when its invoice id, supplier (organisation number, else the normalised
+name), date and amount (to the öre) are all equal. Seen again in **another file or another
+sheet** it is counted once: every repeat is a rejected row whose reason names the first
+occurrence (file, row). Equal lines within one file and sheet are kept (one invoice may hold two
+equal lines). A line without an invoice id cannot be told apart from another purchase of the
+same amount on the same day, so it is not checked, and a note says how many there are.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from spendanalys.io.result import RejectedRow
+from spendanalys.schema import SOURCE_FILE, SOURCE_ROW
+from spendanalys.spend.coding import column
+from spendanalys.spend.linking import normalise_org_number, normalise_supplier_name
+
+# A sheet column, when the readers give one; a file's sheets are then sources of their own.
+SOURCE_SHEET = "source_sheet"
+
+
+def _codes(values: pd.Series) -> np.ndarray:
+    codes, _ = pd.factorize(values, use_na_sentinel=True)
+    return codes.astype(np.int64)
+
+
+def _source(invoices: pd.DataFrame) -> pd.Series:
+    file = column(invoices, SOURCE_FILE).astype("string").fillna("")
+    if SOURCE_SHEET in invoices:
+        sheet = invoices[SOURCE_SHEET].astype("string").fillna("")
+        return file + " [" + sheet + "]"
+    return file
+
+
+def repeated_lines(invoices: pd.DataFrame) -> tuple[np.ndarray, list[RejectedRow], list[str]]:
+    """Mask of lines that repeat a line of another source, their rejected rows, and notes."""
+    n = len(invoices)
+    repeat = np.zeros(n, dtype=bool)
+    source = _source(invoices)
+    if n == 0 or source.nunique(dropna=False) < 2:
+        return repeat, [], []
+    invoice_id = column(invoices, "invoice_id").astype("string").str.strip().str.casefold()
+    has_id = invoice_id.notna() & (invoice_id != "")
+    org = normalise_org_number(column(invoices, "org_number"))
+    name = normalise_supplier_name(column(invoices, "supplier"))
+    supplier = org.astype(object).where(org.notna(), "name:" + name.astype(object).fillna(""))
+    amount = pd.to_numeric(column(invoices, "amount_sek"), errors="coerce").round(2)
+    date = pd.to_datetime(column(invoices, "date"), errors="coerce")
+    frame = pd.DataFrame(
+        {
+            "id": _codes(invoice_id.where(has_id)),
+            "supplier": _codes(supplier),
+            "date": _codes(date),
+            "amount": _codes(amount),
+            "currency": _codes(column(invoices, "currency").astype("string").str.upper()),
+        }
+    )
+    checked = has_id.to_numpy(dtype=bool)
+    group = frame.groupby(list(frame.columns), sort=False).ngroup().to_numpy()
+    source_codes = _codes(source)
+    first = pd.Series(np.arange(n)).groupby(group, sort=False).transform("first").to_numpy()
+    repeat = checked & (source_codes != source_codes[first])
+    rejected: list[RejectedRow] = []
+    files = column(invoices, SOURCE_FILE).astype("string").fillna("")
+    rows = column(invoices, SOURCE_ROW)
+    shown = source.to_numpy(dtype=object)
+    for i in np.flatnonzero(repeat):
+        j = int(first[i])
+        rejected.append(
+            RejectedRow(
+                str(files.iat[i]),
+                int(rows.iat[i]) if not pd.isna(rows.iat[i]) else 0,
+                "invoice_id",
+                f"duplicate of {shown[j]} row {int(rows.iat[j])}: the same invoice line "
+                "(invoice id, supplier, date, amount) in another file or sheet; counted once",
+            )
+        )
+    notes = []
+    unchecked = int((~checked).sum())
+    if unchecked:
+        notes.append(
+            f"{unchecked} invoice lines have no invoice id: not checked for repeats across files"
+        )
+    return repeat, rejected, notes

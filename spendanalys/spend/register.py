@@ -1,0 +1,281 @@
+"""The contract register as agreements: one agreement per id, with its suppliers and lots.
+
+A register row is one supplier (or one lot) of an agreement: a framework agreement (ramavtal)
+with three suppliers is three rows under one agreement id. The rules (DESIGN.md §2):
+
+- rows with the same id (compared as the linker compares it) are **one agreement**; its value is
+  the sum of the rows' values, its start the earliest start, its end the latest end; it has
+  miljökrav when a row has them (else no when every row says no, else unknown) at the highest
+  level a row names; name, category and CPV are the first row's;
+- its **suppliers** are the distinct suppliers of its rows (by organisation number, else by
+  name), each with the value of its rows;
+- rows **identical in every field** are one row given twice: every repeat is a rejected row
+  pointing at the first; rows that share an id but differ in name are kept, and a note lists
+  the names (two procurements under one id, as on Upphandlingsmyndigheten's 2021 register);
+- a row without an id is rejected.
+
+Pure functions over the canonical contracts table (``spendanalys.schema``).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+import pandas as pd
+
+from spendanalys.io.result import RejectedRow
+from spendanalys.io.values import REQUIREMENT_LEVELS
+from spendanalys.schema import SCHEMAS, SOURCE_FILE, SOURCE_ROW
+from spendanalys.spend.coding import column
+from spendanalys.spend.linking import (
+    normalise_agreement_id,
+    normalise_org_number,
+    normalise_supplier_name,
+)
+
+# Agreements whose rows differ in name listed one by one in the notes; the rest are counted.
+_MAX_NAME_NOTES = 20
+_FIELDS = SCHEMAS["contracts"].names
+
+
+@dataclass
+class Register:
+    """``agreements``: one row per agreement id, in the order of first appearance, with the
+    canonical contract columns plus ``supplier_count``, ``register_rows`` and ``names`` (the
+    distinct names when its rows differ in name, else <NA>); ``suppliers``: one row per supplier
+    of an agreement (``agreement_id`` as the agreement writes it, ``supplier``, ``org_number``,
+    ``value_sek``, ``rows``); ``rows``: the accepted register rows (every supplier row);
+    ``rejected`` and ``notes`` say what was merged or left out."""
+
+    agreements: pd.DataFrame
+    suppliers: pd.DataFrame
+    rows: pd.DataFrame
+    rejected: list[RejectedRow] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+
+
+def _where(frame: pd.DataFrame, i: int) -> str:
+    file = frame[SOURCE_FILE].iloc[i] if SOURCE_FILE in frame else ""
+    row = frame[SOURCE_ROW].iloc[i] if SOURCE_ROW in frame else i + 1
+    return f"row {int(row)}" + (f" of {file}" if isinstance(file, str) and file else "")
+
+
+def _rejected(frame: pd.DataFrame, i: int, reason: str) -> RejectedRow:
+    file = frame[SOURCE_FILE].iloc[i] if SOURCE_FILE in frame else ""
+    row = frame[SOURCE_ROW].iloc[i] if SOURCE_ROW in frame else i + 1
+    return RejectedRow(str(file if isinstance(file, str) else ""), int(row), "agreement_id", reason)
+
+
+def _exact_repeats(frame: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
+    """Per row: is it identical in every field to an earlier row, and the position of that
+    first row (-1 when not a repeat)."""
+    fields = [f for f in _FIELDS if f in frame]
+    if not len(frame) or not fields:
+        return np.zeros(len(frame), dtype=bool), np.full(len(frame), -1, dtype=np.intp)
+    group = frame[fields].astype(object).groupby(fields, dropna=False, sort=False).ngroup()
+    codes = group.to_numpy(dtype=np.intp)
+    first_of = pd.Series(np.arange(len(frame))).groupby(codes).transform("min").to_numpy()
+    repeat = first_of != np.arange(len(frame))
+    return repeat, np.where(repeat, first_of, -1)
+
+
+def _combined_requirements(flags: pd.Series, groups: np.ndarray) -> pd.Series:
+    """Per agreement: True when a row has miljökrav, False when every row has none, else <NA>."""
+    values = flags.astype("boolean")
+    frame = pd.DataFrame(
+        {
+            "g": groups,
+            "yes": values.fillna(False).to_numpy(dtype=bool),
+            "known": values.notna().to_numpy(dtype=bool),
+        }
+    )
+    by = frame.groupby("g", sort=True)
+    anyyes = by["yes"].any()
+    allknown = by["known"].all()
+    out = pd.Series(pd.NA, index=anyyes.index, dtype="boolean")
+    out[allknown] = False
+    out[anyyes] = True
+    return out
+
+
+def _highest_level(levels: pd.Series, groups: np.ndarray) -> pd.Series:
+    rank = {level: i for i, level in enumerate(REQUIREMENT_LEVELS)}
+    order = levels.astype("object").map(rank).astype("float64")
+    best = pd.Series(order.to_numpy(), index=groups).groupby(level=0, sort=True).max()
+    named = np.array([*REQUIREMENT_LEVELS, None], dtype=object)
+    index = best.fillna(len(REQUIREMENT_LEVELS)).astype(int).to_numpy()
+    return pd.Series(named[index], index=best.index, dtype="string")
+
+
+def consolidate_register(contracts: pd.DataFrame) -> Register:
+    """The register as agreements (see the module docstring)."""
+    frame = contracts.reset_index(drop=True)
+    key = normalise_agreement_id(frame["agreement_id"]).to_numpy(dtype=object, na_value=None)
+    blank = pd.isna(key)
+    repeat, first = _exact_repeats(frame)
+    rejected = [_rejected(frame, int(i), "agreement id is empty") for i in np.flatnonzero(blank)]
+    for i in np.flatnonzero(repeat & ~blank):
+        rejected.append(
+            _rejected(
+                frame,
+                int(i),
+                f"duplicate: identical in every field to {_where(frame, int(first[i]))}; "
+                "counted once",
+            )
+        )
+    rows = frame[~(blank | repeat)].reset_index(drop=True)
+    keys = key[~(blank | repeat)]
+    codes, uniques = pd.factorize(pd.Series(keys, dtype=object), sort=False)
+    first_row = pd.Series(np.arange(len(rows))).groupby(codes, sort=True).min().to_numpy()
+    agreements = rows.iloc[first_row].reset_index(drop=True)
+    if len(rows):
+        groups = codes
+        if "value_sek" in rows:
+            value = pd.Series(rows["value_sek"].to_numpy(dtype=float, na_value=np.nan))
+            agreements["value_sek"] = value.groupby(groups, sort=True).sum(min_count=1).to_numpy()
+        for name, how in (("start_date", "min"), ("end_date", "max")):
+            if name in rows:
+                dates = pd.Series(pd.to_datetime(rows[name], errors="coerce").to_numpy())
+                agreements[name] = dates.groupby(groups, sort=True).agg(how).to_numpy()
+        if "environmental_requirements" in rows:
+            agreements["environmental_requirements"] = _combined_requirements(
+                rows["environmental_requirements"], groups
+            ).to_numpy()
+        if "requirement_level" in rows:
+            level = rows["requirement_level"].where(
+                rows.get("environmental_requirements", pd.Series(True, index=rows.index))
+                .astype("boolean")
+                .fillna(False)
+                .to_numpy(dtype=bool)
+            )
+            agreements["requirement_level"] = _highest_level(level, groups).to_numpy()
+    agreements["register_rows"] = np.bincount(codes, minlength=len(uniques)).astype("int64")
+    suppliers = _suppliers(rows, codes, agreements["agreement_id"].to_numpy(dtype=object))
+    agreements["supplier_count"] = (
+        suppliers.groupby("agreement", sort=True)
+        .size()
+        .reindex(range(len(agreements)), fill_value=0)
+        .to_numpy(dtype="int64")
+    )
+    joined = _joined_suppliers(suppliers, len(agreements))
+    several = agreements["supplier_count"].to_numpy() > 1
+    agreements["supplier"] = pd.array(
+        np.where(several, joined, agreements["supplier"].astype(object).to_numpy()),
+        dtype="string",
+    )
+    names, notes = _differing_names(rows, codes, agreements)
+    agreements["names"] = names
+    return Register(agreements, suppliers.drop(columns="agreement"), rows, rejected, notes)
+
+
+def _suppliers(rows: pd.DataFrame, codes: np.ndarray, ids: np.ndarray) -> pd.DataFrame:
+    """One row per (agreement, supplier): a supplier is its org number, else its name."""
+    org = normalise_org_number(column(rows, "org_number")).astype(object)
+    name = normalise_supplier_name(column(rows, "supplier")).astype(object)
+    identity = org.where(org.notna(), "name:" + name.fillna("")).where(org.notna() | name.notna())
+    frame = pd.DataFrame(
+        {
+            "agreement": codes,
+            "identity": identity.to_numpy(dtype=object),
+            "supplier": column(rows, "supplier").astype(object).to_numpy(),
+            "org_number": column(rows, "org_number").astype(object).to_numpy(),
+            "value_sek": pd.to_numeric(column(rows, "value_sek"), errors="coerce").to_numpy(),
+        }
+    )
+    frame = frame[frame["identity"].notna()]
+    grouped = frame.groupby(["agreement", "identity"], sort=False)
+    out = grouped.agg(
+        supplier=("supplier", "first"),
+        org_number=("org_number", "first"),
+        value_sek=("value_sek", lambda v: v.sum(min_count=1)),
+        rows=("supplier", "size"),
+    ).reset_index()
+    out = out.sort_values("agreement", kind="stable").reset_index(drop=True)
+    out.insert(0, "agreement_id", ids[out["agreement"].to_numpy(dtype=np.intp)])
+    return out[
+        ["agreement_id", "agreement", "identity", "supplier", "org_number", "value_sek", "rows"]
+    ]
+
+
+def _joined_suppliers(suppliers: pd.DataFrame, n: int, limit: int = 3) -> np.ndarray:
+    """Per agreement: its suppliers' names joined by "; " (the first ``limit``, then "+ N")."""
+    out = np.full(n, None, dtype=object)
+    for agreement, names in suppliers.groupby("agreement", sort=False)["supplier"]:
+        shown = [str(v) for v in names.dropna()]
+        text = "; ".join(shown[:limit]) + (f" + {len(shown) - limit}" if len(shown) > limit else "")
+        out[int(agreement)] = text or None
+    return out
+
+
+def _differing_names(
+    rows: pd.DataFrame, codes: np.ndarray, agreements: pd.DataFrame
+) -> tuple[pd.Series, list[str]]:
+    """The names of agreements whose rows differ in name, and the notes that list them."""
+    names = pd.Series(pd.NA, index=agreements.index, dtype="string")
+    if "name" not in rows or not len(rows):
+        return names, []
+    frame = pd.DataFrame({"g": codes, "name": rows["name"].astype(object).to_numpy()}).dropna()
+    distinct = frame.drop_duplicates()
+    counts = distinct.groupby("g").size()
+    several = counts[counts > 1].index
+    notes: list[str] = []
+    for g in several:
+        listed = distinct.loc[distinct["g"] == g, "name"].astype(str).tolist()
+        names.iloc[int(g)] = "; ".join(listed)
+        if len(notes) < _MAX_NAME_NOTES:
+            agreement_id = agreements["agreement_id"].iloc[int(g)]
+            notes.append(
+                f"agreement id {agreement_id!r} has {len(listed)} rows with different names, "
+                f"kept as one agreement (values summed): " + "; ".join(repr(v) for v in listed)
+            )
+    if len(several) > _MAX_NAME_NOTES:
+        notes.append(
+            f"... and {len(several) - _MAX_NAME_NOTES} more agreement ids whose rows differ in name"
+        )
+    return names, notes
+
+
+def attribute_suppliers(lines: pd.DataFrame, suppliers: pd.DataFrame) -> np.ndarray:
+    """Per line, the position in ``suppliers`` of the supplier it was bought from (-1: none).
+
+    Among the suppliers of the line's linked agreement: the one with the line's org number,
+    else the one with its normalised name, else the only supplier when there is one. Decided
+    once per distinct (agreement, org number, name) of the lines."""
+    n = len(lines)
+    out = np.full(n, -1, dtype=np.intp)
+    if not len(suppliers) or not n or "linked_agreement_id" not in lines:
+        return out
+    names = normalise_supplier_name(suppliers["supplier"].astype("string")).astype(object)
+    by_key: dict[tuple[object, object], int] = {}
+    count: dict[object, int] = {}
+    only: dict[object, int] = {}
+    for i, (a, identity, nm) in enumerate(
+        zip(suppliers["agreement_id"], suppliers["identity"], names, strict=True)
+    ):
+        by_key.setdefault((a, identity), i)
+        if not pd.isna(nm):
+            by_key.setdefault((a, "name:" + str(nm)), i)
+        count[a] = count.get(a, 0) + 1
+        only.setdefault(a, i)
+    pairs = pd.DataFrame(
+        {
+            "a": lines["linked_agreement_id"].astype(object).to_numpy(),
+            "o": normalise_org_number(column(lines, "org_number")).astype(object).to_numpy(),
+            "n": normalise_supplier_name(column(lines, "supplier")).astype(object).to_numpy(),
+        }
+    )
+    codes = pairs.groupby(["a", "o", "n"], dropna=False, sort=False).ngroup().to_numpy()
+    first = pd.Series(np.arange(n)).groupby(codes, sort=True).first().to_numpy()
+    hits = np.full(len(first), -1, dtype=np.intp)
+    for g, (a, o, nm) in enumerate(pairs.iloc[first].itertuples(index=False)):
+        if pd.isna(a):
+            continue
+        hit = by_key.get((a, o), -1) if not pd.isna(o) else -1
+        if hit < 0 and not pd.isna(nm):
+            hit = by_key.get((a, "name:" + str(nm)), -1)
+        if hit < 0 and count.get(a) == 1:
+            hit = only[a]
+        hits[g] = hit
+    out[:] = hits[codes]
+    return out
