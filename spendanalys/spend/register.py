@@ -108,24 +108,31 @@ def _highest_level(levels: pd.Series, groups: np.ndarray) -> pd.Series:
     return pd.Series(named[index], index=best.index, dtype="string")
 
 
+def rejected_register_rows(contracts: pd.DataFrame) -> tuple[np.ndarray, list[RejectedRow]]:
+    """Mask of the register rows left out (no agreement id, or identical in every field to an
+    earlier row) and their rejected rows, in row order."""
+    frame = contracts.reset_index(drop=True)
+    key = normalise_agreement_id(frame["agreement_id"]).to_numpy(dtype=object, na_value=None)
+    blank = pd.isna(key).astype(bool)
+    repeat, first = _exact_repeats(frame)
+    rejected = []
+    for i in np.flatnonzero(blank | repeat):
+        reason = (
+            "agreement id is empty"
+            if blank[i]
+            else f"duplicate: identical in every field to {_where(frame, int(first[i]))}; "
+            "counted once"
+        )
+        rejected.append(_rejected(frame, int(i), reason))
+    return blank | repeat, rejected
+
+
 def consolidate_register(contracts: pd.DataFrame) -> Register:
     """The register as agreements (see the module docstring)."""
     frame = contracts.reset_index(drop=True)
-    key = normalise_agreement_id(frame["agreement_id"]).to_numpy(dtype=object, na_value=None)
-    blank = pd.isna(key)
-    repeat, first = _exact_repeats(frame)
-    rejected = [_rejected(frame, int(i), "agreement id is empty") for i in np.flatnonzero(blank)]
-    for i in np.flatnonzero(repeat & ~blank):
-        rejected.append(
-            _rejected(
-                frame,
-                int(i),
-                f"duplicate: identical in every field to {_where(frame, int(first[i]))}; "
-                "counted once",
-            )
-        )
-    rows = frame[~(blank | repeat)].reset_index(drop=True)
-    keys = key[~(blank | repeat)]
+    dropped, rejected = rejected_register_rows(frame)
+    rows = frame[~dropped].reset_index(drop=True)
+    keys = normalise_agreement_id(rows["agreement_id"]).to_numpy(dtype=object, na_value=None)
     codes, uniques = pd.factorize(pd.Series(keys, dtype=object), sort=False)
     first_row = pd.Series(np.arange(len(rows))).groupby(codes, sort=True).min().to_numpy()
     agreements = rows.iloc[first_row].reset_index(drop=True)
