@@ -95,6 +95,7 @@ def ongoing_totals(agreements: pd.DataFrame, as_of: date) -> dict[str, Any]:
     yes = status == "yes"
     total = float(spend_ongoing.sum())
     return {
+        "ongoing_as_of": as_of.isoformat(),
         "ongoing_agreements": n,
         "ongoing_agreements_with_requirements": int(yes.sum()),
         "ongoing_agreements_requirements_unknown": int((status == "unknown").sum()),
