@@ -58,8 +58,10 @@ def read_all(
     *,
     columns: ColumnOptions = None,
     sheet: str | None = None,
+    notes: list[str] | None = None,
 ) -> tuple[pd.DataFrame, list[RejectedRow]]:
-    """Read every source of one kind with the readers and stack the accepted tables."""
+    """Read every source of one kind with the readers and stack the accepted tables; the
+    readers' notes go to ``notes`` (prefixed with the file name) when it is given."""
     tables = []
     rejected: list[RejectedRow] = []
     mapping = columns_for(columns, kind)
@@ -71,6 +73,8 @@ def read_all(
             result = readers.read_input(source, kind, columns=mapping, sheet=sheet)
         tables.append(result.table)
         rejected.extend(result.rejected)
+        if notes is not None:
+            notes.extend(f"{result.info.file}: {note}" for note in result.info.notes)
     if not tables:
         raise ConfigurationError(f"no {kind} file was given")
     return pd.concat(tables, ignore_index=True) if len(tables) > 1 else tables[0], rejected
@@ -239,13 +243,20 @@ def run_spend(
     """Read the register (and invoices), then :func:`assemble_spend` with ``options``.
 
     ``columns``: ``--column`` option strings or {kind: {field: header}}. Rows the readers
-    rejected come first in ``analysis.rejected``.
+    rejected come first in ``analysis.rejected``, their notes (an unknown Miljökrav value with
+    its count, a skipped total row…) first in ``analysis.notes``.
     """
-    contracts, rejected = read_all("contracts", contract_sources, columns=columns, sheet=sheet)
+    notes: list[str] = []
+    contracts, rejected = read_all(
+        "contracts", contract_sources, columns=columns, sheet=sheet, notes=notes
+    )
     invoices = None
     if invoice_sources:
-        invoices, more = read_all("invoices", invoice_sources, columns=columns, sheet=sheet)
+        invoices, more = read_all(
+            "invoices", invoice_sources, columns=columns, sheet=sheet, notes=notes
+        )
         rejected.extend(more)
     run = assemble_spend(contracts, invoices, as_of=as_of, factor_paths=factor_paths, **options)
     run.analysis.rejected[:0] = rejected
+    run.analysis.notes[:0] = notes
     return run
