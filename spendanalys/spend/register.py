@@ -168,7 +168,7 @@ def consolidate_register(contracts: pd.DataFrame) -> Register:
     joined = _joined_suppliers(suppliers, len(agreements))
     several = agreements["supplier_count"].to_numpy() > 1
     agreements["supplier"] = pd.array(
-        np.where(several, joined, agreements["supplier"].astype(object).to_numpy()),
+        np.where(several, joined, column(agreements, "supplier").astype(object).to_numpy()),
         dtype="string",
     )
     names, notes = _differing_names(rows, codes, agreements)
