@@ -383,15 +383,15 @@ def _org_identifier(text: str) -> tuple[str | None, str | None]:
     if swedish and (swedish.group(2) is None or compact.startswith("SE")):
         return swedish.group(1) or swedish.group(3), None
     finnish = re.fullmatch(r"(?:FI)?\s*(\d{7})-(\d)", text.upper().strip())
+    found, reason = None, None
     if finnish:
-        return _foreign("FI", finnish.group(1) + finnish.group(2))
-    if re.fullmatch(r"\d{9}MVA", compact):
-        return _foreign("NO", compact)
-    country, body = compact[:2], compact[2:]
-    if country.isalpha() and country != "SE":
-        found, reason = _foreign(country, body)
-        if found or reason:
-            return found, None if found else f"{text!r}: {reason}"
+        found, reason = _foreign("FI", finnish.group(1) + finnish.group(2))
+    elif re.fullmatch(r"\d{9}MVA", compact):
+        found, reason = _foreign("NO", compact)
+    elif compact[:2].isalpha() and compact[:2] != "SE":
+        found, reason = _foreign(compact[:2], compact[2:])
+    if found or reason:
+        return found, None if found else f"{text!r}: {reason}"
     return None, (
         f"{text!r} is not a Swedish organisation number (10 digits) nor a {_FOREIGN_NAMES} "
         "identifier with its country code (NO, FI, DK, EE, GB, FR)"

@@ -95,7 +95,9 @@ def test_miljokrav_words_and_unknowns(payload: dict) -> None:
     """'Ja, delvis' is with miljökrav (no level); 'Nej' without; 'kanske' and a blank cell are
     unknown; 'X' is yes. 'kanske' is named in a note with its count, no row is lost to it."""
     agreements = _by_id(payload)
-    flags = {k: (a["environmental_requirements"], a["requirement_level"]) for k, a in agreements.items()}
+    flags = {
+        k: (a["environmental_requirements"], a["requirement_level"]) for k, a in agreements.items()
+    }
     assert flags == {
         "RAM-1": (True, "spjutspets"),
         "AV-2": (True, None),
