@@ -55,6 +55,7 @@ AGREEMENT_KEYS: tuple[str, ...] = (
     "ongoing",
     "framework_id",
     "supplier_count",
+    "register_rows",
     "names",
 )
 CATEGORY_KEYS: tuple[str, ...] = (
