@@ -232,14 +232,9 @@ def analyse_spend(
     suppliers = consolidated.suppliers
     supplier_of_line = attribute_suppliers(lines, suppliers) if invoices is not None else None
     if supplier_of_line is not None and len(suppliers):
-        supplier_org = normalise_org_number(suppliers["org_number"].astype("string")).to_numpy(
-            dtype=object, na_value=None
-        )
-        attributed = np.where(
-            supplier_of_line >= 0,
-            np.append(supplier_org, None)[supplier_of_line],
-            None,
-        )
+        supplier_org = normalise_org_number(suppliers["org_number"].astype("string"))
+        per_supplier = np.array([*supplier_org.astype(object).where(supplier_org.notna()), None])
+        attributed = np.where(supplier_of_line >= 0, per_supplier[supplier_of_line], None)
         line_org = line_org.fillna(pd.Series(attributed, index=lines.index, dtype="string"))
     single = register["supplier_count"].to_numpy() <= 1
     reg_org = reg_org.where(pd.Series(single, index=reg_org.index))

@@ -65,17 +65,18 @@ def repeated_lines(invoices: pd.DataFrame) -> tuple[np.ndarray, list[RejectedRow
     first = pd.Series(np.arange(n)).groupby(group, sort=False).transform("first").to_numpy()
     repeat = checked & (source_codes != source_codes[first])
     rejected: list[RejectedRow] = []
-    files = column(invoices, SOURCE_FILE).astype("string").fillna("")
-    rows = column(invoices, SOURCE_ROW)
+    files = column(invoices, SOURCE_FILE).astype("string").fillna("").to_numpy(dtype=object)
+    rows = pd.to_numeric(column(invoices, SOURCE_ROW), errors="coerce").fillna(0)
+    numbers = rows.to_numpy(dtype="int64")
     shown = source.to_numpy(dtype=object)
     for i in np.flatnonzero(repeat):
         j = int(first[i])
         rejected.append(
             RejectedRow(
-                str(files.iat[i]),
-                int(rows.iat[i]) if not pd.isna(rows.iat[i]) else 0,
+                str(files[i]),
+                int(numbers[i]),
                 "invoice_id",
-                f"duplicate of {shown[j]} row {int(rows.iat[j])}: the same invoice line "
+                f"duplicate of {shown[j]} row {int(numbers[j])}: the same invoice line "
                 "(invoice id, supplier, date, amount) in another file or sheet; counted once",
             )
         )

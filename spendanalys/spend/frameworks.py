@@ -26,7 +26,8 @@ def rank_frameworks(agreements: pd.DataFrame) -> pd.DataFrame:
         if "framework_id" in agreements
         else pd.Series(pd.NA, index=agreements.index, dtype="string")
     )
-    framework = framework.str.strip().replace("", pd.NA)
+    framework = framework.str.strip()
+    framework = framework.mask(framework == "")
     own = agreements["agreement_id"].astype("string")
     frame = pd.DataFrame(
         {

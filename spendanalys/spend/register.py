@@ -108,11 +108,17 @@ def _highest_level(levels: pd.Series, groups: np.ndarray) -> pd.Series:
     return pd.Series(named[index], index=best.index, dtype="string")
 
 
+def _object_keys(keys: pd.Series) -> np.ndarray:
+    """A ``string`` Series as an object array with None where missing."""
+    values = keys.astype(object)
+    return np.asarray(values.where(values.notna(), None), dtype=object)
+
+
 def rejected_register_rows(contracts: pd.DataFrame) -> tuple[np.ndarray, list[RejectedRow]]:
     """Mask of the register rows left out (no agreement id, or identical in every field to an
     earlier row) and their rejected rows, in row order."""
     frame = contracts.reset_index(drop=True)
-    key = normalise_agreement_id(frame["agreement_id"]).to_numpy(dtype=object, na_value=None)
+    key = _object_keys(normalise_agreement_id(frame["agreement_id"]))
     blank = pd.isna(key).astype(bool)
     repeat, first = _exact_repeats(frame)
     rejected = []
@@ -132,7 +138,7 @@ def consolidate_register(contracts: pd.DataFrame) -> Register:
     frame = contracts.reset_index(drop=True)
     dropped, rejected = rejected_register_rows(frame)
     rows = frame[~dropped].reset_index(drop=True)
-    keys = normalise_agreement_id(rows["agreement_id"]).to_numpy(dtype=object, na_value=None)
+    keys = _object_keys(normalise_agreement_id(rows["agreement_id"]))
     codes, uniques = pd.factorize(pd.Series(keys, dtype=object), sort=False)
     first_row = pd.Series(np.arange(len(rows))).groupby(codes, sort=True).min().to_numpy()
     agreements = rows.iloc[first_row].reset_index(drop=True)
@@ -211,7 +217,7 @@ def _joined_suppliers(suppliers: pd.DataFrame, n: int, limit: int = 3) -> np.nda
     for agreement, names in suppliers.groupby("agreement", sort=False)["supplier"]:
         shown = [str(v) for v in names.dropna()]
         text = "; ".join(shown[:limit]) + (f" + {len(shown) - limit}" if len(shown) > limit else "")
-        out[int(agreement)] = text or None
+        out[int(str(agreement))] = text or None
     return out
 
 
