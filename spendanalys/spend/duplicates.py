@@ -18,6 +18,7 @@ from spendanalys.io.result import RejectedRow
 from spendanalys.schema import SOURCE_FILE, SOURCE_ROW
 from spendanalys.spend.coding import column
 from spendanalys.spend.linking import normalise_org_number, normalise_supplier_name
+from spendanalys.spend.register import combined_codes, key_codes
 
 # A sheet column, when the readers give one; a file's sheets are then sources of their own.
 SOURCE_SHEET = "source_sheet"
@@ -25,7 +26,12 @@ SOURCE_SHEET = "source_sheet"
 
 def _codes(values: pd.Series) -> np.ndarray:
     codes, _ = pd.factorize(values, use_na_sentinel=True)
-    return codes.astype(np.int64)
+    return np.asarray(codes, dtype=np.intp)
+
+
+def _id_key(ids: pd.Series) -> pd.Series:
+    key = ids.str.strip().str.casefold()
+    return key.mask(key == "")
 
 
 def _source(invoices: pd.DataFrame) -> pd.Series:
@@ -43,26 +49,19 @@ def repeated_lines(invoices: pd.DataFrame) -> tuple[np.ndarray, list[RejectedRow
     source = _source(invoices)
     if n == 0 or source.nunique(dropna=False) < 2:
         return repeat, [], []
-    invoice_id = column(invoices, "invoice_id").astype("string").str.strip().str.casefold()
-    has_id = invoice_id.notna() & (invoice_id != "")
-    org = normalise_org_number(column(invoices, "org_number"))
-    name = normalise_supplier_name(column(invoices, "supplier"))
-    supplier = org.astype(object).where(org.notna(), "name:" + name.astype(object).fillna(""))
+    invoice_id, _ = key_codes(column(invoices, "invoice_id"), _id_key)
+    org, _ = key_codes(column(invoices, "org_number"), normalise_org_number)
+    name, _ = key_codes(column(invoices, "supplier"), normalise_supplier_name)
+    # the supplier: its org number, else its name (names and numbers never share a code)
+    supplier = np.where(org >= 0, org, np.where(name >= 0, name + org.max(initial=0) + 1, -1))
     amount = pd.to_numeric(column(invoices, "amount_sek"), errors="coerce").round(2)
     date = pd.to_datetime(column(invoices, "date"), errors="coerce")
-    frame = pd.DataFrame(
-        {
-            "id": _codes(invoice_id.where(has_id)),
-            "supplier": _codes(supplier),
-            "date": _codes(date),
-            "amount": _codes(amount),
-            "currency": _codes(column(invoices, "currency").astype("string").str.upper()),
-        }
-    )
-    checked = has_id.to_numpy(dtype=bool)
-    group = frame.groupby(list(frame.columns), sort=False).ngroup().to_numpy()
+    currency, _ = key_codes(column(invoices, "currency"), lambda u: u.str.strip().str.upper())
+    checked = invoice_id >= 0
+    group = combined_codes(invoice_id, supplier, _codes(date), _codes(amount), currency)
     source_codes = _codes(source)
-    first = pd.Series(np.arange(n)).groupby(group, sort=False).transform("first").to_numpy()
+    _, first_of_group = np.unique(group, return_index=True)  # group codes are 0..k-1
+    first = first_of_group[group]
     repeat = checked & (source_codes != source_codes[first])
     rejected: list[RejectedRow] = []
     files = column(invoices, SOURCE_FILE).astype("string").fillna("").to_numpy(dtype=object)

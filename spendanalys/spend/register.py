@@ -19,6 +19,7 @@ Pure functions over the canonical contracts table (``spendanalys.schema``).
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -27,7 +28,7 @@ import pandas as pd
 from spendanalys.io.result import RejectedRow
 from spendanalys.io.values import REQUIREMENT_LEVELS
 from spendanalys.schema import SCHEMAS, SOURCE_FILE, SOURCE_ROW
-from spendanalys.spend.coding import column
+from spendanalys.spend.coding import column, encode
 from spendanalys.spend.linking import (
     normalise_agreement_id,
     normalise_org_number,
@@ -249,12 +250,40 @@ def _differing_names(
     return names, notes
 
 
+def key_codes(
+    values: pd.Series, normalise: Callable[[pd.Series], pd.Series]
+) -> tuple[np.ndarray, np.ndarray]:
+    """Per row the code of its normalised key (-1 where missing or no key), and the keys.
+
+    ``normalise`` runs once per distinct value; the rows only see integer codes, so a million
+    lines cost what their few thousand distinct values cost."""
+    codes, uniques = encode(values)
+    if not len(uniques):
+        return np.full(len(values), -1, dtype=np.intp), np.array([], dtype=object)
+    keys = normalise(pd.Series(uniques, dtype="string")).astype(object)
+    key_code, distinct = pd.factorize(keys.where(keys.notna(), None), use_na_sentinel=True)
+    per_unique = np.append(np.asarray(key_code, dtype=np.intp), -1)
+    return per_unique[codes], np.asarray(distinct, dtype=object)
+
+
+def combined_codes(*parts: np.ndarray) -> np.ndarray:
+    """One int64 code per row for a tuple of code columns (-1 = missing counts as a value)."""
+    out = np.zeros(len(parts[0]), dtype=np.intp)
+    for part in parts:
+        # refactorised after each column, so the product stays below rows × distinct values
+        width = int(part.max(initial=-1)) + 2
+        combined = out.astype(np.int64) * width + (part.astype(np.int64) + 1)
+        codes, _ = pd.factorize(combined)
+        out = np.asarray(codes, dtype=np.intp)
+    return out
+
+
 def attribute_suppliers(lines: pd.DataFrame, suppliers: pd.DataFrame) -> np.ndarray:
     """Per line, the position in ``suppliers`` of the supplier it was bought from (-1: none).
 
     Among the suppliers of the line's linked agreement: the one with the line's org number,
     else the one with its normalised name, else the only supplier when there is one. Decided
-    once per distinct (agreement, org number, name) of the lines."""
+    once per distinct (agreement, org number, name) of the lines, on integer codes."""
     n = len(lines)
     out = np.full(n, -1, dtype=np.intp)
     if not len(suppliers) or not n or "linked_agreement_id" not in lines:
@@ -271,24 +300,21 @@ def attribute_suppliers(lines: pd.DataFrame, suppliers: pd.DataFrame) -> np.ndar
             by_key.setdefault((a, "name:" + str(nm)), i)
         count[a] = count.get(a, 0) + 1
         only.setdefault(a, i)
-    pairs = pd.DataFrame(
-        {
-            "a": lines["linked_agreement_id"].astype(object).to_numpy(),
-            "o": normalise_org_number(column(lines, "org_number")).astype(object).to_numpy(),
-            "n": normalise_supplier_name(column(lines, "supplier")).astype(object).to_numpy(),
-        }
-    )
-    codes = pairs.groupby(["a", "o", "n"], dropna=False, sort=False).ngroup().to_numpy()
-    first = pd.Series(np.arange(n)).groupby(codes, sort=True).first().to_numpy()
-    hits = np.full(len(first), -1, dtype=np.intp)
-    for g, (a, o, nm) in enumerate(pairs.iloc[first].itertuples(index=False)):
-        if pd.isna(a):
+    agreement, agreements = encode(lines["linked_agreement_id"])
+    org, orgs = key_codes(column(lines, "org_number"), normalise_org_number)
+    name, supplier_names = key_codes(column(lines, "supplier"), normalise_supplier_name)
+    group = combined_codes(agreement, org, name)
+    groups, first = np.unique(group, return_index=True)
+    hits = np.full(len(groups), -1, dtype=np.intp)
+    for g, row in zip(groups, first, strict=True):
+        if agreement[row] < 0:
             continue
-        hit = by_key.get((a, o), -1) if not pd.isna(o) else -1
-        if hit < 0 and not pd.isna(nm):
-            hit = by_key.get((a, "name:" + str(nm)), -1)
+        a = agreements[agreement[row]]
+        hit = by_key.get((a, orgs[org[row]]), -1) if org[row] >= 0 else -1
+        if hit < 0 and name[row] >= 0:
+            hit = by_key.get((a, "name:" + str(supplier_names[name[row]])), -1)
         if hit < 0 and count.get(a) == 1:
             hit = only[a]
         hits[g] = hit
-    out[:] = hits[codes]
+    out[:] = hits[group]
     return out
