@@ -280,6 +280,13 @@ def build_result(raw: RawTable, name: str, kind: Kind) -> ReadResult:
             if field_name == "requirement_level" or "requirement_level" not in raw.match.fields:
                 parsed["requirement_level"] = Parsed(result.level, result.errors)
         problems.append((headers[position], result.errors.to_numpy(dtype=object)))
+    if "requirement_level" in raw.match.fields:  # a named criteria level is miljökrav
+        flags = parsed.get("environmental_requirements")
+        level = parsed["requirement_level"].values
+        named = level.notna() & (True if flags is None else flags.values.isna())
+        base = flags.values if flags is not None else pd.Series(pd.NA, index=level.index)
+        values = base.astype("boolean").mask(named, True)
+        parsed["environmental_requirements"] = Parsed(values, parsed["requirement_level"].errors)
     for group in schema.required:
         present = [f for f in group if f in parsed]
         missing = np.ones(len(data), dtype=bool)

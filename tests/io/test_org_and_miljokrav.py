@@ -175,3 +175,27 @@ def _as_written(cell: object) -> str:
     if isinstance(cell, bool) or (isinstance(cell, float) and cell.is_integer()):
         return str(int(cell))
     return str(cell).strip()
+
+
+def test_a_register_with_a_level_column_beside_miljokrav(tmp_path) -> None:
+    """Kravnivå gives the level; with no Miljökrav column a named level is miljökrav as well."""
+    from spendanalys.io import read_contracts
+
+    both = tmp_path / "both.csv"
+    both.write_text(
+        "Avtalsnummer;Miljökrav;Kravnivå\nA;Ja;Avancerad nivå\nB;Nej;\nC;;Spjutspets\n",
+        encoding="utf-8",
+    )
+    table = read_contracts(both).table
+    levels = [None if pd.isna(v) else v for v in table["requirement_level"]]
+    flags = [None if pd.isna(v) else bool(v) for v in table["environmental_requirements"]]
+    assert levels == ["avancerad", None, "spjutspets"]
+    assert flags == [True, False, True]  # a named level is miljökrav where the column is blank
+    only_level = tmp_path / "level.csv"
+    only_level.write_text("Avtalsnummer;Kravnivå\nA;Basnivå\nB;\n", encoding="utf-8")
+    table = read_contracts(only_level).table
+    assert [None if pd.isna(v) else v for v in table["requirement_level"]] == ["bas", None]
+    assert [None if pd.isna(v) else bool(v) for v in table["environmental_requirements"]] == [
+        True,
+        None,
+    ]
