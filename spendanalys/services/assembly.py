@@ -35,6 +35,9 @@ from spendanalys.spend.factors import (
 )
 from spendanalys.spend.pricing import convert_to_sek
 from spendanalys.spend.register import consolidate_register
+from spendanalys.travel.analysis import TravelSettings
+from spendanalys.travel.factors import load_travel_factor_set
+from spendanalys.travel.trips import activity_lines, price_lines
 from spendanalys.units import ExchangeRates
 
 # A source is a path, or an upload as (file name, bytes).
@@ -164,11 +167,6 @@ def analysis_check(
         _, unconverted = convert_to_sek(kept, _rates_for(kept, rate_table))
         rejected = [*rejected, *unconverted]
     elif kind == "trips":
-        # the travel engine loads only when trips are checked
-        from spendanalys.travel.analysis import TravelSettings
-        from spendanalys.travel.factors import load_travel_factor_set
-        from spendanalys.travel.trips import activity_lines, price_lines
-
         settings = TravelSettings()
         activity, rejected = activity_lines(
             table, uplift=settings.uplift, home_country=settings.home_country
