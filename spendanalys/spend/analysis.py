@@ -272,6 +272,14 @@ def analyse_spend(
         dtype="string",
     )
     agreements = _with_register_columns(agreements, register, as_of)
+    by_supplier = supplier_spend(suppliers, lines, supplier_of_line)
+    # Spend of an agreement's lines that no supplier of it claims (a line by agreement id from
+    # a supplier the register does not list): shown, so that the suppliers' sums add up.
+    attributed = by_supplier.groupby("agreement_id", sort=False)["spend_sek"].sum()
+    ids = agreements["agreement_id"].astype(object)
+    agreements["spend_not_attributed_sek"] = (
+        agreements["spend_sek"].astype(float) - ids.map(attributed).astype(float).fillna(0.0)
+    ).round(2)
     comparison = compare_factor_sets(lines, agreements, labels, rank_move_threshold)
     totals = _with_travel(totals_of(lines, agreements, spend_basis), lines, rules, travel_groups)
     totals.update(ongoing_totals(agreements, as_of))
@@ -301,7 +309,7 @@ def analyse_spend(
         },
         notes=notes,
         requirements_kpi=requirements_kpi(agreements, as_of),
-        agreement_suppliers=supplier_spend(suppliers, lines, supplier_of_line),
+        agreement_suppliers=by_supplier,
         frameworks=rank_frameworks(agreements),
     )
 

@@ -57,6 +57,7 @@ AGREEMENT_KEYS: tuple[str, ...] = (
     "supplier_count",
     "register_rows",
     "names",
+    "spend_not_attributed_sek",
 )
 CATEGORY_KEYS: tuple[str, ...] = (
     "category_id",

@@ -88,6 +88,7 @@ def test_one_agreement_per_id_with_its_three_suppliers(payload: dict) -> None:
         "Gamma Rådgivning AS": 35_000,
     }
     assert suppliers["Gamma Rådgivning AS"]["org_number"] == "NO923609016"
+    assert ram["spend_not_attributed_sek"] == 0
     assert (ram["environmental_requirements"], ram["requirement_level"]) == (True, "spjutspets")
 
 
@@ -152,3 +153,26 @@ def test_ranking_per_framework_agreement(payload: dict, tmp_path: Path, capsys) 
     out = capsys.readouterr().out
     assert "1 framework agreements with 2 call-offs" in out
     assert "KAM-IT-2023" in out
+
+
+def test_a_line_no_supplier_claims_is_shown_not_lost(tmp_path: Path, capsys) -> None:
+    """A line with RAM-1's id from a supplier RAM-1 does not list (Omega AB, 7 000 SEK) counts
+    for RAM-1 and is shown as spend not attributed to a supplier: 7 000 + 0 of the suppliers."""
+    (tmp_path / "avtal.csv").write_text(REGISTER, encoding="utf-8")
+    (tmp_path / "f.csv").write_text(
+        "Fakturanummer;Fakturadatum;Leverantör;Belopp exkl. moms;Avtalsnummer\n"
+        "G1;2025-01-10;Omega AB;7 000,00;RAM-1\n",
+        encoding="utf-8",
+    )
+    argv = [
+        "spend",
+        "--contracts",
+        str(tmp_path / "avtal.csv"),
+        "--invoices",
+        str(tmp_path / "f.csv"),
+    ]
+    assert main([*argv, "--as-of", AS_OF, "--format", "json"]) == 0
+    ram = _by_id(json.loads(capsys.readouterr().out))["RAM-1"]
+    assert ram["spend_sek"] == pytest.approx(7_000)
+    assert ram["spend_not_attributed_sek"] == pytest.approx(7_000)
+    assert [s["spend_sek"] for s in ram["suppliers"]] == [0, 0, 0]
