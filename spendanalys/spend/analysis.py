@@ -31,10 +31,22 @@ from spendanalys.spend.duplicates import repeated_lines
 from spendanalys.spend.factors import SpendFactorSet
 from spendanalys.spend.frameworks import rank_frameworks
 from spendanalys.spend.linking import link_invoices_to_agreements, normalise_org_number
-from spendanalys.spend.ongoing import ongoing_agreements, ongoing_totals, requirements_kpi
+from spendanalys.spend.ongoing import ongoing_totals, requirements_kpi
 from spendanalys.spend.pricing import apply_factor_set, convert_to_sek
 from spendanalys.spend.ranking import aggregate_agreements, compare_factor_sets, priority_list
-from spendanalys.spend.register import attribute_suppliers, consolidate_register
+from spendanalys.spend.register import (
+    attribute_suppliers,
+    consolidate_register,
+    not_attributed,
+    supplier_spend,
+    with_register_columns,
+)
+from spendanalys.spend.sensitivity import (
+    agreement_sensitivity,
+    category_sensitivity,
+    price_basis_notes,
+    total_range,
+)
 from spendanalys.spend.summaries import (
     summarise_categories,
     summarise_excluded,
@@ -93,6 +105,8 @@ class SpendAnalysis:
     requirements_kpi: dict[str, Any] = field(default_factory=dict)
     agreement_suppliers: pd.DataFrame = field(default_factory=pd.DataFrame)
     frameworks: pd.DataFrame = field(default_factory=pd.DataFrame)
+    # kg CO2e, factor and data quality per category under each set (spend.sensitivity)
+    category_sensitivity: pd.DataFrame = field(default_factory=pd.DataFrame)
 
 
 def set_column_names(factor_sets: Sequence[SpendFactorSet]) -> list[str]:
@@ -271,16 +285,20 @@ def analyse_spend(
         ),
         dtype="string",
     )
-    agreements = _with_register_columns(agreements, register, as_of)
+    agreements = with_register_columns(agreements, register, as_of)
     by_supplier = supplier_spend(suppliers, lines, supplier_of_line)
-    # Spend of an agreement's lines that no supplier of it claims (a line by agreement id from
-    # a supplier the register does not list): shown, so that the suppliers' sums add up.
-    attributed = by_supplier.groupby("agreement_id", sort=False)["spend_sek"].sum()
-    ids = agreements["agreement_id"].astype(object)
-    agreements["spend_not_attributed_sek"] = (
-        agreements["spend_sek"].astype(float) - ids.map(attributed).astype(float).fillna(0.0)
-    ).round(2)
+    agreements["spend_not_attributed_sek"] = not_attributed(agreements, by_supplier)
     comparison = compare_factor_sets(lines, agreements, labels, rank_move_threshold)
+    sensitivity = agreement_sensitivity(
+        comparison,
+        labels,
+        pareto_share=pareto_share,
+        top_n=priority_top_n,
+        rank_move_threshold=rank_move_threshold,
+    ).set_index("agreement_id")
+    for column in ("kg_co2e_low", "kg_co2e_high", "high_impact_sets", "rank_robust"):
+        agreements[column] = agreements["agreement_id"].map(sensitivity[column]).to_numpy()
+    notes.extend(price_basis_notes(labels, [_price_basis(fs) for fs in factor_sets]))
     totals = _with_travel(totals_of(lines, agreements, spend_basis), lines, rules, travel_groups)
     totals.update(ongoing_totals(agreements, as_of))
     return SpendAnalysis(
@@ -292,7 +310,17 @@ def analyse_spend(
         uncategorised=summarise_uncategorised(lines),
         excluded=summarise_excluded(lines),
         priority=priority_list(agreements, top_n=priority_top_n),
-        totals=totals,
+        totals={
+            **totals,
+            "kg_co2e_range": total_range(lines, labels),
+            "rank_robust_agreements": int(agreements["rank_robust"].sum()),
+            # sets whose factors are at basic price: their figures carry the margin caveat
+            "basic_price_sets": [
+                label
+                for label, fs in zip(labels, factor_sets, strict=True)
+                if price_basis_notes([label], [_price_basis(fs)])
+            ],
+        },
         factor_comparison=comparison,
         rejected=rejected,
         factor_sets=labels,
@@ -309,41 +337,15 @@ def analyse_spend(
         },
         notes=notes,
         requirements_kpi=requirements_kpi(agreements, as_of),
+        category_sensitivity=category_sensitivity(
+            lines, labels, [fs.factors for fs in factor_sets]
+        ),
         agreement_suppliers=by_supplier,
         frameworks=rank_frameworks(agreements),
     )
 
 
-# Register columns the ranking does not carry, added to each ranked agreement by its id.
-_EXTRA_COLUMNS = ("framework_id", "requirement_level", "supplier_count", "register_rows", "names")
-
-
-def _with_register_columns(
-    agreements: pd.DataFrame, register: pd.DataFrame, as_of: date
-) -> pd.DataFrame:
-    """The ranked agreements with the register's framework id, criteria level, supplier count
-    and differing names, and ``ongoing`` at ``as_of`` (``ongoing.ongoing_agreements``)."""
-    by_id = register.set_index(register["agreement_id"].astype("string").to_numpy())
-    ids = agreements["agreement_id"].astype("string").to_numpy()
-    for name in _EXTRA_COLUMNS:
-        if name in by_id:
-            agreements[name] = by_id[name].reindex(ids).to_numpy()
-    agreements["ongoing"] = ongoing_agreements(agreements, as_of)
-    return agreements
-
-
-def supplier_spend(
-    suppliers: pd.DataFrame, lines: pd.DataFrame, supplier_of_line: np.ndarray | None
-) -> pd.DataFrame:
-    """Each agreement's suppliers with ``spend_sek``: the spend of the lines bought from it
-    (inside the purchase boundary), or its register value when the analysis has no invoices."""
-    out = suppliers[["agreement_id", "supplier", "org_number", "value_sek"]].copy()
-    if supplier_of_line is None:
-        out["spend_sek"] = out["value_sek"].astype(float)
-        return out
-    keep = (supplier_of_line >= 0) & ~lines["excluded"].to_numpy(dtype=bool)
-    spend = lines["spend_sek"].to_numpy(dtype=float)[keep]
-    # pandas' compensated sum, as the agreements' spend_sek is summed
-    sums = pd.Series(spend).groupby(supplier_of_line[keep]).sum()
-    out["spend_sek"] = sums.reindex(range(len(out)), fill_value=0.0).to_numpy(dtype=float)
-    return out
+def _price_basis(factor_set: SpendFactorSet) -> str | None:
+    """The price basis the set's category rows state (the first one; sets state one)."""
+    values = factor_set.factors["price_basis"].dropna()
+    return str(values.iloc[0]) if len(values) else None

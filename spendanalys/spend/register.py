@@ -21,6 +21,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from datetime import date
 
 import numpy as np
 import pandas as pd
@@ -34,6 +35,7 @@ from spendanalys.spend.linking import (
     normalise_org_number,
     normalise_supplier_name,
 )
+from spendanalys.spend.ongoing import ongoing_agreements
 
 # Agreements whose rows differ in name listed one by one in the notes; the rest are counted.
 _MAX_NAME_NOTES = 20
@@ -318,3 +320,47 @@ def attribute_suppliers(lines: pd.DataFrame, suppliers: pd.DataFrame) -> np.ndar
         hits[g] = hit
     out[:] = hits[group]
     return out
+
+
+# Register columns the ranking does not carry, added to each ranked agreement by its id.
+_EXTRA_COLUMNS = ("framework_id", "requirement_level", "supplier_count", "register_rows", "names")
+
+
+def with_register_columns(
+    agreements: pd.DataFrame, register: pd.DataFrame, as_of: date
+) -> pd.DataFrame:
+    """The ranked agreements with the register's framework id, criteria level, supplier count
+    and differing names, and ``ongoing`` at ``as_of`` (``ongoing.ongoing_agreements``)."""
+    by_id = register.set_index(register["agreement_id"].astype("string").to_numpy())
+    ids = agreements["agreement_id"].astype("string").to_numpy()
+    for name in _EXTRA_COLUMNS:
+        if name in by_id:
+            agreements[name] = by_id[name].reindex(ids).to_numpy()
+    agreements["ongoing"] = ongoing_agreements(agreements, as_of)
+    return agreements
+
+
+def supplier_spend(
+    suppliers: pd.DataFrame, lines: pd.DataFrame, supplier_of_line: np.ndarray | None
+) -> pd.DataFrame:
+    """Each agreement's suppliers with ``spend_sek``: the spend of the lines bought from it
+    (inside the purchase boundary), or its register value when the analysis has no invoices."""
+    out = suppliers[["agreement_id", "supplier", "org_number", "value_sek"]].copy()
+    if supplier_of_line is None:
+        out["spend_sek"] = out["value_sek"].astype(float)
+        return out
+    keep = (supplier_of_line >= 0) & ~lines["excluded"].to_numpy(dtype=bool)
+    spend = lines["spend_sek"].to_numpy(dtype=float)[keep]
+    # pandas' compensated sum, as the agreements' spend_sek is summed
+    sums = pd.Series(spend).groupby(supplier_of_line[keep]).sum()
+    out["spend_sek"] = sums.reindex(range(len(out)), fill_value=0.0).to_numpy(dtype=float)
+    return out
+
+
+def not_attributed(agreements: pd.DataFrame, by_supplier: pd.DataFrame) -> pd.Series:
+    """Per agreement, the spend of its lines that none of its suppliers claims (a line by
+    agreement id from a supplier the register does not list), so the suppliers' sums add up."""
+    attributed = by_supplier.groupby("agreement_id", sort=False)["spend_sek"].sum()
+    ids = agreements["agreement_id"].astype(object)
+    claimed = ids.map(attributed).astype(float).fillna(0.0)
+    return (agreements["spend_sek"].astype(float) - claimed).round(2)
