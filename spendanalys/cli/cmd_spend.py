@@ -232,6 +232,12 @@ def _print_summary(analysis, top: int, factor_sets, by_framework: bool = False) 
         f"{t['agreements_requirements_unknown']})"
     )
     print(kpi_sentence(analysis.requirements_kpi))
+    if t.get("ongoing_agreements"):
+        print(
+            "Miljökrav, pågående avtal viktat efter utgift: "
+            f"{format_percent(t['share_ongoing_spend_with_requirements'], 'sv', 1)} (okänt för "
+            f"{t['ongoing_agreements_requirements_unknown']} av {t['ongoing_agreements']})"
+        )
     print()
     if by_framework:
         _print_frameworks(analysis, top)

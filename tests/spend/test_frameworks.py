@@ -176,3 +176,20 @@ def test_a_line_no_supplier_claims_is_shown_not_lost(tmp_path: Path, capsys) -> 
     assert ram["spend_sek"] == pytest.approx(7_000)
     assert ram["spend_not_attributed_sek"] == pytest.approx(7_000)
     assert [s["spend_sek"] for s in ram["suppliers"]] == [0, 0, 0]
+
+
+def test_the_table_shows_every_share_with_its_unknowns(
+    payload: dict, tmp_path: Path, capsys
+) -> None:
+    """The same hand-worked figures in the table output: 2 of 4 ongoing = 50,0 %, 2 unknown;
+    by spend 230 000 / 275 000 = 83,6 %; all six agreements: 3 with miljökrav (RAM-1, AV-2,
+    AV-6) = 50,0 %, 2 unknown (AV-4, AV-5)."""
+    argv = ["spend", "--contracts", str(tmp_path / "avtal.csv")]
+    argv += ["--invoices", str(tmp_path / "fakturor_2024.csv")]
+    argv += ["--invoices", str(tmp_path / "fakturor_2025.csv"), "--as-of", AS_OF]
+    assert main(argv) == 0
+    out = capsys.readouterr().out
+    assert "Miljökrav, alla avtal: 50,0\u00a0% (3 av 6; okänt för 2)" in out
+    assert "cirka 50,0\u00a0% av alla 4 pågående avtal" in out
+    assert "miljökrav okänt för 2 (50,0\u00a0%)" in out
+    assert "viktat efter utgift: 83,6\u00a0% (okänt för 2 av 4)" in out
