@@ -18,7 +18,8 @@ happen first (reliability_and_security.md §1.1, §1.2, §1.6):
 Control characters inside accepted text cells are a row-level matter, not a file-level one:
 ``spendanalys.io.control_characters`` reports them as rejected rows (re-exported here).
 
-No dash import: the dashboard's upload callback and the CLI both call :func:`check_upload`.
+No dash import: the dashboard's upload callback calls :func:`check_upload`, and every reader
+call (the CLI included) :func:`check_input`, so one gate judges every input.
 """
 
 from __future__ import annotations
@@ -44,6 +45,7 @@ __all__ = [
     "DEFAULT_LIMITS",
     "UploadLimits",
     "assert_defusedxml_active",
+    "check_input",
     "check_upload",
     "reject_control_characters",
     "scan_control_characters",
@@ -153,24 +155,30 @@ def _utf16_without_bom(content: bytes) -> bool:
 _DELIMITER_BYTES = np.frombuffer(b";,\t|", dtype=np.uint8)
 
 
-def _widest_line(data: bytes) -> int:
-    """The most delimiter bytes on one physical line (vectorised: no loop over lines)."""
+def _widest_line(data: bytes) -> tuple[int, int]:
+    """The most delimiter bytes on one physical line, and that line (1-based; vectorised).
+
+    Lines end at LF; a file without LF at CR (old Mac exports).
+    """
     if not data:
-        return 0
+        return 0, 1
     array = np.frombuffer(data, dtype=np.uint8)
     counts = np.cumsum(np.isin(array, _DELIMITER_BYTES), dtype=np.int64)
-    ends = np.flatnonzero((array == 10) | (array == 13))
+    ends = np.flatnonzero(array == (10 if 10 in array else 13))
     bounds = np.concatenate(([0], counts[ends], [counts[-1]]))
-    return int(np.diff(bounds).max())
+    widths = np.diff(bounds)
+    line = int(np.argmax(widths))
+    return int(widths[line]), line + 1
 
 
 def _check_width(name: str, ascii_compatible: bytes, limits: UploadLimits) -> None:
-    widest = _widest_line(ascii_compatible)
+    widest, line = _widest_line(ascii_compatible)
     if widest > limits.max_delimiters_per_line:
         raise InputFormatError(
             name,
             f"a line has {widest:,} separators (at most {limits.max_delimiters_per_line:,} "
             "allowed): not a normal export",
+            row=line,
         )
 
 
@@ -411,3 +419,20 @@ def check_upload(name: str, content: bytes, *, limits: UploadLimits = DEFAULT_LI
             )
         raise InputFormatError(display, "not an .xlsx workbook (the content is not a zip file)")
     _check_workbook(display, content, limits)
+
+
+def check_input(name: str, content: bytes, container: str) -> None:
+    """The guard for any input the readers are given (CLI paths and uploads alike).
+
+    A file named ``.csv``/``.txt``/``.tsv``/``.xlsx`` gets the full :func:`check_upload` (a
+    renamed or binary file is refused). Another name (bytes without a name, ``.xlsm``, an
+    export without a suffix) is judged by its content, as the reader will take it: the
+    workbook checks for a zip, the text checks otherwise.
+    """
+    display = str(name) or "upload"
+    if PurePath(display).suffix.lower() in ALLOWED_SUFFIXES:
+        check_upload(display, content)
+    elif container == "xlsx":
+        _check_workbook(display, content, DEFAULT_LIMITS)
+    else:
+        _check_text(display, content, DEFAULT_LIMITS)
