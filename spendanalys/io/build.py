@@ -248,7 +248,7 @@ def build_result(
     problems: list[tuple[str, np.ndarray]] = []
     for field_name, position in sorted(raw.match.fields.items(), key=lambda kv: kv[1]):
         source = numbers.get(field_name, data[position])
-        if schema.field(field_name).type == "date":
+        if schema.field(field_name).type == "date" and isinstance(source, pd.Series):
             allow = (kind, field_name) in YEAR_IS_ENOUGH
             result, years = parse_dates(source, date_orders.get(field_name), allow_year=allow)
             if years:

@@ -252,7 +252,8 @@ def _typed_cells(
         numbers = cells[numeric].astype(float)
         whole_year = (numbers == np.floor(numbers)) & numbers.between(YEARS.start, YEARS.stop - 1)
         serial = numbers.between(1, _SERIAL_RANGE[1]) & ~whole_year
-        days = EXCEL_EPOCH + pd.to_timedelta(np.floor(numbers.where(serial)), unit="D")
+        offsets = pd.to_timedelta(np.floor(numbers.where(serial)), unit="D")
+        days = pd.Series(EXCEL_EPOCH + offsets, index=numbers.index)
         if allow_year and whole_year.any():
             first_days = pd.to_datetime(
                 {"year": numbers[whole_year].astype(int), "month": 1, "day": 1}

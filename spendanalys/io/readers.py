@@ -39,8 +39,13 @@ def _column_check(
     def check(match: HeaderMatch, header_row: int, sheet: str | None) -> None:
         seen = [h for h in match.headers if h]
         shown = ", ".join(repr(h) for h in seen) or "none"
+        present = {*match.fields, *defaults}
+        unmet = {f for g in SCHEMAS[kind].required if not present & set(g) for f in g}
         for field_name, header in explicit.items():
-            if field_name in wanted and field_name not in match.fields:
+            # An unprefixed mapping of a required field the file cannot do without is needed
+            # here after all: say which header was not found rather than "need a column".
+            needed_here = field_name in unmet
+            if (field_name in wanted or needed_here) and field_name not in match.fields:
                 raise InputFormatError(
                     name,
                     f"header {header!r} (given for {field_name}) not found; headers seen: {shown}",
@@ -48,7 +53,6 @@ def _column_check(
                     row=header_row,
                 )
         required = SCHEMAS[kind].required
-        present = {*match.fields, *defaults}
         missing = [g for g in required if not any(f in present for f in g)]
         if missing:
             needed = "; ".join(" or ".join(g) for g in missing)
@@ -84,12 +88,13 @@ def _constant(kind: Kind, field_name: str, value: str) -> object:
         parsed = parse_booleans(cell)
     else:
         parsed = parse_text(cell)
-    problem = parsed.errors.iat[0]
-    if problem is not None or pd.isna(parsed.values.iat[0]):
+    problem: object = parsed.errors.iat[0]
+    constant: object = parsed.values.iat[0]
+    if problem is not None or constant is None or constant is pd.NA or constant is pd.NaT:
         raise ConfigurationError(
-            f"--default {kind}.{field_name}={value!r}: {problem or 'no value'}"
+            f"--default {kind}.{field_name}={value!r}: {problem or 'no value'!s}"
         )
-    return parsed.values.iat[0]
+    return constant
 
 
 def _date_orders(pieces: Sequence[RawTable], kind: Kind) -> tuple[dict[str, DateOrder], list[str]]:
@@ -201,7 +206,7 @@ def _merge(
 
 def _mapping(columns: Mapping[str, str] | None, kind: Kind) -> Mapped:
     """The usable part of ``columns`` (blank headers dropped), keeping which are optional."""
-    optional = getattr(columns, "optional", frozenset())
+    optional: frozenset[str] = getattr(columns, "optional", frozenset())
     picked = Mapped({k: v for k, v in (columns or {}).items() if v and v.strip()})
     picked.optional = frozenset(optional) & set(picked)
     unknown = [f for f in picked if f not in SCHEMAS[kind].names]

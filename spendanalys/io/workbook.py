@@ -122,7 +122,7 @@ def _locate(
 def _sheet_table(
     file: LoadedFile,
     name: str,
-    grid: list[list[object]],
+    grid: Sequence[Sequence[object]],
     kind: Kind,
     explicit: Mapping[str, str],
     header_row: int | None,

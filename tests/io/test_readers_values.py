@@ -9,8 +9,8 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from spendanalys.io.numbers import parse_numbers
 from spendanalys.io.dates import parse_dates as parse_date_column
+from spendanalys.io.numbers import parse_numbers
 from spendanalys.io.values import (
     parse_booleans,
     parse_cpv,
