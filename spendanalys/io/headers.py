@@ -170,12 +170,21 @@ def wanted_fields(explicit: Mapping[str, str] | None) -> set[str]:
     return set(explicit or {}) - getattr(explicit, "optional", frozenset())
 
 
+def maps_given(match: HeaderMatch, field_name: str, header: str) -> bool:
+    """Does ``field_name`` come from the header the user gave (not from a synonym)?"""
+    position = match.fields.get(field_name)
+    return position is not None and fold(match.headers[position]) == fold(header)
+
+
+def has_mapped(match: HeaderMatch, explicit: Mapping[str, str] | None) -> bool:
+    """Every required mapped header is in this row, at the field it was given for."""
+    wanted = wanted_fields(explicit)
+    return bool(wanted) and all(maps_given(match, f, (explicit or {})[f]) for f in wanted)
+
+
 def is_strong(match: HeaderMatch, explicit: Mapping[str, str] | None = None) -> bool:
     """A header row for sure: ``MIN_HEADER_FIELDS`` distinct fields, or every mapped header."""
-    if match.score >= MIN_HEADER_FIELDS:
-        return True
-    wanted = wanted_fields(explicit)
-    return bool(wanted) and wanted <= match.fields.keys()
+    return match.score >= MIN_HEADER_FIELDS or has_mapped(match, explicit)
 
 
 def find_header(
@@ -202,7 +211,7 @@ def find_header(
         match = match_header(cells, kind, explicit)
         if match.score == 0:
             continue
-        if wanted and wanted <= match.fields.keys():
+        if wanted and has_mapped(match, explicit):
             return index, match
         if first_strong is None and match.score >= MIN_HEADER_FIELDS:
             first_strong = (index, match)

@@ -19,7 +19,7 @@ from spendanalys.errors import ConfigurationError, InputFormatError
 from spendanalys.io.build import YEAR_IS_ENOUGH, build_result
 from spendanalys.io.dates import DateOrder, OrderEvidence, date_order, order_evidence, parse_dates
 from spendanalys.io.decode import LoadedFile, Source, decode_text, load_source
-from spendanalys.io.headers import HeaderMatch, Mapped, fold, wanted_fields
+from spendanalys.io.headers import HeaderMatch, Mapped, fold, maps_given, wanted_fields
 from spendanalys.io.result import ReadInfo, ReadResult, RejectedRow
 from spendanalys.io.segments import split_repeated_headers
 from spendanalys.io.tabular import HeaderCheck, RawTable, read_text_table
@@ -45,7 +45,7 @@ def _column_check(
             # An unprefixed mapping of a required field the file cannot do without is needed
             # here after all: say which header was not found rather than "need a column".
             needed_here = field_name in unmet
-            if (field_name in wanted or needed_here) and field_name not in match.fields:
+            if (field_name in wanted or needed_here) and not maps_given(match, field_name, header):
                 raise InputFormatError(
                     name,
                     f"header {header!r} (given for {field_name}) not found; headers seen: {shown}",

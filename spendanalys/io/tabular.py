@@ -30,8 +30,10 @@ from spendanalys.io.headers import (
     HEADER_SEARCH_ROWS,
     HeaderMatch,
     find_header,
+    has_mapped,
     is_strong,
     match_header,
+    wanted_fields,
 )
 from spendanalys.schema import Kind
 
@@ -159,6 +161,13 @@ def _best(found: Sequence[_Found | None]) -> _Found | None:
     return best
 
 
+def _settled(found: _Found | None, explicit: Mapping[str, str]) -> bool:
+    """The sample's header will do: strong, and holding the mapped headers when there are any."""
+    if found is None or not is_strong(found.match, explicit):
+        return False
+    return not wanted_fields(explicit) or has_mapped(found.match, explicit)
+
+
 def read_text_table(
     file: LoadedFile,
     text: str,
@@ -174,10 +183,12 @@ def read_text_table(
     there, the whole file is searched (a header below a long preamble, or on the last line).
     """
     best = _best([_search(text, d, kind, explicit, header_row, True) for d in DELIMITERS])
-    if header_row is None and (best is None or not is_strong(best.match, explicit)):
+    if header_row is None and not _settled(best, explicit):
         further = _best([_search(text, d, kind, explicit, None, False) for d in DELIMITERS])
+        best_strong = best is not None and is_strong(best.match, explicit)
         if further is not None and is_strong(further.match, explicit):
-            best = further
+            if has_mapped(further.match, explicit) or not best_strong:
+                best = further
     if best is None:
         raise _no_header(file.name, kind, text, header_row)
     match, data_start, delimiter = best.match, best.data_start, best.delimiter

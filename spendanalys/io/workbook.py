@@ -27,8 +27,10 @@ from spendanalys.io.headers import (
     HEADER_SEARCH_ROWS,
     HeaderMatch,
     find_header,
+    has_mapped,
     is_strong,
     match_header,
+    wanted_fields,
 )
 from spendanalys.io.tabular import HeaderCheck, RawTable
 from spendanalys.schema import Kind
@@ -111,11 +113,13 @@ def _locate(
     top = find_header(
         [[text_for_header(v) for v in row] for row in grid[:HEADER_SEARCH_ROWS]], kind, explicit
     )
-    if top is not None and is_strong(top[1], explicit):
+    top_strong = top is not None and is_strong(top[1], explicit)
+    if top_strong and (not wanted_fields(explicit) or has_mapped(top[1], explicit)):
         return top
     further = find_header(texts, kind, explicit, limit=None)
     if further is not None and is_strong(further[1], explicit):
-        return further
+        if has_mapped(further[1], explicit) or not top_strong:
+            return further
     return top
 
 
