@@ -186,9 +186,12 @@ def read_text_table(
     if header_row is None and not _settled(best, explicit):
         further = _best([_search(text, d, kind, explicit, None, False) for d in DELIMITERS])
         best_strong = best is not None and is_strong(best.match, explicit)
-        if further is not None and is_strong(further.match, explicit):
-            if has_mapped(further.match, explicit) or not best_strong:
-                best = further
+        if (
+            further is not None
+            and is_strong(further.match, explicit)
+            and (has_mapped(further.match, explicit) or not best_strong)
+        ):
+            best = further
     if best is None:
         raise _no_header(file.name, kind, text, header_row)
     match, data_start, delimiter = best.match, best.data_start, best.delimiter

@@ -114,12 +114,19 @@ def _locate(
         [[text_for_header(v) for v in row] for row in grid[:HEADER_SEARCH_ROWS]], kind, explicit
     )
     top_strong = top is not None and is_strong(top[1], explicit)
-    if top_strong and (not wanted_fields(explicit) or has_mapped(top[1], explicit)):
+    if (
+        top is not None
+        and top_strong
+        and (not wanted_fields(explicit) or has_mapped(top[1], explicit))
+    ):
         return top
     further = find_header(texts, kind, explicit, limit=None)
-    if further is not None and is_strong(further[1], explicit):
-        if has_mapped(further[1], explicit) or not top_strong:
-            return further
+    if (
+        further is not None
+        and is_strong(further[1], explicit)
+        and (has_mapped(further[1], explicit) or not top_strong)
+    ):
+        return further
     return top
 
 
