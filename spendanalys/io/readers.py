@@ -23,7 +23,6 @@ from spendanalys.io.headers import HeaderMatch, Mapped, fold, maps_given, wanted
 from spendanalys.io.result import ReadInfo, ReadResult, RejectedRow
 from spendanalys.io.segments import split_repeated_headers
 from spendanalys.io.tabular import HeaderCheck, RawTable, read_text_table
-from spendanalys.io.upload_guard import check_input
 from spendanalys.io.values import Parsed, parse_booleans, parse_floats, parse_ints, parse_text
 from spendanalys.io.workbook import read_workbook_tables
 from spendanalys.schema import KINDS, SCHEMAS, Kind
@@ -242,7 +241,6 @@ def read_input(
     explicit = _mapping(columns, kind)
     constants = {f: _constant(kind, f, v) for f, v in _mapping(defaults, kind).items()}
     file = load_source(source, name)
-    check_input(file.name, file.data, file.container)
     check = _column_check(file.name, kind, explicit, constants)
     book = _Workbook()
     if file.container == "xlsx":

@@ -430,7 +430,9 @@ def check_input(name: str, content: bytes, container: str) -> None:
     workbook checks for a zip, the text checks otherwise.
     """
     display = str(name) or "upload"
-    if PurePath(display).suffix.lower() in ALLOWED_SUFFIXES:
+    suffix = PurePath(display).suffix.lower()
+    legacy = suffix in (".xls", ".ods", ".xlsb", ".numbers") or content.startswith(_OLE_MAGIC)
+    if suffix in ALLOWED_SUFFIXES or legacy:
         check_upload(display, content)
     elif container == "xlsx":
         _check_workbook(display, content, DEFAULT_LIMITS)

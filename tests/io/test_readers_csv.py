@@ -166,7 +166,7 @@ def test_column_per_column_decimal_convention(tmp_path: Path) -> None:
         (b"   \r\n\r\n", "blank.csv", "empty"),
         (bytes(range(256)) * 4, "binary.csv", "binary"),
         (b"PK\x03\x04truncated", "cut.xlsx", "truncated"),
-        (b"not a zip at all", "fake.xlsx", "not an .xlsx"),
+        (b"not a zip at all", "fake.xlsx", "rename it to .csv"),
         (b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\x00" * 100, "old.xls", ".xls"),
         (b"anything", "sheet.ods", ".ods"),
         (b'{"a": 1}', "data.csv", "JSON"),
