@@ -8,9 +8,9 @@ import subprocess
 import sys
 from pathlib import Path
 
+import hostile_files as hf
 import pytest
 
-import hostile_files as hf
 from spendanalys.cli import main
 
 REPO = Path(__file__).resolve().parents[2]
