@@ -68,6 +68,11 @@ def default_values(options: Iterable[str] | Mapping[str, Any] | None, kind: Kind
     return _scoped(options or (), kind, "--default")[0]
 
 
+def split_defaults(text: str) -> list[str]:
+    """The upload form's defaults field: ``mode=flight; cabin=economy`` -> option strings."""
+    return [part.strip() for part in text.replace("\n", ";").split(";") if part.strip()]
+
+
 def require_mapped(infos: Sequence[ReadInfo]) -> None:
     """Refuse an unprefixed ``--column`` mapping that no input had (a typo, a wrong header)."""
     offered: dict[tuple[str, str], list[str]] = {}
