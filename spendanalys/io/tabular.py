@@ -93,6 +93,7 @@ class _Found:
     data_start: int
     match: HeaderMatch
     width: int
+    widest_row: int  # the line of the widest record seen from the header on
 
 
 def _search(
@@ -124,7 +125,7 @@ def _search(
         if first_row is None:
             return None
         match = match_header(first_row, kind, explicit)
-        return _Found(delimiter, header_row, spans[0][1] + 1, match, len(first_row))
+        return _Found(delimiter, header_row, spans[0][1] + 1, match, len(first_row), header_row)
     # The sample is read whole (at most HEADER_SEARCH_ROWS records): the rows below the header
     # tell how wide the body is.
     records = list(rows()) if sample else rows()
@@ -132,7 +133,9 @@ def _search(
     if found is None:
         return None
     index, match = found
-    return _Found(delimiter, spans[index][0], spans[index][1] + 1, match, max(widths[index:]))
+    widest = max(range(index, len(widths)), key=lambda i: widths[i])
+    first_line, last_line = spans[index]
+    return _Found(delimiter, first_line, last_line + 1, match, widths[widest], spans[widest][0])
 
 
 def _no_header(name: str, kind: Kind, text: str, header_row: int | None) -> InputFormatError:
@@ -199,7 +202,7 @@ def read_text_table(
         check(match, best.header_row, None)
     width = max(best.width, len(match.headers))
     if width > MAX_FIELDS_PER_ROW:
-        raise _too_wide(file.name, best.header_row, width)
+        raise _too_wide(file.name, best.widest_row, width)
     body = text[offset_of_line(text, data_start) :]
     try:
         cells, rows, unreadable = split_body(body, delimiter, width, data_start)

@@ -152,21 +152,27 @@ def _utf16_without_bom(content: bytes) -> bool:
     return (odd > 0.4 and even < 0.05) or (even > 0.4 and odd < 0.05)
 
 
-_DELIMITER_BYTES = np.frombuffer(b";,\t|", dtype=np.uint8)
+# bytes.translate table: a delimiter byte becomes 1, any other 0 (a C pass, no index array).
+_DELIMITER_TABLE = bytes(1 if b in b";,\t|" else 0 for b in range(256))
 
 
 def _widest_line(data: bytes) -> tuple[int, int]:
     """The most delimiter bytes on one physical line, and that line (1-based; vectorised).
 
-    Lines end at LF; a file without LF at CR (old Mac exports).
+    Lines end at LF; a file without LF at CR (old Mac exports). One table lookup and a binary
+    search of the line ends among the delimiter positions: no per-byte running total.
     """
     if not data:
         return 0, 1
     array = np.frombuffer(data, dtype=np.uint8)
-    counts = np.cumsum(np.isin(array, _DELIMITER_BYTES), dtype=np.int64)
-    ends = np.flatnonzero(array == (10 if 10 in array else 13))
-    bounds = np.concatenate(([0], counts[ends], [counts[-1]]))
-    widths = np.diff(bounds)
+    delimiters = np.frombuffer(data.translate(_DELIMITER_TABLE), dtype=bool)
+    if int(np.count_nonzero(delimiters)) <= MAX_FIELDS_PER_ROW // 2:
+        return int(np.count_nonzero(delimiters)), 1  # no line can be near the limit
+    newline = 10 if data.find(b"\n") >= 0 else 13
+    ends = np.flatnonzero(array == newline)
+    # Delimiters before each line end, by binary search in the (sorted) delimiter positions.
+    before = np.searchsorted(np.flatnonzero(delimiters), ends)
+    widths = np.diff(np.concatenate(([0], before, [int(np.count_nonzero(delimiters))])))
     line = int(np.argmax(widths))
     return int(widths[line]), line + 1
 
@@ -182,7 +188,9 @@ def _check_width(name: str, ascii_compatible: bytes, limits: UploadLimits) -> No
         )
 
 
-def _check_text(name: str, content: bytes, limits: UploadLimits = DEFAULT_LIMITS) -> None:
+def _check_text(
+    name: str, content: bytes, limits: UploadLimits = DEFAULT_LIMITS, width: bool = True
+) -> None:
     """A CSV must be text: NUL bytes are allowed only as part of UTF-16."""
     if content.startswith(_UTF16_BOMS) or _utf16_without_bom(content):
         encoding = "utf-16-be" if content.startswith(b"\xfe\xff") else "utf-16-le"
@@ -195,7 +203,8 @@ def _check_text(name: str, content: bytes, limits: UploadLimits = DEFAULT_LIMITS
             raise InputFormatError(name, f"damaged UTF-16 text ({exc.reason})") from None
         if "\x00" in text:
             raise InputFormatError(name, "binary content (NUL characters): not a CSV export")
-        _check_width(name, text.encode("utf-8", "replace"), limits)
+        if width:
+            _check_width(name, text.encode("utf-8", "replace"), limits)
         return
     position = content.find(b"\x00")
     if position >= 0:
@@ -204,7 +213,8 @@ def _check_text(name: str, content: bytes, limits: UploadLimits = DEFAULT_LIMITS
         )
     if not _looks_like_text(content):
         raise InputFormatError(name, "binary content: not a CSV or text export")
-    _check_width(name, content, limits)
+    if width:
+        _check_width(name, content, limits)
 
 
 def _open_zip(name: str, content: bytes) -> zipfile.ZipFile:
@@ -379,7 +389,9 @@ def _check_workbook(name: str, content: bytes, limits: UploadLimits) -> None:
                 _check_xml_part(name, archive, info, limits)
 
 
-def check_upload(name: str, content: bytes, *, limits: UploadLimits = DEFAULT_LIMITS) -> None:
+def check_upload(
+    name: str, content: bytes, *, limits: UploadLimits = DEFAULT_LIMITS, text_width: bool = True
+) -> None:
     """Raise InputFormatError (naming ``name``) unless ``content`` is a CSV or .xlsx we may parse.
 
     Cost: reads the zip directory and at most ``limits.max_prolog_bytes`` of each XML part;
@@ -410,7 +422,7 @@ def check_upload(name: str, content: bytes, *, limits: UploadLimits = DEFAULT_LI
                 display,
                 "this is an Excel workbook (zip content) named like a CSV; rename it to .xlsx",
             )
-        _check_text(display, content, limits)
+        _check_text(display, content, limits, text_width)
         return
     if not is_zip:
         if _looks_like_text(content):
@@ -427,14 +439,16 @@ def check_input(name: str, content: bytes, container: str) -> None:
     A file named ``.csv``/``.txt``/``.tsv``/``.xlsx`` gets the full :func:`check_upload` (a
     renamed or binary file is refused). Another name (bytes without a name, ``.xlsm``, an
     export without a suffix) is judged by its content, as the reader will take it: the
-    workbook checks for a zip, the text checks otherwise.
+    workbook checks for a zip, the text checks otherwise. The line-width limit is left to the
+    readers, which apply the same ``MAX_FIELDS_PER_ROW`` as they split the text (and name the
+    row): no second pass over every byte.
     """
     display = str(name) or "upload"
     suffix = PurePath(display).suffix.lower()
     legacy = suffix in (".xls", ".ods", ".xlsb", ".numbers") or content.startswith(_OLE_MAGIC)
     if suffix in ALLOWED_SUFFIXES or legacy:
-        check_upload(display, content)
+        check_upload(display, content, text_width=False)
     elif container == "xlsx":
         _check_workbook(display, content, DEFAULT_LIMITS)
     else:
-        _check_text(display, content, DEFAULT_LIMITS)
+        _check_text(display, content, DEFAULT_LIMITS, width=False)
