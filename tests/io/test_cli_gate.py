@@ -41,11 +41,14 @@ def test_cli_inputs_pass_the_upload_guard(
 def test_a_bomb_by_declared_sizes_is_refused_within_500_mb(tmp_path: Path) -> None:
     path = tmp_path / "bomb.xlsx"
     path.write_bytes(hf.lying_sizes(declared=int(1.5 * GIB)))
+    # VmHWM (peak RSS of this process image): ru_maxrss would carry the forking parent's peak.
     script = (
-        "import resource, sys\n"
+        "from pathlib import Path\n"
         "from spendanalys.cli import main\n"
         f"code = main(['spend', '--contracts', {str(path)!r}])\n"
-        "print(code, resource.getrusage(resource.RUSAGE_SELF).ru_maxrss)\n"
+        "status = Path('/proc/self/status').read_text()\n"
+        "peak = next(line.split()[1] for line in status.splitlines() if line.startswith('VmHWM'))\n"
+        "print(code, peak)\n"
     )
     done = subprocess.run(
         [sys.executable, "-c", script],
