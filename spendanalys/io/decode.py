@@ -46,7 +46,7 @@ def load_source(source: Source, name: str | None = None) -> LoadedFile:
     suffix = Path(display).suffix.lower()
     # The upload guard judges every input first (CLI paths too): DTDs, bombs, renamed files.
     check_input(display, data, "xlsx" if data.startswith(_ZIP_MAGIC) else "text")
-    if not data.strip():
+    if not data or data.isspace():
         raise InputFormatError(display, "the file is empty")
     if suffix in _LEGACY_SUFFIXES:
         raise InputFormatError(

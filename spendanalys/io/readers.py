@@ -104,9 +104,11 @@ def _date_orders(pieces: Sequence[RawTable], kind: Kind) -> tuple[dict[str, Date
         for field_name, position in piece.match.fields.items():
             if SCHEMAS[kind].field(field_name).type != "date" or position >= piece.cells.shape[1]:
                 continue
+            headers.setdefault(field_name, piece.match.headers[position])
+            if position in piece.text_free:
+                continue  # workbook dates and numbers: nothing to decide
             found = order_evidence(piece.cells[position])
             evidence[field_name] = evidence.get(field_name, OrderEvidence()) + found
-            headers.setdefault(field_name, piece.match.headers[position])
     orders = {f: date_order(e, headers[f]) for f, e in evidence.items()}
     return orders, [o.note for o in orders.values() if o.note]
 

@@ -18,6 +18,7 @@ import pyarrow.compute as pc
 
 from spendanalys.errors import InputFormatError
 from spendanalys.io.headers import HeaderMatch, header_texts, is_strong, match_header
+from spendanalys.io.numbers import type_mask
 from spendanalys.io.tabular import HeaderCheck, RawTable
 from spendanalys.io.workbook import text_for_header
 from spendanalys.schema import SCHEMAS, Kind
@@ -32,9 +33,14 @@ def _probe_columns(match: HeaderMatch, kind: Kind, width: int) -> list[int]:
 
 def _hits(column: pd.Series, texts: pa.Array) -> np.ndarray:
     """True where the cell, stripped, is one of ``texts``."""
-    if column.dtype == object:
-        strings = column.map(lambda v: v.strip() if isinstance(v, str) else None)
-        array = pa.array(strings, type=pa.large_string(), from_pandas=True)
+    if column.dtype == object:  # workbook cells: only the text ones can be a header
+        where = np.flatnonzero(type_mask(column, lambda t: issubclass(t, str)))
+        hits = np.zeros(len(column), dtype=bool)
+        if len(where):
+            cells = pa.array(column.to_numpy(dtype=object)[where], type=pa.large_string())
+            found = pc.is_in(pc.utf8_trim_whitespace(cells), value_set=texts)
+            hits[where] = found.fill_null(False).to_numpy(zero_copy_only=False)
+        return hits
     else:
         array = pc.utf8_trim_whitespace(pa.array(column, type=pa.large_string()))
     found = pc.is_in(array, value_set=texts)
@@ -63,7 +69,8 @@ def split_repeated_headers(
     probe = _probe_columns(raw.match, kind, raw.cells.shape[1])
     candidate = np.zeros(len(raw.cells), dtype=bool)
     for position in probe:
-        candidate |= _hits(raw.cells[position], texts)
+        if position not in raw.text_free:
+            candidate |= _hits(raw.cells[position], texts)
     cuts: list[tuple[int, HeaderMatch]] = []
     for i in np.flatnonzero(candidate).tolist():
         match = _row_match(raw.cells, i, kind, explicit)
@@ -96,6 +103,7 @@ def split_repeated_headers(
                 raw.sheet,
                 list(raw.notes) if n == 0 else [],
                 [u for u in raw.unreadable if u[0] > low and (high is None or u[0] < high)],
+                raw.text_free,
             )
         )
     return pieces

@@ -65,6 +65,9 @@ class RawTable:
     # Records that could not be split into cells: (row, header position, reason); each becomes
     # a rejected row, so a broken line is reported, never dropped.
     unreadable: list[tuple[int, int, str]] = field(default_factory=list)
+    # Workbook columns holding no text cell at all (dates, numbers): no header can repeat there
+    # and no written date needs its day/month order decided, so those passes skip them.
+    text_free: frozenset[int] = frozenset()
 
 
 def _records(text: str, delimiter: str, sample: bool) -> Iterator[tuple[list[str], int, int]]:

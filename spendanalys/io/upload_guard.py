@@ -400,7 +400,7 @@ def check_upload(
     """
     display = str(name) or "upload"
     suffix = PurePath(display).suffix.lower()
-    if not content or not content.strip():
+    if not content or content.isspace():
         raise InputFormatError(display, "the file is empty")
     if content.startswith(_OLE_MAGIC) or suffix == ".xls":
         raise InputFormatError(

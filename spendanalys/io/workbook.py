@@ -53,20 +53,23 @@ def _strip_texts(cells: np.ndarray) -> np.ndarray:
     return np.array([t.strip() for t in distinct] + [""], dtype=object)[codes]
 
 
-def _workbook_column(cells: np.ndarray) -> pd.Series:
+def _workbook_column(cells: np.ndarray) -> tuple[pd.Series, bool]:
     """One workbook column as the parsers want it, decided per distinct cell type.
 
     A column of text only (blank cells are "" in calamine) becomes a string column with ""
     for blank, exactly like a CSV column. Any other column stays object: text stripped with
     blank as None, times of day as ISO text, numbers, booleans and dates as they are.
+    Also says whether the column holds any text cell.
     """
     types = np.fromiter(map(type, cells), dtype=object, count=len(cells))
     type_codes, distinct_types = pd.factorize(types)
     if len(distinct_types) == 0 or (len(distinct_types) == 1 and distinct_types[0] is str):
         # pyarrow's whitespace is Python's (same 29 code points), so this equals str.strip().
         trimmed = pc.utf8_trim_whitespace(pa.array(cells, type=pa.large_string()))
-        return pd.Series(trimmed, dtype=_TEXT)
+        return pd.Series(trimmed, dtype=_TEXT), True
     out = cells.copy()
+    if not any(issubclass(kind, str) for kind in distinct_types):
+        return pd.Series(out, dtype=object), False
     for code, kind in enumerate(distinct_types):
         where = np.flatnonzero(type_codes == code)
         if issubclass(kind, str):
@@ -75,17 +78,23 @@ def _workbook_column(cells: np.ndarray) -> pd.Series:
             out[where] = stripped
         elif issubclass(kind, time):
             out[where] = [v.isoformat() for v in cells[where]]
-    return pd.Series(out, dtype=object)
+    return pd.Series(out, dtype=object), True
 
 
 def _workbook_cells(body: Sequence[Sequence[object]], width: int) -> pd.DataFrame:
-    """Rows from calamine to columns: one 2-D object array, then one conversion per column."""
+    """Rows from calamine to columns: one 2-D object array, then one conversion per column.
+
+    ``attrs["text_free"]`` lists the columns without any text cell."""
     if any(len(row) != width for row in body):
         body = [[*row, *[""] * (width - len(row))] for row in body]
     grid = np.empty((len(body), width), dtype=object)
     if body:
         grid[:, :] = body
-    return pd.DataFrame({j: _workbook_column(grid[:, j]) for j in range(width)})
+    columns = {j: _workbook_column(grid[:, j]) for j in range(width)}
+    frame = pd.DataFrame({j: column for j, (column, _) in columns.items()})
+    # Columns without one text cell (told by the type pass above, at no extra cost).
+    frame.attrs["text_free"] = [j for j, (_, has_text) in columns.items() if not has_text]
+    return frame
 
 
 def text_for_header(value: object) -> str:
@@ -169,7 +178,8 @@ def _sheet_table(
         )
     cells = _workbook_cells(body, width)
     rows = np.arange(index + 2, index + 2 + len(body), dtype=np.int64)
-    return RawTable(cells, rows, match, index + 1, sheet=name)
+    text_free = frozenset(cells.attrs.pop("text_free", ()))
+    return RawTable(cells, rows, match, index + 1, sheet=name, text_free=text_free)
 
 
 def read_workbook_tables(
