@@ -449,8 +449,7 @@ def test_the_dashboard_and_the_command_line_give_the_same_spend_json(
     spend_kinds = fresh[fresh["kind"].isin(["contracts", "invoices"])]
     stored_rejects = int(spend_kinds["rows_rejected"].sum())
     assert len(cli.pop("rejected_rows")) == len(dashboard.pop("rejected_rows")) + stored_rejects
-    # The readers' notes (each naming its file) lead the CLI's notes; the dashboard showed them
-    # at upload, so they live apart in the store like the rejected rows.
+    # The readers' notes (prefixed with the file) come with the files, not with stored rows.
     files = (str(_sample(samples, "contracts")), str(_sample(samples, "invoices")))
     cli["notes"] = [n for n in cli["notes"] if not n.startswith(files)]
     assert cli.keys() == dashboard.keys()
