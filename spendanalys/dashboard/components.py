@@ -312,6 +312,18 @@ def upload_box(
                 ),
                 t("a11y.upload_label", language, what=label),
             ),
+            html.Label(  # --default FIELD=VALUE of the CLI: a constant for a missing column
+                [
+                    t("upload.io13_defaults", language),
+                    dcc.Input(
+                        id=f"{component_id}-defaults",
+                        type="text",
+                        placeholder="mode=flight",
+                        disabled=not enabled,
+                    ),
+                ],
+                className="upload-defaults",
+            ),
             dcc.Store(id=f"{component_id}-limits", data=limits),
             dcc.Store(id=f"{component_id}-accepted"),
             dcc.Store(id=f"{component_id}-job"),

@@ -97,7 +97,7 @@ def quota_text(refused: QuotaExceeded, language: str) -> str:
     return t("upload.quota_hourly", language, limit=refused.allowed, minutes=minutes)
 
 
-def start_upload(kind: str, accepted: Any) -> tuple[Any, Any, Any, Any]:
+def start_upload(kind: str, accepted: Any, defaults: Any = None) -> tuple[Any, Any, Any, Any]:
     """Queue the import of an accepted upload; (job id, poll disabled, progress, result)."""
     language = lang()
     skip = dash.no_update
@@ -125,6 +125,7 @@ def start_upload(kind: str, accepted: Any) -> tuple[Any, Any, Any, Any]:
                 "max_bytes": security.max_upload_bytes(),
                 "user": user,
                 "role": role,
+                "defaults": str(defaults or ""),
             },
         )
     except QuotaExceeded as refused:  # HTTP's 429, told in the form: nothing was queued
@@ -179,10 +180,11 @@ def register_upload(kind: str) -> None:
         Output(f"{component}-progress", "children"),
         Output(f"{component}-result", "children"),
         Input(f"{component}-accepted", "data"),
+        State(f"{component}-defaults", "value"),
         prevent_initial_call=True,
     )
-    def _start(accepted: Any) -> tuple[Any, Any, Any, Any]:
-        return start_upload(kind, accepted)
+    def _start(accepted: Any, defaults: Any) -> tuple[Any, Any, Any, Any]:
+        return start_upload(kind, accepted, defaults)
 
     @dash.callback(
         Output(f"{component}-result", "children", allow_duplicate=True),
