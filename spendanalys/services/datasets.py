@@ -35,14 +35,20 @@ def freshness(store: Store) -> pd.DataFrame:
 
 
 def current_version_ids(store: Store) -> dict[Kind, int | None]:
-    """Current dataset version id per kind (None when never uploaded)."""
-    return store.state().version_ids()
+    """The newest current dataset version id per kind (None when never uploaded)."""
+    fresh = freshness(store)
+    ids: dict[Kind, int | None] = {kind: None for kind in KINDS}
+    for kind, version_id in zip(fresh["kind"], fresh["id"], strict=True):
+        ids[kind] = max(int(version_id), ids[kind] or 0)
+    return ids
 
 
 def latest_rejected(store: Store, kind: str, limit: int = REJECTED_SHOWN) -> pd.DataFrame:
-    """Rejected rows of the current version of ``kind`` (the validation result after reload)."""
-    versions = current_version_ids(store).items()
-    version_id = next((vid for k, vid in versions if k == kind), None)  # unknown kind: none
-    if version_id is None:
+    """Rejected rows of the current versions of ``kind`` (the validation result after reload)."""
+    if kind not in KINDS:
         return pd.DataFrame(columns=["file", "row", "column", "reason"])
-    return store.rejected_rows(version_id).head(limit)
+    ids = [int(p["version_id"]) for p in store.current_parts(kind)]  # type: ignore[arg-type]
+    if not ids:
+        return pd.DataFrame(columns=["file", "row", "column", "reason"])
+    frames = [store.rejected_rows(i) for i in ids]
+    return pd.concat(frames, ignore_index=True).head(limit)

@@ -24,7 +24,7 @@ from spendanalys.store.tables import (
     audit_log,
     cache_entries,
     category_overrides,
-    dataset_versions,
+    dataset_selections,
     goal_settings,
     supplier_factors,
 )
@@ -340,11 +340,17 @@ class SettingsMixin:
 
 def current_state(connection: Connection) -> StoreState:
     """The store's state as read in ``connection``'s transaction."""
-    current = connection.execute(
-        sa.select(dataset_versions.c.kind, dataset_versions.c.id).where(
-            dataset_versions.c.is_current
-        )
+    # Per kind, the newest selection (store.selections) if it selects anything.
+    newest_selection = (
+        sa.select(sa.func.max(dataset_selections.c.id).label("id"))
+        .group_by(dataset_selections.c.kind)
+        .subquery()
+    )
+    chosen = connection.execute(
+        sa.select(dataset_selections.c.kind, dataset_selections.c.id, dataset_selections.c.parts)
+        .join(newest_selection, dataset_selections.c.id == newest_selection.c.id)
     ).all()
+    current = [(kind, sid) for kind, sid, parts in chosen if parts]
     newest = [
         connection.execute(sa.select(sa.func.max(t.c.id))).scalar_one() or 0
         for t in (category_overrides, supplier_factors, goal_settings)
