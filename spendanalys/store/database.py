@@ -47,7 +47,6 @@ from spendanalys.store.selections import (
     DISCARDED,
     STAGED,
     SelectionsMixin,
-    take_years,
     years_covered,
 )
 from spendanalys.store.small_tables import SettingsMixin, utc_now, utc_series, write_audit
@@ -368,7 +367,8 @@ class Store(SettingsMixin, UsersMixin, RetentionMixin, SelectionsMixin):
         frame["is_current"] = frame["is_current"].astype(bool)
         for column in ("kind", "file_name", "checksum", "uploaded_by", "status", "error"):
             frame[column] = frame[column].astype("string")
-        frame["years"] = [list(y) if isinstance(y, list) else None for y in frame["years"]]
+        years = [list(y) if isinstance(y, list) else None for y in frame["years"]]
+        frame["years"] = pd.Series(years, index=frame.index, dtype=object)
         return frame
 
     def current_version(self, kind: Kind) -> dict[str, Any] | None:
@@ -382,17 +382,12 @@ class Store(SettingsMixin, UsersMixin, RetentionMixin, SelectionsMixin):
         version's rows of the years it is current for, oldest version first, each in its
         upload's order, with the canonical dtypes."""
         kind = _check_kind(kind)
-        with self._read() as connection:
+        with self._read() as connection:  # one transaction: the selection and its rows
             parts = self._parts(connection, kind)
-            if not parts:
-                return store_frames.rows_to_frame(kind, self._row_columns(kind), [])
-            tables = [
-                take_years(kind, self._fetch_rows(connection, kind, p["version_id"]), p["years"])
-                for p in parts
-            ]
-        if len(tables) == 1:
-            return tables[0].reset_index(drop=True)
-        return pd.concat(tables, ignore_index=True)
+            return self._selection_rows(connection, kind, parts).reset_index(drop=True)
+
+    def _fetch_rows_empty(self, kind: Kind) -> pd.DataFrame:
+        return store_frames.rows_to_frame(kind, self._row_columns(kind), [])
 
     def version_table(self, version_id: int) -> pd.DataFrame:
         """Canonical rows of any stored version (to compare an upload with an earlier one)."""

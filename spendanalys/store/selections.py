@@ -60,9 +60,9 @@ def replace_years(
 
     ``years_of`` gives every earlier part's version's own years. Pure: no store access."""
     if years is None:
-        replaced = sorted({y for p in parts for y in (p["years"] or years_of[p["version_id"]])})
-        return [{"version_id": version_id, "years": None}], replaced
-    new, kept, replaced = set(years), [], set()
+        whole = sorted({y for p in parts for y in (p["years"] or years_of[p["version_id"]])})
+        return [{"version_id": version_id, "years": None}], whole
+    new, kept, replaced = set(years), [], set[int]()
     for part in parts:
         if part["version_id"] == version_id:
             continue
@@ -71,9 +71,7 @@ def replace_years(
         replaced |= in_use & new
         left = sorted(in_use - new)
         if left:
-            kept.append(
-                {"version_id": part["version_id"], "years": None if left == own else left}
-            )
+            kept.append({"version_id": part["version_id"], "years": None if left == own else left})
     chosen = [*kept, {"version_id": version_id, "years": None}]
     return sorted(chosen, key=lambda p: p["version_id"]), sorted(replaced)
 
@@ -156,9 +154,9 @@ class SelectionsMixin:
         with self._read() as connection:
             return self._parts(connection, kind)
 
-    def years_replaced(self, version_id: int) -> list[int]:
-        """The current years that making ``version_id`` current would replace (nothing is
-        written): what the confirmation names before an upload replaces data."""
+    def preview_selection(self, version_id: int) -> tuple[Parts, list[int]]:
+        """The selection making ``version_id`` current would give, and the current years it
+        would replace (nothing is written): what a confirmation names before it replaces."""
         with self._read() as connection:
             kind = self._kind_of(connection, version_id)
             parts = self._parts(connection, kind)
@@ -167,7 +165,29 @@ class SelectionsMixin:
                 int(p["version_id"]): self._years_of(connection, kind, int(p["version_id"]))
                 for p in parts
             }
-        return replace_years(parts, version_id, years, years_of)[1]
+        return replace_years(parts, int(version_id), years, years_of)
+
+    def version_kind(self, version_id: int) -> str:
+        """The kind of a stored version (ConfigurationError when there is none)."""
+        with self._read() as connection:
+            return self._kind_of(connection, version_id)
+
+    def selection_table(self, kind: Kind, parts: Parts) -> pd.DataFrame:
+        """The rows a selection gives (as ``current_table`` does for the current one)."""
+        with self._read() as connection:
+            return self._selection_rows(connection, kind, parts)
+
+    def _selection_rows(self, connection: Connection, kind: Kind, parts: Parts) -> pd.DataFrame:
+        tables = [
+            take_years(kind, self._fetch_rows(connection, kind, p["version_id"]), p["years"])
+            for p in parts
+        ]
+        if not tables:
+            return self._fetch_rows_empty(kind)
+        return pd.concat(tables, ignore_index=True) if len(tables) > 1 else tables[0]
+
+    def _fetch_rows_empty(self, kind: Kind) -> pd.DataFrame:
+        raise NotImplementedError  # provided by Store
 
     @staticmethod
     def _kind_of(connection: Connection, version_id: int) -> str:

@@ -44,14 +44,16 @@ def upgrade() -> None:
             postgresql_where=sa.text("is_current"),
         )
     versions = sa.table(
-        "dataset_versions", sa.column("id", sa.Integer()), sa.column("kind", sa.Text()),
+        "dataset_versions",
+        sa.column("id", sa.Integer()),
+        sa.column("kind", sa.Text()),
         sa.column("is_current", sa.Boolean()),
     )
     connection = op.get_bind()
     current = connection.execute(
-        sa.select(versions.c.kind, versions.c.id).where(versions.c.is_current).order_by(
-            versions.c.kind
-        )
+        sa.select(versions.c.kind, versions.c.id)
+        .where(versions.c.is_current)
+        .order_by(versions.c.kind)
     ).all()
     now = datetime.now(UTC)
     for kind, version_id in current:
@@ -67,7 +69,9 @@ def upgrade() -> None:
 
 def downgrade() -> None:
     versions = sa.table(
-        "dataset_versions", sa.column("id", sa.Integer()), sa.column("kind", sa.Text()),
+        "dataset_versions",
+        sa.column("id", sa.Integer()),
+        sa.column("kind", sa.Text()),
         sa.column("is_current", sa.Boolean()),
     )
     connection = op.get_bind()
@@ -79,9 +83,7 @@ def downgrade() -> None:
     ).all()
     connection.execute(versions.update().values(is_current=False))
     for _kind, newest in rows:
-        connection.execute(
-            versions.update().where(versions.c.id == newest).values(is_current=True)
-        )
+        connection.execute(versions.update().where(versions.c.id == newest).values(is_current=True))
     with op.batch_alter_table("dataset_versions", schema=None) as batch_op:
         batch_op.create_index(
             "ix_dataset_versions_current_kind",
