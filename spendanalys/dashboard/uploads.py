@@ -10,9 +10,9 @@
    the outcome; it answers only the user who started the job. The outcome is a *preview* of
    the staged version (rows accepted and rejected, reasons with counts, the change against
    the current data) with confirm and discard buttons, or the plausibility check's stop.
-4. ``_confirm`` / ``_discard`` (writing callbacks: their output is ``upload-<kind>-job``)
-   make the staged version current, then compute the analysis before saying so, or turn it
-   down; the server checks the role and that the version is the user's own.
+4. ``_decide`` (a writing callback: ``upload-<kind>-preview``) makes the staged version
+   current, then computes the analysis before saying so, or turns it down; the server checks
+   the role and that the version is the user's own.
 """
 
 from __future__ import annotations
@@ -305,12 +305,13 @@ def poll_upload(kind: str, job_id: Any) -> tuple[Any, Any, Any, Any]:
     return render_outcome(outcome, language), None, True, refresh
 
 
-def decide_upload(kind: str, version_id: Any, confirm: bool) -> tuple[Any, Any, Any]:
-    """Confirm or discard the staged version ``version_id``: (result, job id, refresh)."""
+def decide_upload(kind: str, version_id: Any, confirm: bool) -> tuple[Any, Any]:
+    """Confirm or discard the staged version ``version_id``: (what the preview becomes,
+    refresh). The analysis is computed before the page says it is updated."""
     language = lang()
     skip = dash.no_update
     if isinstance(version_id, bool) or not isinstance(version_id, int):
-        return skip, skip, skip
+        return skip, skip
     store = security.current_store()
     user, role = security.current_user_name() or "anonymous", security.current_role()
     try:
@@ -320,17 +321,17 @@ def decide_upload(kind: str, version_id: Any, confirm: bool) -> tuple[Any, Any, 
         else:
             services.discard_upload(store, version_id, user=user, role=role)
     except AccessDenied:
-        return message(t("access.denied", language), "error"), None, skip
+        return message(t("access.denied", language), "error"), skip
     except SpendanalysError as exc:
-        return message(str(exc), "error", element_id=f"upload-{kind}-error"), None, skip
+        return message(str(exc), "error", element_id=f"upload-{kind}-error"), skip
     if not confirm:
         text = t("dm.discarded", language, file=file_name)
-        return message(text, "info", element_id=f"upload-{kind}-discarded"), None, skip
+        return message(text, "info", element_id=f"upload-{kind}-discarded"), skip
     if replaced:
         text = t("dm.confirmed_replaced", language, file=file_name, years=_years(replaced))
     else:
         text = t("dm.confirmed", language, file=file_name)
-    return message(text, "ok", element_id=f"upload-{kind}-done"), None, time.time()
+    return message(text, "ok", element_id=f"upload-{kind}-done"), time.time()
 
 
 def _file_of(store: services.Store, version_id: int) -> str:
@@ -345,6 +346,7 @@ def register_upload(kind: str) -> None:
     """Register the callbacks of the ``upload-<kind>`` component (call from the page module)."""
     component = f"upload-{kind}"
     job_id = security.writes(f"{component}-job", f"import:{kind}")
+    preview = security.writes(f"{component}-preview", f"import:{kind}")
     dash.clientside_callback(
         ClientsideFunction(namespace="spendanalys", function_name="checkUpload"),
         Output(f"{component}-accepted", "data"),
@@ -381,27 +383,15 @@ def register_upload(kind: str) -> None:
         return poll_upload(kind, current)
 
     @dash.callback(
-        Output(f"{component}-result", "children", allow_duplicate=True),
-        Output(job_id, "data", allow_duplicate=True),
+        Output(preview, "children"),
         Output(f"refresh-{kind}", "data", allow_duplicate=True),
         Input(f"{component}-confirm", "n_clicks"),
-        State(f"{component}-staged", "data"),
-        prevent_initial_call=True,
-    )
-    def _confirm(n: Any, version_id: Any) -> tuple[Any, Any, Any]:
-        if not n:
-            return dash.no_update, dash.no_update, dash.no_update
-        return decide_upload(kind, version_id, confirm=True)
-
-    @dash.callback(
-        Output(f"{component}-result", "children", allow_duplicate=True),
-        Output(job_id, "data", allow_duplicate=True),
         Input(f"{component}-discard", "n_clicks"),
         State(f"{component}-staged", "data"),
         prevent_initial_call=True,
     )
-    def _discard(n: Any, version_id: Any) -> tuple[Any, Any]:
-        if not n:
+    def _decide(confirm: Any, discard: Any, version_id: Any) -> tuple[Any, Any]:
+        if not confirm and not discard:
             return dash.no_update, dash.no_update
-        result, job, _refresh = decide_upload(kind, version_id, confirm=False)
-        return result, job
+        discarded = dash.ctx.triggered_id == f"{component}-discard"
+        return decide_upload(kind, version_id, confirm=not discarded)
