@@ -103,7 +103,11 @@ def set_goal_settings(
     percent = float(reduction) * 100
     if not 0.0 < float(reduction) <= 1.0:
         raise ConfigurationError(
-            t("dm.goal_reduction_invalid", language, value=format_number(percent, language, 1))
+            t(
+                "dm.goal_reduction_invalid",
+                language,
+                value=format_number(percent, language, 0 if percent.is_integer() else 1),
+            )
         )
     if not int(baseline_year) < int(target_year):
         raise ConfigurationError(
