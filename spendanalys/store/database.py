@@ -178,7 +178,7 @@ class Store(SettingsMixin, UsersMixin, RetentionMixin, SelectionsMixin):
         leaves the import as it is).
         """
         kind = _check_kind(kind)
-        keep = settings().keep_versions  # a misconfigured rule refuses before anything is written
+        _ = settings().keep_versions  # a misconfigured rule refuses before anything is written
         checksum = checksum.lower()
         if not _SHA256.match(checksum):
             raise ConfigurationError(f"checksum {checksum!r} is not a hex SHA-256")
@@ -240,11 +240,8 @@ class Store(SettingsMixin, UsersMixin, RetentionMixin, SelectionsMixin):
                 f"import of {file_name!r} ({kind}) failed; the previous data is unchanged: "
                 f"{describe_error(exc)}"
             ) from exc
-        try:
-            if keep is not None:
-                self.prune_versions(keep, kinds=(kind,))
-        except (sa.exc.SQLAlchemyError, StorageError) as exc:
-            LOG.warning("pruning old %s versions failed: %s", kind, describe_error(exc))
+        if status != STAGED:
+            self._prune_after(kind)
         return int(version_id)
 
     def _insert_rows(
@@ -329,7 +326,21 @@ class Store(SettingsMixin, UsersMixin, RetentionMixin, SelectionsMixin):
                 .values(status="imported")
             )
             write_audit(connection, user, "confirm", kind=row.kind, version_id=version_id)
-            return self._select(connection, row.kind, version_id, user=user, action="set_current")
+            replaced = self._select(
+                connection, row.kind, version_id, user=user, action="set_current"
+            )
+        self._prune_after(row.kind)
+        return replaced
+
+    def _prune_after(self, kind: Kind) -> None:
+        """The retention rule after a version became current (own transaction; a failure is
+        logged and leaves the change as it is)."""
+        keep = settings().keep_versions
+        try:
+            if keep is not None:
+                self.prune_versions(keep, kinds=(kind,))
+        except (sa.exc.SQLAlchemyError, StorageError) as exc:
+            LOG.warning("pruning old %s versions failed: %s", kind, describe_error(exc))
 
     def discard_version(self, version_id: int, *, user: str) -> None:
         """Turn a staged version down: its rows are deleted, its record stays (``discarded``)."""
