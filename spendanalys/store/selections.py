@@ -100,7 +100,7 @@ class SelectionsMixin:
         return [] if row is None else [dict(p) for p in row.parts]
 
     def _years_of(self, connection: Connection, kind: str, version_id: int) -> list[int]:
-        """A version's years: as stored, else read from its rows (versions before 0004)."""
+        """A version's years: as stored, else read from its rows (versions before 0005)."""
         stored = connection.execute(
             sa.select(dataset_versions.c.years).where(dataset_versions.c.id == version_id)
         ).scalar_one_or_none()

@@ -158,10 +158,10 @@ def test_replacing_years_keeps_every_other_year_and_gives_the_new_ones_to_the_ne
     assert replaced == sorted(before & set(new))
 
 
-def test_migration_0004_makes_each_current_version_a_selection(tmp_path: Path) -> None:
+def test_migration_0005_makes_each_current_version_a_selection(tmp_path: Path) -> None:
     url = f"sqlite:///{tmp_path / 'old.sqlite'}"
     with Store(url, migrate=False) as store:
-        migrate(store.engine, "0003")
+        migrate(store.engine, "0004")
         with store.engine.begin() as connection:
             for vid, kind, current in ((1, "trips", False), (2, "trips", True), (3, "fte", True)):
                 connection.execute(
