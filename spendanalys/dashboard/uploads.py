@@ -28,6 +28,7 @@ from spendanalys import services
 from spendanalys.auth import require
 from spendanalys.dashboard import security
 from spendanalys.dashboard.components import lang, message, rejected_table, table
+from spendanalys.dashboard.wording import worded
 from spendanalys.errors import AccessDenied, SpendanalysError
 from spendanalys.i18n import format_number, format_percent, t
 from spendanalys.services.jobs import JobBoard, JobState, QuotaExceeded
@@ -163,7 +164,7 @@ def render_preview(outcome: services.UploadOutcome, language: str) -> html.Div:
     if added and before.years:
         children.append(html.P(t("dm.preview_adds", language, years=_years(added))))
     children.append(change_table)
-    children += [html.Div(note, className="muted") for note in outcome.notes]
+    children += [html.Div(worded(note, language), className="muted") for note in outcome.notes]
     if len(preview.reasons):
         children.append(_reasons(preview.reasons, outcome.rows_rejected, language))
     children += [
@@ -194,7 +195,12 @@ def render_outcome(outcome: services.UploadOutcome, language: str) -> html.Div:
         return render_preview(outcome, language)
     if not outcome.ok:
         return message(
-            t("upload.failed", language, file=outcome.file_name, reason=outcome.error),
+            t(
+                "upload.failed",
+                language,
+                file=outcome.file_name,
+                reason=worded(str(outcome.error), language),
+            ),
             "error",
             element_id=f"upload-{outcome.kind}-error",
         )
@@ -212,7 +218,7 @@ def render_outcome(outcome: services.UploadOutcome, language: str) -> html.Div:
             element_id=f"upload-{outcome.kind}-done",
         )
     ]
-    children += [html.Div(note, className="muted") for note in outcome.notes]
+    children += [html.Div(worded(note, language), className="muted") for note in outcome.notes]
     if outcome.rows_rejected:
         children.append(rejected_table(outcome.rejected, language))
     return html.Div(children)
