@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import base64
 import json
+import re
 import time
 from pathlib import Path
 from typing import Any
@@ -24,12 +25,14 @@ from typing import Any
 import pytest
 from hypothesis import strategies as st
 
+from spendanalys import io as readers
+from spendanalys import services
 from spendanalys.store.database import Store
 
 ROLES = ("viewer", "procurement", "environment", "admin")
 PASSWORD = "lösenord-för-test"
 ORIGIN = "http://localhost"
-PAGES = ("/", "/inkop", "/resor", "/faktorer-och-metod")
+PAGES = ("/", "/inkop", "/resor", "/faktorer-och-metod", "/data")
 # Which roles may run each writing callback (by its result component id).
 ALLOWED: dict[str, set[str]] = {
     "upload-contracts-job": {"procurement", "admin"},
@@ -39,6 +42,13 @@ ALLOWED: dict[str, set[str]] = {
     "override-result": {"procurement", "admin"},
     "factor-result": {"procurement", "admin"},
     "goal-result": {"environment", "admin"},
+    # Confirming a staged upload; making a version current; withdrawing an adjustment.
+    "upload-contracts-preview": {"procurement", "admin"},
+    "upload-invoices-preview": {"procurement", "admin"},
+    "upload-trips-preview": {"environment", "admin"},
+    "upload-fte-preview": {"environment", "admin"},
+    "dm-version-result": {"admin"},
+    "dm-adjust-result": {"procurement", "admin"},
 }
 FILES = {
     "contracts": (
@@ -74,7 +84,7 @@ FORMS: dict[str, dict[str, Any]] = {
     },
     "goal-result": {
         "goal-save.n_clicks": 1,
-        "goal-baseline.value": 2019,
+        "goal-baseline.value": 2024,  # the year the FILES have trips and FTE for
         "goal-target.value": 2026,
         "goal-reduction.value": 30,
     },
@@ -132,8 +142,10 @@ def fixtures() -> tuple[Any, Any, Any, Any]:
 
 
 def callback_key(app: Any, component_id: str) -> str:
-    """The key in ``app.callback_map`` of the one callback with output ``component_id``."""
-    keys = [k for k in app.callback_map if f"{component_id}." in k]
+    """The key in ``app.callback_map`` of the one callback with output ``component_id`` (as
+    its first owner: outputs shared with ``allow_duplicate`` carry an ``@`` suffix)."""
+    owner = re.compile(rf"(^|\.){re.escape(component_id)}\.\w+(\.|$)")
+    keys = [k for k in app.callback_map if owner.search(k)]
     assert len(keys) == 1, (component_id, keys)
     return keys[0]
 
@@ -209,15 +221,54 @@ def poll_until_done(app: Any, client: Any, kind: str, job_id: Any, seconds: floa
         time.sleep(0.1)
 
 
+def confirm_body(app: Any, store: Store, kind: str) -> dict[str, Any]:
+    """Confirming the newest staged upload of ``kind``, as its preview's button sends it."""
+    versions = store.versions(kind)  # type: ignore[arg-type]
+    staged = int(versions[versions["status"] == "staged"]["id"].iloc[-1])
+    values = {f"upload-{kind}-confirm.n_clicks": 1, f"upload-{kind}-staged.data": staged}
+    return body(app, f"upload-{kind}-preview", values)
+
+
 def job_of(response: Any, kind: str) -> str:
     return str(response.get_json()["response"][f"upload-{kind}-job"]["data"])
 
 
-def write_body(app: Any, component_id: str) -> dict[str, Any]:
-    """A valid request for the writing callback ``component_id`` (an upload or a form save)."""
-    if component_id.startswith("upload-"):
+def write_body(
+    app: Any, component_id: str, *, store: Store | None = None, user: str = "user_admin"
+) -> dict[str, Any]:
+    """A valid request for the writing callback ``component_id`` (an upload, a form save, a
+    confirmation). Those that act on something stored (a staged upload of ``user``, a
+    version, an adjustment) need the ``store`` to prepare it in."""
+    if component_id.endswith("-job"):
         kind = component_id.split("-")[1]
         return upload_body(app, kind, sample_upload(kind), f"{kind}.csv")
+    if component_id.endswith("-preview"):
+        assert store is not None
+        kind = component_id.split("-")[1]
+        staged = services.import_upload(
+            store, kind, f"{kind}.csv", FILES[kind].encode(), user=user, role="admin", stage=True
+        )
+        assert staged.staged, staged.error
+        values = {
+            f"upload-{kind}-confirm.n_clicks": 1,
+            f"upload-{kind}-staged.data": staged.version_id,
+        }
+        return body(app, component_id, values)
+    if component_id == "dm-version-result":
+        assert store is not None
+        version_id = store.import_dataset(
+            "fte",
+            readers.read_input(FILES["fte"].encode(), "fte", name="fte.csv"),
+            file_name="fte.csv",
+            checksum="0" * 64,
+            user="user_admin",
+        )
+        return body(app, component_id, {"dm-use.n_clicks": 1, "dm-version.value": version_id})
+    if component_id == "dm-adjust-result":
+        assert store is not None
+        factor = store.add_supplier_factor("5566778899", 0.05, user="user_admin")
+        values = {"dm-remove.n_clicks": 1, "dm-adjustment.value": f"factor-{factor}"}
+        return body(app, component_id, values)
     return body(app, component_id, FORMS[component_id])
 
 

@@ -7,7 +7,12 @@
    :class:`spendanalys.services.jobs.JobBoard` with the user and role read from the session here, on the
    server; the job checks the role again.
 3. ``_poll`` (every ``components.POLL_MS``) shows the job's phase and, when it has finished,
-   the outcome; it answers only the user who started the job.
+   the outcome; it answers only the user who started the job. The outcome is a *preview* of
+   the staged version (rows accepted and rejected, reasons with counts, the change against
+   the current data) with confirm and discard buttons, or the plausibility check's stop.
+4. ``_decide`` (a writing callback: ``upload-<kind>-preview``) makes the staged version
+   current, then computes the analysis before saying so, or turns it down; the server checks
+   the role and that the version is the user's own.
 """
 
 from __future__ import annotations
@@ -17,15 +22,15 @@ from typing import Any
 
 import dash
 import flask
-from dash import ClientsideFunction, Input, Output, State, html
+from dash import ClientsideFunction, Input, Output, State, dcc, html
 
 from spendanalys import services
 from spendanalys.auth import require
 from spendanalys.dashboard import security
-from spendanalys.dashboard.components import lang, message, rejected_table
+from spendanalys.dashboard.components import lang, message, rejected_table, table
 from spendanalys.dashboard.wording import worded
-from spendanalys.errors import AccessDenied
-from spendanalys.i18n import format_number, t
+from spendanalys.errors import AccessDenied, SpendanalysError
+from spendanalys.i18n import format_number, format_percent, t
 from spendanalys.services.jobs import JobBoard, JobState, QuotaExceeded
 
 JOBS_EXTENSION = "spendanalys.services.jobs"
@@ -37,8 +42,157 @@ def job_board() -> JobBoard:
     return board
 
 
+def _years(years: list[int]) -> str:
+    return ", ".join(str(y) for y in years) or "–"
+
+
+def render_stop(outcome: services.UploadOutcome, language: str) -> html.Div:
+    """The plausibility check's stop: which kind the file looks like, or how much was rejected."""
+    kind = t(f"dm.kind_in_text.{outcome.kind}", language)
+    if outcome.looks_like:
+        text = t(
+            "dm.stopped_kind",
+            language,
+            file=outcome.file_name,
+            looks_like=t(f"dm.kind_in_text.{outcome.looks_like}", language),
+            kind=kind,
+        )
+    else:
+        text = t(
+            "dm.stopped_rejected",
+            language,
+            file=outcome.file_name,
+            share=format_percent(outcome.rejected_share, language),
+            kind=kind,
+        )
+    children: list[Any] = [message(text, "error", element_id=f"upload-{outcome.kind}-error")]
+    if len(outcome.rejected):
+        children.append(_reasons(services.reason_counts(outcome.rejected), None, language))
+    return html.Div(children, id=f"upload-{outcome.kind}-stopped")
+
+
+def _reasons(reasons: Any, rejected_total: int | None, language: str) -> html.Div:
+    columns = (
+        ("column", "col.column", "text"),
+        ("reason", "col.reason", "text"),
+        ("rows", "dm.col_rows", "number"),
+        ("first_row", "dm.col_first_row", "number"),
+    )
+    children: list[Any] = [html.H3(t("dm.reasons_heading", language))]
+    children.append(table(reasons, columns, language, table_id="upload-reasons"))
+    if rejected_total is not None:
+        other = rejected_total - int(reasons["rows"].sum()) if len(reasons) else 0
+        if other > 0:
+            text = t("dm.reasons_more", language, rows=format_number(other, language))
+            children.append(html.P(text, className="muted"))
+    return html.Div(children)
+
+
+FIGURES = ("rows", "agreements", "spend_sek", "kg_co2e")
+
+
+def render_preview(outcome: services.UploadOutcome, language: str) -> html.Div:
+    """A staged upload before it is in use: rows, reasons with counts, the change against the
+    current data, and the buttons to confirm or discard it."""
+    preview = services.Preview.from_dict(outcome.preview or {})
+    kind = outcome.kind
+    before, after = preview.before, preview.after
+    rows = []
+    for name in FIGURES:
+        old, new = getattr(before, name), getattr(after, name)
+        if old is None and new is None:
+            continue
+        change = None if old is None or new is None else new - old
+        rows.append(
+            html.Tr(
+                [
+                    html.Th(t(f"dm.figure.{name}", language), scope="row"),
+                    html.Td(format_number(old, language), className="num"),
+                    html.Td(format_number(new, language), className="num"),
+                    html.Td(
+                        format_number(change, language)
+                        if change is None or change <= 0
+                        else "+" + format_number(change, language),
+                        className="num",
+                    ),
+                ]
+            )
+        )
+    rows.append(
+        html.Tr(
+            [
+                html.Th(t("dm.figure.years", language), scope="row"),
+                html.Td(_years(before.years)),
+                html.Td(_years(after.years)),
+                html.Td(""),
+            ]
+        )
+    )
+    change_table = html.Table(
+        [
+            html.Thead(
+                html.Tr(
+                    [
+                        html.Th(""),
+                        html.Th(t("dm.now", language)),
+                        html.Th(t("dm.then", language)),
+                        html.Th(t("dm.change", language)),
+                    ]
+                )
+            ),
+            html.Tbody(rows),
+        ],
+        className="data-table",
+        id=f"upload-{kind}-change",
+    )
+    children: list[Any] = [
+        html.H3(t("dm.preview_heading", language, file=outcome.file_name)),
+        message(
+            t(
+                "dm.preview_rows",
+                language,
+                accepted=format_number(outcome.rows_accepted, language),
+                rejected=format_number(outcome.rows_rejected, language),
+            ),
+            "warn" if outcome.rows_rejected else "info",
+        ),
+    ]
+    if preview.replaced_years:
+        text = t("dm.preview_replaces", language, years=_years(preview.replaced_years))
+        children.append(message(text, "warn", element_id=f"upload-{kind}-replaces"))
+    added = sorted(set(after.years) - set(before.years))
+    if added and before.years:
+        children.append(html.P(t("dm.preview_adds", language, years=_years(added))))
+    children.append(change_table)
+    children += [html.Div(worded(note, language), className="muted") for note in outcome.notes]
+    if len(preview.reasons):
+        children.append(_reasons(preview.reasons, outcome.rows_rejected, language))
+    children += [
+        dcc.Store(id=f"upload-{kind}-staged", data=preview.version_id),
+        html.Div(
+            [
+                html.Button(
+                    t("dm.confirm", language), id=f"upload-{kind}-confirm", className="button"
+                ),
+                html.Button(
+                    t("dm.discard", language),
+                    id=f"upload-{kind}-discard",
+                    className="button",
+                ),
+            ],
+            className="form",
+        ),
+    ]
+    return html.Div(children, id=f"upload-{kind}-preview", className="upload-preview")
+
+
 def render_outcome(outcome: services.UploadOutcome, language: str) -> html.Div:
-    """What an upload did: rows read and rejected (with row, column, reason), or why not."""
+    """What an upload did: the preview of the staged version, the stop of the plausibility
+    check, or why it could not be read; a direct import's rows read and rejected."""
+    if outcome.stopped:
+        return render_stop(outcome, language)
+    if outcome.ok and outcome.staged:
+        return render_preview(outcome, language)
     if not outcome.ok:
         return message(
             t(
@@ -154,14 +308,52 @@ def poll_upload(kind: str, job_id: Any) -> tuple[Any, Any, Any, Any]:
         return message(t("access.denied", language), "error"), None, True, skip
     else:
         outcome = services.UploadOutcome(kind=kind, file_name=job.label, error=job.error)
-    refresh = time.time() if outcome.ok else skip
+    refresh = time.time() if outcome.ok and not outcome.staged else skip
     return render_outcome(outcome, language), None, True, refresh
+
+
+def decide_upload(kind: str, version_id: Any, confirm: bool) -> tuple[Any, Any]:
+    """Confirm or discard the staged version ``version_id``: (what the preview becomes,
+    refresh). The analysis is computed before the page says it is updated."""
+    language = lang()
+    skip = dash.no_update
+    if isinstance(version_id, bool) or not isinstance(version_id, int):
+        return skip, skip
+    store = security.current_store()
+    user, role = security.current_user_name() or "anonymous", security.current_role()
+    try:
+        file_name = _file_of(store, version_id)
+        if confirm:
+            replaced = services.confirm_upload(store, version_id, user=user, role=role)
+        else:
+            services.discard_upload(store, version_id, user=user, role=role)
+    except AccessDenied:
+        return message(t("access.denied", language), "error"), skip
+    except SpendanalysError as exc:
+        return message(str(exc), "error", element_id=f"upload-{kind}-error"), skip
+    if not confirm:
+        text = t("dm.discarded", language, file=file_name)
+        return message(text, "info", element_id=f"upload-{kind}-discarded"), skip
+    if replaced:
+        text = t("dm.confirmed_replaced", language, file=file_name, years=_years(replaced))
+    else:
+        text = t("dm.confirmed", language, file=file_name)
+    return message(text, "ok", element_id=f"upload-{kind}-done"), time.time()
+
+
+def _file_of(store: services.Store, version_id: int) -> str:
+    versions = store.versions()
+    row = versions[versions["id"] == int(version_id)]
+    if row.empty:
+        raise SpendanalysError(f"there is no dataset version {version_id}")
+    return str(row.iloc[0]["file_name"])
 
 
 def register_upload(kind: str) -> None:
     """Register the callbacks of the ``upload-<kind>`` component (call from the page module)."""
     component = f"upload-{kind}"
     job_id = security.writes(f"{component}-job", f"import:{kind}")
+    preview = security.writes(f"{component}-preview", f"import:{kind}")
     dash.clientside_callback(
         ClientsideFunction(namespace="spendanalys", function_name="checkUpload"),
         Output(f"{component}-accepted", "data"),
@@ -197,3 +389,17 @@ def register_upload(kind: str) -> None:
     )
     def _poll(_n: int | None, current: Any) -> tuple[Any, Any, Any, Any]:
         return poll_upload(kind, current)
+
+    @dash.callback(
+        Output(preview, "children"),
+        Output(f"refresh-{kind}", "data", allow_duplicate=True),
+        Input(f"{component}-confirm", "n_clicks"),
+        Input(f"{component}-discard", "n_clicks"),
+        State(f"{component}-staged", "data"),
+        prevent_initial_call=True,
+    )
+    def _decide(confirm: Any, discard: Any, version_id: Any) -> tuple[Any, Any]:
+        if not confirm and not discard:
+            return dash.no_update, dash.no_update
+        discarded = dash.ctx.triggered_id == f"{component}-discard"
+        return decide_upload(kind, version_id, confirm=not discarded)

@@ -1,5 +1,7 @@
-"""Uploads: decode, guard, read and validate, store as a new dataset version, then compute
-the analysis the new data feeds; and the sample data on first start.
+"""Uploads: decode, guard, read and validate, check that the file is of the kind it was
+given as, store it as a *staged* dataset version with a preview of the change; confirm makes
+it current (then the analysis it feeds is computed), discard turns it down. And the sample
+data on first start (imported directly).
 
 Each function that writes takes the caller's ``role`` and checks it
 (``spendanalys.auth.require``) before touching the store: the server decides, not the page.
@@ -19,14 +21,18 @@ from typing import Any
 import pandas as pd
 
 from spendanalys import io as readers
-from spendanalys.auth import require
-from spendanalys.errors import ConfigurationError, InputFormatError, SpendanalysError
+from spendanalys.auth import allowed, require
+from spendanalys.errors import (
+    AccessDenied,
+    ConfigurationError,
+    InputFormatError,
+    SpendanalysError,
+)
 from spendanalys.io.options import default_values, split_defaults
 from spendanalys.io.upload_guard import check_upload, reject_control_characters
 from spendanalys.schema import KINDS, Kind
-from spendanalys.services.analyses import travel_view
-from spendanalys.services.datasets import REJECTED_SHOWN
-from spendanalys.services.summaries import spend_summary
+from spendanalys.services.datasets import REJECTED_SHOWN, warm
+from spendanalys.services.staging import check_kind, preview_of
 from spendanalys.settings import settings
 from spendanalys.store.database import Store
 
@@ -57,6 +63,13 @@ class UploadOutcome:
     )
     notes: list[str] = field(default_factory=list)
     error: str | None = None
+    # Set when the plausibility check stopped the file: the kind it looks like (None: most
+    # rows were rejected) and the share rejected; nothing was stored.
+    stopped: bool = False
+    looks_like: str | None = None
+    rejected_share: float = 0.0
+    staged: bool = False  # stored as a staged version, waiting for confirm or discard
+    preview: dict[str, Any] | None = None  # staging.Preview.to_dict()
 
     @property
     def ok(self) -> bool:
@@ -80,6 +93,11 @@ class UploadOutcome:
             ],
             "notes": list(self.notes),
             "error": self.error,
+            "stopped": self.stopped,
+            "looks_like": self.looks_like,
+            "rejected_share": float(self.rejected_share),
+            "staged": self.staged,
+            "preview": self.preview,
         }
 
     @classmethod
@@ -96,6 +114,11 @@ class UploadOutcome:
             rejected=rejected,
             notes=list(data.get("notes") or []),
             error=data.get("error"),
+            stopped=bool(data.get("stopped")),
+            looks_like=data.get("looks_like"),
+            rejected_share=float(data.get("rejected_share") or 0.0),
+            staged=bool(data.get("staged")),
+            preview=data.get("preview"),
         )
 
 
@@ -143,13 +166,19 @@ def import_upload(
     role: str | None,
     progress: Callable[[str], None] | None = None,
     defaults: str = "",
+    stage: bool = False,
+    force: bool = False,
 ) -> UploadOutcome:
-    """Read an uploaded file with the readers and store it as a new dataset version.
+    """Read an uploaded file with the readers, check its kind and store it as a new dataset
+    version: current at once, or with ``stage`` (the dashboard's uploads) staged: shown with a
+    preview, current only after :func:`confirm_upload`.
 
     Refuses (AccessDenied) a role that may not import ``kind``. A file that cannot be read at
-    all gives an outcome with ``error`` and stores nothing; rejected rows are stored with the
-    version and the first ``REJECTED_SHOWN`` are returned. ``progress`` is told the phase
-    ("reading": parse and validate, "storing") as it starts.
+    all, or that the plausibility check stops (it looks like another kind, or most rows are
+    rejected; ``staging.check_kind``) unless ``force``, gives an outcome with ``error`` and
+    stores nothing; rejected rows are stored with the version and the first
+    ``REJECTED_SHOWN`` are returned. ``progress`` is told the phase ("reading": parse and
+    validate, "storing", "analysing": the preview) as it starts.
     """
     step = progress or (lambda _phase: None)
     if kind not in KINDS:
@@ -165,13 +194,32 @@ def import_upload(
         # Hostile containers are refused before any parse; control characters reject their row.
         check_upload(name, content)
         constants = default_values(split_defaults(defaults), kind)  # type: ignore[arg-type]
-        result = reject_control_characters(
-            readers.read_input(content, kind, name=name, defaults=constants)  # type: ignore[arg-type]
-        )
+        try:
+            result = reject_control_characters(
+                readers.read_input(content, kind, name=name, defaults=constants)  # type: ignore[arg-type]
+            )
+        except InputFormatError:
+            if not force and _stop(outcome, check_kind(content, name, kind, None)):
+                return outcome
+            raise
+        if not force and _stop(outcome, check_kind(content, name, kind, result)):
+            outcome.rows_accepted, outcome.rows_rejected = (
+                result.rows_accepted,
+                result.rows_rejected,
+            )
+            outcome.rejected = result.rejected_frame().head(REJECTED_SHOWN)
+            return outcome
         step("storing")
         version_id = store.import_dataset(
-            kind, result, file_name=name, checksum=checksum(content), user=user
+            kind, result, file_name=name, checksum=checksum(content), user=user, stage=stage
         )
+        if stage:
+            _discard_older_staged(store, kind, user, version_id)
+            step("analysing")
+            status = store.versions(kind).set_index("id").loc[version_id, "status"]  # type: ignore[arg-type]
+            outcome.staged = bool(status == "staged")
+            if outcome.staged:
+                outcome.preview = preview_of(store, version_id).to_dict()
     except SpendanalysError as exc:
         outcome.error = str(exc)
         return outcome
@@ -185,6 +233,73 @@ def import_upload(
     outcome.rejected = result.rejected_frame().head(REJECTED_SHOWN)
     outcome.notes = list(result.info.notes)
     return outcome
+
+
+def _stop(outcome: UploadOutcome, found: Any) -> bool:
+    """Fill ``outcome`` with the plausibility check's stop (an English ``error`` for logs and
+    the command line; the page words it from ``looks_like``); True when stopped."""
+    if not found.stopped:
+        return False
+    outcome.stopped, outcome.looks_like = True, found.looks_like
+    outcome.rejected_share = found.rejected_share
+    if found.looks_like:
+        outcome.error = (
+            f"{outcome.file_name} looks like {found.looks_like}, not {outcome.kind}; "
+            "nothing was stored"
+        )
+    else:
+        outcome.error = (
+            f"{outcome.file_name}: {found.rejected_share:.0%} of the rows were rejected as "
+            f"{outcome.kind}; nothing was stored"
+        )
+    return True
+
+
+def _discard_older_staged(store: Store, kind: str, user: str, keep: int) -> None:
+    """A user has at most one staged upload per kind: the new one replaces older ones."""
+    versions = store.versions(kind)  # type: ignore[arg-type]
+    older = versions[
+        (versions["status"] == "staged")
+        & (versions["uploaded_by"] == user)
+        & (versions["id"] != keep)
+    ]
+    for version_id in older["id"]:
+        store.discard_version(int(version_id), user=user)
+
+
+def _own_staged(store: Store, version_id: int, user: str, role: str | None) -> str:
+    """The kind of a staged version the caller may decide on (its uploader, or an
+    administrator); AccessDenied or ConfigurationError otherwise."""
+    kind = store.version_kind(int(version_id))
+    require(role, f"import:{kind}")
+    versions = store.versions(kind)  # type: ignore[arg-type]
+    row = versions[versions["id"] == int(version_id)].iloc[0]
+    if row["status"] != "staged":
+        raise ConfigurationError(f"dataset version {version_id} is not waiting for a confirmation")
+    if row["uploaded_by"] != user and not allowed(role, "manage:versions"):
+        raise AccessDenied(f"dataset version {version_id} was uploaded by another user")
+    return kind
+
+
+def confirm_upload(
+    store: Store, version_id: int, *, user: str, role: str | None, analyse: bool = True
+) -> list[int]:
+    """Make a staged upload current (all or nothing) and compute the analysis it feeds, so
+    the figures are ready when the page says so. Returns the years it replaced."""
+    kind = _own_staged(store, version_id, user, role)
+    replaced = store.confirm_version(int(version_id), user=user)
+    if analyse:
+        try:
+            warm(store, kind)
+        except SpendanalysError as exc:
+            LOG.warning("analysis after confirming version %s failed: %s", version_id, exc)
+    return replaced
+
+
+def discard_upload(store: Store, version_id: int, *, user: str, role: str | None) -> None:
+    """Turn a staged upload down: nothing current changes."""
+    _own_staged(store, version_id, user, role)
+    store.discard_version(int(version_id), user=user)
 
 
 def run_upload(
@@ -203,8 +318,8 @@ def run_upload(
     store, then compute the analysis the new data feeds (so the page's next view is cached).
 
     The role is checked here, inside the job, before anything else (AccessDenied); phases go
-    to ``progress`` (``spendanalys.services.jobs.UPLOAD_PHASES``). A failure to analyse does not undo
-    the import: it is stored, and the outcome says why the analysis could not run.
+    to ``progress`` (``spendanalys.services.jobs.UPLOAD_PHASES``). The file is staged: the
+    outcome carries its preview, and :func:`confirm_upload` makes it current.
     """
     require(role, f"import:{kind}")
     step = progress or (lambda _phase: None)
@@ -213,24 +328,17 @@ def run_upload(
         content = decode_upload(contents, max_bytes)
     except SpendanalysError as exc:
         return UploadOutcome(kind=kind, file_name=display_file_name(file_name), error=str(exc))
-    outcome = import_upload(
-        store, kind, file_name, content, user=user, role=role, progress=progress, defaults=defaults
+    return import_upload(
+        store,
+        kind,
+        file_name,
+        content,
+        user=user,
+        role=role,
+        progress=progress,
+        defaults=defaults,
+        stage=True,
     )
-    if outcome.ok:
-        step("analysing")
-        try:
-            warm(store, kind)
-        except SpendanalysError as exc:
-            outcome.notes.append(f"the analysis could not run yet: {exc}")
-    return outcome
-
-
-def warm(store: Store, kind: str) -> None:
-    """Compute (and cache) the analysis that data of ``kind`` feeds, right after an import."""
-    if kind in ("contracts", "invoices"):
-        spend_summary(store)  # the full analysis, then the small per-version entries
-    else:
-        travel_view(store)
 
 
 _JOB_STORES: dict[str, Store] = {}

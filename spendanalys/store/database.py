@@ -43,6 +43,12 @@ from spendanalys.store.engine import (
     write_transaction,
 )
 from spendanalys.store.retention import PRUNED, RetentionMixin
+from spendanalys.store.selections import (
+    DISCARDED,
+    STAGED,
+    SelectionsMixin,
+    years_covered,
+)
 from spendanalys.store.small_tables import SettingsMixin, utc_now, utc_series, write_audit
 from spendanalys.store.tables import audit_log, dataset_versions, rejected_rows, row_tables
 from spendanalys.store.users import UsersMixin
@@ -63,6 +69,7 @@ VERSION_COLUMNS = [
     "is_current",
     "reader_info",
     "error",
+    "years",
 ]
 
 
@@ -79,7 +86,7 @@ def _check_kind(kind: str) -> Kind:
     return kind  # type: ignore[return-value]
 
 
-class Store(SettingsMixin, UsersMixin, RetentionMixin):
+class Store(SettingsMixin, UsersMixin, RetentionMixin, SelectionsMixin):
     """The database of one Spendanalys installation.
 
     ``url`` is an SQLAlchemy URL (``sqlite:///path`` or ``postgresql://...``); by default
@@ -147,9 +154,18 @@ class Store(SettingsMixin, UsersMixin, RetentionMixin):
     # ---- dataset versions -------------------------------------------------------------------
 
     def import_dataset(
-        self, kind: Kind, result: ReadResult, *, file_name: str, checksum: str, user: str
+        self,
+        kind: Kind,
+        result: ReadResult,
+        *,
+        file_name: str,
+        checksum: str,
+        user: str,
+        stage: bool = False,
     ) -> int:
-        """Store ``result`` as a new dataset version of ``kind`` and make it current.
+        """Store ``result`` as a new dataset version of ``kind`` and make it current (for the
+        years it covers, ``store.selections``); with ``stage`` it is stored with status
+        ``staged`` and becomes current only by :meth:`confirm_version`.
 
         All or nothing: the version row, every canonical row and every rejected row are written
         in one transaction, and the row count is verified before commit. On failure the
@@ -162,7 +178,7 @@ class Store(SettingsMixin, UsersMixin, RetentionMixin):
         leaves the import as it is).
         """
         kind = _check_kind(kind)
-        keep = settings().keep_versions  # a misconfigured rule refuses before anything is written
+        _ = settings().keep_versions  # a misconfigured rule refuses before anything is written
         checksum = checksum.lower()
         if not _SHA256.match(checksum):
             raise ConfigurationError(f"checksum {checksum!r} is not a hex SHA-256")
@@ -176,11 +192,12 @@ class Store(SettingsMixin, UsersMixin, RetentionMixin):
             "rows_accepted": result.rows_accepted,
             "rows_rejected": result.rows_rejected,
             "reader_info": info,
+            "years": years_covered(kind, result.table),
         }
         try:
             # A file whose every row was rejected is kept (with its rejected rows) but does not
             # replace the data in use.
-            status = "imported" if result.rows_accepted else "empty"
+            status = (STAGED if stage else "imported") if result.rows_accepted else "empty"
             sqlite = self.backend == "sqlite"
             encoded = store_frames.encode_table(kind, result.table, iso_dates=sqlite)
             with self._write() as connection:
@@ -203,10 +220,17 @@ class Store(SettingsMixin, UsersMixin, RetentionMixin):
                 ).scalar_one()
                 if stored != result.rows_accepted:
                     raise StorageError(f"stored {stored} rows of {result.rows_accepted}")
+                replaced: list[int] = []
                 if status == "imported":
-                    self._make_current(connection, kind, version_id)
+                    replaced = self._select(connection, kind, version_id, user=user, action=None)
                 write_audit(
-                    connection, user, "import", kind=kind, version_id=version_id, file=file_name
+                    connection,
+                    user,
+                    "stage" if status == STAGED else "import",
+                    kind=kind,
+                    version_id=version_id,
+                    file=file_name,
+                    replaced_years=replaced,
                 )
         except Exception as exc:
             self._record_failure(version, exc)
@@ -216,11 +240,8 @@ class Store(SettingsMixin, UsersMixin, RetentionMixin):
                 f"import of {file_name!r} ({kind}) failed; the previous data is unchanged: "
                 f"{describe_error(exc)}"
             ) from exc
-        try:
-            if keep is not None:
-                self.prune_versions(keep, kinds=(kind,))
-        except (sa.exc.SQLAlchemyError, StorageError) as exc:
-            LOG.warning("pruning old %s versions failed: %s", kind, describe_error(exc))
+        if status != STAGED:
+            self._prune_after(kind)
         return int(version_id)
 
     def _insert_rows(
@@ -251,19 +272,6 @@ class Store(SettingsMixin, UsersMixin, RetentionMixin):
             rows = [dict(zip(names, row, strict=True)) for row in batch]
             connection.execute(table.insert(), rows)
 
-    @staticmethod
-    def _make_current(connection: Connection, kind: str, version_id: int) -> None:
-        connection.execute(
-            dataset_versions.update()
-            .where(dataset_versions.c.kind == kind, dataset_versions.c.is_current)
-            .values(is_current=False)
-        )
-        connection.execute(
-            dataset_versions.update()
-            .where(dataset_versions.c.id == version_id)
-            .values(is_current=True)
-        )
-
     def _record_failure(self, version: dict[str, Any], exc: BaseException) -> None:
         """Best effort: a ``failed`` version row without data, so users see what went wrong."""
         try:
@@ -280,8 +288,9 @@ class Store(SettingsMixin, UsersMixin, RetentionMixin):
         except Exception:
             pass  # the original error is what the caller must see
 
-    def set_current(self, version_id: int, *, user: str) -> None:
-        """Make an earlier (successfully imported) version the current one of its kind."""
+    def set_current(self, version_id: int, *, user: str) -> list[int]:
+        """Make an earlier (successfully imported) version current again: the register as a
+        whole, a kind kept per year for the years it covers. Returns the years it replaced."""
         version_id = int(version_id)
         with self._write() as connection:
             row = connection.execute(
@@ -295,8 +304,63 @@ class Store(SettingsMixin, UsersMixin, RetentionMixin):
                 raise ConfigurationError(
                     f"dataset version {version_id} cannot be current (status {row.status})"
                 )
-            self._make_current(connection, row.kind, version_id)
-            write_audit(connection, user, "set_current", kind=row.kind, version_id=version_id)
+            return self._select(connection, row.kind, version_id, user=user, action="set_current")
+
+    def confirm_version(self, version_id: int, *, user: str) -> list[int]:
+        """Make a staged version current (all or nothing); returns the years it replaced."""
+        version_id = int(version_id)
+        with self._write() as connection:
+            row = connection.execute(
+                sa.select(dataset_versions.c.kind, dataset_versions.c.status).where(
+                    dataset_versions.c.id == version_id
+                )
+            ).first()
+            if row is None or row.status != STAGED:
+                status = "absent" if row is None else row.status
+                raise ConfigurationError(
+                    f"dataset version {version_id} is not waiting for a confirmation ({status})"
+                )
+            connection.execute(
+                dataset_versions.update()
+                .where(dataset_versions.c.id == version_id)
+                .values(status="imported")
+            )
+            write_audit(connection, user, "confirm", kind=row.kind, version_id=version_id)
+            replaced = self._select(
+                connection, row.kind, version_id, user=user, action="set_current"
+            )
+        self._prune_after(row.kind)
+        return replaced
+
+    def _prune_after(self, kind: Kind) -> None:
+        """The retention rule after a version became current (own transaction; a failure is
+        logged and leaves the change as it is)."""
+        keep = settings().keep_versions
+        try:
+            if keep is not None:
+                self.prune_versions(keep, kinds=(kind,))
+        except (sa.exc.SQLAlchemyError, StorageError) as exc:
+            LOG.warning("pruning old %s versions failed: %s", kind, describe_error(exc))
+
+    def discard_version(self, version_id: int, *, user: str) -> None:
+        """Turn a staged version down: its rows are deleted, its record stays (``discarded``)."""
+        version_id = int(version_id)
+        with self._write() as connection:
+            row = connection.execute(
+                sa.select(dataset_versions.c.kind, dataset_versions.c.status).where(
+                    dataset_versions.c.id == version_id
+                )
+            ).first()
+            if row is None or row.status != STAGED:
+                raise ConfigurationError(f"dataset version {version_id} is not staged")
+            for table in (row_tables[row.kind], rejected_rows):
+                connection.execute(table.delete().where(table.c.dataset_version_id == version_id))
+            connection.execute(
+                dataset_versions.update()
+                .where(dataset_versions.c.id == version_id)
+                .values(status=DISCARDED)
+            )
+            write_audit(connection, user, "discard", kind=row.kind, version_id=version_id)
 
     def versions(self, kind: Kind | None = None) -> pd.DataFrame:
         """Every dataset version (of ``kind``), oldest first, with who, when and row counts."""
@@ -314,27 +378,27 @@ class Store(SettingsMixin, UsersMixin, RetentionMixin):
         frame["is_current"] = frame["is_current"].astype(bool)
         for column in ("kind", "file_name", "checksum", "uploaded_by", "status", "error"):
             frame[column] = frame[column].astype("string")
+        years = [list(y) if isinstance(y, list) else None for y in frame["years"]]
+        frame["years"] = pd.Series(years, index=frame.index, dtype=object)
         return frame
 
     def current_version(self, kind: Kind) -> dict[str, Any] | None:
-        """The current version of ``kind`` as a dict (columns of ``versions``), or None."""
+        """The newest current version of ``kind`` as a dict (columns of ``versions``), or None."""
         frame = self.versions(kind)
         current = frame[frame["is_current"]]
-        return None if current.empty else {str(k): v for k, v in current.iloc[0].items()}
+        return None if current.empty else {str(k): v for k, v in current.iloc[-1].items()}
 
     def current_table(self, kind: Kind) -> pd.DataFrame:
-        """Canonical rows of the current version of ``kind`` (empty frame when none), in the
-        upload's order with the canonical dtypes."""
+        """Canonical rows of the current data of ``kind`` (empty frame when none): each current
+        version's rows of the years it is current for, oldest version first, each in its
+        upload's order, with the canonical dtypes."""
         kind = _check_kind(kind)
-        with self._read() as connection:
-            version_id = connection.execute(
-                sa.select(dataset_versions.c.id).where(
-                    dataset_versions.c.kind == kind, dataset_versions.c.is_current
-                )
-            ).scalar_one_or_none()
-            if version_id is None:
-                return store_frames.rows_to_frame(kind, self._row_columns(kind), [])
-            return self._fetch_rows(connection, kind, version_id)
+        with self._read() as connection:  # one transaction: the selection and its rows
+            parts = self._parts(connection, kind)
+            return self._selection_rows(connection, kind, parts).reset_index(drop=True)
+
+    def _fetch_rows_empty(self, kind: Kind) -> pd.DataFrame:
+        return store_frames.rows_to_frame(kind, self._row_columns(kind), [])
 
     def version_table(self, version_id: int) -> pd.DataFrame:
         """Canonical rows of any stored version (to compare an upload with an earlier one)."""

@@ -24,7 +24,7 @@ from spendanalys.store.tables import (
     audit_log,
     cache_entries,
     category_overrides,
-    dataset_versions,
+    dataset_selections,
     goal_settings,
     supplier_factors,
 )
@@ -136,14 +136,15 @@ class SettingsMixin:
         return int(new_id)
 
     def category_overrides(self) -> pd.DataFrame:
-        """Overrides in force: scope, key, category_id, note, created_by, created_at."""
-        columns = ["scope", "key", "category_id", "note", "created_by", "created_at"]
+        """Overrides in force: scope, key, category_id, note, created_by, created_at, id (of
+        the row in force: what a withdrawal names)."""
+        columns = ["scope", "key", "category_id", "note", "created_by", "created_at", "id"]
         latest = _latest(category_overrides, "scope", "key").subquery()
         query = sa.select(*(latest.c[c] for c in columns)).where(latest.c.category_id.is_not(None))
         with self._read() as connection:
             rows = connection.execute(query.order_by(latest.c.id)).all()
         frame = _frame(rows, columns)
-        return frame.astype({c: "string" for c in columns[:5]})
+        return frame.astype({**{c: "string" for c in columns[:5]}, "id": "int64"})
 
     # ---- supplier-specific factors ----------------------------------------------------------
 
@@ -183,7 +184,7 @@ class SettingsMixin:
         return int(new_id)
 
     def supplier_factors(self) -> pd.DataFrame:
-        """Factors in force: org_number, factor, unit, price_year, source, who and when."""
+        """Factors in force: org_number, factor, unit, price_year, source, who and when, id."""
         columns = [
             "org_number",
             "factor",
@@ -192,6 +193,7 @@ class SettingsMixin:
             "source",
             "created_by",
             "created_at",
+            "id",
         ]
         latest = _latest(supplier_factors, "org_number").subquery()
         query = sa.select(*(latest.c[c] for c in columns)).where(latest.c.factor.is_not(None))
@@ -206,6 +208,7 @@ class SettingsMixin:
                 "price_year": "Int64",
                 "source": "string",
                 "created_by": "string",
+                "id": "int64",
             }
         )
 
@@ -340,11 +343,18 @@ class SettingsMixin:
 
 def current_state(connection: Connection) -> StoreState:
     """The store's state as read in ``connection``'s transaction."""
-    current = connection.execute(
-        sa.select(dataset_versions.c.kind, dataset_versions.c.id).where(
-            dataset_versions.c.is_current
-        )
+    # Per kind, the newest selection (store.selections) if it selects anything.
+    newest_selection = (
+        sa.select(sa.func.max(dataset_selections.c.id).label("id"))
+        .group_by(dataset_selections.c.kind)
+        .subquery()
+    )
+    chosen = connection.execute(
+        sa.select(
+            dataset_selections.c.kind, dataset_selections.c.id, dataset_selections.c.parts
+        ).join(newest_selection, dataset_selections.c.id == newest_selection.c.id)
     ).all()
+    current = [(kind, sid) for kind, sid, parts in chosen if parts]
     newest = [
         connection.execute(sa.select(sa.func.max(t.c.id))).scalar_one() or 0
         for t in (category_overrides, supplier_factors, goal_settings)

@@ -1,5 +1,6 @@
-"""What the analyses depend on, as one value: the store's current dataset versions and the
-newest row of each settings table. Cached results are filed under its text form (``token``),
+"""What the analyses depend on, as one value: the store's current selection of dataset versions
+per kind (the id of its newest ``dataset_selections`` row, ``store.selections``) and the newest
+row of each settings table. Cached results are filed under its text form (``token``),
 so any write that changes an analysis's inputs makes its old cache entries stale."""
 
 from __future__ import annotations
@@ -21,7 +22,7 @@ STATE_SCOPES: dict[str, tuple[tuple[Kind, ...], tuple[str, ...]]] = {
 
 @dataclass(frozen=True)
 class StoreState:
-    """Current dataset version id per kind (absent: never uploaded) and the newest row id per
+    """Current selection id per kind (absent: never uploaded) and the newest row id per
     settings table; ``scope`` ("spend", "travel") keeps only what that analysis depends on.
 
     The token reads ``"contracts=1,invoices=2;o=0;f=0;g=0"`` (kinds sorted by name)."""
@@ -30,11 +31,12 @@ class StoreState:
     settings: Mapping[str, int] = field(default_factory=dict)
 
     def version_id(self, kind: Kind) -> int | None:
-        """The current version id of ``kind``; None when it was never uploaded."""
+        """The current selection id of ``kind`` (names its data; not a version id since a
+        kind kept per year can have several current versions); None when never uploaded."""
         return self.versions.get(kind)
 
     def version_ids(self) -> dict[Kind, int | None]:
-        """Every kind with its current version id (None when never uploaded)."""
+        """Every kind with its current selection id (None when never uploaded)."""
         return {kind: self.versions.get(kind) for kind in KINDS}
 
     def scoped(self, scope: str | None) -> StoreState:

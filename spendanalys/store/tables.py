@@ -90,15 +90,26 @@ dataset_versions = sa.Table(
     sa.Column("is_current", sa.Boolean(create_constraint=False), nullable=False),
     sa.Column("reader_info", sa.JSON(), nullable=False),
     sa.Column("error", sa.Text(), nullable=True),
-    # At most one current version per kind, enforced by the database itself.
-    sa.Index(
-        "ix_dataset_versions_current_kind",
-        "kind",
-        unique=True,
-        sqlite_where=sa.text("is_current"),
-        postgresql_where=sa.text("is_current"),
-    ),
+    # The calendar years the version's rows cover (invoices, trips), NULL when unknown or not
+    # kept by year (the contract register, FTE). ``is_current``: the version is part of its kind's
+    # current selection (several versions of a kind by year can be current at once).
+    sa.Column("years", sa.JSON(), nullable=True),
     sa.Index("ix_dataset_versions_kind", "kind"),
+)
+
+# Which versions are current, per kind, as an append-only history: the newest row of a kind
+# is its current selection, ``parts`` a list of {"version_id": n, "years": [..] or null (all
+# its rows)}. A confirm, a roll-back or a withdrawal adds a row; undo is a row equal to an
+# older one. The newest id per kind is what cached analyses are filed under (store.state).
+dataset_selections = sa.Table(
+    "dataset_selections",
+    metadata,
+    sa.Column("id", sa.Integer(), primary_key=True),
+    sa.Column("kind", sa.Text(), nullable=False),
+    sa.Column("parts", sa.JSON(), nullable=False),
+    _who(),
+    _when(),
+    sa.Index("ix_dataset_selections_kind", "kind"),
 )
 
 rejected_rows = sa.Table(

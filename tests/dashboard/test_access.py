@@ -31,6 +31,7 @@ from access_app import (
     body,
     callback_key,
     client_for,
+    confirm_body,
     job_of,
     login_body,
     poll_until_done,
@@ -99,16 +100,19 @@ def test_read_callbacks_need_a_login(
 def test_writing_callbacks(
     app: Any, store: Store, clients: dict[str | None, Any], role: str | None, component_id: str
 ) -> None:
+    request = write_body(app, component_id, store=store, user=f"user_{role or 'admin'}")
     before = state_of(store)
     response = clients[role].post(
-        "/_dash-update-component", json=write_body(app, component_id), headers={"Origin": ORIGIN}
+        "/_dash-update-component", json=request, headers={"Origin": ORIGIN}
     )
     if role in ALLOWED[component_id]:
         assert response.status_code == 200, response.data
-        if component_id.startswith("upload-"):
+        if component_id.endswith("-job"):
             kind = component_id.split("-")[1]
             shown = poll_until_done(app, clients[role], kind, job_of(response, kind))
-            assert f"upload-{kind}-done" in json.dumps(shown), shown
+            assert f"upload-{kind}-preview" in json.dumps(shown), shown  # staged, then confirmed
+        if component_id.endswith("-preview"):
+            assert f"{component_id.removesuffix('-preview')}-done" in response.text, response.text
         assert state_of(store) != before
     else:
         assert response.status_code == (401 if role is None else 403)
@@ -298,6 +302,12 @@ def test_uploaded_text_reaches_leadership_only_as_text(
     )
     assert started.status_code == 200
     poll_until_done(app, clients["admin"], "contracts", job_of(started, "contracts"))
+    confirmed = clients["admin"].post(
+        "/_dash-update-component",
+        json=confirm_body(app, store, "contracts"),
+        headers={"Origin": ORIGIN},
+    )
+    assert "upload-contracts-done" in confirmed.get_data(as_text=True)
     page = body(
         app, "_pages_content", {"_pages_location.pathname": "/", "_pages_location.search": ""}
     )
@@ -352,9 +362,10 @@ def test_a_job_answers_only_the_user_who_started_it(
     for role, forged in (("environment", job_id), ("admin", "../../secret_key"), ("admin", 7)):
         shown = poll_until_done(app, clients[role], "fte", forged)
         text = json.dumps(shown)
-        assert "upload-fte-done" not in text and shown["upload-fte-poll"]["disabled"], text
+        assert "upload-fte-preview" not in text and shown["upload-fte-poll"]["disabled"], text
         assert "fte.csv" not in text
-    assert "upload-fte-done" in json.dumps(poll_until_done(app, clients["admin"], "fte", job_id))
+    shown = poll_until_done(app, clients["admin"], "fte", job_id)
+    assert "upload-fte-preview" in json.dumps(shown)
 
 
 def test_the_job_checks_the_role_again(app: Any, store: Store, store_dir: Path) -> None:

@@ -122,11 +122,15 @@ def _sample(folder: Path, kind: str) -> str:
 
 
 def _upload(page: Any, kind: str, samples: Path) -> None:
-    """Upload a sample file; the import runs as a job whose phase shows until it is done."""
+    """Upload a sample file; the import runs as a job whose phase shows until its preview is
+    there, then it is confirmed."""
     page.locator(f"#upload-{kind} input[type=file]").set_input_files(_sample(samples, kind))
-    page.wait_for_selector(f"#upload-{kind}-progress progress, #upload-{kind}-done")
-    page.wait_for_selector(f"#upload-{kind}-done, #upload-{kind}-error")
+    page.wait_for_selector(f"#upload-{kind}-progress progress, #upload-{kind}-preview")
+    page.wait_for_selector(f"#upload-{kind}-preview, #upload-{kind}-error")
     assert page.locator(f"#upload-{kind}-progress progress").count() == 0
+    if page.locator(f"#upload-{kind}-confirm").count():
+        page.click(f"#upload-{kind}-confirm")
+    page.wait_for_selector(f"#upload-{kind}-done, #upload-{kind}-error")
     assert page.locator(f"#upload-{kind}-error").count() == 0, page.inner_text(
         f"#upload-{kind}-result"
     )
@@ -273,6 +277,9 @@ def test_hostile_text_from_an_upload_is_shown_as_text_to_leadership(
         page.wait_for_selector("nav")
         page.goto(server + "/inkop")
     page.locator("#upload-contracts input[type=file]").set_input_files(str(export))
+    page.wait_for_selector("#upload-contracts-confirm, #upload-contracts-error")
+    if page.locator("#upload-contracts-confirm").count():
+        page.click("#upload-contracts-confirm")
     page.wait_for_selector("#upload-contracts-done, #upload-contracts-error")
     assert page.locator("#upload-contracts-error").count() == 0, page.inner_text(
         "#upload-contracts-result"

@@ -114,6 +114,9 @@ def _upload(page: Any, kind: str, folder: Path) -> None:
     path = folder / f"{kind}.csv"
     path.write_text(TRAVEL.get(kind, FILES[kind]), encoding="utf-8")
     page.locator(f"#upload-{kind} input[type=file]").set_input_files(str(path))
+    page.wait_for_selector(f"#upload-{kind}-preview, #upload-{kind}-error")
+    if page.locator(f"#upload-{kind}-confirm").count():  # staged: confirm it
+        page.click(f"#upload-{kind}-confirm")
     page.wait_for_selector(f"#upload-{kind}-done, #upload-{kind}-error")
     assert page.locator(f"#upload-{kind}-error").count() == 0, page.inner_text(
         f"#upload-{kind}-result"

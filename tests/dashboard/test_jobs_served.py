@@ -151,8 +151,8 @@ def test_a_job_started_on_gunicorn_is_followed_from_another_process(
         time.sleep(0.2)
         shown = _post(opener, other, poll)
     text = json.dumps(shown, ensure_ascii=False)
-    assert "upload-fte-done" in text and "2 rader inlästa" in text, text
+    assert "upload-fte-preview" in text and "2 rader godtas" in text, text
     for _ in range(6):  # and from either gunicorn worker
-        assert "upload-fte-done" in json.dumps(_post(opener, base, poll))
+        assert "upload-fte-preview" in json.dumps(_post(opener, base, poll))
     versions = Store(servers["db"]).versions()
     assert list(versions["uploaded_by"]) == [USER] and list(versions["file_name"]) == ["fte.csv"]

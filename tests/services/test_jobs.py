@@ -210,7 +210,9 @@ def test_upload_job_imports_through_the_stores_url(tmp_path: Path) -> None:
     job = board.wait(board.submit_process("eva", "fte.csv", services.upload_job, arguments), "eva")
     assert job is not None and job.state == "done", job
     outcome = services.UploadOutcome.from_dict(job.result)
-    assert (outcome.ok, outcome.rows_accepted) == (True, 2)
+    assert (outcome.ok, outcome.rows_accepted, outcome.staged) == (True, 2, True)
+    assert Store(url).current_version("fte") is None  # staged: not in use until confirmed
+    services.confirm_upload(Store(url), outcome.version_id or 0, user="eva", role="environment")
     assert Store(url).current_version("fte")["uploaded_by"] == "eva"
 
 

@@ -194,7 +194,7 @@ def test_a_restore_never_brings_back_cache_rows(store: Store, tmp_path: Path) ->
         "CREATE TRIGGER t AFTER INSERT ON audit_log BEGIN DELETE FROM users; END",
         "CREATE VIEW v AS SELECT 1",
         "CREATE TABLE extra (x)",
-        "DROP INDEX ix_dataset_versions_current_kind",
+        "DROP INDEX ix_dataset_selections_kind",
         "UPDATE rows_contracts SET row_index = 'first' WHERE row_index = 0",
         "UPDATE dataset_versions SET is_current = 7",
         "UPDATE dataset_versions SET reader_info = '{not json'",

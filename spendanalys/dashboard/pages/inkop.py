@@ -415,6 +415,7 @@ def _write(action: Callable[[], None], language: str) -> tuple[Any, Any]:
     refused role become a message, and only a save that happened refreshes the analysis."""
     try:
         action()
+        services.warm(security.current_store(), "contracts")  # the ranking first, then "saved"
     except AccessDenied:
         return message(t("access.denied", language), "error"), dash.no_update
     except (SpendanalysError, ValueError) as exc:
@@ -440,6 +441,7 @@ def _save_mapping(_n: Any, scope: Any, key: Any, category: Any) -> tuple[Any, An
             category_id=text_or_none(category) or "",
             user=security.current_user_name() or "",
             role=security.current_role(),
+            language=lang(),
         ),
         lang(),
     )

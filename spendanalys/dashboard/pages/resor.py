@@ -171,9 +171,7 @@ def _goal_form(language: str) -> html.Div:
                         id="goal-reduction",
                         type="number",
                         value=round(goal.reduction * 100, 1),
-                        min=0,
-                        max=100,
-                    ),
+                    ),  # no min/max: the server refuses 150 % naming it (not a blank value)
                 ]
             ),
             html.Button(
@@ -408,7 +406,9 @@ def _save_goal(_n: Any, baseline: Any, target: Any, reduction: Any) -> tuple[Any
             reduction=(number_or_none(reduction) or 0.0) / 100,
             user=security.current_user_name() or "",
             role=security.current_role(),
+            language=language,
         )
+        services.warm(security.current_store(), "trips")  # the figures first, then "saved"
     except AccessDenied:
         return message(t("access.denied", language), "error"), dash.no_update
     except (SpendanalysError, ValueError) as exc:

@@ -1,0 +1,192 @@
+"""Look before it goes live: the plausibility check of an upload and the preview of a staged
+version (rows accepted and rejected, reasons with counts, the change against the current data).
+
+Pure functions over the readers' results and canonical tables, plus :func:`preview_of`, which
+reads the store. The upload (``services.uploads``) and ``spendanalys datasets import`` use the
+same check, so a file the browser stops is stopped on the command line too.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+from datetime import date
+from typing import Any
+
+import pandas as pd
+
+from spendanalys import io as readers
+from spendanalys.errors import SpendanalysError
+from spendanalys.io.result import ReadResult
+from spendanalys.schema import KINDS, Kind
+from spendanalys.services.assembly import assemble_spend
+from spendanalys.store.database import Store
+from spendanalys.store.selections import years_covered
+from spendanalys.travel.analysis import analyse_travel
+
+MOSTLY_REJECTED = 0.5  # a file with more than this share of its rows rejected is stopped
+REASONS_SHOWN = 10  # reason groups in a preview (the rest are counted)
+
+
+@dataclass(frozen=True)
+class KindCheck:
+    """What the plausibility check found: ``looks_like`` another kind (None: it fits), the
+    share of rows rejected, and whether the file is stopped."""
+
+    kind: str
+    looks_like: str | None
+    rejected_share: float
+    stopped: bool
+
+
+def _fit(result: ReadResult) -> tuple[int, float]:
+    """(columns recognised, share of rows accepted) of one reading of a file."""
+    total = result.rows_accepted + result.rows_rejected
+    return len(result.info.columns), (result.rows_accepted / total if total else 0.0)
+
+
+def check_kind(content: bytes, name: str, kind: str, result: ReadResult | None) -> KindCheck:
+    """Does the file look like ``kind``? It is read as every other kind: one that recognises
+    more columns and accepts at least as large a share of rows is what the file looks like.
+    ``result`` is the reading as ``kind`` (None when the file could not be read as it). A file
+    is stopped when it looks like another kind or most of its rows are rejected."""
+    mine = _fit(result) if result is not None else (0, 0.0)
+    best: tuple[tuple[int, float], str] | None = None
+    for other in KINDS:
+        if other == kind:
+            continue
+        try:
+            fit = _fit(readers.read_input(content, other, name=name))  # type: ignore[arg-type]
+        except (SpendanalysError, ValueError):
+            continue
+        if (
+            fit[0] > mine[0]
+            and fit[1] >= mine[1]
+            and fit[1] > 0
+            and (best is None or fit > best[0])
+        ):
+            best = (fit, other)
+    rejected = 1.0 - mine[1] if result is not None else 1.0
+    looks_like = best[1] if best else None
+    stopped = looks_like is not None or (result is not None and rejected > MOSTLY_REJECTED)
+    return KindCheck(kind, looks_like, rejected, stopped)
+
+
+def reason_counts(rejected: pd.DataFrame, limit: int = REASONS_SHOWN) -> pd.DataFrame:
+    """Rejected rows grouped by column and reason, most first: column, reason, rows, first_row
+    (the first row with it, to look up in the file)."""
+    columns = ["column", "reason", "rows", "first_row"]
+    if rejected.empty:
+        return pd.DataFrame(columns=columns)
+    grouped = (
+        rejected.assign(
+            column=rejected["column"].astype(str), reason=rejected["reason"].astype(str)
+        )
+        .groupby(["column", "reason"], as_index=False, sort=False)
+        .agg(rows=("row", "size"), first_row=("row", "min"))
+        .sort_values(["rows", "first_row"], ascending=[False, True], kind="stable")
+    )
+    return grouped[columns].head(limit).reset_index(drop=True)
+
+
+@dataclass
+class Figures:
+    """What a kind's data amounts to, for the before/after of a preview."""
+
+    rows: int = 0
+    agreements: int | None = None
+    spend_sek: float | None = None
+    kg_co2e: float | None = None
+    years: list[int] = field(default_factory=list)
+
+
+def figures_of(kind: str, table: pd.DataFrame) -> Figures:
+    """Rows, agreements (register), spend (register value or invoice amounts), years."""
+    figures = Figures(rows=len(table), years=years_covered(kind, table) or [])
+    if kind == "contracts" and len(table):
+        figures.agreements = int(table["agreement_id"].astype("string").nunique())
+        figures.spend_sek = float(pd.to_numeric(table["value_sek"], errors="coerce").sum())
+    elif kind == "invoices" and len(table):
+        figures.spend_sek = float(pd.to_numeric(table["amount_sek"], errors="coerce").sum())
+    elif kind == "fte" and len(table):
+        figures.years = sorted(int(y) for y in table["year"].dropna().unique())
+    return figures
+
+
+def _kg_co2e(kind: str, tables: dict[str, pd.DataFrame]) -> float | None:
+    """Total kg CO2e of the analysis the kind feeds, on these tables (None: it cannot run)."""
+    try:
+        if kind in ("contracts", "invoices"):
+            if tables["contracts"].empty:
+                return None
+            invoices = tables["invoices"]
+            run = assemble_spend(
+                tables["contracts"], None if invoices.empty else invoices, as_of=date.today()
+            )
+            return float(run.analysis.totals["kg_co2e"])
+        if tables["trips"].empty or tables["fte"].empty:
+            return None
+        return float(analyse_travel(tables["trips"], tables["fte"]).trips["kg_co2e"].sum())
+    except (SpendanalysError, ValueError, KeyError):
+        return None
+
+
+@dataclass
+class Preview:
+    """A staged version as the user sees it before confirming."""
+
+    version_id: int
+    kind: str
+    before: Figures
+    after: Figures
+    replaced_years: list[int]
+    reasons: pd.DataFrame
+
+    def to_dict(self) -> dict[str, Any]:
+        reasons = self.reasons.astype(object).where(self.reasons.notna(), None)
+        return {
+            "version_id": self.version_id,
+            "kind": self.kind,
+            "before": asdict(self.before),
+            "after": asdict(self.after),
+            "replaced_years": list(self.replaced_years),
+            "reasons": [
+                {
+                    k: (int(v) if isinstance(v, int | float) and k != "reason" else v)
+                    for k, v in r.items()
+                }
+                for r in reasons.to_dict("records")
+            ],
+        }
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> Preview:
+        return cls(
+            version_id=int(data["version_id"]),
+            kind=str(data["kind"]),
+            before=Figures(**data["before"]),
+            after=Figures(**data["after"]),
+            replaced_years=[int(y) for y in data.get("replaced_years") or []],
+            reasons=pd.DataFrame(
+                data.get("reasons") or [], columns=["column", "reason", "rows", "first_row"]
+            ),
+        )
+
+
+def preview_of(store: Store, version_id: int) -> Preview:
+    """The change a staged (or any stored) version would make if it became current now."""
+    kind: Kind = store.version_kind(version_id)  # type: ignore[assignment]
+    parts, replaced = store.preview_selection(version_id)
+    feeds = ("contracts", "invoices") if kind in ("contracts", "invoices") else ("trips", "fte")
+    now = {k: store.current_table(k) for k in feeds}  # type: ignore[arg-type]
+    then = dict(now)
+    then[kind] = store.selection_table(kind, parts)
+    before, after = figures_of(kind, now[kind]), figures_of(kind, then[kind])
+    before.kg_co2e, after.kg_co2e = _kg_co2e(kind, now), _kg_co2e(kind, then)
+    return Preview(
+        version_id=int(version_id),
+        kind=kind,
+        before=before,
+        after=after,
+        replaced_years=replaced,
+        reasons=reason_counts(store.rejected_rows(version_id)),
+    )
