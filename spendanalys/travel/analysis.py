@@ -30,7 +30,7 @@ from spendanalys.io import read_fte, read_trips
 from spendanalys.io.result import RejectedRow
 from spendanalys.schema import SCHEMAS, TRAVEL_MODES, Kind
 from spendanalys.travel.factors import TravelFactorSet, load_travel_factor_set, per_km_note
-from spendanalys.travel.trips import activity_lines, price_lines
+from spendanalys.travel.trips import activity_lines, line_factors, price_lines
 from spendanalys.travel.variants import variant_notes
 
 FORECAST_YEARS = 3
@@ -151,8 +151,11 @@ def per_year(lines: pd.DataFrame, fte: pd.Series, *, include_hotels: bool = True
     for mode in TRAVEL_MODES:
         table[f"kg_co2e_{mode}"] = by_mode[mode].to_numpy()
 
+    # Only the columns summed: filtering every line column per unit costs more than the sums.
+    amounts = lines[["year", "mode", "activity_unit", "activity"]]
+
     def activity(unit: str, modes: Sequence[str]) -> pd.DataFrame:
-        chosen = lines[lines["activity_unit"] == unit]
+        chosen = amounts[amounts["activity_unit"] == unit]
         summed = chosen.groupby(["year", "mode"])["activity"].sum().unstack("mode")
         known = summed.reindex(index=years, columns=list(modes)).fillna(0.0)
         return known.where(has_lines, axis=0)
@@ -248,6 +251,21 @@ def reprice(analysis: TravelAnalysis, factors: TravelFactorSet) -> TravelAnalysi
         analysis.fte,
         factors,
         analysis.settings,
+    )
+
+
+def priced_years(analysis: TravelAnalysis, factors: TravelFactorSet) -> pd.DataFrame:
+    """``reprice(analysis, factors).years``, without building the other set's emission lines,
+    notes and goal: only kg CO2e per line is priced again (same rows, same sums)."""
+    if analysis.activity is None:
+        return reprice(analysis, factors).years
+    lines = analysis.activity
+    per_unit = line_factors(lines, factors, radiative_forcing=analysis.settings.radiative_forcing)
+    priced = per_unit.notna().to_numpy()
+    kept = lines.loc[priced, ["year", "mode", "activity_unit", "activity"]]
+    kept["kg_co2e"] = kept["activity"].astype("float64") * per_unit[priced].astype("float64")
+    return per_year(
+        kept, fte_per_year(analysis.fte), include_hotels=analysis.settings.include_hotels
     )
 
 

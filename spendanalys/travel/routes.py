@@ -107,14 +107,21 @@ def _place_airports(places: pd.Series) -> pd.Series:
     return resolve_codes(codes)["airport"]
 
 
+_COST_COLUMNS = [
+    "mode", "origin", "destination", "origin_airport", "destination_airport", "cost_sek", "legs",
+    "travellers",
+]  # fmt: skip
+
+
 def agency_costs(lines: pd.DataFrame) -> pd.DataFrame:
     """Median cost per traveller and one way, per route and mode (flight, rail), with the number
     of trips behind it: columns route, mode, cost_sek, n. From transport lines with a
     ``cost_sek`` above 0; rail trips need places that resolve to a city with a code."""
-    used = lines[
+    used = lines.loc[
         (lines["component"] == "travel")
         & lines["mode"].isin(["flight", "rail"])
-        & (pd.to_numeric(lines["cost_sek"], errors="coerce") > 0)
+        & (pd.to_numeric(lines["cost_sek"], errors="coerce") > 0),
+        _COST_COLUMNS,
     ]
     if used.empty:
         return pd.DataFrame(columns=["route", "mode", "cost_sek", "n"])

@@ -44,7 +44,11 @@ def variant_notes(lines: pd.DataFrame, factor_set: str) -> list[str]:
     a country without a hotel row (priced by its region's row or the default). Each note gives
     the count and the values."""
     notes: list[str] = []
-    car = lines[(lines["mode"] == "car") & (lines["component"] == "travel")]
+    # Only the columns read: filtering every line column costs more than the notes.
+    mode = lines["mode"]
+    car = lines.loc[
+        (mode == "car") & (lines["component"] == "travel"), ["fuel", "variant", "factor_variant"]
+    ]
     written = car["fuel"].astype("string").str.strip()
     unknown = car[written.notna() & (written != "") & (car["variant"] == "")]
     if len(unknown):
@@ -58,7 +62,7 @@ def variant_notes(lines: pd.DataFrame, factor_set: str) -> list[str]:
             f"{len(missing)} car row(s) with a fuel the factor set {factor_set} has no row for "
             f"({_count_phrase(missing['variant'])}): priced as its average car"
         )
-    hotel = lines[lines["mode"] == "hotel"]
+    hotel = lines.loc[mode == "hotel", ["destination", "variant", "factor_variant"]]
     place = hotel["destination"].astype("string").str.strip()
     unknown_place = hotel[place.notna() & (place != "") & (hotel["variant"] == "")]
     if len(unknown_place):

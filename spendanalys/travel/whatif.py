@@ -30,7 +30,7 @@ import numpy as np
 import pandas as pd
 
 from spendanalys.errors import ConfigurationError
-from spendanalys.travel.analysis import TravelAnalysis, TravelSettings, reprice
+from spendanalys.travel.analysis import TravelAnalysis, TravelSettings, priced_years
 from spendanalys.travel.distances import resolve_codes
 from spendanalys.travel.factors import TravelFactorSet
 from spendanalys.travel.routes import compare_routes, parse_routes, route_key
@@ -140,9 +140,8 @@ def factor_set_effect(analysis: TravelAnalysis, other: TravelFactorSet) -> pd.Da
     Shows how much a change of factor set alone would move the figures (no behaviour change).
     The resolved trips are priced again with ``other``; nothing is read or resolved twice.
     """
-    rerun = reprice(analysis, other)
     a = analysis.years[["year", "kg_co2e", "kg_co2e_per_fte"]]
-    b = rerun.years[["year", "kg_co2e", "kg_co2e_per_fte"]]
+    b = priced_years(analysis, other)[["year", "kg_co2e", "kg_co2e_per_fte"]]
     table = a.merge(b, on="year", suffixes=("", "_other"))
     table["difference_per_fte"] = table["kg_co2e_per_fte_other"] - table["kg_co2e_per_fte"]
     table["relative_difference"] = table["difference_per_fte"] / table["kg_co2e_per_fte"]
