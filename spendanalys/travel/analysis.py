@@ -30,6 +30,7 @@ from spendanalys.io import read_fte, read_trips
 from spendanalys.io.result import RejectedRow
 from spendanalys.schema import SCHEMAS, TRAVEL_MODES, Kind
 from spendanalys.travel.factors import TravelFactorSet, load_travel_factor_set, per_km_note
+from spendanalys.travel.notes import baseline_message, flight_notes, reason_notes
 from spendanalys.travel.trips import activity_lines, line_factors, price_lines
 from spendanalys.travel.variants import variant_notes
 
@@ -93,6 +94,11 @@ class TravelAnalysis:
     # price the same trips (:func:`reprice`) without reading and resolving them again.
     activity: pd.DataFrame | None = field(default=None, repr=False)
     activity_rejected: list[RejectedRow] = field(default_factory=list, repr=False)
+    # The rows the readers refused (they come first in ``rejected``), and the notes that name
+    # the top reasons when most of a file or of the baseline year was rejected (also first in
+    # ``notes``; the CLI shows them before the figures).
+    read_rejected: list[RejectedRow] = field(default_factory=list, repr=False)
+    reason_notes: list[str] = field(default_factory=list)
 
 
 def _text(frame: pd.DataFrame, column: str) -> pd.Series:
@@ -228,14 +234,21 @@ def analyse_travel(
     fte: pd.DataFrame,
     factors: TravelFactorSet | None = None,
     settings: TravelSettings | None = None,
+    *,
+    read_rejected: Sequence[RejectedRow] = (),
 ) -> TravelAnalysis:
-    """Run the per-FTE analysis on canonical trips and FTE tables (pure; no I/O)."""
+    """Run the per-FTE analysis on canonical trips and FTE tables (pure; no I/O).
+
+    ``read_rejected``: the rows the readers refused; they lead ``rejected`` and count in the
+    reasons the notes (and a baseline-year error) name."""
     factors = factors or load_travel_factor_set()
     settings = settings or TravelSettings()
     activity, rejected = activity_lines(
         trips, uplift=settings.uplift, home_country=settings.home_country
     )
-    return _priced_analysis(activity, rejected, trips, fte, factors, settings)
+    return _priced_analysis(
+        activity, rejected, trips, fte, factors, settings, read_rejected=list(read_rejected)
+    )
 
 
 def reprice(analysis: TravelAnalysis, factors: TravelFactorSet) -> TravelAnalysis:
@@ -243,7 +256,13 @@ def reprice(analysis: TravelAnalysis, factors: TravelFactorSet) -> TravelAnalysi
     analysis.fte, factors, analysis.settings)``, but it prices the already-resolved lines
     instead of mapping and resolving the trips again (only the factor join differs)."""
     if analysis.activity is None:
-        return analyse_travel(analysis.input_trips, analysis.fte, factors, analysis.settings)
+        return analyse_travel(
+            analysis.input_trips,
+            analysis.fte,
+            factors,
+            analysis.settings,
+            read_rejected=analysis.read_rejected,
+        )
     return _priced_analysis(
         analysis.activity,
         list(analysis.activity_rejected),
@@ -251,6 +270,7 @@ def reprice(analysis: TravelAnalysis, factors: TravelFactorSet) -> TravelAnalysi
         analysis.fte,
         factors,
         analysis.settings,
+        read_rejected=analysis.read_rejected,
     )
 
 
@@ -276,14 +296,31 @@ def _priced_analysis(
     fte: pd.DataFrame,
     factors: TravelFactorSet,
     settings: TravelSettings,
+    *,
+    read_rejected: list[RejectedRow] | None = None,
 ) -> TravelAnalysis:
     """Price the resolved lines with ``factors`` and build the per-year figures and the goal."""
+    read_rejected = read_rejected or []
     lines, unpriced = price_lines(activity, factors, radiative_forcing=settings.radiative_forcing)
-    rejected = sorted([*activity_rejected, *unpriced], key=lambda r: (r.file, r.row))
+    engine_rejected = sorted([*activity_rejected, *unpriced], key=lambda r: (r.file, r.row))
     fte_year = fte_per_year(fte)
     years = per_year(lines, fte_year, include_hotels=settings.include_hotels)
+    base = years[years["year"] == settings.baseline_year]
+    if base.empty or pd.isna(base["kg_co2e_per_fte"].iloc[0]):
+        raise ConfigurationError(
+            baseline_message(
+                settings.baseline_year,
+                bool(len(base)) and pd.notna(base["kg_co2e"].iloc[0]),
+                bool(len(base)) and bool((base["fte"] > 0).iloc[0]),
+                trips,
+                read_rejected,
+                engine_rejected,
+            )
+        )
     baseline, target, path = goal_path(years, settings)
+    reasons = reason_notes(trips, read_rejected, engine_rejected, settings.baseline_year)
     notes = [
+        *reasons,
         f"factor set: {factors.name}",
         "radiative forcing (high-altitude effect): "
         + ("included" if settings.radiative_forcing else "not included"),
@@ -298,6 +335,7 @@ def _priced_analysis(
     if km_note:
         notes.append(km_note)
     notes += variant_notes(lines, factors.name)
+    notes += flight_notes(lines)
     no_trips = years.loc[years["kg_co2e"].isna(), "year"].tolist()
     if no_trips:
         notes.append(f"no accepted trips for year(s) {', '.join(map(str, no_trips))}: no figure")
@@ -311,7 +349,7 @@ def _priced_analysis(
         target=target,
         path=path,
         forecast=forecast_target(years, settings),
-        rejected=rejected,
+        rejected=[*read_rejected, *engine_rejected],
         settings=settings,
         factors=factors,
         fte=fte,
@@ -319,6 +357,8 @@ def _priced_analysis(
         notes=notes,
         activity=activity,
         activity_rejected=activity_rejected,
+        read_rejected=read_rejected,
+        reason_notes=reasons,
     )
 
 
@@ -361,7 +401,7 @@ def run_travel(
     ]
     trips = pd.concat([r.table for r in trip_results], ignore_index=True)
     fte = pd.concat([r.table for r in fte_results], ignore_index=True)
-    analysis = analyse_travel(trips, fte, load_travel_factor_set(factor_path), settings)
     read_rejected = [row for r in (*trip_results, *fte_results) for row in r.rejected]
-    analysis.rejected = read_rejected + analysis.rejected
-    return analysis
+    return analyse_travel(
+        trips, fte, load_travel_factor_set(factor_path), settings, read_rejected=read_rejected
+    )

@@ -34,6 +34,7 @@ import pandas as pd
 
 from spendanalys.io.result import RejectedRow
 from spendanalys.schema import SCHEMAS
+from spendanalys.travel.distance_check import BASIS_GIVEN, check_distances
 from spendanalys.travel.distances import flight_band, pair_distances, resolve_codes
 from spendanalys.travel.factors import TravelFactorSet
 from spendanalys.travel.places import resolve_places
@@ -165,56 +166,19 @@ def _no_distance_reason(rows: pd.DataFrame) -> pd.Series:
 
 def _unknown_code_reason(side: str, column: str) -> Callable[[pd.DataFrame], pd.Series]:
     def reason(rows: pd.DataFrame) -> pd.Series:
+        # A place name the place table knows gets its code as a hint, never as a guess.
+        code = resolve_places(rows[column])["code"]
+        hint = np.where(
+            code != "", " (a place name: write its IATA code, e.g. " + code + ", or a distance)", ""
+        )
         return (
             f"{side} '"
             + rows[column].fillna("").astype(str)
             + "' is not a known IATA airport or city code"
+            + hint
         )
 
     return reason
-
-
-BASIS_GIVEN = "as given in the file"
-BASIS_HALVED = (
-    "half the distance given in the file: on a round trip it is about twice the great circle, "
-    "so it covers the return"
-)
-BASIS_FAR = "as given in the file, though far from the great circle of its airports"
-# A written one-way distance is plausible from 0.8 to 1.5 times the great circle (flown routes
-# run longer, short hops most); on a round trip, 1.75 to 2.8 times it is the distance there and
-# back (CNRS LMD's tool writes 2 × (great circle + 95 km): 2.32× Paris–Toulouse).
-ONE_WAY_RATIO = (0.8, 1.5)
-RETURN_RATIO = (1.75, 2.8)
-
-
-def check_written_distances(
-    written_km: pd.Series, great_circle: pd.Series, round_trip: pd.Series
-) -> tuple[pd.Series, pd.Series]:
-    """(covers_return, far) per row: a written distance (km; NaN = none) against the great
-    circle of the row's airports (km; NaN = unknown). ``covers_return``: a round trip whose
-    written distance is ``RETURN_RATIO`` times the great circle (used halved one way, not
-    doubled again); ``far``: any other written distance outside ``ONE_WAY_RATIO`` (used as
-    written, noted with its count)."""
-    ratio = written_km / great_circle.where(great_circle > 0)
-    known = ratio.notna()
-    covers = known & round_trip & ratio.between(*RETURN_RATIO)
-    far = known & ~covers & ~ratio.between(*ONE_WAY_RATIO)
-    return covers, far
-
-
-def _check_great_circle(frame: pd.DataFrame, gc: pd.Series, given: pd.Series) -> pd.Series:
-    """The great circle a written distance is checked against: the airports' where known, else
-    between the places' codes (``places.py``: "Paris" -> PAR) when both resolve. Only for the
-    check; a row without airports keeps no great circle of its own."""
-    open_rows = given & gc.isna()
-    if not open_rows.any():
-        return gc
-    rows = frame[open_rows]
-    airports = [
-        resolve_codes(resolve_places(rows[side])["code"].replace("", None))["airport"]
-        for side in ("origin", "destination")
-    ]
-    return gc.fillna(pair_distances(*airports).reindex(gc.index))
 
 
 def _flight_distances(
@@ -255,17 +219,12 @@ def _flight_distances(
     rejected += _reject(frame, same, "destination", "origin and destination are the same airport")
     frame, gc, o, d, given = frame[~same], gc[~same], o[~same], d[~same], given[~same]
     frame["great_circle_km"] = gc
-    written = frame["distance_km"]
-    covers_return, far = check_written_distances(
-        written.where(given), _check_great_circle(frame, gc, given), frame["legs"] == 2
+    frame["distance_km"] = np.where(given, frame["distance_km"], gc * (1.0 + uplift))
+    frame["distance_basis"] = pd.Series(
+        np.where(given, BASIS_GIVEN, f"great circle × {1 + uplift:g}"),
+        index=frame.index,
+        dtype="object",
     )
-    frame["distance_km"] = np.where(
-        given, np.where(covers_return, written / 2.0, written), gc * (1.0 + uplift)
-    )
-    basis = np.where(given, BASIS_GIVEN, f"great circle × {1 + uplift:g}").astype(object)
-    basis[covers_return.to_numpy()] = BASIS_HALVED
-    basis[far.to_numpy()] = BASIS_FAR
-    frame["distance_basis"] = pd.Series(basis, index=frame.index, dtype="object")
     band_km = gc.where(gc.notna(), frame["distance_km"])
     frame["band"] = flight_band(band_km, o["country"], d["country"], home_country)
     return frame, rejected
@@ -380,6 +339,7 @@ def activity_lines(
         values[at] = flights[col].to_numpy()
         frame[col] = pd.Series(values, index=frame.index, dtype=frame[col].dtype)
     frame["band"] = frame["band"].fillna("")
+    frame = check_distances(frame)
     frame["variant"] = car_fuel(frame)
     mode = frame["mode"]
     km = frame["distance_km"] * frame["legs"]
