@@ -131,10 +131,12 @@ def hotels_stated(include_hotels: bool) -> str:
 
 def headline_lines(lines: pd.DataFrame, include_hotels: bool) -> pd.DataFrame:
     """The emission lines that make the headline kg CO2e: all of them, or all but hotel lines."""
-    return lines if include_hotels else lines[lines["mode"] != "hotel"]
+    return lines if include_hotels else lines[~lines["mode"].isin(("hotel",))]
 
 
-def per_year(lines: pd.DataFrame, fte: pd.Series, *, include_hotels: bool = True) -> pd.DataFrame:
+def per_year(
+    lines: pd.DataFrame, fte: pd.Series, *, include_hotels: bool = True, with_activity: bool = True
+) -> pd.DataFrame:
     """kg CO2e per year by mode, FTE and kg CO2e per FTE, one row per year with trips or FTE.
 
     ``kg_co2e`` (and so ``kg_co2e_per_fte``) sums every mode, or every mode but hotel when
@@ -142,7 +144,7 @@ def per_year(lines: pd.DataFrame, fte: pd.Series, *, include_hotels: bool = True
     ``pkm_<mode>`` (passenger-km) for flight, rail and bus, ``vkm_<mode>`` (vehicle-km) for
     car and taxi (taxi known only by cost has none), ``hotel_nights`` (room-nights).
     A year with FTE but no accepted trip has no figure (NaN), not zero: the trip file may simply
-    not cover it.
+    not cover it. ``with_activity=False`` leaves the activity columns out (kg CO2e only).
     """
     by_mode = lines.groupby(["year", "mode"])["kg_co2e"].sum().unstack("mode")
     by_mode = by_mode.reindex(columns=list(TRAVEL_MODES)).fillna(0.0)
@@ -157,12 +159,17 @@ def per_year(lines: pd.DataFrame, fte: pd.Series, *, include_hotels: bool = True
     for mode in TRAVEL_MODES:
         table[f"kg_co2e_{mode}"] = by_mode[mode].to_numpy()
 
-    # Only the columns summed: filtering every line column per unit costs more than the sums.
-    amounts = lines[["year", "mode", "activity_unit", "activity"]]
+    if not with_activity:
+        return table
+    # One grouping for every unit: filtering the lines per unit costs more than the sums.
+    summed_all = lines.groupby(["activity_unit", "year", "mode"])["activity"].sum()
+    units = set(summed_all.index.get_level_values(0))
 
     def activity(unit: str, modes: Sequence[str]) -> pd.DataFrame:
-        chosen = amounts[amounts["activity_unit"] == unit]
-        summed = chosen.groupby(["year", "mode"])["activity"].sum().unstack("mode")
+        if unit in units:
+            summed = summed_all.xs(unit, level="activity_unit").unstack("mode")
+        else:
+            summed = pd.DataFrame(index=pd.Index([], name="year"))
         known = summed.reindex(index=years, columns=list(modes)).fillna(0.0)
         return known.where(has_lines, axis=0)
 
@@ -282,10 +289,13 @@ def priced_years(analysis: TravelAnalysis, factors: TravelFactorSet) -> pd.DataF
     lines = analysis.activity
     per_unit = line_factors(lines, factors, radiative_forcing=analysis.settings.radiative_forcing)
     priced = per_unit.notna().to_numpy()
-    kept = lines.loc[priced, ["year", "mode", "activity_unit", "activity"]]
+    kept = lines.loc[priced, ["year", "mode", "activity"]]
     kept["kg_co2e"] = kept["activity"].astype("float64") * per_unit[priced].astype("float64")
     return per_year(
-        kept, fte_per_year(analysis.fte), include_hotels=analysis.settings.include_hotels
+        kept,
+        fte_per_year(analysis.fte),
+        include_hotels=analysis.settings.include_hotels,
+        with_activity=False,
     )
 
 

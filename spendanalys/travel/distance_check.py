@@ -44,6 +44,7 @@ RETURN_RATIO = (1.75, 2.8)
 FILE_RULE_MIN_ROWS = 5
 FILE_RULE_SHARE = 0.8
 CHECKED_MODES = ("flight", "rail", "bus", "car", "taxi")
+_READ = ("mode", "origin", "destination", "distance_km", "great_circle_km", "legs", "source_file")
 
 
 def check_written_distances(
@@ -59,10 +60,20 @@ def check_written_distances(
     return covers, far
 
 
+def _place_airports(places: pd.Series) -> np.ndarray:
+    """The airport standing for each written place (its IATA code resolved), or None; once per
+    distinct place."""
+    codes, unique = pd.factorize(places, use_na_sentinel=True)
+    found = resolve_places(pd.Series(unique, dtype=object))["code"].replace("", None)
+    airports = resolve_codes(found)["airport"].to_numpy(dtype=object)
+    return np.append(airports, None)[codes]
+
+
 def _place_great_circle(frame: pd.DataFrame) -> pd.Series:
     """Great circle between the IATA codes of the rows' places (NaN where either has none)."""
+    index = frame.index
     airports = [
-        resolve_codes(resolve_places(frame[side])["code"].replace("", None))["airport"]
+        pd.Series(_place_airports(frame[side]), index=index, dtype=object)
         for side in ("origin", "destination")
     ]
     return pair_distances(*airports)
@@ -77,14 +88,14 @@ def check_distances(frame: pd.DataFrame) -> pd.DataFrame:
     written &= frame["distance_km"].notna() & (frame["distance_km"] > 0)
     if not written.any():
         return frame
-    rows = frame[written]
+    rows = frame.loc[written, list(_READ)]
     gc = rows["great_circle_km"].astype("float64")
     open_rows = gc.isna()
     if open_rows.any():
         gc = gc.fillna(_place_great_circle(rows[open_rows]).reindex(gc.index))
     round_trip = rows["legs"] == 2
     covers, far = check_written_distances(rows["distance_km"], gc, round_trip)
-    far &= rows["mode"] == "flight"
+    far &= rows["mode"].isin(("flight",))
     unchecked = round_trip & gc.isna()
     checked = round_trip & gc.notna()
     by_file = pd.DataFrame({"file": rows["source_file"], "checked": checked, "covers": covers})
@@ -107,7 +118,9 @@ def check_distances(frame: pd.DataFrame) -> pd.DataFrame:
     basis[at[inferred.to_numpy()]] = BASIS_FILE
     basis[at[far.to_numpy()]] = BASIS_FAR
     frame["distance_basis"] = pd.Series(basis, index=frame.index, dtype="object")
-    rebanded = at[(halve & (rows["mode"] == "flight") & rows["great_circle_km"].isna()).to_numpy()]
+    rebanded = at[
+        (halve & (rows["mode"].isin(("flight",))) & rows["great_circle_km"].isna()).to_numpy()
+    ]
     if len(rebanded):
         band = frame["band"].to_numpy(copy=True)
         band[rebanded] = np.where(km[rebanded] <= SHORT_HAUL_MAX_KM, "short", "long")

@@ -137,6 +137,20 @@ def clean_code(text: object) -> str:
     return str(text).strip(_CODE_JUNK).upper()
 
 
+@lru_cache(maxsize=4096)
+def airport_of(code: str) -> tuple[str, str] | None:
+    """(airport, country) of one written code as :func:`resolve_codes` resolves it, or None."""
+    cleaned = clean_code(code)
+    airports = airport_table()
+    changes = code_changes()
+    if cleaned not in airports.index and cleaned in changes:
+        cleaned = changes[cleaned]
+    cleaned = city_airports().get(cleaned, cleaned)
+    if cleaned not in airports.index:
+        return None
+    return cleaned, str(airports.at[cleaned, "country"])
+
+
 def resolve_codes(codes: pd.Series) -> pd.DataFrame:
     """Map written codes to airports, on unique values.
 

@@ -79,7 +79,9 @@ def gender_perspective(
 ) -> pd.DataFrame:
     """One row per year and gender with the figures of the module docstring, ``suppressed``
     and ``note``; hidden rows keep their label and have NaN figures."""
-    transport = ((lines["component"] == "travel") & (lines["mode"] != "hotel")).to_numpy()
+    transport = (
+        (lines["component"].isin(("travel",))) & (~lines["mode"].isin(("hotel",)))
+    ).to_numpy()
     travellers = pd.to_numeric(lines["travellers"], errors="coerce").fillna(1.0).to_numpy()
     ids = (
         lines["traveller_id"].astype("string").str.strip()
@@ -99,7 +101,7 @@ def gender_perspective(
         }
     )
     for mode in SHARE_MODES:
-        frame[f"trips_{mode}"] = np.where(transport & (lines["mode"] == mode), travellers, 0.0)
+        frame[f"trips_{mode}"] = np.where(transport & lines["mode"].isin((mode,)), travellers, 0.0)
     keys = ["year", "gender"]
     table = frame.groupby(keys).agg(
         traveller_trips=("trips", "sum"),

@@ -118,14 +118,14 @@ def agency_costs(lines: pd.DataFrame) -> pd.DataFrame:
     of trips behind it: columns route, mode, cost_sek, n. From transport lines with a
     ``cost_sek`` above 0; rail trips need places that resolve to a city with a code."""
     used = lines.loc[
-        (lines["component"] == "travel")
+        (lines["component"].isin(("travel",)))
         & lines["mode"].isin(["flight", "rail"])
         & (pd.to_numeric(lines["cost_sek"], errors="coerce") > 0),
         _COST_COLUMNS,
     ]
     if used.empty:
         return pd.DataFrame(columns=["route", "mode", "cost_sek", "n"])
-    flight = used["mode"] == "flight"
+    flight = used["mode"].isin(("flight",))
     origin = used["origin_airport"].astype(object).where(flight, _place_airports(used["origin"]))
     destination = (
         used["destination_airport"]

@@ -107,7 +107,7 @@ def _prepare(trips: pd.DataFrame) -> tuple[pd.DataFrame, list[RejectedRow]]:
     rejected: list[RejectedRow] = []
     frame["mode_as_written"] = frame["mode"]
     frame["mode"] = map_column(frame["mode"], MODE_WORDS)
-    bad = frame["mode"].isna() | (frame["mode"] == "?")
+    bad = frame["mode"].isna() | (frame["mode"].isin(("?",)))
     rejected += _reject(
         frame,
         bad,
@@ -129,7 +129,7 @@ def _prepare(trips: pd.DataFrame) -> tuple[pd.DataFrame, list[RejectedRow]]:
         if "cabin" in frame
         else pd.Series(pd.NA, index=frame.index, dtype="object")
     )
-    is_flight = frame["mode"] == "flight"
+    is_flight = frame["mode"].isin(("flight",))
     bad = is_flight & (cabin == "?").fillna(False)
     rejected += _reject(
         frame,
@@ -254,12 +254,14 @@ def _match(lines: pd.DataFrame, factors: TravelFactorSet, radiative_forcing: boo
         )
     ):
         index.setdefault(key, i)
-    keys = lines[["mode", "band", "cabin", "variant", "activity_unit"]].astype(object).fillna("")
-    # Combine per-column codes into one integer key (a MultiIndex of tuples is slow).
-    combined = np.zeros(len(keys), dtype=np.int64)
+    # Combine per-column codes into one integer key (a MultiIndex of tuples is slow); a missing
+    # value is the empty key "" (its own code, last).
+    combined = np.zeros(len(lines), dtype=np.int64)
     levels = []
-    for column in keys.columns:
-        col_codes, col_uniques = pd.factorize(keys[column])
+    for column in ("mode", "band", "cabin", "variant", "activity_unit"):
+        col_codes, found = pd.factorize(lines[column], use_na_sentinel=True)
+        col_uniques = np.array([*found, ""], dtype=object)
+        col_codes = np.where(col_codes < 0, len(found), col_codes)
         combined = combined * (len(col_uniques) + 1) + col_codes
         levels.append((col_codes, col_uniques))
     _, first, codes = np.unique(combined, return_index=True, return_inverse=True)
@@ -326,7 +328,7 @@ def activity_lines(
         frame[col] = pd.Series(pd.NA, index=frame.index, dtype="object")
     frame["great_circle_km"] = np.nan
     frame["distance_basis"] = "as given in the file"
-    is_flight = frame["mode"] == "flight"
+    is_flight = frame["mode"].isin(("flight",))
     flights, bad = _flight_distances(frame[is_flight], uplift, home_country)
     rejected += bad
     keep = ~is_flight.to_numpy()
@@ -349,7 +351,7 @@ def activity_lines(
         if "cost_sek" in frame
         else pd.Series(np.nan, index=frame.index)
     )
-    taxi_by_cost = (mode == "taxi") & ~has_km & cost.notna() & (cost > 0)
+    taxi_by_cost = mode.isin(("taxi",)) & ~has_km & cost.notna() & (cost > 0)
     needs_km = mode.isin(["rail", "bus", "car", "taxi"]) & ~has_km & ~taxi_by_cost
     rejected += _reject(
         frame,
@@ -358,7 +360,7 @@ def activity_lines(
         _no_distance_reason,
     )
     nights = pd.to_numeric(frame["hotel_nights"], errors="coerce").astype("float64")
-    bad_hotel = (mode == "hotel") & ~(nights > 0)
+    bad_hotel = mode.isin(("hotel",)) & ~(nights > 0)
     rejected += _reject(
         frame, bad_hotel, "hotel_nights", "a hotel row needs a number of nights > 0"
     )
@@ -372,21 +374,28 @@ def activity_lines(
     mode = frame["mode"]
     per_person = mode.isin(["flight", "rail", "bus"])
     activity = np.select(
-        [per_person, mode.isin(["car", "taxi"]) & ~taxi_by_cost, taxi_by_cost, mode == "hotel"],
+        [
+            per_person,
+            mode.isin(["car", "taxi"]) & ~taxi_by_cost,
+            taxi_by_cost,
+            mode.isin(("hotel",)),
+        ],
         [km * frame["travellers"], km, cost, nights * frame["travellers"]],
         default=np.nan,
     )
     basis = np.select(
-        [per_person, taxi_by_cost, mode == "hotel"], ["pkm", "SEK", "night"], default="vkm"
+        [per_person, taxi_by_cost, mode.isin(("hotel",))], ["pkm", "SEK", "night"], default="vkm"
     )
     lines = frame.assign(
         component=pd.Series("travel", index=frame.index, dtype="object"),
         activity=activity,
         activity_unit=pd.Series(basis, index=frame.index, dtype="object"),
     )
-    lines["person_km"] = np.where(lines["activity_unit"] == "SEK", np.nan, km * frame["travellers"])
+    lines["person_km"] = np.where(
+        lines["activity_unit"].isin(("SEK",)), np.nan, km * frame["travellers"]
+    )
     # Hotel nights carried on a travel row become a hotel line of their own.
-    extra = frame[(mode != "hotel") & (nights > 0)]
+    extra = frame[~mode.isin(("hotel",)) & (nights > 0)]
     hotel = extra.assign(
         component="hotel",
         mode="hotel",
@@ -397,7 +406,7 @@ def activity_lines(
         cabin="",
     )
     lines = pd.concat([lines, hotel]).reset_index(drop=True)
-    is_hotel = (lines["mode"] == "hotel").to_numpy()
+    is_hotel = (lines["mode"].isin(("hotel",))).to_numpy()
     variant = lines["variant"].to_numpy(copy=True)
     variant[is_hotel] = resolve_places(lines.loc[is_hotel, "destination"])["country"].to_numpy()
     lines["variant"] = pd.Series(variant, index=lines.index, dtype="object")
@@ -457,7 +466,7 @@ def price_lines(
     lines["factor_note"] = matched["note"]
     lines["factor_variant"] = matched["variant"].fillna("").astype(object)
     lines["cost_sek"] = pd.to_numeric(lines["cost_sek"], errors="coerce").where(
-        lines["component"] == "travel"
+        lines["component"].isin(("travel",))
     )
     for col in ("unit", "gender", "origin", "destination", "fuel", "traveller_id"):
         if col not in lines:

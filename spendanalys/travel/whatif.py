@@ -77,8 +77,8 @@ def decompose_change(analysis: TravelAnalysis, year0: int, year1: int) -> dict[s
             raise ConfigurationError(f"year {year} has no trips or no FTE: nothing to decompose")
     fte0, fte1 = float(years.at[year0, "fte"]), float(years.at[year1, "fte"])  # type: ignore[arg-type]
     lines = analysis.trips[["year", "mode", "activity_unit", "travellers", "person_km", "kg_co2e"]]
-    is_hotel = lines["mode"] == "hotel"
-    by_cost = lines["activity_unit"] == "SEK"
+    is_hotel = lines["mode"].isin(("hotel",))
+    by_cost = lines["activity_unit"].isin(("SEK",))
     transport = lines[~is_hotel & ~by_cost]
     m0, m1 = _mode_factors(transport, year0, fte0), _mode_factors(transport, year1, fte1)
     modes = sorted(set(m0.index) | set(m1.index))
@@ -207,7 +207,9 @@ def train_instead_of_flight(
     # Only the columns the replay reads: filtering all ~30 line columns costs more than the rest.
     used = ["year", "origin_airport", "destination_airport", "great_circle_km", "distance_km"]
     used += ["legs", "travellers", "kg_co2e", "cost_sek"]
-    flights = lines.loc[(lines["component"] == "travel") & (lines["mode"] == "flight"), used]
+    flights = lines.loc[
+        (lines["component"].isin(("travel",))) & (lines["mode"].isin(("flight",))), used
+    ]
     flights["route"] = route_key(flights["origin_airport"], flights["destination_airport"])
     no_airports = flights["origin_airport"].isna() | flights["destination_airport"].isna()
     flights.loc[no_airports, "route"] = "(distance only)"
@@ -218,7 +220,7 @@ def train_instead_of_flight(
     short = (flights["distance_km"] < settings.train_threshold_km) & by_rail
     chosen = flights[short | listed].copy()
     rail = analysis.factors.table
-    rail = rail[(rail["mode"] == "rail") & (rail["variant"] == "") & (rail["basis"] == "pkm")]
+    rail = rail[(rail["mode"].isin(("rail",))) & (rail["variant"] == "") & (rail["basis"] == "pkm")]
     rail_factor = float(rail["kg_co2e_per_unit"].iloc[0]) if len(rail) else np.nan
     gc = chosen["great_circle_km"].fillna(chosen["distance_km"])
     chosen["trips"] = chosen["legs"] * chosen["travellers"]
