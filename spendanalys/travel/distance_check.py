@@ -66,7 +66,8 @@ def _place_airports(places: pd.Series) -> np.ndarray:
     codes, unique = pd.factorize(places, use_na_sentinel=True)
     found = resolve_places(pd.Series(unique, dtype=object))["code"].replace("", None)
     airports = resolve_codes(found)["airport"].to_numpy(dtype=object)
-    return np.append(airports, None)[codes]
+    table: np.ndarray = np.array([*airports, None], dtype=object)
+    return table[codes]
 
 
 def _place_great_circle(frame: pd.DataFrame) -> pd.Series:

@@ -167,7 +167,7 @@ def resolve_codes(codes: pd.Series) -> pd.DataFrame:
     renamed = [c if c not in airports.index and c in changes else "" for c in cleaned]
     mapped = [changes[c] if r else c for c, r in zip(cleaned, renamed, strict=True)]
     mapped = [cities.get(c, c) for c in mapped]
-    at = airports.index.get_indexer([*mapped, ""])
+    at = airports.index.get_indexer(pd.Index([*mapped, ""], dtype=object))
     found = at >= 0
     pick = np.where(position < 0, len(at) - 1, position)
     rows = at[pick]
@@ -177,7 +177,8 @@ def resolve_codes(codes: pd.Series) -> pd.DataFrame:
     country = np.where(hit, airports["country"].to_numpy()[rows], np.nan).astype(object)
     country[~hit] = np.nan
     names = np.array([*mapped, ""], dtype=object)[pick]
-    airport = np.where(hit, names, None).astype(object)
+    airport = names.copy()
+    airport[~hit] = None
     renamed_from = np.array([*renamed, ""], dtype=object)[pick]
     renamed_from[~hit] = ""
     index = codes.index

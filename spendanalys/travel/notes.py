@@ -77,10 +77,12 @@ def _renamed_code_notes(flights: pd.DataFrame) -> list[str]:
     counts: dict[tuple[str, str], int] = {}
     for side in ("origin", "destination"):
         pairs = flights[[side, f"{side}_airport"]].astype(object).value_counts(dropna=True)
-        for (written, airport), n in pairs.items():
+        for key, n in pairs.items():
+            pair: tuple[object, ...] = tuple(key)  # type: ignore[arg-type]
+            written, airport = str(pair[0]), str(pair[1])
             old = clean_code(written)
             if changes.get(old) == airport:
-                counts[(old, str(airport))] = counts.get((old, str(airport)), 0) + int(n)
+                counts[(old, airport)] = counts.get((old, airport), 0) + int(n)
     if not counts:
         return []
     listed = ", ".join(f"{old} → {new} ×{n}" for (old, new), n in sorted(counts.items()))

@@ -81,7 +81,8 @@ def _as_object(values: pd.Series) -> pd.Series:
     """``values.astype(object)`` for a string column, built once per distinct value: an Arrow
     column's own conversion boxes every cell (a few ms per 100,000 rows and column)."""
     codes, uniques = pd.factorize(values, use_na_sentinel=True)
-    table = np.array([*uniques, values.dtype.na_value], dtype=object)
+    missing = getattr(values.dtype, "na_value", np.nan)
+    table = np.asarray([*uniques, missing], dtype=object)
     return pd.Series(table[codes], index=values.index, dtype="object", name=values.name)
 
 
@@ -259,9 +260,9 @@ def _match(lines: pd.DataFrame, factors: TravelFactorSet, radiative_forcing: boo
     combined = np.zeros(len(lines), dtype=np.int64)
     levels = []
     for column in ("mode", "band", "cabin", "variant", "activity_unit"):
-        col_codes, found = pd.factorize(lines[column], use_na_sentinel=True)
-        col_uniques = np.array([*found, ""], dtype=object)
-        col_codes = np.where(col_codes < 0, len(found), col_codes)
+        col_codes, present = pd.factorize(lines[column], use_na_sentinel=True)
+        col_uniques = np.array([*present, ""], dtype=object)
+        col_codes = np.where(col_codes < 0, len(present), col_codes)
         combined = combined * (len(col_uniques) + 1) + col_codes
         levels.append((col_codes, col_uniques))
     _, first, codes = np.unique(combined, return_index=True, return_inverse=True)
