@@ -74,6 +74,16 @@ def fte_per_gender(fte: pd.DataFrame) -> pd.DataFrame:
     return whole.combine_first(parts).rename("fte").reset_index()
 
 
+def _stripped_ids(lines: pd.DataFrame) -> pd.Series:
+    """Traveller ids stripped, a blank one missing (None); once per distinct id."""
+    if "traveller_id" not in lines:
+        return pd.Series(None, index=lines.index, dtype=object)
+    codes, unique = pd.factorize(lines["traveller_id"], use_na_sentinel=True)
+    stripped = [str(u).strip() or None for u in unique]
+    table = np.array([*stripped, None], dtype=object)
+    return pd.Series(table[codes], index=lines.index, dtype=object)
+
+
 def gender_perspective(
     lines: pd.DataFrame, fte: pd.DataFrame | None = None, *, min_group: int = 5
 ) -> pd.DataFrame:
@@ -83,12 +93,7 @@ def gender_perspective(
         (lines["component"].isin(("travel",))) & (~lines["mode"].isin(("hotel",)))
     ).to_numpy()
     travellers = pd.to_numeric(lines["travellers"], errors="coerce").fillna(1.0).to_numpy()
-    ids = (
-        lines["traveller_id"].astype("string").str.strip()
-        if "traveller_id" in lines
-        else pd.Series(pd.NA, index=lines.index, dtype="string")
-    )
-    ids = ids.mask(ids == "")
+    ids = _stripped_ids(lines)
     frame = pd.DataFrame(
         {
             "year": lines["year"].to_numpy(),

@@ -77,6 +77,12 @@ def _reject(
     ]
 
 
+def _drop(frame: pd.DataFrame, bad: pd.Series) -> pd.DataFrame:
+    """``frame`` without the ``bad`` rows; the frame itself when there are none (a boolean
+    filter copies every column). Only for frames this module made itself."""
+    return frame[~bad] if bad.any() else frame
+
+
 def _as_object(values: pd.Series) -> pd.Series:
     """``values.astype(object)`` for a string column, built once per distinct value: an Arrow
     column's own conversion boxes every cell (a few ms per 100,000 rows and column)."""
@@ -119,11 +125,11 @@ def _prepare(trips: pd.DataFrame) -> tuple[pd.DataFrame, list[RejectedRow]]:
             + "' is not a known travel mode (flight, rail, car, taxi, bus, hotel)"
         ).where(r["mode_as_written"].notna(), "no travel mode given"),
     )
-    frame = frame[~bad]
+    frame = _drop(frame, bad)
     dates = pd.to_datetime(frame["date"], errors="coerce")
     bad = dates.isna()
     rejected += _reject(frame, bad, "date", "no travel date: the year is unknown")
-    frame, dates = frame[~bad], dates[~bad]
+    frame, dates = _drop(frame, bad), dates[~bad]
     frame["year"] = dates.dt.year.astype("int64")
     cabin = (
         map_column(frame["cabin"], CABIN_WORDS)
@@ -142,20 +148,20 @@ def _prepare(trips: pd.DataFrame) -> tuple[pd.DataFrame, list[RejectedRow]]:
             + "' is not known (economy, premium, business, first)"
         ),
     )
-    frame, cabin, is_flight = frame[~bad], cabin[~bad], is_flight[~bad]
+    frame, cabin, is_flight = _drop(frame, bad), cabin[~bad], is_flight[~bad]
     frame["cabin_assumed"] = is_flight & cabin.isna()
     frame["cabin"] = cabin.fillna("economy").where(is_flight, "")
     travellers = pd.to_numeric(frame["travellers"], errors="coerce").astype("float64").fillna(1.0)
     bad = travellers <= 0
     rejected += _reject(frame, bad, "travellers", "number of travellers must be at least 1")
-    frame, travellers = frame[~bad], travellers[~bad]
+    frame, travellers = _drop(frame, bad), travellers[~bad]
     frame["travellers"] = travellers
     round_trip = frame["round_trip"].astype("boolean").fillna(False).astype(bool)
     frame["legs"] = np.where(round_trip, 2, 1)
     frame["distance_km"] = pd.to_numeric(frame["distance_km"], errors="coerce").astype("float64")
     bad = frame["distance_km"] < 0
     rejected += _reject(frame, bad, "distance_km", "distance must not be negative")
-    return frame[~bad], rejected
+    return _drop(frame, bad), rejected
 
 
 def _no_distance_reason(rows: pd.DataFrame) -> pd.Series:
@@ -213,12 +219,12 @@ def _flight_distances(
         "a flight needs origin and destination airport codes or a distance",
     )
     keep = ~(missing | no_route)
-    frame, o, d, given = frame[keep].copy(), o[keep], d[keep], given[keep]
+    frame, o, d, given = _drop(frame, ~keep), o[keep], d[keep], given[keep]
     frame["origin_airport"], frame["destination_airport"] = o["airport"], d["airport"]
     gc = pair_distances(o["airport"], d["airport"])
     same = (gc == 0) & ~given
     rejected += _reject(frame, same, "destination", "origin and destination are the same airport")
-    frame, gc, o, d, given = frame[~same], gc[~same], o[~same], d[~same], given[~same]
+    frame, gc, o, d, given = _drop(frame, same), gc[~same], o[~same], d[~same], given[~same]
     frame["great_circle_km"] = gc
     frame["distance_km"] = np.where(given, frame["distance_km"], gc * (1.0 + uplift))
     frame["distance_basis"] = pd.Series(
@@ -365,7 +371,7 @@ def activity_lines(
     rejected += _reject(
         frame, bad_hotel, "hotel_nights", "a hotel row needs a number of nights > 0"
     )
-    frame = frame[~needs_km & ~bad_hotel]
+    frame = _drop(frame, needs_km | bad_hotel)
     taxi_by_cost, km, cost, nights = (
         taxi_by_cost[frame.index],
         km[frame.index],
