@@ -152,7 +152,8 @@ def run(args: argparse.Namespace) -> int:
     )
     analysis = result.analysis
     reasons = spend_reason_notes(analysis, args.contracts)
-    analysis.notes[:0] = reasons
+    if args.format != "table":  # the table prints them first itself
+        analysis.notes[:0] = reasons
     announce(reasons, args.format, args.out)
     if args.lines:
         # imported when the command runs, so that start-up and --help stay fast
