@@ -22,8 +22,8 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from spendanalys.travel.distances import SHORT_HAUL_MAX_KM, pair_distances, resolve_codes
-from spendanalys.travel.places import resolve_places
+from spendanalys.travel.distances import SHORT_HAUL_MAX_KM, pair_distances
+from spendanalys.travel.places import place_airports
 
 BASIS_GIVEN = "as given in the file"
 BASIS_HALVED = (
@@ -60,21 +60,11 @@ def check_written_distances(
     return covers, far
 
 
-def _place_airports(places: pd.Series) -> np.ndarray:
-    """The airport standing for each written place (its IATA code resolved), or None; once per
-    distinct place."""
-    codes, unique = pd.factorize(places, use_na_sentinel=True)
-    found = resolve_places(pd.Series(unique, dtype=object))["code"].replace("", None)
-    airports = resolve_codes(found)["airport"].to_numpy(dtype=object)
-    table: np.ndarray = np.array([*airports, None], dtype=object)
-    return table[codes]
-
-
 def _place_great_circle(frame: pd.DataFrame) -> pd.Series:
     """Great circle between the IATA codes of the rows' places (NaN where either has none)."""
     index = frame.index
     airports = [
-        pd.Series(_place_airports(frame[side]), index=index, dtype=object)
+        pd.Series(place_airports(frame[side]), index=index, dtype=object)
         for side in ("origin", "destination")
     ]
     return pair_distances(*airports)

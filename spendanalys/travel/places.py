@@ -132,3 +132,13 @@ def country_region(country: str) -> str:
     """``rest_of_eu`` for an EU member state (``data/countries.csv``), else ``rest_of_world``."""
     table = country_table()
     return REST_OF_EU if country in table.index and bool(table.at[country, "eu"]) else REST_OF_WORLD
+
+
+def place_airports(places: pd.Series) -> np.ndarray:
+    """The airport standing for each written place (its IATA code resolved), or None; once
+    per distinct place."""
+    codes, unique = pd.factorize(places, use_na_sentinel=True)
+    found = resolve_places(pd.Series(unique, dtype=object))["code"]
+    airports = [None if not code else (airport_of(code) or (None,))[0] for code in found]
+    table: np.ndarray = np.array([*airports, None], dtype=object)
+    return table[codes]

@@ -31,7 +31,7 @@ import pandas as pd
 
 from spendanalys.errors import ConfigurationError
 from spendanalys.travel.analysis import TravelAnalysis, TravelSettings, priced_years
-from spendanalys.travel.distances import resolve_codes
+from spendanalys.travel.distances import airport_of
 from spendanalys.travel.factors import TravelFactorSet
 from spendanalys.travel.routes import compare_routes, parse_routes, route_key
 
@@ -173,10 +173,15 @@ def _rail_network() -> tuple[frozenset[str], frozenset[str]]:
 def _rail_reachable(airports: pd.Series) -> pd.Series:
     """True where a train can reach the airport's place (see ``data/rail_network.csv``)."""
     countries, excluded = _rail_network()
-    codes = airports.astype("string").str.upper()
-    country = resolve_codes(codes.fillna(""))["country"].astype("string").to_numpy()
-    reachable = pd.Series(country, index=airports.index).isin(countries)
-    return reachable & ~codes.isin(excluded).fillna(False) & codes.notna()
+    # Once per distinct airport: a few hundred, against tens of thousands of flights.
+    codes, unique = pd.factorize(airports, use_na_sentinel=True)
+    ok = []
+    for written in unique:
+        code = str(written).upper()
+        found = airport_of(code)
+        ok.append(found is not None and found[1] in countries and code not in excluded)
+    table = np.array([*ok, False], dtype=bool)
+    return pd.Series(table[codes], index=airports.index)
 
 
 def train_instead_of_flight(
