@@ -30,7 +30,12 @@ from spendanalys.io import read_fte, read_trips
 from spendanalys.io.result import RejectedRow
 from spendanalys.schema import SCHEMAS, TRAVEL_MODES, Kind
 from spendanalys.travel.factors import TravelFactorSet, load_travel_factor_set, per_km_note
-from spendanalys.travel.notes import baseline_message, flight_notes, reason_notes
+from spendanalys.travel.notes import (
+    baseline_message,
+    flight_notes,
+    reason_notes,
+    unknown_cabin_note,
+)
 from spendanalys.travel.trips import activity_lines, line_factors, price_lines
 from spendanalys.travel.variants import variant_notes
 
@@ -346,6 +351,7 @@ def _priced_analysis(
         notes.append(km_note)
     notes += variant_notes(lines, factors.name)
     notes += flight_notes(lines)
+    notes += unknown_cabin_note(engine_rejected)
     no_trips = years.loc[years["kg_co2e"].isna(), "year"].tolist()
     if no_trips:
         notes.append(f"no accepted trips for year(s) {', '.join(map(str, no_trips))}: no figure")

@@ -92,6 +92,18 @@ def _renamed_code_notes(flights: pd.DataFrame) -> list[str]:
     ]
 
 
+def unknown_cabin_note(engine_rejected: Sequence[RejectedRow]) -> list[str]:
+    """A note counting the flights rejected for a cabin class not known (never economy)."""
+    rows = [r for r in engine_rejected if r.column == "cabin"]
+    if not rows:
+        return []
+    return [
+        f"{_rows_phrase(len(rows))} with a cabin class not known rejected, not priced as "
+        f"economy ({top_reasons(rows)}); spendanalys/travel/data/booking_classes.csv lists the "
+        "booking-class letters read"
+    ]
+
+
 def _input_keys(trips: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
     """(file, row) of each input trip, numbered as the engine numbers them."""
     n = len(trips)

@@ -87,6 +87,8 @@ def test_booking_classes_file(fte_file: Path) -> None:
     assert not flights["cabin_assumed"].any()
     [bad] = a.rejected  # type: ignore[attr-defined]
     assert bad.column == "cabin" and "'Q2'" in bad.reason
+    assert any(n.startswith("1 flight row with a cabin class not known rejected, not priced as "
+                            "economy (1 row: cabin class 'Q2' is not known") for n in a.notes)  # type: ignore[attr-defined]  # fmt: skip
 
 
 def test_three_business_legs_with_a_class_column_of_another_system(tmp_path: Path) -> None:
