@@ -347,6 +347,7 @@ def dashboard_only(args: argparse.Namespace) -> int:
 def travel_only(args: argparse.Namespace) -> int:
     """The travel step alone, as the full run times it; RESULTS.md keeps its other figures."""
     sizes = {"trips": 100_000}
+    GENERATED.mkdir(parents=True, exist_ok=True)
     files = {
         "trips": generate_travel.write_trips_csv(sizes["trips"], GENERATED / "resor.csv"),
         "fte": generate_travel.write_fte_csv(GENERATED / "arsarbetskrafter.csv"),
