@@ -173,7 +173,16 @@ def run(args: argparse.Namespace) -> int:
         "trips": column_mapping(args.column, "trips"),
         "fte": column_mapping(args.column, "fte"),
     }
-    analysis = run_travel(args.trips, args.fte, args.factors, columns, settings, sheet=args.sheet)
+    analysis = run_travel(
+        args.trips,
+        args.fte,
+        args.factors,
+        columns,
+        settings,
+        sheet=args.sheet,
+        header_row=args.header_row,
+        defaults=args.default,
+    )
     announce(analysis.reason_notes, args.format, args.out)
     compare = load_travel_factor_set(args.compare_factors) if args.compare_factors else None
     summary = summarise_travel(
