@@ -136,6 +136,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 def run(args: argparse.Namespace) -> int:
     # imported when the command runs, so that start-up and --help stay fast
+    from spendanalys.cli.reasons import announce, print_reasons, spend_reason_notes
     from spendanalys.services.assembly import run_spend
     from spendanalys.spend.payload import spend_payload
 
@@ -158,6 +159,10 @@ def run(args: argparse.Namespace) -> int:
         rank_move_threshold=args.rank_move,
     )
     analysis = result.analysis
+    reasons = spend_reason_notes(analysis, args.contracts)
+    if args.format != "table":  # the table prints them first itself
+        analysis.notes[:0] = reasons
+    announce(reasons, args.format, args.out)
     if args.lines:
         # imported when the command runs, so that start-up and --help stay fast
         from spendanalys.spend.payload import lines_frame
@@ -173,6 +178,7 @@ def run(args: argparse.Namespace) -> int:
         print(f"wrote {args.out}", file=sys.stderr)
     else:
         with _output(args.out):
+            print_reasons(reasons)
             _print_summary(analysis, args.top, result.factor_sets, args.by_framework)
     return 0
 

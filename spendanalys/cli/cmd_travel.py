@@ -149,6 +149,7 @@ def _route_figures(path: str | None) -> pd.DataFrame | None:
 
 def run(args: argparse.Namespace) -> int:
     # imported when the command runs, so that start-up and --help stay fast
+    from spendanalys.cli.reasons import announce
     from spendanalys.travel.analysis import TravelSettings, run_travel
     from spendanalys.travel.factors import load_travel_factor_set
     from spendanalys.travel.summary import summarise_travel, travel_payload
@@ -182,6 +183,7 @@ def run(args: argparse.Namespace) -> int:
         header_row=args.header_row,
         defaults=args.default,
     )
+    announce(analysis.reason_notes, args.format, args.out)
     compare = load_travel_factor_set(args.compare_factors) if args.compare_factors else None
     summary = summarise_travel(
         analysis, compare_with=compare, route_figures=_route_figures(args.route_figures)
@@ -243,8 +245,11 @@ def _fmt(value: float, digits: int = 1) -> str:
 
 
 def print_summary(summary) -> None:  # type: ignore[no-untyped-def]
+    from spendanalys.cli.reasons import print_reasons
+
     a = summary.analysis
     s = a.settings
+    print_reasons(a.reason_notes)
     print(
         f"Business travel CO2e per FTE — factor set {a.factors.name}, radiative forcing "
         f"{'included' if s.radiative_forcing else 'NOT included'}, flight uplift {s.uplift:g}, "
@@ -327,5 +332,5 @@ def print_summary(summary) -> None:  # type: ignore[no-untyped-def]
     print(f"\nRejected rows: {len(a.rejected)}")
     for r in a.rejected[:20]:
         print(f"  {r.file}, row {r.row}, {r.column}: {r.reason}")
-    for note in a.notes:
+    for note in a.notes[len(a.reason_notes) :]:
         print(f"note: {note}")

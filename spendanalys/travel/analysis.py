@@ -33,7 +33,13 @@ from spendanalys.io.options import default_values, reader_notes, require_mapped
 from spendanalys.io.result import RejectedRow
 from spendanalys.schema import SCHEMAS, TRAVEL_MODES, Kind
 from spendanalys.travel.factors import TravelFactorSet, load_travel_factor_set, per_km_note
-from spendanalys.travel.trips import activity_lines, price_lines
+from spendanalys.travel.notes import (
+    baseline_message,
+    flight_notes,
+    reason_notes,
+    unknown_cabin_note,
+)
+from spendanalys.travel.trips import activity_lines, line_factors, price_lines
 from spendanalys.travel.variants import variant_notes
 
 FORECAST_YEARS = 3
@@ -96,6 +102,11 @@ class TravelAnalysis:
     # price the same trips (:func:`reprice`) without reading and resolving them again.
     activity: pd.DataFrame | None = field(default=None, repr=False)
     activity_rejected: list[RejectedRow] = field(default_factory=list, repr=False)
+    # The rows the readers refused (they come first in ``rejected``), and the notes that name
+    # the top reasons when most of a file or of the baseline year was rejected (also first in
+    # ``notes``; the CLI shows them before the figures).
+    read_rejected: list[RejectedRow] = field(default_factory=list, repr=False)
+    reason_notes: list[str] = field(default_factory=list)
 
 
 def _text(frame: pd.DataFrame, column: str) -> pd.Series:
@@ -128,10 +139,12 @@ def hotels_stated(include_hotels: bool) -> str:
 
 def headline_lines(lines: pd.DataFrame, include_hotels: bool) -> pd.DataFrame:
     """The emission lines that make the headline kg CO2e: all of them, or all but hotel lines."""
-    return lines if include_hotels else lines[lines["mode"] != "hotel"]
+    return lines if include_hotels else lines[~lines["mode"].isin(("hotel",))]
 
 
-def per_year(lines: pd.DataFrame, fte: pd.Series, *, include_hotels: bool = True) -> pd.DataFrame:
+def per_year(
+    lines: pd.DataFrame, fte: pd.Series, *, include_hotels: bool = True, with_activity: bool = True
+) -> pd.DataFrame:
     """kg CO2e per year by mode, FTE and kg CO2e per FTE, one row per year with trips or FTE.
 
     ``kg_co2e`` (and so ``kg_co2e_per_fte``) sums every mode, or every mode but hotel when
@@ -139,7 +152,7 @@ def per_year(lines: pd.DataFrame, fte: pd.Series, *, include_hotels: bool = True
     ``pkm_<mode>`` (passenger-km) for flight, rail and bus, ``vkm_<mode>`` (vehicle-km) for
     car and taxi (taxi known only by cost has none), ``hotel_nights`` (room-nights).
     A year with FTE but no accepted trip has no figure (NaN), not zero: the trip file may simply
-    not cover it.
+    not cover it. ``with_activity=False`` leaves the activity columns out (kg CO2e only).
     """
     by_mode = lines.groupby(["year", "mode"])["kg_co2e"].sum().unstack("mode")
     by_mode = by_mode.reindex(columns=list(TRAVEL_MODES)).fillna(0.0)
@@ -154,9 +167,17 @@ def per_year(lines: pd.DataFrame, fte: pd.Series, *, include_hotels: bool = True
     for mode in TRAVEL_MODES:
         table[f"kg_co2e_{mode}"] = by_mode[mode].to_numpy()
 
+    if not with_activity:
+        return table
+    # One grouping for every unit: filtering the lines per unit costs more than the sums.
+    summed_all = lines.groupby(["activity_unit", "year", "mode"])["activity"].sum()
+    units = set(summed_all.index.get_level_values(0))
+
     def activity(unit: str, modes: Sequence[str]) -> pd.DataFrame:
-        chosen = lines[lines["activity_unit"] == unit]
-        summed = chosen.groupby(["year", "mode"])["activity"].sum().unstack("mode")
+        if unit in units:
+            summed = summed_all.xs(unit, level="activity_unit").unstack("mode")
+        else:
+            summed = pd.DataFrame(index=pd.Index([], name="year"))
         known = summed.reindex(index=years, columns=list(modes)).fillna(0.0)
         return known.where(has_lines, axis=0)
 
@@ -228,14 +249,21 @@ def analyse_travel(
     fte: pd.DataFrame,
     factors: TravelFactorSet | None = None,
     settings: TravelSettings | None = None,
+    *,
+    read_rejected: Sequence[RejectedRow] = (),
 ) -> TravelAnalysis:
-    """Run the per-FTE analysis on canonical trips and FTE tables (pure; no I/O)."""
+    """Run the per-FTE analysis on canonical trips and FTE tables (pure; no I/O).
+
+    ``read_rejected``: the rows the readers refused; they lead ``rejected`` and count in the
+    reasons the notes (and a baseline-year error) name."""
     factors = factors or load_travel_factor_set()
     settings = settings or TravelSettings()
     activity, rejected = activity_lines(
         trips, uplift=settings.uplift, home_country=settings.home_country
     )
-    return _priced_analysis(activity, rejected, trips, fte, factors, settings)
+    return _priced_analysis(
+        activity, rejected, trips, fte, factors, settings, read_rejected=list(read_rejected)
+    )
 
 
 def reprice(analysis: TravelAnalysis, factors: TravelFactorSet) -> TravelAnalysis:
@@ -243,7 +271,13 @@ def reprice(analysis: TravelAnalysis, factors: TravelFactorSet) -> TravelAnalysi
     analysis.fte, factors, analysis.settings)``, but it prices the already-resolved lines
     instead of mapping and resolving the trips again (only the factor join differs)."""
     if analysis.activity is None:
-        return analyse_travel(analysis.input_trips, analysis.fte, factors, analysis.settings)
+        return analyse_travel(
+            analysis.input_trips,
+            analysis.fte,
+            factors,
+            analysis.settings,
+            read_rejected=analysis.read_rejected,
+        )
     return _priced_analysis(
         analysis.activity,
         list(analysis.activity_rejected),
@@ -251,6 +285,25 @@ def reprice(analysis: TravelAnalysis, factors: TravelFactorSet) -> TravelAnalysi
         analysis.fte,
         factors,
         analysis.settings,
+        read_rejected=analysis.read_rejected,
+    )
+
+
+def priced_years(analysis: TravelAnalysis, factors: TravelFactorSet) -> pd.DataFrame:
+    """``reprice(analysis, factors).years``, without building the other set's emission lines,
+    notes and goal: only kg CO2e per line is priced again (same rows, same sums)."""
+    if analysis.activity is None:
+        return reprice(analysis, factors).years
+    lines = analysis.activity
+    per_unit = line_factors(lines, factors, radiative_forcing=analysis.settings.radiative_forcing)
+    priced = per_unit.notna().to_numpy()
+    kept = lines.loc[priced, ["year", "mode", "activity"]]
+    kept["kg_co2e"] = kept["activity"].astype("float64") * per_unit[priced].astype("float64")
+    return per_year(
+        kept,
+        fte_per_year(analysis.fte),
+        include_hotels=analysis.settings.include_hotels,
+        with_activity=False,
     )
 
 
@@ -261,14 +314,31 @@ def _priced_analysis(
     fte: pd.DataFrame,
     factors: TravelFactorSet,
     settings: TravelSettings,
+    *,
+    read_rejected: list[RejectedRow] | None = None,
 ) -> TravelAnalysis:
     """Price the resolved lines with ``factors`` and build the per-year figures and the goal."""
+    read_rejected = read_rejected or []
     lines, unpriced = price_lines(activity, factors, radiative_forcing=settings.radiative_forcing)
-    rejected = sorted([*activity_rejected, *unpriced], key=lambda r: (r.file, r.row))
+    engine_rejected = sorted([*activity_rejected, *unpriced], key=lambda r: (r.file, r.row))
     fte_year = fte_per_year(fte)
     years = per_year(lines, fte_year, include_hotels=settings.include_hotels)
+    base = years[years["year"] == settings.baseline_year]
+    if base.empty or pd.isna(base["kg_co2e_per_fte"].iloc[0]):
+        raise ConfigurationError(
+            baseline_message(
+                settings.baseline_year,
+                bool(len(base)) and pd.notna(base["kg_co2e"].iloc[0]),
+                bool(len(base)) and bool((base["fte"] > 0).iloc[0]),
+                trips,
+                read_rejected,
+                engine_rejected,
+            )
+        )
     baseline, target, path = goal_path(years, settings)
+    reasons = reason_notes(trips, read_rejected, engine_rejected, settings.baseline_year)
     notes = [
+        *reasons,
         f"factor set: {factors.name}",
         "radiative forcing (high-altitude effect): "
         + ("included" if settings.radiative_forcing else "not included"),
@@ -283,6 +353,8 @@ def _priced_analysis(
     if km_note:
         notes.append(km_note)
     notes += variant_notes(lines, factors.name)
+    notes += flight_notes(lines)
+    notes += unknown_cabin_note(engine_rejected)
     no_trips = years.loc[years["kg_co2e"].isna(), "year"].tolist()
     if no_trips:
         notes.append(f"no accepted trips for year(s) {', '.join(map(str, no_trips))}: no figure")
@@ -296,7 +368,7 @@ def _priced_analysis(
         target=target,
         path=path,
         forecast=forecast_target(years, settings),
-        rejected=rejected,
+        rejected=[*read_rejected, *engine_rejected],
         settings=settings,
         factors=factors,
         fte=fte,
@@ -304,6 +376,8 @@ def _priced_analysis(
         notes=notes,
         activity=activity,
         activity_rejected=activity_rejected,
+        read_rejected=read_rejected,
+        reason_notes=reasons,
     )
 
 
@@ -359,8 +433,11 @@ def run_travel(
     require_mapped([r.info for r in (*trip_results, *fte_results)])
     trips = pd.concat([r.table for r in trip_results], ignore_index=True)
     fte = pd.concat([r.table for r in fte_results], ignore_index=True)
-    analysis = analyse_travel(trips, fte, load_travel_factor_set(factor_path), settings)
     read_rejected = [row for r in (*trip_results, *fte_results) for row in r.rejected]
-    analysis.rejected = read_rejected + analysis.rejected
-    analysis.notes[:0] = reader_notes([r.info for r in (*trip_results, *fte_results)])
+    analysis = analyse_travel(
+        trips, fte, load_travel_factor_set(factor_path), settings, read_rejected=read_rejected
+    )
+    # The readers' notes follow the reason notes (which stay first: the CLI shows them apart).
+    at = len(analysis.reason_notes)
+    analysis.notes[at:at] = reader_notes([r.info for r in (*trip_results, *fte_results)])
     return analysis

@@ -41,7 +41,9 @@ def breakdown(
             "year": lines["year"].to_numpy(),
             "_label": label_codes[codes],
             # Hotel lines split off a travel row would count its travellers twice.
-            "traveller_trips": np.where(lines["component"] == "travel", lines["travellers"], 0.0),
+            "traveller_trips": np.where(
+                lines["component"].isin(("travel",)), lines["travellers"], 0.0
+            ),
             "kg_co2e": lines["kg_co2e"].to_numpy(),
         }
     )

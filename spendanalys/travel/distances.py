@@ -23,6 +23,9 @@ from pyarrow import csv as pa_csv
 EARTH_RADIUS_KM = 6371.0088  # IUGG mean Earth radius
 SHORT_HAUL_MAX_KM = 3700.0  # DESNZ: short haul up to 3,700 km great-circle distance
 CITY_AIRPORTS_PATH = Path(__file__).with_name("data") / "city_airports.csv"
+CODE_CHANGES_PATH = Path(__file__).with_name("data") / "airport_code_changes.csv"
+# Excel's text prefix ('FRA), quotes and spaces around a code are not part of it.
+_CODE_JUNK = " \t'\"`´’‘"
 
 
 def _airportsdata_file(name: str) -> Path:
@@ -118,26 +121,77 @@ def metro_of_airport() -> dict[str, str]:
     return metro
 
 
+@lru_cache(maxsize=4)
+def code_changes(path: Path = CODE_CHANGES_PATH) -> dict[str, str]:
+    """Retired IATA code -> the code its airport's traffic runs under now (see the file's header)."""
+    table = pd.read_csv(path, comment="#", dtype=str)
+    return {
+        str(o).strip().upper(): str(n).strip().upper()
+        for o, n in zip(table["old_code"], table["new_code"], strict=True)
+    }
+
+
+def clean_code(text: object) -> str:
+    """A written code as looked up: Excel's leading apostrophe, quotes and spaces removed,
+    upper case ("'fra " -> "FRA")."""
+    return str(text).strip(_CODE_JUNK).upper()
+
+
+@lru_cache(maxsize=4096)
+def airport_of(code: str) -> tuple[str, str] | None:
+    """(airport, country) of one written code as :func:`resolve_codes` resolves it, or None."""
+    cleaned = clean_code(code)
+    airports = airport_table()
+    changes = code_changes()
+    if cleaned not in airports.index and cleaned in changes:
+        cleaned = changes[cleaned]
+    cleaned = city_airports().get(cleaned, cleaned)
+    if cleaned not in airports.index:
+        return None
+    return cleaned, str(airports.at[cleaned, "country"])
+
+
 def resolve_codes(codes: pd.Series) -> pd.DataFrame:
     """Map written codes to airports, on unique values.
 
     Returns a frame aligned with ``codes``: ``airport`` (IATA airport code or <NA> when the code
-    is unknown), ``lat``, ``lon``, ``country``. A listed city code wins over an airport of the
-    same letters only when the table says so (most such rows map a code to itself).
+    is unknown), ``lat``, ``lon``, ``country`` and ``renamed_from`` (the retired code as cleaned,
+    when ``data/airport_code_changes.csv`` moved it to a newer one, else ""). A code is cleaned
+    first (:func:`clean_code`); a listed city code wins over an airport of the same letters only
+    when the table says so (most such rows map a code to itself).
     """
     position, unique = pd.factorize(codes, use_na_sentinel=True)
-    cities = city_airports()
+    cities, changes = city_airports(), code_changes()
     airports = airport_table()
-    mapped = [cities.get(c, c) for c in (str(u).strip().upper() for u in unique)]
-    # One extra all-missing row for the NA codes (factorize marks them -1).
-    lookup = airports[["lat", "lon", "country"]].reindex([*mapped, ""])
-    found = lookup["lat"].notna().to_numpy()
-    lookup.insert(
-        0, "airport", pd.Series(lookup.index, index=lookup.index, dtype="object").where(found, None)
+    cleaned = [clean_code(u) for u in unique]
+    renamed = [c if c not in airports.index and c in changes else "" for c in cleaned]
+    mapped = [changes[c] if r else c for c, r in zip(cleaned, renamed, strict=True)]
+    mapped = [cities.get(c, c) for c in mapped]
+    at = airports.index.get_indexer(pd.Index([*mapped, ""], dtype=object))
+    found = at >= 0
+    pick = np.where(position < 0, len(at) - 1, position)
+    rows = at[pick]
+    hit = found[pick]
+    lat = np.where(hit, airports["lat"].to_numpy()[rows], np.nan)
+    lon = np.where(hit, airports["lon"].to_numpy()[rows], np.nan)
+    country = np.where(hit, airports["country"].to_numpy()[rows], np.nan).astype(object)
+    country[~hit] = np.nan
+    names = np.array([*mapped, ""], dtype=object)[pick]
+    airport = names.copy()
+    airport[~hit] = None
+    renamed_from = np.array([*renamed, ""], dtype=object)[pick]
+    renamed_from[~hit] = ""
+    index = codes.index
+    return pd.DataFrame(
+        {
+            "airport": pd.Series(airport, index=index, dtype=object),
+            "lat": pd.Series(lat, index=index, dtype="float64"),
+            "lon": pd.Series(lon, index=index, dtype="float64"),
+            "country": pd.Series(country, index=index, dtype=object),
+            "renamed_from": pd.Series(renamed_from, index=index, dtype=object),
+        },
+        index=index,
     )
-    out = lookup.iloc[np.where(position < 0, len(lookup) - 1, position)].reset_index(drop=True)
-    out.index = codes.index
-    return out
 
 
 def haversine_km(

@@ -26,6 +26,7 @@ Every problem in a file is collected and raised once as :class:`FactorError` nam
 from __future__ import annotations
 
 import io
+from collections.abc import Hashable, Mapping
 from dataclasses import dataclass
 from importlib.resources import files
 from pathlib import Path
@@ -151,7 +152,7 @@ def _text(value: object) -> str:
 
 
 def _check_row(
-    raw: pd.Series, file: str, row: int, problems: list[FactorError]
+    raw: Mapping[Hashable, object], file: str, row: int, problems: list[FactorError]
 ) -> dict[str, object] | None:
     before = len(problems)
     mode = normalise_mode(_text(raw["mode"]))
@@ -257,7 +258,8 @@ def parse_travel_factor_table(
             raw[column] = ""
     problems: list[FactorError] = []
     rows = []
-    for i, (_, record) in enumerate(raw.iterrows()):  # factor files are small (tens of rows)
+    # Plain dicts: a Series per row (iterrows) costs more than checking the row.
+    for i, record in enumerate(raw.to_dict(orient="records")):
         checked = _check_row(record, file, i + first_row, problems)
         if checked is not None:
             rows.append(checked)

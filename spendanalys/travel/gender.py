@@ -74,19 +74,26 @@ def fte_per_gender(fte: pd.DataFrame) -> pd.DataFrame:
     return whole.combine_first(parts).rename("fte").reset_index()
 
 
+def _stripped_ids(lines: pd.DataFrame) -> pd.Series:
+    """Traveller ids stripped, a blank one missing (None); once per distinct id."""
+    if "traveller_id" not in lines:
+        return pd.Series(None, index=lines.index, dtype=object)
+    codes, unique = pd.factorize(lines["traveller_id"], use_na_sentinel=True)
+    stripped = [str(u).strip() or None for u in unique]
+    table = np.array([*stripped, None], dtype=object)
+    return pd.Series(table[codes], index=lines.index, dtype=object)
+
+
 def gender_perspective(
     lines: pd.DataFrame, fte: pd.DataFrame | None = None, *, min_group: int = 5
 ) -> pd.DataFrame:
     """One row per year and gender with the figures of the module docstring, ``suppressed``
     and ``note``; hidden rows keep their label and have NaN figures."""
-    transport = ((lines["component"] == "travel") & (lines["mode"] != "hotel")).to_numpy()
+    transport = (
+        (lines["component"].isin(("travel",))) & (~lines["mode"].isin(("hotel",)))
+    ).to_numpy()
     travellers = pd.to_numeric(lines["travellers"], errors="coerce").fillna(1.0).to_numpy()
-    ids = (
-        lines["traveller_id"].astype("string").str.strip()
-        if "traveller_id" in lines
-        else pd.Series(pd.NA, index=lines.index, dtype="string")
-    )
-    ids = ids.mask(ids == "")
+    ids = _stripped_ids(lines)
     frame = pd.DataFrame(
         {
             "year": lines["year"].to_numpy(),
@@ -99,7 +106,7 @@ def gender_perspective(
         }
     )
     for mode in SHARE_MODES:
-        frame[f"trips_{mode}"] = np.where(transport & (lines["mode"] == mode), travellers, 0.0)
+        frame[f"trips_{mode}"] = np.where(transport & lines["mode"].isin((mode,)), travellers, 0.0)
     keys = ["year", "gender"]
     table = frame.groupby(keys).agg(
         traveller_trips=("trips", "sum"),

@@ -75,11 +75,11 @@ def categorise(lines: pd.DataFrame, split_km: float = FLIGHT_SPLIT_KM) -> pd.Ser
     """Each emission line's category in :data:`CATEGORIES` (see the module docstring)."""
     mode = lines["mode"].astype(object)
     category = mode.copy()
-    flight = (mode == "flight").to_numpy()
+    flight = mode.isin(("flight",)).to_numpy()
     under = (lines["distance_km"] < split_km).to_numpy()
     category[flight & under] = "flight_under_500"
     category[flight & ~under] = "flight_500_and_over"
-    car = (mode == "car").to_numpy()
+    car = mode.isin(("car",)).to_numpy()
     if car.any():
         kinds = map_column(lines.loc[car, "mode_as_written"].astype(object), CAR_KIND_WORDS)
         kinds = kinds.where(kinds.isin(["own", "rental", "fleet"]), "unspecified")
@@ -104,11 +104,11 @@ def naturvardsverket_table(lines: pd.DataFrame, split_km: float = FLIGHT_SPLIT_K
                 lines["activity_unit"].isin(["pkm", "vkm", "night"]), lines["activity"], 0.0
             ).astype("float64"),
             "traveller_trips": np.where(
-                (lines["component"] == "travel") & (lines["mode"] != "hotel"),
+                (lines["component"].isin(("travel",))) & (~lines["mode"].isin(("hotel",))),
                 lines["travellers"],
                 0.0,
             ).astype("float64"),
-            "lines_without_km": (lines["activity_unit"] == "SEK").to_numpy(dtype="int64"),
+            "lines_without_km": (lines["activity_unit"].isin(("SEK",))).to_numpy(dtype="int64"),
         }
     )
     summed = frame.groupby(["year", "category"]).sum()

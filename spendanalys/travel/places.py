@@ -23,7 +23,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from spendanalys.travel.distances import airport_table, resolve_codes
+from spendanalys.travel.distances import airport_of, airport_table
 
 DATA_DIR = Path(__file__).with_name("data")
 PLACES_PATH = DATA_DIR / "places.csv"
@@ -94,9 +94,9 @@ def _resolve_one(text: str, codes: dict[str, tuple[str, str]]) -> tuple[str, str
         return country, code, "place table"
     upper = text.strip().upper()
     if len(upper) == 3 and upper.isalpha():
-        found = resolve_codes(pd.Series([upper]))
-        if pd.notna(found["airport"].iloc[0]):
-            return str(found["country"].iloc[0]), upper, "IATA code"
+        found = airport_of(upper)
+        if found is not None:
+            return found[1], upper, "IATA code"
     if len(upper) == 2 and upper.isascii() and upper.isalpha():
         return upper, "", "country code"
     if key in _country_names():
@@ -132,3 +132,13 @@ def country_region(country: str) -> str:
     """``rest_of_eu`` for an EU member state (``data/countries.csv``), else ``rest_of_world``."""
     table = country_table()
     return REST_OF_EU if country in table.index and bool(table.at[country, "eu"]) else REST_OF_WORLD
+
+
+def place_airports(places: pd.Series) -> np.ndarray:
+    """The airport standing for each written place (its IATA code resolved), or None; once
+    per distinct place."""
+    codes, unique = pd.factorize(places, use_na_sentinel=True)
+    found = resolve_places(pd.Series(unique, dtype=object))["code"]
+    airports = [None if not code else (airport_of(code) or (None,))[0] for code in found]
+    table: np.ndarray = np.array([*airports, None], dtype=object)
+    return table[codes]

@@ -24,8 +24,8 @@ import numpy as np
 import pandas as pd
 
 from spendanalys.errors import ConfigurationError
-from spendanalys.travel.distances import metro_of_airport, resolve_codes
-from spendanalys.travel.places import resolve_places
+from spendanalys.travel.distances import airport_of, metro_of_airport
+from spendanalys.travel.places import place_airports
 
 ROUTE_TIMES_PATH = Path(__file__).with_name("data") / "route_times.csv"
 COMPARISON_COLUMNS = (
@@ -70,15 +70,12 @@ def parse_routes(routes: tuple[str, ...] | list[str]) -> set[str]:
         parts = [p for p in text.replace("–", "-").replace("/", "-").split("-") if p.strip()]
         if len(parts) != 2:
             raise ConfigurationError(f"route {text!r}: expected two codes such as ARN-GOT")
-        codes = resolve_codes(pd.Series([p.strip() for p in parts]))
-        if codes["airport"].isna().any():
+        found = [airport_of(p.strip()) for p in parts]
+        if None in found:
             raise ConfigurationError(f"route {text!r}: unknown airport or city code")
-        keys.add(
-            route_key(
-                codes["airport"].iloc[:1].reset_index(drop=True),
-                codes["airport"].iloc[1:].reset_index(drop=True),
-            ).iloc[0]
-        )
+        metro = metro_of_airport()
+        a, b = (str(metro.get(f[0], f[0])) for f in found if f is not None)
+        keys.add(f"{a}–{b}" if a <= b else f"{b}–{a}")
     return keys
 
 
@@ -102,23 +99,29 @@ def _table_source(row: pd.Series) -> str:
 
 
 def _place_airports(places: pd.Series) -> pd.Series:
-    """The airport standing for each written place (its code resolved), or <NA>."""
-    codes = resolve_places(places)["code"].replace("", None)
-    return resolve_codes(codes)["airport"]
+    """The airport standing for each written place (its code resolved), or None."""
+    return pd.Series(place_airports(places), index=places.index, dtype=object)
+
+
+_COST_COLUMNS = [
+    "mode", "origin", "destination", "origin_airport", "destination_airport", "cost_sek", "legs",
+    "travellers",
+]  # fmt: skip
 
 
 def agency_costs(lines: pd.DataFrame) -> pd.DataFrame:
     """Median cost per traveller and one way, per route and mode (flight, rail), with the number
     of trips behind it: columns route, mode, cost_sek, n. From transport lines with a
     ``cost_sek`` above 0; rail trips need places that resolve to a city with a code."""
-    used = lines[
-        (lines["component"] == "travel")
+    used = lines.loc[
+        (lines["component"].isin(("travel",)))
         & lines["mode"].isin(["flight", "rail"])
-        & (pd.to_numeric(lines["cost_sek"], errors="coerce") > 0)
+        & (pd.to_numeric(lines["cost_sek"], errors="coerce") > 0),
+        _COST_COLUMNS,
     ]
     if used.empty:
         return pd.DataFrame(columns=["route", "mode", "cost_sek", "n"])
-    flight = used["mode"] == "flight"
+    flight = used["mode"].isin(("flight",))
     origin = used["origin_airport"].astype(object).where(flight, _place_airports(used["origin"]))
     destination = (
         used["destination_airport"]

@@ -23,7 +23,7 @@ def car_fuel(frame: pd.DataFrame) -> pd.Series:
     """A car line's factor variant: its fuel code (``FUEL_WORDS``), else "" (the average car).
     Other modes get ""."""
     variant = pd.Series("", index=frame.index, dtype="object")
-    car = frame["mode"] == "car"
+    car = frame["mode"].isin(("car",))
     if "fuel" in frame and car.any():
         codes = map_column(frame.loc[car, "fuel"].astype(object), FUEL_WORDS)
         variant[car] = codes.where(codes.notna() & (codes != "?"), "").to_numpy()
@@ -44,7 +44,12 @@ def variant_notes(lines: pd.DataFrame, factor_set: str) -> list[str]:
     a country without a hotel row (priced by its region's row or the default). Each note gives
     the count and the values."""
     notes: list[str] = []
-    car = lines[(lines["mode"] == "car") & (lines["component"] == "travel")]
+    # Only the columns read: filtering every line column costs more than the notes.
+    mode = lines["mode"]
+    car = lines.loc[
+        mode.isin(("car",)) & lines["component"].isin(("travel",)),
+        ["fuel", "variant", "factor_variant"],
+    ]
     written = car["fuel"].astype("string").str.strip()
     unknown = car[written.notna() & (written != "") & (car["variant"] == "")]
     if len(unknown):
@@ -58,7 +63,7 @@ def variant_notes(lines: pd.DataFrame, factor_set: str) -> list[str]:
             f"{len(missing)} car row(s) with a fuel the factor set {factor_set} has no row for "
             f"({_count_phrase(missing['variant'])}): priced as its average car"
         )
-    hotel = lines[lines["mode"] == "hotel"]
+    hotel = lines.loc[mode.isin(("hotel",)), ["destination", "variant", "factor_variant"]]
     place = hotel["destination"].astype("string").str.strip()
     unknown_place = hotel[place.notna() & (place != "") & (hotel["variant"] == "")]
     if len(unknown_place):
@@ -88,10 +93,10 @@ def hotel_variant(lines: pd.DataFrame, factors: TravelFactorSet) -> pd.Series:
     """The variant a line is priced by: a hotel's country when the set has a row for it, else
     its region's row (``rest_of_eu`` or ``rest_of_world``) when the set has one, else "" (the
     set's default hotel row). Other lines: their own variant."""
-    hotel = (lines["mode"] == "hotel").to_numpy()
+    hotel = (lines["mode"].isin(("hotel",))).to_numpy()
     if not hotel.any():
         return lines["variant"]
-    rows = set(factors.table.loc[factors.table["mode"] == "hotel", "variant"])
+    rows = set(factors.table.loc[factors.table["mode"].isin(("hotel",)), "variant"])
     countries = pd.unique(lines.loc[hotel, "variant"])
     choice: dict[str, str] = {}
     for country in countries:

@@ -7,7 +7,9 @@ surrounding spaces and the words "klass"/"class". Extend the tables, never guess
 
 from __future__ import annotations
 
+import csv
 import re
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -16,31 +18,61 @@ MODE_WORDS: dict[str, str] = {
     # flight
     "flyg": "flight", "flygresa": "flight", "flight": "flight", "air": "flight", "plane": "flight",
     "flyg inrikes": "flight", "flyg utrikes": "flight", "avion": "flight", "flug": "flight",
+    "flugzeug": "flight", "vol": "flight",
     # rail
     "tåg": "rail", "tag": "rail", "train": "rail", "rail": "rail", "järnväg": "rail",
-    "tågresa": "rail", "bahn": "rail", "zug": "rail",
+    "tågresa": "rail", "bahn": "rail", "zug": "rail", "tgv": "rail", "ter": "rail",
     # car (own, rental or fleet: the factor is per vehicle-km either way; CAR_KIND_WORDS says which)
     "bil": "car", "car": "car", "hyrbil": "car", "rental car": "car", "egen bil": "car",
     "privat bil": "car", "privatbil": "car", "own car": "car", "private car": "car",
     "tjänstebil": "car", "bilpool": "car", "poolbil": "car", "förmånsbil": "car",
     "leasingbil": "car", "myndighetens bil": "car", "company car": "car", "pool car": "car",
-    "fleet car": "car", "pkw": "car", "mietwagen": "car",
+    "fleet car": "car", "pkw": "car", "mietwagen": "car", "voiture": "car",
+    "véhicule personnel": "car", "vehicule personnel": "car", "voiture de location": "car",
     # taxi
     "taxi": "taxi", "cab": "taxi",
     # bus
     "buss": "bus", "bus": "bus", "coach": "bus", "långfärdsbuss": "bus",
     # hotel
     "hotell": "hotel", "hotel": "hotel", "hotellnatt": "hotel", "hotellnätter": "hotel",
-    "logi": "hotel", "övernattning": "hotel",
+    "logi": "hotel", "övernattning": "hotel", "hôtel": "hotel", "übernachtung": "hotel",
+    "nuitée": "hotel",
 }  # fmt: skip
 
+BOOKING_CLASSES_PATH = Path(__file__).with_name("data") / "booking_classes.csv"
+CABINS: tuple[str, ...] = ("economy", "premium", "business", "first")
+
+
+def booking_classes(path: Path = BOOKING_CLASSES_PATH) -> dict[str, str]:
+    """IATA booking-class letter (upper case) -> cabin, from ``data/booking_classes.csv``."""
+    lines = [
+        line
+        for line in path.read_text(encoding="utf-8").splitlines()
+        if line.strip() and not line.startswith("#")
+    ]
+    table: dict[str, str] = {}
+    for row in csv.DictReader(lines):
+        code, cabin = (row.get("code") or "").strip().upper(), (row.get("cabin") or "").strip()
+        if len(code) != 1 or not code.isalpha() or cabin not in CABINS:
+            raise ValueError(f"{path.name}: {row} needs a one-letter code and one of {CABINS}")
+        table[code] = cabin
+    return table
+
+
+# Cabin words in Swedish, English, German and French; "klass", "class", "Klasse", "classe" are
+# dropped before the lookup ("Classe affaires" = "affaires"), and the one-letter booking
+# classes come from data/booking_classes.csv.
 CABIN_WORDS: dict[str, str] = {
     "economy": "economy", "ekonomi": "economy", "eco": "economy", "turist": "economy",
-    "y": "economy", "economy class": "economy", "standard": "economy", "m": "economy",
+    "economy class": "economy", "standard": "economy", "touristenklasse": "economy",
+    "economique": "economy", "économique": "economy", "éco": "economy",
     "premium": "premium", "premium economy": "premium", "premium ekonomi": "premium",
-    "premium eco": "premium", "w": "premium", "ekonomi plus": "premium",
-    "business": "business", "affärs": "business", "affär": "business", "c": "business",
-    "j": "business", "first": "first", "första": "first", "forsta": "first", "f": "first",
+    "premium eco": "premium", "ekonomi plus": "premium", "premium economique": "premium",
+    "premium économique": "premium",
+    "business": "business", "affärs": "business", "affär": "business", "affaires": "business",
+    "first": "first", "första": "first", "forsta": "first", "erste": "first",
+    "premiere": "first", "première": "first",
+    **{code.lower(): cabin for code, cabin in booking_classes().items()},
 }  # fmt: skip
 
 # The kind of car, as Naturvårdsverket's yearly figures ask for it, read from the mode as
@@ -48,13 +80,14 @@ CABIN_WORDS: dict[str, str] = {
 CAR_KINDS: tuple[str, ...] = ("own", "rental", "fleet", "unspecified")
 CAR_KIND_WORDS: dict[str, str] = {
     "egen bil": "own", "privat bil": "own", "privatbil": "own", "own car": "own",
-    "private car": "own",
+    "private car": "own", "véhicule personnel": "own", "vehicule personnel": "own",
     "hyrbil": "rental", "rental car": "rental", "mietwagen": "rental",
+    "voiture de location": "rental",
     # fleet: the agency's own or leased cars, pool cars and benefit cars (förmånsbil)
     "tjänstebil": "fleet", "bilpool": "fleet", "poolbil": "fleet", "förmånsbil": "fleet",
     "leasingbil": "fleet", "myndighetens bil": "fleet", "company car": "fleet",
     "pool car": "fleet", "fleet car": "fleet",
-    "bil": "unspecified", "car": "unspecified", "pkw": "unspecified",
+    "bil": "unspecified", "car": "unspecified", "pkw": "unspecified", "voiture": "unspecified",
 }  # fmt: skip
 
 # A car's fuel (drivmedel), as written, onto the factor rows' variant codes. A fuel not listed
@@ -90,7 +123,7 @@ GENDER_WORDS: dict[str, str] = {
     "man": "man", "män": "man", "m": "man", "male": "man", "men": "man", "herr": "man",
 }  # fmt: skip
 
-_CLASS_WORDS = re.compile(r"\b(klass|class|klassen)\b")
+_CLASS_WORDS = re.compile(r"\b(klass|class|klassen|klasse|classe)\b")
 
 
 def _key(text: str) -> str:

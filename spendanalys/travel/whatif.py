@@ -30,8 +30,8 @@ import numpy as np
 import pandas as pd
 
 from spendanalys.errors import ConfigurationError
-from spendanalys.travel.analysis import TravelAnalysis, TravelSettings, reprice
-from spendanalys.travel.distances import resolve_codes
+from spendanalys.travel.analysis import TravelAnalysis, TravelSettings, priced_years
+from spendanalys.travel.distances import airport_of
 from spendanalys.travel.factors import TravelFactorSet
 from spendanalys.travel.routes import compare_routes, parse_routes, route_key
 
@@ -77,8 +77,8 @@ def decompose_change(analysis: TravelAnalysis, year0: int, year1: int) -> dict[s
             raise ConfigurationError(f"year {year} has no trips or no FTE: nothing to decompose")
     fte0, fte1 = float(years.at[year0, "fte"]), float(years.at[year1, "fte"])  # type: ignore[arg-type]
     lines = analysis.trips[["year", "mode", "activity_unit", "travellers", "person_km", "kg_co2e"]]
-    is_hotel = lines["mode"] == "hotel"
-    by_cost = lines["activity_unit"] == "SEK"
+    is_hotel = lines["mode"].isin(("hotel",))
+    by_cost = lines["activity_unit"].isin(("SEK",))
     transport = lines[~is_hotel & ~by_cost]
     m0, m1 = _mode_factors(transport, year0, fte0), _mode_factors(transport, year1, fte1)
     modes = sorted(set(m0.index) | set(m1.index))
@@ -140,9 +140,8 @@ def factor_set_effect(analysis: TravelAnalysis, other: TravelFactorSet) -> pd.Da
     Shows how much a change of factor set alone would move the figures (no behaviour change).
     The resolved trips are priced again with ``other``; nothing is read or resolved twice.
     """
-    rerun = reprice(analysis, other)
     a = analysis.years[["year", "kg_co2e", "kg_co2e_per_fte"]]
-    b = rerun.years[["year", "kg_co2e", "kg_co2e_per_fte"]]
+    b = priced_years(analysis, other)[["year", "kg_co2e", "kg_co2e_per_fte"]]
     table = a.merge(b, on="year", suffixes=("", "_other"))
     table["difference_per_fte"] = table["kg_co2e_per_fte_other"] - table["kg_co2e_per_fte"]
     table["relative_difference"] = table["difference_per_fte"] / table["kg_co2e_per_fte"]
@@ -174,10 +173,15 @@ def _rail_network() -> tuple[frozenset[str], frozenset[str]]:
 def _rail_reachable(airports: pd.Series) -> pd.Series:
     """True where a train can reach the airport's place (see ``data/rail_network.csv``)."""
     countries, excluded = _rail_network()
-    codes = airports.astype("string").str.upper()
-    country = resolve_codes(codes.fillna(""))["country"].astype("string").to_numpy()
-    reachable = pd.Series(country, index=airports.index).isin(countries)
-    return reachable & ~codes.isin(excluded).fillna(False) & codes.notna()
+    # Once per distinct airport: a few hundred, against tens of thousands of flights.
+    codes, unique = pd.factorize(airports, use_na_sentinel=True)
+    ok = []
+    for written in unique:
+        code = str(written).upper()
+        found = airport_of(code)
+        ok.append(found is not None and found[1] in countries and code not in excluded)
+    table = np.array([*ok, False], dtype=bool)
+    return pd.Series(table[codes], index=airports.index)
 
 
 def train_instead_of_flight(
@@ -208,7 +212,9 @@ def train_instead_of_flight(
     # Only the columns the replay reads: filtering all ~30 line columns costs more than the rest.
     used = ["year", "origin_airport", "destination_airport", "great_circle_km", "distance_km"]
     used += ["legs", "travellers", "kg_co2e", "cost_sek"]
-    flights = lines.loc[(lines["component"] == "travel") & (lines["mode"] == "flight"), used]
+    flights = lines.loc[
+        (lines["component"].isin(("travel",))) & (lines["mode"].isin(("flight",))), used
+    ]
     flights["route"] = route_key(flights["origin_airport"], flights["destination_airport"])
     no_airports = flights["origin_airport"].isna() | flights["destination_airport"].isna()
     flights.loc[no_airports, "route"] = "(distance only)"
@@ -219,7 +225,7 @@ def train_instead_of_flight(
     short = (flights["distance_km"] < settings.train_threshold_km) & by_rail
     chosen = flights[short | listed].copy()
     rail = analysis.factors.table
-    rail = rail[(rail["mode"] == "rail") & (rail["variant"] == "") & (rail["basis"] == "pkm")]
+    rail = rail[(rail["mode"].isin(("rail",))) & (rail["variant"] == "") & (rail["basis"] == "pkm")]
     rail_factor = float(rail["kg_co2e_per_unit"].iloc[0]) if len(rail) else np.nan
     gc = chosen["great_circle_km"].fillna(chosen["distance_km"])
     chosen["trips"] = chosen["legs"] * chosen["travellers"]
