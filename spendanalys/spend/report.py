@@ -1,4 +1,4 @@
-"""The Excel report of a miljöspendanalys (Swedish sheet names and headers).
+"""The Excel report of a miljöspendanalys, in the catalogue's words (Swedish by default).
 
 Sheets: Sammanfattning (totals, miljökrav shares, top 10 and a bar chart), Avtal (the full
 ranking), Prioritet (the priority list), Kategorier, Ej kopplat (unlinked and uncategorised spend
@@ -6,8 +6,10 @@ by supplier), Exkluderat (lines outside the purchase boundary), Faktorjämförel
 factor sets were compared), Avvisade rader, Metod och källor (every factor used with source,
 price year and derivation; the rule files; the caveats).
 
-Written in openpyxl's write-only mode; every value goes through ``xlsx.safe_cell_value`` so no
-text from the user's files can become a formula.
+Every header, coded value, note and reason comes from ``spendanalys.i18n`` (one vocabulary with
+the dashboard); figures are in tonnes, g CO2e per krona, tkr and MSEK, each cell holding the
+rounded value its format shows (``i18n.figures``). Written in openpyxl's write-only mode; every
+value goes through ``xlsx.safe_cell_value`` so no text from the user's files can become a formula.
 """
 
 from __future__ import annotations
@@ -20,17 +22,14 @@ import pandas as pd
 from openpyxl import Workbook
 from openpyxl.chart import BarChart, Reference
 
+from spendanalys.i18n import t
+from spendanalys.i18n.figures import UNITS, rounded, with_unit
+from spendanalys.i18n.notes import translate
+from spendanalys.i18n.sheets import Col, code, sheet_columns, value_maps
 from spendanalys.spend.analysis import SpendAnalysis
 from spendanalys.spend.categories import CategoryRules
 from spendanalys.spend.factors import SpendFactorSet
 from spendanalys.xlsx import (
-    DATE_FORMAT,
-    DECIMAL_FORMAT,
-    INTEGER_FORMAT,
-    KG_FORMAT,
-    PER_SEK_FORMAT,
-    SEK_FORMAT,
-    SHARE_FORMAT,
     Column,
     append_rows,
     formatted,
@@ -44,233 +43,195 @@ __all__ = ["safe_cell_value", "write_spend_report"]
 
 TOP_N = 10
 
-CAVEAT = (
-    "Spendbaserade emissionsfaktorer är grova: de anger genomsnittliga utsläpp per krona för en "
-    "hel varu- eller tjänstekategori, inte för den enskilda leverantören eller produkten. "
-    "Standardfaktorerna är härledda från amerikanska data (US EPA Supply Chain GHG Emission "
-    "Factors, kg CO2e per USD), omräknade till SEK med en angiven växelkurs och ett prisår; "
-    "svenska produktionsförhållanden och importmönster kan ge andra värden. Använd resultatet "
-    "för att prioritera, inte som en exakt klimatredovisning. En leverantörsspecifik faktor "
-    "ersätter kategorins faktor och är markerad (faktortyp 'supplier')."
-)
-
-METHOD = (
-    "Metod: kg CO2e = utgift (SEK, exkl. moms, omräknad till faktorns prisår med KPI) × faktor "
-    "(kg CO2e per SEK), per fakturarad; summerat per avtal, kategori och leverantör (GHG "
-    "Protocol Scope 3 kategori 1, spendbaserad metod). Fakturarader kopplas till avtal via "
-    "avtalsnummer, annars via organisationsnummer eller leverantörsnamn när de pekar på exakt "
-    "ett avtal. Kategori sätts i ordningen: angiven kategori → avtalets kategori → CPV-kod → "
-    "konto → leverantör → nyckelord i fakturatexten. Utgift från ett år som KPI-tabellen inte "
-    "täcker (ännu) räknas om med det närmaste index tabellen har, för ett senare år det senaste, "
-    "som om priserna vore det årets; avtalen det gäller är markerade (KPI-år ersatt) och en "
-    "anmärkning på sammanfattningen anger åren."
-)
-
-YES_NO = {True: "Ja", False: "Nej", None: "Okänd"}
-REQUIREMENTS = {"yes": "Ja", "no": "Nej", "unknown": "Okänd"}
-KIND_SV = {"supplier": "leverantörsspecifik", "category": "kategori"}
-BASIS_SV = {"invoices": "fakturor", "estimate (agreement value)": "uppskattning (avtalsvärde)"}
-RULE_SV = {
-    "user_override": "ändrad av användare",
-    "category": "avtalets kategori",
-    "cpv": "CPV-kod",
-    "supplier": "leverantör",
-    "keyword": "nyckelord",
-    "lines": "fakturaraderna",
-    "uncategorised": "ingen kategori",
-}
-
-
-def _yes_no(value: object) -> str:
-    return YES_NO.get(value if isinstance(value, bool) else None, "Okänd")
-
-
 AGREEMENT_COLUMNS = [
-    Column("rank", "Rang", INTEGER_FORMAT),
-    Column("agreement_id", "Avtals-ID"),
-    Column("name", "Avtalsnamn"),
-    Column("supplier", "Leverantör"),
-    Column("org_number", "Org.nr"),
-    Column("category", "Kategori"),
-    Column("category_rule", "Kategori enligt"),
-    Column("category_override", "Ändrad av (vem, när)"),
-    Column("spend_sek", "Utgift (SEK)", SEK_FORMAT),
-    Column("kg_co2e", "Utsläpp (kg CO2e)", KG_FORMAT),
-    Column("kg_co2e_per_sek", "kg CO2e per SEK", PER_SEK_FORMAT),
-    Column("rank_per_sek", "Rang per SEK", INTEGER_FORMAT),
-    Column("share_of_kg", "Andel av utsläppen", SHARE_FORMAT),
-    Column("cumulative_share", "Kumulativ andel", SHARE_FORMAT),
-    Column("pareto", "Pareto (80 %)"),
-    Column("requirements", "Miljökrav"),
-    Column("end_date", "Slutdatum", DATE_FORMAT),
-    Column("months_to_end", "Månader kvar", DECIMAL_FORMAT),
-    Column("ends_within_months", "Löper ut snart"),
-    Column("value_sek", "Avtalsvärde (SEK)", SEK_FORMAT),
-    Column("spend_basis", "Utgiftsunderlag"),
-    Column("invoice_lines", "Fakturarader", INTEGER_FORMAT),
-    Column("spend_without_factor_sek", "Utgift utan faktor (SEK)", SEK_FORMAT),
-    Column("factor_source", "Faktorkälla"),
-    Column("factor_kind", "Faktortyp"),
-    Column("kpi_substituted", "KPI-år ersatt"),
+    Col("rank", "col.rank", "int"),
+    Col("agreement_id", "col.agreement_id"),
+    Col("name", "col.name"),
+    Col("supplier", "col.supplier"),
+    Col("org_number", "col.org_number"),
+    Col("category", "col.category"),
+    Col("category_rule", "col.category_rule", values="category_rule"),
+    Col("category_override", "col.category_override"),
+    Col("spend_sek", "rpt.col.spend", "tkr"),
+    Col("kg_co2e", "rpt.col.emissions", "t"),
+    Col("kg_co2e_per_sek", "rpt.col.intensity", "g_per_sek"),
+    Col("rank_per_sek", "rpt.col.rank_per_sek", "int"),
+    Col("share_of_kg", "rpt.col.share_of_kg", "share"),
+    Col("cumulative_share", "spend.cumulative", "share"),
+    Col("pareto", "rpt.col.pareto", values="yes_no"),
+    Col("requirements", "col.requirements", values="requirements"),
+    Col("end_date", "col.end_date", date=True),
+    Col("months_to_end", "col.months_to_end", "decimal"),
+    Col("ends_within_months", "rpt.col.ends_soon", values="yes_no"),
+    Col("value_sek", "rpt.col.value", "tkr"),
+    Col("spend_basis", "rpt.col.spend_basis", values="spend_basis"),
+    Col("invoice_lines", "col.invoice_lines", "int"),
+    Col("spend_without_factor_sek", "rpt.col.spend_without_factor", "tkr"),
+    Col("factor_source", "rpt.col.factor_source"),
+    Col("factor_kind", "col.factor_kind", values="factor_kind"),
+    Col("kpi_substituted", "rpt.col.kpi_substituted", values="yes_no"),
 ]
-AGREEMENT_MAPS = {
-    "kpi_substituted": _yes_no,
-    "pareto": _yes_no,
-    "ends_within_months": _yes_no,
-    "requirements": lambda v: REQUIREMENTS.get(v, v),
-    "spend_basis": lambda v: BASIS_SV.get(v, v),
-    "category_rule": lambda v: RULE_SV.get(v, v),
-    "factor_kind": lambda v: "; ".join(KIND_SV.get(k, k) for k in v.split("; ")) if v else v,
-}
-
+TOP_COLUMNS = [
+    Col("rank", "col.rank", "int"),
+    Col("agreement_id", "col.agreement_id"),
+    Col("name", "col.name"),
+    Col("supplier", "col.supplier"),
+    Col("kg_co2e", "rpt.col.emissions", "t"),
+    Col("spend_sek", "rpt.col.spend", "tkr"),
+    Col("share_of_kg", "rpt.col.share_of_kg", "share"),
+    Col("requirements", "col.requirements", values="requirements"),
+    Col("end_date", "col.end_date", date=True),
+]
 PRIORITY_COLUMNS = [
-    Column("priority", "Prioritet", INTEGER_FORMAT),
-    Column("rank", "Rang", INTEGER_FORMAT),
-    Column("agreement_id", "Avtals-ID"),
-    Column("name", "Avtalsnamn"),
-    Column("supplier", "Leverantör"),
-    Column("category", "Kategori"),
-    Column("kg_co2e", "Utsläpp (kg CO2e)", KG_FORMAT),
-    Column("spend_sek", "Utgift (SEK)", SEK_FORMAT),
-    Column("share_of_kg", "Andel av utsläppen", SHARE_FORMAT),
-    Column("pareto", "Pareto (80 %)"),
-    Column("requirements", "Miljökrav"),
-    Column("end_date", "Slutdatum", DATE_FORMAT),
-    Column("months_to_end", "Månader kvar", DECIMAL_FORMAT),
-    Column("ends_within_months", "Löper ut snart"),
-    Column("ended", "Har löpt ut"),
+    Col("priority", "rpt.col.priority", "int"),
+    *TOP_COLUMNS[:4],
+    Col("category", "col.category"),
+    *TOP_COLUMNS[4:7],
+    Col("pareto", "rpt.col.pareto", values="yes_no"),
+    Col("requirements", "col.requirements", values="requirements"),
+    Col("end_date", "col.end_date", date=True),
+    Col("months_to_end", "col.months_to_end", "decimal"),
+    Col("ends_within_months", "rpt.col.ends_soon", values="yes_no"),
+    Col("ended", "rpt.col.ended", values="yes_no"),
 ]
-PRIORITY_MAPS = {**AGREEMENT_MAPS, "ended": _yes_no}
-
 CATEGORY_COLUMNS = [
-    Column("category_id", "Kategori-ID"),
-    Column("name_sv", "Kategori"),
-    Column("group_sv", "Grupp"),
-    Column("spend_sek", "Utgift (SEK)", SEK_FORMAT),
-    Column("kg_co2e", "Utsläpp (kg CO2e)", KG_FORMAT),
-    Column("share_of_kg", "Andel av utsläppen", SHARE_FORMAT),
-    Column("share_of_spend", "Andel av utgiften", SHARE_FORMAT),
-    Column("invoice_lines", "Fakturarader", INTEGER_FORMAT),
-    Column("agreements", "Avtal", INTEGER_FORMAT),
-    Column("kg_co2e_per_sek", "Faktor (kg CO2e per SEK)", PER_SEK_FORMAT),
-    Column("factor_price_year", "Prisår", INTEGER_FORMAT),
-    Column("factor_source", "Faktorkälla"),
+    Col("name", "col.category"),
+    Col("group", "col.group"),
+    Col("spend_sek", "rpt.col.spend", "tkr"),
+    Col("kg_co2e", "rpt.col.emissions", "t"),
+    Col("share_of_kg", "rpt.col.share_of_kg", "share"),
+    Col("share_of_spend", "rpt.col.share_of_spend", "share"),
+    Col("invoice_lines", "col.invoice_lines", "int"),
+    Col("agreements", "rpt.col.agreements", "int"),
+    Col("kg_co2e_per_sek", "rpt.col.factor", "g_per_sek_factor"),
+    Col("factor_price_year", "col.price_year", "year"),
+    Col("factor_source", "rpt.col.factor_source"),
 ]
-
 UNLINKED_COLUMNS = [
-    Column("supplier", "Leverantör"),
-    Column("org_number", "Org.nr"),
-    Column("spend_sek", "Utgift (SEK)", SEK_FORMAT),
-    Column("kg_co2e", "Utsläpp (kg CO2e)", KG_FORMAT),
-    Column("spend_without_factor_sek", "Utgift utan faktor (SEK)", SEK_FORMAT),
-    Column("invoice_lines", "Fakturarader", INTEGER_FORMAT),
-    Column("categories", "Kategorier"),
-    Column("link_note", "Varför ej kopplat"),
+    Col("supplier", "col.supplier"),
+    Col("org_number", "col.org_number"),
+    Col("spend_sek", "rpt.col.spend", "tkr"),
+    Col("kg_co2e", "rpt.col.emissions", "t"),
+    Col("spend_without_factor_sek", "rpt.col.spend_without_factor", "tkr"),
+    Col("invoice_lines", "col.invoice_lines", "int"),
+    Col("categories", "rpt.col.categories", values="category"),
+    Col("link_note", "col.link_note", values="note"),
 ]
 UNCATEGORISED_COLUMNS = [
-    Column("supplier", "Leverantör"),
-    Column("org_number", "Org.nr"),
-    Column("spend_sek", "Utgift (SEK)", SEK_FORMAT),
-    Column("invoice_lines", "Fakturarader", INTEGER_FORMAT),
-    Column("agreements", "Avtal"),
-    Column("account", "Konton"),
-    Column("texts", "Exempel på fakturatext"),
+    Col("supplier", "col.supplier"),
+    Col("org_number", "col.org_number"),
+    Col("spend_sek", "rpt.col.spend", "tkr"),
+    Col("invoice_lines", "col.invoice_lines", "int"),
+    Col("agreements", "rpt.col.agreements"),
+    Col("account", "rpt.col.accounts"),
+    Col("texts", "rpt.col.texts"),
 ]
 EXCLUDED_COLUMNS = [
-    Column("account", "Konto"),
-    Column("spend_sek", "Utgift (SEK)", SEK_FORMAT),
-    Column("invoice_lines", "Fakturarader", INTEGER_FORMAT),
-    Column("suppliers", "Leverantörer", INTEGER_FORMAT),
+    Col("account", "col.account"),
+    Col("spend_sek", "rpt.col.spend", "tkr"),
+    Col("invoice_lines", "col.invoice_lines", "int"),
+    Col("suppliers", "rpt.col.suppliers", "int"),
 ]
 REJECTED_COLUMNS = [
-    Column("file", "Fil"),
-    Column("row", "Rad", INTEGER_FORMAT),
-    Column("column", "Kolumn"),
-    Column("reason", "Orsak"),
+    Col("file", "col.file"),
+    Col("row", "col.row", "year"),
+    Col("column", "col.column"),
+    Col("reason", "col.reason", values="note"),
 ]
 FACTOR_COLUMNS = [
-    Column("factor_set", "Faktoruppsättning"),
-    Column("category_id", "Kategori-ID"),
-    Column("category", "Kategori"),
-    Column("org_number", "Leverantör (org.nr)"),
-    Column("kg_co2e_per_sek", "kg CO2e per SEK", PER_SEK_FORMAT),
-    Column("value_as_written", "Värde som angivet"),
-    Column("unit_as_written", "Enhet som angiven"),
-    Column("price_year", "Prisår", INTEGER_FORMAT),
-    Column("price_basis", "Prisbas"),
-    Column("gwp_basis", "GWP"),
-    Column("source", "Källa"),
-    Column("licence", "Licens"),
-    Column("derivation", "Härledning"),
+    Col("factor_set", "col.factor_set"),
+    Col("category_id", "col.category_id"),
+    Col("category", "col.category"),
+    Col("org_number", "rpt.col.supplier_org"),
+    Col("kg_co2e_per_sek", "rpt.col.factor", "g_per_sek_factor"),
+    Col("value_as_written", "rpt.col.value_as_written"),
+    Col("unit_as_written", "rpt.col.unit_as_written"),
+    Col("price_year", "col.price_year", "year"),
+    Col("price_basis", "rpt.col.price_basis"),
+    Col("gwp_basis", "rpt.col.gwp"),
+    Col("source", "rpt.col.source"),
+    Col("licence", "col.licence"),
+    Col("derivation", "rpt.col.derivation"),
+]
+# The summary's figures: totals key, label key, unit.
+SUMMARY_ROWS = [
+    ("spend_sek", "rpt.spend.total_spend", "msek"),
+    ("kg_co2e", "rpt.spend.total_emissions", "t"),
+    ("linked_spend_sek", "rpt.spend.linked", "msek"),
+    ("unlinked_spend_sek", "rpt.spend.unlinked", "msek"),
+    ("uncategorised_spend_sek", "rpt.spend.uncategorised", "msek"),
+    ("spend_without_factor_sek", "rpt.spend.without_factor", "msek"),
+    ("excluded_spend_sek", "rpt.spend.excluded", "msek"),
+    ("travel_spend_sek", "rpt.spend.travel_spend", "msek"),
+    ("travel_kg_co2e", "rpt.spend.travel_emissions", "t"),
+    ("agreements", "rpt.spend.agreements", "int"),
+    ("share_agreements_with_requirements", "rpt.spend.share_requirements", "share"),
+    ("agreements_requirements_unknown", "rpt.spend.requirements_unknown", "int"),
+    ("share_spend_with_requirements", "rpt.spend.share_spend_requirements", "share"),
+    ("pareto_agreements", "rpt.spend.pareto_agreements", "int"),
 ]
 
 
-def _sheet(
-    wb: Workbook, title: str, tables: Sequence[tuple[pd.DataFrame, Sequence[Column]]]
+def category_names(rules: CategoryRules, lang: str) -> dict[str, str]:
+    """Category id → its name in ``lang`` (Swedish names when English ones are missing)."""
+    tree = rules.tree.drop_duplicates("category_id").set_index("category_id")
+    names = tree[f"name_{lang}"] if f"name_{lang}" in tree else tree["name_sv"]
+    return {str(k): str(v) for k, v in names.fillna(tree["name_sv"]).items()}
+
+
+def _table(
+    wb: Workbook,
+    title: str,
+    frame: pd.DataFrame,
+    cols: Sequence[Col],
+    lang: str,
+    names: dict[str, str],
 ) -> Any:
+    columns = sheet_columns(cols, lang)
     ws = wb.create_sheet(title)
-    widths: dict[int, float] = {}
-    for frame, columns in tables:
-        table_widths(frame, columns, widths)
-    set_widths(ws, widths)
+    set_widths(ws, table_widths(frame, columns))
     ws.freeze_panes = "A2"
+    write_table(ws, frame, columns, value_maps=value_maps(cols, lang, category_names=names))
     return ws
 
 
-def _summary(wb: Workbook, analysis: SpendAnalysis) -> None:
-    t = analysis.totals
+def _figure_rows(ws: Any, rows: Sequence[tuple[str, Any, str]], lang: str) -> None:
+    for key, value, unit in rows:
+        cell = formatted(ws, rounded(value, unit), UNITS[unit].excel_format)
+        ws.append([safe_cell_value(ws, with_unit(t(key, lang), unit, lang)), cell])
+
+
+def _summary(wb: Workbook, analysis: SpendAnalysis, lang: str, names: dict[str, str]) -> None:
+    totals = analysis.totals
     top = analysis.agreements.head(TOP_N)
-    top_columns = [
-        *AGREEMENT_COLUMNS[:3],
-        Column("supplier", "Leverantör"),
-        Column("kg_co2e", "Utsläpp (kg CO2e)", KG_FORMAT),
-        Column("spend_sek", "Utgift (SEK)", SEK_FORMAT),
-        Column("share_of_kg", "Andel av utsläppen", SHARE_FORMAT),
-        Column("requirements", "Miljökrav"),
-        Column("end_date", "Slutdatum", DATE_FORMAT),
-    ]
-    ws = wb.create_sheet("Sammanfattning")
-    widths = table_widths(top, top_columns)
+    columns = sheet_columns(TOP_COLUMNS, lang)
+    ws = wb.create_sheet(t("rpt.sheet.summary", lang))
+    widths = table_widths(top, columns)
     widths[1] = max(widths.get(1, 0), 44)
     widths[2] = max(widths.get(2, 0), 18)
     set_widths(ws, widths)
-    rows: list[tuple[str, Any, str | None]] = [
-        ("Total utgift (SEK)", t["spend_sek"], SEK_FORMAT),
-        ("Totala utsläpp (kg CO2e)", t["kg_co2e"], KG_FORMAT),
-        ("Utgift kopplad till avtal (SEK)", t["linked_spend_sek"], SEK_FORMAT),
-        ("Utgift utan avtal (SEK)", t["unlinked_spend_sek"], SEK_FORMAT),
-        ("Utgift utan kategori (SEK)", t["uncategorised_spend_sek"], SEK_FORMAT),
-        ("Utgift utan faktor (SEK)", t["spend_without_factor_sek"], SEK_FORMAT),
-        ("Exkluderat, ej inköp (SEK)", t["excluded_spend_sek"], SEK_FORMAT),
-        ("Resor och logi, ingår i totalen (SEK)", t.get("travel_spend_sek"), SEK_FORMAT),
-        ("Resor och logi, ingår i totalen (kg CO2e)", t.get("travel_kg_co2e"), KG_FORMAT),
-        ("Antal avtal", t["agreements"], INTEGER_FORMAT),
-        ("Andel avtal med miljökrav", t["share_agreements_with_requirements"], SHARE_FORMAT),
-        ("Avtal där miljökrav är okänt", t["agreements_requirements_unknown"], INTEGER_FORMAT),
-        ("Andel av utgiften med miljökrav", t["share_spend_with_requirements"], SHARE_FORMAT),
-        ("Avtal i Pareto-mängden (80 %)", t["pareto_agreements"], INTEGER_FORMAT),
-    ]
-    ws.append([formatted(ws, "Miljöspendanalys", bold=True)])
+    ws.append([formatted(ws, t("rpt.spend.title", lang), bold=True)])
+    basis = code(analysis.spend_basis, "spend_basis", lang)
     append_rows(
         ws,
         [
-            ("Per datum", analysis.as_of),
-            ("Utgiftsunderlag", BASIS_SV.get(analysis.spend_basis, analysis.spend_basis)),
-            ("Faktoruppsättning", ", ".join(analysis.factor_sets)),
+            (t("rpt.spend.as_of", lang), analysis.as_of),
+            (t("rpt.col.spend_basis", lang), basis),
+            (t("col.factor_set", lang), ", ".join(analysis.factor_sets)),
             (),
         ],
     )
-    for label, value, fmt in rows:
-        ws.append([safe_cell_value(ws, label), formatted(ws, value, fmt)])
+    _figure_rows(ws, [(k, totals.get(f), u) for f, k, u in SUMMARY_ROWS], lang)
     ws.append([])
-    ws.append([formatted(ws, f"De {TOP_N} avtalen med störst utsläpp", bold=True)])
-    header_row = 5 + len(rows) + 3
-    write_table(ws, top, top_columns, value_maps=AGREEMENT_MAPS)
+    heading = t("rpt.spend.top", lang, n=TOP_N)
+    ws.append([formatted(ws, heading, bold=True)])
+    header_row = 5 + len(SUMMARY_ROWS) + 3
+    write_table(ws, top, columns, value_maps=value_maps(TOP_COLUMNS, lang, category_names=names))
     if len(top) and top["kg_co2e"].notna().any():
         chart = BarChart()
         chart.type = "bar"
-        chart.title = f"De {TOP_N} avtalen med störst utsläpp (kg CO2e)"
-        chart.y_axis.title = "kg CO2e"
+        chart.title = with_unit(heading, "t", lang)
+        chart.y_axis.title = t("rpt.unit.t", lang)
         chart.legend = None
         data = Reference(ws, min_col=5, min_row=header_row, max_row=header_row + len(top))
         labels = Reference(ws, min_col=3, min_row=header_row + 1, max_row=header_row + len(top))
@@ -281,30 +242,38 @@ def _summary(wb: Workbook, analysis: SpendAnalysis) -> None:
         ws.add_chart(chart, f"A{header_row + len(top) + 3}")
     if analysis.notes:
         ws.append([])
-        append_rows(ws, [("Anmärkning", note) for note in analysis.notes])
+        note = t("col.note", lang)
+        append_rows(ws, [(note, translate(n, lang)) for n in analysis.notes])
 
 
-def _used_factors(
-    analysis: SpendAnalysis, factor_sets: Sequence[SpendFactorSet], rules: CategoryRules
+def used_factors(
+    analysis: SpendAnalysis, factor_sets: Sequence[SpendFactorSet], names: dict[str, str]
 ) -> pd.DataFrame:
     """The rows of each factor set that priced at least one line (category or supplier)."""
     lines = analysis.lines[~analysis.lines["excluded"].to_numpy(dtype=bool)]
     categories = set(lines["category_id"].dropna())
     orgs = set(lines["supplier_org"].dropna())
-    names = rules.tree.drop_duplicates("category_id").set_index("category_id")["name_sv"]
     frames = []
-    for label, fs in zip(analysis.factor_sets, factor_sets, strict=False):
+    for set_label, fs in zip(analysis.factor_sets, factor_sets, strict=False):
         f = fs.factors.copy()
         org = f["org_number"] if "org_number" in f else pd.Series(pd.NA, index=f.index)
         used = (org.isna() & f["category_id"].isin(categories)) | (org.notna() & org.isin(orgs))
         f = f[used.to_numpy(dtype=bool)].copy()
-        f["factor_set"] = label
+        f["factor_set"] = set_label
         f["category"] = f["category_id"].map(names)
         frames.append(f)
     return pd.concat(frames, ignore_index=True) if frames else pd.DataFrame()
 
 
-SET_HEADERS = ("", "Namn", "Version", "Licens", "Fil", "Inbyggd/egen")
+def parameter_value(name: str, value: Any, lang: str, names: dict[str, str]) -> Any:
+    """A parameter's value in words: category ids by name, ``none`` as a word."""
+    if name == "travel_groups" and isinstance(value, str):
+        return "; ".join(names.get(v.strip(), v) for v in value.split(","))
+    if value in ("none", None, ""):
+        return t("rpt.word.none", lang)
+    if isinstance(value, bool):
+        return code(value, "yes_no", lang)
+    return value
 
 
 def _method(
@@ -312,33 +281,64 @@ def _method(
     analysis: SpendAnalysis,
     rules: CategoryRules,
     factor_sets: Sequence[SpendFactorSet],
+    lang: str,
+    names: dict[str, str],
 ) -> None:
-    used = _used_factors(analysis, factor_sets, rules)
-    ws = wb.create_sheet("Metod och källor")
-    widths = table_widths(used, FACTOR_COLUMNS)
+    used = used_factors(analysis, factor_sets, names)
+    columns = sheet_columns(FACTOR_COLUMNS, lang)
+    ws = wb.create_sheet(t("rpt.sheet.method", lang))
+    widths = table_widths(used, columns)
     widths[1] = max(widths.get(1, 0), 30)
     set_widths(ws, widths)
-    append_rows(ws, [("Metod", METHOD), ("Förbehåll", CAVEAT), ()])
+    append_rows(
+        ws,
+        [
+            (t("rpt.word.method", lang), t("rpt.spend.method", lang)),
+            (t("rpt.word.caveat", lang), t("rpt.spend.caveat", lang)),
+            (),
+        ],
+    )
     # Each set by name, version, licence and file name: never the path it was read from.
-    ws.append([formatted(ws, v, bold=True) for v in SET_HEADERS])
-    for label, fs in zip(analysis.factor_sets, factor_sets, strict=False):
-        d = fs.describe(label)
-        built_in = "inbyggd" if d["built_in"] else "egen"
-        append_rows(
-            ws, [("Faktoruppsättning", d["name"], d["version"], d["licence"], d["file"], built_in)]
-        )
+    header = ("", t("rpt.col.set_name", lang), "Version", t("col.licence", lang), t("col.file", lang))
+    ws.append([formatted(ws, v, bold=True) for v in (*header, t("rpt.col.built_in", lang))])
+    for set_label, fs in zip(analysis.factor_sets, factor_sets, strict=False):
+        d = fs.describe(set_label)
+        row = (t("col.factor_set", lang), d["name"], d["version"], d["licence"], d["file"])
+        append_rows(ws, [(*row, code(bool(d["built_in"]), "built_in", lang))])
     ws.append([])
     sources = getattr(rules, "sources", {}) or {}
-    where = {"(built-in)": "(inbyggd)", "(data folder)": "(datamapp)"}
+    where = {"(built-in)": t("rpt.word.built_in", lang), "(data folder)": t("rpt.word.data_dir", lang)}
     for key, value in sources.items():
-        for english, swedish in where.items():
-            value = value.replace(english, swedish)
-        append_rows(ws, [("Kategoriregler", key, value)])
+        for english, word in where.items():
+            value = value.replace(english, f"({word})")
+        append_rows(ws, [(t("rpt.word.category_rules", lang), key, value)])
     for key, value in analysis.parameters.items():
-        append_rows(ws, [("Parameter", key, value)])
+        shown = parameter_value(key, value, lang, names)
+        append_rows(ws, [(t("rpt.word.parameter", lang), t(f"rpt.param.{key}", lang), shown)])
     ws.append([])
-    ws.append([formatted(ws, "Faktorer som använts", bold=True)])
-    write_table(ws, used, FACTOR_COLUMNS)
+    ws.append([formatted(ws, t("rpt.spend.factors_used", lang), bold=True)])
+    write_table(ws, used, columns, value_maps=value_maps(FACTOR_COLUMNS, lang))
+
+
+def _comparison(wb: Workbook, analysis: SpendAnalysis, lang: str, names: dict[str, str]) -> None:
+    cols = [Col("agreement_id", "col.agreement_id"), Col("name", "col.name")]
+    columns = sheet_columns(cols, lang)
+    maps = value_maps(cols, lang)
+    emissions, rank = t("rpt.col.emissions", lang), t("col.rank", lang)
+    for set_label in analysis.factor_sets:
+        kg, rk = f"kg_co2e__{set_label}", f"rank__{set_label}"
+        header = f"{with_unit(emissions, 't', lang)} ({set_label})"
+        columns.append(Column(kg, header, UNITS["t"].excel_format))
+        columns.append(Column(rk, f"{rank} ({set_label})", UNITS["int"].excel_format))
+        maps[kg] = lambda v: rounded(v, "t")
+    extra = [Col("max_rank_move", "rpt.col.max_rank_move", "int")]
+    extra.append(Col("rank_moved", "rpt.col.rank_moved", values="yes_no"))
+    columns += sheet_columns(extra, lang)
+    maps.update(value_maps(extra, lang))
+    ws = wb.create_sheet(t("rpt.sheet.factor_comparison", lang))
+    set_widths(ws, table_widths(analysis.factor_comparison, columns))
+    ws.freeze_panes = "A2"
+    write_table(ws, analysis.factor_comparison, columns, value_maps=maps)
 
 
 def write_spend_report(
@@ -347,53 +347,43 @@ def write_spend_report(
     *,
     rules: CategoryRules,
     factor_sets: Sequence[SpendFactorSet],
+    lang: str = "sv",
 ) -> None:
-    """Write the analysis to an .xlsx workbook at ``path`` (overwritten).
+    """Write the analysis to an .xlsx workbook at ``path`` (overwritten), in ``lang``.
 
     ``rules`` and ``factor_sets`` are the ones the analysis used; the method sheet lists the rule
-    files and every factor that priced a line. Numbers are stored as numbers with formats Excel
-    localises (``#,##0`` shows as ``1 234 567`` in Swedish Excel); headers are frozen.
+    files and every factor that priced a line. Figures are stored rounded as shown (tonnes, tkr,
+    MSEK, g CO2e per krona) with formats Excel localises; headers are frozen.
     """
+    names = category_names(rules, lang)
     wb = Workbook(write_only=True)
-    _summary(wb, analysis)
-    ws = _sheet(wb, "Avtal", [(analysis.agreements, AGREEMENT_COLUMNS)])
-    write_table(ws, analysis.agreements, AGREEMENT_COLUMNS, value_maps=AGREEMENT_MAPS)
-    ws = _sheet(wb, "Prioritet", [(analysis.priority, PRIORITY_COLUMNS)])
-    write_table(ws, analysis.priority, PRIORITY_COLUMNS, value_maps=PRIORITY_MAPS)
+    _summary(wb, analysis, lang, names)
+    _table(wb, t("rpt.sheet.agreements", lang), analysis.agreements, AGREEMENT_COLUMNS, lang, names)
+    _table(wb, t("rpt.sheet.priority", lang), analysis.priority, PRIORITY_COLUMNS, lang, names)
     categories = analysis.categories.copy()
-    categories["name_sv"] = (
-        categories["name_sv"]
-        .astype("object")
-        .where(categories["category_id"].notna(), "(utan kategori)")
-    )
-    ws = _sheet(wb, "Kategorier", [(categories, CATEGORY_COLUMNS)])
-    write_table(ws, categories, CATEGORY_COLUMNS)
-    ws = _sheet(
-        wb,
-        "Ej kopplat",
-        [(analysis.unlinked, UNLINKED_COLUMNS), (analysis.uncategorised, UNCATEGORISED_COLUMNS)],
-    )
-    write_table(ws, analysis.unlinked, UNLINKED_COLUMNS)
+    ids = categories["category_id"]
+    categories["name"] = ids.map(names).astype("object").where(ids.notna(), t("rpt.spend.no_category", lang))
+    group = "group_en" if lang == "en" and "group_en" in categories else "group_sv"
+    categories["group"] = categories[group] if group in categories else None
+    _table(wb, t("rpt.sheet.categories", lang), categories, CATEGORY_COLUMNS, lang, names)
+    unlinked_cols = sheet_columns(UNLINKED_COLUMNS, lang)
+    uncategorised_cols = sheet_columns(UNCATEGORISED_COLUMNS, lang)
+    ws = wb.create_sheet(t("rpt.sheet.unlinked", lang))
+    widths = table_widths(analysis.unlinked, unlinked_cols)
+    set_widths(ws, table_widths(analysis.uncategorised, uncategorised_cols, widths))
+    ws.freeze_panes = "A2"
+    maps = value_maps(UNLINKED_COLUMNS, lang, category_names=names)
+    write_table(ws, analysis.unlinked, unlinked_cols, value_maps=maps)
     ws.append([])
-    ws.append([formatted(ws, "Utgift utan kategori, per leverantör", bold=True)])
-    write_table(ws, analysis.uncategorised, UNCATEGORISED_COLUMNS)
-    ws = _sheet(wb, "Exkluderat", [(analysis.excluded, EXCLUDED_COLUMNS)])
-    write_table(ws, analysis.excluded, EXCLUDED_COLUMNS)
+    ws.append([formatted(ws, t("rpt.spend.uncategorised_heading", lang), bold=True)])
+    maps = value_maps(UNCATEGORISED_COLUMNS, lang)
+    write_table(ws, analysis.uncategorised, uncategorised_cols, value_maps=maps)
+    _table(wb, t("rpt.sheet.excluded", lang), analysis.excluded, EXCLUDED_COLUMNS, lang, names)
     if len(analysis.factor_sets) > 1:
-        columns = [Column("agreement_id", "Avtals-ID"), Column("name", "Avtalsnamn")]
-        for label in analysis.factor_sets:
-            columns.append(Column(f"kg_co2e__{label}", f"kg CO2e ({label})", KG_FORMAT))
-            columns.append(Column(f"rank__{label}", f"Rang ({label})", INTEGER_FORMAT))
-        columns += [
-            Column("max_rank_move", "Största rangförflyttning", INTEGER_FORMAT),
-            Column("rank_moved", "Rangen flyttar"),
-        ]
-        ws = _sheet(wb, "Faktorjämförelse", [(analysis.factor_comparison, columns)])
-        write_table(ws, analysis.factor_comparison, columns, value_maps={"rank_moved": _yes_no})
+        _comparison(wb, analysis, lang, names)
     rejected = pd.DataFrame(
         [r.as_dict() for r in analysis.rejected], columns=["file", "row", "column", "reason"]
     )
-    ws = _sheet(wb, "Avvisade rader", [(rejected, REJECTED_COLUMNS)])
-    write_table(ws, rejected, REJECTED_COLUMNS)
-    _method(wb, analysis, rules, factor_sets)
+    _table(wb, t("rpt.sheet.rejected", lang), rejected, REJECTED_COLUMNS, lang, names)
+    _method(wb, analysis, rules, factor_sets, lang, names)
     wb.save(str(path))
