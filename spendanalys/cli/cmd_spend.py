@@ -128,13 +128,11 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser.set_defaults(func=run)
 
 
-def run(args: argparse.Namespace) -> int:
+def analyse(args: argparse.Namespace):  # type: ignore[no-untyped-def]
+    """The spend run of the parsed options (``spendanalys report`` shares it)."""
     # imported when the command runs, so that start-up and --help stay fast
     from spendanalys.services.assembly import run_spend
-    from spendanalys.spend.payload import spend_payload
 
-    if args.format == "xlsx" and not args.out:
-        raise ConfigurationError("--format xlsx needs --out PATH")
     rule_files = {k: getattr(args, k) for k in RULE_OPTIONS if getattr(args, k)}
     result = run_spend(
         args.contracts,
@@ -149,6 +147,15 @@ def run(args: argparse.Namespace) -> int:
         months_ending_soon=args.months,
         rank_move_threshold=args.rank_move,
     )
+    return result
+
+
+def run(args: argparse.Namespace) -> int:
+    from spendanalys.spend.payload import spend_payload
+
+    if args.format == "xlsx" and not args.out:
+        raise ConfigurationError("--format xlsx needs --out PATH")
+    result = analyse(args)
     analysis = result.analysis
     if args.lines:
         # imported when the command runs, so that start-up and --help stay fast

@@ -147,14 +147,13 @@ def _route_figures(path: str | None) -> pd.DataFrame | None:
     return table
 
 
-def run(args: argparse.Namespace) -> int:
+def analyse(args: argparse.Namespace):  # type: ignore[no-untyped-def]
+    """The travel summary of the parsed options (``spendanalys report`` shares it)."""
     # imported when the command runs, so that start-up and --help stay fast
     from spendanalys.travel.analysis import TravelSettings, run_travel
     from spendanalys.travel.factors import load_travel_factor_set
-    from spendanalys.travel.summary import summarise_travel, travel_payload
+    from spendanalys.travel.summary import summarise_travel
 
-    if args.format == "xlsx" and not args.out:
-        raise ConfigurationError("--format xlsx needs --out PATH")
     settings = TravelSettings(
         baseline_year=args.baseline_year,
         target_year=args.target_year,
@@ -177,6 +176,15 @@ def run(args: argparse.Namespace) -> int:
     summary = summarise_travel(
         analysis, compare_with=compare, route_figures=_route_figures(args.route_figures)
     )
+    return summary
+
+
+def run(args: argparse.Namespace) -> int:
+    from spendanalys.travel.summary import travel_payload
+
+    if args.format == "xlsx" and not args.out:
+        raise ConfigurationError("--format xlsx needs --out PATH")
+    summary = analyse(args)
     if args.format == "json":
         write_json(travel_payload(summary, include_trips=args.include_trips), args.out)
     elif args.format == "xlsx":
