@@ -153,12 +153,16 @@ def _travel_section(w: _Writer, payload: dict[str, Any]) -> None:
         with_data = [y for y in years if y.get("kg_co2e") is not None]
         modes = list(dict.fromkeys(m for y in with_data for m in (y.get("by_mode") or {})))
         parts = {
-            t(f"mode.{m}", lang): [round(float(y["by_mode"].get(m) or 0) / 1000, 1) for y in with_data]
+            t(f"mode.{m}", lang): [
+                round(float(y["by_mode"].get(m) or 0) / 1000, 1) for y in with_data
+            ]
             for m in modes
         }
         caption = t("travel.by_mode", lang)
         w.chart(
-            charts.stacked([int(y["year"]) for y in with_data], parts, caption, t("rpt.unit.t", lang), lang),
+            charts.stacked(
+                [int(y["year"]) for y in with_data], parts, caption, t("rpt.unit.t", lang), lang
+            ),
             caption,
         )
     elif every:
@@ -264,8 +268,16 @@ def _appendix(w: _Writer, spend: dict[str, Any] | None, travel: dict[str, Any] |
         sets += travel.get("factor_sets", [])
     if sets:
         w.heading(t("rpt.doc.factor_sets", lang), 2)
-        header = [t("rpt.col.set_name", lang), "Version", t("col.licence", lang), t("col.file", lang)]
-        w.table(header, [[s.get("name"), s.get("version"), s.get("licence"), s.get("file")] for s in sets])
+        header = [
+            t("rpt.col.set_name", lang),
+            "Version",
+            t("col.licence", lang),
+            t("col.file", lang),
+        ]
+        w.table(
+            header,
+            [[s.get("name"), s.get("version"), s.get("licence"), s.get("file")] for s in sets],
+        )
     w.heading(t("rpt.doc.quality", lang), 2)
     if spend is not None:
         totals = spend["totals"]
@@ -287,7 +299,9 @@ def _appendix(w: _Writer, spend: dict[str, Any] | None, travel: dict[str, Any] |
     if not rejected:
         w.paragraph(t("rpt.doc.no_rejected", lang))
         return
-    w.paragraph(t("rpt.doc.rejected_count", lang, n=len(rejected), shown=min(len(rejected), REJECTED_SHOWN)))
+    w.paragraph(
+        t("rpt.doc.rejected_count", lang, n=len(rejected), shown=min(len(rejected), REJECTED_SHOWN))
+    )
     header = [t("col.file", lang), t("col.row", lang), t("col.column", lang), t("col.reason", lang)]
     rows = [
         [r.get("file"), r.get("row"), r.get("column"), translate(r.get("reason"), lang)]

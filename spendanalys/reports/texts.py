@@ -44,7 +44,9 @@ def spend_paragraphs(payload: dict[str, Any], lang: str) -> list[str]:
         if kpi.get("unknown"):
             out.append(t("rpt.doc.kpi_unknown", lang, n=kpi["unknown"]))
     totals = payload["totals"]
-    basis = t(f"rpt.basis.{'invoices' if payload.get('spend_basis') == 'invoices' else 'estimate'}", lang)
+    basis = t(
+        f"rpt.basis.{'invoices' if payload.get('spend_basis') == 'invoices' else 'estimate'}", lang
+    )
     out.append(
         t(
             "rpt.doc.spend_total",

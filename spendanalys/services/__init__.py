@@ -33,6 +33,7 @@ from spendanalys.services.edits import (
     set_goal_settings,
 )
 from spendanalys.services.paging import page_positions, page_rows, records
+from spendanalys.services.reports import report_document, spend_workbook, travel_workbook
 from spendanalys.services.summaries import (
     LINES_LIMIT,
     SpendSummary,
@@ -94,17 +95,20 @@ __all__ = [
     "page_rows",
     "pareto_curve",
     "records",
+    "report_document",
     "run_upload",
     "seed_sample_data",
     "set_goal_settings",
     "spend_report_bytes",
     "spend_summary",
     "spend_view",
+    "spend_workbook",
     "stored_object",
     "supplier_factor_rows",
     "travel_breakdown",
     "travel_settings",
     "travel_view",
+    "travel_workbook",
     "upload_job",
     "warm",
 ]

@@ -299,7 +299,13 @@ def _method(
         ],
     )
     # Each set by name, version, licence and file name: never the path it was read from.
-    header = ("", t("rpt.col.set_name", lang), "Version", t("col.licence", lang), t("col.file", lang))
+    header = (
+        "",
+        t("rpt.col.set_name", lang),
+        "Version",
+        t("col.licence", lang),
+        t("col.file", lang),
+    )
     ws.append([formatted(ws, v, bold=True) for v in (*header, t("rpt.col.built_in", lang))])
     for set_label, fs in zip(analysis.factor_sets, factor_sets, strict=False):
         d = fs.describe(set_label)
@@ -307,7 +313,10 @@ def _method(
         append_rows(ws, [(*row, code(bool(d["built_in"]), "built_in", lang))])
     ws.append([])
     sources = getattr(rules, "sources", {}) or {}
-    where = {"(built-in)": t("rpt.word.built_in", lang), "(data folder)": t("rpt.word.data_dir", lang)}
+    where = {
+        "(built-in)": t("rpt.word.built_in", lang),
+        "(data folder)": t("rpt.word.data_dir", lang),
+    }
     for key, value in sources.items():
         for english, word in where.items():
             value = value.replace(english, f"({word})")
@@ -362,9 +371,11 @@ def write_spend_report(
     _table(wb, t("rpt.sheet.priority", lang), analysis.priority, PRIORITY_COLUMNS, lang, names)
     categories = analysis.categories.copy()
     ids = categories["category_id"]
-    categories["name"] = ids.map(names).astype("object").where(ids.notna(), t("rpt.spend.no_category", lang))
+    categories["name"] = (
+        ids.map(names).astype("object").where(ids.notna(), t("rpt.spend.no_category", lang))
+    )
     group = "group_en" if lang == "en" and "group_en" in categories else "group_sv"
-    categories["group"] = categories[group] if group in categories else None
+    categories["group"] = categories.get(group)
     _table(wb, t("rpt.sheet.categories", lang), categories, CATEGORY_COLUMNS, lang, names)
     unlinked_cols = sheet_columns(UNLINKED_COLUMNS, lang)
     uncategorised_cols = sheet_columns(UNCATEGORISED_COLUMNS, lang)

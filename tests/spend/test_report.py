@@ -99,7 +99,9 @@ def test_sheets_and_totals(report):
     # The dashboard's word for the agreement id (col.agreement_id), not a copy of its own.
     assert avtal[0][:3] == ("Rang", "Avtalsnr", "Avtalsnamn")
     header = avtal[0]
-    assert avtal[1][header.index("Utgift (tkr)")] == round(analysis.agreements["spend_sek"].iloc[0] / 1000)
+    assert avtal[1][header.index("Utgift (tkr)")] == round(
+        analysis.agreements["spend_sek"].iloc[0] / 1000
+    )
     assert len(avtal) == 1 + len(HOSTILE)
     assert [r[0] for r in avtal[1:]] == list(range(1, len(HOSTILE) + 1))
     assert wb["Avtal"].freeze_panes == "A2"

@@ -26,6 +26,7 @@ from spendanalys.dashboard.components import (
     text_or_none,
     upload_box,
 )
+from spendanalys.dashboard.downloads import download_bar
 from spendanalys.dashboard.edit_forms import FACTOR_RESULT, OVERRIDE_RESULT, edit_forms
 from spendanalys.dashboard.uploads import register_upload
 from spendanalys.errors import AccessDenied, SpendanalysError
@@ -115,15 +116,7 @@ def layout(**_query: Any) -> Any:
                 className="row",
             ),
             *[dcc.Store(id=r) for r in REFRESH],
-            html.Div(
-                [
-                    html.Button(
-                        t("spend.download", language), id="report-button", className="button"
-                    ),
-                    dcc.Download(id="report-download"),
-                ],
-                style={"margin": "1rem 0"},
-            ),
+            download_bar(language),
             dcc.Loading(html.Div(id="inkop-analysis")),
             html.H2(t("spend.drilldown", language)),
             html.Div(message(t("spend.drilldown_hint", language)), id="drilldown"),
@@ -344,13 +337,3 @@ def _save_factor(
         ),
         lang(),
     )
-
-
-@dash.callback(
-    Output("report-download", "data"), Input("report-button", "n_clicks"), prevent_initial_call=True
-)
-def _download(_n: int) -> Any:
-    view = services.spend_view(security.current_store())
-    if view is None:
-        return dash.no_update
-    return dcc.send_bytes(services.spend_report_bytes(view), "spendanalys_rapport.xlsx")

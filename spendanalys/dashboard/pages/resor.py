@@ -21,6 +21,7 @@ from spendanalys.dashboard.components import (
     table,
     upload_box,
 )
+from spendanalys.dashboard.downloads import download_bar
 from spendanalys.dashboard.uploads import register_upload
 from spendanalys.errors import AccessDenied, SpendanalysError
 from spendanalys.i18n import format_number, format_percent, t
@@ -204,6 +205,7 @@ def layout(**_query: Any) -> Any:
                 className="row",
             ),
             *[dcc.Store(id=r) for r in REFRESH],
+            download_bar(language),
             html.H2(t("goal.heading", language)),
             _goal_form(language),
             html.Div(id=GOAL_RESULT),

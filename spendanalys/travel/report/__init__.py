@@ -70,7 +70,11 @@ def _breakdowns(wb: Workbook, summary: TravelSummary, lang: str) -> None:
         frame = summary.breakdowns[key]
         cols = [
             Col("year", "col.year", "year"),
-            Col(key, "rpt.col.org_unit" if key == "unit" else "col.gender", values=None if key == "unit" else "gender"),
+            Col(
+                key,
+                "rpt.col.org_unit" if key == "unit" else "col.gender",
+                values=None if key == "unit" else "gender",
+            ),
             Col("travellers", "rpt.col.traveller_rows", "int"),
             Col("kg_co2e", "rpt.col.emissions", "t"),
             Col("share", "col.share", "share"),
@@ -94,15 +98,30 @@ def _method(wb: Workbook, summary: TravelSummary, lang: str) -> None:
     a = summary.analysis
     ws = sheet(wb, t("rpt.sheet.method", lang), [(a.factors.table, FACTOR_COLUMNS)], lang)
     # Each set by name, version, licence and file name: never the path it was read from.
-    header = ("", t("rpt.col.set_name", lang), "Version", t("col.licence", lang), t("col.file", lang))
-    append_rows(ws, [(t("rpt.word.method", lang), t("rpt.travel.method", lang)), (*header, t("rpt.col.role", lang))])
+    header = (
+        "",
+        t("rpt.col.set_name", lang),
+        "Version",
+        t("col.licence", lang),
+        t("col.file", lang),
+    )
+    append_rows(
+        ws,
+        [
+            (t("rpt.word.method", lang), t("rpt.travel.method", lang)),
+            (*header, t("rpt.col.role", lang)),
+        ],
+    )
     for d in factor_set_records(summary):
         row = (t("col.factor_set", lang), d["name"], d["version"], d["licence"], d["file"])
         append_rows(ws, [(*row, t(f"rpt.set_role.{d['role']}", lang))])
     setting = t("rpt.word.setting", lang)
     append_rows(
         ws,
-        [(setting, t(f"rpt.setting.{k}", lang), _setting(k, v, lang)) for k, v in vars(a.settings).items()],
+        [
+            (setting, t(f"rpt.setting.{k}", lang), _setting(k, v, lang))
+            for k, v in vars(a.settings).items()
+        ],
     )
     ws.append([])
     table(ws, a.factors.table, FACTOR_COLUMNS, lang, extra={"unit": lambda v: unit_text(v, lang)})

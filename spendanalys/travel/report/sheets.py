@@ -38,7 +38,9 @@ from spendanalys.xlsx import (
 Maps = dict[str, Callable[[Any], Any]]
 
 
-def sheet(wb: Workbook, title: str, tables: Sequence[tuple[pd.DataFrame, Sequence[Col]]], lang: str) -> Any:
+def sheet(
+    wb: Workbook, title: str, tables: Sequence[tuple[pd.DataFrame, Sequence[Col]]], lang: str
+) -> Any:
     ws = wb.create_sheet(title)
     widths: dict[int, float] = {}
     for frame, cols in tables:
@@ -48,7 +50,9 @@ def sheet(wb: Workbook, title: str, tables: Sequence[tuple[pd.DataFrame, Sequenc
     return ws
 
 
-def table(ws: Any, frame: pd.DataFrame, cols: Sequence[Col], lang: str, extra: Maps | None = None) -> None:
+def table(
+    ws: Any, frame: pd.DataFrame, cols: Sequence[Col], lang: str, extra: Maps | None = None
+) -> None:
     maps = value_maps(cols, lang, extra=extra)
     write_table(ws, frame, sheet_columns(cols, lang), value_maps=maps)
 
@@ -93,10 +97,18 @@ def summary_sheet(wb: Workbook, summary: TravelSummary, lang: str) -> None:
     ws.append([formatted(ws, t("rpt.travel.title", lang), bold=True)])
     rows: list[tuple[str, Any, str]] = [
         (t("goal.baseline", lang), s.baseline_year, "year"),
-        (with_unit(t("rpt.travel.baseline_per_fte", lang), "kg", lang), a.baseline["kg_co2e_per_fte"], "kg"),
+        (
+            with_unit(t("rpt.travel.baseline_per_fte", lang), "kg", lang),
+            a.baseline["kg_co2e_per_fte"],
+            "kg",
+        ),
         (t("goal.target", lang), s.target_year, "year"),
         (t("rpt.travel.reduction", lang), s.reduction, "share"),
-        (with_unit(t("rpt.travel.target_per_fte", lang), "kg", lang), a.target["kg_co2e_per_fte"], "kg"),
+        (
+            with_unit(t("rpt.travel.target_per_fte", lang), "kg", lang),
+            a.target["kg_co2e_per_fte"],
+            "kg",
+        ),
     ]
     if a.forecast:
         label = t("rpt.travel.forecast", lang, year=s.target_year)
@@ -114,7 +126,9 @@ def summary_sheet(wb: Workbook, summary: TravelSummary, lang: str) -> None:
         ],
     )
     if a.forecast:
-        append_rows(ws, [(t("rpt.travel.forecast_method", lang), translate(a.forecast["method"], lang))])
+        append_rows(
+            ws, [(t("rpt.travel.forecast_method", lang), translate(a.forecast["method"], lang))]
+        )
     ws.append([])
     header_row = 1 + len(rows) + 4 + (1 if a.forecast else 0) + 2
     table(ws, years, YEAR_COLUMNS, lang)
@@ -122,7 +136,9 @@ def summary_sheet(wb: Workbook, summary: TravelSummary, lang: str) -> None:
         chart = LineChart()
         chart.title = t("rpt.col.per_fte", lang)
         chart.y_axis.title = t("rpt.unit.kg", lang)
-        data = Reference(ws, min_col=4, max_col=5, min_row=header_row, max_row=header_row + len(years))
+        data = Reference(
+            ws, min_col=4, max_col=5, min_row=header_row, max_row=header_row + len(years)
+        )
         chart.add_data(data, titles_from_data=True)
         chart.set_categories(
             Reference(ws, min_col=1, min_row=header_row + 1, max_row=header_row + len(years))
@@ -147,7 +163,10 @@ def naturvardsverket_sheet(wb: Workbook, summary: TravelSummary, lang: str) -> N
             (t("col.factor_set", lang), a.factors.name),
             (t("rpt.travel.rf", lang), rf_words(s.radiative_forcing, lang)),
             (t("rpt.travel.hotels", lang), hotel_words(s.include_hotels, lang)),
-            (t("rpt.nv.split", lang), t("rpt.nv.split_text", lang, km=f"{FLIGHT_SPLIT_KM:g}", factor=f"{1 + s.uplift:g}")),
+            (
+                t("rpt.nv.split", lang),
+                t("rpt.nv.split_text", lang, km=f"{FLIGHT_SPLIT_KM:g}", factor=f"{1 + s.uplift:g}"),
+            ),
             (t("rpt.nv.distance", lang), t("rpt.nv.distance_text", lang)),
             (t("rpt.nv.car_kind", lang), t("rpt.nv.car_kind_text", lang)),
             (),
