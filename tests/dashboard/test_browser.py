@@ -193,6 +193,35 @@ def test_login_upload_rank_download_and_language(
     page.screenshot(path=str(artifacts / "metod.png"), full_page=True)
 
 
+def test_the_document_and_both_workbooks_download_from_the_dashboard(
+    page: Any, server: str, tmp_path: Path
+) -> None:
+    """Issue 16: Resor offers the report document and both workbooks, each in Swedish (after
+    the first test uploaded all four inputs)."""
+    import docx
+    from report_leaks import document_texts, leaks, workbook_texts
+
+    page.goto(server + "/resor")
+    page.wait_for_selector("#document-button")
+    files = {}
+    for button in ("document-button", "report-button", "travel-report-button"):
+        with page.expect_download() as info:
+            page.click(f"#{button}")
+        files[button] = tmp_path / info.value.suggested_filename
+        info.value.save_as(files[button])
+    document = docx.Document(files["document-button"])
+    headings = {p.text for p in document.paragraphs if p.style.name.startswith("Heading")}
+    assert {"Upphandling", "Tjänsteresor"} <= headings
+    assert len(document.inline_shapes) == 3
+    assert "Avtal" in openpyxl.load_workbook(files["report-button"], read_only=True).sheetnames
+    travel = openpyxl.load_workbook(files["travel-report-button"], read_only=True)
+    assert "Naturvårdsverket" in travel.sheetnames
+    texts = [*document_texts(files["document-button"])]
+    for key in ("report-button", "travel-report-button"):
+        texts += [text for _sheet, text in workbook_texts(files[key])]
+    assert [text for text in texts if leaks(text)] == []
+
+
 def test_uploads_are_stored_as_versions_by_the_user(
     app_server: tuple[str, str], samples: Path
 ) -> None:
