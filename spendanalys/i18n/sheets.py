@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
+from functools import partial
 from typing import Any
 
 from spendanalys.i18n import catalogue, t
@@ -108,17 +109,19 @@ def value_maps(
     words for a vocabulary (``category`` maps ids to ``category_names``), ``note`` translation;
     ``extra`` wins."""
     names = dict(category_names or {})
+
+    def categories(v: Any) -> Any:
+        return "; ".join(names.get(p, p) for p in v.split("; ")) if isinstance(v, str) else v
+
     maps: dict[str, Callable[[Any], Any]] = {}
     for col in cols:
         if col.unit:
-            maps[col.field] = lambda v, u=col.unit: rounded(v, u)
+            maps[col.field] = partial(rounded, unit=col.unit)
         elif col.values == "note":
-            maps[col.field] = lambda v: translate(v, lang)
+            maps[col.field] = partial(translate, lang=lang)
         elif col.values == "category":
-            maps[col.field] = lambda v: (
-                "; ".join(names.get(p, p) for p in v.split("; ")) if isinstance(v, str) else v
-            )
+            maps[col.field] = categories
         elif col.values:
-            maps[col.field] = lambda v, voc=col.values: code(v, voc, lang)
+            maps[col.field] = partial(code, vocabulary=col.values, lang=lang)
     maps.update(extra or {})
     return maps
