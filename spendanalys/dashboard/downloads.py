@@ -23,7 +23,7 @@ FILES: tuple[tuple[str, str, str, str, Any], ...] = (
      services.reports.DOCUMENT, services.report_document),
     ("report-button", "report-download", "rpt.download.spend_xlsx",
      services.reports.SPEND_WORKBOOK, services.spend_workbook),
-    ("travel-report-button", "travel-report-download", "rpt.download.travel_xlsx",
+    ("travel-workbook-button", "travel-workbook-download", "rpt.download.travel_xlsx",
      services.reports.TRAVEL_WORKBOOK, services.travel_workbook),
 )  # fmt: skip
 

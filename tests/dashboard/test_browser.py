@@ -204,7 +204,7 @@ def test_the_document_and_both_workbooks_download_from_the_dashboard(
     page.goto(server + "/resor")
     page.wait_for_selector("#document-button")
     files = {}
-    for button in ("document-button", "report-button", "travel-report-button"):
+    for button in ("document-button", "report-button", "travel-workbook-button"):
         with page.expect_download() as info:
             page.click(f"#{button}")
         files[button] = tmp_path / info.value.suggested_filename
@@ -214,10 +214,10 @@ def test_the_document_and_both_workbooks_download_from_the_dashboard(
     assert {"Upphandling", "Tjänsteresor"} <= headings
     assert len(document.inline_shapes) == 3
     assert "Avtal" in openpyxl.load_workbook(files["report-button"], read_only=True).sheetnames
-    travel = openpyxl.load_workbook(files["travel-report-button"], read_only=True)
+    travel = openpyxl.load_workbook(files["travel-workbook-button"], read_only=True)
     assert "Naturvårdsverket" in travel.sheetnames
     texts = [*document_texts(files["document-button"])]
-    for key in ("report-button", "travel-report-button"):
+    for key in ("report-button", "travel-workbook-button"):
         texts += [text for _sheet, text in workbook_texts(files[key])]
     assert [text for text in texts if leaks(text)] == []
 
