@@ -78,6 +78,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument("--format", choices=["table", "json", "xlsx"], default="table")
     parser.add_argument("--out", default=None, metavar="PATH", help="write here (xlsx needs it)")
     parser.add_argument(
+        "--lang", choices=["sv", "en"], default="sv", help="language of the xlsx report (sv)"
+    )
+    parser.add_argument(
         "--as-of",
         type=_date,
         default=None,
@@ -168,7 +171,9 @@ def run(args: argparse.Namespace) -> int:
         # imported when the command runs, so that start-up and --help stay fast
         from spendanalys.spend.report import write_spend_report
 
-        write_spend_report(analysis, args.out, rules=result.rules, factor_sets=result.factor_sets)
+        write_spend_report(
+            analysis, args.out, rules=result.rules, factor_sets=result.factor_sets, lang=args.lang
+        )
         print(f"wrote {args.out}", file=sys.stderr)
     else:
         with _output(args.out):

@@ -122,6 +122,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument("--format", choices=["table", "json", "xlsx"], default="table")
     parser.add_argument("--out", default=None, metavar="PATH", help="write here (xlsx needs it)")
     parser.add_argument(
+        "--lang", choices=["sv", "en"], default="sv", help="language of the xlsx report (sv)"
+    )
+    parser.add_argument(
         "--include-trips", action="store_true", help="add every emission line to the JSON"
     )
     add_column_option(parser)
@@ -191,7 +194,7 @@ def run(args: argparse.Namespace) -> int:
         # imported when the command runs, so that start-up and --help stay fast
         from spendanalys.travel.report import write_travel_report
 
-        write_travel_report(summary, args.out)
+        write_travel_report(summary, args.out, lang=args.lang)
         print(f"wrote {args.out}", file=sys.stderr)
     else:
         with _output(args.out):

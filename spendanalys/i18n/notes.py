@@ -16,6 +16,8 @@ import re
 from functools import cache
 from pathlib import Path
 
+import pandas as pd
+
 from spendanalys.i18n import t
 
 PATTERNS_FILE = Path(__file__).with_name("note_patterns.json")
@@ -55,3 +57,11 @@ def translate(text: object, lang: str) -> object:
     if len(parts) > 1:
         return SEPARATOR.join(str(translate(part, lang)) for part in parts)
     return text
+
+
+def translated(frame: pd.DataFrame, column: str, lang: str) -> pd.DataFrame:
+    """``frame`` with ``column`` translated (a copy; unchanged when the column is absent)."""
+    if column not in frame:
+        return frame
+    values = frame[column].astype("object")
+    return frame.assign(**{column: values.map(lambda v: translate(v, lang))})

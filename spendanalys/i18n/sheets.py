@@ -70,11 +70,11 @@ class Col:
 def code(value: Any, vocabulary: str, lang: str) -> Any:
     """A coded value in words (``short`` → ``kort``); ``"a; b"`` word by word; an unknown code
     as written."""
-    if value is None or (isinstance(value, float) and value != value) or value == "":
-        return value
-    if vocabulary == "yes_no":
+    if vocabulary == "yes_no":  # a missing yes/no is unknown, never no
         key = YES_NO_KEYS.get(value) if isinstance(value, bool) else None
         return t(key or "value.unknown", lang)
+    if value is None or (isinstance(value, float) and value != value) or value == "":
+        return value
     if isinstance(value, bool):
         value = "yes" if value else "no"
     text = str(value)

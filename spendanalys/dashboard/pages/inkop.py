@@ -31,6 +31,7 @@ from spendanalys.dashboard.edit_forms import FACTOR_RESULT, OVERRIDE_RESULT, edi
 from spendanalys.dashboard.uploads import register_upload
 from spendanalys.errors import AccessDenied, SpendanalysError
 from spendanalys.i18n import format_number, format_percent, t
+from spendanalys.i18n.notes import translated
 
 dash.register_page(
     __name__, path="/inkop", title="Spendanalys – inköp", order=1, nav="nav.procurement"
@@ -209,7 +210,7 @@ def render_analysis(language: str) -> list[Any]:
         html.P(t("spend.priority_note", language), className="muted"),
         table(a.priority, PRIORITY, language, table_id="priority-table"),
         html.H2(t("spend.unlinked", language)),
-        table(a.unlinked, UNLINKED, language, limit=25),
+        table(translated(a.unlinked, "link_note", language), UNLINKED, language, limit=25),
     ]
 
 
