@@ -85,7 +85,7 @@ def _spend_section(w: _Writer, payload: dict[str, Any]) -> None:
     top = [a for a in payload.get("agreements", []) if a.get("kg_co2e")][:TOP_N]
     title = t("rpt.spend.top", lang, n=len(top))
     if top and charts.available():
-        labels = [f"{a['agreement_id']} {a.get('name') or ''}".strip() for a in top]
+        labels = [plain(f"{a['agreement_id']} {a.get('name') or ''}").strip() for a in top]
         values = [round(float(a["kg_co2e"]) / 1000, 1) for a in top]
         w.chart(charts.bars(labels, values, title, t("rpt.unit.t", lang), lang), title)
     elif top:
