@@ -278,6 +278,17 @@ def _appendix(w: _Writer, spend: dict[str, Any] | None, travel: dict[str, Any] |
             header,
             [[s.get("name"), s.get("version"), s.get("licence"), s.get("file")] for s in sets],
         )
+    sources = sorted(
+        {
+            str(c["factor_source"])
+            for c in (spend or {}).get("categories", [])
+            if c.get("factor_source")
+        }
+    )
+    if sources:
+        w.heading(t("rpt.doc.sources", lang), 2)
+        for source in sources:
+            w.paragraph(f"– {source}")
     w.heading(t("rpt.doc.quality", lang), 2)
     if spend is not None:
         totals = spend["totals"]
