@@ -58,6 +58,20 @@ def spend_paragraphs(payload: dict[str, Any], lang: str) -> list[str]:
             pareto=totals.get("pareto_agreements", 0),
         )
     )
+    span = totals.get("kg_co2e_range") or []
+    sets = payload.get("factor_sets") or []
+    if len(sets) > 1 and len(span) == 2 and None not in span:
+        out.append(
+            t(
+                "rpt.doc.spend_range",
+                lang,
+                sets=len(sets),
+                low=figure(span[0], "t", lang),
+                high=figure(span[1], "t", lang),
+                robust=totals.get("rank_robust_agreements", "–"),
+                agreements=totals.get("agreements", 0),
+            )
+        )
     categories = [c for c in payload.get("categories", []) if c.get("kg_co2e")]
     if categories:
         top = sorted(categories, key=lambda c: -float(c["kg_co2e"]))[:TOP_AGREEMENTS]

@@ -18,10 +18,12 @@ from typing import Any
 import pandas as pd
 
 from spendanalys import io as readers
+from spendanalys.datafiles import data_path
 from spendanalys.errors import ConfigurationError
 from spendanalys.io.options import ColumnOptions, columns_for
 from spendanalys.io.result import RejectedRow
 from spendanalys.schema import Kind
+from spendanalys.settings import headline_factor_set
 from spendanalys.spend.analysis import SpendAnalysis, analyse_spend
 from spendanalys.spend.categories import CategoryRules, load_category_rules
 from spendanalys.spend.factors import (
@@ -32,11 +34,12 @@ from spendanalys.spend.factors import (
     load_spend_factor_set,
     with_supplier_factors,
 )
+from spendanalys.spend.sensitivity import BUILTIN_SETS, DEFAULT_NAMES, factor_set_plan
 
 # A source is a path, or an upload as (file name, bytes).
 Source = str | PathLike[str] | tuple[str, bytes]
 # Names that mean "the built-in factor set" in a list of factor files.
-BUILTIN_FACTOR_NAMES = ("default", "builtin", "inbyggd")
+BUILTIN_FACTOR_NAMES = DEFAULT_NAMES
 
 
 @dataclass
@@ -78,22 +81,20 @@ def load_factor_sets(
     *,
     data_dir: str | Path | None = None,
 ) -> list[SpendFactorSet]:
-    """The factor sets to use, in order (the first prices the analysis); the built-in set when
-    none is given. ``default`` in the list stands for the built-in set, so a user set can be
-    compared with it."""
+    """The factor sets to use, in order (the first prices the analysis): the given ones, or
+    the headline built-in set (setting ``SPENDANALYS_FACTOR_SET``), then every other built-in
+    set, so each analysis shows its sensitivity (:func:`factor_set_plan`). ``default`` in the
+    list stands for the headline set. A built-in set that a ``data_dir`` lacks is left out."""
     rate_table = load_exchange_rate_table(data_dir=data_dir)
-    paths = list(factor_paths) or ["default"]
     sets = []
-    for path in paths:
-        builtin = str(path).strip().lower() in BUILTIN_FACTOR_NAMES
-        sets.append(
-            load_spend_factor_set(
-                None if builtin else Path(path),
-                rules=rules,
-                rate_table=rate_table,
-                data_dir=data_dir,
-            )
-        )
+    for item in factor_set_plan(list(factor_paths), headline_factor_set()):
+        if isinstance(item, str) and item in BUILTIN_SETS:
+            path = data_path(BUILTIN_SETS[item], data_dir)
+            if not path.exists() and item != headline_factor_set():
+                continue
+        else:
+            path = Path(item)
+        sets.append(load_spend_factor_set(path, rules=rules, rate_table=rate_table))
     return sets
 
 

@@ -34,7 +34,7 @@ from spendanalys.spend.ranking import pareto_curve
 from spendanalys.store.database import Store
 from spendanalys.store.state import StoreState
 
-SUMMARY_FORMAT = 2  # 2: data, not pickles
+SUMMARY_FORMAT = 3  # 2: data, not pickles; 3: the ranges over the factor sets
 SUMMARY_FAMILY = "spend-summary:"
 LINES_LIMIT = 500  # drill-down lines kept per agreement (largest kg CO2e first)
 LINES_PREFIX = "spend-lines:"
@@ -51,6 +51,9 @@ AGREEMENT_COLUMNS = (
     "end_date",
     "factor_source",
     "invoice_lines",
+    "kg_co2e_low",
+    "kg_co2e_high",
+    "rank_robust",
 )
 
 

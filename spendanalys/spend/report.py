@@ -43,6 +43,13 @@ __all__ = ["safe_cell_value", "write_spend_report"]
 
 TOP_N = 10
 
+# The sensitivity over the factor sets (spend.sensitivity): lowest and highest kg CO2e, and
+# whether the agreement keeps its place on (or off) the priority list under every set.
+RANGE_COLUMNS = [
+    Col("kg_co2e_low", "rpt.col.emissions_low", "t"),
+    Col("kg_co2e_high", "rpt.col.emissions_high", "t"),
+    Col("rank_robust", "rpt.col.rank_robust", values="yes_no"),
+]
 AGREEMENT_COLUMNS = [
     Col("rank", "col.rank", "int"),
     Col("agreement_id", "col.agreement_id"),
@@ -54,6 +61,7 @@ AGREEMENT_COLUMNS = [
     Col("category_override", "col.category_override"),
     Col("spend_sek", "rpt.col.spend", "tkr"),
     Col("kg_co2e", "rpt.col.emissions", "t"),
+    *RANGE_COLUMNS,
     Col("kg_co2e_per_sek", "rpt.col.intensity", "g_per_sek"),
     Col("rank_per_sek", "rpt.col.rank_per_sek", "int"),
     Col("share_of_kg", "rpt.col.share_of_kg", "share"),
@@ -86,7 +94,9 @@ PRIORITY_COLUMNS = [
     Col("priority", "rpt.col.priority", "int"),
     *TOP_COLUMNS[:4],
     Col("category", "col.category"),
-    *TOP_COLUMNS[4:7],
+    TOP_COLUMNS[4],
+    *RANGE_COLUMNS,
+    *TOP_COLUMNS[5:7],
     Col("pareto", "rpt.col.pareto", values="yes_no"),
     Col("requirements", "col.requirements", values="requirements"),
     Col("end_date", "col.end_date", date=True),
