@@ -28,17 +28,28 @@ FILES: tuple[tuple[str, str, str, str, Any], ...] = (
 )  # fmt: skip
 
 
-def download_bar(language: str) -> html.Div:
-    """Three buttons and their downloads."""
+def _ids(button: str, download: str, page: str) -> tuple[str, str]:
+    """The component ids on ``page``: as named on Inköp, with the page as suffix elsewhere."""
+    return (button, download) if page == "inkop" else (f"{button}-{page}", f"{download}-{page}")
+
+
+def download_bar(language: str, page: str) -> html.Div:
+    """Three buttons and their downloads, ids for ``page``."""
     parts: list[Any] = []
     for button, download, label, _name, _build in FILES:
-        parts.append(html.Button(t(label, language), id=button, className="button"))
-        parts.append(dcc.Download(id=download))
-    return html.Div(
-        parts,
-        className="downloads",
-        style={"margin": "1rem 0", "display": "flex", "gap": "0.5rem", "flexWrap": "wrap"},
-    )
+        button_id, download_id = _ids(button, download, page)
+        parts.append(html.Button(t(label, language), id=button_id, className="button"))
+        parts.append(dcc.Download(id=download_id))
+    style = {"margin": "1rem 0", "display": "flex", "gap": "0.5rem", "flexWrap": "wrap"}
+    return html.Div(parts, className="downloads", style=style)
+
+
+def register_downloads(page: str) -> None:
+    """The callbacks of ``page``'s bar. Called by the page module: Dash runs page modules again
+    for each app it builds, so their callbacks reach every app (a plain module's would reach
+    only the first app of the process)."""
+    for button, download, _label, name, build in FILES:
+        _register(*_ids(button, download, page), name, build)
 
 
 def _register(button: str, download: str, name: str, build: Any) -> None:
@@ -46,7 +57,3 @@ def _register(button: str, download: str, name: str, build: Any) -> None:
     def _send(_n: int) -> Any:
         data = build(security.current_store(), lang())
         return dash.no_update if data is None else dcc.send_bytes(data, name)
-
-
-for _button, _download, _label, _name, _build in FILES:
-    _register(_button, _download, _name, _build)

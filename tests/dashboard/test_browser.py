@@ -199,12 +199,12 @@ def test_login_upload_rank_download_and_language(
 def test_the_document_and_both_workbooks_download_from_the_dashboard(
     page: Any, server: str, tmp_path: Path
 ) -> None:
-    """Issue 16: Resor offers the report document and both workbooks, each in Swedish (after
+    """Issue 16: Inköp and Resor offer the report document and both workbooks, in Swedish (after
     the first test uploaded all four inputs)."""
     import docx
     from report_leaks import document_texts, leaks, workbook_texts
 
-    page.goto(server + "/resor")
+    page.goto(server + "/inkop")
     page.wait_for_selector("#document-button")
     files = {}
     for button in ("document-button", "report-button", "travel-workbook-button"):
@@ -213,6 +213,11 @@ def test_the_document_and_both_workbooks_download_from_the_dashboard(
             page.click(f"#{button}")
         files[button] = tmp_path / info.value.suggested_filename
         info.value.save_as(files[button])
+    page.goto(server + "/resor")  # Resor offers the same three files
+    page.wait_for_selector("#document-button-resor")
+    with page.expect_download(timeout=2 * TIMEOUT_MS) as info:
+        page.click("#travel-workbook-button-resor")
+    assert info.value.suggested_filename == files["travel-workbook-button"].name
     document = docx.Document(files["document-button"])
     headings = {p.text for p in document.paragraphs if p.style.name.startswith("Heading")}
     assert {"Upphandling", "Tjänsteresor"} <= headings

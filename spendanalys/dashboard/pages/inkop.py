@@ -26,7 +26,7 @@ from spendanalys.dashboard.components import (
     text_or_none,
     upload_box,
 )
-from spendanalys.dashboard.downloads import download_bar
+from spendanalys.dashboard.downloads import download_bar, register_downloads
 from spendanalys.dashboard.edit_forms import FACTOR_RESULT, OVERRIDE_RESULT, edit_forms
 from spendanalys.dashboard.uploads import register_upload
 from spendanalys.errors import AccessDenied, SpendanalysError
@@ -91,6 +91,7 @@ LINES = (
     ("source_row", "col.row", "text"),
 )
 REFRESH = ("refresh-contracts", "refresh-invoices", "refresh-override", "refresh-factor")
+register_downloads("inkop")
 register_upload("contracts")
 register_upload("invoices")
 
@@ -124,7 +125,7 @@ def layout(**_query: Any) -> Any:
                 className="row",
             ),
             *[dcc.Store(id=r) for r in REFRESH],
-            download_bar(language),
+            download_bar(language, "inkop"),
             dcc.Loading(html.Div(id="inkop-analysis")),
             html.H2(t("spend.drilldown", language)),
             html.Div(message(t("spend.drilldown_hint", language)), id="drilldown"),
