@@ -16,7 +16,7 @@ import sys
 from spendanalys.cli import cmd_spend, cmd_travel
 from spendanalys.errors import ConfigurationError
 
-OWN = {"format", "out", "help", "top", "lines", "include_trips"}  # not carried over
+OWN = {"format", "out", "help", "top", "lines", "include_trips", "by_framework"}  # not carried over
 RENAMED = {"factors": ("--travel-factors", "travel_factors")}  # travel options named apart
 
 

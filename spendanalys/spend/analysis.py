@@ -27,15 +27,20 @@ from spendanalys.io.result import RejectedRow
 from spendanalys.schema import SOURCE_FILE, SOURCE_ROW
 from spendanalys.spend.categories import CategoryRules
 from spendanalys.spend.categorising import categorise_agreements, categorise_lines
+from spendanalys.spend.duplicates import repeated_lines
 from spendanalys.spend.factors import SpendFactorSet
-from spendanalys.spend.linking import (
-    link_invoices_to_agreements,
-    normalise_agreement_id,
-    normalise_org_number,
-)
-from spendanalys.spend.ongoing import requirements_kpi
-from spendanalys.spend.pricing import apply_factor_set, column_or, convert_to_sek
+from spendanalys.spend.frameworks import rank_frameworks
+from spendanalys.spend.linking import link_invoices_to_agreements, normalise_org_number
+from spendanalys.spend.ongoing import ongoing_totals, requirements_kpi
+from spendanalys.spend.pricing import apply_factor_set, convert_to_sek
 from spendanalys.spend.ranking import aggregate_agreements, compare_factor_sets, priority_list
+from spendanalys.spend.register import (
+    attribute_suppliers,
+    consolidate_register,
+    not_attributed,
+    supplier_spend,
+    with_register_columns,
+)
 from spendanalys.spend.sensitivity import (
     agreement_sensitivity,
     category_sensitivity,
@@ -75,6 +80,9 @@ class SpendAnalysis:
     - ``requirements_kpi``: miljökrav among the agreements ongoing at ``as_of`` (see
       ``ongoing.requirements_kpi``; JSON ``kpi``, not the price index);
     - ``factor_comparison``: kg CO2e and rank of each agreement under each factor set;
+    - ``agreement_suppliers``: each agreement's suppliers (a framework agreement's several
+      suppliers, see ``register``) with their ``spend_sek``; ``frameworks``: the ranking per
+      framework agreement (``frameworks.rank_frameworks``);
     - ``rejected``: rows left out, with file, row, column and reason.
     """
 
@@ -95,6 +103,8 @@ class SpendAnalysis:
     parameters: dict[str, Any] = field(default_factory=dict)
     notes: list[str] = field(default_factory=list)
     requirements_kpi: dict[str, Any] = field(default_factory=dict)
+    agreement_suppliers: pd.DataFrame = field(default_factory=pd.DataFrame)
+    frameworks: pd.DataFrame = field(default_factory=pd.DataFrame)
     # kg CO2e, factor and data quality per category under each set (spend.sensitivity)
     category_sensitivity: pd.DataFrame = field(default_factory=pd.DataFrame)
 
@@ -108,28 +118,6 @@ def set_column_names(factor_sets: Sequence[SpendFactorSet]) -> list[str]:
             label, n = f"{fs.name} ({n})", n + 1
         labels.append(label)
     return labels
-
-
-def _deduplicate_register(contracts: pd.DataFrame) -> tuple[pd.DataFrame, list[RejectedRow]]:
-    """The register with one row per agreement id; repeated or blank ids are rejected rows."""
-    key = normalise_agreement_id(contracts["agreement_id"])
-    repeated = key.duplicated(keep="first") & key.notna()
-    blank = key.isna()
-    rejected: list[RejectedRow] = []
-    if repeated.any() or blank.any():
-        files = column_or(contracts, SOURCE_FILE, "")
-        rows = column_or(contracts, SOURCE_ROW, 0)
-        for i in np.flatnonzero((repeated | blank).to_numpy()):
-            reason = (
-                "agreement id is empty"
-                if blank.iloc[i]
-                else f"agreement id {contracts['agreement_id'].iloc[i]!r} repeats an earlier row; "
-                "the first row is used"
-            )
-            rejected.append(
-                RejectedRow(str(files.iloc[i]), int(rows.iloc[i]), "agreement_id", reason)
-            )
-    return contracts[~(repeated | blank)].copy(), rejected
 
 
 def _with_travel(
@@ -204,7 +192,9 @@ def analyse_spend(
     if not 0 < pareto_share <= 1:
         raise ConfigurationError(f"pareto_share must lie in (0, 1], got {pareto_share}")
     notes: list[str] = []
-    register, rejected = _deduplicate_register(contracts)
+    consolidated = consolidate_register(contracts)
+    register, rejected = consolidated.agreements, list(consolidated.rejected)
+    notes.extend(consolidated.notes)
     labels = set_column_names(factor_sets)
     primary = factor_sets[0]
     known = set(rules.tree["category_id"].astype("string").dropna()) | set(
@@ -230,7 +220,12 @@ def analyse_spend(
         lines["excluded"] = False
     else:
         spend_basis = SPEND_BASIS_INVOICES
-        linked = link_invoices_to_agreements(invoices, register)
+        repeat, repeats, more_notes = repeated_lines(invoices)
+        rejected.extend(repeats)
+        notes.extend(more_notes)
+        if repeat.any():
+            invoices = invoices[~repeat].reset_index(drop=True)
+        linked = link_invoices_to_agreements(invoices, consolidated.rows)
         lines, more = convert_to_sek(linked, rates)
         rejected.extend(more)
         placed = categorise_lines(lines, agreement_cats, rules, known, category_overrides)
@@ -248,6 +243,15 @@ def analyse_spend(
         if "org_number" in lines
         else pd.Series(pd.NA, index=lines.index, dtype="string")
     )
+    suppliers = consolidated.suppliers
+    supplier_of_line = attribute_suppliers(lines, suppliers) if invoices is not None else None
+    if supplier_of_line is not None and len(suppliers):
+        supplier_org = normalise_org_number(suppliers["org_number"].astype("string"))
+        per_supplier = np.array([*supplier_org.astype(object).where(supplier_org.notna()), None])
+        attributed = np.where(supplier_of_line >= 0, per_supplier[supplier_of_line], None)
+        line_org = line_org.fillna(pd.Series(attributed, index=lines.index, dtype="string"))
+    single = register["supplier_count"].to_numpy() <= 1
+    reg_org = reg_org.where(pd.Series(single, index=reg_org.index))
     lines["supplier_org"] = line_org.fillna(lines["linked_agreement_id"].map(reg_org))
     dates = lines["date"] if "date" in lines else pd.Series(pd.NaT, index=lines.index)
     lines["spend_year"] = pd.to_datetime(dates, errors="coerce").dt.year.astype("Int64")
@@ -281,6 +285,9 @@ def analyse_spend(
         ),
         dtype="string",
     )
+    agreements = with_register_columns(agreements, register, as_of)
+    by_supplier = supplier_spend(suppliers, lines, supplier_of_line)
+    agreements["spend_not_attributed_sek"] = not_attributed(agreements, by_supplier)
     comparison = compare_factor_sets(lines, agreements, labels, rank_move_threshold)
     sensitivity = agreement_sensitivity(
         comparison,
@@ -292,6 +299,8 @@ def analyse_spend(
     for column in ("kg_co2e_low", "kg_co2e_high", "high_impact_sets", "rank_robust"):
         agreements[column] = agreements["agreement_id"].map(sensitivity[column]).to_numpy()
     notes.extend(price_basis_notes(labels, [_price_basis(fs) for fs in factor_sets]))
+    totals = _with_travel(totals_of(lines, agreements, spend_basis), lines, rules, travel_groups)
+    totals.update(ongoing_totals(agreements, as_of))
     return SpendAnalysis(
         lines=lines,
         agreements=agreements,
@@ -302,7 +311,7 @@ def analyse_spend(
         excluded=summarise_excluded(lines),
         priority=priority_list(agreements, top_n=priority_top_n),
         totals={
-            **_with_travel(totals_of(lines, agreements, spend_basis), lines, rules, travel_groups),
+            **totals,
             "kg_co2e_range": total_range(lines, labels),
             "rank_robust_agreements": int(agreements["rank_robust"].sum()),
             # sets whose factors are at basic price: their figures carry the margin caveat
@@ -331,6 +340,8 @@ def analyse_spend(
         category_sensitivity=category_sensitivity(
             lines, labels, [fs.factors for fs in factor_sets]
         ),
+        agreement_suppliers=by_supplier,
+        frameworks=rank_frameworks(agreements),
     )
 
 

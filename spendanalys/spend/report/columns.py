@@ -144,6 +144,10 @@ SUMMARY_ROWS = [
     ("agreements", "rpt.spend.agreements", "int"),
     ("share_agreements_with_requirements", "rpt.spend.share_requirements", "share"),
     ("agreements_requirements_unknown", "rpt.spend.requirements_unknown", "int"),
+    ("ongoing_agreements", "rpt.spend.ongoing", "int"),
+    ("share_ongoing_agreements_with_requirements", "rpt.spend.ongoing_share", "share"),
+    ("ongoing_agreements_requirements_unknown", "rpt.spend.ongoing_unknown", "int"),
+    ("share_ongoing_spend_with_requirements", "rpt.spend.ongoing_spend_share", "share"),
     ("share_spend_with_requirements", "rpt.spend.share_spend_requirements", "share"),
     ("pareto_agreements", "rpt.spend.pareto_agreements", "int"),
 ]
