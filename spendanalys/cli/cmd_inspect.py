@@ -62,6 +62,11 @@ def inspection(result: ReadResult) -> dict[str, Any]:
         "rows_rejected": result.rows_rejected,
         "rejected_rows": [r.as_dict() for r in result.rejected],
         "notes": list(info.notes),
+        "sheets": list(info.sheets),
+        "sheets_left": dict(info.sheets_left),
+        "tables": list(info.tables),
+        "year_only": dict(info.year_only),
+        "defaults": dict(info.defaults),
     }
 
 
@@ -72,10 +77,19 @@ def _delimiter_name(delimiter: str | None) -> str:
 def run(args: argparse.Namespace) -> int:
     # imported when the command runs, so that start-up and --help stay fast
     from spendanalys.io import read_input
+    from spendanalys.io.options import default_values, require_mapped
     from spendanalys.services.assembly import analysis_check
 
     kind: Kind = args.kind
-    read = read_input(args.file, kind, columns=column_mapping(args.column, kind), sheet=args.sheet)
+    read = read_input(
+        args.file,
+        kind,
+        columns=column_mapping(args.column, kind),
+        sheet=args.sheet,
+        header_row=args.header_row,
+        defaults=default_values(args.default, kind),
+    )
+    require_mapped([read.info])
     result = checked(read, analysis_check(kind, read.table))
     if args.format == "json":
         write_json(inspection(result), None)
@@ -85,7 +99,7 @@ def run(args: argparse.Namespace) -> int:
     out.write(f"File:       {info.file}\n")
     out.write(f"Kind:       {info.kind}\n")
     if info.sheet is not None:
-        out.write(f"Sheet:      {info.sheet}\n")
+        out.write(f"Sheet:      {', '.join(info.sheets) or info.sheet}\n")
     else:
         out.write(f"Encoding:   {info.encoding}\n")
         out.write(f"Delimiter:  {_delimiter_name(info.delimiter)}\n")

@@ -149,6 +149,8 @@ def analyse(args: argparse.Namespace):  # type: ignore[no-untyped-def]
         args.factors,
         columns=args.column,
         sheet=args.sheet,
+        header_row=args.header_row,
+        defaults=args.default,
         as_of=args.as_of,
         rule_files=rule_files,
         extend_rules=not args.replace_rules,

@@ -174,7 +174,16 @@ def analyse(args: argparse.Namespace):  # type: ignore[no-untyped-def]
         "trips": column_mapping(args.column, "trips"),
         "fte": column_mapping(args.column, "fte"),
     }
-    analysis = run_travel(args.trips, args.fte, args.factors, columns, settings, sheet=args.sheet)
+    analysis = run_travel(
+        args.trips,
+        args.fte,
+        args.factors,
+        columns,
+        settings,
+        sheet=args.sheet,
+        header_row=args.header_row,
+        defaults=args.default,
+    )
     compare = load_travel_factor_set(args.compare_factors) if args.compare_factors else None
     summary = summarise_travel(
         analysis, compare_with=compare, route_figures=_route_figures(args.route_figures)

@@ -28,7 +28,24 @@ def add_column_option(parser: argparse.ArgumentParser) -> None:
             "input kind only, 'contracts.value_sek=Kontrakterat värde, Summa' (repeatable)"
         ),
     )
-    parser.add_argument("--sheet", default=None, help="the workbook sheet to read")
+    parser.add_argument(
+        "--sheet", default=None, help="read only this workbook sheet (default: every sheet)"
+    )
+    parser.add_argument(
+        "--default",
+        action="append",
+        default=[],
+        metavar="FIELD=VALUE",
+        help="a constant for a field the file has no column for, e.g. 'trips.mode=flight' "
+        "(the kind prefix works as for --column; repeatable)",
+    )
+    parser.add_argument(
+        "--header-row",
+        type=int,
+        default=None,
+        metavar="N",
+        help="the header is on row N (as the spreadsheet or editor numbers it)",
+    )
 
 
 def write_json(payload: dict[str, Any], out: str | None) -> None:

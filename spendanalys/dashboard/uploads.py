@@ -23,6 +23,7 @@ from spendanalys import services
 from spendanalys.auth import require
 from spendanalys.dashboard import security
 from spendanalys.dashboard.components import lang, message, rejected_table
+from spendanalys.dashboard.wording import worded
 from spendanalys.errors import AccessDenied
 from spendanalys.i18n import format_number, t
 from spendanalys.services.jobs import JobBoard, JobState, QuotaExceeded
@@ -40,7 +41,12 @@ def render_outcome(outcome: services.UploadOutcome, language: str) -> html.Div:
     """What an upload did: rows read and rejected (with row, column, reason), or why not."""
     if not outcome.ok:
         return message(
-            t("upload.failed", language, file=outcome.file_name, reason=outcome.error),
+            t(
+                "upload.failed",
+                language,
+                file=outcome.file_name,
+                reason=worded(str(outcome.error), language),
+            ),
             "error",
             element_id=f"upload-{outcome.kind}-error",
         )
@@ -58,7 +64,7 @@ def render_outcome(outcome: services.UploadOutcome, language: str) -> html.Div:
             element_id=f"upload-{outcome.kind}-done",
         )
     ]
-    children += [html.Div(note, className="muted") for note in outcome.notes]
+    children += [html.Div(worded(note, language), className="muted") for note in outcome.notes]
     if outcome.rows_rejected:
         children.append(rejected_table(outcome.rejected, language))
     return html.Div(children)
@@ -91,7 +97,7 @@ def quota_text(refused: QuotaExceeded, language: str) -> str:
     return t("upload.quota_hourly", language, limit=refused.allowed, minutes=minutes)
 
 
-def start_upload(kind: str, accepted: Any) -> tuple[Any, Any, Any, Any]:
+def start_upload(kind: str, accepted: Any, defaults: Any = None) -> tuple[Any, Any, Any, Any]:
     """Queue the import of an accepted upload; (job id, poll disabled, progress, result)."""
     language = lang()
     skip = dash.no_update
@@ -119,6 +125,7 @@ def start_upload(kind: str, accepted: Any) -> tuple[Any, Any, Any, Any]:
                 "max_bytes": security.max_upload_bytes(),
                 "user": user,
                 "role": role,
+                "defaults": str(defaults or ""),
             },
         )
     except QuotaExceeded as refused:  # HTTP's 429, told in the form: nothing was queued
@@ -173,10 +180,11 @@ def register_upload(kind: str) -> None:
         Output(f"{component}-progress", "children"),
         Output(f"{component}-result", "children"),
         Input(f"{component}-accepted", "data"),
+        State(f"{component}-defaults", "value"),
         prevent_initial_call=True,
     )
-    def _start(accepted: Any) -> tuple[Any, Any, Any, Any]:
-        return start_upload(kind, accepted)
+    def _start(accepted: Any, defaults: Any) -> tuple[Any, Any, Any, Any]:
+        return start_upload(kind, accepted, defaults)
 
     @dash.callback(
         Output(f"{component}-result", "children", allow_duplicate=True),

@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Literal
 
 from spendanalys.errors import InputFormatError
+from spendanalys.io.upload_guard import check_input
 
 Source = str | os.PathLike[str] | bytes
 
@@ -43,7 +44,9 @@ def load_source(source: Source, name: str | None = None) -> LoadedFile:
         display = name or str(path)
         data = path.read_bytes()
     suffix = Path(display).suffix.lower()
-    if not data.strip():
+    # The upload guard judges every input first (CLI paths too): DTDs, bombs, renamed files.
+    check_input(display, data, "xlsx" if data.startswith(_ZIP_MAGIC) else "text")
+    if not data or data.isspace():
         raise InputFormatError(display, "the file is empty")
     if suffix in _LEGACY_SUFFIXES:
         raise InputFormatError(

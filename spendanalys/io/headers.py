@@ -11,7 +11,7 @@ from __future__ import annotations
 import csv
 import re
 import unicodedata
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 from importlib import resources
@@ -48,7 +48,13 @@ def fold(text: object) -> str:
     """The comparison key of a header or keyword: no case, diacritics, spaces or punctuation."""
     if text is None:
         return ""
-    decomposed = unicodedata.normalize("NFKD", str(text))
+    return _fold_text(str(text))
+
+
+@lru_cache(maxsize=65_536)
+def _fold_text(text: str) -> str:
+    """Cached: a header search past the first rows folds the same supplier names again and again."""
+    decomposed = unicodedata.normalize("NFKD", text)
     stripped = "".join(c for c in decomposed if not unicodedata.combining(c))
     return _NOT_ALNUM.sub("", stripped.casefold())
 
@@ -145,25 +151,95 @@ def match_header(
     return HeaderMatch(fields=fields, headers=headers, ignored=ignored)
 
 
-def find_header(
-    rows: Sequence[Sequence[object]], kind: Kind, explicit: Mapping[str, str] | None = None
-) -> tuple[int, HeaderMatch] | None:
-    """The first row naming enough fields; else the best-scoring row; None if nothing matched.
+class Mapped(dict[str, str]):
+    """{field: header} as the user mapped it. ``optional`` fields came without a kind prefix
+    (``--column unit=DIVISION``): they apply to the inputs that have the header (DESIGN §5),
+    so an input without it is no error; the others must be in the file."""
 
-    "Enough" is ``MIN_HEADER_FIELDS`` distinct fields, or every explicitly mapped header.
+    optional: frozenset[str] = frozenset()
+
+
+def with_optional(mapping: Mapping[str, str], optional: Iterable[str]) -> Mapped:
+    result = Mapped(mapping)
+    result.optional = frozenset(optional) & set(mapping)
+    return result
+
+
+def wanted_fields(explicit: Mapping[str, str] | None) -> set[str]:
+    """The mapped fields a header must have (the optional ones need not)."""
+    return set(explicit or {}) - getattr(explicit, "optional", frozenset())
+
+
+def maps_given(match: HeaderMatch, field_name: str, header: str) -> bool:
+    """Does ``field_name`` come from the header the user gave (not from a synonym)?"""
+    position = match.fields.get(field_name)
+    return position is not None and fold(match.headers[position]) == fold(header)
+
+
+def has_mapped(match: HeaderMatch, explicit: Mapping[str, str] | None) -> bool:
+    """Every required mapped header is in this row, at the field it was given for."""
+    wanted = wanted_fields(explicit)
+    return bool(wanted) and all(maps_given(match, f, (explicit or {})[f]) for f in wanted)
+
+
+def is_strong(match: HeaderMatch, explicit: Mapping[str, str] | None = None) -> bool:
+    """A header row for sure: ``MIN_HEADER_FIELDS`` distinct fields, or every mapped header."""
+    return match.score >= MIN_HEADER_FIELDS or has_mapped(match, explicit)
+
+
+def find_header(
+    rows: Iterable[Sequence[object]],
+    kind: Kind,
+    explicit: Mapping[str, str] | None = None,
+    limit: int | None = HEADER_SEARCH_ROWS,
+) -> tuple[int, HeaderMatch] | None:
+    """The first row holding every mapped header; else the first naming enough fields
+    (:func:`is_strong`); else the best-scoring row of the first ``limit`` rows (all when None);
+    None if nothing matched.
+
+    With a mapping, a row that merely names two fields (a parameter line above the table) does
+    not hide the row holding the mapped headers further down. Rows past ``limit`` count only
+    when strong: a header below a long preamble or on the last line is found, at the cost of
+    folding the rows in between.
     """
+    wanted = wanted_fields(explicit)
     best: tuple[int, HeaderMatch] | None = None
-    wanted = len(explicit or {})
-    for index, cells in enumerate(rows[:HEADER_SEARCH_ROWS]):
+    first_strong: tuple[int, HeaderMatch] | None = None
+    for index, cells in enumerate(rows):
+        if limit is not None and index >= limit and first_strong is not None:
+            break
         match = match_header(cells, kind, explicit)
         if match.score == 0:
             continue
-        explicit_found = wanted and all(f in match.fields for f in explicit or {})
-        if match.score >= MIN_HEADER_FIELDS or explicit_found:
+        if wanted and has_mapped(match, explicit):
             return index, match
-        if best is None or match.score > best[1].score:
+        if first_strong is None and match.score >= MIN_HEADER_FIELDS:
+            first_strong = (index, match)
+            if not wanted:
+                return first_strong
+        if (limit is None or index < limit) and (best is None or match.score > best[1].score):
             best = (index, match)
-    return best
+    return first_strong or best
+
+
+def header_texts(kind: Kind, extra: Iterable[str] = ()) -> frozenset[str]:
+    """Header cells as exports write them (synonyms in their own, lower and upper case, plus
+    ``extra``): a cheap exact-text test that picks the rows worth matching as a header."""
+    texts = set(_written_synonyms(kind))
+    texts.update(h.strip() for h in extra if h and h.strip())
+    return frozenset(texts | {t.lower() for t in texts} | {t.upper() for t in texts})
+
+
+@lru_cache(maxsize=8)
+def _written_synonyms(kind: Kind) -> tuple[str, ...]:
+    rows = _synonym_rows(None)
+    return tuple(
+        (row.get("header") or "").strip()
+        for row in rows
+        if (row.get("header") or "").strip()
+        and (row.get("field") or "").strip() in SCHEMAS[kind].names
+        and (not (row.get("kinds") or "").strip() or kind in (row.get("kinds") or "").split())
+    )
 
 
 def is_total_label(cell: object) -> bool:

@@ -1,125 +1,50 @@
 """The reader entry points: a file in, a canonical table and its rejected rows out.
 
-Every non-empty row below the header ends up exactly once: accepted, rejected (with file, row,
-column and reason), or skipped as a total row ("Summa", "Totalt", "Grand Total"...) and noted in
-``ReadInfo.notes``. Fully empty rows are not data. A file that cannot be read at all raises one
-:class:`InputFormatError`.
+A file is one table or several: every sheet of a workbook that holds a table of the kind, and a
+new table wherever a header row repeats inside one (``segments``). Each is read on its own
+(``build``) and the pieces are stacked; ``ReadInfo`` says which sheets and tables were read and
+which sheets were left and why. Rows keep the number the user sees; with several sheets the
+origin also names the sheet (``book.xlsx [Apr 18]``). A file that cannot be read at all raises
+one :class:`InputFormatError`, after the upload guard has judged its container.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from typing import Any
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
 
-import numpy as np
 import pandas as pd
-import pyarrow as pa
-import pyarrow.compute as pc
 
 from spendanalys.errors import ConfigurationError, InputFormatError
-from spendanalys.io.decode import Source, decode_text, load_source
-from spendanalys.io.headers import HeaderMatch, is_total_label
-from spendanalys.io.numbers import Decimal, NumberColumn, choose_decimal, classify_numbers
+from spendanalys.io.build import YEAR_IS_ENOUGH, build_result
+from spendanalys.io.dates import DateOrder, OrderEvidence, date_order, order_evidence, parse_dates
+from spendanalys.io.decode import LoadedFile, Source, decode_text, load_source
+from spendanalys.io.headers import HeaderMatch, Mapped, fold, maps_given, wanted_fields
 from spendanalys.io.result import ReadInfo, ReadResult, RejectedRow
-from spendanalys.io.tabular import HeaderCheck, RawTable, read_text_table, read_workbook_table
-from spendanalys.io.values import (
-    Parsed,
-    RequirementsParsed,
-    parse_booleans,
-    parse_cpv,
-    parse_dates,
-    parse_floats,
-    parse_ints,
-    parse_org_numbers,
-    parse_requirements,
-    parse_text,
-)
-from spendanalys.schema import (
-    KINDS,
-    PANDAS_DTYPES,
-    SCHEMAS,
-    SOURCE_FILE,
-    SOURCE_ROW,
-    Kind,
-    canonical_columns,
-)
-
-_TOTAL_HINT = r"(?i)summa|total"
-_MAX_NOTED_TOTALS = 20
+from spendanalys.io.segments import split_repeated_headers
+from spendanalys.io.tabular import HeaderCheck, RawTable, read_text_table
+from spendanalys.io.values import Parsed, parse_booleans, parse_floats, parse_ints, parse_text
+from spendanalys.io.workbook import read_workbook_tables
+from spendanalys.schema import KINDS, SCHEMAS, Kind
 
 
-def _blank_matrix(cells: pd.DataFrame) -> np.ndarray:
-    """True where a cell is empty (CSV: only whitespace; workbook: None)."""
-    if cells.shape[1] == 0:
-        return np.ones((len(cells), 0), dtype=bool)
-    columns = []
-    for c in cells.columns:
-        col = cells[c]
-        if col.dtype == object:
-            columns.append(col.isna().to_numpy())
-        else:
-            text = pa.array(col, type=pa.large_string())
-            blank = pc.or_(pc.equal(pc.utf8_length(text), 0), pc.utf8_is_space(text))
-            columns.append(blank.to_numpy(zero_copy_only=False))
-    return np.column_stack(columns)
-
-
-def _repeated(value: object, dtype: Any, n: int) -> pd.Series:
-    """``n`` copies of one value in ``dtype``, built by a take (no million-item Python list)."""
-    one = pd.Series([value], dtype=object).astype(dtype)
-    return one.take(np.zeros(n, dtype=np.intp)).reset_index(drop=True)
-
-
-def _keep_rows(frame: pd.DataFrame, mask: np.ndarray) -> pd.DataFrame:
-    """``frame[mask]`` renumbered; a slice (no copy) when the kept rows are contiguous.
-
-    The usual export keeps everything but a title or a final total row, so the copy of every
-    column that boolean indexing makes is avoided.
-    """
-    kept = np.flatnonzero(mask)
-    if not len(kept):
-        return frame.iloc[:0].reset_index(drop=True)
-    if kept[-1] - kept[0] + 1 == len(kept):
-        return frame.iloc[kept[0] : kept[-1] + 1].reset_index(drop=True)
-    return frame[mask].reset_index(drop=True)
-
-
-def _total_rows(cells: pd.DataFrame, blank: np.ndarray, data: np.ndarray) -> np.ndarray:
-    """Rows whose first non-empty cell is a total label ("Summa", "Grand Total"...).
-
-    Only each row's first non-empty cell is looked at; a cheap contains() pass picks the few
-    candidates that are then folded and compared in Python.
-    """
-    totals = np.zeros(len(cells), dtype=bool)
-    if not blank.shape[1]:
-        return totals
-    first = np.argmax(~blank, axis=1)
-    for j in np.unique(first[data]):
-        column = cells[cells.columns[int(j)]]
-        if column.dtype == object:
-            rows = np.flatnonzero(data & (first == j))
-            values = column.iloc[rows]
-            hint = values.astype(str).str.contains(_TOTAL_HINT, regex=True)
-            rows = rows[hint.fillna(False).to_numpy(bool)]
-        else:  # whole string column in one regex pass, no copy of the candidate rows
-            found = pc.match_substring_regex(
-                pa.array(column, type=pa.large_string()), "summa|total", ignore_case=True
-            ).to_numpy(zero_copy_only=False)
-            rows = np.flatnonzero(data & (first == j) & found)
-        for i in rows.tolist():
-            value = column.iat[i]
-            totals[i] = isinstance(value, str) and is_total_label(value)
-    return totals
-
-
-def _column_check(name: str, kind: Kind, explicit: Mapping[str, str]) -> HeaderCheck:
-    """Refuse a file whose header lacks an explicitly named header or a required field."""
+def _column_check(
+    name: str, kind: Kind, explicit: Mapping[str, str], defaults: Mapping[str, object] = {}
+) -> HeaderCheck:
+    """Refuse a file whose header lacks an explicitly named header or a required field (a
+    ``--default`` constant stands in for a column; an unprefixed mapping need not be there)."""
+    wanted = wanted_fields(explicit)
 
     def check(match: HeaderMatch, header_row: int, sheet: str | None) -> None:
         seen = [h for h in match.headers if h]
         shown = ", ".join(repr(h) for h in seen) or "none"
+        present = {*match.fields, *defaults}
+        unmet = {f for g in SCHEMAS[kind].required if not present & set(g) for f in g}
         for field_name, header in explicit.items():
-            if field_name not in match.fields:
+            # An unprefixed mapping of a required field the file cannot do without is needed
+            # here after all: say which header was not found rather than "need a column".
+            needed_here = field_name in unmet
+            if (field_name in wanted or needed_here) and not maps_given(match, field_name, header):
                 raise InputFormatError(
                     name,
                     f"header {header!r} (given for {field_name}) not found; headers seen: {shown}",
@@ -127,13 +52,14 @@ def _column_check(name: str, kind: Kind, explicit: Mapping[str, str]) -> HeaderC
                     row=header_row,
                 )
         required = SCHEMAS[kind].required
-        missing = [g for g in required if not any(f in match.fields for f in g)]
+        missing = [g for g in required if not any(f in present for f in g)]
         if missing:
-            wanted = "; ".join(" or ".join(g) for g in missing)
+            needed = "; ".join(" or ".join(g) for g in missing)
             raise InputFormatError(
                 name,
-                f"{kind} need a column for {wanted}; headers seen: {shown} "
-                "(map one with --column FIELD=Header)",
+                f"{kind} need a column for {needed}; headers seen: {shown} "
+                "(map one with --column FIELD=Header, or give a constant with "
+                "--default FIELD=VALUE)",
                 sheet=sheet,
                 row=header_row,
             )
@@ -141,201 +67,155 @@ def _column_check(name: str, kind: Kind, explicit: Mapping[str, str]) -> HeaderC
     return check
 
 
-def _number_columns(
-    raw: RawTable, data: pd.DataFrame, kind: Kind
-) -> tuple[dict[str, NumberColumn], Decimal | None]:
-    """Classify every number column once; the file's decimal mark comes from all of them.
-
-    When the number columns give no evidence, a ``;``-delimited file is taken to use a decimal
-    comma (that is why such exports use ``;``).
-    """
-    columns: dict[str, NumberColumn] = {}
-    comma = dot = 0
-    for field_name, position in raw.match.fields.items():
-        if SCHEMAS[kind].field(field_name).type in ("float", "int"):
-            columns[field_name] = classify_numbers(data[position])
-            c, d = columns[field_name].evidence
-            comma, dot = comma + c, dot + d
-    return columns, choose_decimal(comma, dot, "," if raw.delimiter == ";" else None)
+def source_label(file: str, sheet: str | None) -> str:
+    """Where a row comes from when a workbook gave several sheets: ``book.xlsx [Apr 18]``."""
+    return file if sheet is None else f"{file} [{sheet}]"
 
 
-def _parse_field(
-    kind: Kind,
-    field_name: str,
-    column: pd.Series | NumberColumn,
-    decimal: Decimal | None,
-    header: str = "",
-) -> Parsed:
-    if field_name in ("environmental_requirements", "requirement_level"):
-        raw = column.raw if isinstance(column, NumberColumn) else column
-        return parse_requirements(raw, header or field_name)
-    if isinstance(column, NumberColumn):
-        if SCHEMAS[kind].field(field_name).type == "int":
-            return parse_ints(column, decimal)
-        return parse_floats(column, decimal)
-    if field_name == "org_number":
-        return parse_org_numbers(column)
-    if field_name == "cpv":
-        return parse_cpv(column)
-    kind_of = SCHEMAS[kind].field(field_name).type
-    if kind_of == "float":
-        return parse_floats(column, decimal)
-    if kind_of == "int":
-        return parse_ints(column, decimal)
-    if kind_of == "date":
-        return parse_dates(column)
-    if kind_of == "boolean":
-        return parse_booleans(column)
-    return parse_text(column)
+def _constant(kind: Kind, field_name: str, value: str) -> object:
+    """A ``--default`` value parsed as the field's cells are; a bad one is a usage error."""
+    cell = pd.Series([value], dtype=object)
+    spec = SCHEMAS[kind].field(field_name)
+    parsed: Parsed
+    if spec.type == "date":
+        parsed, _ = parse_dates(cell, allow_year=(kind, field_name) in YEAR_IS_ENOUGH)
+    elif spec.type == "float":
+        parsed = parse_floats(cell)
+    elif spec.type == "int":
+        parsed = parse_ints(cell)
+    elif spec.type == "boolean":
+        parsed = parse_booleans(cell)
+    else:
+        parsed = parse_text(cell)
+    problem: object = parsed.errors.iat[0]
+    constant: object = parsed.values.iat[0]
+    if problem is not None or constant is None or constant is pd.NA or constant is pd.NaT:
+        raise ConfigurationError(
+            f"--default {kind}.{field_name}={value!r}: {problem or 'no value'!s}"
+        )
+    return constant
 
 
-def _rejections(
-    name: str, rows: np.ndarray, problems: list[tuple[str, np.ndarray]]
-) -> tuple[np.ndarray, list[RejectedRow]]:
-    """One RejectedRow per bad row: the first problem's column, every problem in the reason."""
-    if not problems:
-        return np.zeros(len(rows), dtype=bool), []
-    flags = np.column_stack([pd.notna(reasons) for _, reasons in problems])
-    count = flags.sum(axis=1)
-    total = len(rows)
-    bad = np.flatnonzero(count)
-    if not len(bad):
-        return np.zeros(total, dtype=bool), []
-    # Only the bad rows' reasons are gathered (a million-row object matrix costs seconds).
-    rows, flags, count = rows[bad], flags[bad], count[bad]
-    first = np.argmax(flags, axis=1)
-    headers = np.array([h for h, _ in problems], dtype=object)
-    reasons = np.column_stack([r[bad] for _, r in problems])
-    rejected: list[RejectedRow] = []
-    single = np.flatnonzero(count == 1)
-    chosen = reasons[single, first[single]]
-    rejected.extend(
-        RejectedRow(name, int(r), h, why)
-        for r, h, why in zip(rows[single], headers[first[single]], chosen, strict=True)
-    )
-    for i in np.flatnonzero(count > 1):
-        found = [(headers[j], reasons[i, j]) for j in np.flatnonzero(flags[i])]
-        why = found[0][1] + "".join(f"; also {h}: {r}" for h, r in found[1:])
-        rejected.append(RejectedRow(name, int(rows[i]), found[0][0], why))
-    rejected.sort(key=lambda r: r.row)
-    flagged = np.zeros(total, dtype=bool)
-    flagged[bad] = True
-    return flagged, rejected
+def _date_orders(pieces: Sequence[RawTable], kind: Kind) -> tuple[dict[str, DateOrder], list[str]]:
+    """Day/month order per date field, from the evidence of every table of the file."""
+    evidence: dict[str, OrderEvidence] = {}
+    headers: dict[str, str] = {}
+    for piece in pieces:
+        for field_name, position in piece.match.fields.items():
+            if SCHEMAS[kind].field(field_name).type != "date" or position >= piece.cells.shape[1]:
+                continue
+            headers.setdefault(field_name, piece.match.headers[position])
+            if position in piece.text_free:
+                continue  # workbook dates and numbers: nothing to decide
+            found = order_evidence(piece.cells[position])
+            evidence[field_name] = evidence.get(field_name, OrderEvidence()) + found
+    orders = {f: date_order(e, headers[f]) for f, e in evidence.items()}
+    return orders, [o.note for o in orders.values() if o.note]
 
 
-def _unheaded_values(headers: list[str], data_blank: np.ndarray) -> list[str]:
-    """Notes for values under a blank header cell: not read, so the user is told, not left guessing.
+def _moved(before: HeaderMatch, after: HeaderMatch) -> str:
+    changes = [
+        f"{f} in column {i + 1} (was {before.fields[f] + 1})"
+        for f, i in sorted(after.fields.items(), key=lambda kv: kv[1])
+        if f in before.fields and before.fields[f] != i
+    ]
+    changes += [f"{f} added" for f in after.fields if f not in before.fields]
+    changes += [f"{f} gone" for f in before.fields if f not in after.fields]
+    return "; ".join(changes) or "same columns"
 
-    Rows with cells beyond the header row are rejected instead (a CSV row shifted by a stray
-    separator); a column inside the header row whose header is empty is a side note or a
-    helper column, and its cells are ignored with this note.
-    """
-    notes = []
-    for position, header in enumerate(headers[: data_blank.shape[1]]):
-        if str(header).strip():
-            continue
-        filled = int((~data_blank[:, position]).sum())
-        if filled:
-            rows = "row" if filled == 1 else "rows"
-            notes.append(
-                f"column {position + 1} has no header: its values in {filled} {rows} were not read"
-            )
+
+@dataclass
+class _Workbook:
+    names: list[str] = field(default_factory=list)
+    left: dict[str, str] = field(default_factory=dict)
+
+
+def _sheet_notes(book: _Workbook, read: list[str], sheet: str | None) -> list[str]:
+    if len(book.names) < 2:
+        return []
+    if sheet is not None:
+        others = ", ".join(repr(n) for n in book.names if n != sheet)
+        return [f"read sheet {sheet!r} only (--sheet); not read: {others}"]
+    notes = [f"read {len(read)} of {len(book.names)} sheets: {', '.join(repr(n) for n in read)}"]
+    notes += [f"sheet {n!r} not read: {why}" for n, why in book.left.items()]
     return notes
 
 
-def build_result(raw: RawTable, name: str, kind: Kind) -> ReadResult:
-    """Classify rows, parse every mapped column, reject bad rows, assemble the canonical table."""
-    schema = SCHEMAS[kind]
-    cells, rows = raw.cells, raw.rows
-    blank = _blank_matrix(cells)
-    nonempty = np.asarray(~blank.all(axis=1), dtype=bool)
-    totals = _total_rows(cells, blank, nonempty)
-    data_mask = nonempty & ~totals
-    notes = list(raw.notes)
-    total_rows = rows[totals]
-    for i in np.flatnonzero(totals)[:_MAX_NOTED_TOTALS]:
-        label = cells.iat[i, int(np.argmax(~blank[i]))]
-        notes.append(f"skipped total row {rows[i]} ({str(label).strip()!r})")
-    if len(total_rows) > _MAX_NOTED_TOTALS:
-        notes.append(f"... and {len(total_rows) - _MAX_NOTED_TOTALS} more total rows")
-    empty_count = int((~nonempty).sum())
-    if empty_count:
-        notes.append(f"ignored {empty_count} empty rows")
-    for header in raw.match.ignored:
-        notes.append(f"header {header!r} not used: another column already gives that field")
-
-    data = _keep_rows(cells, data_mask)
-    data_rows = rows[data_mask]
-    data_blank = blank[data_mask]
-    numbers, decimal = _number_columns(raw, data, kind)
-    headers = raw.match.headers
-    parsed: dict[str, Parsed] = {}
-    problems: list[tuple[str, np.ndarray]] = []
-    for field_name, position in sorted(raw.match.fields.items(), key=lambda kv: kv[1]):
-        source = numbers.get(field_name, data[position])
-        result = _parse_field(kind, field_name, source, decimal, headers[position])
-        parsed[field_name] = result
-        if isinstance(result, RequirementsParsed):  # Miljökrav: level and unknown values
-            notes.extend(result.notes)
-            if field_name == "requirement_level" or "requirement_level" not in raw.match.fields:
-                parsed["requirement_level"] = Parsed(result.level, result.errors)
-        problems.append((headers[position], result.errors.to_numpy(dtype=object)))
-    if "requirement_level" in raw.match.fields:  # a named criteria level is miljökrav
-        flags = parsed.get("environmental_requirements")
-        level = parsed["requirement_level"].values
-        named = level.notna() & (True if flags is None else flags.values.isna())
-        base = flags.values if flags is not None else pd.Series(pd.NA, index=level.index)
-        values = base.astype("boolean").mask(named, True)
-        parsed["environmental_requirements"] = Parsed(values, parsed["requirement_level"].errors)
-    for group in schema.required:
-        present = [f for f in group if f in parsed]
-        missing = np.ones(len(data), dtype=bool)
-        for f in present:
-            missing &= parsed[f].values.isna().to_numpy() & pd.isna(parsed[f].errors.to_numpy())
-        if missing.any():
-            labels = " or ".join(f"{f} ({headers[raw.match.fields[f]]!r})" for f in present)
-            reasons = np.full(len(data), None, dtype=object)
-            reasons[missing] = f"no value for {labels}"
-            problems.append((headers[raw.match.fields[present[0]]], reasons))
-    notes.extend(_unheaded_values(headers, data_blank))
-    if data_blank.shape[1] > len(headers):
-        extra = ~data_blank[:, len(headers) :].all(axis=1)
-        if extra.any():
-            reasons = np.full(len(data), None, dtype=object)
-            reasons[extra] = f"more cells than the {len(headers)} header columns"
-            problems.append((f"column {len(headers) + 1}", reasons))
-    bad, rejected = _rejections(name, data_rows, problems)
-    if raw.unreadable:
-        for row, position, reason in raw.unreadable:
-            label = headers[position] if position < len(headers) else ""
-            rejected.append(RejectedRow(name, row, label or f"column {position + 1}", reason))
-        rejected.sort(key=lambda r: r.row)
-
-    keep = ~bad
-    every = bool(keep.all())
-    table: dict[str, pd.Series] = {}
-    for spec in schema.fields:
-        dtype = pd.api.types.pandas_dtype(PANDAS_DTYPES[spec.type])
-        if spec.name in parsed:
-            values = parsed[spec.name].values
-            series = (values if every else values[keep]).reset_index(drop=True).astype(dtype)
-        else:
-            series = _repeated(None, dtype, int(keep.sum()))
-        table[spec.name] = series
-    table[SOURCE_FILE] = _repeated(name, pd.StringDtype(), int(keep.sum()))
-    table[SOURCE_ROW] = pd.Series(data_rows[keep], dtype="int64")
-    frame = pd.DataFrame(table, columns=canonical_columns(kind))
-    info = ReadInfo(
-        file=name,
-        kind=kind,
-        encoding=raw.encoding,
-        delimiter=raw.delimiter,
-        sheet=raw.sheet,
-        header_row=raw.header_row,
-        columns={f: headers[i] for f, i in sorted(raw.match.fields.items(), key=lambda kv: kv[1])},
-        notes=notes,
+def _merge(
+    file: LoadedFile,
+    kind: Kind,
+    pieces: Sequence[RawTable],
+    results: Sequence[ReadResult],
+    notes: list[str],
+) -> ReadResult:
+    """One result for the file: the tables stacked, the notes of each piece named by its place."""
+    first = results[0].info
+    several_sheets = len({p.sheet for p in pieces}) > 1
+    table = (
+        pd.concat([r.table for r in results], ignore_index=True)
+        if len(results) > 1
+        else results[0].table
     )
-    return ReadResult(frame, rejected, info)
+    rejected: list[RejectedRow] = [row for r in results for row in r.rejected]
+    columns = dict(first.columns)
+    year_only: dict[str, int] = {}
+    tables = []
+    for n, (piece, result) in enumerate(zip(pieces, results, strict=True)):
+        for f, h in result.info.columns.items():
+            columns.setdefault(f, h)
+        for f, count in result.info.year_only.items():
+            year_only[f] = year_only.get(f, 0) + count
+        where = f"sheet {piece.sheet!r}: " if several_sheets else ""
+        if n and pieces[n - 1].sheet == piece.sheet:
+            notes.append(
+                f"{where}row {piece.header_row} repeats the header: a new table starts there "
+                f"({_moved(pieces[n - 1].match, piece.match)})"
+            )
+        notes.extend(f"{where}{note}" for note in result.info.notes)
+        rows = piece.rows
+        tables.append(
+            {
+                "sheet": piece.sheet,
+                "header_row": piece.header_row,
+                "first_row": int(rows[0]) if len(rows) else None,
+                "last_row": int(rows[-1]) if len(rows) else None,
+                "rows_accepted": result.rows_accepted,
+                "rows_rejected": result.rows_rejected,
+                "columns": dict(result.info.columns),
+            }
+        )
+    for f, count in year_only.items():
+        notes.append(
+            f"{f} ({columns.get(f, f)!r}): {count} rows give a year only (such as 2017): read "
+            "as 1 January of that year; right for figures per year, not for dates"
+        )
+    info = ReadInfo(
+        file=file.name,
+        kind=kind,
+        encoding=first.encoding,
+        delimiter=first.delimiter,
+        sheet=first.sheet,
+        header_row=first.header_row,
+        columns=columns,
+        notes=notes,
+        sheets=list(dict.fromkeys(p.sheet for p in pieces if p.sheet is not None)),
+        tables=tables,
+        year_only=year_only,
+    )
+    return ReadResult(table, rejected, info)
+
+
+def _mapping(columns: Mapping[str, str] | None, kind: Kind) -> Mapped:
+    """The usable part of ``columns`` (blank headers dropped), keeping which are optional."""
+    optional: frozenset[str] = getattr(columns, "optional", frozenset())
+    picked = Mapped({k: v for k, v in (columns or {}).items() if v and v.strip()})
+    picked.optional = frozenset(optional) & set(picked)
+    unknown = [f for f in picked if f not in SCHEMAS[kind].names]
+    if unknown:
+        raise ConfigurationError(
+            f"{', '.join(unknown)}: not a {kind} field; fields: {', '.join(SCHEMAS[kind].names)}"
+        )
+    return picked
 
 
 def read_input(
@@ -345,28 +225,73 @@ def read_input(
     columns: Mapping[str, str] | None = None,
     sheet: str | None = None,
     name: str | None = None,
+    header_row: int | None = None,
+    defaults: Mapping[str, str] | None = None,
 ) -> ReadResult:
     """Read one export of ``kind`` (CSV-like text or .xlsx) into a canonical table.
 
     ``source`` is a path or the bytes of an upload (then ``name`` is its file name).
-    ``columns`` maps canonical fields to headers as written, overriding the synonyms.
+    ``columns`` maps canonical fields to headers as written, overriding the synonyms (a
+    :class:`~spendanalys.io.headers.Mapped` marks those that apply only where the header is).
+    ``header_row`` is the header's row as the user sees it (every sheet, or the one named);
+    ``defaults`` gives a constant for a field the file has no column for.
     """
     if kind not in KINDS:
         raise ConfigurationError(f"unknown input kind {kind!r}; expected one of {', '.join(KINDS)}")
-    explicit = {k: v for k, v in (columns or {}).items() if v and v.strip()}
-    unknown = [f for f in explicit if f not in SCHEMAS[kind].names]
-    if unknown:
-        raise ConfigurationError(
-            f"{', '.join(unknown)}: not a {kind} field; fields: {', '.join(SCHEMAS[kind].names)}"
-        )
+    if header_row is not None and header_row < 1:
+        raise ConfigurationError(f"--header-row {header_row}: rows are numbered from 1")
+    explicit = _mapping(columns, kind)
+    constants = {f: _constant(kind, f, v) for f, v in _mapping(defaults, kind).items()}
     file = load_source(source, name)
-    check = _column_check(file.name, kind, explicit)
+    check = _column_check(file.name, kind, explicit, constants)
+    book = _Workbook()
     if file.container == "xlsx":
-        raw = read_workbook_table(file, kind, explicit, sheet, check)
+        found = read_workbook_tables(file, kind, explicit, sheet, check, header_row)
+        raws, book = found.tables, _Workbook(found.sheet_names, found.left)
     else:
         text, encoding = decode_text(file)
-        raw = read_text_table(file, text, encoding, kind, explicit, check)
-    return build_result(raw, file.name, kind)
+        raws = [read_text_table(file, text, encoding, kind, explicit, check, header_row)]
+    pieces = [p for raw in raws for p in split_repeated_headers(raw, kind, explicit, check)]
+    orders, notes = _date_orders(pieces, kind)
+    notes = _sheet_notes(book, list(dict.fromkeys(p.sheet or "" for p in pieces)), sheet) + notes
+    several = len({p.sheet for p in pieces}) > 1
+    results = [
+        build_result(
+            p,
+            file.name,
+            kind,
+            label=source_label(file.name, p.sheet) if several else None,
+            date_orders=orders,
+            defaults=constants,
+        )
+        for p in pieces
+    ]
+    result = _merge(file, kind, pieces, results, notes)
+    result.info.sheets_left = dict(book.left)
+    _note_mappings(result.info, explicit, constants, defaults or {})
+    return result
+
+
+def _note_mappings(
+    info: ReadInfo, explicit: Mapped, constants: Mapping[str, object], given: Mapping[str, str]
+) -> None:
+    """Say what the optional mappings and the constants did in this file."""
+    for f in sorted(explicit.optional):
+        info.offered_columns[f] = explicit[f]
+        if fold(info.columns.get(f, "")) != fold(explicit[f]):
+            info.notes.append(
+                f"--column {f}={explicit[f]}: no such header in this file (a mapping without "
+                "a kind applies to the inputs that have the header)"
+            )
+    for f in constants:
+        if f in info.columns:
+            info.notes.append(
+                f"--default {f}={given[f]} not used: the file has a column for {f} "
+                f"({info.columns[f]!r})"
+            )
+        else:
+            info.defaults[f] = given[f]
+            info.notes.append(f"{f}: not in the file, every row set to {given[f]!r} (--default)")
 
 
 def read_contracts(
@@ -375,9 +300,19 @@ def read_contracts(
     columns: Mapping[str, str] | None = None,
     sheet: str | None = None,
     name: str | None = None,
+    header_row: int | None = None,
+    defaults: Mapping[str, str] | None = None,
 ) -> ReadResult:
     """Contract register (avtalsförteckning): one row per agreement."""
-    return read_input(source, "contracts", columns=columns, sheet=sheet, name=name)
+    return read_input(
+        source,
+        "contracts",
+        columns=columns,
+        sheet=sheet,
+        name=name,
+        header_row=header_row,
+        defaults=defaults,
+    )
 
 
 def read_invoices(
@@ -386,9 +321,19 @@ def read_invoices(
     columns: Mapping[str, str] | None = None,
     sheet: str | None = None,
     name: str | None = None,
+    header_row: int | None = None,
+    defaults: Mapping[str, str] | None = None,
 ) -> ReadResult:
     """Supplier invoice lines (leverantörsreskontra); amounts as written, credits negative."""
-    return read_input(source, "invoices", columns=columns, sheet=sheet, name=name)
+    return read_input(
+        source,
+        "invoices",
+        columns=columns,
+        sheet=sheet,
+        name=name,
+        header_row=header_row,
+        defaults=defaults,
+    )
 
 
 def read_trips(
@@ -397,9 +342,19 @@ def read_trips(
     columns: Mapping[str, str] | None = None,
     sheet: str | None = None,
     name: str | None = None,
+    header_row: int | None = None,
+    defaults: Mapping[str, str] | None = None,
 ) -> ReadResult:
     """Business trips; mode and cabin stay as written (the travel engine maps them)."""
-    return read_input(source, "trips", columns=columns, sheet=sheet, name=name)
+    return read_input(
+        source,
+        "trips",
+        columns=columns,
+        sheet=sheet,
+        name=name,
+        header_row=header_row,
+        defaults=defaults,
+    )
 
 
 def read_fte(
@@ -408,6 +363,16 @@ def read_fte(
     columns: Mapping[str, str] | None = None,
     sheet: str | None = None,
     name: str | None = None,
+    header_row: int | None = None,
+    defaults: Mapping[str, str] | None = None,
 ) -> ReadResult:
     """Full-time equivalents (årsarbetskrafter) per year, optionally per unit."""
-    return read_input(source, "fte", columns=columns, sheet=sheet, name=name)
+    return read_input(
+        source,
+        "fte",
+        columns=columns,
+        sheet=sheet,
+        name=name,
+        header_row=header_row,
+        defaults=defaults,
+    )

@@ -40,6 +40,19 @@ class ReadInfo:
     header_row: int | None = None  # as the user sees it
     columns: dict[str, str] = field(default_factory=dict)  # canonical field -> header as written
     notes: list[str] = field(default_factory=list)  # e.g. "skipped total row 3157 ('Total')"
+    # Workbooks: the sheets read, in order, and those left with the reason ("no invoices header").
+    sheets: list[str] = field(default_factory=list)
+    sheets_left: dict[str, str] = field(default_factory=dict)
+    # Every table read (a sheet, or a part of one below a repeated header): sheet, header_row,
+    # first_row, last_row, columns. One entry for a plain CSV.
+    tables: list[dict[str, Any]] = field(default_factory=list)
+    # Date fields holding a year only ("2017", 2019 in a workbook) -> how many rows: read as
+    # 1 January of that year, right for per-year figures only.
+    year_only: dict[str, int] = field(default_factory=dict)
+    # Unprefixed --column mappings offered to this input (used or not), and --default constants
+    # that filled a field the file lacks.
+    offered_columns: dict[str, str] = field(default_factory=dict)
+    defaults: dict[str, str] = field(default_factory=dict)
 
 
 @dataclass

@@ -1,27 +1,21 @@
 """From decoded text or workbook bytes to a raw grid: header, data cells and row numbers.
 
 The CSV path finds the delimiter and the header with the stdlib ``csv`` module on the first rows
-only, then parses the rest as strings (``csv_body``). Row numbers are the physical line where
-each record starts: the header's line plus the lines each earlier record spans (a quoted field
-with embedded newlines spans several).
-
-The workbook path loads the sheet once with python-calamine and converts it column by column,
-once per distinct cell type; text-only columns become the same string columns as CSV cells.
+(the whole file only when they hold no header), then parses the rest as strings (``csv_body``).
+Row numbers are the physical line where each record starts: the header's line plus the lines
+each earlier record spans (a quoted field with embedded newlines spans several). Workbooks:
+``workbook.py``; a header repeated inside the body: ``segments.py``.
 """
 
 from __future__ import annotations
 
 import csv
 import io
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import date, datetime, time
 
 import numpy as np
 import pandas as pd
-import pyarrow as pa
-import pyarrow.compute as pc
-import python_calamine
 
 from spendanalys.errors import InputFormatError
 from spendanalys.io.csv_body import (
@@ -32,12 +26,19 @@ from spendanalys.io.csv_body import (
     split_body,
 )
 from spendanalys.io.decode import LoadedFile
-from spendanalys.io.headers import HEADER_SEARCH_ROWS, HeaderMatch, find_header
+from spendanalys.io.headers import (
+    HEADER_SEARCH_ROWS,
+    HeaderMatch,
+    find_header,
+    has_mapped,
+    is_strong,
+    match_header,
+    wanted_fields,
+)
 from spendanalys.schema import Kind
 
 DELIMITERS = (";", ",", "\t", "|")
 _SAMPLE_CHARS = 400_000
-_TEXT = pd.StringDtype("pyarrow", na_value=np.nan)  # pandas' default str dtype, as CSV cells
 
 # Called with the header match, the header row and the sheet once the header is known, before
 # the body is parsed: lets the caller refuse a file early (missing required columns).
@@ -64,37 +65,113 @@ class RawTable:
     # Records that could not be split into cells: (row, header position, reason); each becomes
     # a rejected row, so a broken line is reported, never dropped.
     unreadable: list[tuple[int, int, str]] = field(default_factory=list)
+    # Workbook columns holding no text cell at all (dates, numbers): no header can repeat there
+    # and no written date needs its day/month order decided, so those passes skip them.
+    text_free: frozenset[int] = frozenset()
 
 
-def _sample_records(text: str, delimiter: str) -> tuple[list[list[str]], list[int]]:
-    """First records and the physical line each starts on (1-based)."""
+def _records(text: str, delimiter: str, sample: bool) -> Iterator[tuple[list[str], int, int]]:
+    """Records with the physical lines they span (first, last; 1-based).
+
+    ``sample``: only the first ``_SAMPLE_CHARS`` (the header search); else the whole text.
+    """
     # A stray CR inside a row is content, not a line break (see decode); csv would refuse it.
-    sample = text[:_SAMPLE_CHARS].replace("\r", " ")
-    reader = csv.reader(io.StringIO(sample), delimiter=delimiter)
-    records: list[list[str]] = []
-    starts: list[int] = []
+    source = (text[:_SAMPLE_CHARS] if sample else text).replace("\r", " ")
+    reader = csv.reader(io.StringIO(source), delimiter=delimiter)
     previous_end = 0
     try:
         for record in reader:
-            records.append(record)
-            starts.append(previous_end + 1)
+            yield record, previous_end + 1, reader.line_num
             previous_end = reader.line_num
-            if len(records) >= HEADER_SEARCH_ROWS:
-                break
     except csv.Error:
-        pass  # the sample cut a quoted field; the rows read so far are enough to find the header
-    starts.append(previous_end + 1)  # where the next record starts
-    return records, starts
+        return  # the sample cut a quoted field; the rows read so far are enough to find the header
 
 
-def _no_header(name: str, kind: Kind, seen: list[list[str]]) -> InputFormatError:
-    first = next((r for r in seen if any(c.strip() for c in r)), [])
+@dataclass(frozen=True)
+class _Found:
+    """Where a CSV header is: its line, the line the body starts on, the match, rows seen."""
+
+    delimiter: str
+    header_row: int
+    data_start: int
+    match: HeaderMatch
+    width: int
+    widest_row: int  # the line of the widest record seen from the header on
+
+
+def _search(
+    text: str,
+    delimiter: str,
+    kind: Kind,
+    explicit: Mapping[str, str],
+    header_row: int | None,
+    sample: bool,
+) -> _Found | None:
+    """The header under one delimiter: the given line, else found by :func:`find_header`."""
+    spans: list[tuple[int, int]] = []
+    widths: list[int] = []
+
+    def rows() -> Iterator[list[str]]:
+        for record, first, last in _records(text, delimiter, sample):
+            if header_row is not None and last < header_row:
+                continue
+            if header_row is not None and first != header_row:
+                return  # the line is inside a multi-line record: no header there
+            spans.append((first, last))
+            widths.append(len(record))
+            yield record
+            if sample and len(spans) >= HEADER_SEARCH_ROWS:
+                return
+
+    if header_row is not None:
+        first_row = next(rows(), None)
+        if first_row is None:
+            return None
+        match = match_header(first_row, kind, explicit)
+        return _Found(delimiter, header_row, spans[0][1] + 1, match, len(first_row), header_row)
+    # The sample is read whole (at most HEADER_SEARCH_ROWS records): the rows below the header
+    # tell how wide the body is.
+    records = list(rows()) if sample else rows()
+    found = find_header(records, kind, explicit, HEADER_SEARCH_ROWS if sample else None)
+    if found is None:
+        return None
+    index, match = found
+    widest = max(range(index, len(widths)), key=lambda i: widths[i])
+    first_line, last_line = spans[index]
+    return _Found(delimiter, first_line, last_line + 1, match, widths[widest], spans[widest][0])
+
+
+def _no_header(name: str, kind: Kind, text: str, header_row: int | None) -> InputFormatError:
+    if header_row is not None:
+        return InputFormatError(
+            name, f"no {kind} header on line {header_row} (--header-row)", row=header_row
+        )
+    first = next((r for r, _, _ in _records(text, ";", True) if any(c.strip() for c in r)), [])
     shown = ", ".join(repr(c.strip()) for c in first if c.strip())[:300]
     return InputFormatError(
         name,
-        f"no recognised {kind} header in the first {HEADER_SEARCH_ROWS} rows "
-        f"(first non-empty row: {shown or 'none'}); name the columns with --column FIELD=Header",
+        f"no recognised {kind} header in the file (first non-empty row: {shown or 'none'}); "
+        "name the columns with --column FIELD=Header or give the line with --header-row N",
     )
+
+
+def _best(found: Sequence[_Found | None]) -> _Found | None:
+    """The delimiter under which the header names most fields (then: has most cells)."""
+    best: _Found | None = None
+    for candidate in found:
+        if candidate is None or candidate.match.score == 0:
+            continue
+        key = (candidate.match.score, len(candidate.match.headers))
+        if best is None or key > (best.match.score, len(best.match.headers)):
+            best = candidate
+    return best
+
+
+def _settled(found: _Found | None, explicit: Mapping[str, str]) -> bool:
+    """The sample's header will do: strong, and holding the mapped headers when there are any."""
+    if found is None or not is_strong(found.match, explicit):
+        return False
+    return not wanted_fields(explicit) or has_mapped(found.match, explicit)
 
 
 def read_text_table(
@@ -104,32 +181,31 @@ def read_text_table(
     kind: Kind,
     explicit: Mapping[str, str],
     check: HeaderCheck | None = None,
+    header_row: int | None = None,
 ) -> RawTable:
-    """Sniff the delimiter (the one whose header names most fields), find the header, parse."""
-    best: tuple[int, int, str, list[list[str]], list[int], int, HeaderMatch] | None = None
-    fallback: list[list[str]] = []
-    for delimiter in DELIMITERS:
-        records, starts = _sample_records(text, delimiter)
-        if not fallback:
-            fallback = records
-        found = find_header(records, kind, explicit)
-        if found is None:
-            continue
-        index, match = found
-        key = (match.score, len(match.headers))
-        if best is None or key > (best[0], best[1]):
-            best = (match.score, len(match.headers), delimiter, records, starts, index, match)
+    """Sniff the delimiter (the one whose header names most fields), find the header, parse.
+
+    The header is searched in the first rows of every delimiter; when none names enough fields
+    there, the whole file is searched (a header below a long preamble, or on the last line).
+    """
+    best = _best([_search(text, d, kind, explicit, header_row, True) for d in DELIMITERS])
+    if header_row is None and not _settled(best, explicit):
+        further = _best([_search(text, d, kind, explicit, None, False) for d in DELIMITERS])
+        best_strong = best is not None and is_strong(best.match, explicit)
+        if (
+            further is not None
+            and is_strong(further.match, explicit)
+            and (has_mapped(further.match, explicit) or not best_strong)
+        ):
+            best = further
     if best is None:
-        raise _no_header(file.name, kind, fallback)
-    _, _, delimiter, records, starts, index, match = best
-    header_row = starts[index]
+        raise _no_header(file.name, kind, text, header_row)
+    match, data_start, delimiter = best.match, best.data_start, best.delimiter
     if check is not None:
-        check(match, header_row, None)
-    data_start = starts[index + 1]
-    width = max([len(r) for r in records] + [len(match.headers)])
+        check(match, best.header_row, None)
+    width = max(best.width, len(match.headers))
     if width > MAX_FIELDS_PER_ROW:
-        widest = max(range(len(records)), key=lambda i: len(records[i]))
-        raise _too_wide(file.name, starts[widest], len(records[widest]))
+        raise _too_wide(file.name, best.widest_row, width)
     body = text[offset_of_line(text, data_start) :]
     try:
         cells, rows, unreadable = split_body(body, delimiter, width, data_start)
@@ -141,7 +217,7 @@ def read_text_table(
     if '"' in body:
         cells, rows, swallowed = drop_run_on_records(cells, rows, delimiter, len(match.headers))
         unreadable = sorted(unreadable + swallowed)
-    return RawTable(cells, rows, match, header_row, encoding, delimiter, unreadable=unreadable)
+    return RawTable(cells, rows, match, best.header_row, encoding, delimiter, unreadable=unreadable)
 
 
 def _too_wide(name: str, row: int | None, fields: int) -> InputFormatError:
@@ -151,115 +227,3 @@ def _too_wide(name: str, row: int | None, fields: int) -> InputFormatError:
         "export; remove the stray separators",
         row=row,
     )
-
-
-def _strip_texts(cells: np.ndarray) -> np.ndarray:
-    """Text cells stripped (Python's notion of whitespace), once per distinct text."""
-    codes, distinct = pd.factorize(cells)
-    return np.array([t.strip() for t in distinct] + [""], dtype=object)[codes]
-
-
-def _workbook_column(cells: np.ndarray) -> pd.Series:
-    """One workbook column as the parsers want it, decided per distinct cell type.
-
-    A column of text only (blank cells are "" in calamine) becomes a string column with ""
-    for blank, exactly like a CSV column. Any other column stays object: text stripped with
-    blank as None, times of day as ISO text, numbers, booleans and dates as they are.
-    """
-    types = np.fromiter(map(type, cells), dtype=object, count=len(cells))
-    type_codes, distinct_types = pd.factorize(types)
-    if len(distinct_types) == 0 or (len(distinct_types) == 1 and distinct_types[0] is str):
-        # pyarrow's whitespace is Python's (same 29 code points), so this equals str.strip().
-        trimmed = pc.utf8_trim_whitespace(pa.array(cells, type=pa.large_string()))
-        return pd.Series(trimmed, dtype=_TEXT)
-    out = cells.copy()
-    for code, kind in enumerate(distinct_types):
-        where = np.flatnonzero(type_codes == code)
-        if issubclass(kind, str):
-            stripped = _strip_texts(cells[where])
-            stripped[stripped == ""] = None
-            out[where] = stripped
-        elif issubclass(kind, time):
-            out[where] = [v.isoformat() for v in cells[where]]
-    return pd.Series(out, dtype=object)
-
-
-def _workbook_cells(body: Sequence[Sequence[object]], width: int) -> pd.DataFrame:
-    """Rows from calamine to columns: one 2-D object array, then one conversion per column."""
-    if any(len(row) != width for row in body):
-        body = [[*row, *[""] * (width - len(row))] for row in body]
-    grid = np.empty((len(body), width), dtype=object)
-    if body:
-        grid[:, :] = body
-    return pd.DataFrame({j: _workbook_column(grid[:, j]) for j in range(width)})
-
-
-def read_workbook_table(
-    file: LoadedFile,
-    kind: Kind,
-    explicit: Mapping[str, str],
-    sheet: str | None,
-    check: HeaderCheck | None = None,
-) -> RawTable:
-    """Pick the sheet (named, or the one whose header names most fields) and read it.
-
-    Values come from python-calamine (cached formula results included); merged cells hold their
-    value in the top-left cell only, which is all header detection needs. Each sheet is loaded
-    (decompressed and parsed) once: the header search and the body use the same sheet object.
-    """
-    try:
-        workbook = python_calamine.CalamineWorkbook.from_filelike(io.BytesIO(file.data))
-        names = list(workbook.sheet_names)
-    except Exception as exc:  # calamine raises its own types for corrupt zips and XML
-        raise InputFormatError(file.name, f"not a readable .xlsx workbook ({exc})") from None
-    if sheet is not None and sheet not in names:
-        raise InputFormatError(
-            file.name, f"no sheet named {sheet!r}; sheets: {', '.join(map(repr, names))}"
-        )
-    candidates = [sheet] if sheet is not None else names
-    best: tuple[int, str, int, HeaderMatch, python_calamine.CalamineSheet] | None = None
-    for name in candidates:
-        try:
-            loaded = workbook.get_sheet_by_name(name)
-            top = loaded.to_python(skip_empty_area=False, nrows=HEADER_SEARCH_ROWS)
-        except Exception as exc:
-            raise InputFormatError(
-                file.name, f"cannot read the sheet ({exc})", sheet=name
-            ) from None
-        found = find_header([[_text_for_header(v) for v in row] for row in top], kind, explicit)
-        if found is not None and (best is None or found[1].score > best[0]):
-            best = (found[1].score, name, found[0], found[1], loaded)
-    if best is None:
-        where = f"sheet {sheet!r}" if sheet else f"any of the sheets {', '.join(map(repr, names))}"
-        raise InputFormatError(
-            file.name,
-            f"no recognised {kind} header in {where}; name the columns with --column FIELD=Header",
-        )
-    _, name, index, match, loaded = best
-    if check is not None:
-        check(match, index + 1, name)
-    try:
-        grid = loaded.to_python(skip_empty_area=False)
-    except Exception as exc:
-        raise InputFormatError(file.name, f"cannot read the sheet ({exc})", sheet=name) from None
-    body = grid[index + 1 :]
-    width = max([len(r) for r in body] + [len(match.headers)]) if body else len(match.headers)
-    if width > MAX_FIELDS_PER_ROW:
-        raise InputFormatError(
-            file.name,
-            f"the sheet is {width:,} columns wide (at most {MAX_FIELDS_PER_ROW:,} are read): "
-            "delete the stray cells far to the right of the table",
-            sheet=name,
-        )
-    cells = _workbook_cells(body, width)
-    rows = np.arange(index + 2, index + 2 + len(body), dtype=np.int64)
-    notes = [] if len(names) == 1 or sheet else [f"read sheet {name!r} of {len(names)}"]
-    return RawTable(cells, rows, match, index + 1, sheet=name, notes=notes)
-
-
-def _text_for_header(value: object) -> str:
-    if value is None:
-        return ""
-    if isinstance(value, datetime | date):
-        return value.isoformat()
-    return str(value)

@@ -18,7 +18,8 @@ happen first (reliability_and_security.md §1.1, §1.2, §1.6):
 Control characters inside accepted text cells are a row-level matter, not a file-level one:
 ``spendanalys.io.control_characters`` reports them as rejected rows (re-exported here).
 
-No dash import: the dashboard's upload callback and the CLI both call :func:`check_upload`.
+No dash import: the dashboard's upload callback calls :func:`check_upload`, and every reader
+call (the CLI included) :func:`check_input`, so one gate judges every input.
 """
 
 from __future__ import annotations
@@ -44,6 +45,7 @@ __all__ = [
     "DEFAULT_LIMITS",
     "UploadLimits",
     "assert_defusedxml_active",
+    "check_input",
     "check_upload",
     "reject_control_characters",
     "scan_control_characters",
@@ -150,31 +152,45 @@ def _utf16_without_bom(content: bytes) -> bool:
     return (odd > 0.4 and even < 0.05) or (even > 0.4 and odd < 0.05)
 
 
-_DELIMITER_BYTES = np.frombuffer(b";,\t|", dtype=np.uint8)
+# bytes.translate table: a delimiter byte becomes 1, any other 0 (a C pass, no index array).
+_DELIMITER_TABLE = bytes(1 if b in b";,\t|" else 0 for b in range(256))
 
 
-def _widest_line(data: bytes) -> int:
-    """The most delimiter bytes on one physical line (vectorised: no loop over lines)."""
+def _widest_line(data: bytes) -> tuple[int, int]:
+    """The most delimiter bytes on one physical line, and that line (1-based; vectorised).
+
+    Lines end at LF; a file without LF at CR (old Mac exports). One table lookup and a binary
+    search of the line ends among the delimiter positions: no per-byte running total.
+    """
     if not data:
-        return 0
+        return 0, 1
     array = np.frombuffer(data, dtype=np.uint8)
-    counts = np.cumsum(np.isin(array, _DELIMITER_BYTES), dtype=np.int64)
-    ends = np.flatnonzero((array == 10) | (array == 13))
-    bounds = np.concatenate(([0], counts[ends], [counts[-1]]))
-    return int(np.diff(bounds).max())
+    delimiters = np.frombuffer(data.translate(_DELIMITER_TABLE), dtype=bool)
+    if int(np.count_nonzero(delimiters)) <= MAX_FIELDS_PER_ROW // 2:
+        return int(np.count_nonzero(delimiters)), 1  # no line can be near the limit
+    newline = 10 if data.find(b"\n") >= 0 else 13
+    ends = np.flatnonzero(array == newline)
+    # Delimiters before each line end, by binary search in the (sorted) delimiter positions.
+    before = np.searchsorted(np.flatnonzero(delimiters), ends)
+    widths = np.diff(np.concatenate(([0], before, [int(np.count_nonzero(delimiters))])))
+    line = int(np.argmax(widths))
+    return int(widths[line]), line + 1
 
 
 def _check_width(name: str, ascii_compatible: bytes, limits: UploadLimits) -> None:
-    widest = _widest_line(ascii_compatible)
+    widest, line = _widest_line(ascii_compatible)
     if widest > limits.max_delimiters_per_line:
         raise InputFormatError(
             name,
             f"a line has {widest:,} separators (at most {limits.max_delimiters_per_line:,} "
             "allowed): not a normal export",
+            row=line,
         )
 
 
-def _check_text(name: str, content: bytes, limits: UploadLimits = DEFAULT_LIMITS) -> None:
+def _check_text(
+    name: str, content: bytes, limits: UploadLimits = DEFAULT_LIMITS, width: bool = True
+) -> None:
     """A CSV must be text: NUL bytes are allowed only as part of UTF-16."""
     if content.startswith(_UTF16_BOMS) or _utf16_without_bom(content):
         encoding = "utf-16-be" if content.startswith(b"\xfe\xff") else "utf-16-le"
@@ -187,7 +203,8 @@ def _check_text(name: str, content: bytes, limits: UploadLimits = DEFAULT_LIMITS
             raise InputFormatError(name, f"damaged UTF-16 text ({exc.reason})") from None
         if "\x00" in text:
             raise InputFormatError(name, "binary content (NUL characters): not a CSV export")
-        _check_width(name, text.encode("utf-8", "replace"), limits)
+        if width:
+            _check_width(name, text.encode("utf-8", "replace"), limits)
         return
     position = content.find(b"\x00")
     if position >= 0:
@@ -196,7 +213,8 @@ def _check_text(name: str, content: bytes, limits: UploadLimits = DEFAULT_LIMITS
         )
     if not _looks_like_text(content):
         raise InputFormatError(name, "binary content: not a CSV or text export")
-    _check_width(name, content, limits)
+    if width:
+        _check_width(name, content, limits)
 
 
 def _open_zip(name: str, content: bytes) -> zipfile.ZipFile:
@@ -371,7 +389,9 @@ def _check_workbook(name: str, content: bytes, limits: UploadLimits) -> None:
                 _check_xml_part(name, archive, info, limits)
 
 
-def check_upload(name: str, content: bytes, *, limits: UploadLimits = DEFAULT_LIMITS) -> None:
+def check_upload(
+    name: str, content: bytes, *, limits: UploadLimits = DEFAULT_LIMITS, text_width: bool = True
+) -> None:
     """Raise InputFormatError (naming ``name``) unless ``content`` is a CSV or .xlsx we may parse.
 
     Cost: reads the zip directory and at most ``limits.max_prolog_bytes`` of each XML part;
@@ -380,7 +400,7 @@ def check_upload(name: str, content: bytes, *, limits: UploadLimits = DEFAULT_LI
     """
     display = str(name) or "upload"
     suffix = PurePath(display).suffix.lower()
-    if not content or not content.strip():
+    if not content or content.isspace():
         raise InputFormatError(display, "the file is empty")
     if content.startswith(_OLE_MAGIC) or suffix == ".xls":
         raise InputFormatError(
@@ -402,7 +422,7 @@ def check_upload(name: str, content: bytes, *, limits: UploadLimits = DEFAULT_LI
                 display,
                 "this is an Excel workbook (zip content) named like a CSV; rename it to .xlsx",
             )
-        _check_text(display, content, limits)
+        _check_text(display, content, limits, text_width)
         return
     if not is_zip:
         if _looks_like_text(content):
@@ -411,3 +431,24 @@ def check_upload(name: str, content: bytes, *, limits: UploadLimits = DEFAULT_LI
             )
         raise InputFormatError(display, "not an .xlsx workbook (the content is not a zip file)")
     _check_workbook(display, content, limits)
+
+
+def check_input(name: str, content: bytes, container: str) -> None:
+    """The guard for any input the readers are given (CLI paths and uploads alike).
+
+    A file named ``.csv``/``.txt``/``.tsv``/``.xlsx`` gets the full :func:`check_upload` (a
+    renamed or binary file is refused). Another name (bytes without a name, ``.xlsm``, an
+    export without a suffix) is judged by its content, as the reader will take it: the
+    workbook checks for a zip, the text checks otherwise. The line-width limit is left to the
+    readers, which apply the same ``MAX_FIELDS_PER_ROW`` as they split the text (and name the
+    row): no second pass over every byte.
+    """
+    display = str(name) or "upload"
+    suffix = PurePath(display).suffix.lower()
+    legacy = suffix in (".xls", ".ods", ".xlsb", ".numbers") or content.startswith(_OLE_MAGIC)
+    if suffix in ALLOWED_SUFFIXES or legacy:
+        check_upload(display, content, text_width=False)
+    elif container == "xlsx":
+        _check_workbook(display, content, DEFAULT_LIMITS)
+    else:
+        _check_text(display, content, DEFAULT_LIMITS, width=False)

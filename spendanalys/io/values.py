@@ -1,4 +1,4 @@
-"""Cell parsers for dates, booleans, org numbers, CPV codes, whole numbers and text.
+"""Cell parsers for booleans, org numbers, CPV codes, whole numbers and text (dates: ``dates``).
 
 Each takes a column (CSV strings, or workbook cells of any type) and returns the parsed values
 plus a reason for every bad cell (NA where fine). Work happens on the column's unique values and
@@ -29,43 +29,10 @@ from spendanalys.io.numbers import (
     distinct_cells,
     distinct_stripped,
     resolve_numbers,
-    split_typed,
-    type_mask,
 )
 from spendanalys.vocabulary import NO_WORDS, YES_WORDS
 
 _TEXT_PLACEHOLDERS = pa.array(["", "-", "–", "—"], type=pa.large_string())
-
-# Excel's day 0 (the 1900 system, including its phantom 29 February 1900).
-EXCEL_EPOCH = pd.Timestamp("1899-12-30")
-# Serial numbers accepted as dates: 1954-10-03 .. 2173-10-14.
-_SERIAL_RANGE = (20_000, 100_000)
-
-_MONTHS = {
-    "jan": "Jan", "januari": "Jan", "january": "Jan", "feb": "Feb", "februari": "Feb",
-    "february": "Feb", "mar": "Mar", "mars": "Mar", "march": "Mar", "apr": "Apr", "april": "Apr",
-    "maj": "May", "may": "May", "jun": "Jun", "juni": "Jun", "june": "Jun", "jul": "Jul",
-    "juli": "Jul", "july": "Jul", "aug": "Aug", "augusti": "Aug", "august": "Aug", "sep": "Sep",
-    "sept": "Sep", "september": "Sep", "okt": "Oct", "oct": "Oct", "oktober": "Oct",
-    "october": "Oct", "nov": "Nov", "november": "Nov", "dec": "Dec", "december": "Dec",
-}  # fmt: skip
-
-# (regex on the stripped text, strptime format or None for ISO 8601)
-_DATE_SHAPES: list[tuple[str, str | None]] = [
-    (
-        r"\d{4}-\d{1,2}-\d{1,2}(?:[ T]\d{1,2}:\d{2}(?::\d{2}(?:\.\d+)?)?)?(?:Z|[+-]\d{2}:?\d{2})?",
-        None,
-    ),
-    (r"\d{1,2}/\d{1,2}/\d{4}", "%d/%m/%Y"),
-    (r"\d{1,2}\.\d{1,2}\.\d{4}", "%d.%m.%Y"),
-    (r"\d{1,2}-\d{1,2}-\d{4}", "%d-%m-%Y"),
-    (r"\d{4}/\d{1,2}/\d{1,2}", "%Y/%m/%d"),
-    (r"\d{4}\.\d{1,2}\.\d{1,2}", "%Y.%m.%d"),
-    (r"(?:19|20)\d{6}", "%Y%m%d"),
-    (r"\d{1,2} [A-Z][a-z]{2} \d{4}", "%d %b %Y"),
-    (r"\d{1,2} [A-Z][a-z]{2} \d{2}", "%d %b %y"),
-]
-_TIME_SUFFIX = r"(?:[ T]\d{1,2}[:.]\d{2}(?:[:.]\d{2})?)?$"
 
 # Whole numbers beyond this cannot be held exactly (float64 mantissa) nor as Int64 safely.
 _MAX_WHOLE = 2**53
@@ -97,78 +64,6 @@ def _by_unique(
     spread = values.astype(pd.api.types.pandas_dtype(dtype)).take(codes).reset_index(drop=True)
     spread.index = text.index
     return spread, reasons.to_numpy(dtype=object)[codes]
-
-
-def _month_words(s: pd.Series) -> pd.Series:
-    """'3 april 2023', '01-JUN-2012', '3 maj 2023' -> '3 Apr 2023' style for strptime."""
-    parts = s.str.extract(r"^(\d{1,2})[ .-]+([A-Za-zÅÄÖåäö]{3,9})\.?[ .-]+(\d{2,4})" + _TIME_SUFFIX)
-    parts = parts.astype(object)
-    month = parts[1].str.lower().map(_MONTHS).astype(object)
-    ok = parts[0].notna() & month.notna()
-    # pandas joins a list of Series element-wise; the stub's ``others`` allows only list[str].
-    joined = parts[0].str.cat([month, parts[2]], sep=" ")  # type: ignore[list-item]
-    return joined.where(ok)
-
-
-def _parse_date_texts(u: pd.Series) -> tuple[pd.Series, pd.Series]:
-    result = pd.Series(pd.NaT, index=u.index, dtype="datetime64[ns]")
-    reasons = pd.Series(None, index=u.index, dtype=object)
-    blank = u == ""
-    text = u.where(~blank, "")
-    worded = _month_words(text)
-    text = worded.fillna(text)
-    matched = blank.copy()
-    for pattern, fmt in _DATE_SHAPES:
-        if fmt is None:
-            core = text
-            hit = text.str.fullmatch(pattern) & ~matched
-        else:
-            core = text.str.extract("^(" + pattern + ")" + _TIME_SUFFIX)[0]
-            hit = core.notna() & ~matched
-        if not hit.any():
-            continue
-        matched |= hit
-        parsed = pd.to_datetime(core[hit], errors="coerce", format=fmt or "ISO8601")
-        if fmt is None and getattr(parsed.dt, "tz", None) is not None:
-            parsed = parsed.dt.tz_localize(None)
-        result[hit] = parsed.dt.normalize().astype("datetime64[ns]")
-    serial = pd.to_numeric(
-        text.where(text.str.fullmatch(r"\d{5}(?:\.\d+)?") & ~matched), errors="coerce"
-    )
-    in_range = serial.between(*_SERIAL_RANGE)
-    result[in_range] = EXCEL_EPOCH + pd.to_timedelta(np.floor(serial[in_range]), unit="D")
-    matched |= in_range
-    bad_shape = ~matched
-    reasons[bad_shape] = [f"{v!r} is not a date" for v in u[bad_shape]]
-    invalid = matched & ~blank & result.isna()
-    reasons[invalid] = [f"{v!r} is not a valid calendar date" for v in u[invalid]]
-    return result, reasons
-
-
-def parse_dates(raw: pd.Series) -> Parsed:
-    """Dates from ISO, 15/03/2024, 15.03.2024, 3 Apr 2023, 20240315, Excel serials, or cells.
-
-    Day-first throughout (Swedish and UK practice); a time of day is dropped.
-    """
-    typed, text = split_typed(raw, (datetime, date, pd.Timestamp, int, float))
-    values, reasons = _by_unique(text, _parse_date_texts, "datetime64[ns]")
-    if typed.any():
-        cells = raw[typed]
-        numeric = type_mask(cells, lambda t: issubclass(t, int | float))
-        stamps = pd.Series(pd.NaT, index=cells.index, dtype="datetime64[ns]")
-        if (~numeric).any():
-            codes, distinct = distinct_cells(cells[~numeric].to_numpy(dtype=object))
-            moments = pd.to_datetime(pd.Series(distinct, dtype=object).map(pd.Timestamp))
-            stamps[~numeric] = moments.to_numpy()[codes]
-        if numeric.any():
-            days = cells[numeric].astype(float)
-            ok = days.between(1, _SERIAL_RANGE[1])
-            stamps[numeric] = EXCEL_EPOCH + pd.to_timedelta(np.floor(days.where(ok)), unit="D")
-            bad = np.flatnonzero(typed)[numeric][~ok.to_numpy()]
-            reasons[bad] = [f"{v!r} is not a date" for v in raw.iloc[bad]]
-        values[typed] = stamps.dt.normalize().to_numpy()
-    errors = pd.Series(reasons, index=raw.index, dtype=object)
-    return Parsed(values.astype("datetime64[ns]"), errors)
 
 
 def _parse_bool_texts(u: pd.Series) -> tuple[pd.Series, pd.Series]:

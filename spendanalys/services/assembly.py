@@ -20,8 +20,14 @@ import pandas as pd
 from spendanalys import io as readers
 from spendanalys.datafiles import data_path
 from spendanalys.errors import ConfigurationError
-from spendanalys.io.options import ColumnOptions, columns_for
-from spendanalys.io.result import RejectedRow
+from spendanalys.io.options import (
+    ColumnOptions,
+    columns_for,
+    default_values,
+    reader_notes,
+    require_mapped,
+)
+from spendanalys.io.result import ReadInfo, RejectedRow
 from spendanalys.schema import SOURCE_FILE, SOURCE_ROW, Kind
 from spendanalys.settings import headline_factor_set
 from spendanalys.spend.analysis import SpendAnalysis, analyse_spend
@@ -65,22 +71,33 @@ def read_all(
     columns: ColumnOptions = None,
     sheet: str | None = None,
     notes: list[str] | None = None,
+    infos: list[ReadInfo] | None = None,
+    **read_options: Any,
 ) -> tuple[pd.DataFrame, list[RejectedRow]]:
     """Read every source of one kind with the readers and stack the accepted tables; the
-    readers' notes go to ``notes`` (prefixed with the file name) when it is given."""
+    readers' notes go to ``notes`` (prefixed with the file name) when it is given.
+
+    ``read_options`` (``header_row``, ``defaults``) go to the readers; ``infos`` collects what
+    each reader understood (sheets read and left, unprefixed mappings offered)."""
     tables = []
     rejected: list[RejectedRow] = []
     mapping = columns_for(columns, kind)
+    if read_options.get("defaults") is not None:
+        read_options["defaults"] = default_values(read_options["defaults"], kind)
     for source in sources:
         if isinstance(source, tuple):
             name, data = source
-            result = readers.read_input(data, kind, columns=mapping, sheet=sheet, name=name)
+            result = readers.read_input(
+                data, kind, columns=mapping, sheet=sheet, name=name, **read_options
+            )
         else:
-            result = readers.read_input(source, kind, columns=mapping, sheet=sheet)
+            result = readers.read_input(source, kind, columns=mapping, sheet=sheet, **read_options)
         tables.append(result.table)
         rejected.extend(result.rejected)
         if notes is not None:
-            notes.extend(f"{result.info.file}: {note}" for note in result.info.notes)
+            notes.extend(reader_notes([result.info]))
+        if infos is not None:
+            infos.append(result.info)
     if not tables:
         raise ConfigurationError(f"no {kind} file was given")
     return pd.concat(tables, ignore_index=True) if len(tables) > 1 else tables[0], rejected
@@ -246,15 +263,15 @@ def run_spend(
     its count, a skipped total row…) first in ``analysis.notes``.
     """
     notes: list[str] = []
-    contracts, rejected = read_all(
-        "contracts", contract_sources, columns=columns, sheet=sheet, notes=notes
-    )
+    infos: list[ReadInfo] = []
+    read: dict[str, Any] = {"columns": columns, "sheet": sheet, "notes": notes, "infos": infos}
+    read |= {k: options.pop(k) for k in ("header_row", "defaults") if k in options}
+    contracts, rejected = read_all("contracts", contract_sources, **read)
     invoices = None
     if invoice_sources:
-        invoices, more = read_all(
-            "invoices", invoice_sources, columns=columns, sheet=sheet, notes=notes
-        )
+        invoices, more = read_all("invoices", invoice_sources, **read)
         rejected.extend(more)
+    require_mapped(infos)
     run = assemble_spend(contracts, invoices, as_of=as_of, factor_paths=factor_paths, **options)
     run.analysis.rejected[:0] = rejected
     run.analysis.notes[:0] = notes

@@ -21,6 +21,7 @@ import pandas as pd
 from spendanalys import io as readers
 from spendanalys.auth import require
 from spendanalys.errors import ConfigurationError, InputFormatError, SpendanalysError
+from spendanalys.io.options import default_values, split_defaults
 from spendanalys.io.upload_guard import check_upload, reject_control_characters
 from spendanalys.schema import KINDS, Kind
 from spendanalys.services.analyses import travel_view
@@ -141,6 +142,7 @@ def import_upload(
     user: str,
     role: str | None,
     progress: Callable[[str], None] | None = None,
+    defaults: str = "",
 ) -> UploadOutcome:
     """Read an uploaded file with the readers and store it as a new dataset version.
 
@@ -162,8 +164,9 @@ def import_upload(
         step("reading")
         # Hostile containers are refused before any parse; control characters reject their row.
         check_upload(name, content)
+        constants = default_values(split_defaults(defaults), kind)  # type: ignore[arg-type]
         result = reject_control_characters(
-            readers.read_input(content, kind, name=name)  # type: ignore[arg-type]
+            readers.read_input(content, kind, name=name, defaults=constants)  # type: ignore[arg-type]
         )
         step("storing")
         version_id = store.import_dataset(
@@ -194,6 +197,7 @@ def run_upload(
     user: str,
     role: str | None,
     progress: Callable[[str], None] | None = None,
+    defaults: str = "",
 ) -> UploadOutcome:
     """The whole upload as a background job runs it: decode the data URL, read and validate,
     store, then compute the analysis the new data feeds (so the page's next view is cached).
@@ -210,7 +214,7 @@ def run_upload(
     except SpendanalysError as exc:
         return UploadOutcome(kind=kind, file_name=display_file_name(file_name), error=str(exc))
     outcome = import_upload(
-        store, kind, file_name, content, user=user, role=role, progress=progress
+        store, kind, file_name, content, user=user, role=role, progress=progress, defaults=defaults
     )
     if outcome.ok:
         step("analysing")
@@ -242,6 +246,7 @@ def upload_job(
     max_bytes: int,
     user: str,
     role: str | None,
+    defaults: str = "",
 ) -> dict[str, Any]:
     """:func:`run_upload` as a job process runs it (``JobBoard.submit_process``): the store is
     opened from its URL, once per process; the outcome comes back as JSON."""
@@ -257,6 +262,7 @@ def upload_job(
         user=user,
         role=role,
         progress=progress,
+        defaults=defaults,
     )
     return outcome.to_dict()
 

@@ -21,12 +21,15 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pandas as pd
 
 from spendanalys.errors import ConfigurationError
 from spendanalys.io import read_fte, read_trips
+from spendanalys.io.headers import with_optional
+from spendanalys.io.options import default_values, reader_notes, require_mapped
 from spendanalys.io.result import RejectedRow
 from spendanalys.schema import SCHEMAS, TRAVEL_MODES, Kind
 from spendanalys.travel.factors import TravelFactorSet, load_travel_factor_set, per_km_note
@@ -314,6 +317,8 @@ def run_travel(
     sheet: str | None = None,
     names: Sequence[str | None] | None = None,
     fte_names: Sequence[str | None] | None = None,
+    header_row: int | None = None,
+    defaults: Sequence[str] = (),
 ) -> TravelAnalysis:
     """Read trip and FTE files with the readers, then :func:`analyse_travel`.
 
@@ -328,22 +333,34 @@ def run_travel(
         chosen = columns.get(kind, columns)
         flat = chosen if isinstance(chosen, Mapping) else {}
         fields = SCHEMAS[kind].names
-        return {k: v for k, v in flat.items() if k in fields and isinstance(v, str)} or None
+        picked = {k: v for k, v in flat.items() if k in fields and isinstance(v, str)}
+        return with_optional(picked, getattr(flat, "optional", ())) or None
 
     def padded(given: Sequence[str | None] | None, n: int) -> list[str | None]:
         return [*(given or []), *([None] * n)][:n]
 
+    read: dict[str, Any] = {"sheet": sheet, "header_row": header_row}
     trip_results = [
-        read_trips(s, columns=mapping_for("trips"), sheet=sheet, name=n)
+        read_trips(
+            s,
+            columns=mapping_for("trips"),
+            name=n,
+            defaults=default_values(defaults, "trips"),
+            **read,
+        )
         for s, n in zip(trip_sources, padded(names, len(trip_sources)), strict=True)
     ]
     fte_results = [
-        read_fte(s, columns=mapping_for("fte"), sheet=sheet, name=n)
+        read_fte(
+            s, columns=mapping_for("fte"), name=n, defaults=default_values(defaults, "fte"), **read
+        )
         for s, n in zip(fte_sources, padded(fte_names, len(fte_sources)), strict=True)
     ]
+    require_mapped([r.info for r in (*trip_results, *fte_results)])
     trips = pd.concat([r.table for r in trip_results], ignore_index=True)
     fte = pd.concat([r.table for r in fte_results], ignore_index=True)
     analysis = analyse_travel(trips, fte, load_travel_factor_set(factor_path), settings)
     read_rejected = [row for r in (*trip_results, *fte_results) for row in r.rejected]
     analysis.rejected = read_rejected + analysis.rejected
+    analysis.notes[:0] = reader_notes([r.info for r in (*trip_results, *fte_results)])
     return analysis

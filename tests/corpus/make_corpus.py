@@ -426,8 +426,8 @@ def _shape_cases() -> list[Case]:
         Case(
             "header_after_60_rows.csv",
             "contracts",
-            "header below the 60 rows searched",
-            _rej("no recognised contracts header"),
+            "header below 61 preamble rows: found by the whole-file search (issue 13)",
+            _ok(3),
             lambda: csv_bytes([[f"rad {i}"] for i in range(61)] + c),
         ),
         Case(
@@ -718,8 +718,8 @@ def _workbook_cases() -> list[Case]:
         Case(
             "xlsx_two_data_sheets.xlsx",
             "contracts",
-            "two sheets; the one naming more fields wins",
-            _ok(3),
+            "two sheets with a contracts table (2 and 8 columns): both read, rows named by sheet",
+            _ok(4),
             lambda: hf.workbook_bytes([r[:2] for r in c[:2]], "Kort", [("Avtal", c)]),
         ),
         Case(
@@ -765,6 +765,170 @@ def _workbook_cases() -> list[Case]:
             "trips as a workbook",
             _ok(3),
             lambda: hf.workbook_bytes(base("trips")),
+        ),
+    ]
+
+
+# Issue 13: exports as other organisations' systems write them. Amounts are chosen so that the
+# test can compare the accepted total with what the file holds (tests/io/test_exports.py).
+MONTH_HEADERS = [
+    ["Fakturanummer", "Fakturadatum", "Leverantör", "Belopp exkl. moms"],
+    ["Fakturanr", "Datum", "Leverantörsnamn", "Belopp"],
+    ["Verifikationsnummer", "Bokföringsdatum", "Leverantör", "Nettobelopp"],
+]
+
+
+def _month_sheets() -> bytes:
+    sheets = []
+    for month, header in zip(("Jan", "Feb", "Mar"), MONTH_HEADERS, strict=True):
+        number = ("Jan", "Feb", "Mar").index(month) + 1
+        rows = [
+            [f"F-{number}1", datetime(2024, number, 5), "Rent & Fint AB", 1000.0 * number],
+            [f"F-{number}2", datetime(2024, number, 20), "Data Öst AB", 250.5],
+        ]
+        sheets.append((month, [["Leverantörsfakturor " + month], header, *rows]))
+    info = [["Exporterad 2024-04-02"], ["Ekonomisystemet"]]
+    return hf.workbook_bytes(info, "Info", sheets)
+
+
+def _layout_change(workbook: bool) -> bytes:
+    first = ["Fakturanummer", "Fakturadatum", "Leverantör", "Konto", "Belopp exkl. moms", "Text"]
+    second = ["Fakturanummer", "Fakturadatum", "Leverantör", "Belopp exkl. moms", "Text"]
+    rows: list[list[object]] = [
+        first,
+        ["F-1", "2024-01-15", "Rent & Fint AB", "6540", "1 000,00", "jan"],
+        ["F-2", "2024-02-15", "Data Öst AB", "6540", "2 000,00", "feb"],
+        second,
+        ["F-3", "2024-03-15", "Rent & Fint AB", "3 000,00", "mar"],
+        ["F-4", "2024-04-15", "Data Öst AB", "4 000,00", "apr"],
+    ]
+    return hf.workbook_bytes(rows, "Fakturor") if workbook else csv_bytes(rows)
+
+
+def _export_cases() -> list[Case]:
+    c = base("contracts")
+    ddmmyy = [
+        ["Fakturanummer", "Fakturadatum", "Leverantör", "Belopp"],
+        ["F-1", "17/02/21", "Rent & Fint AB", "100,00"],
+        ["F-2", "03/04/21", "Data Öst AB", "200,00"],
+        ["F-3", "31/12/21", "Mat i Norr AB", "300,00"],
+    ]
+    us = [
+        ["Invoice Number", "Invoice Date", "Supplier Name", "Amount"],
+        ["I-1", "12/25/2023", "Acme Ltd", "10.00"],
+        ["I-2", "03/04/2024", "Acme Ltd", "20.00"],
+        ["I-3", "1/13/2024", "Acme Ltd", "30.00"],
+    ]
+    undecided = [
+        ["Fakturanummer", "Fakturadatum", "Leverantör", "Belopp"],
+        ["F-1", "03/04/2024", "Rent & Fint AB", "100"],
+        ["F-2", "05/06/2024", "Data Öst AB", "200"],
+    ]
+    shapes = [
+        ["Fakturanummer", "Fakturadatum", "Leverantör", "Belopp"],
+        ["F-1", "2024-03-15", "A AB", "1"],
+        ["F-2", "15/03/2024", "A AB", "2"],
+        ["F-3", "5/3/2024", "A AB", "4"],
+        ["F-4", "15.03.2024", "A AB", "8"],
+        ["F-5", "3 Apr 2023", "A AB", "16"],
+        ["F-6", "11-Aug-22", "A AB", "32"],
+        ["F-7", "45366", "A AB", "64"],
+    ]
+    years_trips = [
+        ["Resedatum", "Färdsätt", "Från", "Till", "Avstånd (km)"],
+        [2019, "Flyg", "ARN", "LLA", 700],
+        [2019, "Tåg", "Stockholm", "Göteborg", 455],
+        [2021, "Flyg", "ARN", "GOT", 400],
+    ]
+    year_text = [
+        ["Resedatum", "Färdsätt", "Från", "Till", "Avstånd (km)"],
+        ["2017", "Flyg", "ARN", "LLA", "700"],
+        ["2018", "Tåg", "Stockholm", "Göteborg", "455"],
+    ]
+    flights = [
+        ["Datum", "Från", "Till", "Avstånd (km)"],
+        ["2024-02-01", "ARN", "LLA", "700"],
+        ["2024-03-01", "ARN", "GOT", "400"],
+    ]
+    return [
+        Case(
+            "xlsx_sheet_per_month.xlsx",
+            "invoices",
+            "an Info sheet and one sheet per month whose headers differ in detail: all three "
+            "months read (6 lines, 6,751.50 SEK), the Info sheet left with a note",
+            _ok(6),
+            _month_sheets,
+        ),
+        Case(
+            "repeated_header_amount_moves.csv",
+            "invoices",
+            "a second header row half-way down; Konto dropped, the amount one column left: "
+            "a new table, every amount read (10,000 SEK)",
+            _ok(4),
+            lambda: _layout_change(False),
+        ),
+        Case(
+            "xlsx_repeated_header_amount_moves.xlsx",
+            "invoices",
+            "the same layout change inside one sheet (10,000 SEK)",
+            _ok(4),
+            lambda: _layout_change(True),
+        ),
+        Case(
+            "dates_ddmmyy.csv",
+            "invoices",
+            "dd/mm/yy dates (17/02/21 settles day first): every row read (600 SEK, 2021)",
+            _ok(3),
+            lambda: csv_bytes(ddmmyy),
+        ),
+        Case(
+            "dates_us_mdy.csv",
+            "invoices",
+            "US m/d/yyyy dates (12/25/2023 settles month first): read month first, noted",
+            _ok(3),
+            lambda: csv_bytes(us, delimiter=","),
+        ),
+        Case(
+            "dates_undecidable.csv",
+            "invoices",
+            "only dates such as 03/04/2024 (no value over 12): read day first and noted",
+            _ok(2),
+            lambda: csv_bytes(undecided),
+        ),
+        Case(
+            "dates_every_shape.csv",
+            "invoices",
+            "ISO, dd/mm/yyyy, d/m/yyyy, 31.12.2025, 3 Apr 2023, 11-Aug-22 and a serial in one column",
+            _ok(7),
+            lambda: csv_bytes(shapes),
+        ),
+        Case(
+            "xlsx_year_column_trips.xlsx",
+            "trips",
+            "a numeric year column (2019) mapped to date: years, not Excel serials of 1905",
+            _ok(3),
+            lambda: hf.workbook_bytes(years_trips, "Resor"),
+        ),
+        Case(
+            "trips_year_only.csv",
+            "trips",
+            "a plain year ('2017') as the trip date: accepted and noted as a year only",
+            _ok(2),
+            lambda: csv_bytes(year_text),
+        ),
+        Case(
+            "header_on_last_line.csv",
+            "contracts",
+            "70 preamble rows and the header on the last line: found, no data rows",
+            _ok(0),
+            lambda: csv_bytes([[f"rad {i}"] for i in range(70)] + c[:1]),
+        ),
+        Case(
+            "flights_without_mode.csv",
+            "trips",
+            "a flight list without a mode column: refused with the way out (--default)",
+            _rej("--default FIELD=VALUE"),
+            lambda: csv_bytes(flights),
         ),
     ]
 
@@ -873,6 +1037,7 @@ def all_cases() -> list[Case]:
         + _value_cases()
         + _control_cases()
         + _workbook_cases()
+        + _export_cases()
         + _hostile_cases()
     )
     names = [c.file for c in cases]

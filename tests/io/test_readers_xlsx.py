@@ -76,7 +76,11 @@ def test_the_sheet_with_a_recognised_header_is_picked(tmp_path: Path) -> None:
     )
     result = read_contracts(path)
     assert result.info.sheet == "Avtal" and result.rows_accepted == 2
-    assert any("read sheet 'Avtal' of 3" in n for n in result.info.notes)
+    assert "read 1 of 3 sheets: 'Avtal'" in result.info.notes
+    assert result.info.sheets_left == {
+        "Läs mig": "no recognised contracts header",
+        "Pivot": "only one recognised header ('Kategori'): not a contracts table",
+    }
 
 
 def test_a_named_sheet_is_read_and_a_missing_one_is_an_error(tmp_path: Path) -> None:
