@@ -78,6 +78,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument("--format", choices=["table", "json", "xlsx"], default="table")
     parser.add_argument("--out", default=None, metavar="PATH", help="write here (xlsx needs it)")
     parser.add_argument(
+        "--lang", choices=["sv", "en"], default="sv", help="language of the xlsx report (sv)"
+    )
+    parser.add_argument(
         "--as-of",
         type=_date,
         default=None,
@@ -134,14 +137,12 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser.set_defaults(func=run)
 
 
-def run(args: argparse.Namespace) -> int:
+def analyse(args: argparse.Namespace):  # type: ignore[no-untyped-def]
+    """The spend run of the parsed options (``spendanalys report`` shares it)."""
     # imported when the command runs, so that start-up and --help stay fast
     from spendanalys.cli.reasons import announce, print_reasons, spend_reason_notes
     from spendanalys.services.assembly import run_spend
-    from spendanalys.spend.payload import spend_payload
 
-    if args.format == "xlsx" and not args.out:
-        raise ConfigurationError("--format xlsx needs --out PATH")
     rule_files = {k: getattr(args, k) for k in RULE_OPTIONS if getattr(args, k)}
     result = run_spend(
         args.contracts,
@@ -158,6 +159,15 @@ def run(args: argparse.Namespace) -> int:
         months_ending_soon=args.months,
         rank_move_threshold=args.rank_move,
     )
+    return result
+
+
+def run(args: argparse.Namespace) -> int:
+    from spendanalys.spend.payload import spend_payload
+
+    if args.format == "xlsx" and not args.out:
+        raise ConfigurationError("--format xlsx needs --out PATH")
+    result = analyse(args)
     analysis = result.analysis
     reasons = spend_reason_notes(analysis, args.contracts)
     if args.format != "table":  # the table prints them first itself
@@ -174,7 +184,9 @@ def run(args: argparse.Namespace) -> int:
         # imported when the command runs, so that start-up and --help stay fast
         from spendanalys.spend.report import write_spend_report
 
-        write_spend_report(analysis, args.out, rules=result.rules, factor_sets=result.factor_sets)
+        write_spend_report(
+            analysis, args.out, rules=result.rules, factor_sets=result.factor_sets, lang=args.lang
+        )
         print(f"wrote {args.out}", file=sys.stderr)
     else:
         with _output(args.out):

@@ -122,6 +122,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument("--format", choices=["table", "json", "xlsx"], default="table")
     parser.add_argument("--out", default=None, metavar="PATH", help="write here (xlsx needs it)")
     parser.add_argument(
+        "--lang", choices=["sv", "en"], default="sv", help="language of the xlsx report (sv)"
+    )
+    parser.add_argument(
         "--include-trips", action="store_true", help="add every emission line to the JSON"
     )
     add_column_option(parser)
@@ -147,15 +150,14 @@ def _route_figures(path: str | None) -> pd.DataFrame | None:
     return table
 
 
-def run(args: argparse.Namespace) -> int:
+def analyse(args: argparse.Namespace):  # type: ignore[no-untyped-def]
+    """The travel summary of the parsed options (``spendanalys report`` shares it)."""
     # imported when the command runs, so that start-up and --help stay fast
     from spendanalys.cli.reasons import announce
     from spendanalys.travel.analysis import TravelSettings, run_travel
     from spendanalys.travel.factors import load_travel_factor_set
-    from spendanalys.travel.summary import summarise_travel, travel_payload
+    from spendanalys.travel.summary import summarise_travel
 
-    if args.format == "xlsx" and not args.out:
-        raise ConfigurationError("--format xlsx needs --out PATH")
     settings = TravelSettings(
         baseline_year=args.baseline_year,
         target_year=args.target_year,
@@ -188,13 +190,22 @@ def run(args: argparse.Namespace) -> int:
     summary = summarise_travel(
         analysis, compare_with=compare, route_figures=_route_figures(args.route_figures)
     )
+    return summary
+
+
+def run(args: argparse.Namespace) -> int:
+    from spendanalys.travel.summary import travel_payload
+
+    if args.format == "xlsx" and not args.out:
+        raise ConfigurationError("--format xlsx needs --out PATH")
+    summary = analyse(args)
     if args.format == "json":
         write_json(travel_payload(summary, include_trips=args.include_trips), args.out)
     elif args.format == "xlsx":
         # imported when the command runs, so that start-up and --help stay fast
         from spendanalys.travel.report import write_travel_report
 
-        write_travel_report(summary, args.out)
+        write_travel_report(summary, args.out, lang=args.lang)
         print(f"wrote {args.out}", file=sys.stderr)
     else:
         with _output(args.out):

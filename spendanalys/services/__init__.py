@@ -41,6 +41,7 @@ from spendanalys.services.edits import (
     set_goal_settings,
 )
 from spendanalys.services.paging import page_positions, page_rows, records
+from spendanalys.services.reports import report_document, spend_workbook, travel_workbook
 from spendanalys.services.staging import Preview, check_kind, preview_of, reason_counts
 from spendanalys.services.summaries import (
     LINES_LIMIT,
@@ -114,17 +115,20 @@ __all__ = [
     "reason_counts",
     "records",
     "remove_adjustment",
+    "report_document",
     "run_upload",
     "seed_sample_data",
     "set_goal_settings",
     "spend_report_bytes",
     "spend_summary",
     "spend_view",
+    "spend_workbook",
     "stored_object",
     "supplier_factor_rows",
     "travel_breakdown",
     "travel_settings",
     "travel_view",
+    "travel_workbook",
     "upload_job",
     "use_version",
     "version_list",

@@ -207,9 +207,9 @@ def test_table_and_xlsx(
     assert ("Faktoruppsättning", "sweden_default_2025") in [r[:2] for r in nv]
     assert any(r[0] == "Hotellnätter" and str(r[1]).startswith("Hotellnätter ingår i") for r in nv)
     header = next(r for r in nv if r[:2] == ("År", "Färdsätt"))
-    assert header[2:5] == ("Utsläpp (ton CO2e)", "Sträcka (km) / nätter", "Enhet")
+    assert header[2:5] == ("Utsläpp (t CO2e)", "Sträcka (km) / nätter", "Enhet")
     labels = {r[1] for r in nv if isinstance(r[0], int) and isinstance(r[1], str)}
-    assert {"Flyg kortare än 50 mil (500 km)", "Hotellnätter (redovisas för sig)"} <= labels
+    assert {"Flyg kortare än 50 mil (500 km)", "Hotellnätter (för sig)"} <= labels
     lines = list(wb["Resor"].iter_rows(values_only=True))
     assert "Faktorkälla" in lines[0] and len(lines) > 10
     assert main(["travel", "--trips", str(trips), "--fte", str(fte), "--format", "xlsx"]) == 2

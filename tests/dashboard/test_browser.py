@@ -201,6 +201,45 @@ def test_login_upload_rank_download_and_language(
     page.screenshot(path=str(artifacts / "metod.png"), full_page=True)
 
 
+def test_the_document_and_both_workbooks_download_from_the_dashboard(
+    page: Any, server: str, tmp_path: Path
+) -> None:
+    """Issue 16: Inköp and Resor offer the report document and both workbooks, in Swedish (after
+    the first test uploaded all four inputs)."""
+    import docx
+    from report_leaks import document_texts, leaks, workbook_texts
+
+    page.goto(server + "/inkop")
+    page.wait_for_selector("#document-button")
+    files = {}
+    for button in ("document-button", "report-button", "travel-workbook-button"):
+        # Each file is built on the server from the current analyses: allow a busy machine.
+        with page.expect_download(timeout=2 * TIMEOUT_MS) as info:
+            page.click(f"#{button}")
+        files[button] = tmp_path / info.value.suggested_filename
+        info.value.save_as(files[button])
+    page.goto(server + "/resor")  # Resor offers the same three files
+    page.wait_for_selector("#document-button-resor")
+    with page.expect_download(timeout=2 * TIMEOUT_MS) as info:
+        page.click("#travel-workbook-button-resor")
+    assert info.value.suggested_filename == files["travel-workbook-button"].name
+    document = docx.Document(files["document-button"])
+    headings = {p.text for p in document.paragraphs if p.style.name.startswith("Heading")}
+    assert {"Upphandling", "Tjänsteresor"} <= headings
+    assert len(document.inline_shapes) == 3
+    assert "Avtal" in openpyxl.load_workbook(files["report-button"], read_only=True).sheetnames
+    travel = openpyxl.load_workbook(files["travel-workbook-button"], read_only=True)
+    assert "Naturvårdsverket" in travel.sheetnames
+    texts = [*document_texts(files["document-button"])]
+    for key in ("report-button", "travel-workbook-button"):
+        texts += [text for _sheet, text in workbook_texts(files[key])]
+    assert [text for text in texts if leaks(text)] == []
+    # The reasons why spend stayed unlinked, on the screen too, in Swedish.
+    page.goto(server + "/inkop")
+    page.wait_for_selector("#inkop-analysis >> text=hör till 2 avtal")  # waits for the render
+    assert "belongs to" not in page.inner_text("#inkop-analysis")
+
+
 def test_uploads_are_stored_as_versions_by_the_user(
     app_server: tuple[str, str], samples: Path
 ) -> None:

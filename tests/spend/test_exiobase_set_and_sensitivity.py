@@ -222,12 +222,12 @@ def test_workbook_shows_the_range_and_robustness(sample_dir: Path, tmp_path: Pat
     header_at = next(i for i, r in enumerate(rows) if "Rang" in r)
     header = rows[header_at]
     robust = header.index("Rangen håller med alla faktoruppsättningar")
-    low = header.index("Utsläpp lägst, alla faktoruppsättningar (kg CO2e)")
+    low = header.index("Utsläpp lägst, alla faktoruppsättningar (t CO2e)")  # tonnes, one decimal
     by_rank = {r[header.index("Rang")]: r for r in rows[header_at + 1 :] if r and r[0]}
     assert by_rank[1][robust] == "Ja" and by_rank[3][robust] == "Nej"
     # Rank 3, El – Elhandel: 7 189 429 SEK of 2024 × KPI 371.91/415.01 × 0.0042175 kg/SEK
-    # (the Nordic mix above) ≈ 27 170 kg: its low end.
-    assert by_rank[3][low] == pytest.approx(27170, rel=1e-3)
+    # (the Nordic mix above) ≈ 27 170 kg: its low end, 27.2 t as the workbook shows it.
+    assert by_rank[3][low] == 27.2
 
 
 def test_the_headline_set_is_a_setting(

@@ -99,7 +99,9 @@ def test_json_lines_and_workbook_carry_the_marks(run, tmp_path: Path):
     book = openpyxl.load_workbook(path, read_only=True)
     summary = [row for row in book["Sammanfattning"].iter_rows(values_only=True) if row]
     remarks = [row[1] for row in summary if row[0] == "Anmärkning"]
-    assert remarks == analysis.notes
+    # The notes in Swedish (spendanalys/i18n/notes.py), one per note of the analysis.
+    assert len(remarks) == len(analysis.notes)
+    assert all(r.startswith("KPI saknar index för") and "KPI-år ersatt" in r for r in remarks)
     agreements = list(book["Avtal"].iter_rows(values_only=True))
     column = agreements[0].index("KPI-år ersatt")
     marks = {row[1]: row[column] for row in agreements[1:]}

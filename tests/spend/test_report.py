@@ -90,12 +90,18 @@ def test_sheets_and_totals(report):
     summary = {
         row[0]: row[1] for row in wb["Sammanfattning"].iter_rows(values_only=True) if row and row[0]
     }
-    assert summary["Total utgift (SEK)"] == pytest.approx(analysis.totals["spend_sek"])
-    assert summary["Total utgift (SEK)"] == pytest.approx(36_000 + 80)
-    assert summary["Totala utsläpp (kg CO2e)"] == pytest.approx(36_000 * 0.02)
-    assert summary["Utgift utan avtal (SEK)"] == pytest.approx(80)
+    # In MSEK and tonnes with one decimal, the cell holding the rounded value (issue 16).
+    assert summary["Total utgift (MSEK)"] == round(analysis.totals["spend_sek"] / 1e6, 1)
+    assert summary["Total utgift (MSEK)"] == 0.0  # 36 080 kr
+    assert summary["Totala utsläpp (t CO2e)"] == 0.7  # 36 000 kr × 0.02 kg/kr = 720 kg
+    assert summary["Utgift utan avtal (MSEK)"] == 0.0
     avtal = list(wb["Avtal"].iter_rows(values_only=True))
-    assert avtal[0][:3] == ("Rang", "Avtals-ID", "Avtalsnamn")
+    # The dashboard's word for the agreement id (col.agreement_id), not a copy of its own.
+    assert avtal[0][:3] == ("Rang", "Avtalsnr", "Avtalsnamn")
+    header = avtal[0]
+    assert avtal[1][header.index("Utgift (tkr)")] == round(
+        analysis.agreements["spend_sek"].iloc[0] / 1000
+    )
     assert len(avtal) == 1 + len(HOSTILE)
     assert [r[0] for r in avtal[1:]] == list(range(1, len(HOSTILE) + 1))
     assert wb["Avtal"].freeze_panes == "A2"
@@ -139,8 +145,10 @@ def test_numbers_are_numbers_with_formats(report):
     path, _ = report
     ws = openpyxl.load_workbook(path)["Avtal"]
     header = [c.value for c in ws[1]]
-    spend = ws.cell(row=2, column=header.index("Utgift (SEK)") + 1)
+    spend = ws.cell(row=2, column=header.index("Utgift (tkr)") + 1)
     assert isinstance(spend.value, float | int)
     assert spend.number_format == "#,##0"
+    tonnes = ws.cell(row=2, column=header.index("Utsläpp (t CO2e)") + 1)
+    assert tonnes.number_format == "#,##0.0" and tonnes.value == round(tonnes.value, 1)
     end = ws.cell(row=2, column=header.index("Slutdatum") + 1)
     assert end.is_date and end.number_format == "yyyy-mm-dd"

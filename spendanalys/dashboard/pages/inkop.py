@@ -27,6 +27,7 @@ from spendanalys.dashboard.components import (
     text_or_none,
     upload_box,
 )
+from spendanalys.dashboard.downloads import download_bar, register_downloads
 from spendanalys.dashboard.edit_forms import FACTOR_RESULT, OVERRIDE_RESULT, edit_forms
 from spendanalys.dashboard.uploads import register_upload
 from spendanalys.dashboard.wording import worded
@@ -99,6 +100,7 @@ LINES = (
 RANKING_PHONE = ("rank", "agreement_id", "kg_co2e")
 LINES_PHONE = ("text", "spend_sek", "kg_co2e")
 REFRESH = ("refresh-contracts", "refresh-invoices", "refresh-override", "refresh-factor")
+register_downloads("inkop")
 register_upload("contracts")
 register_upload("invoices")
 
@@ -132,15 +134,7 @@ def layout(**_query: Any) -> Any:
                 className="row",
             ),
             *[dcc.Store(id=r) for r in REFRESH],
-            html.Div(
-                [
-                    html.Button(
-                        t("spend.download", language), id="report-button", className="button"
-                    ),
-                    dcc.Download(id="report-download"),
-                ],
-                style={"margin": "1rem 0"},
-            ),
+            download_bar(language, "inkop"),
             dcc.Loading(html.Div(id="inkop-analysis")),
             dcc.Store(id="drilldown-scrolled"),
             edit_forms(language),
@@ -474,13 +468,3 @@ def _save_factor(
         ),
         lang(),
     )
-
-
-@dash.callback(
-    Output("report-download", "data"), Input("report-button", "n_clicks"), prevent_initial_call=True
-)
-def _download(_n: int) -> Any:
-    view = services.spend_view(security.current_store())
-    if view is None:
-        return dash.no_update
-    return dcc.send_bytes(services.spend_report_bytes(view), "spendanalys_rapport.xlsx")

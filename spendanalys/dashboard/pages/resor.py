@@ -22,6 +22,7 @@ from spendanalys.dashboard.components import (
     table,
     upload_box,
 )
+from spendanalys.dashboard.downloads import download_bar, register_downloads
 from spendanalys.dashboard.uploads import register_upload
 from spendanalys.dashboard.wording import worded
 from spendanalys.errors import AccessDenied, SpendanalysError
@@ -35,6 +36,7 @@ dash.register_page(__name__, path="/resor", title="Spendanalys – resor", order
 
 REFRESH = ("refresh-trips", "refresh-fte", "refresh-goal")
 GOAL_RESULT = security.writes("goal-result", "edit:goal_settings")
+register_downloads("resor")
 register_upload("trips")
 register_upload("fte")
 
@@ -214,6 +216,7 @@ def layout(**_query: Any) -> Any:
                 className="row",
             ),
             *[dcc.Store(id=r) for r in REFRESH],
+            download_bar(language, "resor"),
             html.H2(t("goal.heading", language)),
             _goal_form(language),
             html.Div(id=GOAL_RESULT),

@@ -1,0 +1,111 @@
+"""The English that leaked into the Swedish workbooks and documents before issue 16, and a scan.
+
+Each entry is a phrase or a whole word as the engines or the old reports wrote it; a Swedish
+report's text cell, paragraph or table cell must contain none of them. The factor files'
+provenance (source, derivation, note, licence columns of "Metod och källor" and the factor
+source of each line) is quoted as the source wrote it and is not scanned.
+"""
+
+from __future__ import annotations
+
+import io
+import re
+import zipfile
+from collections.abc import Iterator
+from pathlib import Path
+
+import openpyxl
+
+PHRASES = (
+    "radiative forcing",
+    "included",
+    "KPI has no index",
+    "belongs to",
+    "is not in the register",
+    "org numbers differ",
+    "hotel line(s)",
+    "car row(s)",
+    "no accepted trips",
+    "no FTE for",
+    "forecast, not a measurement",
+    "Shapley decomposition",
+    "no traveller identity",
+    "median of the agency",
+    "the flights' own cost",
+    "your route file",
+    "route table (",
+    "as given in the file",
+    "great circle",
+    "kpi_substituted",
+    "baseline_year",
+    "exchange_rates",
+    "travel_groups",
+    "rank_move_threshold",
+    "on or below the path",
+    "above the path",
+    "no data",
+    "estimate (agreement value)",
+    "(built-in)",
+    "rpt.",  # a catalogue key shown instead of its text
+)
+WORDS = ("travel", "short", "long", "economy", "pkm", "vkm", "unknown", "none", "domestic",
+         "woman", "man", "flight", "rail", "hotel", "invoices", "supplier", "category", "user_override",
+         "agreement_category", "uncategorised", "on_path")  # fmt: skip
+# Columns whose text is quoted from a factor file or is an identifier, by their Swedish header.
+QUOTED = {"Källa (som i faktorfilen)", "Anmärkning (som i faktorfilen)", "Härledning", "Licens",
+          "Faktorkälla", "Faktorrad", "Faktor-id", "Kategori-id", "Fil", "Värde som angivet",
+          "Enhet som angiven", "Version", "Namn"}  # fmt: skip
+_WORD_RE = re.compile(r"\b(" + "|".join(WORDS) + r")\b")
+
+
+# A route's source, quoted from the route table after the Swedish words that introduce it.
+_QUOTED_TAIL = re.compile(r"(rutt-tabellen \([^)]*\)): .*", re.DOTALL)
+
+
+def leaks(text: str, category_ids: frozenset[str] = frozenset()) -> list[str]:
+    """The leak phrases and words in ``text`` (category ids count as words)."""
+    text = _QUOTED_TAIL.sub(r"\1", text)
+    found = [p for p in PHRASES if p in text]
+    found += _WORD_RE.findall(text)
+    found += [w for w in re.findall(r"[a-z_]+", text) if w in category_ids]
+    return found
+
+
+def workbook_texts(data: bytes | Path) -> Iterator[tuple[str, str]]:
+    """(sheet, text) of every text cell outside the quoted columns."""
+    source = io.BytesIO(data) if isinstance(data, bytes) else data
+    book = openpyxl.load_workbook(source, read_only=True)
+    for ws in book.worksheets:
+        quoted: set[int] = set()
+        for row in ws.iter_rows(values_only=True):
+            if row and any(isinstance(v, str) and v in QUOTED for v in row):
+                quoted = {i for i, v in enumerate(row) if isinstance(v, str) and v in QUOTED}
+                continue
+            if row and row[0] == "Faktoruppsättning":
+                continue  # name, version, licence and file of a set, as the set states them
+            for i, value in enumerate(row or ()):
+                if isinstance(value, str) and i not in quoted:
+                    yield ws.title, value
+    book.close()
+
+
+def document_texts(data: bytes | Path) -> Iterator[str]:
+    """Every paragraph and table cell of a .docx (outside the factor-set table)."""
+    import docx
+
+    source = io.BytesIO(data) if isinstance(data, bytes) else data
+    document = docx.Document(source)
+    for paragraph in document.paragraphs:
+        yield paragraph.text
+    for table in document.tables:
+        header = [c.text for c in table.rows[0].cells]
+        quoted = {i for i, h in enumerate(header) if h in QUOTED}
+        for row in table.rows:
+            for i, cell in enumerate(row.cells):
+                if i not in quoted:
+                    yield cell.text
+
+
+def docx_parts(data: bytes) -> dict[str, str]:
+    with zipfile.ZipFile(io.BytesIO(data)) as z:
+        return {n: z.read(n).decode("utf-8", "replace") for n in z.namelist() if n.endswith(".xml")}
