@@ -140,7 +140,6 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 def analyse(args: argparse.Namespace):  # type: ignore[no-untyped-def]
     """The spend run of the parsed options (``spendanalys report`` shares it)."""
     # imported when the command runs, so that start-up and --help stay fast
-    from spendanalys.cli.reasons import announce, print_reasons, spend_reason_notes
     from spendanalys.services.assembly import run_spend
 
     rule_files = {k: getattr(args, k) for k in RULE_OPTIONS if getattr(args, k)}
@@ -163,6 +162,7 @@ def analyse(args: argparse.Namespace):  # type: ignore[no-untyped-def]
 
 
 def run(args: argparse.Namespace) -> int:
+    from spendanalys.cli.reasons import announce, print_reasons, spend_reason_notes
     from spendanalys.spend.payload import spend_payload
 
     if args.format == "xlsx" and not args.out:
