@@ -25,7 +25,13 @@ import pandas as pd
 from spendanalys.errors import ConfigurationError
 from spendanalys.io.result import RejectedRow
 from spendanalys.schema import SOURCE_FILE, SOURCE_ROW
-from spendanalys.spend.categories import CategoryRules
+from spendanalys.spend.breakdowns import (
+    breakdown_totals,
+    by_year_tables,
+    lines_of_year,
+    with_grades,
+)
+from spendanalys.spend.categories import OWN_PREFIX, CategoryRules, with_own_categories
 from spendanalys.spend.categorising import categorise_agreements, categorise_lines
 from spendanalys.spend.factors import SpendFactorSet
 from spendanalys.spend.linking import (
@@ -34,7 +40,7 @@ from spendanalys.spend.linking import (
     normalise_org_number,
 )
 from spendanalys.spend.ongoing import requirements_kpi
-from spendanalys.spend.pricing import apply_factor_set, column_or, convert_to_sek
+from spendanalys.spend.pricing import apply_factor_set, column_or, convert_to_sek, net_of_vat
 from spendanalys.spend.ranking import aggregate_agreements, compare_factor_sets, priority_list
 from spendanalys.spend.summaries import (
     summarise_categories,
@@ -89,6 +95,9 @@ class SpendAnalysis:
     parameters: dict[str, Any] = field(default_factory=dict)
     notes: list[str] = field(default_factory=list)
     requirements_kpi: dict[str, Any] = field(default_factory=dict)
+    # Spend and kg CO2e per year: "agreements", "categories" (keyed long tables) and "totals"
+    # (see ``spend.breakdowns.by_year``); empty when the spend is the register's estimate.
+    by_year: dict[str, pd.DataFrame] = field(default_factory=dict)
 
 
 def set_column_names(factor_sets: Sequence[SpendFactorSet]) -> list[str]:
@@ -176,6 +185,10 @@ def analyse_spend(
     priority_top_n: int = 10,
     travel_groups: Sequence[str] = TRAVEL_GROUPS,
     category_overrides: pd.DataFrame | None = None,
+    year: int | None = None,
+    rate_table: pd.DataFrame | None = None,
+    vat_rates: pd.Series | None = None,
+    amounts_include_vat: bool = False,
 ) -> SpendAnalysis:
     """Link, categorise, price and rank: the whole miljöspendanalys in one pure call.
 
@@ -190,6 +203,13 @@ def analyse_spend(
     (scope, key, category_id, created_by, created_at; see
     :func:`spendanalys.spend.categorising.match_user_overrides`): they win over every rule, are marked
     ``category_rule = "user_override"`` and keep who and when in ``category_override``.
+
+    ``year`` keeps only the lines of that year (the ranking of one year). ``rate_table``
+    (year, currency, sek_per_unit) converts each foreign line at the rate of its own year.
+    ``vat_rates`` (by category, see ``spend.vat``) makes gross amounts net
+    (``amount_incl_vat_sek``, or every amount with ``amounts_include_vat``) and applies factors
+    per SEK incl. VAT to gross spend. A factor set's categories that the tree lacks are
+    categories of their own (group "Egna kategorier").
     """
     if not factor_sets:
         raise ConfigurationError("at least one spend factor set is needed")
@@ -199,7 +219,9 @@ def analyse_spend(
     register, rejected = _deduplicate_register(contracts)
     labels = set_column_names(factor_sets)
     primary = factor_sets[0]
-    known = set(rules.tree["category_id"].astype("string").dropna()) | set(
+    rules = with_own_categories(rules, [n for fs in factor_sets for n in fs.own_category_names])
+    tree_ids = set(rules.tree["category_id"].astype("string").dropna())
+    known = {c for c in tree_ids if not c.startswith(OWN_PREFIX)} | set(
         primary.factors["category_id"].astype("string").dropna()
     )
     agreement_cats = categorise_agreements(register, rules, known, category_overrides)
@@ -223,10 +245,18 @@ def analyse_spend(
     else:
         spend_basis = SPEND_BASIS_INVOICES
         linked = link_invoices_to_agreements(invoices, register)
-        lines, more = convert_to_sek(linked, rates)
+        lines, more = convert_to_sek(
+            linked,
+            rates,
+            rate_table=rate_table,
+            amounts_include_vat=amounts_include_vat,
+            notes=notes,
+        )
         rejected.extend(more)
         placed = categorise_lines(lines, agreement_cats, rules, known, category_overrides)
         lines = pd.concat([lines, placed], axis=1)
+        if vat_rates is not None:
+            lines = net_of_vat(lines, vat_rates, notes)
 
     reg_org = pd.Series(
         normalise_org_number(register["org_number"]).to_numpy()
@@ -243,12 +273,16 @@ def analyse_spend(
     lines["supplier_org"] = line_org.fillna(lines["linked_agreement_id"].map(reg_org))
     dates = lines["date"] if "date" in lines else pd.Series(pd.NaT, index=lines.index)
     lines["spend_year"] = pd.to_datetime(dates, errors="coerce").dt.year.astype("Int64")
-    priced = apply_factor_set(lines, primary, kpi, label=labels[0], notes=notes)
+    priced = apply_factor_set(
+        lines, primary, kpi, label=labels[0], notes=notes, vat_rates=vat_rates
+    )
     lines = pd.concat([lines, priced], axis=1)
     for fs, label in zip(factor_sets[1:], labels[1:], strict=True):
-        other = apply_factor_set(lines, fs, kpi, label=label, notes=notes)
+        other = apply_factor_set(lines, fs, kpi, label=label, notes=notes, vat_rates=vat_rates)
         lines[f"kg_co2e__{label}"] = other["kg_co2e"].to_numpy()
     lines = lines.reset_index(drop=True)
+    if year is not None and spend_basis == SPEND_BASIS_INVOICES:
+        lines = lines_of_year(lines, year, notes)
     lines["supplier_key"] = supplier_key(lines).astype("category")
 
     agreements = aggregate_agreements(
@@ -273,6 +307,7 @@ def analyse_spend(
         ),
         dtype="string",
     )
+    agreements = with_grades(agreements, lines)
     comparison = compare_factor_sets(lines, agreements, labels, rank_move_threshold)
     return SpendAnalysis(
         lines=lines,
@@ -283,7 +318,10 @@ def analyse_spend(
         uncategorised=summarise_uncategorised(lines),
         excluded=summarise_excluded(lines),
         priority=priority_list(agreements, top_n=priority_top_n),
-        totals=_with_travel(totals_of(lines, agreements, spend_basis), lines, rules, travel_groups),
+        totals={
+            **_with_travel(totals_of(lines, agreements, spend_basis), lines, rules, travel_groups),
+            **breakdown_totals(lines, spend_basis == SPEND_BASIS_INVOICES),
+        },
         factor_comparison=comparison,
         rejected=rejected,
         factor_sets=labels,
@@ -300,4 +338,5 @@ def analyse_spend(
         },
         notes=notes,
         requirements_kpi=requirements_kpi(agreements, as_of),
+        by_year=by_year_tables(lines) if spend_basis == SPEND_BASIS_INVOICES else {},
     )

@@ -23,6 +23,7 @@ used whole or not at all.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
@@ -39,8 +40,15 @@ from spendanalys.datafiles import (
 )
 from spendanalys.errors import ConfigurationError, FactorError, InputFormatError, UnitError
 from spendanalys.schema import YEARS
-from spendanalys.spend.categories import CategoryRules, category_from_alias, load_category_rules
+from spendanalys.spend.categories import (
+    OWN_PREFIX,
+    CategoryRules,
+    category_from_alias,
+    load_category_rules,
+    own_category_id,
+)
 from spendanalys.spend.linking import normalise_org_number
+from spendanalys.spend.vat import vat_basis
 from spendanalys.units import ExchangeRates, currency_of, emission_factor_to_kg_per_sek, parse_unit
 
 # Factors in the canonical unit are taken as written; only other units are parsed with pint.
@@ -75,8 +83,12 @@ FACTOR_COLUMNS = (
     "naics",
     "derivation",
     "data_quality",
+    "quality_grade",
+    "vat_basis",
+    "category_as_written",
     "line",
 )
+_GRADE = re.compile(r"^\s*(\d+)\b")
 
 
 def header_version(path: str | Path) -> str | None:
@@ -107,6 +119,18 @@ class SpendFactorSet:
     @property
     def supplier_specific(self) -> pd.DataFrame:
         return self.factors[self.factors["org_number"].notna()]
+
+    @property
+    def own_category_names(self) -> list[str]:
+        """The categories as written that the category tree lacks (they become categories of
+        their own: :func:`spendanalys.spend.categories.with_own_categories`)."""
+        own = self.factors["category_id"].astype("string").str.startswith(OWN_PREFIX)
+        return list(self.factors.loc[own.fillna(False).to_numpy(), "category_as_written"])
+
+    @property
+    def has_category_rows(self) -> bool:
+        """False for a file of supplier-specific rows only (it layers on a full set)."""
+        return bool(self.factors["org_number"].isna().any())
 
     @property
     def licence(self) -> str | None:
@@ -321,13 +345,11 @@ def factor_table(
         "org_number {org_number!r} is not an organisation number",
     )
     category = category_from_alias(frame["category"].astype("string"), rules)
+    # A category the tree does not know is a category of the set's own (group "Egna
+    # kategorier"): an agency's table names its own vocabulary, and refusing it would leave
+    # the agency no way in but rewriting the file.
     unknown = category.isna() & (frame["category"] != "")
-    _refuse(
-        path,
-        frame,
-        unknown,
-        "category {category!r} is not a category id, name or alias of the category tree",
-    )
+    category = category.mask(unknown, frame["category"].map(own_category_id))
     _refuse(path, frame, category.isna() & org.isna(), "a row needs a category or an org_number")
     key = org.fillna("") + "|" + category.fillna("")
     _refuse(path, frame, key.duplicated(), "category {category!r} has a factor on an earlier row")
@@ -347,6 +369,9 @@ def factor_table(
             "naics": frame["naics"].to_numpy(),
             "derivation": frame["derivation"].to_numpy(),
             "data_quality": frame["data_quality"].to_numpy(),
+            "quality_grade": quality_grade(frame["data_quality"]).to_numpy(),
+            "vat_basis": vat_basis(frame["price_basis"]).to_numpy(),
+            "category_as_written": frame["category"].to_numpy(),
             "line": frame[LINE].to_numpy(),
         }
     )
@@ -362,6 +387,9 @@ def factor_table(
         "naics",
         "derivation",
         "data_quality",
+        "quality_grade",
+        "vat_basis",
+        "category_as_written",
     ):
         text = factors[column].astype("string")
         factors[column] = text.mask(text == "")
@@ -397,3 +425,29 @@ def with_supplier_factors(
     old_key = old["org_number"].fillna("") + "|" + old["category_id"].fillna("")
     kept = old[~old_key.isin(set(key)).to_numpy()]
     return replace(factor_set, factors=pd.concat([kept, added], ignore_index=True))
+
+
+def quality_grade(data_quality: pd.Series) -> pd.Series:
+    """A factor's data-quality grade from its ``data_quality`` text: the leading number
+    ("4: spend-based, US economy average" → "4"), else the text before a colon ("supplier");
+    "" when the file states none."""
+    text = data_quality.astype("string").fillna("").str.strip()
+    number = text.str.extract(_GRADE, expand=False)
+    label = text.str.split(":", n=1).str[0].str.strip()
+    return number.fillna(label).fillna("")
+
+
+def layered(overlay: SpendFactorSet, base: SpendFactorSet) -> SpendFactorSet:
+    """``overlay``'s rows over ``base``: a row of ``overlay`` replaces ``base``'s row for the
+    same supplier and category, every other row of ``base`` stays. How a file of
+    supplier-specific factors is used: on its own it would leave every other supplier's lines
+    without a factor."""
+    key = overlay.factors["org_number"].fillna("") + "|" + overlay.factors["category_id"].fillna("")
+    old = base.factors
+    old_key = old["org_number"].fillna("") + "|" + old["category_id"].fillna("")
+    kept = old[~old_key.isin(set(key)).to_numpy()]
+    return replace(
+        overlay,
+        name=f"{overlay.name} + {base.name}",
+        factors=pd.concat([overlay.factors, kept], ignore_index=True),
+    )
