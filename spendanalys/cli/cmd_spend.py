@@ -124,6 +124,31 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         "and factor (CSV, UTF-8) — the audit trail behind each figure",
     )
     parser.add_argument("--top", type=int, default=20, help="rows shown by --format table")
+    parser.add_argument(
+        "--year",
+        type=int,
+        default=None,
+        metavar="YYYY",
+        help="rank one year: only invoice lines dated in YYYY (default: every year, split by "
+        "year in the output)",
+    )
+    parser.add_argument(
+        "--amounts-include-vat",
+        action="store_true",
+        help="the invoice amounts are incl. VAT (gross): made net with the VAT rate of each "
+        "line's category (a 'Belopp inkl. moms' column is recognised without this)",
+    )
+    parser.add_argument(
+        "--trips",
+        action="append",
+        default=[],
+        metavar="FILE",
+        help="business trips (with --fte): the combined total counts travel once, from these "
+        "trips, and leaves the travel bought on invoices out (repeatable)",
+    )
+    parser.add_argument(
+        "--fte", action="append", default=[], metavar="FILE", help="FTE per year (with --trips)"
+    )
     add_column_option(parser)
     parser.set_defaults(func=run)
 
@@ -148,7 +173,11 @@ def run(args: argparse.Namespace) -> int:
         data_dir=args.data_dir,
         months_ending_soon=args.months,
         rank_move_threshold=args.rank_move,
+        year=args.year,
+        amounts_include_vat=args.amounts_include_vat,
     )
+    if args.trips or args.fte:
+        _combine_travel(result, args)
     analysis = result.analysis
     if args.lines:
         # imported when the command runs, so that start-up and --help stay fast
@@ -167,6 +196,20 @@ def run(args: argparse.Namespace) -> int:
         with _output(args.out):
             _print_summary(analysis, args.top, result.factor_sets)
     return 0
+
+
+def _combine_travel(result, args: argparse.Namespace) -> None:  # type: ignore[no-untyped-def]
+    """Travel from the trips into the combined total (``totals.combined_kg_co2e``)."""
+    if not (args.trips and args.fte):
+        raise ConfigurationError("--trips and --fte go together")
+    # imported when the command runs, so that start-up and --help stay fast
+    from spendanalys.cli.common import column_mapping
+    from spendanalys.services.assembly import with_travel
+    from spendanalys.travel.analysis import run_travel
+
+    columns = {kind: column_mapping(args.column, kind) for kind in ("trips", "fte")}
+    travel = run_travel(args.trips, args.fte, columns=columns, sheet=args.sheet)
+    with_travel(result, travel.years)
 
 
 def _write_json(payload: dict, out: str | None) -> None:  # type: ignore[type-arg]

@@ -18,20 +18,23 @@ from typing import Any
 import pandas as pd
 
 from spendanalys import io as readers
+from spendanalys.datafiles import data_path
 from spendanalys.errors import ConfigurationError
 from spendanalys.io.options import ColumnOptions, columns_for
 from spendanalys.io.result import RejectedRow
 from spendanalys.schema import Kind
 from spendanalys.spend.analysis import SpendAnalysis, analyse_spend
-from spendanalys.spend.categories import CategoryRules, load_category_rules
+from spendanalys.spend.categories import CategoryRules, load_category_rules, with_own_categories
+from spendanalys.spend.combined import combine_with_travel, travel_by_year_and_mode
 from spendanalys.spend.factors import (
     SpendFactorSet,
-    exchange_rates_for,
+    layered,
     load_exchange_rate_table,
     load_kpi,
     load_spend_factor_set,
     with_supplier_factors,
 )
+from spendanalys.spend.vat import VAT_FILE, load_vat_rates
 
 # A source is a path, or an upload as (file name, bytes).
 Source = str | PathLike[str] | tuple[str, bytes]
@@ -80,20 +83,20 @@ def load_factor_sets(
 ) -> list[SpendFactorSet]:
     """The factor sets to use, in order (the first prices the analysis); the built-in set when
     none is given. ``default`` in the list stands for the built-in set, so a user set can be
-    compared with it."""
+    compared with it. A file of supplier-specific rows only is layered on the built-in set
+    (:func:`spendanalys.spend.factors.layered`): alone it would price no other supplier."""
     rate_table = load_exchange_rate_table(data_dir=data_dir)
     paths = list(factor_paths) or ["default"]
     sets = []
     for path in paths:
         builtin = str(path).strip().lower() in BUILTIN_FACTOR_NAMES
-        sets.append(
-            load_spend_factor_set(
-                None if builtin else Path(path),
-                rules=rules,
-                rate_table=rate_table,
-                data_dir=data_dir,
-            )
+        fs = load_spend_factor_set(
+            None if builtin else Path(path), rules=rules, rate_table=rate_table, data_dir=data_dir
         )
+        if not fs.has_category_rows:
+            base = load_spend_factor_set(None, rules=rules, rate_table=rate_table, data_dir=data_dir)
+            fs = layered(fs, base)
+        sets.append(fs)
     return sets
 
 
@@ -137,24 +140,42 @@ def assemble_spend(
             rate_table=rate_table,
             label="supplier factors",
         )
-    rates = None
-    if invoices is not None and _has_foreign_currency(invoices):
-        years = pd.to_datetime(invoices["date"], errors="coerce").dt.year
-        rates = exchange_rates_for(rate_table, int(years.max()) if years.notna().any() else None)
+    # A factor set's own categories join the tree, so reports name them (group "Egna kategorier").
+    rules = with_own_categories(rules, [n for fs in factor_sets for n in fs.own_category_names])
+    foreign = invoices is not None and _has_foreign_currency(invoices)
+    vat_file = data_path(VAT_FILE, data_dir)
     analysis = analyse_spend(
         contracts,
         invoices,
         rules,
         factor_sets,
         load_kpi(data_dir=data_dir),
-        rates=rates,
+        rate_table=rate_table if foreign else None,
         as_of=as_of or date.today(),
         category_overrides=category_overrides,
+        vat_rates=load_vat_rates(vat_file if vat_file.exists() else None),
         **options,
     )
-    if rates is not None and rates.notes:
-        analysis.notes.append(f"exchange rates: {rates.notes}")
+    analysis.notes.extend(
+        f"factor set {label}: a file of supplier-specific rows only, layered on {fs.layered_on} "
+        "(its rows win for their suppliers; every other line keeps the built-in factor)"
+        for label, fs in zip(analysis.factor_sets, factor_sets, strict=True)
+        if fs.layered_on
+    )
     return SpendRun(analysis, rules, factor_sets)
+
+
+def with_travel(run: SpendRun, travel_years: pd.DataFrame) -> SpendRun:
+    """``run`` with the combined total of spend and business travel, travel counted once
+    (:func:`spendanalys.spend.combined.combine_with_travel`); ``travel_years`` is the travel
+    analysis' per-year table (``TravelAnalysis.years``)."""
+    analysis = run.analysis
+    combined = combine_with_travel(
+        analysis.lines, analysis.totals, travel_by_year_and_mode(travel_years)
+    )
+    analysis.notes.extend(combined.pop("combined_notes"))
+    analysis.totals.update(combined)
+    return run
 
 
 def run_spend(

@@ -155,6 +155,13 @@ def _describe_kpi(kpi: pd.Series) -> str:
     return f"{source}, {span}" if source else span
 
 
+def _describe_rates(rates: ExchangeRates | None, table: pd.DataFrame | None) -> str:
+    if table is not None:
+        sources = "; ".join(sorted(set(table["source"].astype(str))))[:200]
+        return f"per year of the line ({min(table['year'])}–{max(table['year'])}): {sources}"
+    return f"{rates.source} ({rates.year})" if rates is not None else "none"
+
+
 def _lines_from_register(contracts: pd.DataFrame) -> pd.DataFrame:
     """One synthetic line per agreement, its spend the stated ``value_sek`` (an estimate),
     dated by ``start_date``: the value is taken to be in the prices of the year it starts."""
@@ -334,7 +341,7 @@ def analyse_spend(
             "priority_top_n": priority_top_n,
             "travel_groups": ", ".join(travel_groups),
             "kpi": _describe_kpi(kpi),
-            "exchange_rates": f"{rates.source} ({rates.year})" if rates is not None else "none",
+            "exchange_rates": _describe_rates(rates, rate_table),
         },
         notes=notes,
         requirements_kpi=requirements_kpi(agreements, as_of),

@@ -115,6 +115,7 @@ class SpendFactorSet:
     factors: pd.DataFrame
     path: Path | None = None
     version: str | None = None
+    layered_on: str | None = None  # the set this one's rows were laid over (:func:`layered`)
 
     @property
     def supplier_specific(self) -> pd.DataFrame:
@@ -449,5 +450,6 @@ def layered(overlay: SpendFactorSet, base: SpendFactorSet) -> SpendFactorSet:
     return replace(
         overlay,
         name=f"{overlay.name} + {base.name}",
+        layered_on=base.name,
         factors=pd.concat([overlay.factors, kept], ignore_index=True),
     )

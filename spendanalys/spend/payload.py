@@ -16,6 +16,7 @@ import pandas as pd
 
 from spendanalys.jsonable import to_jsonable
 from spendanalys.spend.analysis import SpendAnalysis
+from spendanalys.spend.breakdowns import by_year_records
 from spendanalys.spend.factors import SpendFactorSet
 
 AGREEMENT_KEYS: tuple[str, ...] = (
@@ -51,6 +52,8 @@ AGREEMENT_KEYS: tuple[str, ...] = (
     "ends_within_months",
     "ended",
     "kpi_substituted",
+    "factor_grade",
+    "factor_grades",
 )
 CATEGORY_KEYS: tuple[str, ...] = (
     "category_id",
@@ -125,6 +128,18 @@ def _with_comparison(analysis: SpendAnalysis, agreements: list[dict[str, Any]]) 
         row["rank_moved"] = bool(other["rank_moved"])
 
 
+def _with_years(
+    analysis: SpendAnalysis, records: list[dict[str, Any]], table: str, key: str
+) -> None:
+    """Each record's ``by_year`` (``{"2024": {"spend_sek", "kg_co2e"}}``; {} without lines),
+    when the analysis has a year split (invoice spend)."""
+    if table not in analysis.by_year:
+        return
+    years = by_year_records(analysis.by_year[table])
+    for row in records:
+        row["by_year"] = years.get(row[key], {})
+
+
 def _plain(value: Any) -> Any:
 
     return to_jsonable(value.item() if hasattr(value, "item") else value)
@@ -150,11 +165,14 @@ def spend_payload(
     ``factor_sets``: label, version, licence, file name)."""
     agreements = _records(analysis.agreements, AGREEMENT_KEYS)
     _with_comparison(analysis, agreements)
+    categories = _records(analysis.categories, CATEGORY_KEYS)
+    _with_years(analysis, agreements, "agreements", "agreement_id")
+    _with_years(analysis, categories, "categories", "category_id")
     totals = {k: analysis.totals[k] for k in TOTAL_KEYS}
     totals.update({k: v for k, v in analysis.totals.items() if k not in totals})
     return {
         "agreements": agreements,
-        "categories": _records(analysis.categories, CATEGORY_KEYS),
+        "categories": categories,
         "totals": totals,
         "kpi": analysis.requirements_kpi,
         "priority": _records(analysis.priority),

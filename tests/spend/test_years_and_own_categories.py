@@ -1,0 +1,278 @@
+"""Several years, an agency's own factor vocabulary, VAT and exchange rates per year (issue 14).
+
+Fixture rules, KPI and rates: ``tests/spend_fixtures.py`` (KPI 2022 = 400, 2023 = 420,
+2024 = 440; EUR 2022 = 10.0, 2024 = 11.0 SEK). Every figure below is worked by hand here.
+
+The agency's factor table (as a consultant delivers it) names its own categories:
+
+- "Konsulttjänster IT"  0.010 kg CO2e/SEK, price year 2024, excl. moms, grade 3
+- "Måltidstjänster"     0.060 kg CO2e/SEK, price year 2024, **inkl. moms**, grade 2
+- "Fastighetsdrift"     0.020 kg CO2e/SEK, price year 2024, excl. moms, grade 3
+
+None of the three is a category id, name or alias of the tree, so each becomes a category of
+its own (group "Egna kategorier"). The register names them the same way:
+
+- K1 "Konsulttjänster IT", Konsult AB 5560000001
+- K2 "Måltidstjänster", Mat AB 5560000003
+- K3 "Fastighetsdrift", Drift AB 5560000005
+
+Two yearly invoice exports (2023 and 2024); VAT table: Måltidstjänster 12 % (given in the test;
+an own category has no row in the built-in table):
+
+- K1 2023: 84 000 SEK → 84 000 × 440/420 = 88 000 SEK₂₀₂₄ × 0.010 = 880 kg
+- K1 2024: 120 000 SEK × 0.010 = 1 200 kg
+- K2 2024: 50 000 SEK net; the factor is per SEK incl. VAT: 50 000 × 1.12 = 56 000 × 0.060
+  = 3 360 kg
+- K3 2023: 42 000 SEK → 44 000 × 0.020 = 880 kg
+- an unlinked 2024 line, text "Konsulttimmar", with ``Kategori`` "Fastighetsdrift" on the line
+  (rule ``explicit``): 10 000 × 0.020 = 200 kg
+
+Totals by year: 2023 126 000 SEK, 1 760 kg; 2024 180 000 SEK, 4 760 kg; together 306 000 SEK,
+6 520 kg. Change 2023 → 2024: +3 000 kg = +170.45 % of 1 760. Grades: "3" holds 880 + 1 200 +
+880 + 200 = 3 160 kg (48.47 % of 6 520), "2" 3 360 kg (51.53 %).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pandas as pd
+import pytest
+from spend_fixtures import AS_OF, canonical_frame, write_rule_files
+
+from spendanalys.spend.analysis import analyse_spend
+from spendanalys.spend.categories import load_category_rules
+from spendanalys.spend.factors import load_exchange_rate_table, load_kpi, load_spend_factor_set
+from spendanalys.spend.payload import spend_payload
+
+AGENCY_FACTORS = """# Myndighetens faktortabell (konsultens leverans 2024)
+category,factor,unit,price_year,price_basis,source,data_quality
+Konsulttjänster IT,0.010,kg CO2e/SEK,2024,exkl. moms,Konsultens tabell 2024,3: svensk IO-tabell
+Måltidstjänster,0.060,kg CO2e/SEK,2024,inkl. moms,Konsultens tabell 2024,2: branschdata
+Fastighetsdrift,0.020,kg CO2e/SEK,2024,exkl. moms,Konsultens tabell 2024,3: svensk IO-tabell
+"""
+VAT = pd.Series({"own:måltidstjänster": 0.12}, name="vat_rate")
+
+
+@pytest.fixture
+def folder(tmp_path: Path) -> Path:
+    return write_rule_files(tmp_path / "rules")
+
+
+@pytest.fixture
+def rules(folder: Path):
+    return load_category_rules(data_dir=folder)
+
+
+@pytest.fixture
+def agency_set(tmp_path: Path, rules):
+    path = tmp_path / "myndighetens_faktorer.csv"
+    path.write_text(AGENCY_FACTORS, encoding="utf-8")
+    return load_spend_factor_set(path, rules=rules)
+
+
+def register():
+    return canonical_frame(
+        "contracts",
+        [
+            {"agreement_id": "K1", "supplier": "Konsult AB", "org_number": "5560000001",
+             "category": "Konsulttjänster IT"},
+            {"agreement_id": "K2", "supplier": "Mat AB", "org_number": "5560000003",
+             "category": "Måltidstjänster"},
+            {"agreement_id": "K3", "supplier": "Drift AB", "org_number": "5560000005",
+             "category": "Fastighetsdrift"},
+        ],
+        file="avtal.csv",
+    )  # fmt: skip
+
+
+def invoices():
+    rows_2023 = canonical_frame(
+        "invoices",
+        [
+            {"date": "2023-05-10", "org_number": "5560000001", "amount_sek": 84_000.0},
+            {"date": "2023-09-01", "org_number": "5560000005", "amount_sek": 42_000.0},
+        ],
+        file="fakturor_2023.csv",
+    )
+    rows_2024 = canonical_frame(
+        "invoices",
+        [
+            {"date": "2024-02-10", "org_number": "5560000001", "amount_sek": 120_000.0},
+            {"date": "2024-03-15", "org_number": "5560000003", "amount_sek": 50_000.0},
+            {"date": "2024-06-01", "supplier": "Okänd AB", "amount_sek": 10_000.0,
+             "text": "Konsulttimmar", "category": "Fastighetsdrift"},
+        ],
+        file="fakturor_2024.csv",
+    )  # fmt: skip
+    frame = pd.concat([rows_2023, rows_2024], ignore_index=True)
+    frame["date"] = pd.to_datetime(frame["date"])
+    return frame
+
+
+def analyse(rules, agency_set, folder, **options):
+    return analyse_spend(
+        register(),
+        invoices(),
+        rules,
+        [agency_set],
+        load_kpi(data_dir=folder),
+        as_of=AS_OF,
+        vat_rates=VAT,
+        **options,
+    )
+
+
+def test_an_agency_factor_file_with_its_own_category_names_prices_every_agreement(
+    rules, agency_set, folder
+):
+    analysis = analyse(rules, agency_set, folder)
+    agreements = analysis.agreements.set_index("agreement_id")
+    assert agreements["kg_co2e"].notna().all()
+    assert agreements.loc["K1", "category"] == "Konsulttjänster IT"
+    assert set(agreements["category_group"]) == {"Egna kategorier"}
+    assert agreements.loc["K2", "kg_co2e"] == pytest.approx(3_360)
+    assert analysis.totals["spend_without_factor_sek"] == 0
+    explicit = analysis.lines[analysis.lines["text"] == "Konsulttimmar"].iloc[0]
+    assert explicit["category_rule"] == "explicit"
+    assert explicit["category_id"] == "own:fastighetsdrift"
+    assert explicit["kg_co2e"] == pytest.approx(200)
+
+
+def test_two_yearly_exports_are_split_by_year_exactly(rules, agency_set, folder):
+    payload = spend_payload(analyse(rules, agency_set, folder))
+    totals = payload["totals"]
+    assert totals["by_year"]["2023"]["spend_sek"] == pytest.approx(126_000)
+    assert totals["by_year"]["2023"]["kg_co2e"] == pytest.approx(1_760)
+    assert totals["by_year"]["2024"]["spend_sek"] == pytest.approx(180_000)
+    assert totals["by_year"]["2024"]["kg_co2e"] == pytest.approx(4_760)
+    assert totals["kg_co2e"] == pytest.approx(6_520)
+    change = totals["change_between_years"]
+    assert (change["from_year"], change["to_year"]) == ("2023", "2024")
+    assert change["change_kg_co2e"] == pytest.approx(3_000)
+    assert change["change_share"] == pytest.approx(3_000 / 1_760)
+    k1 = next(a for a in payload["agreements"] if a["agreement_id"] == "K1")
+    assert k1["by_year"] == {
+        "2023": {"spend_sek": pytest.approx(84_000), "kg_co2e": pytest.approx(880)},
+        "2024": {"spend_sek": pytest.approx(120_000), "kg_co2e": pytest.approx(1_200)},
+    }
+    assert sum(y["spend_sek"] for y in k1["by_year"].values()) == pytest.approx(k1["spend_sek"])
+    category = next(c for c in payload["categories"] if c["category_id"] == "own:fastighetsdrift")
+    assert category["by_year"]["2023"]["kg_co2e"] == pytest.approx(880)
+    assert category["by_year"]["2024"]["kg_co2e"] == pytest.approx(200)
+
+
+def test_year_ranks_one_year_and_says_what_it_left_out(rules, agency_set, folder):
+    analysis = analyse(rules, agency_set, folder, year=2023)
+    assert analysis.totals["spend_sek"] == pytest.approx(126_000)
+    agreements = analysis.agreements.set_index("agreement_id")
+    assert agreements.loc["K1", "rank"] == 1  # 880 kg; K3 880 kg too, K1 first in the register
+    assert agreements.loc["K2", "kg_co2e"] == 0
+    assert any("--year 2023: 3 lines of other years (180 000 SEK)" in n for n in analysis.notes)
+
+
+def test_each_agreement_has_its_factor_grade_and_the_total_its_share_per_grade(
+    rules, agency_set, folder
+):
+    payload = spend_payload(analyse(rules, agency_set, folder))
+    grades = payload["totals"]["kg_co2e_by_grade"]
+    assert grades["3"]["kg_co2e"] == pytest.approx(3_160)
+    assert grades["3"]["share"] == pytest.approx(3_160 / 6_520)
+    assert grades["2"]["share"] == pytest.approx(3_360 / 6_520)
+    k2 = next(a for a in payload["agreements"] if a["agreement_id"] == "K2")
+    assert (k2["factor_grade"], k2["factor_grades"]) == ("2", "2 (100 %)")
+
+
+def test_a_gross_amount_is_made_net_with_the_vat_rate_of_its_category(rules, folder):
+    """1 120 SEK incl. 12 % VAT on food (fixture category) = 1 000 SEK net; with the fixture's
+    food factor 0.100 kg/SEK at 2024 prices: 100 kg. A gross line with no category: 25 %."""
+    lines = canonical_frame(
+        "invoices",
+        [
+            {"date": "2024-01-10", "supplier": "Mat AB", "amount_incl_vat_sek": 1_120.0,
+             "text": "kaffe och bröd"},
+            {"date": "2024-01-11", "supplier": "X AB", "amount_incl_vat_sek": 1_250.0,
+             "text": "okänt"},
+        ],
+    )  # fmt: skip
+    lines["date"] = pd.to_datetime(lines["date"])
+    analysis = analyse_spend(
+        register().iloc[:0],
+        lines,
+        rules,
+        [load_spend_factor_set(data_dir=folder, rules=rules)],
+        load_kpi(data_dir=folder),
+        as_of=AS_OF,
+        vat_rates=pd.Series({"food": 0.12}),
+    )
+    spend = analysis.lines.set_index("text")["spend_sek"]
+    assert spend["kaffe och bröd"] == pytest.approx(1_000)
+    assert spend["okänt"] == pytest.approx(1_000)
+    assert analysis.lines.set_index("text").loc["kaffe och bröd", "kg_co2e"] == pytest.approx(100)
+    assert any("normal rate, 25 %" in n for n in analysis.notes)
+
+
+def test_amounts_include_vat_converts_every_amount(rules, folder):
+    lines = canonical_frame(
+        "invoices",
+        [{"date": "2024-01-10", "supplier": "Mat AB", "amount_sek": 560.0, "text": "kaffe"}],
+    )
+    lines["date"] = pd.to_datetime(lines["date"])
+    analysis = analyse_spend(
+        register().iloc[:0],
+        lines,
+        rules,
+        [load_spend_factor_set(data_dir=folder, rules=rules)],
+        load_kpi(data_dir=folder),
+        as_of=AS_OF,
+        vat_rates=pd.Series({"food": 0.12}),
+        amounts_include_vat=True,
+    )
+    assert analysis.totals["spend_sek"] == pytest.approx(500)  # 560 / 1.12
+
+
+def test_a_foreign_line_is_converted_at_the_rate_of_its_own_year(rules, folder):
+    """Fixture EUR rates: 2022 10.0, 2024 11.0 SEK. 1 000 EUR in 2022 = 10 000 SEK, in 2024
+    = 11 000 SEK; 2023 is not in the table: the nearest year, 2024 on a tie, with a note."""
+    lines = canonical_frame(
+        "invoices",
+        [
+            {"date": f"{year}-03-01", "supplier": "Euro GmbH", "amount_sek": 1_000.0,
+             "currency": "EUR", "text": f"line {year}"}
+            for year in (2022, 2023, 2024)
+        ],
+    )  # fmt: skip
+    lines["date"] = pd.to_datetime(lines["date"])
+    analysis = analyse_spend(
+        register().iloc[:0],
+        lines,
+        rules,
+        [load_spend_factor_set(data_dir=folder, rules=rules)],
+        load_kpi(data_dir=folder),
+        as_of=AS_OF,
+        rate_table=load_exchange_rate_table(data_dir=folder),
+    )
+    spend = analysis.lines.set_index("text")["spend_sek"]
+    assert spend["line 2022"] == pytest.approx(10_000)
+    assert spend["line 2023"] == pytest.approx(11_000)
+    assert spend["line 2024"] == pytest.approx(11_000)
+    assert any("no rates for 2023; 2024 used" in n for n in analysis.notes)
+
+
+def test_an_own_category_of_a_compared_set_is_not_taken_from_explicit_text(
+    rules, agency_set, folder
+):
+    """DESIGN §2: an explicit category is taken when it names a category of the set *in use*
+    (the first); the compared set's own names are not."""
+    default = load_spend_factor_set(data_dir=folder, rules=rules)
+    analysis = analyse_spend(
+        register(),
+        invoices(),
+        rules,
+        [default, agency_set],
+        load_kpi(data_dir=folder),
+        as_of=AS_OF,
+        vat_rates=VAT,
+    )
+    explicit = analysis.lines[analysis.lines["text"] == "Konsulttimmar"].iloc[0]
+    assert explicit["category_rule"] != "explicit"
