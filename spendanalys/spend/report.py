@@ -23,6 +23,7 @@ from openpyxl.chart import BarChart, Reference
 from spendanalys.spend.analysis import SpendAnalysis
 from spendanalys.spend.categories import CategoryRules
 from spendanalys.spend.factors import SpendFactorSet
+from spendanalys.spend.report_years import write_year_sheets
 from spendanalys.xlsx import (
     DATE_FORMAT,
     DECIMAL_FORMAT,
@@ -111,6 +112,7 @@ AGREEMENT_COLUMNS = [
     Column("spend_without_factor_sek", "Utgift utan faktor (SEK)", SEK_FORMAT),
     Column("factor_source", "Faktorkälla"),
     Column("factor_kind", "Faktortyp"),
+    Column("factor_grade", "Faktorns kvalitetsklass"),
     Column("kpi_substituted", "KPI-år ersatt"),
 ]
 AGREEMENT_MAPS = {
@@ -395,5 +397,6 @@ def write_spend_report(
     )
     ws = _sheet(wb, "Avvisade rader", [(rejected, REJECTED_COLUMNS)])
     write_table(ws, rejected, REJECTED_COLUMNS)
+    write_year_sheets(wb, analysis)
     _method(wb, analysis, rules, factor_sets)
     wb.save(str(path))
