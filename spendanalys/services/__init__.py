@@ -38,6 +38,7 @@ from spendanalys.services.summaries import (
     SpendSummary,
     agreement_lines_of,
     build_summary,
+    combined_totals,
     drilldown_payloads,
     spend_summary,
 )
@@ -81,6 +82,7 @@ __all__ = [
     "build_summary",
     "cached",
     "checksum",
+    "combined_totals",
     "current_version_ids",
     "decode_upload",
     "display_file_name",

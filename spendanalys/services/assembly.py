@@ -94,7 +94,9 @@ def load_factor_sets(
             None if builtin else Path(path), rules=rules, rate_table=rate_table, data_dir=data_dir
         )
         if not fs.has_category_rows:
-            base = load_spend_factor_set(None, rules=rules, rate_table=rate_table, data_dir=data_dir)
+            base = load_spend_factor_set(
+                None, rules=rules, rate_table=rate_table, data_dir=data_dir
+            )
             fs = layered(fs, base)
         sets.append(fs)
     return sets

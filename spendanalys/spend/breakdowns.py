@@ -9,6 +9,7 @@ change between years is a change in what was bought, not in the factors (DESIGN.
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 import numpy as np
@@ -98,7 +99,7 @@ def change_between(
     for measure in ("spend_sek", "kg_co2e"):
         for year in (first, last):
             column = (measure, year)
-            out[f"{measure}_{year}"] = wide[column] if column in wide else np.nan
+            out[f"{measure}_{year}"] = wide.get(column, np.nan)
     out = out.fillna({f"spend_sek_{first}": 0.0, f"spend_sek_{last}": 0.0})
     before = out[f"kg_co2e_{first}"].astype(float)
     after = out[f"kg_co2e_{last}"].astype(float)
@@ -117,8 +118,9 @@ def lines_of_year(lines: pd.DataFrame, year: int, notes: list[str]) -> pd.DataFr
         sek = float(np.nansum(lines["spend_sek"].to_numpy(dtype=float)[out_of_year]))
         undated = int((lines["spend_year"].isna().to_numpy() & out_of_year).sum())
         notes.append(
-            f"--year {year}: {int(out_of_year.sum())} lines of other years "
-            f"({sek:,.0f} SEK".replace(",", " ")
+            f"--year {year}: {int(out_of_year.sum())} lines of other years ({sek:,.0f} SEK".replace(
+                ",", " "
+            )
             + (f", {undated} of them undated" if undated else "")
             + ") are left out of this analysis"
         )
@@ -170,12 +172,21 @@ def agreement_grades(lines: pd.DataFrame) -> pd.DataFrame:
     )
     sums = frame.groupby(["agreement_id", "grade"], sort=True)["kg"].sum().reset_index()
     totals = sums.groupby("agreement_id")["kg"].transform("sum")
-    sums["share"] = (sums["kg"] / totals).where(totals > 0, 1.0 / sums.groupby("agreement_id")["kg"].transform("size"))
+    sums["share"] = (sums["kg"] / totals).where(
+        totals > 0, 1.0 / sums.groupby("agreement_id")["kg"].transform("size")
+    )
     ordered = sums.sort_values(["agreement_id", "kg"], ascending=[True, False], kind="mergesort")
     first = ordered.drop_duplicates("agreement_id").set_index("agreement_id")["grade"]
-    text = ordered.assign(
-        _t=ordered["grade"].astype(str) + " (" + (ordered["share"] * 100).round(0).astype(int).astype(str) + " %)"
-    ).groupby("agreement_id", sort=False)["_t"].agg("; ".join)
+    text = (
+        ordered.assign(
+            _t=ordered["grade"].astype(str)
+            + " ("
+            + (ordered["share"] * 100).round(0).astype(int).astype(str)
+            + " %)"
+        )
+        .groupby("agreement_id", sort=False)["_t"]
+        .agg("; ".join)
+    )
     return pd.DataFrame({"factor_grade": first, "factor_grades": text})
 
 
@@ -224,3 +235,22 @@ def with_grades(agreements: pd.DataFrame, lines: pd.DataFrame) -> pd.DataFrame:
 
 def _plain(value: Any) -> float | None:
     return None if pd.isna(value) else float(value)
+
+
+def agreement_change(
+    analysis_by_year: Mapping[str, pd.DataFrame], ids: Sequence[str]
+) -> pd.DataFrame:
+    """Per agreement id in ``ids`` (aligned to it): ``change_kg_co2e`` and ``change_share`` from
+    the first to the last calendar year of the analysis (NaN with fewer than two years), the
+    years in ``attrs["years"]``."""
+    table = analysis_by_year.get("agreements")
+    years = dated_years(analysis_by_year["totals"]) if "totals" in analysis_by_year else []
+    out = pd.DataFrame(index=pd.Index(list(ids), dtype=object))
+    out["change_kg_co2e"] = np.nan
+    out["change_share"] = np.nan
+    if table is not None and len(years) >= 2:
+        change = change_between(table, years[0], years[-1], key="key").set_index("key")
+        out["change_kg_co2e"] = change["change_kg_co2e"].reindex(out.index).fillna(0.0)
+        out["change_share"] = change["change_share"].reindex(out.index)
+    out.attrs["years"] = years
+    return out.reset_index(drop=True)

@@ -400,7 +400,10 @@ def categorise_lines(
 
 
 def _travel_tickets(
-    lines: pd.DataFrame, agreement_categories: pd.DataFrame, rules: CategoryRules, open_rows: np.ndarray
+    lines: pd.DataFrame,
+    agreement_categories: pd.DataFrame,
+    rules: CategoryRules,
+    open_rows: np.ndarray,
 ) -> np.ndarray:
     """The travel category a line's text names (keywords: "flygbiljett", "tågbiljett",
     "hotell"…) where the line is on a travel account or linked to an agreement in the travel

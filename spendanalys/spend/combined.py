@@ -14,7 +14,7 @@ in as a plain table, so ``spend/`` imports nothing from ``travel/``.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 import numpy as np
@@ -48,33 +48,57 @@ def travel_by_year_and_mode(years: pd.DataFrame) -> pd.DataFrame:
     return pd.DataFrame(rows, columns=["year", "mode", "kg_co2e"])
 
 
+def travel_spend_by_year(lines: pd.DataFrame) -> pd.DataFrame:
+    """Invoice spend and kg CO2e of the travel categories (``MODE_CATEGORIES``) per year and
+    category, lines inside the boundary: ``year`` (text), ``category_id``, ``spend_sek``,
+    ``kg_co2e``. Small (a few rows a year), so the dashboard can keep it beside its summary."""
+    active = ~lines["excluded"].to_numpy(dtype=bool)
+    category = lines["category_id"].astype("object").to_numpy(dtype=object)
+    travel = active & np.isin(category.astype(str), list(MODE_CATEGORIES.values()))
+    frame = pd.DataFrame(
+        {
+            "year": year_labels(lines)[travel],
+            "category_id": category[travel],
+            "spend_sek": lines["spend_sek"].to_numpy(dtype=float)[travel],
+            "kg_co2e": lines["kg_co2e"].to_numpy(dtype=float, na_value=np.nan)[travel],
+        }
+    )
+    grouped = frame.groupby(["year", "category_id"], sort=True)
+    return grouped[["spend_sek", "kg_co2e"]].sum().reset_index()
+
+
 def combine_with_travel(
     lines: pd.DataFrame, totals: Mapping[str, Any], travel: pd.DataFrame
 ) -> dict[str, Any]:
+    """:func:`combine` on an analysis' priced lines and totals."""
+    active = ~lines["excluded"].to_numpy(dtype=bool)
+    spend_years = sorted({str(y) for y in year_labels(lines)[active]})
+    return combine(float(totals["kg_co2e"]), spend_years, travel_spend_by_year(lines), travel)
+
+
+def combine(
+    spend_kg_co2e: float,
+    spend_years: Sequence[str],
+    travel_spend: pd.DataFrame,
+    travel: pd.DataFrame,
+) -> dict[str, Any]:
     """The combined figures: ``combined_kg_co2e``, ``travel_activity_kg_co2e`` (from the trips,
     the spend's years only), ``travel_left_out_sek`` and ``travel_left_out_kg_co2e`` (invoice
-    lines left out), ``travel_left_out_categories`` and ``combined_years``; ``combined_notes``
+    spend left out), ``travel_left_out_categories`` and ``combined_years``; ``combined_notes``
     says which years had spend but no trips (their travel invoices stay in).
 
-    ``lines`` are the spend analysis' priced lines, ``totals`` its totals, ``travel`` the
-    :func:`travel_by_year_and_mode` table."""
-    active = ~lines["excluded"].to_numpy(dtype=bool)
-    year = year_labels(lines)
-    spend_years = sorted({str(y) for y in year[active]})
+    ``spend_kg_co2e`` is the spend analysis' total, ``spend_years`` its years (text),
+    ``travel_spend`` its :func:`travel_spend_by_year` table, ``travel`` the
+    :func:`travel_by_year_and_mode` table of the trips."""
     trip_years = set(travel["year"].astype(str))
     both = [y for y in spend_years if y in trip_years]
-    left_out = np.zeros(len(lines), dtype=bool)
-    categories: set[str] = set()
-    category = lines["category_id"].astype("object").to_numpy(dtype=object)
+    left = pd.Series(False, index=travel_spend.index)
     for y in both:
         modes = set(travel.loc[travel["year"].astype(str) == y, "mode"])
         cats = {MODE_CATEGORIES[m] for m in modes if m in MODE_CATEGORIES}
-        hit = active & (year == y) & np.isin(category.astype(str), list(cats))
-        if hit.any():
-            categories |= set(category[hit])
-        left_out |= hit
-    kg = lines["kg_co2e"].to_numpy(dtype=float, na_value=np.nan)
-    left_kg = float(np.nansum(kg[left_out]))
+        left |= (travel_spend["year"].astype(str) == y) & travel_spend["category_id"].isin(cats)
+    left_out = travel_spend[left.to_numpy(dtype=bool)]
+    left_kg = float(np.nansum(left_out["kg_co2e"].to_numpy(dtype=float)))
     activity = float(travel.loc[travel["year"].astype(str).isin(both), "kg_co2e"].sum())
     notes = [
         f"{y}: spend but no trips; travel bought on invoices stays in the combined total"
@@ -82,11 +106,11 @@ def combine_with_travel(
         if y not in trip_years
     ]
     return {
-        "combined_kg_co2e": float(totals["kg_co2e"]) - left_kg + activity,
+        "combined_kg_co2e": spend_kg_co2e - left_kg + activity,
         "travel_activity_kg_co2e": activity,
-        "travel_left_out_sek": float(np.nansum(lines["spend_sek"].to_numpy(dtype=float)[left_out])),
+        "travel_left_out_sek": float(left_out["spend_sek"].sum()),
         "travel_left_out_kg_co2e": left_kg,
-        "travel_left_out_categories": sorted(categories),
+        "travel_left_out_categories": sorted(set(left_out["category_id"])),
         "combined_years": both,
         "combined_notes": notes,
     }

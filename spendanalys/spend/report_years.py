@@ -57,7 +57,9 @@ def agreement_years(analysis: SpendAnalysis) -> tuple[pd.DataFrame, list[Column]
     ):
         for year in years:
             name = f"{measure}_{year}"
-            base[name] = wide[(measure, year)].reindex(ids).to_numpy() if (measure, year) in wide else None
+            base[name] = (
+                wide[(measure, year)].reindex(ids).to_numpy() if (measure, year) in wide else None
+            )
             columns.append(Column(name, header.format(year), fmt))
     if len(years) >= 2:
         change = change_between(table, years[0], years[-1], key="key").set_index("key")

@@ -27,14 +27,20 @@ _INCL_VAT = re.compile(r"\b(?:incl|inkl|including|inklusive|gross|brutto)\b", re
 _EXCL_VAT = re.compile(r"\b(?:excl|exkl|excluding|exklusive|net|netto)\b", re.I)
 
 
-def load_vat_rates(path: str | Path | None = None, *, data_dir: str | Path | None = None) -> pd.Series:
+def load_vat_rates(
+    path: str | Path | None = None, *, data_dir: str | Path | None = None
+) -> pd.Series:
     """VAT rate (0–1) by category id; ``attrs["source"]`` names the file. Columns
     ``category_id,vat_rate`` (percent: 25, 12, 6, 0). A rate that is not one of Sweden's
     (0, 6, 12, 25) or a category twice raises InputFormatError with the line."""
     file = Path(path) if path is not None else data_path(VAT_FILE, data_dir)
     frame = read_data_csv(file, ("category_id", "vat_rate"))
     rate = pd.to_numeric(frame["vat_rate"].str.rstrip("%").str.strip(), errors="coerce")
-    bad = ~rate.isin([0, 6, 12, 25]) | frame["category_id"].duplicated() | (frame["category_id"] == "")
+    bad = (
+        ~rate.isin([0, 6, 12, 25])
+        | frame["category_id"].duplicated()
+        | (frame["category_id"] == "")
+    )
     if bad.any():
         row = frame[bad].iloc[0]
         raise InputFormatError(

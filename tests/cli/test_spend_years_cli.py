@@ -88,7 +88,7 @@ def test_the_agencys_own_factor_file_prices_every_agreement_by_year(
     }
     assert out["totals"]["by_year"]["2024"]["spend_sek"] == pytest.approx(145_000)
     assert out["totals"]["by_year"]["2023"]["spend_sek"] == pytest.approx(20_000)
-    explicit = [c for c in out["categories"] if c["category_id"] == "own:ittjänster"][0]
+    explicit = next(c for c in out["categories"] if c["category_id"] == "own:ittjänster")
     assert explicit["spend_sek"] == pytest.approx(125_000)  # A1's 120 000 and line 4's 5 000
     assert out["rejected_rows"] == []
 
@@ -143,7 +143,14 @@ def test_a_gross_amount_column_is_made_net(
         encoding="utf-8",
     )
     out = _spend(
-        ["--contracts", str(f["register"]), "--invoices", str(gross), "--factors", str(f["agency"])],
+        [
+            "--contracts",
+            str(f["register"]),
+            "--invoices",
+            str(gross),
+            "--factors",
+            str(f["agency"]),
+        ],
         capsys,
     )
     assert out["totals"]["spend_sek"] == pytest.approx(100_000)

@@ -70,24 +70,18 @@ def test_the_combined_total_counts_travel_once_from_the_trips(analysis):
     trips = pd.DataFrame(
         {"year": [2021, 2022], "kg_co2e_flight": [900.0, 400.0], "kg_co2e_rail": [0.0, 10.0]}
     )
-    combined = combine_with_travel(
-        analysis.lines, analysis.totals, travel_by_year_and_mode(trips)
-    )
+    combined = combine_with_travel(analysis.lines, analysis.totals, travel_by_year_and_mode(trips))
     assert combined["travel_left_out_sek"] == pytest.approx(12_000)
     assert combined["travel_left_out_kg_co2e"] == pytest.approx(728.134)
     assert combined["travel_activity_kg_co2e"] == pytest.approx(410)  # 2021 has no spend
-    assert combined["combined_kg_co2e"] == pytest.approx(
-        analysis.totals["kg_co2e"] - 728.134 + 410
-    )
+    assert combined["combined_kg_co2e"] == pytest.approx(analysis.totals["kg_co2e"] - 728.134 + 410)
     assert combined["travel_left_out_categories"] == ["air_travel", "rail_travel"]
     assert combined["combined_years"] == ["2022"]
 
 
 def test_travel_invoices_stay_in_a_year_without_trips(analysis):
     trips = pd.DataFrame({"year": [2023], "kg_co2e_flight": [400.0]})
-    combined = combine_with_travel(
-        analysis.lines, analysis.totals, travel_by_year_and_mode(trips)
-    )
+    combined = combine_with_travel(analysis.lines, analysis.totals, travel_by_year_and_mode(trips))
     assert combined["travel_left_out_sek"] == 0
     assert combined["combined_kg_co2e"] == pytest.approx(analysis.totals["kg_co2e"])
     assert combined["combined_notes"] == [

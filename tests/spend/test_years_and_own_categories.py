@@ -276,3 +276,28 @@ def test_an_own_category_of_a_compared_set_is_not_taken_from_explicit_text(
     )
     explicit = analysis.lines[analysis.lines["text"] == "Konsulttimmar"].iloc[0]
     assert explicit["category_rule"] != "explicit"
+
+
+def test_the_workbook_shows_the_change_per_agreement_and_in_total(
+    rules, agency_set, folder, tmp_path: Path
+):
+    """År: K1 880 → 1 200 kg (+320 kg, +36.36 %), K3 880 → 0 (−880 kg, −100 %); total +3 000
+    kg. Datakvalitet: grade 3 48.47 % of the kg."""
+    import openpyxl
+
+    from spendanalys.spend.report import write_spend_report
+
+    analysis = analyse(rules, agency_set, folder)
+    path = tmp_path / "rapport.xlsx"
+    write_spend_report(analysis, path, rules=rules, factor_sets=[agency_set])
+    wb = openpyxl.load_workbook(path)
+    rows = list(wb["År"].iter_rows(values_only=True))
+    header = next(r for r in rows if r[0] == "Avtals-ID")
+    by_id = {r[0]: dict(zip(header, r, strict=True)) for r in rows[rows.index(header) + 1 :]}
+    assert by_id["K1"]["Förändring 2023–2024 (kg CO2e)"] == pytest.approx(320)
+    assert by_id["K1"]["Förändring 2023–2024 (andel)"] == pytest.approx(320 / 880)
+    assert by_id["K3"]["Förändring 2023–2024 (kg CO2e)"] == pytest.approx(-880)
+    total = next(r for r in rows if str(r[0]).startswith("Förändring 2023–2024"))
+    assert total[1] == pytest.approx(3_000)
+    quality = {r[0]: r for r in wb["Datakvalitet"].iter_rows(values_only=True) if r and r[0]}
+    assert quality["3"][2] == pytest.approx(3_160 / 6_520)

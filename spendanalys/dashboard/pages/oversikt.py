@@ -8,7 +8,7 @@ import dash
 from dash import html
 
 from spendanalys import services
-from spendanalys.dashboard import page_data, security
+from spendanalys.dashboard import page_data, security, spend_years
 from spendanalys.dashboard.components import card, graph, lang, message, page_guard, table
 from spendanalys.errors import SpendanalysError
 from spendanalys.i18n import format_number, format_percent, t
@@ -114,6 +114,7 @@ def _spend_section(store: services.Store, language: str) -> list[Any]:
     top = agreements.head(10)  # ranked already
     return [
         cards,
+        *spend_years.overview_parts(store, summary, language),
         html.H2(t("overview.top_agreements", language)),
         table(top, TOP_COLUMNS, language, table_id="overview-top"),
     ]
