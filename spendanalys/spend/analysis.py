@@ -29,6 +29,7 @@ from spendanalys.spend.breakdowns import (
     breakdown_totals,
     by_year_tables,
     lines_of_year,
+    missing_factor_note,
     with_grades,
 )
 from spendanalys.spend.categories import OWN_PREFIX, CategoryRules, with_own_categories
@@ -291,6 +292,8 @@ def analyse_spend(
     if year is not None and spend_basis == SPEND_BASIS_INVOICES:
         lines = lines_of_year(lines, year, notes)
     lines["supplier_key"] = supplier_key(lines).astype("category")
+    if (missing := missing_factor_note(lines, labels[0])) is not None:
+        notes.append(missing)
 
     agreements = aggregate_agreements(
         lines,

@@ -254,3 +254,26 @@ def agreement_change(
         out["change_share"] = change["change_share"].reindex(out.index)
     out.attrs["years"] = years
     return out.reset_index(drop=True)
+
+
+def missing_factor_note(lines: pd.DataFrame, label: str) -> str | None:
+    """A note naming the categories with spend but no factor in the set that prices the
+    analysis (its kg CO2e is unknown, not zero), the largest spend first; None when every
+    categorised line has a factor."""
+    active = _active(lines)
+    kg = lines["kg_co2e"].to_numpy(dtype=float, na_value=np.nan)
+    category = lines["category_id"].astype("object")
+    open_rows = active & np.isnan(kg) & category.notna().to_numpy()
+    if not open_rows.any():
+        return None
+    spend = pd.Series(lines["spend_sek"].to_numpy(dtype=float)[open_rows])
+    sums = spend.groupby(category.to_numpy(dtype=object)[open_rows]).sum()
+    sums = sums.sort_values(ascending=False)
+    shown = "; ".join(f"{c} ({v:,.0f} SEK)".replace(",", " ") for c, v in sums.head(5).items())
+    more = f" and {len(sums) - 5} more" if len(sums) > 5 else ""
+    total = f"{float(sums.sum()):,.0f}".replace(",", " ")
+    return (
+        f"factor set {label} has no factor for {len(sums)} categor"
+        f"{'y' if len(sums) == 1 else 'ies'} with spend ({total} SEK, kg CO2e unknown): "
+        f"{shown}{more}"
+    )

@@ -301,3 +301,27 @@ def test_the_workbook_shows_the_change_per_agreement_and_in_total(
     assert total[1] == pytest.approx(3_000)
     quality = {r[0]: r for r in wb["Datakvalitet"].iter_rows(values_only=True) if r and r[0]}
     assert quality["3"][2] == pytest.approx(3_160 / 6_520)
+
+
+def test_a_category_the_set_lacks_is_named_in_a_note(rules, agency_set, folder):
+    """A line on an account of the fixture's office category (5000–6999), which the agency's
+    set has no factor for: 3 000 SEK without kg CO2e, said in a note instead of a silent null."""
+    extra = canonical_frame(
+        "invoices",
+        [{"date": "2024-07-01", "supplier": "Kontor AB", "amount_sek": 3_000.0, "account": "5410"}],
+    )
+    extra["date"] = pd.to_datetime(extra["date"])
+    analysis = analyse_spend(
+        register(),
+        pd.concat([invoices(), extra], ignore_index=True),
+        rules,
+        [agency_set],
+        load_kpi(data_dir=folder),
+        as_of=AS_OF,
+        vat_rates=VAT,
+    )
+    assert analysis.totals["spend_without_factor_sek"] == pytest.approx(3_000)
+    assert any(
+        "has no factor for 1 category with spend (3 000 SEK" in n and "office" in n
+        for n in analysis.notes
+    )
