@@ -161,25 +161,29 @@ def agreement_grades(lines: pd.DataFrame) -> pd.DataFrame:
     ``factor_grades`` (every grade with its share of the agreement's kg, "4 (100 %)")."""
     active = _active(lines)
     codes, ids = encode(lines["linked_agreement_id"])
-    grade = grade_of(lines)
-    keep = active & (codes >= 0) & (grade != None)  # noqa: E711
+    grade_codes, grades = encode(grade_of(lines))
+    keep = active & (codes >= 0) & (grade_codes >= 0)
+    # Grouped on integer codes; only the few (agreement, grade) pairs become text.
     frame = pd.DataFrame(
         {
-            "agreement_id": ids[codes[keep]],
-            "grade": grade[keep],
+            "agreement": codes[keep],
+            "grade": grade_codes[keep],
             "kg": lines["kg_co2e"].to_numpy(dtype=float, na_value=np.nan)[keep],
         }
     )
-    sums = frame.groupby(["agreement_id", "grade"], sort=True)["kg"].sum().reset_index()
-    totals = sums.groupby("agreement_id")["kg"].transform("sum")
-    sums["share"] = (sums["kg"] / totals).where(
-        totals > 0, 1.0 / sums.groupby("agreement_id")["kg"].transform("size")
+    sums = frame.groupby(["agreement", "grade"], sort=False)["kg"].sum().reset_index()
+    sums["agreement_id"] = ids[sums["agreement"].to_numpy(dtype=np.intp)]
+    sums["grade"] = grades[sums["grade"].to_numpy(dtype=np.intp)].astype(str)
+    by_agreement = sums.groupby("agreement_id")["kg"]
+    totals, count = by_agreement.transform("sum"), by_agreement.transform("size")
+    sums["share"] = (sums["kg"] / totals).where(totals > 0, 1.0 / count)
+    ordered = sums.sort_values(
+        ["agreement_id", "kg", "grade"], ascending=[True, False, True], kind="mergesort"
     )
-    ordered = sums.sort_values(["agreement_id", "kg"], ascending=[True, False], kind="mergesort")
     first = ordered.drop_duplicates("agreement_id").set_index("agreement_id")["grade"]
     text = (
         ordered.assign(
-            _t=ordered["grade"].astype(str)
+            _t=ordered["grade"]
             + " ("
             + (ordered["share"] * 100).round(0).astype(int).astype(str)
             + " %)"
