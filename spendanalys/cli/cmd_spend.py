@@ -257,6 +257,7 @@ def _print_summary(analysis, top: int, factor_sets) -> None:  # type: ignore[no-
         f"rejected rows: {len(analysis.rejected)}"
     )
     print(kpi_sentence(analysis.requirements_kpi))
+    _print_years_and_travel(t)
     print()
     shown = analysis.agreements[TABLE_COLUMNS].head(top).copy()
     for column in ("spend_sek", "kg_co2e"):
@@ -272,6 +273,26 @@ def _print_summary(analysis, top: int, factor_sets) -> None:  # type: ignore[no-
         )
     for note in analysis.notes:
         print(f"note: {note}")
+
+
+def _print_years_and_travel(t: dict) -> None:  # type: ignore[type-arg]
+    """kg CO2e per year (the same factors every year) and, with --trips, the combined total."""
+    years = t.get("by_year") or {}
+    if len(years) > 1:
+        print(
+            "Per year (same factors): "
+            + "; ".join(
+                f"{y} {format_sek(v['spend_sek'])} SEK, {format_sek(v['kg_co2e'] or 0)} kg CO2e"
+                for y, v in years.items()
+            )
+        )
+    if "combined_kg_co2e" in t:
+        print(
+            f"Purchases and travel, travel counted once: {format_sek(t['combined_kg_co2e'])} kg "
+            f"CO2e ({format_sek(t['travel_left_out_sek'])} SEK of travel invoices replaced by "
+            f"{format_sek(t['travel_activity_kg_co2e'])} kg from the trips, "
+            f"{', '.join(t['combined_years']) or 'no common year'})"
+        )
 
 
 def kpi_sentence(kpi: dict) -> str:  # type: ignore[type-arg]

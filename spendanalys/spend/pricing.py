@@ -360,7 +360,17 @@ def _vat_ratio(
     if "vat_basis" not in factors:
         return ratio
     basis = factors["vat_basis"].astype("string").fillna("").to_numpy(dtype=object)
-    incl = np.append(basis == "incl", False)[rows] & ~lines["excluded"].to_numpy(dtype=bool)
+    inside = ~lines["excluded"].to_numpy(dtype=bool)
+    incl = np.append(basis == "incl", False)[rows] & inside
+    unstated = np.append(basis == "", False)[rows] & inside
+    if unstated.any():
+        n = int(unstated.sum())
+        note = (
+            f"factor set {label}: {n} line{'' if n == 1 else 's'} priced with factors whose "
+            "price_basis says neither excl. nor incl. VAT: taken as excl. VAT, like the spend"
+        )
+        if note not in notes:
+            notes.append(note)
     if not incl.any():
         return ratio
     if vat_rates is None:
