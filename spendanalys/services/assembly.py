@@ -24,7 +24,7 @@ from spendanalys.io.options import ColumnOptions, columns_for
 from spendanalys.io.result import RejectedRow
 from spendanalys.schema import Kind
 from spendanalys.spend.analysis import SpendAnalysis, analyse_spend
-from spendanalys.spend.categories import CategoryRules, load_category_rules, with_own_categories
+from spendanalys.spend.categories import CategoryRules, load_category_rules
 from spendanalys.spend.combined import combine_with_travel, travel_by_year_and_mode
 from spendanalys.spend.factors import (
     SpendFactorSet,
@@ -34,6 +34,7 @@ from spendanalys.spend.factors import (
     load_spend_factor_set,
     with_supplier_factors,
 )
+from spendanalys.spend.own_categories import with_own_categories
 from spendanalys.spend.vat import VAT_FILE, load_vat_rates
 
 # A source is a path, or an upload as (file name, bytes).

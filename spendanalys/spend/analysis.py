@@ -32,7 +32,7 @@ from spendanalys.spend.breakdowns import (
     missing_factor_note,
     with_grades,
 )
-from spendanalys.spend.categories import OWN_PREFIX, CategoryRules, with_own_categories
+from spendanalys.spend.categories import CategoryRules
 from spendanalys.spend.categorising import categorise_agreements, categorise_lines
 from spendanalys.spend.factors import SpendFactorSet
 from spendanalys.spend.linking import (
@@ -41,6 +41,7 @@ from spendanalys.spend.linking import (
     normalise_org_number,
 )
 from spendanalys.spend.ongoing import requirements_kpi
+from spendanalys.spend.own_categories import OWN_PREFIX, with_own_categories
 from spendanalys.spend.pricing import apply_factor_set, column_or, convert_to_sek, net_of_vat
 from spendanalys.spend.ranking import aggregate_agreements, compare_factor_sets, priority_list
 from spendanalys.spend.summaries import (
@@ -52,6 +53,7 @@ from spendanalys.spend.summaries import (
     supplier_key,
     totals_of,
 )
+from spendanalys.spend.vat import with_factor_rates
 from spendanalys.units import ExchangeRates
 
 SPEND_BASIS_INVOICES = "invoices"
@@ -228,6 +230,8 @@ def analyse_spend(
     labels = set_column_names(factor_sets)
     primary = factor_sets[0]
     rules = with_own_categories(rules, [n for fs in factor_sets for n in fs.own_category_names])
+    if vat_rates is not None:
+        vat_rates = with_factor_rates(vat_rates, primary.factors)
     tree_ids = set(rules.tree["category_id"].astype("string").dropna())
     known = {c for c in tree_ids if not c.startswith(OWN_PREFIX)} | set(
         primary.factors["category_id"].astype("string").dropna()

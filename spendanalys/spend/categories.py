@@ -24,7 +24,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from collections.abc import Sequence
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
@@ -370,49 +370,3 @@ def category_from_supplier(
     by_name_key = name.map(dict(zip(by_name["name_key"], by_name["category_id"], strict=True)))
     found = by_number.astype("string").fillna(by_name_key.astype("string").set_axis(org.index))
     return found.set_axis(org_numbers.index)
-
-
-# --- own categories ------------------------------------------------------------------------
-
-# The group a factor set's own categories join (DESIGN.md §2: an explicit category that names a
-# category of the factor set in use is taken as it is).
-OWN_GROUP = {"group_id": "own", "group_sv": "Egna kategorier", "group_en": "Own categories"}
-OWN_PREFIX = "own:"
-
-
-def own_category_id(name: str) -> str:
-    """A stable id for a category a factor set names but the tree lacks: ``own:`` + the name
-    folded (case, spaces and punctuation away), so "IT-tjänster" and "it tjänster" are one."""
-    return OWN_PREFIX + fold(name)
-
-
-def with_own_categories(rules: CategoryRules, names: Sequence[str]) -> CategoryRules:
-    """``rules`` with a tree row (group "Egna kategorier") and an alias for each name in
-    ``names`` that no category id, name or alias of the tree matches. The name as written is
-    the category's Swedish and English name; matching a register's or an invoice's category
-    text to it then needs no other file."""
-    known = set(rules.aliases["key"])
-    rows: dict[str, str] = {}
-    for name in names:
-        key = fold(str(name))
-        if key and key not in known and own_category_id(str(name)) not in rows:
-            rows[own_category_id(str(name))] = str(name).strip()
-    if not rows:
-        return rules
-    added = pd.DataFrame(
-        {
-            "category_id": list(rows),
-            **{k: [v] * len(rows) for k, v in OWN_GROUP.items()},
-            "name_sv": list(rows.values()),
-            "name_en": list(rows.values()),
-            "description_en": ["a category of the factor set in use"] * len(rows),
-        }
-    ).astype("string")
-    aliases = pd.DataFrame(
-        {"key": [fold(v) for v in rows.values()], "category_id": list(rows)}
-    ).astype("string")
-    return replace(
-        rules,
-        tree=pd.concat([rules.tree, added], ignore_index=True),
-        aliases=pd.concat([rules.aliases, aliases], ignore_index=True),
-    )

@@ -46,13 +46,9 @@ from spendanalys.spend.linking import (
     normalise_org_number,
     normalise_supplier_name,
 )
+from spendanalys.spend.tickets import TRAVEL_TICKET, travel_tickets
 
 USER_OVERRIDE = "user_override"
-TRAVEL_TICKET = "travel_ticket"
-# The category group of travel and accommodation: a ticket booked through the travel agency's
-# agreement, or on a travel account, is priced as what it is (flight, train, hotel), not as
-# the agency's fee.
-TRAVEL_GROUP = "travel_accommodation"
 # A user's mappings, most specific first: the agreement, the supplier's org number, its name, the
 # account. Keys are compared the way the linker compares them.
 OVERRIDE_PRECEDENCE: tuple[str, ...] = ("agreement_id", "org_number", "supplier", "account")
@@ -362,7 +358,7 @@ def categorise_lines(
             placer.place(USER_OVERRIDE, cat)
     if "category" in lines:
         placer.place("explicit", resolve_category_text(lines["category"], rules, known))
-    placer.place(TRAVEL_TICKET, _travel_tickets(lines, agreement_categories, rules, placer.open))
+    placer.place(TRAVEL_TICKET, travel_tickets(lines, agreement_categories, rules, placer.open))
     if "linked_agreement_id" in lines and len(agreement_categories):
         rule_of = agreement_categories["category_rule"].astype("object")
         carried = agreement_categories[rule_of.isin(["category", "cpv"]).to_numpy()]
@@ -397,41 +393,3 @@ def categorise_lines(
         },
         index=lines.index,
     )
-
-
-def _travel_tickets(
-    lines: pd.DataFrame,
-    agreement_categories: pd.DataFrame,
-    rules: CategoryRules,
-    open_rows: np.ndarray,
-) -> np.ndarray:
-    """The travel category a line's text names (keywords: "flygbiljett", "tågbiljett",
-    "hotell"…) where the line is on a travel account or linked to an agreement in the travel
-    group, and that category differs from the agreement's; None elsewhere."""
-    tree = rules.tree.dropna(subset=["group_id"])
-    travel = set(tree.loc[tree["group_id"] == TRAVEL_GROUP, "category_id"])
-    found = np.full(len(lines), None, dtype=object)
-    if not travel or not open_rows.any():
-        return found
-    linked = column(lines, "linked_agreement_id")
-    of_agreement = np.full(len(lines), None, dtype=object)
-    if len(agreement_categories):
-        of_agreement = map_unique(
-            linked, lambda u: u.map(agreement_categories["category_id"]).astype("object")
-        )
-    by_account = map_unique(column(lines, "account"), lambda u: category_from_account(u, rules))
-    on_travel = np.isin(of_agreement.astype(str), list(travel)) | np.isin(
-        by_account.astype(str), list(travel)
-    )
-    candidates = open_rows & on_travel
-    if not candidates.any():
-        return found
-    text = column(lines, "text")
-    named = np.full(len(lines), None, dtype=object)
-    named[candidates] = map_unique(text[candidates], lambda u: category_from_keywords(u, rules))
-    # A line of an agreement: the ticket beats the agreement's category. An unlinked line: only
-    # where the ticket differs from its account's category (else the account rule places it).
-    differs = (named != of_agreement) & (pd.notna(of_agreement) | (named != by_account))
-    ticket = candidates & np.isin(named.astype(str), list(travel)) & differs
-    found[ticket] = named[ticket]
-    return found

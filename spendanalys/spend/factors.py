@@ -3,10 +3,16 @@
 A factor set is a CSV file, one factor per category (and optionally per supplier)::
 
     category,factor,unit,price_year,source                      (required)
-    price_basis,currency_year,gwp,licence,naics,derivation,data_quality,org_number  (optional)
+    price_basis,currency_year,gwp,licence,naics,derivation,data_quality,org_number,vat_rate
+                                                                 (optional)
 
 - ``category``: a category id, a Swedish or English category name, or an alias (see
-  ``spendanalys.spend.categories``); it may be empty on a supplier row.
+  ``spendanalys.spend.categories``); it may be empty on a supplier row. Any other name is a
+  category of the set's own (id ``own:`` + the folded name, group "Egna kategorier").
+- ``price_basis``: "excl. VAT" / "exkl. moms" or "incl. VAT" / "inkl. moms"; a factor incl. VAT
+  is applied to net spend made gross (``spendanalys.spend.vat``), at ``vat_rate`` (percent) when
+  the row states one, else at the VAT table's rate of the category.
+- ``data_quality``: its leading number is the factor's grade (``quality_grade``).
 - ``factor`` in ``unit``: any emission mass per money that ``spendanalys.units`` reads
   (``kg CO2e/SEK``, ``g CO2e/SEK``, ``t CO2e/MSEK``, ``kg CO2e/kSEK``, ``kg CO2e/EUR`` …). Every
   value is converted once, at load, to kg CO2e per SEK; a foreign currency goes through the
@@ -16,9 +22,9 @@ A factor set is a CSV file, one factor per category (and optionally per supplier
   (for all its lines when ``category`` is empty, else for that category only) and is marked
   ``factor_kind = "supplier"`` on every line it prices.
 
-A bad row (unknown category, unreadable number or unit, negative factor, missing price year or
-source, a repeated category/supplier) raises FactorError with the file and line: a factor set is
-used whole or not at all.
+A bad row (unreadable number or unit, negative factor, missing price year or source, a VAT
+rate Sweden does not have, a repeated category/supplier) raises FactorError with the file and
+line: a factor set is used whole or not at all.
 """
 
 from __future__ import annotations
@@ -40,14 +46,9 @@ from spendanalys.datafiles import (
 )
 from spendanalys.errors import ConfigurationError, FactorError, InputFormatError, UnitError
 from spendanalys.schema import YEARS
-from spendanalys.spend.categories import (
-    OWN_PREFIX,
-    CategoryRules,
-    category_from_alias,
-    load_category_rules,
-    own_category_id,
-)
+from spendanalys.spend.categories import CategoryRules, category_from_alias, load_category_rules
 from spendanalys.spend.linking import normalise_org_number
+from spendanalys.spend.own_categories import OWN_PREFIX, own_category_id
 from spendanalys.spend.vat import vat_basis
 from spendanalys.units import ExchangeRates, currency_of, emission_factor_to_kg_per_sek, parse_unit
 
@@ -67,6 +68,7 @@ OPTIONAL = (
     "derivation",
     "data_quality",
     "org_number",
+    "vat_rate",
 )
 
 FACTOR_COLUMNS = (
@@ -85,6 +87,7 @@ FACTOR_COLUMNS = (
     "data_quality",
     "quality_grade",
     "vat_basis",
+    "vat_rate",
     "category_as_written",
     "line",
 )
@@ -372,6 +375,7 @@ def factor_table(
             "data_quality": frame["data_quality"].to_numpy(),
             "quality_grade": quality_grade(frame["data_quality"]).to_numpy(),
             "vat_basis": vat_basis(frame["price_basis"]).to_numpy(),
+            "vat_rate": _vat_rates(path, frame),
             "category_as_written": frame["category"].to_numpy(),
             "line": frame[LINE].to_numpy(),
         }
@@ -453,3 +457,18 @@ def layered(overlay: SpendFactorSet, base: SpendFactorSet) -> SpendFactorSet:
         layered_on=base.name,
         factors=pd.concat([overlay.factors, kept], ignore_index=True),
     )
+
+
+def _vat_rates(file: Path, frame: pd.DataFrame) -> np.ndarray:
+    """The optional ``vat_rate`` column (percent: 0, 6, 12 or 25; empty = the VAT table's rate)
+    as a fraction: how an agency's own category states its VAT, which the built-in table cannot
+    know."""
+    text = frame["vat_rate"].str.rstrip("%").str.strip()
+    rate = pd.to_numeric(text, errors="coerce")
+    _refuse(
+        file,
+        frame,
+        (text != "") & ~rate.isin([0, 6, 12, 25]),
+        "vat_rate {vat_rate!r} is not 0, 6, 12 or 25 (percent)",
+    )
+    return (rate / 100).to_numpy(dtype=float)

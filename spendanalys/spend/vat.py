@@ -75,3 +75,19 @@ def vat_basis(price_basis: pd.Series) -> pd.Series:
     incl = text.str.contains(_INCL_VAT).fillna(False).to_numpy(dtype=bool)
     excl = text.str.contains(_EXCL_VAT).fillna(False).to_numpy(dtype=bool)
     return pd.Series(np.where(incl, "incl", np.where(excl, "excl", "")), index=price_basis.index)
+
+
+def with_factor_rates(rates: pd.Series, factors: pd.DataFrame) -> pd.Series:
+    """``rates`` with the VAT rates a factor set states for its categories (its ``vat_rate``
+    column): they win, so an own category ("Måltidstjänster", 12 %) is not taken at 25 %."""
+    if "vat_rate" not in factors:
+        return rates
+    stated = factors[factors["vat_rate"].notna() & factors["category_id"].notna()]
+    if stated.empty:
+        return rates
+    extra = pd.Series(
+        stated["vat_rate"].to_numpy(dtype=float), index=stated["category_id"].astype(str).to_numpy()
+    )
+    out = pd.concat([extra[~extra.index.duplicated()], rates[~rates.index.isin(extra.index)]])
+    out.attrs.update(rates.attrs)
+    return out

@@ -16,8 +16,9 @@ its own (group "Egna kategorier"). The register names them the same way:
 - K2 "Måltidstjänster", Mat AB 5560000003
 - K3 "Fastighetsdrift", Drift AB 5560000005
 
-Two yearly invoice exports (2023 and 2024); VAT table: Måltidstjänster 12 % (given in the test;
-an own category has no row in the built-in table):
+Two yearly invoice exports (2023 and 2024); the VAT of Måltidstjänster, 12 % (restaurang- och
+cateringtjänster, Skatteverket), is stated in the factor file's ``vat_rate`` column, as the
+built-in VAT table has no row for an own category:
 
 - K1 2023: 84 000 SEK → 84 000 × 440/420 = 88 000 SEK₂₀₂₄ × 0.010 = 880 kg
 - K1 2024: 120 000 SEK × 0.010 = 1 200 kg
@@ -40,18 +41,20 @@ import pandas as pd
 import pytest
 from spend_fixtures import AS_OF, canonical_frame, write_rule_files
 
+from spendanalys.errors import FactorError
 from spendanalys.spend.analysis import analyse_spend
 from spendanalys.spend.categories import load_category_rules
 from spendanalys.spend.factors import load_exchange_rate_table, load_kpi, load_spend_factor_set
 from spendanalys.spend.payload import spend_payload
+from spendanalys.spend.vat import load_vat_rates
 
 AGENCY_FACTORS = """# Myndighetens faktortabell (konsultens leverans 2024)
-category,factor,unit,price_year,price_basis,source,data_quality
-Konsulttjänster IT,0.010,kg CO2e/SEK,2024,exkl. moms,Konsultens tabell 2024,3: svensk IO-tabell
-Måltidstjänster,0.060,kg CO2e/SEK,2024,inkl. moms,Konsultens tabell 2024,2: branschdata
-Fastighetsdrift,0.020,kg CO2e/SEK,2024,exkl. moms,Konsultens tabell 2024,3: svensk IO-tabell
+category,factor,unit,price_year,price_basis,vat_rate,source,data_quality
+Konsulttjänster IT,0.010,kg CO2e/SEK,2024,exkl. moms,,Konsultens tabell 2024,3: svensk IO-tabell
+Måltidstjänster,0.060,kg CO2e/SEK,2024,inkl. moms,12,Konsultens tabell 2024,2: branschdata
+Fastighetsdrift,0.020,kg CO2e/SEK,2024,exkl. moms,,Konsultens tabell 2024,3: svensk IO-tabell
 """
-VAT = pd.Series({"own:måltidstjänster": 0.12}, name="vat_rate")
+VAT = load_vat_rates()  # the built-in table: it has no row for the agency's own categories
 
 
 @pytest.fixture
@@ -325,3 +328,24 @@ def test_a_category_the_set_lacks_is_named_in_a_note(rules, agency_set, folder):
         "has no factor for 1 category with spend (3 000 SEK" in n and "office" in n
         for n in analysis.notes
     )
+
+
+def test_a_vat_rate_a_factor_set_does_not_have_is_refused(tmp_path: Path, rules):
+    path = tmp_path / "mine.csv"
+    path.write_text(
+        "category,factor,unit,price_year,vat_rate,source\nMåltider,0.06,kg CO2e/SEK,2024,20,s\n",
+        encoding="utf-8",
+    )
+    with pytest.raises(FactorError, match="vat_rate '20'") as info:
+        load_spend_factor_set(path, rules=rules)
+    assert info.value.row == 2
+
+
+def test_without_a_stated_rate_an_own_category_takes_the_normal_rate(rules, folder, tmp_path):
+    """The same factor file without the vat_rate column: 50 000 × 1.25 × 0.060 = 3 750 kg."""
+    path = tmp_path / "utan_moms.csv"
+    path.write_text(AGENCY_FACTORS.replace(",vat_rate", "").replace(",12,", ",").replace(
+        "moms,,", "moms,"), encoding="utf-8")  # fmt: skip
+    analysis = analyse(rules, load_spend_factor_set(path, rules=rules), folder)
+    k2 = analysis.agreements.set_index("agreement_id").loc["K2", "kg_co2e"]
+    assert k2 == pytest.approx(3_750)
