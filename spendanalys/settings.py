@@ -22,6 +22,7 @@ deployment may change them between two apps in one process).
 | SPENDANALYS_LOGIN_CLIENT_FAILURES | wrong passwords per client address within the window | 30 |
 | SPENDANALYS_LOGIN_WINDOW_MINUTES | the window of the two counts above | 15 |
 | SPENDANALYS_PASSWORD_HASH_COST | scrypt cost as log2 N, 14–20 (lower only for tests) | 17 |
+| SPENDANALYS_FACTOR_SET | the built-in spend factor set that prices the headline (`epa` or `exiobase-no`); the other is always shown beside it | epa |
 
 Once the login brake's count is reached, further logins for that name (or from that address)
 are refused until the window has passed. ``SPENDANALYS_TRUSTED_PROXIES`` needs
@@ -182,3 +183,20 @@ class Settings:
 def settings() -> Settings:
     """The settings of this process's environment, read now."""
     return Settings.from_environ(os.environ)
+
+
+# The built-in spend factor sets' names (spend.sensitivity.BUILTIN_SETS holds their files; a
+# test keeps the two lists equal: the small core imports no room).
+FACTOR_SET_NAMES = ("epa", "exiobase-no")
+
+
+def headline_factor_set(environ: Mapping[str, str] | None = None) -> str:
+    """The built-in factor set that prices the headline figures: ``SPENDANALYS_FACTOR_SET``
+    (``epa`` when unset). An unknown name is a configuration error, never a silent default."""
+    env = os.environ if environ is None else environ
+    value = (_text(env, "SPENDANALYS_FACTOR_SET") or FACTOR_SET_NAMES[0]).lower()
+    if value not in FACTOR_SET_NAMES:
+        raise ConfigurationError(
+            f"SPENDANALYS_FACTOR_SET={value!r}: expected one of {', '.join(FACTOR_SET_NAMES)}"
+        )
+    return value

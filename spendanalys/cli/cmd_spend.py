@@ -252,6 +252,13 @@ def _print_summary(analysis, top: int, factor_sets) -> None:  # type: ignore[no-
         f"uncategorised {format_sek(t['uncategorised_spend_sek'])}, "
         f"excluded (not purchases) {format_sek(t['excluded_spend_sek'])} SEK"
     )
+    if len(analysis.factor_sets) > 1 and t.get("kg_co2e_range"):
+        low, high = t["kg_co2e_range"]
+        print(
+            f"kg CO2e over the {len(analysis.factor_sets)} factor sets: {_range_text(low, high)} "
+            f"(two significant figures); {t['rank_robust_agreements']} of {t['agreements']} "
+            "agreements rank robustly"
+        )
     print(
         f"Agreements: {t['agreements']}, {t['pareto_agreements']} make 80 % of the emissions; "
         f"rejected rows: {len(analysis.rejected)}"
@@ -264,12 +271,16 @@ def _print_summary(analysis, top: int, factor_sets) -> None:  # type: ignore[no-
         shown[column] = shown[column].map(format_sek)
     shown["kg_co2e_per_sek"] = shown["kg_co2e_per_sek"].map(lambda v: "" if v != v else f"{v:.4f}")
     shown["end_date"] = shown["end_date"].dt.strftime("%Y-%m-%d").fillna("")
+    shown = _with_range_columns(shown, analysis.agreements.head(top))
     print_table(shown)
     _print_rank_moves(analysis, top)
     if len(analysis.priority):
         print("\nPriority (high impact, no miljökrav, soonest end first):")
+        priority = analysis.priority.head(top)
         print_table(
-            analysis.priority[["priority", "rank", "agreement_id", "name", "end_date"]].head(top)
+            _with_range_columns(
+                priority[["priority", "rank", "agreement_id", "name", "end_date"]], priority
+            )
         )
     for note in analysis.notes:
         print(f"note: {note}")
@@ -293,6 +304,29 @@ def _print_years_and_travel(t: dict) -> None:  # type: ignore[type-arg]
             f"{format_sek(t['travel_activity_kg_co2e'])} kg from the trips, "
             f"{', '.join(t['combined_years']) or 'no common year'})"
         )
+
+
+def _range_text(low: float, high: float) -> str:
+    """A kg range to two significant figures: the precision a spend-based figure supports."""
+    # imported when the command runs, so that start-up and --help stay fast
+    from spendanalys.spend.sensitivity import round_to_significant
+
+    if low != low or high != high:
+        return ""
+    return f"{format_sek(round_to_significant(low))}–{format_sek(round_to_significant(high))}"
+
+
+def _with_range_columns(shown, source):  # type: ignore[no-untyped-def]
+    """``shown`` with the kg CO2e range over the factor sets and whether the rank is robust."""
+    if "kg_co2e_low" not in source:
+        return shown
+    shown = shown.copy()
+    shown["kg_co2e_range"] = [
+        _range_text(float(lo), float(hi))
+        for lo, hi in zip(source["kg_co2e_low"], source["kg_co2e_high"], strict=True)
+    ]
+    shown["robust"] = source["rank_robust"].map({True: "yes", False: "no"}).to_numpy()
+    return shown
 
 
 def kpi_sentence(kpi: dict) -> str:  # type: ignore[type-arg]

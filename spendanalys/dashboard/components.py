@@ -31,6 +31,7 @@ from spendanalys.i18n import (
     t,
 )
 from spendanalys.schema import YEARS
+from spendanalys.spend.sensitivity import round_to_significant
 
 SERVER_BLOCK_ROWS = 100  # rows per server-side grid request
 COLORS = ("#1f5f8b", "#6aa84f", "#e69138", "#8e7cc3", "#c27ba0", "#76a5af", "#999999")
@@ -110,6 +111,9 @@ def cell_text(value: Any, kind: str, language: str) -> str:
         return format_number(value, language, 1)
     if kind == "number3":
         return format_number(value, language, 3)
+    if kind == "number2sig":  # a range over factor sets: the precision the method supports
+        missing = value is None or value is pd.NA or value != value
+        return "" if missing else format_number(round_to_significant(float(value)), language)
     if kind == "yesno":
         return t(f"value.{value}", language) if value in ("yes", "no", "unknown") else ""
     if kind == "percent":

@@ -23,6 +23,7 @@ from spendanalys.errors import ConfigurationError
 from spendanalys.io.options import ColumnOptions, columns_for
 from spendanalys.io.result import RejectedRow
 from spendanalys.schema import Kind
+from spendanalys.settings import headline_factor_set
 from spendanalys.spend.analysis import SpendAnalysis, analyse_spend
 from spendanalys.spend.categories import CategoryRules, load_category_rules
 from spendanalys.spend.combined import combine_with_travel, travel_by_year_and_mode
@@ -35,12 +36,13 @@ from spendanalys.spend.factors import (
     with_supplier_factors,
 )
 from spendanalys.spend.own_categories import with_own_categories
+from spendanalys.spend.sensitivity import BUILTIN_SETS, DEFAULT_NAMES, factor_set_plan
 from spendanalys.spend.vat import VAT_FILE, load_vat_rates
 
 # A source is a path, or an upload as (file name, bytes).
 Source = str | PathLike[str] | tuple[str, bytes]
 # Names that mean "the built-in factor set" in a list of factor files.
-BUILTIN_FACTOR_NAMES = ("default", "builtin", "inbyggd")
+BUILTIN_FACTOR_NAMES = DEFAULT_NAMES
 
 
 @dataclass
@@ -82,23 +84,25 @@ def load_factor_sets(
     *,
     data_dir: str | Path | None = None,
 ) -> list[SpendFactorSet]:
-    """The factor sets to use, in order (the first prices the analysis); the built-in set when
-    none is given. ``default`` in the list stands for the built-in set, so a user set can be
-    compared with it. A file of supplier-specific rows only is layered on the built-in set
+    """The factor sets to use, in order (the first prices the analysis): the given ones, or
+    the headline built-in set (setting ``SPENDANALYS_FACTOR_SET``), then every other built-in
+    set, so each analysis shows its sensitivity (:func:`factor_set_plan`). ``default`` in the
+    list stands for the headline set. A built-in set that a ``data_dir`` lacks is left out. A file of
+    supplier-specific rows only is layered on the headline set
     (:func:`spendanalys.spend.factors.layered`): alone it would price no other supplier."""
     rate_table = load_exchange_rate_table(data_dir=data_dir)
-    paths = list(factor_paths) or ["default"]
     sets = []
-    for path in paths:
-        builtin = str(path).strip().lower() in BUILTIN_FACTOR_NAMES
-        fs = load_spend_factor_set(
-            None if builtin else Path(path), rules=rules, rate_table=rate_table, data_dir=data_dir
-        )
+    for item in factor_set_plan(list(factor_paths), headline_factor_set()):
+        if isinstance(item, str) and item in BUILTIN_SETS:
+            path = data_path(BUILTIN_SETS[item], data_dir)
+            if not path.exists() and item != headline_factor_set():
+                continue
+        else:
+            path = Path(item)
+        fs = load_spend_factor_set(path, rules=rules, rate_table=rate_table)
         if not fs.has_category_rows:
-            base = load_spend_factor_set(
-                None, rules=rules, rate_table=rate_table, data_dir=data_dir
-            )
-            fs = layered(fs, base)
+            headline = data_path(BUILTIN_SETS[headline_factor_set()], data_dir)
+            fs = layered(fs, load_spend_factor_set(headline, rules=rules, rate_table=rate_table))
         sets.append(fs)
     return sets
 

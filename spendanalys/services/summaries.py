@@ -36,7 +36,9 @@ from spendanalys.spend.ranking import pareto_curve
 from spendanalys.store.database import Store
 from spendanalys.store.state import StoreState
 
-SUMMARY_FORMAT = 3  # 2: data, not pickles; 3: years, grades, travel spend
+SUMMARY_FORMAT = (
+    4  # 2: data, not pickles; 3: the ranges over the factor sets; 4: years, grades, travel spend
+)
 SUMMARY_FAMILY = "spend-summary:"
 LINES_LIMIT = 500  # drill-down lines kept per agreement (largest kg CO2e first)
 LINES_PREFIX = "spend-lines:"
@@ -53,6 +55,9 @@ AGREEMENT_COLUMNS = (
     "end_date",
     "factor_source",
     "invoice_lines",
+    "kg_co2e_low",
+    "kg_co2e_high",
+    "rank_robust",
     "factor_grade",
     "change_kg_co2e",
     "change_share",

@@ -44,6 +44,12 @@ from spendanalys.spend.ongoing import requirements_kpi
 from spendanalys.spend.own_categories import OWN_PREFIX, with_own_categories
 from spendanalys.spend.pricing import apply_factor_set, column_or, convert_to_sek, net_of_vat
 from spendanalys.spend.ranking import aggregate_agreements, compare_factor_sets, priority_list
+from spendanalys.spend.sensitivity import (
+    agreement_sensitivity,
+    category_sensitivity,
+    price_basis_notes,
+    total_range,
+)
 from spendanalys.spend.summaries import (
     summarise_categories,
     summarise_excluded,
@@ -101,6 +107,8 @@ class SpendAnalysis:
     # Spend and kg CO2e per year: "agreements", "categories" (keyed long tables) and "totals"
     # (see ``spend.breakdowns.by_year``); empty when the spend is the register's estimate.
     by_year: dict[str, pd.DataFrame] = field(default_factory=dict)
+    # kg CO2e, factor and data quality per category under each set (spend.sensitivity)
+    category_sensitivity: pd.DataFrame = field(default_factory=pd.DataFrame)
 
 
 def set_column_names(factor_sets: Sequence[SpendFactorSet]) -> list[str]:
@@ -323,6 +331,16 @@ def analyse_spend(
     )
     agreements = with_grades(agreements, lines)
     comparison = compare_factor_sets(lines, agreements, labels, rank_move_threshold)
+    sensitivity = agreement_sensitivity(
+        comparison,
+        labels,
+        pareto_share=pareto_share,
+        top_n=priority_top_n,
+        rank_move_threshold=rank_move_threshold,
+    ).set_index("agreement_id")
+    for column in ("kg_co2e_low", "kg_co2e_high", "high_impact_sets", "rank_robust"):
+        agreements[column] = agreements["agreement_id"].map(sensitivity[column]).to_numpy()
+    notes.extend(price_basis_notes(labels, [_price_basis(fs) for fs in factor_sets]))
     return SpendAnalysis(
         lines=lines,
         agreements=agreements,
@@ -335,6 +353,14 @@ def analyse_spend(
         totals={
             **_with_travel(totals_of(lines, agreements, spend_basis), lines, rules, travel_groups),
             **breakdown_totals(lines, spend_basis == SPEND_BASIS_INVOICES),
+            "kg_co2e_range": total_range(lines, labels),
+            "rank_robust_agreements": int(agreements["rank_robust"].sum()),
+            # sets whose factors are at basic price: their figures carry the margin caveat
+            "basic_price_sets": [
+                label
+                for label, fs in zip(labels, factor_sets, strict=True)
+                if price_basis_notes([label], [_price_basis(fs)])
+            ],
         },
         factor_comparison=comparison,
         rejected=rejected,
@@ -353,4 +379,13 @@ def analyse_spend(
         notes=notes,
         requirements_kpi=requirements_kpi(agreements, as_of),
         by_year=by_year_tables(lines) if spend_basis == SPEND_BASIS_INVOICES else {},
+        category_sensitivity=category_sensitivity(
+            lines, labels, [fs.factors for fs in factor_sets]
+        ),
     )
+
+
+def _price_basis(factor_set: SpendFactorSet) -> str | None:
+    """The price basis the set's category rows state (the first one; sets state one)."""
+    values = factor_set.factors["price_basis"].dropna()
+    return str(values.iloc[0]) if len(values) else None

@@ -52,6 +52,8 @@ AGREEMENT_KEYS: tuple[str, ...] = (
     "ends_within_months",
     "ended",
     "kpi_substituted",
+    "rank_robust",
+    "high_impact_sets",
     "factor_grade",
     "factor_grades",
 )
@@ -140,6 +142,41 @@ def _with_years(
         row["by_year"] = years.get(row[key], {})
 
 
+def _with_ranges(frame: pd.DataFrame, records: list[dict[str, Any]]) -> None:
+    """``kg_co2e_range: [low, high]`` over the factor sets (spend.sensitivity), by position."""
+    if "kg_co2e_low" not in frame:
+        return
+    lows = _column_values(frame["kg_co2e_low"].astype(float))
+    highs = _column_values(frame["kg_co2e_high"].astype(float))
+    for row, low, high in zip(records, lows, highs, strict=True):
+        row["kg_co2e_range"] = [low, high] if low is not None else None
+
+
+def _category_records(analysis: SpendAnalysis) -> list[dict[str, Any]]:
+    """The category table, each with its range and, per set, kg CO2e, factor (kg CO2e/SEK at
+    the set's price year) and data quality (grade and reason): why a category's figure is
+    what it is under each set."""
+    records = _records(analysis.categories, CATEGORY_KEYS)
+    table = analysis.category_sensitivity
+    if table.empty:
+        return records
+    by_id = table.set_index("category_id")
+    for row in records:
+        if row.get("category_id") not in by_id.index:
+            continue
+        cat = by_id.loc[row["category_id"]]
+        row["kg_co2e_range"] = [_plain(cat["kg_co2e_low"]), _plain(cat["kg_co2e_high"])]
+        row["by_factor_set"] = {
+            label: {
+                "kg_co2e": _plain(cat[f"kg_co2e__{label}"]),
+                "kg_co2e_per_sek": _plain(cat[f"factor__{label}"]),
+                "data_quality": _plain(cat[f"data_quality__{label}"]),
+            }
+            for label in analysis.factor_sets
+        }
+    return records
+
+
 def _plain(value: Any) -> Any:
 
     return to_jsonable(value.item() if hasattr(value, "item") else value)
@@ -164,8 +201,14 @@ def spend_payload(
     ``factor_sets`` are the sets the analysis used, in its order (they name themselves in
     ``factor_sets``: label, version, licence, file name)."""
     agreements = _records(analysis.agreements, AGREEMENT_KEYS)
+    _with_ranges(analysis.agreements, agreements)
     _with_comparison(analysis, agreements)
-    categories = _records(analysis.categories, CATEGORY_KEYS)
+    priority = _records(analysis.priority)
+    _with_ranges(analysis.priority, priority)
+    for row in priority:
+        row.pop("kg_co2e_low", None)
+        row.pop("kg_co2e_high", None)
+    categories = _category_records(analysis)
     _with_years(analysis, agreements, "agreements", "agreement_id")
     _with_years(analysis, categories, "categories", "category_id")
     totals = {k: analysis.totals[k] for k in TOTAL_KEYS}
@@ -175,7 +218,7 @@ def spend_payload(
         "categories": categories,
         "totals": totals,
         "kpi": analysis.requirements_kpi,
-        "priority": _records(analysis.priority),
+        "priority": priority,
         "unlinked": _records(analysis.unlinked),
         "uncategorised": _records(analysis.uncategorised),
         "excluded": _records(analysis.excluded),

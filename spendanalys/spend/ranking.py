@@ -291,8 +291,12 @@ def priority_list(agreements: pd.DataFrame, *, top_n: int = 10) -> pd.DataFrame:
         "months_to_end",
         "ends_within_months",
         "ended",
+        # from spend.sensitivity, when the analysis computed it
+        "kg_co2e_low",
+        "kg_co2e_high",
+        "rank_robust",
     ]
-    return chosen[columns]
+    return chosen[[c for c in columns if c in chosen]]
 
 
 def compare_factor_sets(

@@ -86,6 +86,13 @@ def _yes_no(value: object) -> str:
     return YES_NO.get(value if isinstance(value, bool) else None, "Okänd")
 
 
+# The sensitivity over the factor sets (spend.sensitivity): lowest and highest kg CO2e, and
+# whether the agreement keeps its place on (or off) the priority list under every set.
+RANGE_COLUMNS = [
+    Column("kg_co2e_low", "Utsläpp lägst, alla faktoruppsättningar (kg CO2e)", KG_FORMAT),
+    Column("kg_co2e_high", "Utsläpp högst, alla faktoruppsättningar (kg CO2e)", KG_FORMAT),
+    Column("rank_robust", "Rangen håller med alla faktoruppsättningar"),
+]
 AGREEMENT_COLUMNS = [
     Column("rank", "Rang", INTEGER_FORMAT),
     Column("agreement_id", "Avtals-ID"),
@@ -97,6 +104,7 @@ AGREEMENT_COLUMNS = [
     Column("category_override", "Ändrad av (vem, när)"),
     Column("spend_sek", "Utgift (SEK)", SEK_FORMAT),
     Column("kg_co2e", "Utsläpp (kg CO2e)", KG_FORMAT),
+    *RANGE_COLUMNS,
     Column("kg_co2e_per_sek", "kg CO2e per SEK", PER_SEK_FORMAT),
     Column("rank_per_sek", "Rang per SEK", INTEGER_FORMAT),
     Column("share_of_kg", "Andel av utsläppen", SHARE_FORMAT),
@@ -117,6 +125,7 @@ AGREEMENT_COLUMNS = [
 ]
 AGREEMENT_MAPS = {
     "kpi_substituted": _yes_no,
+    "rank_robust": _yes_no,
     "pareto": _yes_no,
     "ends_within_months": _yes_no,
     "requirements": lambda v: REQUIREMENTS.get(v, v),
@@ -133,6 +142,7 @@ PRIORITY_COLUMNS = [
     Column("supplier", "Leverantör"),
     Column("category", "Kategori"),
     Column("kg_co2e", "Utsläpp (kg CO2e)", KG_FORMAT),
+    *RANGE_COLUMNS,
     Column("spend_sek", "Utgift (SEK)", SEK_FORMAT),
     Column("share_of_kg", "Andel av utsläppen", SHARE_FORMAT),
     Column("pareto", "Pareto (80 %)"),

@@ -29,6 +29,14 @@ EPA = {
     "file": "factors_epa_v1.3_sek.csv",
     "built_in": True,
 }
+# The second built-in set joins every run after the sets asked for (the sensitivity).
+EXIOBASE = {
+    "name": "factors_exiobase3_no_2019_sek",
+    "version": "exiobase3-no-2019-sek-1.0",
+    "licence": "CC BY-SA 4.0",
+    "file": "factors_exiobase3_no_2019_sek.csv",
+    "built_in": True,
+}
 MINE = {
     "name": "mina_faktorer",
     "version": "2026.1",
@@ -117,7 +125,7 @@ def test_spend_names_each_set_by_version_and_file_never_by_path(
     argv += ["--factors", "default", "--factors", str(work / "mina_faktorer.csv")]
     text = _run([*argv, "--format", "json"], capsys)
     doc = json.loads(text)
-    assert doc["factor_sets"] == [EPA, MINE]
+    assert doc["factor_sets"] == [EPA, MINE, EXIOBASE]
     for folder in _forbidden(repo_dir):
         assert folder not in text
 
@@ -128,7 +136,7 @@ def test_spend_names_each_set_by_version_and_file_never_by_path(
     named = _set_rows(rows, "Metod och källor")
     assert [v[1:6] for v in named] == [
         [d["name"], d["version"], d["licence"], d["file"], "inbyggd" if d["built_in"] else "egen"]
-        for d in (EPA, MINE)
+        for d in (EPA, MINE, EXIOBASE)
     ]
     # The rule tables are named by file too.
     rules = [v for t, _, v in rows if t == "Metod och källor" and v and v[0] == "Kategoriregler"]

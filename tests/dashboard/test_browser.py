@@ -156,6 +156,9 @@ def test_login_upload_rank_download_and_language(
     page.locator("#ranking-grid .ag-row").nth(4).wait_for()
     page.wait_for_selector("#pareto-chart .main-svg")
     assert page.locator("#priority-table tbody tr").count() >= 1
+    # The sensitivity over both built-in factor sets: the range and whether the rank holds.
+    assert "Rangen håller" in page.inner_text("#priority-table thead")
+    assert page.locator("text=Rangordningen räknas med alla faktoruppsättningar").count() == 1
     page.locator("#ranking-grid .ag-row").first.click()
     page.wait_for_selector("#drilldown-lines .ag-row")
     page.screenshot(path=str(artifacts / "inkop.png"), full_page=True)

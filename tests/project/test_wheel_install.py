@@ -124,10 +124,13 @@ def test_installed_wheel_runs_both_analyses(repo_dir: Path, tmp_path: Path) -> N
     result: dict[str, Any] = json.loads(spend.stdout)
     assert result["agreements"]
     assert result["totals"]["kg_co2e"] > 0
-    # built_in is true only for a set read from the installed data package.
+    # built_in is true only for a set read from the installed data package; both built-in
+    # sets ship in the wheel and price every run (the sensitivity).
     assert [(s["file"], s["built_in"]) for s in result["factor_sets"]] == [
-        ("factors_epa_v1.3_sek.csv", True)
+        ("factors_epa_v1.3_sek.csv", True),
+        ("factors_exiobase3_no_2019_sek.csv", True),
     ]
+    assert all(a["kg_co2e_range"] is not None for a in result["agreements"][:5])
 
     trips, fte = sample / "resor_2019_2024.csv", sample / "arsarbetskrafter.csv"
     travel = run(

@@ -30,6 +30,7 @@ from spendanalys.dashboard.edit_forms import FACTOR_RESULT, OVERRIDE_RESULT, edi
 from spendanalys.dashboard.uploads import register_upload
 from spendanalys.errors import AccessDenied, SpendanalysError
 from spendanalys.i18n import format_number, format_percent, t
+from spendanalys.spend.sensitivity import round_to_significant
 
 dash.register_page(
     __name__, path="/inkop", title="Spendanalys – inköp", order=1, nav="nav.procurement"
@@ -43,6 +44,9 @@ RANKING = (
     ("category", "col.category", "text"),
     ("spend_sek", "col.spend_sek", "number"),
     ("kg_co2e", "col.kg_co2e", "number"),
+    ("kg_co2e_low", "sens.col_kg_low", "number2sig"),
+    ("kg_co2e_high", "sens.col_kg_high", "number2sig"),
+    ("rank_robust", "sens.col_rank_robust", "bool"),
     ("kg_co2e_per_sek", "col.kg_per_sek", "number3"),
     ("requirements", "col.requirements", "yesno"),
     ("end_date", "col.end_date", "date"),
@@ -56,6 +60,9 @@ PRIORITY = (
     ("name", "col.name", "text"),
     ("supplier", "col.supplier", "text"),
     ("kg_co2e", "col.kg_co2e", "number"),
+    ("kg_co2e_low", "sens.col_kg_low", "number2sig"),
+    ("kg_co2e_high", "sens.col_kg_high", "number2sig"),
+    ("rank_robust", "sens.col_rank_robust", "bool"),
     ("requirements", "col.requirements", "yesno"),
     ("end_date", "col.end_date", "date"),
     ("months_to_end", "col.months_to_end", "number"),
@@ -211,6 +218,7 @@ def render_analysis(language: str) -> list[Any]:
         html.H2(t("spend.validation", language)),
         *_validation(store, a, language),
         html.H2(t("spend.ranking", language)),
+        html.P(_sensitivity_sentence(a.totals, language), className="muted"),
         grid("ranking-grid", a.agreements.head(0), RANKING, language, server_side=True),
         html.H2(t("spend.pareto", language)),
         graph("pareto-chart", page_data.pareto_figure(store, language) or {}),
@@ -220,6 +228,23 @@ def render_analysis(language: str) -> list[Any]:
         html.H2(t("spend.unlinked", language)),
         table(a.unlinked, UNLINKED, language, limit=25),
     ]
+
+
+def _sensitivity_sentence(totals: dict[str, Any], language: str) -> str:
+    """The total's range over the factor sets (two significant figures) and how many
+    agreements rank robustly: what the ranking's figures rest on."""
+    low, high = totals.get("kg_co2e_range") or (None, None)
+    if low is None or high is None:
+        return ""
+    caveat = t("sens.basic_price_note", language) if totals.get("basic_price_sets") else ""
+    return t(
+        "sens.ranking_note",
+        language,
+        low=format_number(round_to_significant(low / 1000), language),
+        high=format_number(round_to_significant(high / 1000), language),
+        robust=format_number(totals.get("rank_robust_agreements"), language),
+        agreements=format_number(totals.get("agreements"), language),
+    ) + (f" {caveat}" if caveat else "")
 
 
 @dash.callback(Output("inkop-analysis", "children"), *[Input(r, "data") for r in REFRESH])
