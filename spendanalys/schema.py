@@ -72,6 +72,16 @@ SCHEMAS: dict[Kind, KindSchema] = {
                 "value_sek", "float", "agreement value in SEK (per year where the register says so)"
             ),
             Field("environmental_requirements", "boolean", "miljökrav: True, False or unknown"),
+            Field(
+                "requirement_level",
+                "string",
+                "miljökrav criteria level: bas, avancerad, spjutspets or unknown",
+            ),
+            Field(
+                "framework_id",
+                "string",
+                "the framework agreement (ramavtal) a call-off (avrop) is made under",
+            ),
         ),
         required=(("agreement_id",),),
     ),

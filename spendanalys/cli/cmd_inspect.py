@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import sys
+from dataclasses import replace
 from typing import TYPE_CHECKING, Any
 
 import pandas as pd
@@ -13,6 +14,7 @@ from spendanalys.schema import KINDS, Kind
 
 if TYPE_CHECKING:  # the readers (and pyarrow.compute) load only when a command reads a file
     from spendanalys.io import ReadResult
+    from spendanalys.services.assembly import Checked
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -22,7 +24,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         description=(
             "Read one export as the analysis would and report what was understood: encoding, "
             "delimiter, sheet, header row, which header became which field, and every rejected "
-            "row with its reason. Exit 0 when the file was read (even with rejected rows), 2 "
+            "row with its reason. The analysis' own checks run as well (rows given twice, "
+            "amounts that cannot be converted, trips that cannot be placed), so the accepted "
+            "rows are exactly the rows the analysis counts. Exit 0 when the file was read (even with rejected rows), 2 "
             "when it cannot be read at all."
         ),
     )
@@ -31,6 +35,16 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     add_column_option(parser)
     parser.add_argument("--format", choices=("table", "json"), default="table")
     parser.set_defaults(func=run)
+
+
+def checked(read: ReadResult, check: Checked) -> ReadResult:
+    """The reader's result narrowed to what the analysis keeps: its accepted rows are the rows
+    the analysis counts, its rejected rows the reader's and the analysis' with their reasons."""
+    from spendanalys.io import ReadResult
+
+    rejected = sorted([*read.rejected, *check.rejected], key=lambda r: (r.file, r.row))
+    info = replace(read.info, notes=[*read.info.notes, *check.notes])
+    return ReadResult(check.table, rejected, info)
 
 
 def inspection(result: ReadResult) -> dict[str, Any]:
@@ -58,11 +72,11 @@ def _delimiter_name(delimiter: str | None) -> str:
 def run(args: argparse.Namespace) -> int:
     # imported when the command runs, so that start-up and --help stay fast
     from spendanalys.io import read_input
+    from spendanalys.services.assembly import analysis_check
 
     kind: Kind = args.kind
-    result = read_input(
-        args.file, kind, columns=column_mapping(args.column, kind), sheet=args.sheet
-    )
+    read = read_input(args.file, kind, columns=column_mapping(args.column, kind), sheet=args.sheet)
+    result = checked(read, analysis_check(kind, read.table))
     if args.format == "json":
         write_json(inspection(result), None)
         return 0

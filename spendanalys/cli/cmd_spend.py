@@ -125,6 +125,12 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     )
     parser.add_argument("--top", type=int, default=20, help="rows shown by --format table")
     parser.add_argument(
+        "--by-framework",
+        action="store_true",
+        help="--format table: rank per framework agreement (ramavtal, the framework_id column), "
+        "call-offs summed under it; JSON always has 'frameworks'",
+    )
+    parser.add_argument(
         "--year",
         type=int,
         default=None,
@@ -194,7 +200,7 @@ def run(args: argparse.Namespace) -> int:
         print(f"wrote {args.out}", file=sys.stderr)
     else:
         with _output(args.out):
-            _print_summary(analysis, args.top, result.factor_sets)
+            _print_summary(analysis, args.top, result.factor_sets, args.by_framework)
     return 0
 
 
@@ -231,7 +237,7 @@ def _output(out: str | None):  # type: ignore[no-untyped-def]
         yield
 
 
-def _print_summary(analysis, top: int, factor_sets) -> None:  # type: ignore[no-untyped-def]
+def _print_summary(analysis, top: int, factor_sets, by_framework: bool = False) -> None:  # type: ignore[no-untyped-def]
     t = analysis.totals
     basis = "invoices" if analysis.spend_basis == "invoices" else "ESTIMATE from agreement values"
     print(f"Miljöspendanalys as of {analysis.as_of} — spend basis: {basis}")
@@ -263,9 +269,23 @@ def _print_summary(analysis, top: int, factor_sets) -> None:  # type: ignore[no-
         f"Agreements: {t['agreements']}, {t['pareto_agreements']} make 80 % of the emissions; "
         f"rejected rows: {len(analysis.rejected)}"
     )
+    print(
+        f"Miljökrav, alla avtal: {format_percent(t['share_agreements_with_requirements'], 'sv', 1)}"
+        f" ({t['agreements_with_requirements']} av {t['agreements']}; okänt för "
+        f"{t['agreements_requirements_unknown']})"
+    )
     print(kpi_sentence(analysis.requirements_kpi))
+    if t.get("ongoing_agreements"):
+        print(
+            "Miljökrav, pågående avtal viktat efter utgift: "
+            f"{format_percent(t['share_ongoing_spend_with_requirements'], 'sv', 1)} (okänt för "
+            f"{t['ongoing_agreements_requirements_unknown']} av {t['ongoing_agreements']})"
+        )
     _print_years_and_travel(t)
     print()
+    if by_framework:
+        _print_frameworks(analysis, top)
+        return
     shown = analysis.agreements[TABLE_COLUMNS].head(top).copy()
     for column in ("spend_sek", "kg_co2e"):
         shown[column] = shown[column].map(format_sek)
@@ -340,10 +360,9 @@ def kpi_sentence(kpi: dict) -> str:  # type: ignore[type-arg]
     text = (
         f"{kpi['with_requirements']} pågående avtal med miljökrav, cirka {pct(kpi['share'])} "
         f"av alla {kpi['ongoing_agreements']} pågående avtal ({kpi['as_of']}); "
-        f"värdeviktat {pct(kpi['value_share'])}"
+        f"värdeviktat {pct(kpi['value_share'])} (avtalsvärde)"
     )
-    if kpi["unknown"]:
-        text += f"; miljökrav okänt för {kpi['unknown']} ({pct(kpi['unknown_share'])})"
+    text += f"; miljökrav okänt för {kpi['unknown']} ({pct(kpi['unknown_share'])})"
     if kpi["mostly_unknown"]:
         text += (
             f". Obs: för de flesta pågående avtal är miljökrav okänt; av de "
@@ -351,6 +370,36 @@ def kpi_sentence(kpi: dict) -> str:  # type: ignore[type-arg]
             f"{pct(kpi['share_of_known'])} miljökrav"
         )
     return text
+
+
+def _print_frameworks(analysis, top: int) -> None:  # type: ignore[no-untyped-def]
+    """The ranking per framework agreement: call-offs summed under their framework_id (an
+    agreement without one stands alone), with how many call-offs have miljökrav or unknown."""
+    frameworks = analysis.frameworks
+    print(
+        f"Per framework agreement: {int(frameworks['is_framework'].sum())} framework agreements "
+        f"with {int(frameworks.loc[frameworks['is_framework'], 'agreements'].sum())} call-offs; "
+        f"{int((~frameworks['is_framework']).sum())} agreements without one"
+    )
+    shown = (
+        frameworks[
+            [
+                "rank",
+                "framework_id",
+                "agreements",
+                "spend_sek",
+                "kg_co2e",
+                "with_requirements",
+                "requirements_unknown",
+                "agreement_ids",
+            ]
+        ]
+        .head(top)
+        .copy()
+    )
+    for column in ("spend_sek", "kg_co2e"):
+        shown[column] = shown[column].map(format_sek)
+    print_table(shown)
 
 
 def _print_rank_moves(analysis, top: int) -> None:  # type: ignore[no-untyped-def]

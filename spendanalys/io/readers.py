@@ -24,12 +24,14 @@ from spendanalys.io.result import ReadInfo, ReadResult, RejectedRow
 from spendanalys.io.tabular import HeaderCheck, RawTable, read_text_table, read_workbook_table
 from spendanalys.io.values import (
     Parsed,
+    RequirementsParsed,
     parse_booleans,
     parse_cpv,
     parse_dates,
     parse_floats,
     parse_ints,
     parse_org_numbers,
+    parse_requirements,
     parse_text,
 )
 from spendanalys.schema import (
@@ -158,8 +160,15 @@ def _number_columns(
 
 
 def _parse_field(
-    kind: Kind, field_name: str, column: pd.Series | NumberColumn, decimal: Decimal | None
+    kind: Kind,
+    field_name: str,
+    column: pd.Series | NumberColumn,
+    decimal: Decimal | None,
+    header: str = "",
 ) -> Parsed:
+    if field_name in ("environmental_requirements", "requirement_level"):
+        raw = column.raw if isinstance(column, NumberColumn) else column
+        return parse_requirements(raw, header or field_name)
     if isinstance(column, NumberColumn):
         if SCHEMAS[kind].field(field_name).type == "int":
             return parse_ints(column, decimal)
@@ -264,9 +273,20 @@ def build_result(raw: RawTable, name: str, kind: Kind) -> ReadResult:
     problems: list[tuple[str, np.ndarray]] = []
     for field_name, position in sorted(raw.match.fields.items(), key=lambda kv: kv[1]):
         source = numbers.get(field_name, data[position])
-        result = _parse_field(kind, field_name, source, decimal)
+        result = _parse_field(kind, field_name, source, decimal, headers[position])
         parsed[field_name] = result
+        if isinstance(result, RequirementsParsed):  # Miljökrav: level and unknown values
+            notes.extend(result.notes)
+            if field_name == "requirement_level" or "requirement_level" not in raw.match.fields:
+                parsed["requirement_level"] = Parsed(result.level, result.errors)
         problems.append((headers[position], result.errors.to_numpy(dtype=object)))
+    if "requirement_level" in raw.match.fields:  # a named criteria level is miljökrav
+        flags = parsed.get("environmental_requirements")
+        level = parsed["requirement_level"].values
+        named = level.notna() & (True if flags is None else flags.values.isna())
+        base = flags.values if flags is not None else pd.Series(pd.NA, index=level.index)
+        values = base.astype("boolean").mask(named, True)
+        parsed["environmental_requirements"] = Parsed(values, parsed["requirement_level"].errors)
     for group in schema.required:
         present = [f for f in group if f in parsed]
         missing = np.ones(len(data), dtype=bool)

@@ -7,15 +7,20 @@ is spread back with ``pd.factorize`` codes, so a million rows cost what their di
 
 from __future__ import annotations
 
+import csv
+import functools
+import re
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime
+from importlib import resources
 
 import numpy as np
 import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from spendanalys.errors import ConfigurationError
 from spendanalys.io.headers import fold
 from spendanalys.io.numbers import (
     Decimal,
@@ -190,6 +195,85 @@ def parse_booleans(raw: pd.Series) -> Parsed:
     return Parsed(values, pd.Series(reasons, index=raw.index, dtype=object))
 
 
+REQUIREMENT_WORDS_FILE = "requirement_words.csv"
+REQUIREMENT_LEVELS: tuple[str, ...] = ("bas", "avancerad", "spjutspets")
+
+
+@functools.lru_cache(maxsize=1)
+def requirement_words() -> dict[str, tuple[bool | None, str | None]]:
+    """Folded Miljökrav word -> (miljökrav yes/no/unknown, level): the yes/no vocabulary plus
+    ``requirement_words.csv`` (its header explains the format); a bad line is refused."""
+    words: dict[str, tuple[bool | None, str | None]] = {k: (True, None) for k in _YES_KEYS}
+    words.update({k: (False, None) for k in _NO_KEYS})
+    text = resources.files("spendanalys.io").joinpath(REQUIREMENT_WORDS_FILE).read_text("utf-8")
+    lines = [line for line in text.splitlines() if line.strip() and not line.startswith("#")]
+    meaning = {"yes": True, "no": False, "unknown": None}
+    for row in csv.DictReader(lines):
+        means, level = (row.get("requirements") or "").strip(), (row.get("level") or "").strip()
+        key = fold(row.get("word"))
+        if not key or means not in meaning or (level and level not in REQUIREMENT_LEVELS):
+            raise ConfigurationError(
+                f"{REQUIREMENT_WORDS_FILE}: {row} needs a word, requirements yes/no/unknown "
+                f"and a level of {', '.join(REQUIREMENT_LEVELS)} or none"
+            )
+        if key in words and words[key] != (meaning[means], level or None):
+            raise ConfigurationError(f"{REQUIREMENT_WORDS_FILE}: {key!r} has two meanings")
+        words[key] = (meaning[means], level or None)
+    return words
+
+
+@dataclass(frozen=True)
+class RequirementsParsed(Parsed):
+    """Miljökrav cells: ``values`` True/False/<NA> (unknown), ``level`` bas/avancerad/
+    spjutspets/<NA>, and one note per distinct value the vocabulary does not know."""
+
+    level: pd.Series = field(default_factory=lambda: pd.Series(dtype="string"))
+    notes: tuple[str, ...] = ()
+
+
+def parse_requirements(raw: pd.Series, header: str = "Miljökrav") -> RequirementsParsed:
+    """Miljökrav as agencies write it: Ja/Nej, X, 1/0, true/false, the criteria levels
+    (``Basnivå``, ``Avancerad nivå``, ``Spjutspets``…), ``Ja, delvis``… (``requirement_words``).
+
+    Never an error: a blank cell is unknown, and so is a value the vocabulary does not know,
+    with a note naming it and its count (``header`` names the column in the note)."""
+    codes, distinct = distinct_cells(raw.to_numpy(dtype=object))
+    texts = [_cell_text(v) for v in distinct]
+    words = requirement_words()
+    found = [words.get(fold(t), (None, None)) if t else (None, None) for t in texts]
+    flags = np.array([f for f, _ in found] + [None], dtype=object)[codes]
+    levels = np.array([lv for _, lv in found] + [None], dtype=object)[codes]
+    counts = np.bincount(codes[codes >= 0], minlength=len(texts))
+    unknown: dict[str, tuple[str, int]] = {}  # folded value -> (first spelling, rows)
+    for t, n in zip(texts, counts, strict=True):
+        key = fold(t)
+        if t and n and key not in words:
+            first, seen = unknown.get(key, (t, 0))
+            unknown[key] = (first, seen + int(n))
+    notes = tuple(
+        f"{header}: {t!r} is not a known miljökrav value (see {REQUIREMENT_WORDS_FILE}): "
+        f"{n} {'row' if n == 1 else 'rows'} counted as unknown"
+        for t, n in unknown.values()
+    )
+    return RequirementsParsed(
+        pd.Series(flags, index=raw.index, dtype="boolean"),
+        pd.Series(None, index=raw.index, dtype=object),
+        level=pd.Series(levels, index=raw.index, dtype="string"),
+        notes=notes,
+    )
+
+
+def _cell_text(value: object) -> str:
+    """A Miljökrav cell as text: True -> "1", 1.0 -> "1", None -> ""."""
+    if value is None or value is pd.NA or (isinstance(value, float) and np.isnan(value)):
+        return ""
+    if isinstance(value, bool):
+        return str(int(value))
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return str(value).strip()
+
+
 def _as_text(raw: pd.Series) -> pd.Series:
     """Workbook cells as text: 6002012.0 -> '6002012', datetimes -> ISO date.
 
@@ -217,23 +301,120 @@ def _as_text(raw: pd.Series) -> pd.Series:
 
 
 def _parse_org_texts(u: pd.Series) -> tuple[pd.Series, pd.Series]:
-    digits = (
-        u.str.upper().str.replace(r"^SE", "", regex=True).str.replace(r"[\s\-–.]", "", regex=True)
-    )
-    vat = digits.str.fullmatch(r"\d{10}01") & u.str.upper().str.strip().str.startswith("SE")
-    ten = digits.where(~vat, digits.str.slice(0, 10))
-    century = ten.str.fullmatch(r"(?:16|18|19|20)\d{10}")
-    ten = ten.where(~century, ten.str.slice(2))
-    ok = ten.str.fullmatch(r"\d{10}")
-    values = ten.where(ok & (u != ""))
-    reasons = pd.Series(None, index=u.index, dtype=object)
-    bad = (u != "") & ~ok
-    reasons[bad] = [f"{v!r} is not a Swedish organisation number (10 digits)" for v in u[bad]]
+    pairs = [_org_identifier(v) for v in u]
+    values = pd.Series([v for v, _ in pairs], index=u.index, dtype=object)
+    reasons = pd.Series([r for _, r in pairs], index=u.index, dtype=object)
     return values, reasons
 
 
+# A Swedish number: optional SE, 10 digits, optional VAT suffix 01, or 16/18/19/20 + 10 digits.
+_SE_RE = re.compile(r"(?:SE)?(?:(\d{10})(01)?|(?:16|18|19|20)(\d{10}))")
+# Country codes of the EU, EEA, Switzerland and the UK (EL: Greece's VAT prefix; XI: Northern
+# Ireland): a foreign identifier is kept with one of them in front.
+_COUNTRIES = frozenset(
+    re.findall(r"[A-Z]{2}", "AT BE BG CH CY CZ DE DK EE EL ES FI FR GB HR HU IE IS IT LI LT LU")
+    + re.findall(r"[A-Z]{2}", "LV MT NL NO PL PT RO SI SK XI")
+)
+_FOREIGN_NAMES = "Norwegian, Finnish, Danish, Estonian, UK or French"
+
+
+def _check_mod11(digits: str, weights: tuple[int, ...]) -> bool:
+    """The mod-11 check digit of Norwegian and Finnish organisation numbers (0 for remainder 0,
+    none for remainder 1, else 11 − remainder), over the digits before the last."""
+    remainder = sum(int(d) * w for d, w in zip(digits[:-1], weights, strict=True)) % 11
+    check = 0 if remainder == 0 else 11 - remainder
+    return remainder != 1 and check == int(digits[-1])
+
+
+def _foreign(country: str, body: str) -> tuple[str | None, str | None]:
+    """A foreign identifier's canonical form (country code + identifier) or the reason it is
+    not one. The six countries of issue 13 are checked by shape (and check digit where the
+    registry publishes one); other European country codes are kept as written."""
+    if country == "UK":
+        country = "GB"
+    if country == "NO":
+        number = body[:-3] if body.endswith("MVA") else body
+        if not re.fullmatch(r"\d{9}", number):
+            return None, "a Norwegian organisation number has 9 digits"
+        if not _check_mod11(number, (3, 2, 7, 6, 5, 4, 3, 2)):
+            return None, "not a Norwegian organisation number (check digit)"
+        return "NO" + number, None
+    if country == "FI":
+        if not re.fullmatch(r"\d{8}", body):
+            return None, "a Finnish business id (Y-tunnus) has 7 digits, a dash and a check digit"
+        if not _check_mod11(body, (7, 9, 10, 5, 8, 4, 2)):
+            return None, "not a Finnish business id (check digit)"
+        return "FI" + body, None
+    if country == "DK":
+        if not re.fullmatch(r"\d{8}", body):
+            return None, "a Danish CVR number has 8 digits"
+        return "DK" + body, None
+    if country == "EE":
+        if not re.fullmatch(r"\d{8,9}", body):
+            return None, "an Estonian registry code has 8 digits (a VAT number 9)"
+        return "EE" + body, None
+    if country == "GB":
+        if not re.fullmatch(r"\d{9}|\d{12}|\d{8}|[A-Z]{2}\d{6}", body):
+            return None, (
+                "a UK identifier is a VAT number (9 or 12 digits) or a company number "
+                "(8 digits, or 2 letters and 6 digits)"
+            )
+        return "GB" + body, None
+    if country == "FR":
+        vat = re.fullmatch(r"[0-9A-Z]{2}(\d{9})", body)
+        if vat:
+            return "FR" + vat.group(1), None
+        if not re.fullmatch(r"\d{9}|\d{14}", body):
+            return None, "a French identifier is a SIREN (9 digits), SIRET (14) or VAT number"
+        return "FR" + body, None
+    if country in _COUNTRIES and re.fullmatch(r"[0-9A-Z]{2,13}", body) and re.search(r"\d", body):
+        return country + body, None
+    return None, None
+
+
+@functools.lru_cache(maxsize=1 << 16)
+def _org_identifier(text: str) -> tuple[str | None, str | None]:
+    """(identifier, reason) for one stripped cell: a Swedish number as 10 digits, a foreign one
+    as its country code and number (``NO923609016``, ``FI01120389``); blank gives (None, None)."""
+    if not text:
+        return None, None
+    compact = re.sub(r"[\s\-–./:]", "", text.upper())
+    swedish = _SE_RE.fullmatch(compact)
+    if swedish and (swedish.group(2) is None or compact.startswith("SE")):
+        return swedish.group(1) or swedish.group(3), None
+    finnish = re.fullmatch(r"(?:FI)?\s*(\d{7})-(\d)", text.upper().strip())
+    found, reason = None, None
+    if finnish:
+        found, reason = _foreign("FI", finnish.group(1) + finnish.group(2))
+    elif re.fullmatch(r"\d{9}MVA", compact):
+        found, reason = _foreign("NO", compact)
+    elif compact[:2].isalpha() and compact[:2] != "SE":
+        found, reason = _foreign(compact[:2], compact[2:])
+    if found or reason:
+        return found, None if found else f"{text!r}: {reason}"
+    return None, (
+        f"{text!r} is not a Swedish organisation number (10 digits) nor a {_FOREIGN_NAMES} "
+        "identifier with its country code (NO, FI, DK, EE, GB, FR)"
+    )
+
+
+def org_identifier(text: str) -> str | None:
+    """The canonical identifier of one written organisation number, or None (see
+    :func:`parse_org_numbers`); the linker's key for foreign numbers."""
+    return _org_identifier(str(text).strip())[0]
+
+
 def parse_org_numbers(raw: pd.Series) -> Parsed:
-    """556677-8899, SE556677889901 (VAT), 5566778899, 16/19/20 + 10 digits -> '5566778899'."""
+    """556677-8899, SE556677889901 (VAT), 5566778899, 16/19/20 + 10 digits -> '5566778899'.
+
+    A foreign supplier keeps its identifier with its country code in front: Norwegian
+    ``NO 923 609 016 MVA`` or ``923609016MVA`` -> ``NO923609016`` (mod-11 checked), Finnish
+    ``1572860-0`` or ``FI15728600`` -> ``FI15728600`` (checked), Danish ``DK 12 34 56 78`` ->
+    ``DK12345678``, Estonian ``EE10000356``, UK ``GB123456789`` (VAT) or ``GB SC123456``
+    (company number), French ``FR40303265045`` (VAT) -> ``FR303265045`` (the SIREN); other
+    European VAT prefixes (DE, NL…) are kept as written. A bare number that is not Swedish
+    stays an error: without its country it cannot be told apart.
+    """
     values, reasons = _by_unique(_as_text(raw), _parse_org_texts, "string")
     return Parsed(values, pd.Series(reasons, index=raw.index, dtype=object))
 

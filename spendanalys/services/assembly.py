@@ -22,11 +22,12 @@ from spendanalys.datafiles import data_path
 from spendanalys.errors import ConfigurationError
 from spendanalys.io.options import ColumnOptions, columns_for
 from spendanalys.io.result import RejectedRow
-from spendanalys.schema import Kind
+from spendanalys.schema import SOURCE_FILE, SOURCE_ROW, Kind
 from spendanalys.settings import headline_factor_set
 from spendanalys.spend.analysis import SpendAnalysis, analyse_spend
 from spendanalys.spend.categories import CategoryRules, load_category_rules
 from spendanalys.spend.combined import combine_with_travel, travel_by_year_and_mode
+from spendanalys.spend.duplicates import repeated_lines
 from spendanalys.spend.factors import (
     SpendFactorSet,
     layered,
@@ -36,8 +37,13 @@ from spendanalys.spend.factors import (
     with_supplier_factors,
 )
 from spendanalys.spend.own_categories import with_own_categories
+from spendanalys.spend.pricing import convert_to_sek
+from spendanalys.spend.register import consolidate_register
 from spendanalys.spend.sensitivity import BUILTIN_SETS, DEFAULT_NAMES, factor_set_plan
 from spendanalys.spend.vat import VAT_FILE, load_vat_rates
+from spendanalys.travel.analysis import TravelSettings
+from spendanalys.travel.factors import load_travel_factor_set
+from spendanalys.travel.trips import activity_lines, price_lines
 
 # A source is a path, or an upload as (file name, bytes).
 Source = str | PathLike[str] | tuple[str, bytes]
@@ -60,8 +66,10 @@ def read_all(
     *,
     columns: ColumnOptions = None,
     sheet: str | None = None,
+    notes: list[str] | None = None,
 ) -> tuple[pd.DataFrame, list[RejectedRow]]:
-    """Read every source of one kind with the readers and stack the accepted tables."""
+    """Read every source of one kind with the readers and stack the accepted tables; the
+    readers' notes go to ``notes`` (prefixed with the file name) when it is given."""
     tables = []
     rejected: list[RejectedRow] = []
     mapping = columns_for(columns, kind)
@@ -73,6 +81,8 @@ def read_all(
             result = readers.read_input(source, kind, columns=mapping, sheet=sheet)
         tables.append(result.table)
         rejected.extend(result.rejected)
+        if notes is not None:
+            notes.extend(f"{result.info.file}: {note}" for note in result.info.notes)
     if not tables:
         raise ConfigurationError(f"no {kind} file was given")
     return pd.concat(tables, ignore_index=True) if len(tables) > 1 else tables[0], rejected
@@ -114,6 +124,62 @@ def _has_foreign_currency(invoices: pd.DataFrame) -> bool:
     return any(c not in ("", "SEK", "KR") for c in codes)
 
 
+@dataclass
+class Checked:
+    """What the analysis itself keeps of a read table: ``table`` (the rows it counts),
+    ``rejected`` (the rows it leaves out beyond the reader's, with the analysis' own reasons)
+    and ``notes``."""
+
+    table: pd.DataFrame
+    rejected: list[RejectedRow]
+    notes: list[str]
+
+
+def _kept(table: pd.DataFrame, rejected: list[RejectedRow]) -> pd.DataFrame:
+    """``table`` without the rows named (by file and row) in ``rejected``."""
+    if not rejected or not len(table):
+        return table
+    named = pd.MultiIndex.from_tuples([(r.file, r.row) for r in rejected])
+    rows = pd.MultiIndex.from_arrays(
+        [table[SOURCE_FILE].astype(str).to_numpy(), table[SOURCE_ROW].to_numpy(dtype="int64")]
+    )
+    return table[~rows.isin(named)].reset_index(drop=True)
+
+
+def analysis_check(
+    kind: Kind, table: pd.DataFrame, *, data_dir: str | Path | None = None
+) -> Checked:
+    """Run the validation the analysis of ``kind`` runs on a read table, so that ``inspect``
+    accepts exactly the rows the analysis keeps, with the same reasons: the register's empty
+    ids and rows given twice (``register``); invoice lines repeated across files or sheets
+    (``duplicates``) and amounts that cannot be converted to SEK (``pricing``); trips the travel
+    engine cannot place or price (with its default settings and factor set). FTE rows are
+    used as read."""
+    rejected: list[RejectedRow] = []
+    notes: list[str] = []
+    if kind == "contracts":
+        register = consolidate_register(table)
+        rejected, notes = list(register.rejected), list(register.notes)
+    elif kind == "invoices":
+        repeat, rejected, notes = repeated_lines(table)
+        kept = table[~repeat].reset_index(drop=True)
+        rate_table = load_exchange_rate_table(data_dir=data_dir)
+        foreign = _has_foreign_currency(kept)  # the rate of each line's year, as spend does
+        _, unconverted = convert_to_sek(kept, None, rate_table=rate_table if foreign else None)
+        rejected = [*rejected, *unconverted]
+    elif kind == "trips":
+        settings = TravelSettings()
+        activity, rejected = activity_lines(
+            table, uplift=settings.uplift, home_country=settings.home_country
+        )
+        _, unpriced = price_lines(
+            activity, load_travel_factor_set(), radiative_forcing=settings.radiative_forcing
+        )
+        rejected = [*rejected, *unpriced]
+    rejected.sort(key=lambda r: (r.file, r.row))
+    return Checked(_kept(table, rejected), rejected, notes)
+
+
 def assemble_spend(
     contracts: pd.DataFrame,
     invoices: pd.DataFrame | None = None,
@@ -132,7 +198,7 @@ def assemble_spend(
     ``rule_files``: user rule tables by :func:`load_category_rules` keyword (``cpv_map``,
     ``account_map``…). ``supplier_factors``: rows for :func:`with_supplier_factors` (they win
     over the category factor of the first set). Exchange rates are used only when an invoice is
-    in a foreign currency: the table of the latest invoice year (the nearest the table has).
+    in a foreign currency: each line at its own year's rate (the nearest year the table has).
     ``as_of`` defaults to today. Other ``options`` (``months_ending_soon``, ``pareto_share``,
     ``rank_move_threshold``…) go to the engine.
     """
@@ -197,13 +263,20 @@ def run_spend(
     """Read the register (and invoices), then :func:`assemble_spend` with ``options``.
 
     ``columns``: ``--column`` option strings or {kind: {field: header}}. Rows the readers
-    rejected come first in ``analysis.rejected``.
+    rejected come first in ``analysis.rejected``, their notes (an unknown Miljökrav value with
+    its count, a skipped total row…) first in ``analysis.notes``.
     """
-    contracts, rejected = read_all("contracts", contract_sources, columns=columns, sheet=sheet)
+    notes: list[str] = []
+    contracts, rejected = read_all(
+        "contracts", contract_sources, columns=columns, sheet=sheet, notes=notes
+    )
     invoices = None
     if invoice_sources:
-        invoices, more = read_all("invoices", invoice_sources, columns=columns, sheet=sheet)
+        invoices, more = read_all(
+            "invoices", invoice_sources, columns=columns, sheet=sheet, notes=notes
+        )
         rejected.extend(more)
     run = assemble_spend(contracts, invoices, as_of=as_of, factor_paths=factor_paths, **options)
     run.analysis.rejected[:0] = rejected
+    run.analysis.notes[:0] = notes
     return run

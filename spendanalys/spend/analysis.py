@@ -34,16 +34,21 @@ from spendanalys.spend.breakdowns import (
 )
 from spendanalys.spend.categories import CategoryRules
 from spendanalys.spend.categorising import categorise_agreements, categorise_lines
+from spendanalys.spend.duplicates import repeated_lines
 from spendanalys.spend.factors import SpendFactorSet
-from spendanalys.spend.linking import (
-    link_invoices_to_agreements,
-    normalise_agreement_id,
-    normalise_org_number,
-)
-from spendanalys.spend.ongoing import requirements_kpi
+from spendanalys.spend.frameworks import rank_frameworks
+from spendanalys.spend.linking import link_invoices_to_agreements, normalise_org_number
+from spendanalys.spend.ongoing import ongoing_totals, requirements_kpi
 from spendanalys.spend.own_categories import OWN_PREFIX, with_own_categories
-from spendanalys.spend.pricing import apply_factor_set, column_or, convert_to_sek, net_of_vat
+from spendanalys.spend.pricing import apply_factor_set, convert_to_sek, describe_rates, net_of_vat
 from spendanalys.spend.ranking import aggregate_agreements, compare_factor_sets, priority_list
+from spendanalys.spend.register import (
+    attribute_suppliers,
+    consolidate_register,
+    not_attributed,
+    supplier_spend,
+    with_register_columns,
+)
 from spendanalys.spend.sensitivity import (
     agreement_sensitivity,
     category_sensitivity,
@@ -84,6 +89,9 @@ class SpendAnalysis:
     - ``requirements_kpi``: miljökrav among the agreements ongoing at ``as_of`` (see
       ``ongoing.requirements_kpi``; JSON ``kpi``, not the price index);
     - ``factor_comparison``: kg CO2e and rank of each agreement under each factor set;
+    - ``agreement_suppliers``: each agreement's suppliers (a framework agreement's several
+      suppliers, see ``register``) with their ``spend_sek``; ``frameworks``: the ranking per
+      framework agreement (``frameworks.rank_frameworks``);
     - ``rejected``: rows left out, with file, row, column and reason.
     """
 
@@ -107,6 +115,8 @@ class SpendAnalysis:
     # Spend and kg CO2e per year: "agreements", "categories" (keyed long tables) and "totals"
     # (see ``spend.breakdowns.by_year``); empty when the spend is the register's estimate.
     by_year: dict[str, pd.DataFrame] = field(default_factory=dict)
+    agreement_suppliers: pd.DataFrame = field(default_factory=pd.DataFrame)
+    frameworks: pd.DataFrame = field(default_factory=pd.DataFrame)
     # kg CO2e, factor and data quality per category under each set (spend.sensitivity)
     category_sensitivity: pd.DataFrame = field(default_factory=pd.DataFrame)
 
@@ -120,28 +130,6 @@ def set_column_names(factor_sets: Sequence[SpendFactorSet]) -> list[str]:
             label, n = f"{fs.name} ({n})", n + 1
         labels.append(label)
     return labels
-
-
-def _deduplicate_register(contracts: pd.DataFrame) -> tuple[pd.DataFrame, list[RejectedRow]]:
-    """The register with one row per agreement id; repeated or blank ids are rejected rows."""
-    key = normalise_agreement_id(contracts["agreement_id"])
-    repeated = key.duplicated(keep="first") & key.notna()
-    blank = key.isna()
-    rejected: list[RejectedRow] = []
-    if repeated.any() or blank.any():
-        files = column_or(contracts, SOURCE_FILE, "")
-        rows = column_or(contracts, SOURCE_ROW, 0)
-        for i in np.flatnonzero((repeated | blank).to_numpy()):
-            reason = (
-                "agreement id is empty"
-                if blank.iloc[i]
-                else f"agreement id {contracts['agreement_id'].iloc[i]!r} repeats an earlier row; "
-                "the first row is used"
-            )
-            rejected.append(
-                RejectedRow(str(files.iloc[i]), int(rows.iloc[i]), "agreement_id", reason)
-            )
-    return contracts[~(repeated | blank)].copy(), rejected
 
 
 def _with_travel(
@@ -164,13 +152,6 @@ def _describe_kpi(kpi: pd.Series) -> str:
     span = f"{min(years)}–{max(years)}" if years else "empty"
     source = kpi.attrs.get("source") if hasattr(kpi, "attrs") else None
     return f"{source}, {span}" if source else span
-
-
-def _describe_rates(rates: ExchangeRates | None, table: pd.DataFrame | None) -> str:
-    if table is not None:
-        sources = "; ".join(sorted(set(table["source"].astype(str))))[:200]
-        return f"per year of the line ({min(table['year'])}–{max(table['year'])}): {sources}"
-    return f"{rates.source} ({rates.year})" if rates is not None else "none"
 
 
 def _lines_from_register(contracts: pd.DataFrame) -> pd.DataFrame:
@@ -234,7 +215,9 @@ def analyse_spend(
     if not 0 < pareto_share <= 1:
         raise ConfigurationError(f"pareto_share must lie in (0, 1], got {pareto_share}")
     notes: list[str] = []
-    register, rejected = _deduplicate_register(contracts)
+    consolidated = consolidate_register(contracts)
+    register, rejected = consolidated.agreements, list(consolidated.rejected)
+    notes.extend(consolidated.notes)
     labels = set_column_names(factor_sets)
     primary = factor_sets[0]
     rules = with_own_categories(rules, [n for fs in factor_sets for n in fs.own_category_names])
@@ -264,7 +247,12 @@ def analyse_spend(
         lines["excluded"] = False
     else:
         spend_basis = SPEND_BASIS_INVOICES
-        linked = link_invoices_to_agreements(invoices, register)
+        repeat, repeats, more_notes = repeated_lines(invoices)
+        rejected.extend(repeats)
+        notes.extend(more_notes)
+        if repeat.any():
+            invoices = invoices[~repeat].reset_index(drop=True)
+        linked = link_invoices_to_agreements(invoices, consolidated.rows)
         lines, more = convert_to_sek(
             linked,
             rates,
@@ -290,6 +278,15 @@ def analyse_spend(
         if "org_number" in lines
         else pd.Series(pd.NA, index=lines.index, dtype="string")
     )
+    suppliers = consolidated.suppliers
+    supplier_of_line = attribute_suppliers(lines, suppliers) if invoices is not None else None
+    if supplier_of_line is not None and len(suppliers):
+        supplier_org = normalise_org_number(suppliers["org_number"].astype("string"))
+        per_supplier = np.array([*supplier_org.astype(object).where(supplier_org.notna()), None])
+        attributed = np.where(supplier_of_line >= 0, per_supplier[supplier_of_line], None)
+        line_org = line_org.fillna(pd.Series(attributed, index=lines.index, dtype="string"))
+    single = register["supplier_count"].to_numpy() <= 1
+    reg_org = reg_org.where(pd.Series(single, index=reg_org.index))
     lines["supplier_org"] = line_org.fillna(lines["linked_agreement_id"].map(reg_org))
     dates = lines["date"] if "date" in lines else pd.Series(pd.NaT, index=lines.index)
     lines["spend_year"] = pd.to_datetime(dates, errors="coerce").dt.year.astype("Int64")
@@ -302,7 +299,8 @@ def analyse_spend(
         lines[f"kg_co2e__{label}"] = other["kg_co2e"].to_numpy()
     lines = lines.reset_index(drop=True)
     if year is not None and spend_basis == SPEND_BASIS_INVOICES:
-        lines = lines_of_year(lines, year, notes)
+        lines, in_year = lines_of_year(lines, year, notes)
+        supplier_of_line = None if supplier_of_line is None else supplier_of_line[in_year]
     lines["supplier_key"] = supplier_key(lines).astype("category")
     if (missing := missing_factor_note(lines, labels[0])) is not None:
         notes.append(missing)
@@ -329,6 +327,9 @@ def analyse_spend(
         ),
         dtype="string",
     )
+    agreements = with_register_columns(agreements, register, as_of)
+    by_supplier = supplier_spend(suppliers, lines, supplier_of_line)
+    agreements["spend_not_attributed_sek"] = not_attributed(agreements, by_supplier)
     agreements = with_grades(agreements, lines)
     comparison = compare_factor_sets(lines, agreements, labels, rank_move_threshold)
     sensitivity = agreement_sensitivity(
@@ -341,6 +342,8 @@ def analyse_spend(
     for column in ("kg_co2e_low", "kg_co2e_high", "high_impact_sets", "rank_robust"):
         agreements[column] = agreements["agreement_id"].map(sensitivity[column]).to_numpy()
     notes.extend(price_basis_notes(labels, [_price_basis(fs) for fs in factor_sets]))
+    totals = _with_travel(totals_of(lines, agreements, spend_basis), lines, rules, travel_groups)
+    totals.update(ongoing_totals(agreements, as_of))
     return SpendAnalysis(
         lines=lines,
         agreements=agreements,
@@ -351,7 +354,7 @@ def analyse_spend(
         excluded=summarise_excluded(lines),
         priority=priority_list(agreements, top_n=priority_top_n),
         totals={
-            **_with_travel(totals_of(lines, agreements, spend_basis), lines, rules, travel_groups),
+            **totals,
             **breakdown_totals(lines, spend_basis == SPEND_BASIS_INVOICES),
             "kg_co2e_range": total_range(lines, labels),
             "rank_robust_agreements": int(agreements["rank_robust"].sum()),
@@ -374,7 +377,7 @@ def analyse_spend(
             "priority_top_n": priority_top_n,
             "travel_groups": ", ".join(travel_groups),
             "kpi": _describe_kpi(kpi),
-            "exchange_rates": _describe_rates(rates, rate_table),
+            "exchange_rates": describe_rates(rates, rate_table),
         },
         notes=notes,
         requirements_kpi=requirements_kpi(agreements, as_of),
@@ -382,6 +385,8 @@ def analyse_spend(
         category_sensitivity=category_sensitivity(
             lines, labels, [fs.factors for fs in factor_sets]
         ),
+        agreement_suppliers=by_supplier,
+        frameworks=rank_frameworks(agreements),
     )
 
 

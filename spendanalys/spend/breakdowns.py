@@ -109,9 +109,12 @@ def change_between(
     return out if key is not None or "key" in table else out.drop(columns="key")
 
 
-def lines_of_year(lines: pd.DataFrame, year: int, notes: list[str]) -> pd.DataFrame:
-    """Only the lines dated in ``year`` (``--year``): the ranking of one year. Lines of other
-    years and undated lines are left out, and a note says how many and how much."""
+def lines_of_year(
+    lines: pd.DataFrame, year: int, notes: list[str]
+) -> tuple[pd.DataFrame, np.ndarray]:
+    """Only the lines dated in ``year`` (``--year``): the ranking of one year, and the mask that
+    chose them (for arrays aligned to the lines). Lines of other years and undated lines are
+    left out, and a note says how many and how much."""
     in_year = (lines["spend_year"].astype("Int64") == year).fillna(False).to_numpy(dtype=bool)
     out_of_year = ~in_year & _active(lines)
     if out_of_year.any():
@@ -124,7 +127,7 @@ def lines_of_year(lines: pd.DataFrame, year: int, notes: list[str]) -> pd.DataFr
             + (f", {undated} of them undated" if undated else "")
             + ") are left out of this analysis"
         )
-    return lines[in_year].reset_index(drop=True)
+    return lines[in_year].reset_index(drop=True), in_year
 
 
 def grade_of(lines: pd.DataFrame) -> np.ndarray:

@@ -6,7 +6,11 @@ Rules, tried in order and recorded per line in ``link_rule`` (DESIGN.md §2):
    (compared after trimming, collapsing inner whitespace and casefolding);
 2. ``org_number``: the supplier's organisation number belongs to exactly one agreement;
 3. ``supplier_name``: the normalised supplier name belongs to exactly one agreement (and the line
-   and that agreement do not carry two different organisation numbers);
+   and that supplier's register row do not carry two different organisation numbers);
+
+A register may hold several rows per agreement id (a framework agreement with several
+suppliers, or lots): each row is a supplier of that agreement, so a line links by the id or by
+any of its suppliers' organisation numbers or names.
 4. ``unlinked``: none of the above. The line still counts in every total.
 
 An agreement id on the line that the register does not know, and an organisation number or name
@@ -27,6 +31,7 @@ from typing import NamedTuple
 import numpy as np
 import pandas as pd
 
+from spendanalys.io.values import org_identifier
 from spendanalys.spend.coding import (
     categorical_from_codes,
     column,
@@ -117,7 +122,13 @@ _ORG_DIGITS_RE = re.compile(r"\D")
 
 @functools.lru_cache(maxsize=1 << 16)
 def _normalise_one_org(value: str) -> str | None:
-    has_country = value.strip().upper().startswith("SE")
+    text = value.strip().upper()
+    has_country = text.startswith("SE")
+    if (text[:2].isalpha() and not has_country) or text.endswith("MVA") or "-" in text[-2:]:
+        # A foreign identifier (NO923609016, FI1572860-0…): the reader's canonical form.
+        foreign = org_identifier(value)
+        if foreign is not None and not foreign.isdigit():
+            return foreign
     digits = _ORG_DIGITS_RE.sub("", value)
     if len(digits) == 10:
         return digits
@@ -131,7 +142,9 @@ def _normalise_one_org(value: str) -> str | None:
 
 
 def normalise_org_number(values: pd.Series) -> pd.Series:
-    """Organisation numbers as 10 digits; what cannot be one becomes <NA>.
+    """Organisation numbers as 10 digits (a foreign one as its country code and number, as the
+    readers write it: ``"NO 923 609 016 MVA"`` gives ``"NO923609016"``); what cannot be one
+    becomes <NA>.
 
     ``"556677-8899"``, ``"5566778899"``, ``"SE556677889901"`` (VAT number) and ``"SE 5566778899
     01"`` all give ``"5566778899"``; a 12-digit personal identity number with century
@@ -164,15 +177,26 @@ def _id_keys_of_uniques(uniques: pd.Series) -> pd.Series:
     return pd.Series([k or None for k in out], dtype="object")
 
 
-def _unique_positions(keys: np.ndarray) -> tuple[dict[str, int], dict[str, int]]:
-    """Per key: how many agreements carry it, and the position of the first."""
+def _unique_positions(
+    keys: np.ndarray, agreement_of_row: np.ndarray | None = None
+) -> tuple[dict[str, int], dict[str, int]]:
+    """Per key: how many distinct agreements carry it, and the position of the first.
+
+    ``agreement_of_row`` gives each register row's agreement position when the register has
+    several rows per agreement (the suppliers of a framework agreement, lots); by default
+    row ``i`` is agreement ``i``."""
     counts: dict[str, int] = {}
     first: dict[str, int] = {}
+    seen: set[tuple[str, int]] = set()
     for i, k in enumerate(keys):
         if k is None:
             continue
+        agreement = int(agreement_of_row[i]) if agreement_of_row is not None else i
+        if (k, agreement) in seen:
+            continue
+        seen.add((k, agreement))
         counts[k] = counts.get(k, 0) + 1
-        first.setdefault(k, i)
+        first.setdefault(k, agreement)
     return counts, first
 
 
@@ -225,7 +249,8 @@ def link_invoices_to_agreements(invoices: pd.DataFrame, contracts: pd.DataFrame)
 
     ``invoices`` and ``contracts`` are canonical tables (``spendanalys.schema``); missing optional
     columns are treated as empty. ``linked_agreement_id`` is the agreement id as written in the
-    register (missing when unlinked; the first row wins when the register repeats an id);
+    register (missing when unlinked; as the first row of the id writes it; every row of an id
+    is a supplier of that one agreement);
     ``link_rule`` is one of ``LINK_RULES``; ``link_note`` explains a fall-through (unknown
     agreement id, an org number or name shared by several agreements, a name match whose org
     number differs). The three columns are Categoricals; the input frames are not modified.
@@ -237,8 +262,14 @@ def link_invoices_to_agreements(invoices: pd.DataFrame, contracts: pd.DataFrame)
     keep = sorted(id_first.values())
     register = contracts.iloc[keep]
     reg_ids = register["agreement_id"].astype("object").to_numpy()
-    reg_orgs = org_keys(column(register, "org_number"))
-    reg_names = _name_keys(column(register, "supplier"))
+    # Every register row is a supplier of its agreement (one row per supplier of a framework
+    # agreement): org numbers and names of all rows point at the agreement of their id.
+    agreement_of_id = {k: i for i, k in enumerate(reg_keys[keep])}
+    agreement_of_row = np.array(
+        [agreement_of_id.get(k, -1) if k is not None else -1 for k in reg_keys], dtype=np.intp
+    )
+    row_orgs = org_keys(column(contracts, "org_number"))
+    row_names = _name_keys(column(contracts, "supplier"))
 
     pos = np.full(n, -1, dtype=np.intp)
     rule = np.full(n, LINK_RULES.index("unlinked"), dtype=np.int8)
@@ -265,7 +296,7 @@ def link_invoices_to_agreements(invoices: pd.DataFrame, contracts: pd.DataFrame)
     )
 
     # 2. Organisation number belonging to exactly one agreement.
-    org_counts, org_first = _unique_positions(reg_orgs)
+    org_counts, org_first = _unique_positions(row_orgs, agreement_of_row)
     orgs = _lookup(column(invoices, "org_number"), org_keys, org_first, org_counts)
     org_pos, org_n = orgs.per_row(orgs.position, -1), orgs.per_row(orgs.agreements, 0)
     todo = ~has_id
@@ -290,14 +321,22 @@ def link_invoices_to_agreements(invoices: pd.DataFrame, contracts: pd.DataFrame)
     # 3. Normalised supplier name belonging to exactly one agreement, unless the org numbers of
     #    the line and of that agreement are both known and differ.
     todo &= ~take
-    name_counts, name_first = _unique_positions(reg_names)
+    name_counts, name_first = _unique_positions(row_names, agreement_of_row)
+    # The org number written beside each name (its first row), for the conflict check.
+    name_org: dict[str, object] = {}
+    for k, o in zip(row_names, row_orgs, strict=True):
+        if k is not None:
+            name_org.setdefault(k, o)
     names = _lookup(column(invoices, "supplier"), _name_keys, name_first, name_counts)
     name_pos, name_n = names.per_row(names.position, -1), names.per_row(names.agreements, 0)
     candidate = todo & (name_pos >= 0) & (name_n == 1)
     conflict = np.zeros(n, dtype=bool)
     rows = np.flatnonzero(candidate)
     if len(rows):
-        cand_org = reg_orgs[name_pos[rows]]
+        org_of_name = np.array(
+            [name_org.get(k) if k is not None else None for k in names.keys], dtype=object
+        )
+        cand_org = spread(org_of_name, names.codes[rows])
         line_org = spread(orgs.keys, orgs.codes[rows])
         differ = ~missing(cand_org) & ~missing(line_org)
         differ[differ] = cand_org[differ] != line_org[differ]

@@ -78,3 +78,27 @@ def requirements_kpi(agreements: pd.DataFrame, as_of: date) -> dict[str, Any]:
         "value_from_register": int(from_value.sum()),
         "value_from_spend": int(n - from_value.sum()),
     }
+
+
+def ongoing_totals(agreements: pd.DataFrame, as_of: date) -> dict[str, Any]:
+    """The KPI's figures as ``totals`` keys, beside the all-agreements shares.
+
+    ``share_ongoing_agreements_with_requirements`` = ongoing with miljökrav ÷ all ongoing (as
+    the agency states it; unknown counts in the denominator, and its number is given beside
+    the share); ``share_ongoing_spend_with_requirements`` = Σ spend_sek of ongoing agreements
+    with miljökrav ÷ Σ spend_sek of all ongoing (value-weighted, over the analysis' spend)."""
+    ongoing = ongoing_agreements(agreements, as_of)
+    status = agreements["requirements"].astype("string").to_numpy(dtype=object)[ongoing]
+    spend = pd.to_numeric(agreements["spend_sek"], errors="coerce").fillna(0.0)
+    spend_ongoing = spend.to_numpy(dtype=float)[ongoing]
+    n = int(ongoing.sum())
+    yes = status == "yes"
+    total = float(spend_ongoing.sum())
+    return {
+        "ongoing_as_of": as_of.isoformat(),
+        "ongoing_agreements": n,
+        "ongoing_agreements_with_requirements": int(yes.sum()),
+        "ongoing_agreements_requirements_unknown": int((status == "unknown").sum()),
+        "share_ongoing_agreements_with_requirements": _share(int(yes.sum()), n),
+        "share_ongoing_spend_with_requirements": _share(float(spend_ongoing[yes].sum()), total),
+    }

@@ -52,6 +52,13 @@ AGREEMENT_KEYS: tuple[str, ...] = (
     "ends_within_months",
     "ended",
     "kpi_substituted",
+    "requirement_level",
+    "ongoing",
+    "framework_id",
+    "supplier_count",
+    "register_rows",
+    "names",
+    "spend_not_attributed_sek",
     "rank_robust",
     "high_impact_sets",
     "factor_grade",
@@ -142,6 +149,22 @@ def _with_years(
         row["by_year"] = years.get(row[key], {})
 
 
+def _with_suppliers(analysis: SpendAnalysis, agreements: list[dict[str, Any]]) -> None:
+    """Each agreement's ``suppliers`` (supplier, org_number, spend_sek): several for a
+    framework agreement with several suppliers, in register order."""
+    table = analysis.agreement_suppliers
+    if not len(table):
+        for row in agreements:
+            row["suppliers"] = []
+        return
+    records = _records(table, ("agreement_id", "supplier", "org_number", "spend_sek"))
+    by_id: dict[Any, list[dict[str, Any]]] = {}
+    for record in records:
+        by_id.setdefault(record.pop("agreement_id"), []).append(record)
+    for row in agreements:
+        row["suppliers"] = by_id.get(row["agreement_id"], [])
+
+
 def _with_ranges(frame: pd.DataFrame, records: list[dict[str, Any]]) -> None:
     """``kg_co2e_range: [low, high]`` over the factor sets (spend.sensitivity), by position."""
     if "kg_co2e_low" not in frame:
@@ -203,6 +226,7 @@ def spend_payload(
     agreements = _records(analysis.agreements, AGREEMENT_KEYS)
     _with_ranges(analysis.agreements, agreements)
     _with_comparison(analysis, agreements)
+    _with_suppliers(analysis, agreements)
     priority = _records(analysis.priority)
     _with_ranges(analysis.priority, priority)
     for row in priority:
@@ -218,6 +242,7 @@ def spend_payload(
         "categories": categories,
         "totals": totals,
         "kpi": analysis.requirements_kpi,
+        "frameworks": _records(analysis.frameworks),
         "priority": priority,
         "unlinked": _records(analysis.unlinked),
         "uncategorised": _records(analysis.uncategorised),

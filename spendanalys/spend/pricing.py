@@ -388,3 +388,11 @@ def _vat_ratio(
     if note not in notes:
         notes.append(note)
     return ratio
+
+
+def describe_rates(rates: ExchangeRates | None, table: pd.DataFrame | None) -> str:
+    """How the analysis' parameters name the exchange rates it used."""
+    if table is not None:
+        sources = "; ".join(sorted(set(table["source"].astype(str))))[:200]
+        return f"per year of the line ({min(table['year'])}–{max(table['year'])}): {sources}"
+    return f"{rates.source} ({rates.year})" if rates is not None else "none"

@@ -259,6 +259,22 @@ def _summary(wb: Workbook, analysis: SpendAnalysis) -> None:
         ("Antal avtal", t["agreements"], INTEGER_FORMAT),
         ("Andel avtal med miljökrav", t["share_agreements_with_requirements"], SHARE_FORMAT),
         ("Avtal där miljökrav är okänt", t["agreements_requirements_unknown"], INTEGER_FORMAT),
+        ("Pågående avtal (per datum)", t.get("ongoing_agreements"), INTEGER_FORMAT),
+        (
+            "Andel pågående avtal med miljökrav",
+            t.get("share_ongoing_agreements_with_requirements"),
+            SHARE_FORMAT,
+        ),
+        (
+            "Pågående avtal där miljökrav är okänt",
+            t.get("ongoing_agreements_requirements_unknown"),
+            INTEGER_FORMAT,
+        ),
+        (
+            "Andel av utgiften i pågående avtal med miljökrav",
+            t.get("share_ongoing_spend_with_requirements"),
+            SHARE_FORMAT,
+        ),
         ("Andel av utgiften med miljökrav", t["share_spend_with_requirements"], SHARE_FORMAT),
         ("Avtal i Pareto-mängden (80 %)", t["pareto_agreements"], INTEGER_FORMAT),
     ]

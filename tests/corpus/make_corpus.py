@@ -580,8 +580,8 @@ def _value_cases() -> list[Case]:
         Case(
             "booleans_garbage.csv",
             "contracts",
-            "Miljökrav 'kanske' (not yes/no)",
-            _ok(2, 1),
+            "Miljökrav 'kanske' (no miljökrav word: unknown, noted, row kept)",
+            _ok(3, 0),
             lambda: csv_bytes([c[0], c[1], with_cell(c, 2, 7, "kanske")[2], c[3]]),
         ),
     ]

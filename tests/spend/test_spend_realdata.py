@@ -52,8 +52,24 @@ def test_register_only_analysis_of_the_real_list(uhm):
     # Blank Miljömässigt hållbar upphandling means unknown, never "no" (realdata README).
     assert analysis.totals["agreements_with_requirements"] == 643
     assert (analysis.agreements["requirements"] != "no").all()
-    # Repeated procurement ids are reported, not silently merged.
-    assert all(r.column == "agreement_id" for r in analysis.rejected)
+    # Nothing of the register is rejected: the two ids that two procurements share are kept.
+    assert analysis.rejected == []
     t = analysis.totals
     assert t["spend_sek"] == pytest.approx(analysis.agreements["spend_sek"].sum())
     assert 0 < t["kg_co2e"] / t["spend_sek"] < 0.2
+
+
+def test_the_full_contracted_value_is_kept(uhm):
+    """The sum of the column 'Kontrakterat värde, Summa' over all 9,780 rows of the file
+    (computed with openpyxl/pandas on the file itself): 244,382,960,612 SEK. Two ids are shared
+    by two procurements each (MT3409: 1,140,000 + 73,149,990; MT4321: 6,000,000,000 +
+    3,486,000 SEK); they stay one agreement each with the rows' values summed and a note that
+    lists both names, instead of 76.6 MSEK (and 3.5 MSEK) dropping out."""
+    agreements = uhm.analysis.agreements.set_index("agreement_id")
+    assert agreements["value_sek"].sum() == 244_382_960_612
+    assert uhm.analysis.totals["spend_sek"] == pytest.approx(244_382_960_612)
+    assert len(agreements) == 9_778
+    assert agreements.at["MT3409", "value_sek"] == 1_140_000 + 73_149_990
+    assert agreements.at["MT4321", "register_rows"] == 2
+    named = [n for n in uhm.analysis.notes if "'MT3409' has 2 rows with different names" in n]
+    assert len(named) == 1 and "Upphandling av beskattningsmodell för björn" in named[0]

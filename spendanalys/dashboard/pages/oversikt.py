@@ -102,7 +102,9 @@ def _spend_section(store: services.Store, language: str) -> list[Any]:
                 t("overview.spend_total", language),
                 f"{format_number(totals.get('spend_sek', 0) / 1e6, language, 1)} MSEK",
             ),
-            card(
+            _requirements_card(totals, language)
+            if "ongoing_agreements" in totals
+            else card(
                 t("overview.requirements_share", language),
                 format_percent(share, language),
                 t("overview.requirements_note", language),
@@ -118,6 +120,27 @@ def _spend_section(store: services.Store, language: str) -> list[Any]:
         html.H2(t("overview.top_agreements", language)),
         table(top, TOP_COLUMNS, language, table_id="overview-top"),
     ]
+
+
+def _requirements_card(totals: dict[str, Any], language: str) -> Any:
+    """The KPI as the agency reports it: ongoing agreements with miljökrav, with the number
+    whose miljökrav is unknown beside the share (never a bare share)."""
+    return card(
+        t("agree.requirements_card_title", language),
+        format_percent(totals.get("share_ongoing_agreements_with_requirements"), language),
+        t(
+            "agree.requirements_card_note",
+            language,
+            with_requirements=totals.get("ongoing_agreements_with_requirements", 0),
+            ongoing=totals.get("ongoing_agreements", 0),
+            unknown=totals.get("ongoing_agreements_requirements_unknown", 0),
+            as_of=totals.get("ongoing_as_of", ""),
+            value_share=format_percent(
+                totals.get("share_ongoing_spend_with_requirements"), language
+            ),
+        ),
+        card_id="card-requirements",
+    )
 
 
 def layout(**_query: Any) -> Any:
