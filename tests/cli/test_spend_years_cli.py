@@ -155,3 +155,81 @@ def test_a_gross_amount_column_is_made_net(
     )
     assert out["totals"]["spend_sek"] == pytest.approx(100_000)
     assert any("incl. VAT" in n for n in out["notes"])
+
+
+OWN_NAMES = {
+    "RAM-1": "IT-tjänster",
+    "AV-2": "Datorer och skärmar",
+    "AV-3": "Städservice",
+    "AV-4": "Trycksaker och tryck",
+    "AV-5": "Mötesarrangemang",
+    "AV-6": "Resetjänster",
+}
+OWN_FACTORS = """category,factor,unit,price_year,price_basis,source,data_quality
+IT-tjänster,0.010,kg CO2e/SEK,2024,exkl. moms,Myndighetens tabell,3
+Datorer och skärmar,0.020,kg CO2e/SEK,2024,exkl. moms,Myndighetens tabell,3
+Städservice,0.030,kg CO2e/SEK,2024,exkl. moms,Myndighetens tabell,3
+Trycksaker och tryck,0.040,kg CO2e/SEK,2024,exkl. moms,Myndighetens tabell,3
+Mötesarrangemang,0.050,kg CO2e/SEK,2024,exkl. moms,Myndighetens tabell,3
+Resetjänster,0.060,kg CO2e/SEK,2024,exkl. moms,Myndighetens tabell,3
+"""
+
+
+def test_done_when_register_priced_by_the_agencys_own_factor_file_year_by_year(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Issue 14's done-when, the parts of this branch: the register of tests/spend/
+    test_frameworks.py (a framework agreement of three suppliers, criteria levels, two yearly
+    exports overlapping by F5) with an Inköpskategori column in the agency's own names and its
+    own factor file (all at 2024 prices; 2025 spend takes the latest KPI, 2024's, so its ratio
+    is 1 and a note says so). Hand-worked:
+
+    - 2024: RAM-1 F1+F2+F3 = 180 000 × 0.010 = 1 800 kg; AV-2 20 000 × 0.020 = 400; AV-3
+      10 000 × 0.030 = 300 → 210 000 SEK, 2 500 kg.
+    - 2025: RAM-1 F8+F9 = 30 000 × 0.010 = 300; AV-4 40 000 × 0.040 = 1 600; AV-5 5 000 ×
+      0.050 = 250 → 75 000 SEK, 2 150 kg (F5 counted once, in 2024).
+    - Every agreement priced (AV-6 has no invoices: 0 kg, not null).
+    """
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location(
+        "frameworks_done_when", Path(__file__).parents[1] / "spend" / "test_frameworks.py"
+    )
+    assert spec is not None and spec.loader is not None
+    frameworks = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(frameworks)
+    INVOICES_2024, INVOICES_2025 = frameworks.INVOICES_2024, frameworks.INVOICES_2025
+
+    lines = frameworks.REGISTER.splitlines()
+    register = [lines[0] + ";Inköpskategori"]
+    register += [f"{row};{OWN_NAMES[row.split(';')[0]]}" for row in lines[1:]]
+    files = {
+        "avtal.csv": "\n".join(register) + "\n",
+        "fakturor_2024.csv": INVOICES_2024,
+        "fakturor_2025.csv": INVOICES_2025,
+        "faktorer.csv": OWN_FACTORS,
+    }
+    for name, text in files.items():
+        (tmp_path / name).write_text(text, encoding="utf-8")
+    out = _spend(
+        [
+            "--contracts", str(tmp_path / "avtal.csv"),
+            "--invoices", str(tmp_path / "fakturor_2024.csv"),
+            "--invoices", str(tmp_path / "fakturor_2025.csv"),
+            "--factors", str(tmp_path / "faktorer.csv"),
+        ],
+        capsys,
+    )  # fmt: skip
+    agreements = {a["agreement_id"]: a for a in out["agreements"]}
+    assert all(a["kg_co2e"] is not None for a in agreements.values())
+    assert all(a["category_id"].startswith("own:") for a in agreements.values())
+    assert agreements["AV-5"]["category"] == "Mötesarrangemang"
+    assert out["totals"]["by_year"] == {
+        "2024": {"spend_sek": pytest.approx(210_000), "kg_co2e": pytest.approx(2_500)},
+        "2025": {"spend_sek": pytest.approx(75_000), "kg_co2e": pytest.approx(2_150)},
+    }
+    assert agreements["RAM-1"]["by_year"] == {
+        "2024": {"spend_sek": pytest.approx(180_000), "kg_co2e": pytest.approx(1_800)},
+        "2025": {"spend_sek": pytest.approx(30_000), "kg_co2e": pytest.approx(300)},
+    }
+    assert out["totals"]["spend_without_factor_sek"] == 0
