@@ -12,6 +12,7 @@ import fcntl
 import os
 import secrets
 from pathlib import Path
+from typing import Any
 from urllib.parse import urlsplit
 
 import dash
@@ -157,15 +158,35 @@ def _shell() -> html.Div:
     )
     return html.Div(
         [
-            banner,
+            html.A(t("a11y.skip", lang), href="#content", className="skip-link"),
             html.Header(
-                [html.Div(t("app.title", lang), className="brand"), nav, switch, account],
-                className="topbar",
+                [
+                    banner,
+                    html.Div(
+                        [html.Div(t("app.title", lang), className="brand"), nav, switch, account],
+                        className="topbar",
+                    ),
+                ]
             ),
-            html.Main(dash.page_container, className="content"),
+            html.Main(dash.page_container, className="content", id="content", tabIndex="-1"),
+            html.Footer(
+                dcc.Link(t("a11y.statement_link", lang), href="/tillganglighet"),
+                className="footer",
+            ),
             dcc.Store(id="lang-store", data=lang),
         ]
     )
+
+
+def _with_lang(interpolate: Any) -> Any:
+    """Dash's page template with ``<html lang>`` in the request's language (WCAG 3.1.1: a
+    screen reader reads Swedish as Swedish)."""
+
+    def interpolated(**kwargs: Any) -> str:
+        page: str = interpolate(**kwargs)
+        return page.replace("<html>", f'<html lang="{language()}">', 1)
+
+    return interpolated
 
 
 def _health() -> ResponseReturnValue:
@@ -270,6 +291,7 @@ def create_app(
     # After dash.Dash(...): its own first-request hook fills app.callback_map before this reads it.
     guard_callback_shapes(server, lambda: app.callback_map)
     app.layout = _shell
+    app.interpolate_index = _with_lang(app.interpolate_index)  # type: ignore[method-assign]
     # Every page but the login page needs a login (checked before Dash serves it).
     server.config[security.PAGE_PATHS_CONFIG] = tuple(path for path, _key in navigation())
     server.add_url_rule("/health", "health", _health)

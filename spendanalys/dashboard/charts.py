@@ -8,7 +8,7 @@ import pandas as pd
 import plotly.graph_objects as go
 
 from spendanalys.dashboard.components import figure_layout
-from spendanalys.i18n import t
+from spendanalys.i18n import format_number, t
 from spendanalys.schema import TRAVEL_MODES
 
 
@@ -22,6 +22,9 @@ def travel_per_fte(analysis: Any, language: str, after: pd.DataFrame | None = No
         y=years["kg_co2e_per_fte"],
         name=t("travel.per_fte", language),
         marker_color="#1f5f8b",
+        text=[format_number(v, language) for v in years["kg_co2e_per_fte"]],
+        textposition="inside",
+        insidetextanchor="end",
     )
     if after is not None:
         shown = after.dropna(subset=["kg_co2e_per_fte_after"])
@@ -46,6 +49,36 @@ def travel_per_fte(analysis: Any, language: str, after: pd.DataFrame | None = No
         marker={"size": 12, "symbol": "star", "color": "#cc0000"},
         name=t("travel.target", language),
     )
+    forecast = getattr(analysis, "forecast", None)
+    if forecast and after is None:
+        fig.add_scatter(
+            x=[forecast["year"]],
+            y=[forecast["kg_co2e_per_fte"]],
+            mode="markers+text",
+            marker={"size": 11, "symbol": "diamond-open", "color": "#5b3f8c", "line": {"width": 2}},
+            text=[
+                t(
+                    "verdict.forecast_point",
+                    language,
+                    value=format_number(forecast["kg_co2e_per_fte"], language),
+                )
+            ],
+            textposition="top center",
+            name=t("verdict.forecast_legend", language),
+        )
+    known = set(years["year"].astype(int))
+    latest = max(known) if known else None
+    for year in path["year"].astype(int):
+        if latest is not None and year < latest and year not in known:
+            fig.add_annotation(
+                x=year,
+                y=0,
+                yanchor="bottom",
+                textangle=-90,
+                text=t("verdict.no_data_year", language),
+                showarrow=False,
+                font={"color": "#4f5b66"},
+            )
     return figure_layout(
         fig,
         language,
@@ -90,6 +123,8 @@ def pareto(curve: pd.DataFrame, language: str, top: int = 60) -> go.Figure:
     return figure_layout(
         fig,
         language,
+        margin={"l": 50, "r": 40, "t": 20, "b": 120},
+        legend={"orientation": "h", "y": 1.08, "x": 0},
         yaxis={"title": "t CO2e"},
         yaxis2={"title": "%", "overlaying": "y", "side": "right", "range": [0, 105], "dtick": 20},
         xaxis={"type": "category", "tickangle": -60},
@@ -110,15 +145,25 @@ def breakdown(frame: pd.DataFrame, label: str, language: str) -> go.Figure:
 
 
 def decomposition(result: dict[str, Any], language: str) -> go.Figure:
-    """Waterfall from one year's kg CO2e per FTE to another's, by effect."""
+    """Waterfall from one year's kg CO2e per FTE to another's, by effect: a reduction green, an
+    increase red (less CO2e is the good direction), every step labelled with its value."""
     effects = result["effects"]
     names = [t(f"effect.{k}", language) for k in effects]
+    values = [result["from_kg_co2e_per_fte"], *effects.values(), result["to_kg_co2e_per_fte"]]
+    labels = [format_number(values[0], language, 1)]
+    labels += [("+" if v > 0 else "") + format_number(v, language, 1) for v in effects.values()]
+    labels.append(format_number(values[-1], language, 1))
     fig = go.Figure(
         go.Waterfall(
             x=[str(result["from_year"]), *names, str(result["to_year"])],
-            y=[result["from_kg_co2e_per_fte"], *effects.values(), result["to_kg_co2e_per_fte"]],
+            y=values,
             measure=["absolute", *["relative"] * len(effects), "total"],
             connector={"line": {"color": "#999"}},
+            text=labels,
+            textposition="outside",
+            increasing={"marker": {"color": "#a3231a"}},
+            decreasing={"marker": {"color": "#1e6b34"}},
+            totals={"marker": {"color": "#1f5f8b"}},
         )
     )
     return figure_layout(fig, language, yaxis_title="kg CO2e / " + t("unit.fte", language))

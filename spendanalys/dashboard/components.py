@@ -20,8 +20,10 @@ import plotly.graph_objects as go
 from dash import dcc, html
 
 from spendanalys.dashboard import security
+from spendanalys.dashboard.wording import worded
 from spendanalys.errors import ConfigurationError
 from spendanalys.i18n import (
+    catalogue,
     format_date,
     format_datetime,
     format_number,
@@ -37,6 +39,12 @@ SERVER_BLOCK_ROWS = 100  # rows per server-side grid request
 COLORS = ("#1f5f8b", "#6aa84f", "#e69138", "#8e7cc3", "#c27ba0", "#76a5af", "#999999")
 
 
+def attributes(**names: str) -> dict[str, Any]:
+    """HTML attributes Dash takes only as ``aria-*``/``data-*`` keywords: ``aria_label=`` →
+    ``aria-label``."""
+    return {name.replace("_", "-"): value for name, value in names.items()}
+
+
 def lang() -> str:
     """The request's language (the ``lang`` cookie; Swedish by default)."""
     return (
@@ -44,6 +52,16 @@ def lang() -> str:
         if flask.has_request_context()
         else "sv"
     )
+
+
+def safe_next(path: Any) -> str:
+    """The page to go to after login: ``?next=`` when it is a path of this site (one leading
+    slash, no scheme or host, not the login page itself), else the overview."""
+    if not isinstance(path, str) or not path.startswith("/") or path.startswith("//"):
+        return "/"
+    if "\\" in path or ":" in path.split("?")[0] or path.startswith("/login"):
+        return "/"
+    return path
 
 
 def page_guard() -> Any:
@@ -89,14 +107,49 @@ def as_year(value: Any, what: str) -> int:
     return int(number)
 
 
-def card(title: str, value: str, note: str | None = None, card_id: str | None = None) -> html.Div:
+def card(
+    title: str,
+    value: str,
+    note: str | None = None,
+    card_id: str | None = None,
+    *,
+    frame: str | None = None,
+    verdict: Any = None,
+) -> html.Div:
+    """A figure with its frame (``frame``: the year or "as of" date it holds for) under the
+    title, an optional verdict (``verdict_line``) and a note."""
     children: list[Any] = [
         html.Div(title, className="card-title"),
         html.Div(value, className="card-value"),
     ]
+    if frame:
+        children.append(html.Div(frame, className="card-frame"))
+    if verdict is not None:
+        children.append(verdict)
     if note:
         children.append(html.Div(note, className="card-note"))
     return html.Div(children, className="card", id=card_id or "")
+
+
+VERDICT_MARKS = {"on_track": "✓", "off_track": "✗", "unknown": "?"}
+
+
+def verdict_line(text: str, status: str, element_id: str | None = None) -> html.P:
+    """A verdict in words with a mark (✓ ✗ ?) before it: the colour repeats what the words and
+    the mark say, never carries the meaning alone (WCAG 1.4.1)."""
+    extra: dict[str, Any] = {"id": element_id} if element_id else {}
+    return html.P(
+        [
+            html.Span(
+                VERDICT_MARKS.get(status, "?"),
+                className="verdict-mark",
+                **attributes(aria_hidden="true"),
+            ),
+            text,
+        ],
+        className=f"verdict verdict-{status}",
+        **extra,
+    )
 
 
 def message(text: str, kind: str = "info", element_id: str | None = None) -> html.Div:
@@ -104,16 +157,20 @@ def message(text: str, kind: str = "info", element_id: str | None = None) -> htm
     return html.Div(text, className=f"message message-{kind}", **extra)
 
 
+def number_decimals(kind: str) -> int:
+    """The decimals of a number kind: "number" 0, "number1" 1, … "number6" 6."""
+    digits = kind.removeprefix("number")
+    return int(digits) if digits.isdigit() else 0
+
+
 def cell_text(value: Any, kind: str, language: str) -> str:
     if kind == "number":
         return format_number(value, language)
-    if kind == "number1":
-        return format_number(value, language, 1)
-    if kind == "number3":
-        return format_number(value, language, 3)
     if kind == "number2sig":  # a range over factor sets: the precision the method supports
         missing = value is None or value is pd.NA or value != value
         return "" if missing else format_number(round_to_significant(float(value)), language)
+    if kind.startswith("number"):
+        return format_number(value, language, number_decimals(kind))
     if kind == "yesno":
         return t(f"value.{value}", language) if value in ("yes", "no", "unknown") else ""
     if kind == "percent":
@@ -138,8 +195,12 @@ def table(
     *,
     table_id: str | None = None,
     limit: int = 50,
-) -> html.Table:
-    """A plain HTML table of ``frame``: columns are (field, message key, kind); text-only cells."""
+    caption: str | None = None,
+) -> html.Div:
+    """A plain HTML table of ``frame``: columns are (field, message key, kind); text-only cells.
+
+    It scrolls sideways inside its own box (``table-scroll``), so a wide table never makes the
+    page wider than a phone; a table cut at ``limit`` rows says so ("50 av 120 rader")."""
     present = [(f, k, kind) for f, k, kind in columns if f in frame.columns]
     head = html.Thead(
         html.Tr(
@@ -150,22 +211,54 @@ def table(
         )
     )
     rows = [
-        html.Tr(
-            [
-                html.Td(
-                    cell_text(record.get(f), kind, language),
-                    className="num" if kind.startswith("number") else None,
-                )
-                for f, _, kind in present
-            ]
-        )
+        html.Tr([_cell(f, record.get(f), kind, language) for f, _, kind in present])
         for record in frame.head(limit).to_dict("records")
     ]
     extra: dict[str, Any] = {"id": table_id} if table_id else {}
-    return html.Table([head, html.Tbody(rows)], className="data-table", **extra)
+    parts: list[Any] = [html.Caption(caption)] if caption else []
+    body = html.Table([*parts, head, html.Tbody(rows)], className="data-table", **extra)
+    shown: list[Any] = [body]
+    if len(frame) > limit:
+        shown.append(
+            html.P(
+                t(
+                    "a11y.rows_shown",
+                    language,
+                    shown=format_number(limit, language),
+                    total=format_number(len(frame), language),
+                ),
+                className="muted",
+            )
+        )
+    return html.Div(
+        shown,
+        className="table-scroll",
+        tabIndex="0",
+        role="region",
+        **attributes(aria_label=caption or t("a11y.table", language)),
+    )
 
 
-def rejected_table(frame: pd.DataFrame, language: str, table_id: str | None = None) -> html.Table:
+# Columns that hold a citation as its source published it (a title, a licence): shown as
+# written, not translated (marked ``citation``).
+CITATION_FIELDS = frozenset({"source", "factor_source", "licence", "time_source", "file_name"})
+
+
+def _cell(field: str, value: Any, kind: str, language: str) -> html.Td:
+    """One table cell; kind "code" shows an identifier as code (a category id a user types in
+    the mapping form), a citation column is marked as such."""
+    text = cell_text(value, kind, language)
+    if kind == "code":
+        return html.Td(html.Code(text) if text else "")
+    if field in CITATION_FIELDS:
+        return html.Td(text, className="citation")
+    return html.Td(text, className="num" if kind.startswith("number") else None)
+
+
+def rejected_table(frame: pd.DataFrame, language: str, table_id: str | None = None) -> html.Div:
+    """The rejected rows with their reasons worded in the page's language (``wording``)."""
+    if "reason" in frame:
+        frame = frame.assign(reason=[worded(str(r), language) for r in frame["reason"]])
     return table(
         frame,
         [
@@ -208,13 +301,16 @@ def upload_box(
     }
     return html.Div(
         [
-            dcc.Upload(
-                id=component_id,
-                children=html.Div(text),
-                accept=".csv,.xlsx",
-                multiple=False,
-                disabled=not enabled,
-                className="upload" + ("" if enabled else " upload-disabled"),
+            labelled(
+                dcc.Upload(
+                    id=component_id,
+                    children=html.Div(text),
+                    accept=".csv,.xlsx",
+                    multiple=False,
+                    disabled=not enabled,
+                    className="upload" + ("" if enabled else " upload-disabled"),
+                ),
+                t("a11y.upload_label", language, what=label),
             ),
             dcc.Store(id=f"{component_id}-limits", data=limits),
             dcc.Store(id=f"{component_id}-accepted"),
@@ -232,10 +328,73 @@ def upload_box(
     )
 
 
+def labelled(child: Any, label: str) -> html.Div:
+    """``child`` (a Dash component whose inner controls take no name of their own: an upload, a
+    slider) wrapped so ``assets/a11y.js`` names those controls ``label``."""
+    return html.Div(child, className="labelled", **attributes(data_a11y_label=label))
+
+
 def number_formatter(language: str, decimals: int = 0) -> dict[str, str]:
     """An AG Grid valueFormatter in the page's locale (functions in assets/grid_format.js)."""
     name = "formatSv" if language == "sv" else "formatEn"
     return {"function": f"{name}(params.value, {decimals})"}
+
+
+ID_FIELDS = frozenset({"agreement_id", "invoice_id", "org_number"})
+WIDE_FIELDS = frozenset({"name", "text"})
+# Minimum widths in px by field (a value read whole at 1440 px: "35 019 844", "AVT-2021-267").
+MIN_WIDTHS = {
+    "rank": 70,
+    "supplier": 160,
+    "category": 140,
+    "category_name": 140,
+    "factor_source": 120,
+    "spend_sek": 125,
+    "spend_sek_factor_year": 125,
+    "requirements": 95,
+    "kg_co2e_low": 85,
+    "kg_co2e_high": 85,
+    "rank_robust": 85,
+    "account": 80,
+    "invoice_id": 100,
+}
+
+
+def grid_locale(language: str) -> dict[str, str]:
+    """AG Grid's own words (pager, filters, "Sök") from the catalogue's ``grid.*`` keys."""
+    return {k[5:]: v for k, v in catalogue(language).items() if k.startswith("grid.")}
+
+
+def column_def(field: str, key: str, kind: str, language: str) -> dict[str, Any]:
+    """One grid column, sized by its content: ids pinned left and never cut, names and texts
+    flexible with the whole value as a tooltip, numbers right-aligned in the locale."""
+    col: dict[str, Any] = {
+        "field": field,
+        "headerName": t(key, language),
+        "headerTooltip": t(key, language),
+        "wrapHeaderText": True,
+        "autoHeaderHeight": True,
+    }
+    if kind.startswith("number"):
+        decimals = number_decimals(kind)
+        col.update(
+            filter="agNumberColumnFilter",
+            type="rightAligned",
+            valueFormatter=number_formatter(language, decimals),
+            minWidth=95,
+            flex=1,
+        )
+    elif kind == "date":
+        col.update(filter="agTextColumnFilter", minWidth=108, flex=1)
+    elif field in ID_FIELDS:
+        col.update(minWidth=130, flex=1)
+    elif field in WIDE_FIELDS:
+        col.update(minWidth=190, flex=2, tooltipField=field)
+    else:
+        col.update(minWidth=110, flex=1, tooltipField=field)
+    if field in MIN_WIDTHS:
+        col["minWidth"] = MIN_WIDTHS[field]
+    return col
 
 
 def grid(
@@ -247,35 +406,38 @@ def grid(
     page_size: int = 20,
     height: str = "520px",
     server_side: bool = False,
-) -> dag.AgGrid:
+    pinned: str | None = None,
+    phone_columns: Sequence[str] = (),
+    label: str | None = None,
+) -> html.Div:
     """A sortable, filterable AG Grid of ``frame`` (text cells; numbers formatted in the locale).
 
     ``server_side``: AG Grid's infinite row model; ``frame`` is ignored and the page's callback
     answers ``getRowsRequest`` with one block of rows (filtered and sorted on the server), so a
-    large table never travels to the browser whole.
+    large table never travels to the browser whole. ``pinned``: the field kept at the left
+    while the rest scrolls; ``phone_columns``: the fields a narrow screen keeps (the others are
+    hidden below 700 px, ``assets/dashAgGridFunctions.js``), so a phone shows readable
+    columns instead of a squeezed grid.
     """
     defs = []
     for field, key, kind in columns:
-        col: dict[str, Any] = {"field": field, "headerName": t(key, language)}
-        if kind.startswith("number"):
-            decimals = {"number": 0, "number1": 1, "number3": 3}.get(kind, 0)
-            col.update(
-                filter="agNumberColumnFilter",
-                type="rightAligned",
-                valueFormatter=number_formatter(language, decimals),
-            )
-        elif kind == "date":
-            col.update(filter="agTextColumnFilter")
+        col = column_def(field, key, kind, language)
+        if field == pinned:
+            col.update(pinned="left", lockPinned=True, flex=None, width=135)
         defs.append(col)
     options: dict[str, Any] = {
         "pagination": True,
         "paginationPageSize": page_size,
+        "paginationPageSizeSelector": [20, 50, 100],
         "rowSelection": {
             "mode": "singleRow",
             "checkboxes": False,
             "enableClickSelection": True,
         },
         "animateRows": False,
+        "localeText": grid_locale(language),
+        "tooltipShowDelay": 300,
+        "suppressDragLeaveHidesColumns": True,
     }
     if server_side:
         options.update(
@@ -284,14 +446,29 @@ def grid(
         data: dict[str, Any] = {"rowModelType": "infinite"}
     else:
         data = {"rowData": grid_records(frame, columns, language)}
-    return dag.AgGrid(
-        id=grid_id,
-        columnDefs=defs,
-        defaultColDef={"sortable": True, "filter": True, "resizable": True, "floatingFilter": True},
-        dashGridOptions=options,
-        columnSize="sizeToFit",
-        style={"height": height},
-        **data,
+    listeners: dict[str, Any] = {}
+    if phone_columns:
+        keep = json.dumps(list(phone_columns))
+        call = f"fitColumnsToScreen(params, {keep})"
+        listeners = {"gridSizeChanged": [call], "firstDataRendered": [call]}
+    return html.Div(
+        dag.AgGrid(
+            id=grid_id,
+            columnDefs=defs,
+            defaultColDef={
+                "sortable": True,
+                "filter": True,
+                "resizable": True,
+                "floatingFilter": True,
+            },
+            dashGridOptions=options,
+            style={"height": height},
+            eventListeners=listeners,
+            **data,
+        ),
+        className="grid-box",
+        role="region",
+        **attributes(aria_label=label or t("a11y.table", language)),
     )
 
 
@@ -344,26 +521,51 @@ def _texts(column: pd.Series, kind: str, language: str) -> list[str]:
 def figure_layout(
     fig: go.Figure, language: str, title: str | None = None, **extra: Any
 ) -> go.Figure:
-    fig.update_layout(
-        separators=plotly_separators(language),
-        template="plotly_white",
-        margin={"l": 50, "r": 20, "t": 50 if title else 20, "b": 40},
-        title=title,
-        legend={"orientation": "h", "y": -0.2},
-        colorway=list(COLORS),
-        **extra,
-    )
+    layout: dict[str, Any] = {
+        "separators": plotly_separators(language),
+        "template": "plotly_white",
+        "margin": {"l": 50, "r": 20, "t": 50 if title else 20, "b": 40},
+        "font": {"family": "DejaVu Sans, Segoe UI, Arial, sans-serif", "color": "#1b2a35"},
+        "title": title,
+        "legend": {"orientation": "h", "y": -0.2},
+        "colorway": list(COLORS),
+    }
+    fig.update_layout(**{**layout, **extra})
     return fig
 
 
-def graph(graph_id: str, fig: go.Figure | dict[str, Any], height: int = 380) -> dcc.Graph:
+def graph(
+    graph_id: str,
+    fig: go.Figure | dict[str, Any],
+    height: int = 380,
+    *,
+    summary: str | None = None,
+    data: Any = None,
+    language: str | None = None,
+) -> Any:
     """A chart; ``fig`` may be a figure already turned into a plain dict (``figure_dict``),
-    which Dash sends without plotly's validation."""
+    which Dash sends without plotly's validation.
+
+    No toolbar (it covered the plot; the figures are in the tables beside the charts). With
+    ``summary`` the chart is a ``<figure>`` whose caption says in words what it shows (a text
+    alternative, WCAG 1.1.1), and ``data`` (a table component) is its data in a fold under it.
+    """
     if isinstance(fig, dict):
         fig = {**fig, "layout": {**fig.get("layout", {}), "height": height}}
     else:
         fig.update_layout(height=height)
-    return dcc.Graph(id=graph_id, figure=fig, config={"displaylogo": False})
+    chart = dcc.Graph(
+        id=graph_id,
+        figure=fig,
+        config={"displayModeBar": False, "displaylogo": False},
+        className="chart",
+    )
+    if summary is None:
+        return chart
+    parts: list[Any] = [html.Figcaption(summary, className="chart-summary"), chart]
+    if data is not None:
+        parts.append(html.Details([html.Summary(t("a11y.chart_data", language or "sv")), data]))
+    return html.Figure(parts, className="chart-figure", id=f"{graph_id}-figure")
 
 
 def figure_dict(fig: go.Figure) -> dict[str, Any]:

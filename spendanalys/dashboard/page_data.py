@@ -20,7 +20,8 @@ import plotly.io.json
 from spendanalys import services
 from spendanalys.dashboard import charts
 from spendanalys.dashboard.components import figure_dict, grid_frame
-from spendanalys.i18n import t
+from spendanalys.dashboard.wording import worded
+from spendanalys.i18n import format_number, t
 from spendanalys.spend.categories import load_category_rules
 
 
@@ -41,6 +42,21 @@ def latest_rejected(store: services.Store, kind: str, state: str | None = None) 
 
 def summary(store: services.Store) -> services.SpendSummary | None:
     return services.spend_summary(store)
+
+
+def spend_years(store: services.Store) -> tuple[int, ...]:
+    """The years the invoice lines of the current spend analysis fall in (the frame the
+    overview's spend cards state)."""
+
+    def years() -> tuple[int, ...]:
+        view = services.spend_view(store)
+        if view is None or "spend_year" not in view.analysis.lines:
+            return ()
+        found = pd.to_numeric(view.analysis.lines["spend_year"], errors="coerce").dropna()
+        return tuple(sorted(int(y) for y in found.unique()))
+
+    found: tuple[int, ...] = services.memo(store, "spend-years", years, store.state_token("spend"))
+    return found
 
 
 @dataclass(frozen=True)
@@ -168,7 +184,85 @@ def drilldown_page(
     rows: GridRows = services.memo(
         store,
         f"lines-shown:{date.today()}:{language}:{agreement_id}",
-        lambda: grid_rows(raw, columns, language),
+        lambda: grid_rows(labelled_lines(raw, language), columns, language),
         pool="lines",
     )
     return rows.block(request)
+
+
+def agreement_line_count(store: services.Store, agreement_id: str) -> int | None:
+    """How many invoice lines the agreement has in all (the drill-down keeps the largest
+    ``services.LINES_LIMIT``); None when the ranking does not say."""
+    result = services.spend_summary(store)
+    if result is None or "invoice_lines" not in result.agreements:
+        return None
+    found = result.agreements.loc[
+        result.agreements["agreement_id"] == agreement_id, "invoice_lines"
+    ]
+    return None if found.empty or pd.isna(found.iloc[0]) else int(found.iloc[0])
+
+
+@functools.lru_cache(maxsize=4)
+def category_names(language: str) -> dict[str, str]:
+    """Category id → its name in ``language`` (the category tree is package data)."""
+    tree = load_category_rules().tree
+    names = tree["name_sv"] if language == "sv" else tree["name_en"]
+    return dict(zip(tree["category_id"], names, strict=True))
+
+
+def coded_label(prefix: str, value: Any, language: str) -> str:
+    """The catalogue's word for an engine code (``{prefix}.{value}``), the code itself when the
+    catalogue has none (shown, never dropped), "" for a missing value."""
+    if value is None or value is pd.NA or (isinstance(value, float) and value != value):
+        return ""
+    key = f"{prefix}.{value}"
+    text = t(key, language)
+    return str(value) if text == key else text
+
+
+def labelled_lines(lines: pd.DataFrame, language: str) -> pd.DataFrame:
+    """Drill-down lines as a reader sees them: the category's name instead of its id, rules
+    in words, and the price-index step made visible. The engine computes
+    ``kg_co2e = spend_sek × price_index_ratio × kg_co2e_per_sek`` (``spend.pricing``: SEK
+    moved to the factor's price year by KPI, then the factor); the lines kept for the drill-down
+    carry spend, factor and kg, so the step is recovered from them exactly:
+    ``spend_sek_factor_year = kg_co2e / kg_co2e_per_sek`` and ``price_index_ratio =
+    spend_sek_factor_year / spend_sek``. Factor × SEK at the factor's price year = kg, on screen."""
+    out = lines.copy()
+    names = category_names(language)
+    for column, prefix in (("category_rule", "rule"), ("link_rule", "link")):
+        if column in out:
+            out[column] = [coded_label(prefix, v, language) for v in out[column]]
+    if "category_id" in out:
+        rules = out["category_rule"] if "category_rule" in out else [""] * len(out)
+        out["category_name"] = [
+            (names.get(str(c), str(c)) if isinstance(c, str) else "") + (f" ({r})" if r else "")
+            for c, r in zip(out["category_id"], rules, strict=True)
+        ]
+    if "spend_sek_factor_year" not in out and {"kg_co2e", "kg_co2e_per_sek"} <= set(out):
+        kg = pd.to_numeric(out["kg_co2e"], errors="coerce")
+        factor = pd.to_numeric(out["kg_co2e_per_sek"], errors="coerce")
+        out["spend_sek_factor_year"] = (kg / factor).where(factor > 0)
+    if "price_index_ratio" not in out and {"spend_sek_factor_year", "spend_sek"} <= set(out):
+        spend = pd.to_numeric(out["spend_sek"], errors="coerce")
+        out["price_index_ratio"] = (out["spend_sek_factor_year"] / spend).where(spend != 0)
+    return out
+
+
+def factor_sources_text(lines: pd.DataFrame, language: str) -> str:
+    """The factor sources of the drill-down lines with their counts, said once above the grid
+    instead of the same long source in every row."""
+    if "factor_source" not in lines:
+        return ""
+    counts = lines["factor_source"].astype("string").fillna("–").value_counts()
+    sources = "; ".join(f"{source} ({format_number(n, language)})" for source, n in counts.items())
+    return t("verdict.factor_sources", language, sources=sources)
+
+
+def worded_notes(frame: pd.DataFrame, column: str, language: str) -> pd.DataFrame:
+    """``frame`` with the engine's notes in ``column`` worded in ``language`` (``wording``)."""
+    if column not in frame:
+        return frame
+    return frame.assign(
+        **{column: [worded(str(v), language) if isinstance(v, str) else v for v in frame[column]]}
+    )

@@ -96,5 +96,21 @@ def overview_parts(
         summary.years[summary.years["year"] != "undated"] if len(summary.years) else summary.years
     )
     if len(dated) >= 2:
-        parts.append(graph("overview-spend-years", years_figure(summary, language), height=300))
+        caption = (
+            t("spendyears.figure_title", language)
+            + ": "
+            + "; ".join(
+                f"{y} {format_number(kg / 1000, language)} t CO2e"
+                for y, kg in zip(dated["year"], dated["kg_co2e"].fillna(0.0), strict=True)
+            )
+        )
+        parts.append(
+            graph(
+                "overview-spend-years",
+                years_figure(summary, language),
+                height=300,
+                summary=caption,
+                language=language,
+            )
+        )
     return parts

@@ -23,6 +23,7 @@ from spendanalys import services
 from spendanalys.auth import require
 from spendanalys.dashboard import security
 from spendanalys.dashboard.components import lang, message, rejected_table
+from spendanalys.dashboard.wording import worded
 from spendanalys.errors import AccessDenied
 from spendanalys.i18n import format_number, t
 from spendanalys.services.jobs import JobBoard, JobState, QuotaExceeded
@@ -40,7 +41,12 @@ def render_outcome(outcome: services.UploadOutcome, language: str) -> html.Div:
     """What an upload did: rows read and rejected (with row, column, reason), or why not."""
     if not outcome.ok:
         return message(
-            t("upload.failed", language, file=outcome.file_name, reason=outcome.error),
+            t(
+                "upload.failed",
+                language,
+                file=outcome.file_name,
+                reason=worded(str(outcome.error), language),
+            ),
             "error",
             element_id=f"upload-{outcome.kind}-error",
         )
@@ -58,7 +64,7 @@ def render_outcome(outcome: services.UploadOutcome, language: str) -> html.Div:
             element_id=f"upload-{outcome.kind}-done",
         )
     ]
-    children += [html.Div(note, className="muted") for note in outcome.notes]
+    children += [html.Div(worded(note, language), className="muted") for note in outcome.notes]
     if outcome.rows_rejected:
         children.append(rejected_table(outcome.rejected, language))
     return html.Div(children)

@@ -144,7 +144,8 @@ def test_login_upload_rank_download_and_language(
     page.wait_for_selector(".message-error")
     page.fill("#login-password", PASSWORD)
     page.click("#login-submit")
-    page.wait_for_selector("text=Dataunderlag")
+    page.wait_for_selector("#upload-contracts")  # back to the page asked for (?next=/inkop)
+    assert page.url.endswith("/inkop")
     assert page.locator("#demo-banner").count() == 0
 
     page.click("text=Inköp")

@@ -100,7 +100,11 @@ def _clientside(app: Any) -> dict[str, Any]:
     """A request for a clientside callback (it has no server function)."""
     key = next(k for k in app.callback_map if "callback" not in app.callback_map[k])
     entry = app.callback_map[key]
-    outputs = [{"id": o.component_id, "property": o.component_property} for o in entry["output"]]
+    found = entry["output"]
+    outputs = [
+        {"id": o.component_id, "property": o.component_property}
+        for o in (found if isinstance(found, list) else [found])
+    ]
     return {
         "output": key,
         "outputs": outputs,

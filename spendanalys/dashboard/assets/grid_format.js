@@ -19,3 +19,34 @@ dagfuncs.formatSv = function (value, decimals) {
 dagfuncs.formatEn = function (value, decimals) {
     return spendanalysFormat(value, decimals, ",", ".");
 };
+
+// A narrow screen (a phone) keeps only the columns named in `keep` (components.grid's
+// phone_columns), sized to share the width; a wide one gets the grid's own columns back.
+var SPENDANALYS_PHONE_PX = 700;
+dagfuncs.fitColumnsToScreen = function (params, keep) {
+    var api = params.api;
+    if (!api || api.isDestroyed()) {
+        return;
+    }
+    var narrow = window.innerWidth < SPENDANALYS_PHONE_PX;
+    if (api.__spendanalysNarrow === narrow) {
+        return;
+    }
+    api.__spendanalysNarrow = narrow;
+    if (!api.__spendanalysDefs) {
+        api.__spendanalysDefs = api.getColumnDefs();
+    }
+    var defs = api.__spendanalysDefs;
+    if (narrow) {
+        defs = defs.map(function (def) {
+            var kept = keep.indexOf(def.field) >= 0;
+            return Object.assign({}, def, {
+                hide: !kept,
+                minWidth: kept ? 70 : def.minWidth,
+                width: undefined,
+                flex: kept ? (def.flex || 1) : def.flex,
+            });
+        });
+    }
+    api.setGridOption("columnDefs", defs);
+};

@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
+from datetime import date
 from typing import Any
 
 import dash
-from dash import Input, Output, State, dcc, html
+from dash import ClientsideFunction, Input, Output, State, clientside_callback, dcc, html
 
 from spendanalys import services
-from spendanalys.dashboard import page_data, security
+from spendanalys.dashboard import brief, page_data, security
 from spendanalys.dashboard.components import (
     as_year,
     card,
@@ -28,8 +29,9 @@ from spendanalys.dashboard.components import (
 )
 from spendanalys.dashboard.edit_forms import FACTOR_RESULT, OVERRIDE_RESULT, edit_forms
 from spendanalys.dashboard.uploads import register_upload
+from spendanalys.dashboard.wording import worded
 from spendanalys.errors import AccessDenied, SpendanalysError
-from spendanalys.i18n import format_number, format_percent, t
+from spendanalys.i18n import format_date, format_number, format_percent, t
 from spendanalys.spend.sensitivity import round_to_significant
 
 dash.register_page(
@@ -53,6 +55,15 @@ RANKING = (
     ("factor_source", "col.factor_source", "text"),
     ("factor_grade", "spendyears.col_grade", "text"),
     ("change_kg_co2e", "spendyears.col_change", "number"),
+)
+EXPIRED = (
+    ("agreement_id", "col.agreement_id", "text"),
+    ("name", "col.name", "text"),
+    ("supplier", "col.supplier", "text"),
+    ("kg_co2e", "col.kg_co2e", "number"),
+    ("requirements", "col.requirements", "yesno"),
+    ("end_date", "col.end_date", "date"),
+    ("months_ago", "verdict.col_months_ago", "number"),
 )
 PRIORITY = (
     ("priority", "col.priority", "text"),
@@ -79,17 +90,16 @@ LINES = (
     ("date", "col.date", "date"),
     ("text", "col.text", "text"),
     ("account", "col.account", "text"),
-    ("spend_sek", "col.spend_sek", "number"),
-    ("category_id", "col.category_id", "text"),
-    ("category_rule", "col.category_rule", "text"),
-    ("category_override", "col.category_override", "text"),
+    ("category_name", "verdict.col_category_rule", "text"),
     ("link_rule", "col.link_rule", "text"),
-    ("kg_co2e_per_sek", "col.kg_per_sek", "number3"),
+    ("spend_sek", "col.spend_sek", "number"),
+    ("price_index_ratio", "verdict.col_kpi_ratio", "number4"),
+    ("spend_sek_factor_year", "verdict.col_sek_factor_year", "number"),
+    ("kg_co2e_per_sek", "col.kg_per_sek", "number6"),
     ("kg_co2e", "col.kg_co2e", "number"),
-    ("factor_kind", "col.factor_kind", "text"),
-    ("factor_source", "col.factor_source", "text"),
-    ("source_row", "col.row", "text"),
 )
+RANKING_PHONE = ("rank", "agreement_id", "kg_co2e")
+LINES_PHONE = ("text", "spend_sek", "kg_co2e")
 REFRESH = ("refresh-contracts", "refresh-invoices", "refresh-override", "refresh-factor")
 register_upload("contracts")
 register_upload("invoices")
@@ -134,8 +144,7 @@ def layout(**_query: Any) -> Any:
                 style={"margin": "1rem 0"},
             ),
             dcc.Loading(html.Div(id="inkop-analysis")),
-            html.H2(t("spend.drilldown", language)),
-            html.Div(message(t("spend.drilldown_hint", language)), id="drilldown"),
+            dcc.Store(id="drilldown-scrolled"),
             edit_forms(language),
         ]
     )
@@ -192,23 +201,40 @@ def render_analysis(language: str) -> list[Any]:
     a = page_data.summary(store)
     if a is None:
         return [message(t("spend.no_data", language), "info")]
+    frame = t(
+        "verdict.frame_spend",
+        language,
+        years=brief.year_span(page_data.spend_years(store)) or "–",
+        date=format_date(date.today(), language),
+    )
+    of_all = format_number(a.totals.get("agreements"), language)
     cards = html.Div(
         [
             card(
                 t("overview.spend_emissions", language),
                 f"{format_number(a.totals['kg_co2e'] / 1000, language)} t CO2e",
+                frame=frame,
             ),
             card(
                 t("overview.spend_total", language),
                 f"{format_number(a.totals['spend_sek'] / 1e6, language, 1)} MSEK",
+                t("verdict.spend_total_note", language),
+                frame=frame,
             ),
             card(
                 t("spend.pareto_count", language),
                 format_number(a.totals.get("pareto_agreements"), language),
+                t("verdict.of_agreements", language, total=of_all),
             ),
             card(
                 t("overview.requirements_share", language),
                 format_percent(a.totals.get("share_agreements_with_requirements"), language),
+                t(
+                    "verdict.requirements_count",
+                    language,
+                    n=format_number(a.totals.get("agreements_with_requirements"), language),
+                    total=of_all,
+                ),
             ),
         ],
         className="cards",
@@ -219,15 +245,64 @@ def render_analysis(language: str) -> list[Any]:
         *_validation(store, a, language),
         html.H2(t("spend.ranking", language)),
         html.P(_sensitivity_sentence(a.totals, language), className="muted"),
-        grid("ranking-grid", a.agreements.head(0), RANKING, language, server_side=True),
+        grid(
+            "ranking-grid",
+            a.agreements.head(0),
+            RANKING,
+            language,
+            server_side=True,
+            pinned="agreement_id",
+            phone_columns=RANKING_PHONE,
+            label=t("spend.ranking", language),
+        ),
+        html.Div(
+            [
+                html.H2(t("spend.drilldown", language), id="drilldown-heading"),
+                html.Div(message(t("spend.drilldown_hint", language)), id="drilldown"),
+            ],
+            className="drilldown-box",
+        ),
         html.H2(t("spend.pareto", language)),
-        graph("pareto-chart", page_data.pareto_figure(store, language) or {}),
+        graph(
+            "pareto-chart",
+            page_data.pareto_figure(store, language) or {},
+            summary=t(
+                "verdict.pareto_summary",
+                language,
+                n=format_number(a.totals.get("pareto_agreements"), language),
+                total=format_number(a.totals.get("agreements"), language),
+            ),
+            language=language,
+        ),
+        *_priority(a, language),
+        html.H2(t("spend.unlinked", language)),
+        table(
+            page_data.worded_notes(a.unlinked, "link_note", language), UNLINKED, language, limit=25
+        ),
+    ]
+
+
+def _priority(a: services.SpendSummary, language: str) -> list[Any]:
+    """The priority list of agreements still running, and apart from it those that have
+    already ended (a new procurement is their lever, not a requirement in the running one)."""
+    frame = a.priority
+    ended = frame["ended"].fillna(False).astype(bool) if "ended" in frame else None
+    running = frame if ended is None else frame[~ended]
+    parts: list[Any] = [
         html.H2(t("spend.priority", language)),
         html.P(t("spend.priority_note", language), className="muted"),
-        table(a.priority, PRIORITY, language, table_id="priority-table"),
-        html.H2(t("spend.unlinked", language)),
-        table(a.unlinked, UNLINKED, language, limit=25),
+        table(running, PRIORITY, language, table_id="priority-table"),
     ]
+    if ended is not None and ended.any():
+        past = frame[ended].assign(months_ago=-frame.loc[ended, "months_to_end"])
+        parts += [
+            html.H3(
+                t("verdict.expired_heading", language, n=format_number(int(ended.sum()), language))
+            ),
+            html.P(t("verdict.expired_note", language), className="muted"),
+            table(past, EXPIRED, language, table_id="expired-table"),
+        ]
+    return parts
 
 
 def _sensitivity_sentence(totals: dict[str, Any], language: str) -> str:
@@ -276,23 +351,51 @@ def _ranking_rows(request: Any) -> Any:
     prevent_initial_call=True,
 )
 def _drilldown(rows: Any) -> Any:
-    """The lines of the agreement selected in the ranking (the first selected row)."""
+    """The lines of the agreement selected in the ranking (the first selected row), right
+    under the ranking; the count says how many of the agreement's lines are shown."""
     first = object_or_none(rows[0]) if isinstance(rows, list) and rows else None
     agreement = text_or_none(first.get("agreement_id")) if first else None
     if not agreement:
         return dash.no_update
     language = lang()
-    lines = page_data.drilldown_lines(security.current_store(), agreement)
+    store = security.current_store()
+    lines = page_data.drilldown_lines(store, agreement)
     if lines is None or lines.empty:
         return message(t("spend.no_lines", language, agreement=agreement))
+    total = page_data.agreement_line_count(store, agreement)
+    shown = len(lines)
     title = t(
-        "spend.lines_of", language, agreement=agreement, n=format_number(len(lines), language)
+        "verdict.lines_of" if total is None or total <= shown else "verdict.lines_of_some",
+        language,
+        agreement=agreement,
+        n=format_number(shown, language),
+        total=format_number(total if total is not None else shown, language),
     )
     return [
-        html.Div(title),
+        html.H3(title, id="drilldown-title", tabIndex="-1"),
+        html.P(t("verdict.kpi_step", language), className="muted"),
+        html.P(page_data.factor_sources_text(lines, language), className="muted"),
         dcc.Store(id="drilldown-agreement", data=agreement),
-        grid("drilldown-lines", lines.head(0), LINES, language, height="440px", server_side=True),
+        grid(
+            "drilldown-lines",
+            lines.head(0),
+            LINES,
+            language,
+            height="440px",
+            server_side=True,
+            pinned="invoice_id",
+            phone_columns=LINES_PHONE,
+            label=title,
+        ),
     ]
+
+
+clientside_callback(
+    ClientsideFunction(namespace="spendanalys_a11y", function_name="scrollToDrilldown"),
+    Output("drilldown-scrolled", "data"),
+    Input("drilldown", "children"),
+    prevent_initial_call=True,
+)
 
 
 @dash.callback(
@@ -317,7 +420,7 @@ def _write(action: Callable[[], None], language: str) -> tuple[Any, Any]:
     except AccessDenied:
         return message(t("access.denied", language), "error"), dash.no_update
     except (SpendanalysError, ValueError) as exc:
-        return message(str(exc), "error"), dash.no_update
+        return message(worded(str(exc), language), "error"), dash.no_update
     return message(t("form.saved", language), "ok"), time.time()
 
 

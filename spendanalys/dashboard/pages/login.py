@@ -11,7 +11,7 @@ import dash
 from dash import Input, Output, State, dcc, html
 
 from spendanalys.dashboard import security, sessions
-from spendanalys.dashboard.components import lang
+from spendanalys.dashboard.components import lang, safe_next
 from spendanalys.errors import AccessDenied
 from spendanalys.i18n import t
 
@@ -22,7 +22,7 @@ REDIRECT = security.public("login-redirect")
 ENDED_REASONS = (sessions.ENDED, sessions.EXPIRED, sessions.IDLE)
 
 
-def layout(ended: str | None = None, **_query: Any) -> html.Div:
+def layout(ended: str | None = None, next: str | None = None, **_query: Any) -> html.Div:
     language = lang()
     if security.demo_mode():
         return html.Div(
@@ -45,6 +45,7 @@ def layout(ended: str | None = None, **_query: Any) -> html.Div:
                 t("login.submit", language), id="login-submit", className="button", n_clicks=0
             ),
             html.Div(id=MESSAGE),
+            dcc.Store(id="login-next", data=safe_next(next)),
             dcc.Location(id=REDIRECT, refresh=True),
         ],
         className="login",
@@ -58,12 +59,19 @@ def layout(ended: str | None = None, **_query: Any) -> html.Div:
     Input("login-password", "n_submit"),
     State("login-name", "value"),
     State("login-password", "value"),
+    State("login-next", "data"),
     prevent_initial_call=True,
 )
-def log_in(_clicks: int, _submits: int, name: str | None, password: str | None) -> tuple[Any, Any]:
+def log_in(
+    _clicks: int, _submits: int, name: Any, password: Any, next_path: Any = "/"
+) -> tuple[Any, Any]:
     language = lang()
     try:
-        role = security.log_in(name or "", password or "") if name and password else None
+        role = (
+            security.log_in(name, password)
+            if isinstance(name, str) and isinstance(password, str) and name and password
+            else None
+        )
     except AccessDenied:
         return html.Div(
             t("login.locked", language), className="message message-error"
@@ -72,4 +80,4 @@ def log_in(_clicks: int, _submits: int, name: str | None, password: str | None) 
         return html.Div(
             t("login.failed", language), className="message message-error"
         ), dash.no_update
-    return "", "/"
+    return "", safe_next(next_path)

@@ -6,11 +6,13 @@ from pathlib import Path
 from typing import Any
 
 import dash
+import pandas as pd
 from dash import dcc, html
 
 from spendanalys import services
 from spendanalys.dashboard import page_data, security
 from spendanalys.dashboard.components import lang, page_guard, table
+from spendanalys.dashboard.page_data import coded_label
 from spendanalys.i18n import t
 from spendanalys.travel.factors import load_travel_factor_set
 
@@ -24,8 +26,8 @@ dash.register_page(
 
 METHOD_DIR = Path(__file__).resolve().parents[2] / "i18n"
 FACTORS = (
-    ("factor_set", "col.factor_set", "text"),
-    ("category_id", "col.category_id", "text"),
+    ("factor_set", "col.factor_set", "code"),
+    ("category_id", "col.category_id", "code"),
     ("category_name", "col.category", "text"),
     ("org_number", "col.org_number", "text"),
     ("kg_co2e_per_sek", "col.kg_per_sek", "number3"),
@@ -38,26 +40,27 @@ FACTORS = (
 def _tree_columns(language: str) -> list[tuple[str, str, str]]:
     return [
         (f"group_{language}", "col.group", "text"),
-        ("category_id", "col.category_id", "text"),
+        ("category_id", "col.category_id", "code"),
         (f"name_{language}", "col.category", "text"),
     ]
 
 
 CPV = (
     ("cpv_prefix", "col.cpv_prefix", "text"),
-    ("category_id", "col.category_id", "text"),
+    ("category_id", "col.category_id", "code"),
     ("category_name", "col.category", "text"),
 )
 ACCOUNTS = (
     ("account_from", "col.account_from", "text"),
     ("account_to", "col.account_to", "text"),
-    ("category_id", "col.category_id", "text"),
+    ("category_id", "col.category_id", "code"),
     ("exclude", "col.exclude", "bool"),
 )
 TRAVEL = (
     ("mode", "col.mode", "text"),
     ("band", "col.band", "text"),
     ("cabin", "col.cabin", "text"),
+    ("variant", "col.variant", "text"),
     ("radiative_forcing", "col.radiative_forcing", "text"),
     ("kg_co2e_per_unit", "col.factor", "number3"),
     ("basis", "col.basis", "text"),
@@ -67,9 +70,31 @@ TRAVEL = (
 )
 KEYWORDS = (
     ("keyword", "col.keyword", "text"),
-    ("category_id", "col.category_id", "text"),
+    ("category_id", "col.category_id", "code"),
     ("category_name", "col.category", "text"),
 )
+
+
+# The travel factor table's coded columns and the catalogue prefix that words their values.
+TRAVEL_CODES = (
+    ("mode", "mode"),
+    ("band", "tf.band"),
+    ("cabin", "tf.cabin"),
+    ("variant", "tf.variant"),
+    ("radiative_forcing", "tf.rf"),
+    ("basis", "tf.basis"),
+)
+
+
+def travel_factor_rows(language: str) -> pd.DataFrame:
+    """The built-in travel factors with their codes in words (a country code stays a code)."""
+    frame = load_travel_factor_set().table.copy()
+    for column, prefix in TRAVEL_CODES:
+        if column in frame:
+            frame[column] = [
+                coded_label(prefix, v, language) if str(v) else "" for v in frame[column]
+            ]
+    return frame
 
 
 def method_text(language: str) -> str:
@@ -107,7 +132,7 @@ def _page(store: services.Store, language: str) -> html.Div:
             html.H2(t("method.factors", language)),
             table(tables["factors"], _localised(FACTORS, language), language, limit=500),
             html.H2(t("method.travel_factors", language)),
-            table(load_travel_factor_set().table, TRAVEL, language, limit=500),
+            table(travel_factor_rows(language), TRAVEL, language, limit=500),
             html.H2(t("method.tree", language)),
             table(tables["tree"], _tree_columns(language), language, limit=500),
             html.H2(t("method.rules", language)),

@@ -14,6 +14,7 @@ from spendanalys.dashboard.components import (
     as_year,
     card,
     graph,
+    labelled,
     lang,
     message,
     number_or_none,
@@ -22,6 +23,7 @@ from spendanalys.dashboard.components import (
     upload_box,
 )
 from spendanalys.dashboard.uploads import register_upload
+from spendanalys.dashboard.wording import worded
 from spendanalys.errors import AccessDenied, SpendanalysError
 from spendanalys.i18n import format_number, format_percent, t
 from spendanalys.travel.analysis import headline_lines, hotels_stated
@@ -57,6 +59,16 @@ ROUTES = (
     ("time_change_hours", "col.time_change", "number1"),
     ("rail_cost_source", "col.rail_cost_source", "text"),
     ("time_source", "col.time_source", "text"),
+)
+
+
+WHATIF_YEARS = (
+    ("year", "col.year", "text"),
+    ("t_saved", "verdict.col_t_saved", "number1"),
+    ("kg_co2e_per_fte", "col.kg_per_fte", "number1"),
+    ("kg_co2e_per_fte_after", "verdict.col_after", "number1"),
+    ("path_kg_co2e_per_fte", "verdict.col_path", "number1"),
+    ("on_path", "verdict.col_on_path", "text"),
 )
 
 
@@ -122,7 +134,7 @@ def _gender(analysis: Any, year: int, language: str) -> list[Any]:
         for g in frame["gender"]
     ]
     frame["note"] = [
-        t("travel.suppressed", language)
+        t("verdict.suppressed_either", language, n=s.min_group_travellers)
         if hidden
         else t("travel.no_traveller_id", language)
         if note
@@ -210,13 +222,16 @@ def layout(**_query: Any) -> Any:
             dcc.Loading(html.Div(id="resor-analysis")),
             html.H2(t("whatif.heading", language)),
             html.P(t("whatif.note", language), className="muted"),
-            dcc.Slider(
-                id="whatif-km",
-                min=200,
-                max=1500,
-                step=50,
-                value=500,
-                marks={k: f"{k} km" for k in range(200, 1501, 200)},
+            labelled(
+                dcc.Slider(
+                    id="whatif-km",
+                    min=200,
+                    max=1500,
+                    step=50,
+                    value=500,
+                    marks={k: f"{k} km" for k in range(200, 1501, 200)},
+                ),
+                t("a11y.whatif_label", language),
             ),
             dcc.Loading(html.Div(id="whatif")),
         ]
@@ -231,7 +246,12 @@ def _breakdowns(analysis: Any, year: int, language: str) -> html.Div:
             frame[by] = [t(f"mode.{v}", language) for v in frame[by]]
         else:
             frame[by] = [t("value.unknown", language) if v == "unknown" else v for v in frame[by]]
-        frame["note"] = [t("travel.suppressed", language) if s else "" for s in frame["suppressed"]]
+        frame["note"] = [
+            t("verdict.suppressed_either", language, n=analysis.settings.min_group_travellers)
+            if s
+            else ""
+            for s in frame["suppressed"]
+        ]
         columns.append(
             html.Div(
                 [
@@ -253,7 +273,7 @@ def render_analysis(language: str) -> list[Any]:
     try:
         analysis = services.travel_view(security.current_store())
     except SpendanalysError as exc:
-        return [message(t("travel.error", language, reason=str(exc)), "error")]
+        return [message(t("travel.error", language, reason=worded(str(exc), language)), "error")]
     if analysis is None:
         return [message(t("travel.no_data", language), "info")]
     known = analysis.years.dropna(subset=["kg_co2e_per_fte"])
@@ -301,7 +321,7 @@ def render_analysis(language: str) -> list[Any]:
             html.H2(t("travel.decomposition", language, start=base, end=latest)),
             graph("decomposition-chart", charts.decomposition(result, language), 340),
         ]
-    parts += [html.Div(note, className="muted") for note in analysis.notes]
+    parts += [html.Div(worded(note, language), className="muted") for note in analysis.notes]
     return parts
 
 
@@ -336,20 +356,36 @@ def _whatif(km_value: Any, *_refresh: Any) -> Any:
         analysis, settings=replace(analysis.settings, train_threshold_km=km)
     )
     saved = float(result["routes"]["kg_co2e_saved"].sum()) if len(result["routes"]) else 0.0
+    years = result["years"].dropna(subset=["kg_co2e_per_fte"]).copy()
+    latest = years.iloc[-1] if len(years) else None
+    text = (
+        t(
+            "verdict.whatif_saved",
+            language,
+            km=format_number(km, language),
+            year=int(latest["year"]),
+            t_year=format_number(float(latest["kg_co2e_saved"]) / 1000, language, 1),
+            t=format_number(saved / 1000, language, 1),
+            years=f"{int(years['year'].min())}–{int(years['year'].max())}",
+        )
+        if latest is not None
+        else t("whatif.saved", language, km=format_number(km, language), t="0")
+    )
+    years["year"] = years["year"].astype(str)
+    years["t_saved"] = years["kg_co2e_saved"] / 1000
+    years["on_path"] = [
+        t(f"value.{'yes' if v else 'no'}", language) for v in years["after_on_path"]
+    ]
+    routes = page_data.worded_notes(result["routes"], "rail_cost_source", language)
+    routes = page_data.worded_notes(routes, "time_source", language)
     return [
-        message(
-            t(
-                "whatif.saved",
-                language,
-                km=format_number(km, language),
-                t=format_number(saved / 1000, language, 1),
-            )
-        ),
+        message(text, element_id="whatif-saved"),
         graph(
             "whatif-chart", charts.travel_per_fte(analysis, language, after=result["years"]), 320
         ),
+        table(years, WHATIF_YEARS, language, table_id="whatif-years"),
         html.P(t("whatif.comparison", language), className="muted"),
-        table(result["routes"], ROUTES, language, table_id="whatif-routes", limit=15),
+        table(routes, ROUTES, language, table_id="whatif-routes", limit=15),
     ]
 
 
@@ -376,5 +412,5 @@ def _save_goal(_n: Any, baseline: Any, target: Any, reduction: Any) -> tuple[Any
     except AccessDenied:
         return message(t("access.denied", language), "error"), dash.no_update
     except (SpendanalysError, ValueError) as exc:
-        return message(str(exc), "error"), dash.no_update
+        return message(worded(str(exc), language), "error"), dash.no_update
     return message(t("form.saved", language), "ok"), time.time()
