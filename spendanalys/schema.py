@@ -97,8 +97,17 @@ SCHEMAS: dict[Kind, KindSchema] = {
             Field("agreement_id", "string", "agreement identifier when the ledger carries it"),
             Field("text", "string", "invoice text (fakturatext)"),
             Field("currency", "string", "ISO currency code when not SEK"),
+            Field("category", "string", "purchase category as written on the line"),
+            Field(
+                "amount_incl_vat_sek",
+                "float",
+                "amount incl. VAT (gross); made net with the VAT rate of the line's category",
+            ),
         ),
-        required=(("amount_sek",), ("supplier", "org_number", "agreement_id")),
+        required=(
+            ("amount_sek", "amount_incl_vat_sek"),
+            ("supplier", "org_number", "agreement_id"),
+        ),
     ),
     "trips": KindSchema(
         "trips",

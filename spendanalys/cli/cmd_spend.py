@@ -133,6 +133,31 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         help="--format table: rank per framework agreement (ramavtal, the framework_id column), "
         "call-offs summed under it; JSON always has 'frameworks'",
     )
+    parser.add_argument(
+        "--year",
+        type=int,
+        default=None,
+        metavar="YYYY",
+        help="rank one year: only invoice lines dated in YYYY (default: every year, split by "
+        "year in the output)",
+    )
+    parser.add_argument(
+        "--amounts-include-vat",
+        action="store_true",
+        help="the invoice amounts are incl. VAT (gross): made net with the VAT rate of each "
+        "line's category (a 'Belopp inkl. moms' column is recognised without this)",
+    )
+    parser.add_argument(
+        "--trips",
+        action="append",
+        default=[],
+        metavar="FILE",
+        help="business trips (with --fte): the combined total counts travel once, from these "
+        "trips, and leaves the travel bought on invoices out (repeatable)",
+    )
+    parser.add_argument(
+        "--fte", action="append", default=[], metavar="FILE", help="FTE per year (with --trips)"
+    )
     add_column_option(parser)
     parser.set_defaults(func=run)
 
@@ -157,7 +182,11 @@ def analyse(args: argparse.Namespace):  # type: ignore[no-untyped-def]
         data_dir=args.data_dir,
         months_ending_soon=args.months,
         rank_move_threshold=args.rank_move,
+        year=args.year,
+        amounts_include_vat=args.amounts_include_vat,
     )
+    if args.trips or args.fte:
+        _combine_travel(result, args)
     return result
 
 
@@ -193,6 +222,20 @@ def run(args: argparse.Namespace) -> int:
             print_reasons(reasons)
             _print_summary(analysis, args.top, result.factor_sets, args.by_framework)
     return 0
+
+
+def _combine_travel(result, args: argparse.Namespace) -> None:  # type: ignore[no-untyped-def]
+    """Travel from the trips into the combined total (``totals.combined_kg_co2e``)."""
+    if not (args.trips and args.fte):
+        raise ConfigurationError("--trips and --fte go together")
+    # imported when the command runs, so that start-up and --help stay fast
+    from spendanalys.cli.common import column_mapping
+    from spendanalys.services.assembly import with_travel
+    from spendanalys.travel.analysis import run_travel
+
+    columns = {kind: column_mapping(args.column, kind) for kind in ("trips", "fte")}
+    travel = run_travel(args.trips, args.fte, columns=columns, sheet=args.sheet)
+    with_travel(result, travel.years)
 
 
 def _write_json(payload: dict, out: str | None) -> None:  # type: ignore[type-arg]
@@ -258,6 +301,7 @@ def _print_summary(analysis, top: int, factor_sets, by_framework: bool = False) 
             f"{format_percent(t['share_ongoing_spend_with_requirements'], 'sv', 1)} (okänt för "
             f"{t['ongoing_agreements_requirements_unknown']} av {t['ongoing_agreements']})"
         )
+    _print_years_and_travel(t)
     print()
     if by_framework:
         _print_frameworks(analysis, top)
@@ -280,6 +324,26 @@ def _print_summary(analysis, top: int, factor_sets, by_framework: bool = False) 
         )
     for note in analysis.notes:
         print(f"note: {note}")
+
+
+def _print_years_and_travel(t: dict) -> None:  # type: ignore[type-arg]
+    """kg CO2e per year (the same factors every year) and, with --trips, the combined total."""
+    years = t.get("by_year") or {}
+    if len(years) > 1:
+        print(
+            "Per year (same factors): "
+            + "; ".join(
+                f"{y} {format_sek(v['spend_sek'])} SEK, {format_sek(v['kg_co2e'] or 0)} kg CO2e"
+                for y, v in years.items()
+            )
+        )
+    if "combined_kg_co2e" in t:
+        print(
+            f"Purchases and travel, travel counted once: {format_sek(t['combined_kg_co2e'])} kg "
+            f"CO2e ({format_sek(t['travel_left_out_sek'])} SEK of travel invoices replaced by "
+            f"{format_sek(t['travel_activity_kg_co2e'])} kg from the trips, "
+            f"{', '.join(t['combined_years']) or 'no common year'})"
+        )
 
 
 def _range_text(low: float, high: float) -> str:

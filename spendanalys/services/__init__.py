@@ -48,6 +48,7 @@ from spendanalys.services.summaries import (
     SpendSummary,
     agreement_lines_of,
     build_summary,
+    combined_totals,
     drilldown_payloads,
     spend_summary,
 )
@@ -96,6 +97,7 @@ __all__ = [
     "cached",
     "check_kind",
     "checksum",
+    "combined_totals",
     "confirm_upload",
     "current_version_ids",
     "decode_upload",

@@ -32,22 +32,24 @@ from spendanalys.schema import SOURCE_FILE, SOURCE_ROW, Kind
 from spendanalys.settings import headline_factor_set
 from spendanalys.spend.analysis import SpendAnalysis, analyse_spend
 from spendanalys.spend.categories import CategoryRules, load_category_rules
+from spendanalys.spend.combined import combine_with_travel, travel_by_year_and_mode
 from spendanalys.spend.duplicates import repeated_lines
 from spendanalys.spend.factors import (
     SpendFactorSet,
-    exchange_rates_for,
+    layered,
     load_exchange_rate_table,
     load_kpi,
     load_spend_factor_set,
     with_supplier_factors,
 )
+from spendanalys.spend.own_categories import with_own_categories
 from spendanalys.spend.pricing import convert_to_sek
 from spendanalys.spend.register import consolidate_register
 from spendanalys.spend.sensitivity import BUILTIN_SETS, DEFAULT_NAMES, factor_set_plan
+from spendanalys.spend.vat import VAT_FILE, load_vat_rates
 from spendanalys.travel.analysis import TravelSettings
 from spendanalys.travel.factors import load_travel_factor_set
 from spendanalys.travel.trips import activity_lines, price_lines
-from spendanalys.units import ExchangeRates
 
 # A source is a path, or an upload as (file name, bytes).
 Source = str | PathLike[str] | tuple[str, bytes]
@@ -112,7 +114,9 @@ def load_factor_sets(
     """The factor sets to use, in order (the first prices the analysis): the given ones, or
     the headline built-in set (setting ``SPENDANALYS_FACTOR_SET``), then every other built-in
     set, so each analysis shows its sensitivity (:func:`factor_set_plan`). ``default`` in the
-    list stands for the headline set. A built-in set that a ``data_dir`` lacks is left out."""
+    list stands for the headline set. A built-in set that a ``data_dir`` lacks is left out. A file of
+    supplier-specific rows only is layered on the headline set
+    (:func:`spendanalys.spend.factors.layered`): alone it would price no other supplier."""
     rate_table = load_exchange_rate_table(data_dir=data_dir)
     sets = []
     for item in factor_set_plan(list(factor_paths), headline_factor_set()):
@@ -122,7 +126,11 @@ def load_factor_sets(
                 continue
         else:
             path = Path(item)
-        sets.append(load_spend_factor_set(path, rules=rules, rate_table=rate_table))
+        fs = load_spend_factor_set(path, rules=rules, rate_table=rate_table)
+        if not fs.has_category_rows:
+            headline = data_path(BUILTIN_SETS[headline_factor_set()], data_dir)
+            fs = layered(fs, load_spend_factor_set(headline, rules=rules, rate_table=rate_table))
+        sets.append(fs)
     return sets
 
 
@@ -131,15 +139,6 @@ def _has_foreign_currency(invoices: pd.DataFrame) -> bool:
         return False
     codes = invoices["currency"].dropna().astype("string").str.strip().str.upper().unique()
     return any(c not in ("", "SEK", "KR") for c in codes)
-
-
-def _rates_for(invoices: pd.DataFrame | None, rate_table: pd.DataFrame) -> ExchangeRates | None:
-    """Exchange rates only when an invoice is in a foreign currency: the table of the latest
-    invoice year (the nearest the table has)."""
-    if invoices is None or not _has_foreign_currency(invoices):
-        return None
-    years = pd.to_datetime(invoices["date"], errors="coerce").dt.year
-    return exchange_rates_for(rate_table, int(years.max()) if years.notna().any() else None)
 
 
 @dataclass
@@ -182,7 +181,8 @@ def analysis_check(
         repeat, rejected, notes = repeated_lines(table)
         kept = table[~repeat].reset_index(drop=True)
         rate_table = load_exchange_rate_table(data_dir=data_dir)
-        _, unconverted = convert_to_sek(kept, _rates_for(kept, rate_table))
+        foreign = _has_foreign_currency(kept)  # the rate of each line's year, as spend does
+        _, unconverted = convert_to_sek(kept, None, rate_table=rate_table if foreign else None)
         rejected = [*rejected, *unconverted]
     elif kind == "trips":
         settings = TravelSettings()
@@ -215,7 +215,7 @@ def assemble_spend(
     ``rule_files``: user rule tables by :func:`load_category_rules` keyword (``cpv_map``,
     ``account_map``…). ``supplier_factors``: rows for :func:`with_supplier_factors` (they win
     over the category factor of the first set). Exchange rates are used only when an invoice is
-    in a foreign currency: the table of the latest invoice year (the nearest the table has).
+    in a foreign currency: each line at its own year's rate (the nearest year the table has).
     ``as_of`` defaults to today. Other ``options`` (``months_ending_soon``, ``pareto_share``,
     ``rank_move_threshold``…) go to the engine.
     """
@@ -230,21 +230,42 @@ def assemble_spend(
             rate_table=rate_table,
             label="supplier factors",
         )
-    rates = _rates_for(invoices, rate_table)
+    # A factor set's own categories join the tree, so reports name them (group "Egna kategorier").
+    rules = with_own_categories(rules, [n for fs in factor_sets for n in fs.own_category_names])
+    foreign = invoices is not None and _has_foreign_currency(invoices)
+    vat_file = data_path(VAT_FILE, data_dir)
     analysis = analyse_spend(
         contracts,
         invoices,
         rules,
         factor_sets,
         load_kpi(data_dir=data_dir),
-        rates=rates,
+        rate_table=rate_table if foreign else None,
         as_of=as_of or date.today(),
         category_overrides=category_overrides,
+        vat_rates=load_vat_rates(vat_file if vat_file.exists() else None),
         **options,
     )
-    if rates is not None and rates.notes:
-        analysis.notes.append(f"exchange rates: {rates.notes}")
+    analysis.notes.extend(
+        f"factor set {label}: a file of supplier-specific rows only, layered on {fs.layered_on} "
+        "(its rows win for their suppliers; every other line keeps the built-in factor)"
+        for label, fs in zip(analysis.factor_sets, factor_sets, strict=True)
+        if fs.layered_on
+    )
     return SpendRun(analysis, rules, factor_sets)
+
+
+def with_travel(run: SpendRun, travel_years: pd.DataFrame) -> SpendRun:
+    """``run`` with the combined total of spend and business travel, travel counted once
+    (:func:`spendanalys.spend.combined.combine_with_travel`); ``travel_years`` is the travel
+    analysis' per-year table (``TravelAnalysis.years``)."""
+    analysis = run.analysis
+    combined = combine_with_travel(
+        analysis.lines, analysis.totals, travel_by_year_and_mode(travel_years)
+    )
+    analysis.notes.extend(combined.pop("combined_notes"))
+    analysis.totals.update(combined)
+    return run
 
 
 def run_spend(

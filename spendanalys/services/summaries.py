@@ -18,7 +18,7 @@ drill-down, one agreement's lines. So, once per dataset version (the store's
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
@@ -26,15 +26,19 @@ import numpy as np
 import pandas as pd
 
 from spendanalys.schema import Kind
-from spendanalys.services.analyses import LINE_COLUMNS, agreement_lines, spend_view
+from spendanalys.services.analyses import LINE_COLUMNS, agreement_lines, spend_view, travel_view
 from spendanalys.services.cache import memo, put, stored_object
 from spendanalys.services.codec import encode_parts, register
 from spendanalys.spend.analysis import SpendAnalysis
+from spendanalys.spend.breakdowns import agreement_change
+from spendanalys.spend.combined import combine, travel_by_year_and_mode, travel_spend_by_year
 from spendanalys.spend.ranking import pareto_curve
 from spendanalys.store.database import Store
 from spendanalys.store.state import StoreState
 
-SUMMARY_FORMAT = 3  # 2: data, not pickles; 3: the ranges over the factor sets
+SUMMARY_FORMAT = (
+    4  # 2: data, not pickles; 3: the ranges over the factor sets; 4: years, grades, travel spend
+)
 SUMMARY_FAMILY = "spend-summary:"
 LINES_LIMIT = 500  # drill-down lines kept per agreement (largest kg CO2e first)
 LINES_PREFIX = "spend-lines:"
@@ -54,6 +58,9 @@ AGREEMENT_COLUMNS = (
     "kg_co2e_low",
     "kg_co2e_high",
     "rank_robust",
+    "factor_grade",
+    "change_kg_co2e",
+    "change_share",
 )
 
 
@@ -69,6 +76,11 @@ class SpendSummary:
     pareto: pd.DataFrame  # agreements by kg CO2e descending with cumulative_share (0–1)
     lines_key: str  # prefix of this version's drill-down entries
     state: str
+    # Spend and kg CO2e per year (``spend.breakdowns.by_year``) and the invoice spend of the
+    # travel categories per year (``spend.combined.travel_spend_by_year``): enough to show the
+    # change between years and to combine with the trips without the invoice lines.
+    years: pd.DataFrame = field(default_factory=pd.DataFrame)
+    travel_spend: pd.DataFrame = field(default_factory=pd.DataFrame)
 
 
 register(SpendSummary)  # the cache may hold it (``services.codec``)
@@ -77,6 +89,8 @@ register(SpendSummary)  # the cache may hold it (``services.codec``)
 def build_summary(analysis: SpendAnalysis, lines_key: str, state: str) -> SpendSummary:
     """The small tables of ``analysis`` that the pages show."""
     agreements = analysis.agreements.sort_values("rank", kind="stable").reset_index(drop=True)
+    change = agreement_change(analysis.by_year, agreements["agreement_id"].astype(str).tolist())
+    agreements = agreements.assign(**{str(c): change[c].to_numpy() for c in change.columns})
     keep = [c for c in AGREEMENT_COLUMNS if c in agreements]
     curve = pareto_curve(analysis.agreements)
     curve = curve[
@@ -91,6 +105,24 @@ def build_summary(analysis: SpendAnalysis, lines_key: str, state: str) -> SpendS
         pareto=curve.reset_index(drop=True),
         lines_key=lines_key,
         state=state,
+        years=analysis.by_year.get("totals", pd.DataFrame()),
+        travel_spend=travel_spend_by_year(analysis.lines),
+    )
+
+
+def combined_totals(store: Store, *, as_of: date | None = None) -> dict[str, Any] | None:
+    """Spend and business travel in one total, travel counted once from the trips
+    (:func:`spendanalys.spend.combined.combine`); None without a spend analysis or trips."""
+    summary = spend_summary(store, as_of=as_of)
+    travel = travel_view(store) if summary is not None else None
+    if summary is None or travel is None:
+        return None
+    years = [str(y) for y in summary.years["year"]] if len(summary.years) else []
+    return combine(
+        float(summary.totals["kg_co2e"]),
+        years,
+        summary.travel_spend,
+        travel_by_year_and_mode(travel.years),
     )
 
 

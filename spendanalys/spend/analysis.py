@@ -25,6 +25,13 @@ import pandas as pd
 from spendanalys.errors import ConfigurationError
 from spendanalys.io.result import RejectedRow
 from spendanalys.schema import SOURCE_FILE, SOURCE_ROW
+from spendanalys.spend.breakdowns import (
+    breakdown_totals,
+    by_year_tables,
+    lines_of_year,
+    missing_factor_note,
+    with_grades,
+)
 from spendanalys.spend.categories import CategoryRules
 from spendanalys.spend.categorising import categorise_agreements, categorise_lines
 from spendanalys.spend.duplicates import repeated_lines
@@ -32,7 +39,8 @@ from spendanalys.spend.factors import SpendFactorSet
 from spendanalys.spend.frameworks import rank_frameworks
 from spendanalys.spend.linking import link_invoices_to_agreements, normalise_org_number
 from spendanalys.spend.ongoing import ongoing_totals, requirements_kpi
-from spendanalys.spend.pricing import apply_factor_set, convert_to_sek
+from spendanalys.spend.own_categories import OWN_PREFIX, with_own_categories
+from spendanalys.spend.pricing import apply_factor_set, convert_to_sek, describe_rates, net_of_vat
 from spendanalys.spend.ranking import aggregate_agreements, compare_factor_sets, priority_list
 from spendanalys.spend.register import (
     attribute_suppliers,
@@ -56,6 +64,7 @@ from spendanalys.spend.summaries import (
     supplier_key,
     totals_of,
 )
+from spendanalys.spend.vat import with_factor_rates
 from spendanalys.units import ExchangeRates
 
 SPEND_BASIS_INVOICES = "invoices"
@@ -103,6 +112,9 @@ class SpendAnalysis:
     parameters: dict[str, Any] = field(default_factory=dict)
     notes: list[str] = field(default_factory=list)
     requirements_kpi: dict[str, Any] = field(default_factory=dict)
+    # Spend and kg CO2e per year: "agreements", "categories" (keyed long tables) and "totals"
+    # (see ``spend.breakdowns.by_year``); empty when the spend is the register's estimate.
+    by_year: dict[str, pd.DataFrame] = field(default_factory=dict)
     agreement_suppliers: pd.DataFrame = field(default_factory=pd.DataFrame)
     frameworks: pd.DataFrame = field(default_factory=pd.DataFrame)
     # kg CO2e, factor and data quality per category under each set (spend.sensitivity)
@@ -172,6 +184,10 @@ def analyse_spend(
     priority_top_n: int = 10,
     travel_groups: Sequence[str] = TRAVEL_GROUPS,
     category_overrides: pd.DataFrame | None = None,
+    year: int | None = None,
+    rate_table: pd.DataFrame | None = None,
+    vat_rates: pd.Series | None = None,
+    amounts_include_vat: bool = False,
 ) -> SpendAnalysis:
     """Link, categorise, price and rank: the whole miljöspendanalys in one pure call.
 
@@ -186,6 +202,13 @@ def analyse_spend(
     (scope, key, category_id, created_by, created_at; see
     :func:`spendanalys.spend.categorising.match_user_overrides`): they win over every rule, are marked
     ``category_rule = "user_override"`` and keep who and when in ``category_override``.
+
+    ``year`` keeps only the lines of that year (the ranking of one year). ``rate_table``
+    (year, currency, sek_per_unit) converts each foreign line at the rate of its own year.
+    ``vat_rates`` (by category, see ``spend.vat``) makes gross amounts net
+    (``amount_incl_vat_sek``, or every amount with ``amounts_include_vat``) and applies factors
+    per SEK incl. VAT to gross spend. A factor set's categories that the tree lacks are
+    categories of their own (group "Egna kategorier").
     """
     if not factor_sets:
         raise ConfigurationError("at least one spend factor set is needed")
@@ -197,7 +220,11 @@ def analyse_spend(
     notes.extend(consolidated.notes)
     labels = set_column_names(factor_sets)
     primary = factor_sets[0]
-    known = set(rules.tree["category_id"].astype("string").dropna()) | set(
+    rules = with_own_categories(rules, [n for fs in factor_sets for n in fs.own_category_names])
+    if vat_rates is not None:
+        vat_rates = with_factor_rates(vat_rates, primary.factors)
+    tree_ids = set(rules.tree["category_id"].astype("string").dropna())
+    known = {c for c in tree_ids if not c.startswith(OWN_PREFIX)} | set(
         primary.factors["category_id"].astype("string").dropna()
     )
     agreement_cats = categorise_agreements(register, rules, known, category_overrides)
@@ -226,10 +253,18 @@ def analyse_spend(
         if repeat.any():
             invoices = invoices[~repeat].reset_index(drop=True)
         linked = link_invoices_to_agreements(invoices, consolidated.rows)
-        lines, more = convert_to_sek(linked, rates)
+        lines, more = convert_to_sek(
+            linked,
+            rates,
+            rate_table=rate_table,
+            amounts_include_vat=amounts_include_vat,
+            notes=notes,
+        )
         rejected.extend(more)
         placed = categorise_lines(lines, agreement_cats, rules, known, category_overrides)
         lines = pd.concat([lines, placed], axis=1)
+        if vat_rates is not None:
+            lines = net_of_vat(lines, vat_rates, notes)
 
     reg_org = pd.Series(
         normalise_org_number(register["org_number"]).to_numpy()
@@ -255,13 +290,20 @@ def analyse_spend(
     lines["supplier_org"] = line_org.fillna(lines["linked_agreement_id"].map(reg_org))
     dates = lines["date"] if "date" in lines else pd.Series(pd.NaT, index=lines.index)
     lines["spend_year"] = pd.to_datetime(dates, errors="coerce").dt.year.astype("Int64")
-    priced = apply_factor_set(lines, primary, kpi, label=labels[0], notes=notes)
+    priced = apply_factor_set(
+        lines, primary, kpi, label=labels[0], notes=notes, vat_rates=vat_rates
+    )
     lines = pd.concat([lines, priced], axis=1)
     for fs, label in zip(factor_sets[1:], labels[1:], strict=True):
-        other = apply_factor_set(lines, fs, kpi, label=label, notes=notes)
+        other = apply_factor_set(lines, fs, kpi, label=label, notes=notes, vat_rates=vat_rates)
         lines[f"kg_co2e__{label}"] = other["kg_co2e"].to_numpy()
     lines = lines.reset_index(drop=True)
+    if year is not None and spend_basis == SPEND_BASIS_INVOICES:
+        lines, in_year = lines_of_year(lines, year, notes)
+        supplier_of_line = None if supplier_of_line is None else supplier_of_line[in_year]
     lines["supplier_key"] = supplier_key(lines).astype("category")
+    if (missing := missing_factor_note(lines, labels[0])) is not None:
+        notes.append(missing)
 
     agreements = aggregate_agreements(
         lines,
@@ -288,6 +330,7 @@ def analyse_spend(
     agreements = with_register_columns(agreements, register, as_of)
     by_supplier = supplier_spend(suppliers, lines, supplier_of_line)
     agreements["spend_not_attributed_sek"] = not_attributed(agreements, by_supplier)
+    agreements = with_grades(agreements, lines)
     comparison = compare_factor_sets(lines, agreements, labels, rank_move_threshold)
     sensitivity = agreement_sensitivity(
         comparison,
@@ -312,6 +355,7 @@ def analyse_spend(
         priority=priority_list(agreements, top_n=priority_top_n),
         totals={
             **totals,
+            **breakdown_totals(lines, spend_basis == SPEND_BASIS_INVOICES),
             "kg_co2e_range": total_range(lines, labels),
             "rank_robust_agreements": int(agreements["rank_robust"].sum()),
             # sets whose factors are at basic price: their figures carry the margin caveat
@@ -333,10 +377,11 @@ def analyse_spend(
             "priority_top_n": priority_top_n,
             "travel_groups": ", ".join(travel_groups),
             "kpi": _describe_kpi(kpi),
-            "exchange_rates": f"{rates.source} ({rates.year})" if rates is not None else "none",
+            "exchange_rates": describe_rates(rates, rate_table),
         },
         notes=notes,
         requirements_kpi=requirements_kpi(agreements, as_of),
+        by_year=by_year_tables(lines) if spend_basis == SPEND_BASIS_INVOICES else {},
         category_sensitivity=category_sensitivity(
             lines, labels, [fs.factors for fs in factor_sets]
         ),

@@ -12,8 +12,11 @@ the agreement name, then the supplier name) → ``uncategorised``.
 
 Rules per line: ``excluded_account`` (an account that is not a purchase: salaries, taxes,
 transfers; the line is marked ``excluded``) → ``user_override`` (a user's mapping of the line's
-agreement, org number, supplier or account, else of its agreement) → ``explicit`` (a ``category`` column on the line) →
-``agreement_category`` / ``agreement_cpv`` (the linked agreement's category from its category text
+agreement, org number, supplier or account, else of its agreement) → ``explicit`` (a
+``category`` column on the line naming a category, the factor set's own ones included) →
+``travel_ticket`` (a line of a travel agreement or on a travel account whose text names another
+travel category: "Flygbiljett ARN-GOT" on the travel agency's agreement is air travel, not the
+agency's fee) → ``agreement_category`` / ``agreement_cpv`` (the linked agreement's category from its category text
 or CPV code) → ``cpv`` (a ``cpv`` column on the line) → ``account`` → ``supplier`` → ``keyword``
 (invoice text, then supplier name) → ``uncategorised``.
 
@@ -43,6 +46,7 @@ from spendanalys.spend.linking import (
     normalise_org_number,
     normalise_supplier_name,
 )
+from spendanalys.spend.tickets import TRAVEL_TICKET, travel_tickets
 
 USER_OVERRIDE = "user_override"
 # A user's mappings, most specific first: the agreement, the supplier's org number, its name, the
@@ -58,6 +62,7 @@ LINE_RULES: tuple[str, ...] = (
     "excluded_account",
     USER_OVERRIDE,
     "explicit",
+    TRAVEL_TICKET,
     "agreement_category",
     "agreement_cpv",
     "cpv",
@@ -353,6 +358,7 @@ def categorise_lines(
             placer.place(USER_OVERRIDE, cat)
     if "category" in lines:
         placer.place("explicit", resolve_category_text(lines["category"], rules, known))
+    placer.place(TRAVEL_TICKET, travel_tickets(lines, agreement_categories, rules, placer.open))
     if "linked_agreement_id" in lines and len(agreement_categories):
         rule_of = agreement_categories["category_rule"].astype("object")
         carried = agreement_categories[rule_of.isin(["category", "cpv"]).to_numpy()]

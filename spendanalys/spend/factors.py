@@ -3,10 +3,16 @@
 A factor set is a CSV file, one factor per category (and optionally per supplier)::
 
     category,factor,unit,price_year,source                      (required)
-    price_basis,currency_year,gwp,licence,naics,derivation,data_quality,org_number  (optional)
+    price_basis,currency_year,gwp,licence,naics,derivation,data_quality,org_number,vat_rate
+                                                                 (optional)
 
 - ``category``: a category id, a Swedish or English category name, or an alias (see
-  ``spendanalys.spend.categories``); it may be empty on a supplier row.
+  ``spendanalys.spend.categories``); it may be empty on a supplier row. Any other name is a
+  category of the set's own (id ``own:`` + the folded name, group "Egna kategorier").
+- ``price_basis``: "excl. VAT" / "exkl. moms" or "incl. VAT" / "inkl. moms"; a factor incl. VAT
+  is applied to net spend made gross (``spendanalys.spend.vat``), at ``vat_rate`` (percent) when
+  the row states one, else at the VAT table's rate of the category.
+- ``data_quality``: its leading number is the factor's grade (``quality_grade``).
 - ``factor`` in ``unit``: any emission mass per money that ``spendanalys.units`` reads
   (``kg CO2e/SEK``, ``g CO2e/SEK``, ``t CO2e/MSEK``, ``kg CO2e/kSEK``, ``kg CO2e/EUR`` …). Every
   value is converted once, at load, to kg CO2e per SEK; a foreign currency goes through the
@@ -16,13 +22,14 @@ A factor set is a CSV file, one factor per category (and optionally per supplier
   (for all its lines when ``category`` is empty, else for that category only) and is marked
   ``factor_kind = "supplier"`` on every line it prices.
 
-A bad row (unknown category, unreadable number or unit, negative factor, missing price year or
-source, a repeated category/supplier) raises FactorError with the file and line: a factor set is
-used whole or not at all.
+A bad row (unreadable number or unit, negative factor, missing price year or source, a VAT
+rate Sweden does not have, a repeated category/supplier) raises FactorError with the file and
+line: a factor set is used whole or not at all.
 """
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
@@ -41,6 +48,8 @@ from spendanalys.errors import ConfigurationError, FactorError, InputFormatError
 from spendanalys.schema import YEARS
 from spendanalys.spend.categories import CategoryRules, category_from_alias, load_category_rules
 from spendanalys.spend.linking import normalise_org_number
+from spendanalys.spend.own_categories import OWN_PREFIX, own_category_id
+from spendanalys.spend.vat import vat_basis
 from spendanalys.units import ExchangeRates, currency_of, emission_factor_to_kg_per_sek, parse_unit
 
 # Factors in the canonical unit are taken as written; only other units are parsed with pint.
@@ -59,6 +68,7 @@ OPTIONAL = (
     "derivation",
     "data_quality",
     "org_number",
+    "vat_rate",
 )
 
 FACTOR_COLUMNS = (
@@ -75,8 +85,13 @@ FACTOR_COLUMNS = (
     "naics",
     "derivation",
     "data_quality",
+    "quality_grade",
+    "vat_basis",
+    "vat_rate",
+    "category_as_written",
     "line",
 )
+_GRADE = re.compile(r"^\s*(\d+)\b")
 
 
 def header_version(path: str | Path) -> str | None:
@@ -103,10 +118,23 @@ class SpendFactorSet:
     factors: pd.DataFrame
     path: Path | None = None
     version: str | None = None
+    layered_on: str | None = None  # the set this one's rows were laid over (:func:`layered`)
 
     @property
     def supplier_specific(self) -> pd.DataFrame:
         return self.factors[self.factors["org_number"].notna()]
+
+    @property
+    def own_category_names(self) -> list[str]:
+        """The categories as written that the category tree lacks (they become categories of
+        their own: :func:`spendanalys.spend.categories.with_own_categories`)."""
+        own = self.factors["category_id"].astype("string").str.startswith(OWN_PREFIX)
+        return list(self.factors.loc[own.fillna(False).to_numpy(), "category_as_written"])
+
+    @property
+    def has_category_rows(self) -> bool:
+        """False for a file of supplier-specific rows only (it layers on a full set)."""
+        return bool(self.factors["org_number"].isna().any())
 
     @property
     def licence(self) -> str | None:
@@ -321,13 +349,11 @@ def factor_table(
         "org_number {org_number!r} is not an organisation number",
     )
     category = category_from_alias(frame["category"].astype("string"), rules)
+    # A category the tree does not know is a category of the set's own (group "Egna
+    # kategorier"): an agency's table names its own vocabulary, and refusing it would leave
+    # the agency no way in but rewriting the file.
     unknown = category.isna() & (frame["category"] != "")
-    _refuse(
-        path,
-        frame,
-        unknown,
-        "category {category!r} is not a category id, name or alias of the category tree",
-    )
+    category = category.mask(unknown, frame["category"].map(own_category_id))
     _refuse(path, frame, category.isna() & org.isna(), "a row needs a category or an org_number")
     key = org.fillna("") + "|" + category.fillna("")
     _refuse(path, frame, key.duplicated(), "category {category!r} has a factor on an earlier row")
@@ -347,6 +373,10 @@ def factor_table(
             "naics": frame["naics"].to_numpy(),
             "derivation": frame["derivation"].to_numpy(),
             "data_quality": frame["data_quality"].to_numpy(),
+            "quality_grade": quality_grade(frame["data_quality"]).to_numpy(),
+            "vat_basis": vat_basis(frame["price_basis"]).to_numpy(),
+            "vat_rate": _vat_rates(path, frame),
+            "category_as_written": frame["category"].to_numpy(),
             "line": frame[LINE].to_numpy(),
         }
     )
@@ -362,6 +392,9 @@ def factor_table(
         "naics",
         "derivation",
         "data_quality",
+        "quality_grade",
+        "vat_basis",
+        "category_as_written",
     ):
         text = factors[column].astype("string")
         factors[column] = text.mask(text == "")
@@ -397,3 +430,45 @@ def with_supplier_factors(
     old_key = old["org_number"].fillna("") + "|" + old["category_id"].fillna("")
     kept = old[~old_key.isin(set(key)).to_numpy()]
     return replace(factor_set, factors=pd.concat([kept, added], ignore_index=True))
+
+
+def quality_grade(data_quality: pd.Series) -> pd.Series:
+    """A factor's data-quality grade from its ``data_quality`` text: the leading number
+    ("4: spend-based, US economy average" → "4"), else the text before a colon ("supplier");
+    "" when the file states none."""
+    text = data_quality.astype("string").fillna("").str.strip()
+    number = text.str.extract(_GRADE, expand=False)
+    label = text.str.split(":", n=1).str[0].str.strip()
+    return number.fillna(label).fillna("")
+
+
+def layered(overlay: SpendFactorSet, base: SpendFactorSet) -> SpendFactorSet:
+    """``overlay``'s rows over ``base``: a row of ``overlay`` replaces ``base``'s row for the
+    same supplier and category, every other row of ``base`` stays. How a file of
+    supplier-specific factors is used: on its own it would leave every other supplier's lines
+    without a factor."""
+    key = overlay.factors["org_number"].fillna("") + "|" + overlay.factors["category_id"].fillna("")
+    old = base.factors
+    old_key = old["org_number"].fillna("") + "|" + old["category_id"].fillna("")
+    kept = old[~old_key.isin(set(key)).to_numpy()]
+    return replace(
+        overlay,
+        name=f"{overlay.name} + {base.name}",
+        layered_on=base.name,
+        factors=pd.concat([overlay.factors, kept], ignore_index=True),
+    )
+
+
+def _vat_rates(file: Path, frame: pd.DataFrame) -> np.ndarray:
+    """The optional ``vat_rate`` column (percent: 0, 6, 12 or 25; empty = the VAT table's rate)
+    as a fraction: how an agency's own category states its VAT, which the built-in table cannot
+    know."""
+    text = frame["vat_rate"].str.rstrip("%").str.strip()
+    rate = pd.to_numeric(text, errors="coerce")
+    _refuse(
+        file,
+        frame,
+        (text != "") & ~rate.isin([0, 6, 12, 25]),
+        "vat_rate {vat_rate!r} is not 0, 6, 12 or 25 (percent)",
+    )
+    return (rate / 100).to_numpy(dtype=float)

@@ -16,6 +16,7 @@ import pandas as pd
 
 from spendanalys.jsonable import to_jsonable
 from spendanalys.spend.analysis import SpendAnalysis
+from spendanalys.spend.breakdowns import by_year_records
 from spendanalys.spend.factors import SpendFactorSet
 
 AGREEMENT_KEYS: tuple[str, ...] = (
@@ -60,6 +61,8 @@ AGREEMENT_KEYS: tuple[str, ...] = (
     "spend_not_attributed_sek",
     "rank_robust",
     "high_impact_sets",
+    "factor_grade",
+    "factor_grades",
 )
 CATEGORY_KEYS: tuple[str, ...] = (
     "category_id",
@@ -132,6 +135,18 @@ def _with_comparison(analysis: SpendAnalysis, agreements: list[dict[str, Any]]) 
         }
         row["max_rank_move"] = _plain(other["max_rank_move"])
         row["rank_moved"] = bool(other["rank_moved"])
+
+
+def _with_years(
+    analysis: SpendAnalysis, records: list[dict[str, Any]], table: str, key: str
+) -> None:
+    """Each record's ``by_year`` (``{"2024": {"spend_sek", "kg_co2e"}}``; {} without lines),
+    when the analysis has a year split (invoice spend)."""
+    if table not in analysis.by_year:
+        return
+    years = by_year_records(analysis.by_year[table])
+    for row in records:
+        row["by_year"] = years.get(row[key], {})
 
 
 def _with_suppliers(analysis: SpendAnalysis, agreements: list[dict[str, Any]]) -> None:
@@ -217,11 +232,14 @@ def spend_payload(
     for row in priority:
         row.pop("kg_co2e_low", None)
         row.pop("kg_co2e_high", None)
+    categories = _category_records(analysis)
+    _with_years(analysis, agreements, "agreements", "agreement_id")
+    _with_years(analysis, categories, "categories", "category_id")
     totals = {k: analysis.totals[k] for k in TOTAL_KEYS}
     totals.update({k: v for k, v in analysis.totals.items() if k not in totals})
     return {
         "agreements": agreements,
-        "categories": _category_records(analysis),
+        "categories": categories,
         "totals": totals,
         "kpi": analysis.requirements_kpi,
         "frameworks": _records(analysis.frameworks),

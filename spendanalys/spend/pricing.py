@@ -21,37 +21,68 @@ from spendanalys.errors import ConfigurationError, UnitError
 from spendanalys.io.result import RejectedRow
 from spendanalys.schema import SOURCE_FILE, SOURCE_ROW
 from spendanalys.spend.coding import encode
-from spendanalys.spend.factors import SpendFactorSet, price_year_factor
+from spendanalys.spend.factors import SpendFactorSet, exchange_rates_for, price_year_factor
 from spendanalys.spend.linking import normalise_org_number
+from spendanalys.spend.vat import vat_rate_of
 from spendanalys.units import ExchangeRates
 
 
 def convert_to_sek(
-    lines: pd.DataFrame, rates: ExchangeRates | None
+    lines: pd.DataFrame,
+    rates: ExchangeRates | None,
+    *,
+    rate_table: pd.DataFrame | None = None,
+    amounts_include_vat: bool = False,
+    notes: list[str] | None = None,
 ) -> tuple[pd.DataFrame, list[RejectedRow]]:
     """``spend_sek`` per line from ``amount_sek`` and ``currency``; rows that cannot be converted.
 
     A blank currency, ``SEK`` or ``kr`` is taken as SEK. Another currency is multiplied by SEK per
-    unit from ``rates`` (looked up once per distinct currency); a currency the table lacks, or any
-    foreign currency without a table, rejects the line with the reason, and so does a missing
-    amount. Credit notes (negative amounts) are kept: they net against their agreement.
+    unit: with ``rate_table`` (year, currency, sek_per_unit) the rate of the line's own year (a
+    2023 USD line gets the 2023 rate; a year the table lacks takes the nearest, noted in
+    ``notes``; an undated line the latest), else the one-year ``rates``. A currency the table
+    lacks, or any foreign currency without a table, rejects the line with the reason, and so
+    does a missing amount. Credit notes (negative amounts) are kept: they net against their
+    agreement. ``amount_incl_vat_sek`` stands in where ``amount_sek`` is empty; those lines, or
+    every line with ``amounts_include_vat``, are marked ``amount_incl_vat`` and are made net by
+    :func:`net_of_vat` once their category is known.
     """
     amount = pd.to_numeric(lines["amount_sek"], errors="coerce").astype("float64")
+    gross = np.full(len(lines), amounts_include_vat, dtype=bool)
+    if "amount_incl_vat_sek" in lines:
+        stand_in = amount.isna() & lines["amount_incl_vat_sek"].notna()
+        amount = amount.mask(stand_in, lines["amount_incl_vat_sek"].astype("float64"))
+        gross |= stand_in.to_numpy(dtype=bool)
     currency = (
         lines["currency"].astype("string").str.strip().str.upper()
         if "currency" in lines
         else pd.Series(pd.NA, index=lines.index, dtype="string")
     )
     currency = currency.mask(currency.isin(["", "KR", "SEK"]))
+    years = (
+        pd.to_datetime(lines["date"], errors="coerce").dt.year
+        if "date" in lines
+        else pd.Series(np.nan, index=lines.index)
+    ).to_numpy(dtype=float, na_value=np.nan)
     rate = np.ones(len(lines))
     reason = np.full(len(lines), None, dtype=object)
     column = np.full(len(lines), None, dtype=object)
-    for code in currency.dropna().unique():
-        mask = (currency == code).fillna(False).to_numpy(dtype=bool)
+    foreign = currency.notna().to_numpy(dtype=bool)
+    pairs = pd.DataFrame({"currency": currency[foreign], "year": years[foreign]}).drop_duplicates()
+    for code, year in pairs.itertuples(index=False):
+        same_year = np.isnan(years) if np.isnan(year) else years == year
+        mask = (currency == code).fillna(False).to_numpy(dtype=bool) & same_year
         try:
-            if rates is None:
+            table = rates
+            if rate_table is not None:
+                table = exchange_rates_for(rate_table, None if np.isnan(year) else int(year))
+                if table.notes and notes is not None:
+                    note = f"exchange rates: {table.notes} ({code})"
+                    if note not in notes:
+                        notes.append(note)
+            if table is None:
                 raise UnitError(code, "an amount in SEK", "no exchange-rate table was given")
-            rate[mask] = rates.rate(str(code))
+            rate[mask] = table.rate(str(code))
         except UnitError as exc:
             reason[mask] = f"cannot convert {code} to SEK: {exc.reason or exc}"
             column[mask] = "currency"
@@ -62,7 +93,38 @@ def convert_to_sek(
     rejected = _rejected_rows(lines[bad], reason[bad], column[bad])
     kept = lines[~bad].copy()
     kept["spend_sek"] = amount.to_numpy()[~bad] * rate[~bad]
+    kept["amount_incl_vat"] = gross[~bad]
     return kept, rejected
+
+
+def net_of_vat(lines: pd.DataFrame, vat_rates: pd.Series, notes: list[str]) -> pd.DataFrame:
+    """Lines marked ``amount_incl_vat`` made net: ``spend_sek = gross / (1 + VAT rate of the
+    line's category)``; ``vat_rate`` (0–1) is kept on those lines. A gross line without a rate
+    (uncategorised, or an own category) takes the normal rate, 25 %, said in ``notes``."""
+    gross = lines["amount_incl_vat"].to_numpy(dtype=bool) if "amount_incl_vat" in lines else None
+    if gross is None or not gross.any():
+        return lines
+    rate, defaulted = vat_rate_of(lines["category_id"], vat_rates)
+    out = lines.copy()
+    spend = out["spend_sek"].to_numpy(dtype=float)
+    out["spend_sek"] = np.where(gross, spend / (1 + rate), spend)
+    out["vat_rate"] = np.where(gross, rate, np.nan)
+    count, sek = int(gross.sum()), float(np.nansum(spend[gross]))
+    notes.append(
+        f"{count} line{'' if count == 1 else 's'} ({_sek(sek)} SEK) had amounts incl. VAT: made "
+        f"net with the VAT rate of their category ({vat_rates.attrs.get('source', 'VAT table')})"
+    )
+    stood_in = gross & defaulted
+    if stood_in.any():
+        notes.append(
+            f"{int(stood_in.sum())} of them ({_sek(float(np.nansum(spend[stood_in])))} SEK) have "
+            "no category with a VAT rate: the normal rate, 25 %, was used"
+        )
+    return out
+
+
+def _sek(value: float) -> str:
+    return f"{value:,.0f}".replace(",", " ")
 
 
 def _rejected_rows(
@@ -213,6 +275,7 @@ def apply_factor_set(
     *,
     label: str,
     notes: list[str],
+    vat_rates: pd.Series | None = None,
 ) -> pd.DataFrame:
     """Factor and emission columns for ``lines`` under one factor set, aligned to ``lines``.
 
@@ -224,6 +287,11 @@ def apply_factor_set(
     (SEK at the factor's price year) and ``kg_co2e`` (= spend_sek_factor_year ×
     kg_co2e_per_sek; <NA> without a factor or for excluded lines). A note per missing index
     year goes to ``notes`` (once, whichever set meets it first).
+
+    A factor per SEK incl. VAT (``vat_basis`` "incl") is applied to the net spend made gross
+    with the VAT rate of the line's category (``vat_ratio`` = 1 + rate, else 1; ``vat_rates``
+    from :func:`spendanalys.spend.vat.load_vat_rates`), so that spend and factor share one
+    price basis. ``factor_grade`` is the factor's data-quality grade.
     """
     factors = factor_set.factors
     rows, supplier = _factor_rows(lines, lines["supplier_org"], factors)
@@ -235,8 +303,9 @@ def apply_factor_set(
     price_year.index = lines.index
     ratio, kpi_spend, kpi_factor = _kpi_ratio(lines["spend_year"], price_year, kpi)
     spend_sek = lines["spend_sek"].to_numpy(dtype=float)
-    at_factor_year = spend_sek * ratio
     has = rows >= 0
+    vat_ratio = _vat_ratio(lines, f, rows, vat_rates, label, notes)
+    at_factor_year = spend_sek * ratio * vat_ratio
     spend_year = lines["spend_year"].astype("Int64").to_numpy(dtype="int64", na_value=-1)
     factor_year = price_year.to_numpy(dtype="int64", na_value=-1)
     inside = ~lines["excluded"].to_numpy(dtype=bool)
@@ -269,4 +338,61 @@ def apply_factor_set(
         np.append(source_codes, -1)[rows], categories=pd.Index(sources, dtype=object)
     )
     out["factor_price_year"] = price_year.to_numpy()
+    out["vat_ratio"] = vat_ratio
+    grade_codes, grades = encode(f["quality_grade"] if "quality_grade" in f else f["data_quality"])
+    out["factor_grade"] = pd.Categorical.from_codes(
+        np.append(grade_codes, -1)[rows], categories=pd.Index(grades, dtype=object)
+    )
     return out
+
+
+def _vat_ratio(
+    lines: pd.DataFrame,
+    factors: pd.DataFrame,
+    rows: np.ndarray,
+    vat_rates: pd.Series | None,
+    label: str,
+    notes: list[str],
+) -> np.ndarray:
+    """1 + VAT rate where the line's factor is per SEK incl. VAT, else 1 (see
+    :func:`apply_factor_set`); a note says how many lines and which table."""
+    ratio = np.ones(len(lines))
+    if "vat_basis" not in factors:
+        return ratio
+    basis = factors["vat_basis"].astype("string").fillna("").to_numpy(dtype=object)
+    inside = ~lines["excluded"].to_numpy(dtype=bool)
+    incl = np.append(basis == "incl", False)[rows] & inside
+    unstated = np.append(basis == "", False)[rows] & inside
+    if unstated.any():
+        n = int(unstated.sum())
+        note = (
+            f"factor set {label}: {n} line{'' if n == 1 else 's'} priced with factors whose "
+            "price_basis says neither excl. nor incl. VAT: taken as excl. VAT, like the spend"
+        )
+        if note not in notes:
+            notes.append(note)
+    if not incl.any():
+        return ratio
+    if vat_rates is None:
+        raise ConfigurationError(
+            f"factor set {label} has factors per SEK incl. VAT: a VAT table is needed"
+        )
+    rate, _ = vat_rate_of(lines["category_id"], vat_rates)
+    ratio[incl] = 1 + rate[incl]
+    count = int(incl.sum())
+    note = (
+        f"factor set {label}: {count} line{'' if count == 1 else 's'} priced with factors per "
+        f"SEK incl. VAT; their net spend is made gross with the VAT rate of their category "
+        f"({vat_rates.attrs.get('source', 'VAT table')}) before the factor applies"
+    )
+    if note not in notes:
+        notes.append(note)
+    return ratio
+
+
+def describe_rates(rates: ExchangeRates | None, table: pd.DataFrame | None) -> str:
+    """How the analysis' parameters name the exchange rates it used."""
+    if table is not None:
+        sources = "; ".join(sorted(set(table["source"].astype(str))))[:200]
+        return f"per year of the line ({min(table['year'])}–{max(table['year'])}): {sources}"
+    return f"{rates.source} ({rates.year})" if rates is not None else "none"

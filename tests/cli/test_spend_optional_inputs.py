@@ -49,6 +49,7 @@ HEADERS = {
     "amount_sek": "Belopp",
     "text": "Fakturatext",
     "currency": "Valuta",
+    "amount_incl_vat_sek": "Belopp inkl. moms",
 }
 # Cell values per field: good ones, blanks and a few bad ones.
 VALUES = {
@@ -71,6 +72,7 @@ VALUES = {
     "amount_sek": ["1 000,00", "-200", "55000", "", "abc"],
     "text": ["städning", "kaffe", "konsult", "=1+1", ""],
     "currency": ["SEK", "EUR", "GBP", ""],
+    "amount_incl_vat_sek": ["1 250,00", "-250", "", "abc"],
 }
 RULE_FILES = {
     "--supplier-map": {

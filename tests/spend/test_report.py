@@ -35,6 +35,8 @@ SHEETS = [
     "Exkluderat",
     "Faktorjämförelse",
     "Avvisade rader",
+    "År",
+    "Datakvalitet",
     "Metod och källor",
 ]
 

@@ -54,6 +54,8 @@ RANKING = (
     ("requirements", "col.requirements", "yesno"),
     ("end_date", "col.end_date", "date"),
     ("factor_source", "col.factor_source", "text"),
+    ("factor_grade", "spendyears.col_grade", "text"),
+    ("change_kg_co2e", "spendyears.col_change", "number"),
 )
 EXPIRED = (
     ("agreement_id", "col.agreement_id", "text"),

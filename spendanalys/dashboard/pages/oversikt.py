@@ -15,7 +15,7 @@ import dash
 from dash import ClientsideFunction, Input, Output, clientside_callback, html
 
 from spendanalys import services
-from spendanalys.dashboard import brief, page_data, security
+from spendanalys.dashboard import brief, page_data, security, spend_years
 from spendanalys.dashboard.components import (
     card,
     graph,
@@ -289,6 +289,7 @@ def _spend_section(store: services.Store, language: str) -> list[Any]:
     top = agreements.head(10)  # ranked already
     return [
         cards,
+        *spend_years.overview_parts(store, summary, language),
         html.Div(_spend_notes(summary, language), className="brief", id="spend-notes"),
         html.H2(t("overview.top_agreements", language)),
         table(top, TOP_COLUMNS, language, table_id="overview-top"),

@@ -42,6 +42,7 @@ from spendanalys.spend.report.columns import (
     UNCATEGORISED_COLUMNS,
     UNLINKED_COLUMNS,
 )
+from spendanalys.spend.report_years import write_year_sheets
 from spendanalys.xlsx import (
     Column,
     append_rows,
@@ -279,5 +280,7 @@ def write_spend_report(
         [r.as_dict() for r in analysis.rejected], columns=["file", "row", "column", "reason"]
     )
     _table(wb, t("rpt.sheet.rejected", lang), rejected, REJECTED_COLUMNS, lang, names)
+    # Spend and kg CO2e per year, and kg CO2e per factor grade (Swedish only so far).
+    write_year_sheets(wb, analysis)
     _method(wb, analysis, rules, factor_sets, lang, names)
     wb.save(str(path))

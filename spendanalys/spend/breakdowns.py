@@ -1,0 +1,286 @@
+"""Spend and emissions split by year and by factor data-quality grade.
+
+Every split sums the same priced lines as the totals (inside the purchase boundary), so the
+years of an agreement add up to its ``spend_sek`` and ``kg_co2e``, and the grades' kg CO2e add
+up to ``totals["kg_co2e"]``. Lines without a date are the year ``"undated"``. All years are
+priced with the same factor set, each line brought to the factor's price year with KPI, so a
+change between years is a change in what was bought, not in the factors (DESIGN.md §7).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from spendanalys.spend.coding import encode
+
+UNDATED = "undated"
+NOT_STATED = "not stated"  # a factor whose file states no data-quality grade
+
+
+def _active(lines: pd.DataFrame) -> np.ndarray:
+    active: np.ndarray = ~lines["excluded"].to_numpy(dtype=bool)
+    return active
+
+
+def year_labels(lines: pd.DataFrame) -> np.ndarray:
+    """Each line's year as text ("2024"), ``"undated"`` without a date (object array)."""
+    years = lines["spend_year"].astype("Int64")
+    text = years.astype("string").fillna(UNDATED)
+    labels: np.ndarray = text.to_numpy(dtype=object)
+    return labels
+
+
+def by_year(lines: pd.DataFrame, key: str | None = None) -> pd.DataFrame:
+    """``spend_sek`` and ``kg_co2e`` (NaN when no line of the group has a factor) per year, and
+    per ``key`` (a line column such as ``linked_agreement_id`` or ``category_id``) when given:
+    a long table with columns ``key`` (when given), ``year`` (text), ``spend_sek``, ``kg_co2e``,
+    ``invoice_lines``. Lines whose ``key`` is missing are left out of a keyed table."""
+    active = _active(lines)
+    frame = pd.DataFrame(
+        {
+            "year": year_labels(lines)[active],
+            "spend_sek": lines["spend_sek"].to_numpy(dtype=float)[active],
+            "kg_co2e": lines["kg_co2e"].to_numpy(dtype=float, na_value=np.nan)[active],
+        }
+    )
+    groups = ["year"]
+    if key is not None:
+        codes, uniques = encode(lines[key])
+        frame["key"] = np.append(uniques, np.array([None], dtype=object))[codes[active]]
+        frame = frame[codes[active] >= 0]
+        groups = ["key", "year"]
+    grouped = frame.groupby(groups, sort=True)
+    table = pd.DataFrame(
+        {
+            "spend_sek": grouped["spend_sek"].sum(),
+            "kg_co2e": grouped["kg_co2e"].sum(min_count=1),
+            "invoice_lines": grouped.size(),
+        }
+    )
+    return table.reset_index()
+
+
+def by_year_records(table: pd.DataFrame) -> dict[Any, dict[str, dict[str, float | None]]]:
+    """A keyed :func:`by_year` table as ``{key: {"2024": {"spend_sek", "kg_co2e"}}}`` (the
+    JSON shape); an unkeyed one as ``{"2024": {...}}`` under the key None."""
+    out: dict[Any, dict[str, dict[str, float | None]]] = {}
+    keys = table["key"] if "key" in table else pd.Series([None] * len(table))
+    for key, year, spend, kg in zip(
+        keys, table["year"], table["spend_sek"], table["kg_co2e"], strict=True
+    ):
+        out.setdefault(key, {})[str(year)] = {
+            "spend_sek": float(spend),
+            "kg_co2e": None if pd.isna(kg) else float(kg),
+        }
+    return out
+
+
+def dated_years(table: pd.DataFrame) -> list[str]:
+    """The calendar years of a :func:`by_year` table, in order (``undated`` left out)."""
+    return sorted({str(y) for y in table["year"] if str(y) != UNDATED})
+
+
+def change_between(
+    table: pd.DataFrame, first: str, last: str, key: str | None = None
+) -> pd.DataFrame:
+    """Per key (or once, without ``key``): spend and kg CO2e in ``first`` and ``last`` and the
+    change ``last − first`` (kg and as a share of ``first``; NaN where ``first`` has none).
+    Columns ``key``, ``spend_sek_<first>``, ``spend_sek_<last>``, ``kg_co2e_<first>``,
+    ``kg_co2e_<last>``, ``change_kg_co2e``, ``change_share``."""
+    work = table if "key" in table else table.assign(key="total")
+    wide = work.pivot_table(
+        index="key", columns="year", values=["spend_sek", "kg_co2e"], aggfunc="sum"
+    )
+    out = pd.DataFrame(index=wide.index)
+    for measure in ("spend_sek", "kg_co2e"):
+        for year in (first, last):
+            column = (measure, year)
+            out[f"{measure}_{year}"] = wide.get(column, np.nan)
+    out = out.fillna({f"spend_sek_{first}": 0.0, f"spend_sek_{last}": 0.0})
+    before = out[f"kg_co2e_{first}"].astype(float)
+    after = out[f"kg_co2e_{last}"].astype(float)
+    out["change_kg_co2e"] = after.fillna(0.0) - before.fillna(0.0)
+    out["change_share"] = (out["change_kg_co2e"] / before).where(before > 0)
+    out = out.reset_index()
+    return out if key is not None or "key" in table else out.drop(columns="key")
+
+
+def lines_of_year(
+    lines: pd.DataFrame, year: int, notes: list[str]
+) -> tuple[pd.DataFrame, np.ndarray]:
+    """Only the lines dated in ``year`` (``--year``): the ranking of one year, and the mask that
+    chose them (for arrays aligned to the lines). Lines of other years and undated lines are
+    left out, and a note says how many and how much."""
+    in_year = (lines["spend_year"].astype("Int64") == year).fillna(False).to_numpy(dtype=bool)
+    out_of_year = ~in_year & _active(lines)
+    if out_of_year.any():
+        sek = float(np.nansum(lines["spend_sek"].to_numpy(dtype=float)[out_of_year]))
+        undated = int((lines["spend_year"].isna().to_numpy() & out_of_year).sum())
+        notes.append(
+            f"--year {year}: {int(out_of_year.sum())} lines of other years ({sek:,.0f} SEK".replace(
+                ",", " "
+            )
+            + (f", {undated} of them undated" if undated else "")
+            + ") are left out of this analysis"
+        )
+    return lines[in_year].reset_index(drop=True), in_year
+
+
+def grade_of(lines: pd.DataFrame) -> np.ndarray:
+    """Each line's factor grade as text, ``"not stated"`` where its factor states none and
+    None where it has no factor (object array)."""
+    priced = ~np.isnan(lines["kg_co2e"].to_numpy(dtype=float, na_value=np.nan))
+    grade = lines["factor_grade"].astype("object").where(lines["factor_grade"].notna(), NOT_STATED)
+    return np.where(priced, grade.to_numpy(dtype=object), None)  # type: ignore[call-overload,no-any-return]
+
+
+def kg_by_grade(lines: pd.DataFrame) -> dict[str, dict[str, float]]:
+    """kg CO2e and its share of all priced kg per factor grade: ``{"4": {"kg_co2e", "share",
+    "spend_sek"}}``, grades in order."""
+    active = _active(lines)
+    grade = grade_of(lines)[active]
+    kg = lines["kg_co2e"].to_numpy(dtype=float, na_value=np.nan)[active]
+    spend = lines["spend_sek"].to_numpy(dtype=float)[active]
+    priced = grade != None  # noqa: E711 (elementwise over an object array)
+    frame = pd.DataFrame({"grade": grade[priced], "kg": kg[priced], "spend": spend[priced]})
+    sums = frame.groupby("grade", sort=True)[["kg", "spend"]].sum()
+    total = float(sums["kg"].sum())
+    return {
+        str(g): {
+            "kg_co2e": float(row.kg),
+            "share": float(row.kg) / total if total else 0.0,
+            "spend_sek": float(row.spend),
+        }
+        for g, row in sums.iterrows()
+    }
+
+
+def agreement_grades(lines: pd.DataFrame) -> pd.DataFrame:
+    """Per linked agreement: ``factor_grade`` (the grade behind most of its kg CO2e) and
+    ``factor_grades`` (every grade with its share of the agreement's kg, "4 (100 %)")."""
+    active = _active(lines)
+    codes, ids = encode(lines["linked_agreement_id"])
+    grade_codes, grades = encode(grade_of(lines))
+    keep = active & (codes >= 0) & (grade_codes >= 0)
+    # Grouped on integer codes; only the few (agreement, grade) pairs become text.
+    frame = pd.DataFrame(
+        {
+            "agreement": codes[keep],
+            "grade": grade_codes[keep],
+            "kg": lines["kg_co2e"].to_numpy(dtype=float, na_value=np.nan)[keep],
+        }
+    )
+    sums = frame.groupby(["agreement", "grade"], sort=False)["kg"].sum().reset_index()
+    sums["agreement_id"] = ids[sums["agreement"].to_numpy(dtype=np.intp)]
+    sums["grade"] = grades[sums["grade"].to_numpy(dtype=np.intp)].astype(str)
+    by_agreement = sums.groupby("agreement_id")["kg"]
+    totals, count = by_agreement.transform("sum"), by_agreement.transform("size")
+    sums["share"] = (sums["kg"] / totals).where(totals > 0, 1.0 / count)
+    ordered = sums.sort_values(
+        ["agreement_id", "kg", "grade"], ascending=[True, False, True], kind="mergesort"
+    )
+    first = ordered.drop_duplicates("agreement_id").set_index("agreement_id")["grade"]
+    text = (
+        ordered.assign(
+            _t=ordered["grade"]
+            + " ("
+            + (ordered["share"] * 100).round(0).astype(int).astype(str)
+            + " %)"
+        )
+        .groupby("agreement_id", sort=False)["_t"]
+        .agg("; ".join)
+    )
+    return pd.DataFrame({"factor_grade": first, "factor_grades": text})
+
+
+def by_year_tables(lines: pd.DataFrame) -> dict[str, pd.DataFrame]:
+    """The year splits an analysis keeps: per agreement, per category and in total."""
+    return {
+        "agreements": by_year(lines, "linked_agreement_id"),
+        "categories": by_year(lines, "category_id"),
+        "totals": by_year(lines),
+    }
+
+
+def breakdown_totals(lines: pd.DataFrame, with_years: bool) -> dict[str, Any]:
+    """The totals' splits: ``kg_co2e_by_grade`` always; with ``with_years`` (invoice spend)
+    also ``by_year`` and, when two or more calendar years are present, ``change_between_years``
+    (first and last year: kg CO2e in each, the change and its share of the first)."""
+    out: dict[str, Any] = {"kg_co2e_by_grade": kg_by_grade(lines)}
+    if not with_years:
+        return out
+    table = by_year(lines)
+    out["by_year"] = by_year_records(table).get(None, {})
+    years = dated_years(table)
+    if len(years) >= 2:
+        change = change_between(table, years[0], years[-1]).iloc[0]
+        out["change_between_years"] = {
+            "from_year": years[0],
+            "to_year": years[-1],
+            "kg_co2e_from": _plain(change[f"kg_co2e_{years[0]}"]),
+            "kg_co2e_to": _plain(change[f"kg_co2e_{years[-1]}"]),
+            "change_kg_co2e": _plain(change["change_kg_co2e"]),
+            "change_share": _plain(change["change_share"]),
+            "same_factors": True,
+        }
+    return out
+
+
+def with_grades(agreements: pd.DataFrame, lines: pd.DataFrame) -> pd.DataFrame:
+    """``agreements`` with ``factor_grade`` and ``factor_grades`` (:func:`agreement_grades`)."""
+    grades = agreement_grades(lines)
+    ids = agreements["agreement_id"].astype("string").to_numpy(dtype=object)
+    out = agreements.copy()
+    out["factor_grade"] = pd.array(grades["factor_grade"].reindex(ids).to_numpy(), dtype="string")
+    out["factor_grades"] = pd.array(grades["factor_grades"].reindex(ids).to_numpy(), dtype="string")
+    return out
+
+
+def _plain(value: Any) -> float | None:
+    return None if pd.isna(value) else float(value)
+
+
+def agreement_change(
+    analysis_by_year: Mapping[str, pd.DataFrame], ids: Sequence[str]
+) -> pd.DataFrame:
+    """Per agreement id in ``ids`` (aligned to it): ``change_kg_co2e`` and ``change_share`` from
+    the first to the last calendar year of the analysis (NaN with fewer than two years), the
+    years in ``attrs["years"]``."""
+    table = analysis_by_year.get("agreements")
+    years = dated_years(analysis_by_year["totals"]) if "totals" in analysis_by_year else []
+    out = pd.DataFrame(index=pd.Index(list(ids), dtype=object))
+    out["change_kg_co2e"] = np.nan
+    out["change_share"] = np.nan
+    if table is not None and len(years) >= 2:
+        change = change_between(table, years[0], years[-1], key="key").set_index("key")
+        out["change_kg_co2e"] = change["change_kg_co2e"].reindex(out.index).fillna(0.0)
+        out["change_share"] = change["change_share"].reindex(out.index)
+    out.attrs["years"] = years
+    return out.reset_index(drop=True)
+
+
+def missing_factor_note(lines: pd.DataFrame, label: str) -> str | None:
+    """A note naming the categories with spend but no factor in the set that prices the
+    analysis (its kg CO2e is unknown, not zero), the largest spend first; None when every
+    categorised line has a factor."""
+    active = _active(lines)
+    kg = lines["kg_co2e"].to_numpy(dtype=float, na_value=np.nan)
+    category = lines["category_id"].astype("object")
+    open_rows = active & np.isnan(kg) & category.notna().to_numpy()
+    if not open_rows.any():
+        return None
+    spend = pd.Series(lines["spend_sek"].to_numpy(dtype=float)[open_rows])
+    sums = spend.groupby(category.to_numpy(dtype=object)[open_rows]).sum()
+    sums = sums.sort_values(ascending=False)
+    shown = "; ".join(f"{c} ({v:,.0f} SEK)".replace(",", " ") for c, v in sums.head(5).items())
+    more = f" and {len(sums) - 5} more" if len(sums) > 5 else ""
+    total = f"{float(sums.sum()):,.0f}".replace(",", " ")
+    return (
+        f"factor set {label} has no factor for {len(sums)} categor"
+        f"{'y' if len(sums) == 1 else 'ies'} with spend ({total} SEK, kg CO2e unknown): "
+        f"{shown}{more}"
+    )
