@@ -318,7 +318,7 @@ def upload_box(
                     dcc.Input(
                         id=f"{component_id}-defaults",
                         type="text",
-                        placeholder="mode=flight",
+                        placeholder=t("upload.io13_defaults_example", language),
                         disabled=not enabled,
                     ),
                 ],
