@@ -45,6 +45,7 @@ PHRASES = (
     "above the path",
     "no data",
     "estimate (agreement value)",
+    "not stated",  # a factor grade the file does not state (Datakvalitet)
     "(built-in)",
     "rpt.",  # a catalogue key shown instead of its text
 )

@@ -41,6 +41,7 @@ CODE_PREFIXES: dict[str, str] = {
     "radiative_forcing": "rpt.rf_row.",
     "hotels": "rpt.hotels_row.",
     "basis": "unit.",
+    "grade": "rpt.years.grade.",
 }
 # Codes written as phrases by the engines, onto the catalogue's short codes.
 CODE_ALIASES: dict[str, dict[str, str]] = {
@@ -51,6 +52,7 @@ CODE_ALIASES: dict[str, dict[str, str]] = {
     },
     "spend_basis": {"estimate (agreement value)": "estimate", "invoices": "invoices"},
     "hotels": {"included": "included", "excluded": "excluded"},
+    "grade": {"not stated": "not_stated"},
 }
 YES_NO_KEYS = {True: "value.yes", False: "value.no"}
 

@@ -154,3 +154,35 @@ def test_numbers_are_numbers_with_formats(report):
     assert tonnes.number_format == "#,##0.0" and tonnes.value == round(tonnes.value, 1)
     end = ws.cell(row=2, column=header.index("Slutdatum") + 1)
     assert end.is_date and end.number_format == "yyyy-mm-dd"
+
+
+def test_the_year_sheets_in_swedish_and_in_english(report, tmp_path):
+    """År and Datakvalitet in the catalogue's words: the undated invoice lines (the ones
+    without a date above) as "utan datum" / "undated", English sheet names with ``--lang en``."""
+    path, analysis = report
+    years = list(openpyxl.load_workbook(path)["År"].iter_rows(values_only=True))
+    labels = [r[0] for r in years if r]
+    assert 2022 in labels and "utan datum" in labels
+    assert ("År", "Utgift (MSEK)", "Utsläpp (t CO2e)", "Fakturarader") in [r[:4] for r in years]
+    folder = write_rule_files(tmp_path / "rules")
+    rules = load_category_rules(data_dir=folder)
+    sets = [load_spend_factor_set(data_dir=folder, rules=rules)]
+    english = tmp_path / "report.xlsx"
+    write_spend_report(analysis, english, rules=rules, factor_sets=sets, lang="en")
+    wb = openpyxl.load_workbook(english)
+    assert "Years" in wb.sheetnames and "Data quality" in wb.sheetnames
+    assert not {"År", "Datakvalitet"} & set(wb.sheetnames)
+    rows = list(wb["Years"].iter_rows(values_only=True))
+    assert "undated" in [r[0] for r in rows if r]
+    assert ("Year", "Spend (MSEK)", "Emissions (t CO2e)", "Invoice lines") in [r[:4] for r in rows]
+
+
+def test_a_grade_the_factor_file_does_not_state_and_an_undated_year_are_words():
+    from spendanalys.i18n.sheets import code
+    from spendanalys.spend.report_years import grades_text, year_label
+
+    assert code("not stated", "grade", "sv") == "ej angiven"
+    assert code("3", "grade", "en") == "3"
+    assert grades_text("3 (60 %); not stated (40 %)", "sv") == "3 (60 %); ej angiven (40 %)"
+    assert year_label("undated", "sv") == "utan datum"
+    assert year_label("2024", "en") == 2024

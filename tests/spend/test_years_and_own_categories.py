@@ -281,29 +281,88 @@ def test_an_own_category_of_a_compared_set_is_not_taken_from_explicit_text(
     assert explicit["category_rule"] != "explicit"
 
 
-def test_the_workbook_shows_the_change_per_agreement_and_in_total(
-    rules, agency_set, folder, tmp_path: Path
-):
-    """År: K1 880 → 1 200 kg (+320 kg, +36.36 %), K3 880 → 0 (−880 kg, −100 %); total +3 000
-    kg. Datakvalitet: grade 3 48.47 % of the kg."""
+def year_sheet(rules, agency_set, folder, path: Path, lang: str = "sv"):
     import openpyxl
 
     from spendanalys.spend.report import write_spend_report
 
     analysis = analyse(rules, agency_set, folder)
-    path = tmp_path / "rapport.xlsx"
-    write_spend_report(analysis, path, rules=rules, factor_sets=[agency_set])
-    wb = openpyxl.load_workbook(path)
+    write_spend_report(analysis, path, rules=rules, factor_sets=[agency_set], lang=lang)
+    return analysis, openpyxl.load_workbook(path)
+
+
+def agreement_rows(rows: list[tuple], first: str) -> dict[str, dict[str, object]]:
+    header = next(r for r in rows if r[0] == first)
+    return {r[0]: dict(zip(header, r, strict=True)) for r in rows[rows.index(header) + 1 :]}
+
+
+def test_the_workbook_shows_the_change_per_agreement_and_in_total(
+    rules, agency_set, folder, tmp_path: Path
+):
+    """År, in tonnes with one decimal and percent (issue 16): K1 880 → 1 200 kg (+320 kg =
+    0.3 t, +36.36 % → 0.364), K3 880 → 0 (−880 kg = −0.9 t, −100 %); total +3 000 kg = 3.0 t,
+    +170.45 % → 1.705. Spend per agreement in tkr: K1 2023 84 000 SEK = 84 tkr. Datakvalitet:
+    grade 3 3 160 kg = 3.2 t, 48.47 % of the kg → 0.485; grade 2 3 360 kg = 3.4 t."""
+    _, wb = year_sheet(rules, agency_set, folder, tmp_path / "rapport.xlsx")
+    assert "År" in wb.sheetnames and "Datakvalitet" in wb.sheetnames
     rows = list(wb["År"].iter_rows(values_only=True))
-    header = next(r for r in rows if r[0] == "Avtals-ID")
-    by_id = {r[0]: dict(zip(header, r, strict=True)) for r in rows[rows.index(header) + 1 :]}
-    assert by_id["K1"]["Förändring 2023–2024 (kg CO2e)"] == pytest.approx(320)
-    assert by_id["K1"]["Förändring 2023–2024 (andel)"] == pytest.approx(320 / 880)
-    assert by_id["K3"]["Förändring 2023–2024 (kg CO2e)"] == pytest.approx(-880)
+    by_id = agreement_rows(rows, "Avtalsnr")
+    assert by_id["K1"]["Förändring 2023–2024 (t CO2e)"] == 0.3
+    assert by_id["K1"]["Förändring 2023–2024 i procent"] == 0.364
+    assert by_id["K3"]["Förändring 2023–2024 (t CO2e)"] == -0.9
+    assert by_id["K3"]["Förändring 2023–2024 i procent"] == -1.0
+    assert by_id["K1"]["Utgift 2023 (tkr)"] == 84
     total = next(r for r in rows if str(r[0]).startswith("Förändring 2023–2024"))
-    assert total[1] == pytest.approx(3_000)
+    assert total[:3] == ("Förändring 2023–2024 (t CO2e)", 3.0, 1.705)
+    years = {r[0]: r for r in rows if r and isinstance(r[0], int)}
+    assert years[2023][1:4] == (0.1, 1.8, 2)  # 126 000 SEK = 0.1 MSEK, 1 760 kg, K1 and K3
+    assert years[2024][1:3] == (0.2, 4.8)  # 180 000 SEK, 4 760 kg
     quality = {r[0]: r for r in wb["Datakvalitet"].iter_rows(values_only=True) if r and r[0]}
-    assert quality["3"][2] == pytest.approx(3_160 / 6_520)
+    assert quality["Faktorns kvalitetsklass"][:3] == (
+        "Faktorns kvalitetsklass",
+        "Utsläpp (t CO2e)",
+        "Andel av utsläppen",
+    )
+    assert quality["3"][1:3] == (3.2, 0.485)
+    assert quality["2"][1:3] == (3.4, 0.515)
+
+
+def test_the_year_sheet_holds_the_json_tonnes_per_agreement_and_year(
+    rules, agency_set, folder, tmp_path: Path
+):
+    """Each agreement's tonnes per year in År are its JSON ``agreements[].by_year`` kg / 1000
+    rounded to one decimal; by hand (module docstring) K1 880 kg → 0.9 t in 2023, 1 200 kg →
+    1.2 t in 2024; K2 3 360 kg → 3.4 t in 2024 and nothing in 2023."""
+    analysis, wb = year_sheet(rules, agency_set, folder, tmp_path / "rapport.xlsx")
+    payload = spend_payload(analysis)
+    by_id = agreement_rows(list(wb["År"].iter_rows(values_only=True)), "Avtalsnr")
+    assert by_id["K1"]["Utsläpp 2023 (t CO2e)"] == 0.9
+    assert by_id["K1"]["Utsläpp 2024 (t CO2e)"] == 1.2
+    assert by_id["K2"]["Utsläpp 2024 (t CO2e)"] == 3.4
+    assert by_id["K2"]["Utsläpp 2023 (t CO2e)"] is None
+    for agreement in payload["agreements"]:
+        row = by_id[agreement["agreement_id"]]
+        for year, figures in agreement["by_year"].items():
+            assert row[f"Utsläpp {year} (t CO2e)"] == round(figures["kg_co2e"] / 1000, 1)
+
+
+def test_the_year_sheets_in_english(rules, agency_set, folder, tmp_path: Path):
+    _, wb = year_sheet(rules, agency_set, folder, tmp_path / "report.xlsx", lang="en")
+    assert "Years" in wb.sheetnames and "Data quality" in wb.sheetnames
+    assert "År" not in wb.sheetnames and "Datakvalitet" not in wb.sheetnames
+    rows = list(wb["Years"].iter_rows(values_only=True))
+    assert rows[0][0] == "Spend and emissions per year"
+    by_id = agreement_rows(rows, "Agreement")
+    assert by_id["K1"]["Emissions 2024 (t CO2e)"] == 1.2
+    assert by_id["K1"]["Change 2023–2024 in percent"] == 0.364
+    assert next(r for r in rows if r[0] == "Year")[:3] == (
+        "Year",
+        "Spend (MSEK)",
+        "Emissions (t CO2e)",
+    )
+    quality = [r for r in wb["Data quality"].iter_rows(values_only=True) if r and r[0]]
+    assert quality[0][0] == "Emissions by the factors' quality grade"
+    assert quality[2][:3] == ("Factor quality grade", "Emissions (t CO2e)", "Share of emissions")
 
 
 def test_a_category_the_set_lacks_is_named_in_a_note(rules, agency_set, folder):

@@ -3,8 +3,9 @@
 Sheets: Sammanfattning (totals, miljökrav shares, top 10 and a bar chart), Avtal (the full
 ranking), Prioritet (the priority list), Kategorier, Ej kopplat (unlinked and uncategorised spend
 by supplier), Exkluderat (lines outside the purchase boundary), Faktorjämförelse (when several
-factor sets were compared), Avvisade rader, Metod och källor (every factor used with source,
-price year and derivation; the rule files; the caveats).
+factor sets were compared), Avvisade rader, År and Datakvalitet (per year and per factor grade,
+``spend.report_years``), Metod och källor (every factor used with source, price year and
+derivation; the rule files; the caveats).
 
 Every header, coded value, note and reason comes from ``spendanalys.i18n`` (one vocabulary with
 the dashboard); figures are in tonnes, g CO2e per krona, tkr and MSEK, each cell holding the
@@ -280,7 +281,7 @@ def write_spend_report(
         [r.as_dict() for r in analysis.rejected], columns=["file", "row", "column", "reason"]
     )
     _table(wb, t("rpt.sheet.rejected", lang), rejected, REJECTED_COLUMNS, lang, names)
-    # Spend and kg CO2e per year, and kg CO2e per factor grade (Swedish only so far).
-    write_year_sheets(wb, analysis)
+    # Spend and emissions per year, and emissions per factor grade.
+    write_year_sheets(wb, analysis, lang)
     _method(wb, analysis, rules, factor_sets, lang, names)
     wb.save(str(path))

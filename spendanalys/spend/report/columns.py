@@ -44,7 +44,7 @@ AGREEMENT_COLUMNS = [
     Col("spend_without_factor_sek", "rpt.col.spend_without_factor", "tkr"),
     Col("factor_source", "rpt.col.factor_source"),
     Col("factor_kind", "col.factor_kind", values="factor_kind"),
-    Col("factor_grade", "spendyears.col_grade"),
+    Col("factor_grade", "spendyears.col_grade", values="grade"),
     Col("kpi_substituted", "rpt.col.kpi_substituted", values="yes_no"),
 ]
 TOP_COLUMNS = [
