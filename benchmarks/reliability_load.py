@@ -22,6 +22,7 @@ import http.client
 import json
 import os
 import random
+import re
 import signal
 import subprocess
 import sys
@@ -44,6 +45,10 @@ from benchmarks.load_dashboard import (  # noqa: E402
     percentile,
 )
 
+# The staged version id in a poll response: dcc.Store(id="upload-invoices-staged", data=N).
+STAGED = re.compile(
+    r'"data":\s*(\d+),\s*"id":\s*"upload-invoices-staged"|"id":\s*"upload-invoices-staged"[^}]*?"data":\s*(\d+)'
+)
 CALLBACK = "/_dash-update-component"
 VIEWER_PAGES = ("/", "/inkop", "/resor", "/faktorer-och-metod")
 PASSWORD = "stress-test-lösenord-1"
@@ -123,6 +128,7 @@ def log_in(session: Session, dependencies: list[dict[str, Any]], name: str) -> N
         [
             {"id": "login-name", "property": "value", "value": name},
             {"id": "login-password", "property": "value", "value": PASSWORD},
+            {"id": "login-next", "property": "data", "value": None},  # no ?next= page
         ],
     )
     status, payload, _ = session.request("POST", CALLBACK, body)
@@ -244,6 +250,12 @@ def _uploader(
         and c is not start
         and any(i["property"] == "n_intervals" for i in c.get("inputs", []))
     )
+    # An upload is staged first (issue 17): confirm it through the preview's own callback.
+    decide = next(
+        c
+        for c in dependencies
+        if any(i["id"] == "upload-invoices-confirm" for i in c.get("inputs", []))
+    )
     number = 0
     while time.monotonic() < deadline:
         number += 1
@@ -265,6 +277,16 @@ def _uploader(
             text = payload.decode("utf-8", "replace")
             if "upload-invoices-done" in text:
                 outcome = "done"
+                break
+            staged = STAGED.search(text)
+            if staged:
+                values = {
+                    "upload-invoices-confirm.n_clicks": 1,
+                    "upload-invoices-staged.data": int(staged.group(1) or staged.group(2)),
+                }
+                status, payload, _ = session.request("POST", CALLBACK, _upload_body(decide, values))
+                text = payload.decode("utf-8", "replace")
+                outcome = "done" if "upload-invoices-done" in text else "error"
                 break
             if "upload-invoices-error" in text or "message-error" in text:
                 outcome = "error"
