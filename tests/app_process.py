@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+import contextlib
 import socket
 import subprocess
+import sys
 import time
 import urllib.request
+from collections.abc import Iterator
+from pathlib import Path
 
 
 def free_port() -> int:
@@ -28,3 +32,30 @@ def wait_healthy(url: str, process: subprocess.Popen[bytes], seconds: float = 90
         except OSError:
             time.sleep(0.3)
     raise TimeoutError(f"{url} did not answer /health")
+
+
+@contextlib.contextmanager
+def served_app(
+    repo_dir: Path, folder: Path, env: dict[str, str], seconds: float = 90
+) -> Iterator[str]:
+    """``python app.py`` on a free port in ``folder`` (its log in ``folder/app.log``), healthy:
+    yields its base URL and stops it afterwards, killing it if it does not end in 10 s."""
+    port = free_port()
+    with (folder / "app.log").open("wb") as log:
+        process = subprocess.Popen(
+            [sys.executable, str(repo_dir / "app.py"), "--port", str(port)],
+            cwd=folder,
+            env=env,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+        )
+        base = f"http://127.0.0.1:{port}"
+        try:
+            wait_healthy(base, process, seconds=seconds)
+            yield base
+        finally:
+            process.terminate()
+            try:
+                process.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                process.kill()

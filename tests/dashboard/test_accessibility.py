@@ -12,14 +12,12 @@ from __future__ import annotations
 
 import os
 import re
-import subprocess
-import sys
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
-from app_process import free_port, wait_healthy
+from app_process import served_app
 
 from spendanalys.store.database import Store
 
@@ -82,26 +80,8 @@ def server(
     url = f"sqlite:///{folder / 'a.sqlite'}"
     Store(url).add_user(USER, PASSWORD, "admin")
     env = {**os.environ, "SPENDANALYS_DATABASE_URL": url, "SPENDANALYS_SAMPLE_DIR": str(sample_dir)}
-    port = free_port()
-    log = (folder / "app.log").open("wb")
-    process = subprocess.Popen(
-        [sys.executable, str(repo_dir / "app.py"), "--port", str(port)],
-        cwd=folder,
-        env=env,
-        stdout=log,
-        stderr=subprocess.STDOUT,
-    )
-    base = f"http://127.0.0.1:{port}"
-    try:
-        wait_healthy(base, process, seconds=180)
+    with served_app(repo_dir, folder, env, seconds=180) as base:
         yield base
-    finally:
-        process.terminate()
-        try:
-            process.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            process.kill()
-        log.close()
 
 
 @pytest.fixture(scope="module")

@@ -11,15 +11,13 @@ from __future__ import annotations
 
 import io
 import os
-import subprocess
-import sys
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import openpyxl
 import pytest
-from app_process import free_port, wait_healthy
+from app_process import served_app
 
 from spendanalys import services
 from spendanalys.store.database import Store
@@ -68,26 +66,8 @@ def app_server(
         "SPENDANALYS_SAMPLE_DIR": str(folder / "no-samples"),
         "SPENDANALYS_MAX_UPLOAD_MB": str(MAX_UPLOAD_MB),
     }
-    port = free_port()
-    log = (folder / "app.log").open("wb")
-    process = subprocess.Popen(
-        [sys.executable, str(repo_dir / "app.py"), "--port", str(port)],
-        cwd=folder,
-        env=env,
-        stdout=log,
-        stderr=subprocess.STDOUT,
-    )
-    base = f"http://127.0.0.1:{port}"
-    try:
-        wait_healthy(base, process)
+    with served_app(repo_dir, folder, env) as base:
         yield base, url
-    finally:
-        process.terminate()
-        try:
-            process.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            process.kill()
-        log.close()
 
 
 @pytest.fixture(scope="module")
