@@ -29,6 +29,22 @@ print(json.dumps(found))
 """
 
 
+def _imported(heavy: tuple[str, ...], argvs: list[list[str]]) -> dict[str, list[str]]:
+    """{argv: the heavy packages loaded after it} of the argvs run in turn in one process."""
+    done = subprocess.run(
+        [sys.executable, "-c", RUNNER, ",".join(heavy), json.dumps(argvs)],
+        capture_output=True,
+        text=True,
+        cwd=REPO,
+        env={"PYTHONPATH": str(REPO), "PATH": "/usr/bin:/bin"},
+        timeout=300,
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr
+    found: dict[str, list[str]] = json.loads(done.stdout)
+    return found
+
+
 def _help_argvs() -> list[list[str]]:
     """--help of the program, of every command and of every action of a command."""
     argvs = [[], ["--help"]]
@@ -43,30 +59,31 @@ def _help_argvs() -> list[list[str]]:
 def test_help_imports_no_heavy_library() -> None:
     argvs = _help_argvs()
     assert ["spend", "--help"] in argvs and ["users", "add", "--help"] in argvs
-    done = subprocess.run(
-        [sys.executable, "-c", RUNNER, ",".join(HEAVY), json.dumps(argvs)],
-        capture_output=True,
-        text=True,
-        cwd=REPO,
-        env={"PYTHONPATH": str(REPO), "PATH": "/usr/bin:/bin"},
-        timeout=120,
-        check=False,
-    )
-    assert done.returncode == 0, done.stderr
-    assert json.loads(done.stdout) == {}, "a --help imported a heavy library"
+    assert _imported(HEAVY, argvs) == {}, "a --help imported a heavy library"
 
 
-def test_the_runner_sees_an_import() -> None:
+def test_the_check_sees_an_import() -> None:
     """The check above would notice: a command that reads a file does import pandas."""
     argv = ["inspect", "no-such-file.csv", "--kind", "contracts"]
-    done = subprocess.run(
-        [sys.executable, "-c", RUNNER, "pandas", json.dumps([argv])],
-        capture_output=True,
-        text=True,
-        cwd=REPO,
-        env={"PYTHONPATH": str(REPO), "PATH": "/usr/bin:/bin"},
-        timeout=120,
-        check=False,
-    )
-    assert done.returncode == 0, done.stderr
-    assert "pandas" in json.loads(done.stdout).get(" ".join(argv), [])
+    assert "pandas" in _imported(("pandas",), [argv]).get(" ".join(argv), [])
+
+
+def test_spend_to_json_imports_no_store_workbook_or_dashboard(
+    tmp_path: Path, sample_dir: Path
+) -> None:
+    """``spend --format json`` needs the readers and the engine, not the store (sqlalchemy),
+    the workbook writer (openpyxl), the report document or the dashboard."""
+    argv = [
+        "spend",
+        "--contracts",
+        str(sample_dir / "avtalsforteckning.csv"),
+        "--invoices",
+        str(sample_dir / "leverantorsfakturor_2024.csv"),
+        "--format",
+        "json",
+        "--out",
+        str(tmp_path / "spend.json"),
+    ]
+    unneeded = ("sqlalchemy", "openpyxl", "docx", "dash", "plotly", "flask", "matplotlib")
+    assert _imported(unneeded, [argv]) == {}
+    assert json.loads((tmp_path / "spend.json").read_text(encoding="utf-8"))["agreements"]
