@@ -26,7 +26,7 @@ def main(argv: list[str]) -> int:
         phases[name] = round(now - mark, 3)
         mark = now
 
-    from spendanalys.cli.common import to_jsonable
+    from spendanalys.jsonable import json_text
     from spendanalys.services.assembly import load_factor_sets, read_all
     from spendanalys.spend.analysis import analyse_spend
     from spendanalys.spend.categories import load_category_rules
@@ -46,7 +46,7 @@ def main(argv: list[str]) -> int:
     lap("analyse_spend")
     payload = spend_payload(analysis)
     lap("JSON payload")
-    text = json.dumps(to_jsonable(payload), ensure_ascii=False, indent=2)
+    text = json_text(payload, allow_nan=False)  # what spend --format json writes
     lap(f"JSON text ({len(text) / 1e6:.1f} MB)")
     for name, seconds in phases.items():
         print(f"{name:>40}: {seconds:8.2f} s")

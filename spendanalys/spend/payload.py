@@ -94,6 +94,8 @@ def _column_values(values: pd.Series) -> list[Any]:
     if pd.api.types.is_datetime64_any_dtype(dtype):
         text = values.dt.strftime("%Y-%m-%d")
         return [None if pd.isna(v) else v for v in text.astype(object)]
+    if isinstance(dtype, pd.StringDtype):
+        return values.to_numpy(dtype=object, na_value=None).tolist()  # type: ignore[call-overload,no-any-return]
     if pd.api.types.is_bool_dtype(dtype) and not isinstance(dtype, pd.BooleanDtype):
         return values.to_numpy(dtype=bool).tolist()
     if pd.api.types.is_float_dtype(dtype):
@@ -123,18 +125,25 @@ def _with_comparison(analysis: SpendAnalysis, agreements: list[dict[str, Any]]) 
     """Each agreement's kg CO2e and rank under every factor set, and the rank-move flag."""
     if len(analysis.factor_sets) < 2:
         return
+    # the comparison's rows in the order of the records, then one column at a time
     comparison = analysis.factor_comparison.set_index("agreement_id")
-    for row in agreements:
-        other = comparison.loc[row["agreement_id"]]
+    aligned = comparison.loc[[row["agreement_id"] for row in agreements]]
+
+    def plain(column: str) -> list[Any]:
+        return [to_jsonable(v) for v in _column_values(aligned[column])]
+
+    per_set = {
+        label: (plain(f"kg_co2e__{label}"), plain(f"rank__{label}"))
+        for label in analysis.factor_sets
+    }
+    moves = plain("max_rank_move")
+    moved = [bool(v) for v in aligned["rank_moved"]]
+    for i, row in enumerate(agreements):
         row["by_factor_set"] = {
-            label: {
-                "kg_co2e": _plain(other[f"kg_co2e__{label}"]),
-                "rank": _plain(other[f"rank__{label}"]),
-            }
-            for label in analysis.factor_sets
+            label: {"kg_co2e": kg[i], "rank": rank[i]} for label, (kg, rank) in per_set.items()
         }
-        row["max_rank_move"] = _plain(other["max_rank_move"])
-        row["rank_moved"] = bool(other["rank_moved"])
+        row["max_rank_move"] = moves[i]
+        row["rank_moved"] = moved[i]
 
 
 def _with_years(
