@@ -204,9 +204,11 @@ def _suppliers(rows: pd.DataFrame, codes: np.ndarray, ids: np.ndarray) -> pd.Dat
     out = grouped.agg(
         supplier=("supplier", "first"),
         org_number=("org_number", "first"),
-        value_sek=("value_sek", lambda v: v.sum(min_count=1)),
         rows=("supplier", "size"),
-    ).reset_index()
+    )
+    # the built-in grouped sum, not a per-group Python function (thousands of suppliers)
+    out.insert(2, "value_sek", grouped["value_sek"].sum(min_count=1))
+    out = out.reset_index()
     out = out.sort_values("agreement", kind="stable").reset_index(drop=True)
     out.insert(0, "agreement_id", ids[out["agreement"].to_numpy(dtype=np.intp)])
     return out[
@@ -217,10 +219,15 @@ def _suppliers(rows: pd.DataFrame, codes: np.ndarray, ids: np.ndarray) -> pd.Dat
 def _joined_suppliers(suppliers: pd.DataFrame, n: int, limit: int = 3) -> np.ndarray:
     """Per agreement: its suppliers' names joined by "; " (the first ``limit``, then "+ N")."""
     out = np.full(n, None, dtype=object)
-    for agreement, names in suppliers.groupby("agreement", sort=False)["supplier"]:
-        shown = [str(v) for v in names.dropna()]
-        text = "; ".join(shown[:limit]) + (f" + {len(shown) - limit}" if len(shown) > limit else "")
-        out[int(str(agreement))] = text or None
+    shown: dict[int, list[str]] = {}
+    # one pass over plain arrays: a groupby per agreement costs milliseconds each
+    names = suppliers["supplier"].to_numpy(dtype=object)
+    for agreement, name in zip(suppliers["agreement"].to_numpy(), names, strict=True):
+        if not pd.isna(name):
+            shown.setdefault(int(agreement), []).append(str(name))
+    for agreement, listed in shown.items():
+        more = f" + {len(listed) - limit}" if len(listed) > limit else ""
+        out[agreement] = "; ".join(listed[:limit]) + more or None
     return out
 
 
