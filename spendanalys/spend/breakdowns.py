@@ -216,15 +216,13 @@ def agreement_grades(lines: pd.DataFrame) -> pd.DataFrame:
     codes, ids = encode(lines["linked_agreement_id"])
     grade_code, grades = grade_codes(lines)
     keep = active & (codes >= 0) & (grade_code >= 0)
-    # Grouped on integer codes; only the few (agreement, grade) pairs become text.
-    frame = pd.DataFrame(
-        {
-            "agreement": codes[keep],
-            "grade": grade_code[keep],
-            "kg": lines["kg_co2e"].to_numpy(dtype=float, na_value=np.nan)[keep],
-        }
-    )
-    sums = frame.groupby(["agreement", "grade"], sort=False)["kg"].sum().reset_index()
+    # Summed on integer (agreement, grade) codes; only the few pairs become text.
+    width = max(len(grades), 1)
+    pair = codes[keep].astype(np.int64) * width + grade_code[keep]
+    inverse, seen = pd.factorize(pair)  # pairs in order of first appearance
+    kg = lines["kg_co2e"].to_numpy(dtype=float, na_value=np.nan)[keep]
+    per_pair = group_sums(np.asarray(inverse, dtype=np.intp), kg, len(seen))
+    sums = pd.DataFrame({"agreement": seen // width, "grade": seen % width, "kg": per_pair})
     sums["agreement_id"] = ids[sums["agreement"].to_numpy(dtype=np.intp)]
     sums["grade"] = grades[sums["grade"].to_numpy(dtype=np.intp)].astype(str)
     by_agreement = sums.groupby("agreement_id")["kg"]
@@ -234,16 +232,13 @@ def agreement_grades(lines: pd.DataFrame) -> pd.DataFrame:
         ["agreement_id", "kg", "grade"], ascending=[True, False, True], kind="mergesort"
     )
     first = ordered.drop_duplicates("agreement_id").set_index("agreement_id")["grade"]
-    text = (
-        ordered.assign(
-            _t=ordered["grade"]
-            + " ("
-            + (ordered["share"] * 100).round(0).astype(int).astype(str)
-            + " %)"
-        )
-        .groupby("agreement_id", sort=False)["_t"]
-        .agg("; ".join)
-    )
+    parts: dict[object, list[str]] = {}
+    percent = (ordered["share"] * 100).round(0).astype(int).astype(str)
+    for agreement, grade, share in zip(
+        ordered["agreement_id"], ordered["grade"], percent, strict=True
+    ):
+        parts.setdefault(agreement, []).append(f"{grade} ({share} %)")
+    text = pd.Series({k: "; ".join(v) for k, v in parts.items()}, dtype=object)
     return pd.DataFrame({"factor_grade": first, "factor_grades": text})
 
 

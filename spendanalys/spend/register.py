@@ -277,14 +277,27 @@ def key_codes(
 
 def combined_codes(*parts: np.ndarray) -> np.ndarray:
     """One int64 code per row for a tuple of code columns (-1 = missing counts as a value)."""
-    out = np.zeros(len(parts[0]), dtype=np.intp)
+    out = np.zeros(len(parts[0]), dtype=np.int64)
+    bound = 1  # out < bound
     for part in parts:
-        # refactorised after each column, so the product stays below rows × distinct values
         width = int(part.max(initial=-1)) + 2
-        combined = out.astype(np.int64) * width + (part.astype(np.int64) + 1)
-        codes, _ = pd.factorize(combined)
-        out = np.asarray(codes, dtype=np.intp)
-    return out
+        if bound * width >= 2**62:
+            # refactorised when the product would overflow: it then stays below rows × width
+            codes, uniques = pd.factorize(out)
+            out, bound = np.asarray(codes, dtype=np.int64), max(len(uniques), 1)
+        out = out * width + (part.astype(np.int64) + 1)
+        bound *= width
+    codes, _ = pd.factorize(out)  # codes in order of first appearance
+    return np.asarray(codes, dtype=np.intp)
+
+
+def first_rows(codes: np.ndarray) -> np.ndarray:
+    """The row where each code first appears, for codes numbered in order of first appearance
+    (what :func:`combined_codes` gives): the rows where the running maximum grows; no sort."""
+    if not len(codes):
+        return np.array([], dtype=np.intp)
+    peak = np.maximum.accumulate(codes)
+    return np.flatnonzero(np.r_[True, peak[1:] > peak[:-1]])
 
 
 def attribute_suppliers(lines: pd.DataFrame, suppliers: pd.DataFrame) -> np.ndarray:
@@ -313,7 +326,8 @@ def attribute_suppliers(lines: pd.DataFrame, suppliers: pd.DataFrame) -> np.ndar
     org, orgs = key_codes(column(lines, "org_number"), normalise_org_number)
     name, supplier_names = key_codes(column(lines, "supplier"), normalise_supplier_name)
     group = combined_codes(agreement, org, name)
-    groups, first = np.unique(group, return_index=True)
+    first = first_rows(group)
+    groups = np.arange(len(first))
     hits = np.full(len(groups), -1, dtype=np.intp)
     for g, row in zip(groups, first, strict=True):
         if agreement[row] < 0:
