@@ -7,8 +7,6 @@ import sys
 from dataclasses import replace
 from typing import TYPE_CHECKING, Any
 
-import pandas as pd
-
 from spendanalys.cli.common import add_column_option, column_mapping, print_table, write_json
 from spendanalys.schema import KINDS, Kind
 
@@ -106,6 +104,8 @@ def run(args: argparse.Namespace) -> int:
     out.write(f"Header row: {info.header_row}\n")
     out.write(f"Accepted:   {result.rows_accepted} rows\n")
     out.write(f"Rejected:   {result.rows_rejected} rows\n\n")
+    import pandas as pd
+
     columns = pd.DataFrame({"field": list(info.columns), "header": list(info.columns.values())})
     out.write("Columns:\n")
     print_table(columns)

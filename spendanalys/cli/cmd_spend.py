@@ -4,14 +4,13 @@ from __future__ import annotations
 
 import argparse
 import contextlib
-import json
 import sys
 from datetime import date
 from pathlib import Path
 
 from spendanalys.cli.common import add_column_option, format_sek, print_table
 from spendanalys.errors import ConfigurationError
-from spendanalys.i18n import format_percent
+from spendanalys.jsonable import json_text
 
 RULE_OPTIONS = {
     "cpv_map": "CPV prefix → category table (cpv_prefix,category_id,note)",
@@ -241,7 +240,7 @@ def _combine_travel(result, args: argparse.Namespace) -> None:  # type: ignore[n
 def _write_json(payload: dict, out: str | None) -> None:  # type: ignore[type-arg]
     """The payload is plain Python already (``spend_payload``): dump it without a per-value
     converter; NaN cannot occur (``allow_nan=False`` would say so)."""
-    text = json.dumps(payload, ensure_ascii=False, indent=2, allow_nan=False)
+    text = json_text(payload, allow_nan=False)
     if out:
         Path(out).write_text(text + "\n", encoding="utf-8")
     else:
@@ -258,6 +257,8 @@ def _output(out: str | None):  # type: ignore[no-untyped-def]
 
 
 def _print_summary(analysis, top: int, factor_sets, by_framework: bool = False) -> None:  # type: ignore[no-untyped-def]
+    from spendanalys.i18n import format_percent
+
     t = analysis.totals
     basis = "invoices" if analysis.spend_basis == "invoices" else "ESTIMATE from agreement values"
     print(f"Miljöspendanalys as of {analysis.as_of} — spend basis: {basis}")
@@ -374,6 +375,8 @@ def kpi_sentence(kpi: dict) -> str:  # type: ignore[type-arg]
     "39 pågående avtal med miljökrav, cirka 20,6 % av alla 189 pågående avtal (2026-06-01);
     värdeviktat 23,4 %". When most ongoing agreements' miljökrav is unknown it says so, with the
     share over the known ones, instead of a bare low percentage."""
+    from spendanalys.i18n import format_percent
+
     if not kpi or not kpi.get("ongoing_agreements"):
         return f"Miljökrav: inga pågående avtal {kpi.get('as_of', '')}".rstrip()
     pct = lambda share: format_percent(share, "sv", 1)  # noqa: E731

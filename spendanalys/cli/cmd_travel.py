@@ -6,8 +6,7 @@ import argparse
 import contextlib
 import sys
 from pathlib import Path
-
-import pandas as pd
+from typing import TYPE_CHECKING
 
 from spendanalys.cli.common import (
     add_column_option,
@@ -17,6 +16,9 @@ from spendanalys.cli.common import (
     write_json,
 )
 from spendanalys.errors import ConfigurationError, InputFormatError
+
+if TYPE_CHECKING:  # pandas loads when the command runs, not for the parser (--help)
+    import pandas as pd
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -134,6 +136,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 def _route_figures(path: str | None) -> pd.DataFrame | None:
     if not path:
         return None
+    import pandas as pd
+
     try:
         table = pd.read_csv(path, sep=None, engine="python", encoding="utf-8-sig")
     except (UnicodeDecodeError, pd.errors.ParserError, pd.errors.EmptyDataError) as exc:
@@ -215,6 +219,8 @@ def run(args: argparse.Namespace) -> int:
 
 def print_naturvardsverket(summary) -> None:  # type: ignore[no-untyped-def]
     """Naturvårdsverket's yearly figures: tonnes and km per category, one column per year."""
+    import pandas as pd
+
     from spendanalys.travel.naturvardsverket import FLIGHT_SPLIT_KM, naturvardsverket_table
 
     a = summary.analysis
@@ -256,6 +262,8 @@ def _fmt(value: float, digits: int = 1) -> str:
 
 
 def print_summary(summary) -> None:  # type: ignore[no-untyped-def]
+    import pandas as pd
+
     from spendanalys.cli.reasons import print_reasons
 
     a = summary.analysis

@@ -3,18 +3,30 @@
 from __future__ import annotations
 
 import argparse
-import json
 import math
 import sys
+from collections.abc import Iterable
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import pandas as pd
+from spendanalys.jsonable import json_text, records, to_jsonable
 
-from spendanalys.io.options import column_mapping
-from spendanalys.jsonable import records, to_jsonable
+if TYPE_CHECKING:
+    import pandas as pd
 
+    from spendanalys.io.headers import Mapped
+    from spendanalys.schema import Kind
+
+# pandas and the readers are imported where a command runs, never by this module: every
+# command's parser is built from it for ``--help``, which must not pay for them.
 __all__ = ["column_mapping", "records", "to_jsonable"]
+
+
+def column_mapping(options: Iterable[str], kind: Kind) -> Mapped:
+    """``spendanalys.io.options.column_mapping`` (the readers are imported on first use)."""
+    from spendanalys.io.options import column_mapping as mapping
+
+    return mapping(options, kind)
 
 
 def add_column_option(parser: argparse.ArgumentParser) -> None:
@@ -49,7 +61,7 @@ def add_column_option(parser: argparse.ArgumentParser) -> None:
 
 
 def write_json(payload: dict[str, Any], out: str | None) -> None:
-    text = json.dumps(to_jsonable(payload), ensure_ascii=False, indent=2)
+    text = json_text(to_jsonable(payload))
     if out:
         Path(out).write_text(text + "\n", encoding="utf-8")
     else:
@@ -65,6 +77,8 @@ def format_sek(value: float) -> str:
 
 def print_table(frame: pd.DataFrame, *, max_rows: int | None = None) -> None:
     """A plain-text table on stdout."""
+    import pandas as pd
+
     shown = frame if max_rows is None else frame.head(max_rows)
     with pd.option_context("display.width", 200, "display.max_columns", 30):
         sys.stdout.write(shown.to_string(index=False) + "\n")
