@@ -3,7 +3,9 @@
 An upload is parsed, stored and analysed in a job process of the web worker that received it
 (:meth:`JobBoard.submit_process`; one per worker, started on first use, at lower CPU priority),
 while the page polls for the job's phase. In a thread it would hold the worker's GIL for
-seconds and every page view that worker serves would wait behind it. Under gunicorn the poll may reach another worker, so a job's
+seconds and every page view that worker serves would wait behind it. Work a request must wait
+for (the analysis after a confirmed upload) runs there too (:func:`run_in_job_process`), the
+request's thread waiting without the GIL. Under gunicorn the poll may reach another worker, so a job's
 state lives in a small JSON file per job (``var/jobs/<id>.json``, written atomically with
 ``os.replace``), not in process memory: every worker on the host reads the same files.
 
