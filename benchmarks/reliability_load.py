@@ -394,6 +394,9 @@ def run(
         "SPENDANALYS_DATABASE_URL": url,
         "SPENDANALYS_SAMPLE_DIR": str(REPO / "sample_data"),
         "SPENDANALYS_UPLOADS_PER_HOUR": UPLOADS_PER_HOUR,
+        # Every version keeps its rows, so each upload answered "done" is checked whole (with
+        # the default 5, the retention rule prunes the older ones' rows by design).
+        "SPENDANALYS_KEEP_VERSIONS": "all",
         "PYTHONPATH": str(REPO),  # gunicorn imports app:server from the checkout
     }
     log = (workdir / "app.log").open("wb")
