@@ -241,11 +241,11 @@ def write_results(results: dict[str, Any], path: Path) -> None:
         check = results.get(key)
         if check:
             n = results["sizes"][key.rsplit("_", 1)[1]]
+            tol = f"{check.get('rel_tol', 1e-6):.0e}".replace("e-0", "e-")
             out.append(
                 f"- same answer, {n:,} lines, {who}: {check['agreements_compared']} "
                 f"agreements compared, {check['missing_in_ours']} missing, "
-                f"{check['differing_values']} values differ by > "
-                f"{check.get('rel_tol', 1e-6):.0e} relative; max relative "
+                f"{check['differing_values']} values differ by > {tol} relative; max relative "
                 f"difference kg CO2e {check['max_rel_diff_kg']:.2e}, spend "
                 f"{check['max_rel_diff_spend']:.2e}"
             )

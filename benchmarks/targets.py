@@ -187,7 +187,9 @@ def _answer_row(results: dict[str, Any]) -> str:
     verdict = None if len(oks) < 2 else all(oks)
     gap = "–" if verdict else ("a check is missing" if verdict is None else "values differ")
     return _target(
-        f"same answers as DuckDB to {SAME_ANSWER_REL:.0e} relative (1M and 10M lines)",
+        f"same answers as DuckDB to {SAME_ANSWER_REL:.0e} relative (1M and 10M lines)".replace(
+            "e-0", "e-"
+        ),
         "; ".join(parts),
         verdict,
         gap,
