@@ -430,10 +430,11 @@ def categorise_lines(
         carried = agreement_categories[rule_of.isin(["category", "cpv"]).to_numpy()]
         cat = on_uniques(lambda u: u.map(carried["category_id"]).astype("object"), linked_ids)
         how = on_uniques(lambda u: u.map(carried["category_rule"]).astype("object"), linked_ids)
+        none = np.array(None, dtype=object)
         placer.place_per_unique(
-            "agreement_category", linked_codes, np.where(how == "category", cat, None)
+            "agreement_category", linked_codes, np.where(how == "category", cat, none)
         )
-        placer.place_per_unique("agreement_cpv", linked_codes, np.where(how == "cpv", cat, None))
+        placer.place_per_unique("agreement_cpv", linked_codes, np.where(how == "cpv", cat, none))
     if "cpv" in lines:
         placer.run("cpv", lines["cpv"], lambda u: category_from_cpv(u, rules))
     placer.place_per_unique("account", account_codes, account_category)

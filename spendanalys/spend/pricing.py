@@ -353,7 +353,7 @@ def apply_factor_set(
 
 def _categorical(codes: np.ndarray, categories: pd.Index | list[str]) -> pd.Categorical:
     """A Categorical from codes made here (in range by construction: not checked again)."""
-    return pd.Categorical.from_codes(codes, categories=categories, validate=False)
+    return pd.Categorical.from_codes(codes, categories=pd.Index(categories), validate=False)
 
 
 def _vat_ratio(

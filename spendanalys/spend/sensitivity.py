@@ -150,9 +150,9 @@ def category_sensitivity(
         rows = rows.drop_duplicates("category_id").set_index("category_id")
         out[f"factor__{label}"] = rows["kg_co2e_per_sek"].reindex(out.index).astype(float)
         out[f"data_quality__{label}"] = rows["data_quality"].reindex(out.index).astype("string")
-    kg = out[[f"kg_co2e__{label}" for label in labels]]
-    out["kg_co2e_low"] = kg.min(axis=1, skipna=True)
-    out["kg_co2e_high"] = kg.max(axis=1, skipna=True)
+    by_set = out[[f"kg_co2e__{label}" for label in labels]]
+    out["kg_co2e_low"] = by_set.min(axis=1, skipna=True)
+    out["kg_co2e_high"] = by_set.max(axis=1, skipna=True)
     return out.rename_axis("category_id").reset_index()
 
 
