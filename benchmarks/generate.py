@@ -331,51 +331,90 @@ class InvoiceColumns:
 FIRST_DAY = dt.date(INVOICE_YEARS[0], 1, 1)
 
 
-def make_invoices(register: Register, n_lines: int, *, seed: int = 11) -> InvoiceColumns:
+@dataclass(frozen=True)
+class InvoiceDraws:
+    """One batch of invoice lines as the random draws behind them: integer codes, no strings.
+
+    ``make_invoices`` turns them into text columns; ``large_export`` formats them with pyarrow
+    chunk by chunk, so a 10-million-line file never holds 10 million Python strings.
+    """
+
+    outside: np.ndarray  # bool: supplier outside the register
+    agreement: np.ndarray  # int: index into the register's agreements (unused where outside)
+    who: np.ndarray  # int: index into the suppliers outside the register
+    domain: np.ndarray  # int: index into DOMAINS
+    with_id: np.ndarray  # bool: the line carries its agreement id
+    account: np.ndarray  # int: index into the domain's accounts, DOMAINS[domain][3]
+    day: np.ndarray  # int: days since FIRST_DAY
+    month: np.ndarray  # int: 0-11, month of ``day``
+    cents: np.ndarray  # int64 öre, negative for credit notes
+    org_style: np.ndarray  # 0 dashed, 1 digits, 2 VAT number
+
+
+def draw_invoices(register: Register, n_lines: int, *, seed: int = 11) -> InvoiceDraws:
     """``n_lines`` invoice lines: 95 % against an agreement (skewed volumes), 60 % of those carry
     the agreement id, the rest only the org number; 5 % from suppliers outside the register;
-    2 % credit notes."""
+    2 % credit notes. Same seed, same draws."""
     rng = np.random.default_rng(seed)
     n_unknown = len(register.unknown_supplier)
     outside = rng.random(n_lines) < 0.05
     agreement = rng.choice(len(register.agreement_id), size=n_lines, p=register.weight)
     who = rng.integers(0, n_unknown, n_lines)
-    supplier = np.where(outside, register.unknown_supplier[who], register.supplier[agreement])
-    org = np.where(outside, register.unknown_org[who], register.org_number[agreement])
     domain = np.where(outside, register.unknown_domain[who], register.domain[agreement])
     with_id = ~outside & (rng.random(n_lines) < 0.6)
-    agreement_id = np.where(with_id, register.agreement_id[agreement], "").astype(object)
-    accounts_by_domain = [np.array(d[3], dtype=object) for d in DOMAINS]
-    account = np.empty(n_lines, dtype=object)
-    texts = np.empty(n_lines, dtype=object)
-    months = np.array(
-        ["jan", "feb", "mar", "apr", "maj", "jun", "jul", "aug", "sep", "okt", "nov", "dec"],
-        dtype=object,
-    )
     day = rng.integers(0, 365 * len(INVOICE_YEARS), n_lines)
-    month = np.array(
-        [
-            (FIRST_DAY + dt.timedelta(days=int(i))).month - 1
-            for i in range(365 * len(INVOICE_YEARS) + 1)
-        ]
-    )[day]
-    for d, (_, _, _, accs, text) in enumerate(DOMAINS):
+    month = _MONTH_OF_DAY[day]
+    account = np.zeros(n_lines, dtype=np.int64)
+    for d, (_, _, _, accs, _) in enumerate(DOMAINS):
         mask = domain == d
-        account[mask] = accounts_by_domain[d][rng.integers(0, len(accs), int(mask.sum()))]
-        texts[mask] = text + " " + months[month[mask]]
+        account[mask] = rng.integers(0, len(accs), int(mask.sum()))
     cents = np.round(rng.lognormal(mean=8.3, sigma=1.2, size=n_lines) * 100).astype(np.int64)
     cents = np.maximum(cents, 100)
     credit = rng.random(n_lines) < 0.02
     cents[credit] = -cents[credit]
     org_style = rng.choice(3, n_lines, p=[0.7, 0.2, 0.1])
+    return InvoiceDraws(
+        outside=outside,
+        agreement=agreement,
+        who=who,
+        domain=domain,
+        with_id=with_id,
+        account=account,
+        day=day,
+        month=month,
+        cents=cents,
+        org_style=org_style,
+    )
+
+
+MONTHS = ("jan", "feb", "mar", "apr", "maj", "jun", "jul", "aug", "sep", "okt", "nov", "dec")
+_MONTH_OF_DAY = np.array(
+    [(FIRST_DAY + dt.timedelta(days=int(i))).month - 1 for i in range(365 * len(INVOICE_YEARS) + 1)]
+)
+
+
+def make_invoices(register: Register, n_lines: int, *, seed: int = 11) -> InvoiceColumns:
+    """The lines of ``draw_invoices`` as text columns (invoice ids F00000001 on)."""
+    draws = draw_invoices(register, n_lines, seed=seed)
+    outside, agreement, who = draws.outside, draws.agreement, draws.who
+    supplier = np.where(outside, register.unknown_supplier[who], register.supplier[agreement])
+    org = np.where(outside, register.unknown_org[who], register.org_number[agreement])
+    agreement_id = np.where(draws.with_id, register.agreement_id[agreement], "").astype(object)
+    account = np.empty(n_lines, dtype=object)
+    texts = np.empty(n_lines, dtype=object)
+    months = np.array(MONTHS, dtype=object)
+    for d, (_, _, _, accs, text) in enumerate(DOMAINS):
+        mask = draws.domain == d
+        account[mask] = np.array(accs, dtype=object)[draws.account[mask]]
+        texts[mask] = text + " " + months[draws.month[mask]]
     return InvoiceColumns(
         invoice_id="F" + np.char.zfill(np.arange(1, n_lines + 1).astype(str), 8).astype(object),
-        day=day,
+        day=draws.day,
         supplier=supplier.astype(object),
         org=org.astype(object),
-        org_style=org_style,
+        org_style=draws.org_style,
         account=account,
-        cents=cents,
+        cents=draws.cents,
         agreement_id=agreement_id,
         text=texts,
     )

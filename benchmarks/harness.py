@@ -1,9 +1,11 @@
 """Time a command as a process and record its peak memory.
 
 Each run goes through a fresh helper process (``python harness.py CMD...``) that starts the
-command, waits for it and reports the wall time and ``ru_maxrss`` of ``RUSAGE_CHILDREN``: the
-peak resident set of the command (the helper's only child; kilobytes on Linux). A fresh helper
-per run keeps one run's peak from hiding the next one's.
+command, waits for it and reports the wall time, the CPU time (user + system) and ``ru_maxrss``
+of ``RUSAGE_CHILDREN``: the peak resident set of the command (the helper's only child; kilobytes
+on Linux). A fresh helper per run keeps one run's peak from hiding the next one's. On a machine
+shared with other work the wall time grows with the load while the CPU time barely does, so
+both are kept.
 """
 
 from __future__ import annotations
@@ -31,10 +33,15 @@ class Measurement:
     peak_rss_mb: list[float] = field(default_factory=list)
     note: str = ""
     inner_seconds: list[float] = field(default_factory=list)
+    cpu_seconds: list[float] = field(default_factory=list)
 
     @property
     def median_s(self) -> float | None:
         return statistics.median(self.seconds) if self.seconds else None
+
+    @property
+    def median_cpu_s(self) -> float | None:
+        return statistics.median(self.cpu_seconds) if self.cpu_seconds else None
 
     @property
     def max_rss_mb(self) -> float | None:
@@ -50,6 +57,8 @@ class Measurement:
             "max_rss_mb": self.max_rss_mb,
             "note": self.note,
             "inner_seconds": self.inner_seconds,
+            "cpu_seconds": self.cpu_seconds,
+            "median_cpu_s": self.median_cpu_s,
         }
 
 
@@ -111,6 +120,8 @@ def measure(
         if i >= warmup:
             result.seconds.append(float(report["seconds"]))  # type: ignore[arg-type]
             result.peak_rss_mb.append(float(report["peak_rss_mb"]))  # type: ignore[arg-type]
+            if "cpu_seconds" in report:
+                result.cpu_seconds.append(float(report["cpu_seconds"]))  # type: ignore[arg-type]
             inner = _inner_seconds(str(report.get("stdout_tail", "")))
             if inner is not None:
                 result.inner_seconds.append(inner)
@@ -144,6 +155,7 @@ def _helper(argv: list[str]) -> int:
             {
                 "seconds": seconds,
                 "peak_rss_mb": usage.ru_maxrss / 1024.0,
+                "cpu_seconds": usage.ru_utime + usage.ru_stime,
                 "returncode": done.returncode,
                 "stderr": done.stderr.decode("utf-8", "replace")[-2000:],
                 "stdout_tail": done.stdout.decode("utf-8", "replace")[-500:],

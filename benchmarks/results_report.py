@@ -13,9 +13,10 @@ from importlib import metadata
 from pathlib import Path
 from typing import Any
 
+from benchmarks.scale import scale_section
+from benchmarks.targets import SAME_ANSWER_REL, inner_s, median_s, targets
+
 PACKAGES = ("pandas", "numpy", "pyarrow", "duckdb", "openpyxl", "python-calamine", "dash", "flask")
-RSS_TARGET_MIB = 1.5 * 1024  # 1.5 GiB
-P95_TARGET_MS = 300.0
 
 
 def machine_info() -> dict[str, Any]:
@@ -55,25 +56,36 @@ def _float(text: str | None) -> float | None:
     return None if value is None or math.isnan(value) else value
 
 
-def compare_agreements(ours_json: Path, duckdb_csv: Path) -> dict[str, Any]:
-    """Per-agreement spend and kg CO2e of our JSON output against the DuckDB result."""
-    ours = {
-        str(a["agreement_id"]): (_float(a.get("spend_sek")), _float(a.get("kg_co2e")))
-        for a in json.loads(ours_json.read_text(encoding="utf-8")).get("agreements", [])
-    }
-    with duckdb_csv.open(encoding="utf-8") as fh:
-        ref = {
+def _result_csv(path: Path) -> dict[str, tuple[float | None, float | None]]:
+    with path.open(encoding="utf-8") as fh:
+        return {
             row["agreement_id"]: (_float(row["spend_sek"]), _float(row["kg_co2e"]))
             for row in csv.DictReader(fh)
             if row["agreement_id"]
         }
+
+
+def compare_agreements(
+    ours: Path, duckdb_csv: Path, *, ours_format: str = "json", rel_tol: float = SAME_ANSWER_REL
+) -> dict[str, Any]:
+    """Per-agreement spend and kg CO2e of our JSON output (or of another reference result,
+    ``ours_format="csv"``) against the DuckDB result; values further apart than ``rel_tol``
+    relative count as differing."""
+    if ours_format == "csv":
+        mine = _result_csv(ours)
+    else:
+        mine = {
+            str(a["agreement_id"]): (_float(a.get("spend_sek")), _float(a.get("kg_co2e")))
+            for a in json.loads(ours.read_text(encoding="utf-8")).get("agreements", [])
+        }
+    ref = _result_csv(duckdb_csv)
     worst_kg = worst_spend = 0.0
     differing, missing = 0, 0
     for agreement_id, (spend, kg) in ref.items():
-        if agreement_id not in ours:
+        if agreement_id not in mine:
             missing += 1
             continue
-        our_spend, our_kg = ours[agreement_id]
+        our_spend, our_kg = mine[agreement_id]
         for ref_value, our_value, which in ((spend, our_spend, "spend"), (kg, our_kg, "kg")):
             if ref_value is None and our_value is None:
                 continue
@@ -85,7 +97,7 @@ def compare_agreements(ours_json: Path, duckdb_csv: Path) -> dict[str, Any]:
                 worst_kg = max(worst_kg, rel)
             else:
                 worst_spend = max(worst_spend, rel)
-            if rel > 1e-6:
+            if rel > rel_tol:
                 differing += 1
     return {
         "agreements_compared": len(ref) - missing,
@@ -93,6 +105,7 @@ def compare_agreements(ours_json: Path, duckdb_csv: Path) -> dict[str, Any]:
         "differing_values": differing,
         "max_rel_diff_kg": worst_kg,
         "max_rel_diff_spend": worst_spend,
+        "rel_tol": rel_tol,
     }
 
 
@@ -118,115 +131,12 @@ def _measure_row(m: dict[str, Any]) -> str:
             m["label"],
             status,
             _fmt(m.get("median_s")),
+            _fmt(m.get("median_cpu_s")),
             inner_txt,
             runs or "–",
             _fmt(m.get("max_rss_mb"), 0),
         ]
     )
-
-
-def _target(name: str, measured: str, ok: bool | None, gap: str) -> str:
-    verdict = "not measured" if ok is None else ("PASS" if ok else "MISS")
-    return _row([name, measured, verdict, gap])
-
-
-def _median(results: dict[str, Any], key: str) -> float | None:
-    m = results.get(key) or {}
-    return m.get("median_s") if m.get("status") == "ok" else None
-
-
-def _inner(results: dict[str, Any], key: str) -> float | None:
-    m = results.get(key) or {}
-    values = m.get("inner_seconds") or []
-    return statistics.median(values) if m.get("status") == "ok" and values else None
-
-
-def targets(results: dict[str, Any]) -> list[str]:
-    """The issue's targets, each with what was measured, PASS/MISS and the gap."""
-    rows = []
-    ours, ref = _median(results, "spend_large"), _median(results, "duckdb_large")
-    if ours and ref:
-        ratio = ours / ref
-        rows.append(
-            _target(
-                "1M lines end to end ≤ 2× DuckDB",
-                f"{ratio:.2f}× ({ours:.1f} s vs {ref:.1f} s)",
-                ratio <= 2,
-                f"{ours - 2 * ref:+.1f} s vs 2× DuckDB",
-            )
-        )
-    else:
-        rows.append(
-            _target("1M lines end to end ≤ 2× DuckDB", "–", None, "spend command not measured")
-        )
-    rss = (results.get("spend_large") or {}).get("max_rss_mb")
-    if rss and ours:
-        rows.append(
-            _target(
-                "1M lines peak RSS ≤ 1.5 GiB",
-                f"{rss:,.0f} MiB",
-                rss <= RSS_TARGET_MIB,
-                f"{rss - RSS_TARGET_MIB:+,.0f} MiB",
-            )
-        )
-    else:
-        rows.append(_target("1M lines peak RSS ≤ 1.5 GiB", "–", None, "not measured"))
-    small = _median(results, "spend_small")
-    sizes = results.get("sizes", {})
-    factor = sizes.get("large", 1) / max(sizes.get("small", 1), 1)
-    if small and ours:
-        growth = ours / small
-        rows.append(
-            _target(
-                f"growth 100k → 1M no worse than linear (≤ {factor:.0f}×)",
-                f"{growth:.2f}×",
-                growth <= factor,
-                f"{growth - factor:+.2f}×",
-            )
-        )
-    else:
-        rows.append(_target("growth no worse than linear", "–", None, "not measured"))
-    our_x, opx = _inner(results, "xlsx_ours"), _inner(results, "xlsx_openpyxl")
-    if our_x and opx:
-        speedup = opx / our_x
-        rows.append(
-            _target(
-                "XLSX reader ≥ 5× faster than openpyxl read-only",
-                f"{speedup:.1f}× ({our_x:.2f} s vs {opx:.2f} s)",
-                speedup >= 5,
-                f"{speedup - 5:+.1f}×",
-            )
-        )
-    else:
-        rows.append(
-            _target("XLSX reader ≥ 5× faster than openpyxl read-only", "–", None, "not measured")
-        )
-    travel = _median(results, "travel")
-    if travel:
-        rows.append(
-            _target(
-                "100k trips < 2 s (whole command)",
-                f"{travel:.2f} s",
-                travel < 2,
-                f"{travel - 2:+.2f} s",
-            )
-        )
-    else:
-        rows.append(_target("100k trips < 2 s", "–", None, "travel command not measured"))
-    dash = results.get("dashboard") or {}
-    p95 = (dash.get("overall") or {}).get("p95_ms") if dash.get("status") == "ok" else None
-    if p95 is not None:
-        rows.append(
-            _target(
-                "dashboard p95 < 300 ms (server, 10 viewers)",
-                f"{p95:.0f} ms",
-                p95 < P95_TARGET_MS,
-                f"{p95 - P95_TARGET_MS:+.0f} ms",
-            )
-        )
-    else:
-        rows.append(_target("dashboard p95 < 300 ms", "–", None, dash.get("note", "not measured")))
-    return rows
 
 
 def write_results(results: dict[str, Any], path: Path) -> None:
@@ -262,13 +172,24 @@ def write_results(results: dict[str, Any], path: Path) -> None:
         "",
         "## Every figure",
         "",
-        "Process wall time (median of the timed runs after one warm-up run; openpyxl without a "
-        "warm-up), in-process time where the script reports it (imports excluded), and the "
-        "largest peak RSS of the command over the timed runs (`ru_maxrss` of a fresh helper's "
-        "only child).",
+        "Process wall time (median of the timed runs after one warm-up run; openpyxl and the "
+        f"{results.get('sizes', {}).get('scale', 0):,}-line runs without one), CPU time of "
+        "the process (user + system, median), in-process time where the script reports it "
+        "(imports excluded), and the largest peak RSS of the command over the timed runs "
+        "(`ru_maxrss` of a fresh helper's only child).",
         "",
-        _row(["measurement", "status", "median s", "in-process s", "runs s", "peak RSS MiB"]),
-        _row(["---"] * 6),
+        _row(
+            [
+                "measurement",
+                "status",
+                "median s",
+                "CPU s",
+                "in-process s",
+                "runs s",
+                "peak RSS MiB",
+            ]
+        ),
+        _row(["---"] * 7),
     ]
     for key in (
         "startup",
@@ -276,6 +197,12 @@ def write_results(results: dict[str, Any], path: Path) -> None:
         "duckdb_small",
         "spend_large",
         "duckdb_large",
+        "spend_scale",
+        "duckdb_scale",
+        "parquet_ingest_large",
+        "parquet_large",
+        "parquet_ingest_scale",
+        "parquet_scale",
         "xlsx_ours",
         "xlsx_calamine",
         "xlsx_openpyxl",
@@ -284,11 +211,11 @@ def write_results(results: dict[str, Any], path: Path) -> None:
         if key in results:
             out.append(_measure_row(results[key]))
     out += ["", "### Ratios and growth", ""]
-    for key in ("small", "large"):
-        ours, ref = _median(results, f"spend_{key}"), _median(results, f"duckdb_{key}")
+    for key in ("small", "large", "scale"):
+        ours, ref = median_s(results, f"spend_{key}"), median_s(results, f"duckdb_{key}")
         if ours and ref:
             out.append(f"- {results['sizes'][key]:,} lines: ours ÷ DuckDB = **{ours / ref:.2f}×**")
-    small, large = _median(results, "spend_small"), _median(results, "spend_large")
+    small, large = median_s(results, "spend_small"), median_s(results, "spend_large")
     if small and large:
         rs = results["spend_small"]["max_rss_mb"]
         rl = results["spend_large"]["max_rss_mb"]
@@ -296,22 +223,29 @@ def write_results(results: dict[str, Any], path: Path) -> None:
             f"- spend, {results['sizes']['small']:,} → {results['sizes']['large']:,} lines: time ×{large / small:.2f}, peak RSS ×{rl / rs:.2f} "
             f"({rs:,.0f} → {rl:,.0f} MiB)"
         )
-    rs_, rl_ = _median(results, "duckdb_small"), _median(results, "duckdb_large")
+    rs_, rl_ = median_s(results, "duckdb_small"), median_s(results, "duckdb_large")
     if rs_ and rl_:
         out.append(f"- DuckDB, same growth: time ×{rl_ / rs_:.2f}")
-    our_x, opx, cal = (_inner(results, k) for k in ("xlsx_ours", "xlsx_openpyxl", "xlsx_calamine"))
+    our_x, opx, cal = (inner_s(results, k) for k in ("xlsx_ours", "xlsx_openpyxl", "xlsx_calamine"))
     if our_x and opx:
         out.append(
             f"- XLSX: openpyxl read-only ÷ ours = **{opx / our_x:.1f}×**"
             + (f"; ours ÷ calamine raw = {our_x / cal:.2f}×" if cal else "")
         )
-    for key in ("small", "large"):
-        check = results.get(f"agreement_check_{key}")
+    for key, who in (
+        ("agreement_check_small", "ours vs DuckDB"),
+        ("agreement_check_large", "ours vs DuckDB"),
+        ("agreement_check_scale", "ours vs DuckDB"),
+        ("parquet_check_scale", "DuckDB over Parquet vs DuckDB over CSV"),
+    ):
+        check = results.get(key)
         if check:
+            n = results["sizes"][key.rsplit("_", 1)[1]]
+            tol = f"{check.get('rel_tol', 1e-6):.0e}".replace("e-0", "e-")
             out.append(
-                f"- same answer, {results['sizes'][key]:,} lines: {check['agreements_compared']} "
-                f"agreements compared, {check['missing_in_ours']} missing in ours, "
-                f"{check['differing_values']} values differ by > 1e-6 relative; max relative "
+                f"- same answer, {n:,} lines, {who}: {check['agreements_compared']} "
+                f"agreements compared, {check['missing_in_ours']} missing, "
+                f"{check['differing_values']} values differ by > {tol} relative; max relative "
                 f"difference kg CO2e {check['max_rel_diff_kg']:.2e}, spend "
                 f"{check['max_rel_diff_spend']:.2e}"
             )
@@ -323,7 +257,7 @@ def write_results(results: dict[str, Any], path: Path) -> None:
             "",
             f"Phases of one spend run on {n:,} lines in one process "
             f"(`benchmarks/phases.py`, {total:.1f} s in all; DuckDB does the whole job in "
-            f"{_fmt(_median(results, 'duckdb_large'))} s as a process):",
+            f"{_fmt(median_s(results, 'duckdb_large'))} s as a process):",
             "",
         ]
         out += [
@@ -336,6 +270,7 @@ def write_results(results: dict[str, Any], path: Path) -> None:
     out += [f"- {k}: {s:.1f} s" for k, s in results.get("generation", {}).items()]
     out += [
         "",
+        *scale_section(results),
         *_dashboard_section(results.get("dashboard")),
         *_profile_section(results.get("profile")),
     ]

@@ -1,20 +1,27 @@
 """``make bench``: generate the data, time our commands against the baselines, write RESULTS.md.
 
-Steps (each one degrades to "not available" / "failed" with the reason instead of stopping):
+Steps, in order of importance (each one degrades to "not available" / "failed" / "skipped"
+with the reason instead of stopping):
 
 1. generate (seeded) the register of 2,000 agreements, invoice exports of 100,000 and 1,000,000
    lines, a 200,000-line XLSX export, 100,000 trips and FTE per year into benchmarks/generated/;
-2. time ``spendanalys spend`` on 100k and 1M lines as processes (median of 3 after a warm-up,
-   peak RSS) and the DuckDB reference of the same job (benchmarks/duckdb_reference.py), and
-   compare their per-agreement kg CO2e;
-3. time reading the XLSX with our reader, openpyxl read-only and python-calamine (raw);
+2. time the start-up, ``spendanalys --help``;
+3. time ``spendanalys spend`` on 100k and 1M lines as processes (median of 3 after a warm-up,
+   peak RSS, CPU time) and the DuckDB reference of the same job (benchmarks/duckdb_reference.py),
+   and compare their per-agreement spend and kg CO2e (1e-9 relative); the 1M warm-up run runs
+   under cProfile, and benchmarks/phases.py splits one 1M run into phases;
 4. time ``spendanalys travel`` on 100,000 trips;
-5. profile one 1M-line spend run with cProfile;
-6. run the dashboard load test (benchmarks/load_dashboard.py) when the app exists;
-7. write benchmarks/RESULTS.md (benchmarks/results_report.py).
+5. the 10M-line step (benchmarks/scale.py): the export written in chunks, DuckDB over it,
+   ``spend`` once or twice, DuckDB over the same lines parsed into Parquet under a 1 GiB
+   memory_limit, the answers compared, per-line costs derived;
+6. time reading the XLSX with our reader, openpyxl read-only and python-calamine (raw);
+7. run the dashboard load test (benchmarks/load_dashboard.py, viewers only; the figure with
+   uploads running comes from benchmarks/RELIABILITY.md, written by ``make stress``);
+8. write benchmarks/RESULTS.md (benchmarks/results_report.py, targets in benchmarks/targets.py).
 
-``--quick`` runs the same steps on small files (for trying the harness); ``--budget`` (seconds)
-skips remaining steps when the run would exceed ``make bench``'s 15-minute limit.
+``--quick`` runs the same steps on small files (for trying the harness); ``--budget`` (seconds,
+default 22 min) makes later steps take fewer runs, or skips them, so that ``make bench`` ends
+within about 20-25 minutes on two cores; ``--no-scale`` leaves out step 5 (about 8 minutes).
 """
 
 from __future__ import annotations
@@ -31,13 +38,18 @@ HERE = Path(__file__).resolve().parent
 REPO = HERE.parent
 sys.path.insert(0, str(REPO))
 
-from benchmarks import generate, generate_travel, xlsx_writer  # noqa: E402
+from benchmarks import generate, generate_travel, large_export, scale, xlsx_writer  # noqa: E402
 from benchmarks.harness import Measurement, measure  # noqa: E402
 from benchmarks.reference_tables import write_reference_tables  # noqa: E402
 from benchmarks.results_report import compare_agreements, machine_info, write_results  # noqa: E402
 
 PY = sys.executable
 GENERATED = HERE / "generated"  # --quick uses generated/quick/ so the files never mix
+# Seconds kept for the 10M-line step while the earlier steps take their shares (on two quiet
+# cores it takes about 7-8 minutes: 35 s to write the file, DuckDB 3 × ~20 s, spend 1-2 runs,
+# the Parquet conversion and query), and the least left for the XLSX step after it.
+SCALE_RESERVE_S = 9 * 60.0
+XLSX_RESERVE_S = 120.0
 
 
 class Budget:
@@ -71,13 +83,14 @@ def generate_all(sizes: dict[str, int]) -> dict[str, object]:
     timings: dict[str, float] = files["timings"]  # type: ignore[assignment]
     start = time.perf_counter()
     register = generate.make_register(sizes["agreements"])
+    files["register"] = register
     files["contracts"] = generate.write_contracts_csv(register, GENERATED / "avtal.csv")
     timings["register"] = time.perf_counter() - start
     for key in ("small", "large"):
         start = time.perf_counter()
-        lines = generate.make_invoices(register, sizes[key])
         path = GENERATED / f"fakturor_{sizes[key]}.csv"
-        files[key] = generate.write_invoices_csv(lines, path)
+        # Byte-identical to write_invoices_csv(make_invoices(...)), in a fifth of the time.
+        files[key] = large_export.write_invoices_csv_chunked(register, sizes[key], path)
         timings[f"invoices {sizes[key]:,}"] = time.perf_counter() - start
     start = time.perf_counter()
     lines = generate.make_invoices(register, sizes["xlsx"], seed=12)
@@ -90,6 +103,15 @@ def generate_all(sizes: dict[str, int]) -> dict[str, object]:
     files["fte"] = generate_travel.write_fte_csv(GENERATED / "arsarbetskrafter.csv")
     timings[f"trips {sizes['trips']:,}"] = time.perf_counter() - start
     return files
+
+
+def startup_argv() -> list[str]:
+    """``spendanalys --help`` as a user types it: the console script next to the interpreter
+    (the venv's), else ``python -m spendanalys``."""
+    script = Path(PY).with_name("spendanalys")
+    if script.exists():
+        return [str(script), "--help"]
+    return [PY, "-m", "spendanalys", "--help"]
 
 
 def spend_argv(contracts: Path, invoices: Path, out: Path) -> list[str]:
@@ -374,12 +396,49 @@ def travel_only(args: argparse.Namespace) -> int:
         elif line.startswith(f"| spendanalys travel, {sizes['trips']:,} trips"):
             line = (
                 f"| spendanalys travel, {sizes['trips']:,} trips (re-measured {when} UTC, load "
-                f"average at start {loads}) | {m['status']} | {median:.2f} | – | {runs} | "
-                f"{rss:.0f} |"
+                f"average at start {loads}) | {m['status']} | {median:.2f} | "
+                f"{m['median_cpu_s']:.2f} | – | {runs} | {rss:.0f} |"
             )
         lines.append(line)
     args.out.write_text("\n".join(lines) + "\n", encoding="utf-8")
     print(f"travel: {median:.2f} s (runs {runs}); rewrote its rows in {args.out}", flush=True)
+    return 0
+
+
+def scale_only(args: argparse.Namespace) -> int:
+    """The 10M-line step alone, merged into the last full run's results.json (its 1M-line
+    figures give the per-line costs and the memory guard); RESULTS.md is rewritten."""
+    saved = GENERATED / "results.json"
+    if not saved.exists():
+        print(f"no {saved}: run the full benchmark once first", file=sys.stderr)
+        return 2
+    results = json.loads(saved.read_text(encoding="utf-8"))
+    sizes = results["sizes"]
+    sizes["scale"] = args.scale_lines or sizes.get("scale") or 10_000_000
+    register = generate.make_register(sizes["agreements"])
+    contracts = generate.write_contracts_csv(register, GENERATED / "avtal.csv")
+    tables = GENERATED / "reference_tables"
+    results["reference_tables"] = write_reference_tables(tables)
+    print(f"scale, {sizes['scale']:,} lines …", flush=True)
+    scale.bench_scale(
+        py=PY,
+        generated=GENERATED,
+        register=register,
+        contracts=contracts,
+        tables=tables,
+        n_lines=sizes["scale"],
+        runs=args.runs,
+        budget_s=args.budget,
+        results=results,
+        spend_argv=spend_argv,
+        duckdb_argv=duckdb_argv,
+        compare=compare_agreements,
+        spend_available=command_available("spend"),
+    )
+    results["scale_measured_at"] = time.strftime("%Y-%m-%d %H:%M", time.gmtime())
+    saved.write_text(json.dumps(results, indent=2, default=str), encoding="utf-8")
+    write_results(results, args.out)
+    print(f"wrote {args.out}", flush=True)
     return 0
 
 
@@ -388,7 +447,11 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description="Run the spendanalys benchmarks")
     parser.add_argument("--quick", action="store_true", help="small files, for trying the harness")
     parser.add_argument("--runs", type=int, default=3, help="timed runs per measurement (median)")
-    parser.add_argument("--budget", type=float, default=14 * 60, help="seconds for the whole run")
+    parser.add_argument("--budget", type=float, default=22 * 60, help="seconds for the whole run")
+    parser.add_argument("--no-scale", action="store_true", help="leave out the 10M-line step")
+    parser.add_argument(
+        "--scale-lines", type=int, default=None, help="lines of the scale step (10,000,000)"
+    )
     parser.add_argument("--dashboard-seconds", type=int, default=60)
     parser.add_argument("--dashboard-users", type=int, default=10)
     parser.add_argument("--no-dashboard", action="store_true")
@@ -407,6 +470,12 @@ def main(argv: list[str] | None = None) -> int:
         "RESULTS.md (the target and the figure), saying when and under what load",
     )
     parser.add_argument(
+        "--scale-only",
+        action="store_true",
+        help="run only the 10M-line step, merged into the last full run's "
+        "benchmarks/generated/results.json, and rewrite RESULTS.md",
+    )
+    parser.add_argument(
         "--render",
         action="store_true",
         help="only rewrite RESULTS.md from the last run's benchmarks/generated/results.json",
@@ -421,17 +490,31 @@ def main(argv: list[str] | None = None) -> int:
         return dashboard_only(args)
     if args.travel_only:
         return travel_only(args)
+    if args.scale_only:
+        return scale_only(args)
     budget = Budget(args.budget)
     sizes = {
         "agreements": 2000,
         "small": 100_000,
         "large": 1_000_000,
+        "scale": 10_000_000,
         "xlsx": 200_000,
         "trips": 100_000,
     }
     if args.quick:
-        sizes = {"agreements": 200, "small": 2_000, "large": 20_000, "xlsx": 5_000, "trips": 2_000}
+        sizes = {
+            "agreements": 200,
+            "small": 2_000,
+            "large": 20_000,
+            "scale": 200_000,
+            "xlsx": 5_000,
+            "trips": 2_000,
+        }
         GENERATED = HERE / "generated" / "quick"
+    if args.scale_lines:
+        sizes["scale"] = args.scale_lines
+    if args.no_scale:
+        del sizes["scale"]
     started = time.perf_counter()
     results: dict[str, object] = {"sizes": sizes, "machine": machine_info(), "quick": args.quick}
     print("generating data …", flush=True)
@@ -439,15 +522,17 @@ def main(argv: list[str] | None = None) -> int:
     results["generation"] = files["timings"]
     results["startup"] = measure(
         "spendanalys --help (start-up: interpreter and imports)",
-        [PY, "-m", "spendanalys", "spend", "--help"],
-        runs=args.runs,
+        startup_argv(),
+        runs=max(args.runs, 5),
     ).as_dict()
     print("spend, small file …", flush=True)
     bench_spend(files, sizes, args.runs, "small", results)
     # Priority: the 1M-line run is the issue's main figure; the later steps take shares of what
-    # is left, and the dashboard step keeps its own reserve. A step that gets fewer runs, or
-    # none, says so in RESULTS.md.
-    reserve = 0.0 if args.no_dashboard else args.dashboard_seconds + 150.0
+    # is left, and the 10M-line step and the dashboard step keep their own reserves. A step
+    # that gets fewer runs, or none, says so in RESULTS.md.
+    dashboard_reserve = 0.0 if args.no_dashboard else args.dashboard_seconds + 150.0
+    scale_reserve = SCALE_RESERVE_S if "scale" in sizes else 0.0
+    reserve = dashboard_reserve + scale_reserve
     print("spend, large file …", flush=True)
     bench_spend(
         files,
@@ -461,8 +546,25 @@ def main(argv: list[str] | None = None) -> int:
     run_phases(files, sizes, results)
     print("travel …", flush=True)
     bench_travel(files, sizes, args.runs, results, budget_s=(budget.left() - reserve) * 0.3)
+    if "scale" in sizes:
+        print(f"scale, {sizes['scale']:,} lines …", flush=True)
+        scale.bench_scale(
+            py=PY,
+            generated=GENERATED,
+            register=files["register"],  # type: ignore[arg-type]
+            contracts=Path(str(files["contracts"])),
+            tables=GENERATED / "reference_tables",
+            n_lines=sizes["scale"],
+            runs=args.runs,
+            budget_s=budget.left() - dashboard_reserve - XLSX_RESERVE_S,
+            results=results,
+            spend_argv=spend_argv,
+            duckdb_argv=duckdb_argv,
+            compare=compare_agreements,
+            spend_available=command_available("spend"),
+        )
     print("xlsx …", flush=True)
-    bench_xlsx(files, args.runs, budget, results, reserve=reserve)
+    bench_xlsx(files, args.runs, budget, results, reserve=dashboard_reserve)
     if not args.no_dashboard:
         if budget.allows(args.dashboard_seconds + 90):
             print("dashboard load …", flush=True)

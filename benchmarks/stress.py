@@ -120,6 +120,10 @@ def _fmt(value: Any) -> str:
     return "–" if value is None else f"{value:,}" if isinstance(value, int | float) else str(value)
 
 
+def _averages(values: Any) -> str:
+    return "–" if not values else " / ".join(f"{v:.1f}" for v in values)
+
+
 def write_report(path: Path, parts: dict[str, Any]) -> None:
     corpus, fuzz, kills, load = (parts.get(k) for k in ("corpus", "fuzz", "kills", "load"))
     lines = [
@@ -173,11 +177,16 @@ def write_report(path: Path, parts: dict[str, Any]) -> None:
         if "not_run" in load:
             lines += [f"Not run: {load['not_run']}", ""]
         else:
+            averages = load.get("load_average") or {}
             lines += [
-                f"{load['viewers']} viewers (logged-in viewer role, 0.5–2 s between callbacks) "
-                f"and {load['uploaders']} uploaders (procurement role, the sample invoice file "
-                f"through the upload callback, 5 s between uploads) for {load['seconds']:.0f} s "
-                f"against `{load['server']}` on a fresh SQLite database.",
+                f"{load['viewers']} viewers (each its own user with the viewer role, 0.5–2 s "
+                f"between callbacks) and {load['uploaders']} uploaders (each its own user with "
+                "the procurement role, the sample invoice file through the upload callback, "
+                f"confirmed through the preview, 5 s between uploads) for "
+                f"{load['seconds']:.0f} s against `{load['server']}` on a fresh SQLite "
+                "database; the host's load average (1, 5, 15 min) was "
+                f"{_averages(averages.get('before'))} before and "
+                f"{_averages(averages.get('after'))} after.",
                 "",
                 "| figure | value |",
                 "|---|---|",
@@ -187,6 +196,10 @@ def write_report(path: Path, parts: dict[str, Any]) -> None:
                 f"| viewer callbacks answered | {_fmt(load['callbacks'])} |",
                 f"| callback latency p50 / p95 / p99 (ms) | {_fmt(load['callback_p50_ms'])} / "
                 f"{_fmt(load['callback_p95_ms'])} / {_fmt(load['callback_p99_ms'])} |",
+                "| the same while an upload or its confirmation was under way (ms) | "
+                f"{_fmt(load.get('during_uploads_p50_ms'))} / "
+                f"{_fmt(load.get('during_uploads_p95_ms'))} / "
+                f"{_fmt(load.get('during_uploads_p99_ms'))} |",
                 f"| uploads sent / imported | {load['uploads_sent']} / {load['uploads_done']} |",
                 f"| upload latency p50 / p95 (ms) | {_fmt(load['upload_p50_ms'])} / "
                 f"{_fmt(load['upload_p95_ms'])} |",
@@ -194,6 +207,12 @@ def write_report(path: Path, parts: dict[str, Any]) -> None:
                 f"| integrity_check after the run | {load['integrity_check']} |",
                 "",
                 "Callbacks replayed: " + ", ".join(f"`{c}`" for c in load["callbacks_replayed"]),
+                "",
+                "callback p95 (ms) by callback: "
+                + ", ".join(
+                    f"`{c}` {_fmt(v)}"
+                    for c, v in (load.get("callback_p95_ms_by_callback") or {}).items()
+                ),
                 "",
             ]
             if load["error_samples"]:

@@ -12,12 +12,16 @@
    the current data) with confirm and discard buttons, or the plausibility check's stop.
 4. ``_decide`` (a writing callback: ``upload-<kind>-preview``) makes the staged version
    current, then computes the analysis before saying so, or turns it down; the server checks
-   the role and that the version is the user's own.
+   the role and that the version is the user's own. The confirmation and its analysis run in
+   the worker's job process (``services.confirm_job``) while the request waits: seconds of
+   analysis would otherwise hold the web worker's GIL and every page view it serves.
 """
 
 from __future__ import annotations
 
 import time
+from concurrent.futures import TimeoutError as WaitedTooLong
+from concurrent.futures.process import BrokenProcessPool
 from typing import Any
 
 import dash
@@ -31,9 +35,10 @@ from spendanalys.dashboard.components import lang, message, rejected_table, tabl
 from spendanalys.dashboard.wording import worded
 from spendanalys.errors import AccessDenied, SpendanalysError
 from spendanalys.i18n import format_number, format_percent, t
-from spendanalys.services.jobs import JobBoard, JobState, QuotaExceeded
+from spendanalys.services.jobs import JobBoard, JobState, QuotaExceeded, run_in_job_process
 
 JOBS_EXTENSION = "spendanalys.services.jobs"
+CONFIRM_WAIT_S = 300.0  # a confirmation queued behind an import, then its analysis
 
 
 def job_board() -> JobBoard:
@@ -324,13 +329,27 @@ def decide_upload(kind: str, version_id: Any, confirm: bool) -> tuple[Any, Any]:
     try:
         file_name = _file_of(store, version_id)
         if confirm:
-            replaced = services.confirm_upload(store, version_id, user=user, role=role)
+            replaced = run_in_job_process(
+                services.confirm_job,
+                {
+                    "database_url": store.url.render_as_string(hide_password=False),
+                    "version_id": int(version_id),
+                    "user": user,
+                    "role": role,
+                },
+                CONFIRM_WAIT_S,
+            )
         else:
             services.discard_upload(store, version_id, user=user, role=role)
     except AccessDenied:
         return message(t("access.denied", language), "error"), skip
     except SpendanalysError as exc:
         return message(str(exc), "error", element_id=f"upload-{kind}-error"), skip
+    except WaitedTooLong:  # still running: the page shows the new data once it is there
+        text = t("upload.confirm_waiting", language, file=file_name)
+        return message(text, "warn", element_id=f"upload-{kind}-waiting"), skip
+    except BrokenProcessPool:  # the job process died: the confirmation is all or nothing
+        return message(t("job.lost", language, file=file_name), "error"), skip
     if not confirm:
         text = t("dm.discarded", language, file=file_name)
         return message(text, "info", element_id=f"upload-{kind}-discarded"), skip

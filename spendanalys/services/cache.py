@@ -11,14 +11,24 @@ not decode, or decodes to another type than the caller expects, is a miss: recom
 overwritten. Each result names its ``family`` (a key prefix), so a new entry replaces the
 family's older ones, and entries of states no longer current are evicted as new ones are
 written (``Store.cache_put``): the table holds about one entry per result.
+
+While another process computes a family's result for a new state (after an upload is
+confirmed, the job process computes the new analysis for a few seconds), a page view that finds
+this process holding the family's result of an earlier state shows that one instead of waiting
+(:func:`compute_once`): the figures the page had a moment ago, never half of the new ones. Such
+a value is not memoised under the new state, so the next view after the computation reads the
+new result. The path that computes after a change (``fresh_only``: the confirmation) always
+waits for the new result.
 """
 
 from __future__ import annotations
 
+import contextlib
+import contextvars
 import logging
 import threading
 from collections import OrderedDict
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from typing import Any, TypeVar
 
 from spendanalys.services import codec
@@ -34,6 +44,11 @@ MEMO_SIZES = {"analyses": 4, "pages": 64, "lines": 32}
 _MEMO: dict[str, OrderedDict[str, Any]] = {pool: OrderedDict() for pool in MEMO_SIZES}
 _MEMO_LOCK = threading.Lock()
 _KEY_LOCKS: dict[str, threading.Lock] = {}
+# Set when a value of an earlier state was served (``compute_once``): a memo whose computation
+# saw it does not keep the result under the new state.
+_SERVED_EARLIER = contextvars.ContextVar("served_earlier", default=False)
+# Set by ``fresh_only``: this computation must wait for the current state's result.
+_FRESH_ONLY = contextvars.ContextVar("fresh_only", default=False)
 
 
 def encode(value: Any) -> bytes:
@@ -104,12 +119,86 @@ def memo(
         with _MEMO_LOCK:
             if key in entries:
                 return entries[key]  # type: ignore[no-any-return]
-        value = compute()
+        outer = _SERVED_EARLIER.set(False)
+        try:
+            value = compute()
+        finally:
+            earlier = _SERVED_EARLIER.get()
+            _SERVED_EARLIER.reset(outer)
+            if earlier:
+                _SERVED_EARLIER.set(True)  # the caller's value is built on it too
+        if earlier:
+            return value  # built on an earlier state's result: not this state's
         with _MEMO_LOCK:
             entries[key] = value
             while len(entries) > MEMO_SIZES[pool]:
                 entries.popitem(last=False)
         return value
+
+
+def earlier_result(store: Store, family: str, pool: str) -> Any:
+    """The most recently used result of ``family`` (a key prefix) in this process's memo
+    ``pool``, whatever its state; None when there is none."""
+    prefix = f"{store.url}|{family}"
+    with _MEMO_LOCK:
+        for key in reversed(_MEMO[pool]):
+            if key.startswith(prefix):
+                return _MEMO[pool][key]
+    return None
+
+
+@contextlib.contextmanager
+def fresh_only() -> Iterator[None]:
+    """Within it, :func:`compute_once` always waits for the current state's result (the
+    computation after a change, which must not report an earlier result as the new one)."""
+    token = _FRESH_ONLY.set(True)
+    try:
+        yield
+    finally:
+        _FRESH_ONLY.reset(token)
+
+
+def compute_once(
+    store: Store,
+    key: str,
+    state: str,
+    stored: Callable[[], T | None],
+    compute: Callable[[], T | None],
+    family: str | None = None,
+    pool: str = "analyses",
+) -> T | None:
+    """The result ``key`` for ``state``: ``stored()`` (the store's cache), else ``compute()``
+    under the installation-wide lock, so one process computes and the others read its result.
+
+    When another process holds the lock, a caller outside :func:`fresh_only` that has an
+    earlier result of ``family`` in this process's memo gets that one at once (and the memo
+    does not keep it as this state's, ``memo``); otherwise it waits and reads the new one."""
+    value = stored()
+    if value is not None:
+        return value
+    lock = f"{key}|{state}"
+    if family is not None and not _FRESH_ONLY.get():
+        with store.computing(lock, wait=False) as mine:
+            if mine:
+                return _stored_or_computed(stored, compute)
+        earlier: T | None = earlier_result(store, family, pool)
+        if earlier is not None:
+            _SERVED_EARLIER.set(True)
+            return earlier
+    with store.computing(lock):  # one process computes, the others wait
+        return _stored_or_computed(stored, compute)
+
+
+def _stored_or_computed(
+    stored: Callable[[], T | None], compute: Callable[[], T | None]
+) -> T | None:
+    """Under the lock: the stored result, else a computed one. What the computation reads is
+    this state's (``fresh_only``), so what it stores is never built on an earlier result."""
+    value = stored()
+    if value is not None:
+        return value
+    with fresh_only():
+        return compute()
 
 
 def cached(
@@ -128,15 +217,17 @@ def cached(
     ``family``: the key prefix whose older entries a new one replaces (``Store.cache_put``)."""
     state = store.state_token(scope)
 
-    def load() -> T | None:
+    def stored() -> T | None:
         value: T | None = stored_object(store, key, state, kind)
-        if value is None:
-            with store.computing(f"{key}|{state}"):  # one process computes, the others wait
-                value = stored_object(store, key, state, kind)
-                if value is None:
-                    value = compute()
-                    if value is not None:
-                        put(store, key, value, state, family)
         return value
+
+    def computed() -> T | None:
+        value = compute()
+        if value is not None:
+            put(store, key, value, state, family)
+        return value
+
+    def load() -> T | None:
+        return compute_once(store, key, state, stored, computed, family, "analyses")
 
     return memo(store, key, load, state, pool="analyses")

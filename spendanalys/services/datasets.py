@@ -12,6 +12,7 @@ from spendanalys.auth import allowed, require
 from spendanalys.errors import SpendanalysError
 from spendanalys.schema import KINDS, Kind
 from spendanalys.services.analyses import travel_view
+from spendanalys.services.cache import fresh_only
 from spendanalys.services.summaries import spend_summary
 from spendanalys.store.database import Store
 
@@ -123,11 +124,13 @@ def withdraw_version(
 
 def warm(store: Store, kind: str) -> None:
     """Compute (and cache) the analysis that data of ``kind`` feeds, right after a change, so
-    the page shows the new figures when it says they are there."""
-    if kind in ("contracts", "invoices"):
-        spend_summary(store)  # the full analysis, then the small per-version entries
-    else:
-        travel_view(store)
+    the page shows the new figures when it says they are there: it waits for the new result
+    even where a page view would show the earlier one meanwhile (``cache.fresh_only``)."""
+    with fresh_only():
+        if kind in ("contracts", "invoices"):
+            spend_summary(store)  # the full analysis, then the small per-version entries
+        else:
+            travel_view(store)
 
 
 def _warm(store: Store, kind: str) -> None:

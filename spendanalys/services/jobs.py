@@ -3,7 +3,9 @@
 An upload is parsed, stored and analysed in a job process of the web worker that received it
 (:meth:`JobBoard.submit_process`; one per worker, started on first use, at lower CPU priority),
 while the page polls for the job's phase. In a thread it would hold the worker's GIL for
-seconds and every page view that worker serves would wait behind it. Under gunicorn the poll may reach another worker, so a job's
+seconds and every page view that worker serves would wait behind it. Work a request must wait
+for (the analysis after a confirmed upload) runs there too (:func:`run_in_job_process`), the
+request's thread waiting without the GIL. Under gunicorn the poll may reach another worker, so a job's
 state lives in a small JSON file per job (``var/jobs/<id>.json``, written atomically with
 ``os.replace``), not in process memory: every worker on the host reads the same files.
 
@@ -167,6 +169,31 @@ def _process_pool() -> ProcessPoolExecutor:
         ),
     )
     return pool
+
+
+def run_in_job_process(
+    target: Callable[..., Any], kwargs: dict[str, Any], timeout_s: float | None = None
+) -> Any:
+    """``target(**kwargs)`` in this process's job process (after any job queued before it),
+    waited for: its return value, or its exception raised here. For work a request must wait
+    for, such as the analysis after a confirmed upload: the request's thread waits without
+    holding the web worker's GIL, and the work runs at the job process's lower priority.
+    ``target`` must be a module-level function and ``kwargs`` picklable. TimeoutError after
+    ``timeout_s`` (the work goes on); BrokenProcessPool when the job process died."""
+    for attempt in (1, 2):
+        pool = _process_pool()
+        try:
+            future = pool.submit(target, **kwargs)
+            break
+        except BrokenProcessPool:  # its process died since the last job: start another
+            _forget_pool(pool)
+            if attempt == 2:
+                raise
+    try:
+        return future.result(timeout_s)
+    except BrokenProcessPool:
+        _forget_pool(pool)
+        raise
 
 
 def _forget_pool(pool: ProcessPoolExecutor) -> None:

@@ -27,7 +27,7 @@ import pandas as pd
 
 from spendanalys.schema import Kind
 from spendanalys.services.analyses import LINE_COLUMNS, agreement_lines, spend_view, travel_view
-from spendanalys.services.cache import memo, put, stored_object
+from spendanalys.services.cache import compute_once, memo, put, stored_object
 from spendanalys.services.codec import encode_parts, register
 from spendanalys.spend.analysis import SpendAnalysis
 from spendanalys.spend.breakdowns import agreement_change
@@ -172,11 +172,8 @@ def spend_summary(store: Store, *, as_of: date | None = None) -> SpendSummary | 
         return value
 
     def load() -> SpendSummary | None:
-        found = stored()
-        if found is not None:
-            return found
-        with store.computing(f"{key}|{state}"):  # one process computes, the others wait
-            return stored() or compute()
+        # One process computes, the others wait (or show this process's earlier summary).
+        return compute_once(store, key, state, stored, compute, SUMMARY_FAMILY, "pages")
 
     def compute() -> SpendSummary | None:
         view = spend_view(store, as_of=as_of)

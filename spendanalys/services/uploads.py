@@ -344,6 +344,21 @@ def run_upload(
 _JOB_STORES: dict[str, Store] = {}
 
 
+def _job_store(database_url: str) -> Store:
+    """The store of ``database_url`` in a job process, opened once per process."""
+    store = _JOB_STORES.get(database_url)
+    if store is None:
+        store = _JOB_STORES[database_url] = Store(database_url, migrate=False)
+    return store
+
+
+def confirm_job(*, database_url: str, version_id: int, user: str, role: str | None) -> list[int]:
+    """:func:`confirm_upload` as a job process runs it (``jobs.run_in_job_process``): the
+    request that confirms waits for it, while the analysis is computed here, at the job
+    process's lower priority, and not in a web worker."""
+    return confirm_upload(_job_store(database_url), version_id, user=user, role=role)
+
+
 def upload_job(
     progress: Callable[[str], None],
     *,
@@ -358,11 +373,8 @@ def upload_job(
 ) -> dict[str, Any]:
     """:func:`run_upload` as a job process runs it (``JobBoard.submit_process``): the store is
     opened from its URL, once per process; the outcome comes back as JSON."""
-    store = _JOB_STORES.get(database_url)
-    if store is None:
-        store = _JOB_STORES[database_url] = Store(database_url, migrate=False)
     outcome = run_upload(
-        store,
+        _job_store(database_url),
         kind,
         file_name,
         contents,

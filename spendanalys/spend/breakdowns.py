@@ -15,7 +15,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from spendanalys.spend.coding import encode
+from spendanalys.spend.coding import encode, spread
 
 UNDATED = "undated"
 NOT_STATED = "not stated"  # a factor whose file states no data-quality grade
@@ -34,34 +34,66 @@ def year_labels(lines: pd.DataFrame) -> np.ndarray:
     return labels
 
 
+def year_codes(lines: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
+    """Each line's year as a code into the year labels (text, sorted: "2023", "2024",
+    "undated"), computed on the distinct years: ``(codes, labels)``."""
+    codes, years = pd.factorize(lines["spend_year"].astype("Int64"), use_na_sentinel=True)
+    labels = [str(int(y)) for y in years]
+    codes = np.asarray(codes, dtype=np.intp)
+    if (codes < 0).any():
+        codes = np.where(codes < 0, len(labels), codes)
+        labels.append(UNDATED)
+    text = np.array(labels, dtype=object)
+    order = np.argsort(text, kind="stable")
+    rank = np.empty(len(order), dtype=np.intp)
+    rank[order] = np.arange(len(order))
+    return rank[codes], text[order]
+
+
+def group_sums(
+    groups: np.ndarray, values: np.ndarray, size: int, *, min_count: int = 0
+) -> np.ndarray:
+    """Sum of ``values`` per group code (0..size-1), NaN values skipped; NaN where a group has
+    fewer than ``min_count`` values (pandas' ``sum(min_count=...)``). One ``bincount``."""
+    valid = ~np.isnan(values)
+    sums = np.bincount(groups[valid], weights=values[valid], minlength=size)[:size]
+    if min_count > 0:
+        counts = np.bincount(groups[valid], minlength=size)[:size]
+        sums = np.where(counts >= min_count, sums, np.nan)
+    return sums
+
+
 def by_year(lines: pd.DataFrame, key: str | None = None) -> pd.DataFrame:
     """``spend_sek`` and ``kg_co2e`` (NaN when no line of the group has a factor) per year, and
     per ``key`` (a line column such as ``linked_agreement_id`` or ``category_id``) when given:
     a long table with columns ``key`` (when given), ``year`` (text), ``spend_sek``, ``kg_co2e``,
-    ``invoice_lines``. Lines whose ``key`` is missing are left out of a keyed table."""
-    active = _active(lines)
-    frame = pd.DataFrame(
-        {
-            "year": year_labels(lines)[active],
-            "spend_sek": lines["spend_sek"].to_numpy(dtype=float)[active],
-            "kg_co2e": lines["kg_co2e"].to_numpy(dtype=float, na_value=np.nan)[active],
-        }
-    )
-    groups = ["year"]
+    ``invoice_lines``, sorted by key and year. Lines whose ``key`` is missing are left out of a
+    keyed table. Grouped on integer codes (key × year), never on the lines' text."""
+    keep = _active(lines)
+    years, labels = year_codes(lines)
+    width = len(labels)
     if key is not None:
         codes, uniques = encode(lines[key])
-        frame["key"] = np.append(uniques, np.array([None], dtype=object))[codes[active]]
-        frame = frame[codes[active] >= 0]
-        groups = ["key", "year"]
-    grouped = frame.groupby(groups, sort=True)
-    table = pd.DataFrame(
-        {
-            "spend_sek": grouped["spend_sek"].sum(),
-            "kg_co2e": grouped["kg_co2e"].sum(min_count=1),
-            "invoice_lines": grouped.size(),
-        }
-    )
-    return table.reset_index()
+        keep = keep & (codes >= 0)
+        order = np.argsort(np.asarray(uniques, dtype=object), kind="stable")
+        rank = np.empty(len(order), dtype=np.intp)
+        rank[order] = np.arange(len(order))
+        group = rank[codes[keep]] * width + years[keep]
+        size = len(uniques) * width
+    else:
+        group, size = years[keep], width
+    count = np.bincount(group, minlength=size)[:size]
+    present = np.flatnonzero(count)
+    spend = lines["spend_sek"].to_numpy(dtype=float)[keep]
+    kg = lines["kg_co2e"].to_numpy(dtype=float, na_value=np.nan)[keep]
+    table = {}
+    if key is not None:
+        table["key"] = np.asarray(uniques, dtype=object)[order][present // width]
+    table["year"] = labels[present % width]
+    table["spend_sek"] = group_sums(group, spend, size)[present]
+    table["kg_co2e"] = group_sums(group, kg, size, min_count=1)[present]
+    table["invoice_lines"] = count[present].astype("int64")
+    return pd.DataFrame(table)
 
 
 def by_year_records(table: pd.DataFrame) -> dict[Any, dict[str, dict[str, float | None]]]:
@@ -133,21 +165,39 @@ def lines_of_year(
 def grade_of(lines: pd.DataFrame) -> np.ndarray:
     """Each line's factor grade as text, ``"not stated"`` where its factor states none and
     None where it has no factor (object array)."""
+    codes, grades = grade_codes(lines)
+    return spread(grades, codes)
+
+
+def grade_codes(lines: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
+    """:func:`grade_of` as codes into its distinct grades (-1: no factor): ``(codes,
+    grades)``, worked out on the distinct grades of the ``factor_grade`` column."""
     priced = ~np.isnan(lines["kg_co2e"].to_numpy(dtype=float, na_value=np.nan))
-    grade = lines["factor_grade"].astype("object").where(lines["factor_grade"].notna(), NOT_STATED)
-    return np.where(priced, grade.to_numpy(dtype=object), None)  # type: ignore[call-overload,no-any-return]
+    codes, values = encode(lines["factor_grade"])
+    # a grade per distinct value, the one for "none stated" last (code -1)
+    named = np.append(np.asarray(values, dtype=object), np.array([NOT_STATED], dtype=object))
+    named[:-1] = np.where(pd.isna(named[:-1]), NOT_STATED, named[:-1])
+    label_codes, grades = pd.factorize(named)
+    per_row = np.asarray(label_codes, dtype=np.intp)[codes]
+    return np.where(priced, per_row, -1), np.asarray(grades, dtype=object)
 
 
 def kg_by_grade(lines: pd.DataFrame) -> dict[str, dict[str, float]]:
     """kg CO2e and its share of all priced kg per factor grade: ``{"4": {"kg_co2e", "share",
     "spend_sek"}}``, grades in order."""
-    active = _active(lines)
-    grade = grade_of(lines)[active]
-    kg = lines["kg_co2e"].to_numpy(dtype=float, na_value=np.nan)[active]
-    spend = lines["spend_sek"].to_numpy(dtype=float)[active]
-    priced = grade != None  # noqa: E711 (elementwise over an object array)
-    frame = pd.DataFrame({"grade": grade[priced], "kg": kg[priced], "spend": spend[priced]})
-    sums = frame.groupby("grade", sort=True)[["kg", "spend"]].sum()
+    codes, grades = grade_codes(lines)
+    keep = _active(lines) & (codes >= 0)
+    kg = lines["kg_co2e"].to_numpy(dtype=float, na_value=np.nan)[keep]
+    spend = lines["spend_sek"].to_numpy(dtype=float)[keep]
+    group, size = codes[keep], len(grades)
+    present = np.bincount(group, minlength=size)[:size] > 0
+    sums = pd.DataFrame(
+        {
+            "kg": group_sums(group, kg, size)[present],
+            "spend": group_sums(group, spend, size)[present],
+        },
+        index=pd.Index(grades[present], dtype=object),
+    ).sort_index()
     total = float(sums["kg"].sum())
     return {
         str(g): {
@@ -164,17 +214,15 @@ def agreement_grades(lines: pd.DataFrame) -> pd.DataFrame:
     ``factor_grades`` (every grade with its share of the agreement's kg, "4 (100 %)")."""
     active = _active(lines)
     codes, ids = encode(lines["linked_agreement_id"])
-    grade_codes, grades = encode(grade_of(lines))
-    keep = active & (codes >= 0) & (grade_codes >= 0)
-    # Grouped on integer codes; only the few (agreement, grade) pairs become text.
-    frame = pd.DataFrame(
-        {
-            "agreement": codes[keep],
-            "grade": grade_codes[keep],
-            "kg": lines["kg_co2e"].to_numpy(dtype=float, na_value=np.nan)[keep],
-        }
-    )
-    sums = frame.groupby(["agreement", "grade"], sort=False)["kg"].sum().reset_index()
+    grade_code, grades = grade_codes(lines)
+    keep = active & (codes >= 0) & (grade_code >= 0)
+    # Summed on integer (agreement, grade) codes; only the few pairs become text.
+    width = max(len(grades), 1)
+    pair = codes[keep].astype(np.int64) * width + grade_code[keep]
+    inverse, seen = pd.factorize(pair)  # pairs in order of first appearance
+    kg = lines["kg_co2e"].to_numpy(dtype=float, na_value=np.nan)[keep]
+    per_pair = group_sums(np.asarray(inverse, dtype=np.intp), kg, len(seen))
+    sums = pd.DataFrame({"agreement": seen // width, "grade": seen % width, "kg": per_pair})
     sums["agreement_id"] = ids[sums["agreement"].to_numpy(dtype=np.intp)]
     sums["grade"] = grades[sums["grade"].to_numpy(dtype=np.intp)].astype(str)
     by_agreement = sums.groupby("agreement_id")["kg"]
@@ -184,16 +232,13 @@ def agreement_grades(lines: pd.DataFrame) -> pd.DataFrame:
         ["agreement_id", "kg", "grade"], ascending=[True, False, True], kind="mergesort"
     )
     first = ordered.drop_duplicates("agreement_id").set_index("agreement_id")["grade"]
-    text = (
-        ordered.assign(
-            _t=ordered["grade"]
-            + " ("
-            + (ordered["share"] * 100).round(0).astype(int).astype(str)
-            + " %)"
-        )
-        .groupby("agreement_id", sort=False)["_t"]
-        .agg("; ".join)
-    )
+    parts: dict[object, list[str]] = {}
+    percent = (ordered["share"] * 100).round(0).astype(int).astype(str)
+    for agreement, grade, share in zip(
+        ordered["agreement_id"], ordered["grade"], percent, strict=True
+    ):
+        parts.setdefault(agreement, []).append(f"{grade} ({share} %)")
+    text = pd.Series({k: "; ".join(v) for k, v in parts.items()}, dtype=object)
     return pd.DataFrame({"factor_grade": first, "factor_grades": text})
 
 

@@ -40,13 +40,25 @@ from spendanalys.spend.categories import (
     category_from_supplier,
     excluded_account,
 )
-from spendanalys.spend.coding import as_categorical, column, encode, map_unique, missing, spread
+from spendanalys.spend.coding import (
+    Vocabulary,
+    as_categorical,
+    categorical_from_codes,
+    column,
+    encode,
+    map_unique,
+    missing,
+    on_uniques,
+    spread,
+    take_codes,
+    used_codes,
+)
 from spendanalys.spend.linking import (
     normalise_agreement_id,
     normalise_org_number,
     normalise_supplier_name,
 )
-from spendanalys.spend.tickets import TRAVEL_TICKET, travel_tickets
+from spendanalys.spend.tickets import TRAVEL_TICKET, ticket_codes
 
 USER_OVERRIDE = "user_override"
 # A user's mappings, most specific first: the agreement, the supplier's org number, its name, the
@@ -81,26 +93,6 @@ AGREEMENT_RULES: tuple[str, ...] = (
 )
 
 
-def _on_unique_pairs(
-    func: Callable[[pd.Series, pd.Series], pd.Series], first: pd.Series, second: pd.Series
-) -> np.ndarray:
-    """``func(first, second)`` applied once per distinct pair, spread back (object array)."""
-    a_codes, a_uniques = encode(first)
-    b_codes, b_uniques = encode(second)
-    pair = (a_codes.astype(np.int64) + 1) * (len(b_uniques) + 1) + (b_codes + 1)
-    inverse, keys = pd.factorize(pair)  # hashing, not sorting, the pairs
-    if len(keys) == 0:
-        return np.full(len(first), None, dtype=object)
-    a_of = keys // (len(b_uniques) + 1) - 1
-    b_of = keys % (len(b_uniques) + 1) - 1
-    ua = pd.Series(spread(a_uniques, a_of), dtype="string")
-    ub = pd.Series(spread(b_uniques, b_of), dtype="string")
-    result = func(ua, ub)
-    per_pair = result.astype("object").where(result.notna(), None).to_numpy(dtype=object)
-    per_row: np.ndarray = per_pair[inverse.reshape(-1)]
-    return per_row
-
-
 def _key(text: pd.Series) -> pd.Series:
     return text.astype("string").str.strip().str.replace(r"\s+", " ", regex=True).str.casefold()
 
@@ -115,6 +107,13 @@ def resolve_category_text(
     must name a category of the factor set in use). Object array aligned to ``text``, None where
     nothing matches.
     """
+    return map_unique(text, _category_text_resolver(rules, known))
+
+
+def _category_text_resolver(
+    rules: CategoryRules, known: Collection[str] | None
+) -> Callable[[pd.Series], pd.Series]:
+    """The matcher behind :func:`resolve_category_text`, for a Series of distinct texts."""
     tree = rules.tree
     lookup: dict[str, str] = {}
     for name in ("name_en", "name_sv", "category_id"):  # later columns win on a clash
@@ -134,7 +133,7 @@ def resolve_category_text(
             direct = direct.where(direct.isin(list(known)))
         return direct
 
-    return map_unique(text, resolve)
+    return resolve
 
 
 def _provenance(overrides: pd.DataFrame) -> pd.Series:
@@ -204,14 +203,21 @@ def match_user_overrides(
 
 
 class _Placer:
-    """Fills category ids rule by rule; each rule only sees the rows still open."""
+    """Fills category ids rule by rule; each rule only sees the rows still open. Rows hold the
+    integer code of their category in ``vocabulary`` (-1: none yet), never a string."""
 
     def __init__(self, n: int, rules: tuple[str, ...]) -> None:
-        self.category = np.full(n, None, dtype=object)
+        self.vocabulary = Vocabulary()
+        self.codes = np.full(n, -1, dtype=np.intp)
         # The rule of each row as its position in ``rules``: a Categorical's codes, not text.
         self.rules = rules
         self.rule_codes = np.full(n, rules.index("uncategorised"), dtype=np.intp)
         self.open = np.ones(n, dtype=bool)
+
+    @property
+    def category(self) -> np.ndarray:
+        """The category id of each row (object array, None where none)."""
+        return spread(self.vocabulary.array(), self.codes)
 
     @property
     def rule(self) -> np.ndarray:
@@ -222,20 +228,39 @@ class _Placer:
         hits: np.ndarray = self.rule_codes == self.rules.index(rule)
         return hits
 
-    def place(self, rule: str, found: np.ndarray) -> None:
-        hit = self.open & ~missing(found)
+    def place_codes(self, rule: str, codes: np.ndarray) -> np.ndarray:
+        """Place the open rows whose ``codes`` (into ``vocabulary``) are set; the rows placed."""
+        hit = self.open & (codes >= 0)
         if hit.any():
-            self.category[hit] = found[hit]
+            self.codes[hit] = codes[hit]
             self.rule_codes[hit] = self.rules.index(rule)
             self.open &= ~hit
+        return hit
 
-    def run(self, rule: str, values: pd.Series, func: Callable[[pd.Series], pd.Series]) -> None:
-        """Apply a single-column matcher to the open rows only."""
+    def place(self, rule: str, found: np.ndarray) -> None:
+        """Place the open rows where ``found`` (a row-aligned object array) has a category."""
+        self.place_codes(rule, self.vocabulary.row_codes(found))
+
+    def place_per_unique(self, rule: str, codes: np.ndarray, per_unique: np.ndarray) -> None:
+        """Place the open rows by a result per distinct value (``per_unique[codes]``)."""
+        self.place_codes(rule, take_codes(self.vocabulary.codes(per_unique), codes))
+
+    def run_coded(
+        self,
+        rule: str,
+        codes: np.ndarray,
+        uniques: np.ndarray,
+        func: Callable[[pd.Series], pd.Series],
+    ) -> None:
+        """Apply a single-column matcher to the distinct values of the open rows only."""
         if not self.open.any():
             return
-        found = np.full(len(self.open), None, dtype=object)
-        found[self.open] = map_unique(values[self.open], func)
-        self.place(rule, found)
+        per_unique = on_uniques(func, uniques, used_codes(codes, self.open, len(uniques)))
+        self.place_per_unique(rule, codes, per_unique)
+
+    def run(self, rule: str, values: pd.Series, func: Callable[[pd.Series], pd.Series]) -> None:
+        """:meth:`run_coded` on a column."""
+        self.run_coded(rule, *encode(values), func)
 
     def run_pairs(
         self,
@@ -243,12 +268,24 @@ class _Placer:
         first: pd.Series,
         second: pd.Series,
         func: Callable[[pd.Series, pd.Series], pd.Series],
+        coded: tuple[tuple[np.ndarray, np.ndarray], tuple[np.ndarray, np.ndarray]] | None = None,
     ) -> None:
+        """Apply a two-column matcher once per distinct pair of the open rows (``coded``: the
+        two columns' ``encode`` when the caller has it)."""
         if not self.open.any():
             return
-        found = np.full(len(self.open), None, dtype=object)
-        found[self.open] = _on_unique_pairs(func, first[self.open], second[self.open])
-        self.place(rule, found)
+        (a_codes, a_uniques), (b_codes, b_uniques) = coded or (encode(first), encode(second))
+        rows = np.flatnonzero(self.open)
+        width = len(b_uniques) + 1
+        pair = (a_codes[rows].astype(np.int64) + 1) * width + (b_codes[rows] + 1)
+        inverse, keys = pd.factorize(pair)  # hashing, not sorting, the pairs
+        ua = pd.Series(spread(a_uniques, keys // width - 1), dtype="string")
+        ub = pd.Series(spread(b_uniques, keys % width - 1), dtype="string")
+        result = pd.Series(func(ua, ub))
+        per_pair = result.astype("object").where(result.notna(), None).to_numpy(dtype=object)
+        codes = np.full(len(self.open), -1, dtype=np.intp)
+        codes[rows] = self.vocabulary.codes(per_pair)[np.asarray(inverse, dtype=np.intp)]
+        self.place_codes(rule, codes)
 
 
 def _known_only(found: np.ndarray, known: Collection[str] | None) -> np.ndarray:
@@ -326,69 +363,108 @@ def categorise_lines(
     agreement, org number, supplier or account) comes before its agreement's. Excluded lines get
     no category.
     """
-    placer = _Placer(len(lines), LINE_RULES)
-    account = column(lines, "account")
-    excluded_flags = map_unique(
-        account, lambda u: excluded_account(u, rules).astype("object").where(lambda x: x, None)
-    )
-    excluded = ~missing(excluded_flags)
-    placer.place("excluded_account", np.where(excluded, "", None))  # type: ignore[call-overload]
-    mapped = match_user_overrides(
-        lines,
-        overrides,
-        {
-            "agreement_id": "linked_agreement_id",
-            "org_number": "org_number",
-            "supplier": "supplier",
-            "account": "account",
-        },
-    )
-    note = mapped["category_override"].to_numpy()
-    placer.place(USER_OVERRIDE, _known_only(mapped["category_id"].to_numpy(), known))
-    linked = column(lines, "linked_agreement_id")
+    n = len(lines)
+    placer = _Placer(n, LINE_RULES)
+    # Each key column is encoded once; every rule below works on its distinct values.
+    account_codes, accounts = encode(column(lines, "account"))
+    account_series = pd.Series(accounts, dtype="string")
+    excluded_of = excluded_account(account_series, rules).to_numpy(dtype=bool)
+    excluded = np.append(excluded_of, False)[account_codes]
+    placer.rule_codes[excluded] = LINE_RULES.index("excluded_account")
+    placer.open &= ~excluded
+    # The override text of the rows a user's mapping placed (made only when there are some).
+    note: np.ndarray | None = None
+    if overrides is not None and len(overrides):
+        mapped = match_user_overrides(
+            lines,
+            overrides,
+            {
+                "agreement_id": "linked_agreement_id",
+                "org_number": "org_number",
+                "supplier": "supplier",
+                "account": "account",
+            },
+        )
+        note = mapped["category_override"].to_numpy()
+        placer.place(USER_OVERRIDE, _known_only(mapped["category_id"].to_numpy(), known))
+    linked_codes, linked_ids = encode(column(lines, "linked_agreement_id"))
     if len(agreement_categories) and "category_override" in agreement_categories:
         by_user = agreement_categories[
             agreement_categories["category_rule"].astype("object").eq(USER_OVERRIDE).to_numpy()
         ]
         if len(by_user):
-            cat = map_unique(linked, lambda u: u.map(by_user["category_id"]).astype("object"))
-            why = map_unique(linked, lambda u: u.map(by_user["category_override"]).astype("object"))
-            fill = placer.open & ~missing(cat)
-            note = np.where(fill, why, note)
-            placer.place(USER_OVERRIDE, cat)
+            cat = on_uniques(lambda u: u.map(by_user["category_id"]).astype("object"), linked_ids)
+            why = on_uniques(
+                lambda u: u.map(by_user["category_override"]).astype("object"), linked_ids
+            )
+            before = placer.open.copy()
+            placer.place_per_unique(USER_OVERRIDE, linked_codes, cat)
+            fill = before & ~placer.open
+            if note is None:
+                note = np.full(n, None, dtype=object)
+            note = np.where(fill, spread(why, linked_codes), note)
     if "category" in lines:
-        placer.place("explicit", resolve_category_text(lines["category"], rules, known))
-    placer.place(TRAVEL_TICKET, travel_tickets(lines, agreement_categories, rules, placer.open))
+        placer.run_coded(
+            "explicit", *encode(lines["category"]), _category_text_resolver(rules, known)
+        )
+    account_category = on_uniques(lambda u: category_from_account(u, rules), accounts)
+    text = encode(column(lines, "text"))
+    of_agreement = np.full(len(linked_ids), None, dtype=object)
+    if len(agreement_categories):
+        of_agreement = on_uniques(
+            lambda u: u.map(agreement_categories["category_id"]).astype("object"), linked_ids
+        )
+    placer.place_codes(
+        TRAVEL_TICKET,
+        ticket_codes(
+            placer.vocabulary,
+            (linked_codes, of_agreement),
+            (account_codes, account_category),
+            text,
+            rules,
+            placer.open,
+        ),
+    )
     if "linked_agreement_id" in lines and len(agreement_categories):
         rule_of = agreement_categories["category_rule"].astype("object")
         carried = agreement_categories[rule_of.isin(["category", "cpv"]).to_numpy()]
-        cat = map_unique(linked, lambda u: u.map(carried["category_id"]).astype("object"))
-        how = map_unique(linked, lambda u: u.map(carried["category_rule"]).astype("object"))
-        placer.place("agreement_category", np.where(how == "category", cat, None))  # type: ignore[call-overload]
-        placer.place("agreement_cpv", np.where(how == "cpv", cat, None))  # type: ignore[call-overload]
+        cat = on_uniques(lambda u: u.map(carried["category_id"]).astype("object"), linked_ids)
+        how = on_uniques(lambda u: u.map(carried["category_rule"]).astype("object"), linked_ids)
+        none = np.array(None, dtype=object)
+        placer.place_per_unique(
+            "agreement_category", linked_codes, np.where(how == "category", cat, none)
+        )
+        placer.place_per_unique("agreement_cpv", linked_codes, np.where(how == "cpv", cat, none))
     if "cpv" in lines:
         placer.run("cpv", lines["cpv"], lambda u: category_from_cpv(u, rules))
-    placer.run("account", account, lambda u: category_from_account(u, rules))
+    placer.place_per_unique("account", account_codes, account_category)
+    org = encode(column(lines, "org_number"))
+    supplier = encode(column(lines, "supplier"))
     placer.run_pairs(
         "supplier",
         column(lines, "org_number"),
         column(lines, "supplier"),
         lambda a, b: category_from_supplier(a, b, rules),
+        coded=(org, supplier),
     )
-    for text_column in ("text", "supplier"):
-        placer.run(
-            "keyword", column(lines, text_column), lambda u: category_from_keywords(u, rules)
+    for codes, uniques in (text, supplier):
+        placer.run_coded("keyword", codes, uniques, lambda u: category_from_keywords(u, rules))
+    category_codes = np.where(excluded, -1, placer.codes)
+    by_user_rows = placer.rule_is(USER_OVERRIDE)
+    override = (
+        as_categorical(np.where(by_user_rows, note, None))  # type: ignore[call-overload]
+        if note is not None and by_user_rows.any()
+        else pd.Categorical.from_codes(
+            np.full(n, -1, dtype=np.intp), categories=pd.Index([], dtype="object")
         )
-    category = np.where(excluded, None, placer.category)  # type: ignore[call-overload]
+    )
     return pd.DataFrame(
         {
-            "category_id": as_categorical(category),
+            "category_id": categorical_from_codes(placer.vocabulary.array(), category_codes),
             "category_rule": pd.Categorical.from_codes(  # type: ignore[call-overload]
                 placer.rule_codes, categories=list(LINE_RULES)
             ),
-            "category_override": as_categorical(
-                np.where(placer.rule_is(USER_OVERRIDE), note, None)  # type: ignore[call-overload]
-            ),
+            "category_override": override,
             "excluded": excluded,
         },
         index=lines.index,

@@ -115,3 +115,63 @@ def column(frame: pd.DataFrame, name: str) -> pd.Series:
     if name in frame:
         return frame[name]
     return pd.Series([None] * len(frame), index=frame.index, dtype="object")
+
+
+def take_codes(per_unique: np.ndarray, codes: np.ndarray, fill: int = -1) -> np.ndarray:
+    """``per_unique[codes]`` for an integer ``per_unique``, ``fill`` where the code is -1."""
+    extended = np.append(np.asarray(per_unique, dtype=np.intp), np.intp(fill))
+    taken: np.ndarray = extended[codes]
+    return taken
+
+
+def used_codes(codes: np.ndarray, rows: np.ndarray, size: int) -> np.ndarray:
+    """Which of ``size`` codes occur among the ``rows`` (a mask): the distinct values a rule
+    has to look at, found with one ``bincount`` instead of a factorisation."""
+    picked = codes[rows]
+    return np.bincount(picked[picked >= 0], minlength=size)[:size] > 0
+
+
+def on_uniques(
+    func: Callable[[pd.Series], pd.Series], uniques: np.ndarray, used: np.ndarray | None = None
+) -> np.ndarray:
+    """``func`` (Series of str → aligned Series) on the distinct values (those in ``used``
+    only, when given): an object array aligned to ``uniques``, None where missing or not
+    looked at."""
+    out = np.full(len(uniques), None, dtype=object)
+    pick = np.arange(len(uniques)) if used is None else np.flatnonzero(used)
+    if len(pick):
+        result = pd.Series(func(pd.Series(np.asarray(uniques, dtype=object)[pick], dtype="string")))
+        out[pick] = result.astype("object").where(result.notna(), None).to_numpy(dtype=object)
+    return out
+
+
+class Vocabulary:
+    """Distinct values (category ids) and their integer codes, shared by the rules that place
+    rows: a rule's result per distinct input becomes a code, rows only ever hold integers."""
+
+    def __init__(self) -> None:
+        self.values: list[object] = []
+        self._code: dict[object, int] = {}
+
+    def codes(self, values: np.ndarray) -> np.ndarray:
+        """The code of each value (-1 where missing), new values added: for small arrays (a
+        rule's result per distinct input)."""
+        out = np.full(len(values), -1, dtype=np.intp)
+        for i, value in enumerate(values):
+            if value is None or pd.isna(value):
+                continue
+            code = self._code.get(value)
+            if code is None:
+                code = self._code[value] = len(self.values)
+                self.values.append(value)
+            out[i] = code
+        return out
+
+    def row_codes(self, values: np.ndarray) -> np.ndarray:
+        """:meth:`codes` for a row-aligned object array, through its distinct values."""
+        codes, uniques = pd.factorize(np.asarray(values, dtype=object), use_na_sentinel=True)
+        return take_codes(self.codes(np.asarray(uniques, dtype=object)), codes)
+
+    def array(self) -> np.ndarray:
+        """The values as an object array, by code."""
+        return np.array(self.values, dtype=object)

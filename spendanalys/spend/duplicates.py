@@ -18,7 +18,7 @@ from spendanalys.io.result import RejectedRow
 from spendanalys.schema import SOURCE_FILE, SOURCE_ROW
 from spendanalys.spend.coding import column
 from spendanalys.spend.linking import normalise_org_number, normalise_supplier_name
-from spendanalys.spend.register import combined_codes, key_codes
+from spendanalys.spend.register import combined_codes, first_rows, key_codes
 
 # A sheet column, when the readers give one; a file's sheets are then sources of their own.
 SOURCE_SHEET = "source_sheet"
@@ -60,7 +60,7 @@ def repeated_lines(invoices: pd.DataFrame) -> tuple[np.ndarray, list[RejectedRow
     checked = invoice_id >= 0
     group = combined_codes(invoice_id, supplier, _codes(date), _codes(amount), currency)
     source_codes = _codes(source)
-    _, first_of_group = np.unique(group, return_index=True)  # group codes are 0..k-1
+    first_of_group = first_rows(group)  # group codes are 0..k-1, in order of appearance
     first = first_of_group[group]
     repeat = checked & (source_codes != source_codes[first])
     rejected: list[RejectedRow] = []

@@ -156,25 +156,34 @@ def _kpi_ratio(
     the inflation since the factor's price year). A line without a date, or a factor without a
     price year, is not adjusted (1.0).
     """
+    return _kpi_year_ratio(
+        spend_year.astype("Int64").to_numpy(dtype="int64", na_value=-1),
+        factor_year.astype("Int64").to_numpy(dtype="int64", na_value=-1),
+        kpi,
+    )
+
+
+def _kpi_year_ratio(
+    s: np.ndarray, f: np.ndarray, kpi: pd.Series
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """:func:`_kpi_ratio` on integer years (-1: none)."""
     years = sorted(int(y) for y in kpi.dropna().index)
     if not years:
         raise ConfigurationError("the KPI table is empty: spend cannot be brought to a price year")
     low, high = years[0], years[-1]
-    s = spend_year.astype("Int64").to_numpy(dtype="int64", na_value=-1)
-    f = factor_year.astype("Int64").to_numpy(dtype="int64", na_value=-1)
     known = (s >= 0) & (f >= 0)
     ratio = np.ones(len(s))
     used_s = np.full(len(s), -1, dtype=np.int64)
     used_f = np.full(len(s), -1, dtype=np.int64)
     if known.any():
         pair = s[known] * 10_000 + f[known]
-        unique, inverse = np.unique(pair, return_inverse=True)
-        year_s, year_f = np.divmod(unique, 10_000)
+        inverse, unique = pd.factorize(pair)  # hashing a handful of pairs, no sort
+        year_s, year_f = np.divmod(np.asarray(unique, dtype=np.int64), 10_000)
         near_s, near_f = np.clip(year_s, low, high), np.clip(year_f, low, high)
         per_pair = np.array(
             [price_year_factor(int(a), int(b), kpi) for a, b in zip(near_s, near_f, strict=True)]
         )
-        at = inverse.reshape(-1)
+        at = np.asarray(inverse, dtype=np.intp)
         ratio[known] = per_pair[at]
         used_s[known] = near_s[at]
         used_f[known] = near_f[at]
@@ -263,11 +272,6 @@ def _factor_rows(
     return row, supplier & ~excluded
 
 
-def _take(column: pd.Series, rows: np.ndarray) -> pd.Series:
-    values = column.array.take(rows, allow_fill=True)
-    return pd.Series(values)
-
-
 def apply_factor_set(
     lines: pd.DataFrame,
     factor_set: SpendFactorSet,
@@ -296,18 +300,16 @@ def apply_factor_set(
     factors = factor_set.factors
     rows, supplier = _factor_rows(lines, lines["supplier_org"], factors)
     f = factors.reset_index(drop=True)
-    per_sek = _take(f["kg_co2e_per_sek"].astype("Float64"), rows).to_numpy(
-        dtype=float, na_value=np.nan
-    )
-    price_year = _take(pd.to_numeric(f["price_year"], errors="coerce").astype("Int64"), rows)
-    price_year.index = lines.index
-    ratio, kpi_spend, kpi_factor = _kpi_ratio(lines["spend_year"], price_year, kpi)
+    per_sek = np.append(f["kg_co2e_per_sek"].to_numpy(dtype=float, na_value=np.nan), np.nan)[rows]
+    # the factor's price year per line, -1 where none: worked on as plain integers
+    factor_years = pd.to_numeric(f["price_year"], errors="coerce").astype("Int64")
+    factor_year = np.append(factor_years.to_numpy(dtype="int64", na_value=-1), -1)[rows]
+    spend_year = lines["spend_year"].astype("Int64").to_numpy(dtype="int64", na_value=-1)
+    ratio, kpi_spend, kpi_factor = _kpi_year_ratio(spend_year, factor_year, kpi)
     spend_sek = lines["spend_sek"].to_numpy(dtype=float)
     has = rows >= 0
     vat_ratio = _vat_ratio(lines, f, rows, vat_rates, label, notes)
     at_factor_year = spend_sek * ratio * vat_ratio
-    spend_year = lines["spend_year"].astype("Int64").to_numpy(dtype="int64", na_value=-1)
-    factor_year = price_year.to_numpy(dtype="int64", na_value=-1)
     inside = ~lines["excluded"].to_numpy(dtype=bool)
     for note in [
         *_kpi_notes(spend_year, kpi_spend, spend_sek, inside, kpi, of_factors=False),
@@ -318,32 +320,40 @@ def apply_factor_set(
     substituted = ((kpi_spend >= 0) & (kpi_spend != spend_year)) | (
         (kpi_factor >= 0) & (kpi_factor != factor_year)
     )
-    out = pd.DataFrame(index=lines.index)
-    out["price_index_ratio"] = ratio
-    out["kpi_year"] = pd.Series(kpi_spend, index=lines.index, dtype="Int64").mask(kpi_spend < 0)
-    out["kpi_substituted"] = substituted & inside
-    out["spend_sek_factor_year"] = at_factor_year
-    out["kg_co2e_per_sek"] = per_sek
-    out["kg_co2e"] = np.where(has, at_factor_year * per_sek, np.nan)
-    # Text columns as Categoricals: a million lines share a handful of values.
-    out["factor_set"] = pd.Categorical.from_codes(  # type: ignore[call-overload]
-        np.where(has, 0, -1), categories=[label]
-    )
     kind = np.where(supplier, 0, np.where(has, 1, -1))
-    out["factor_kind"] = pd.Categorical.from_codes(  # type: ignore[call-overload]
-        kind, categories=["supplier", "category"]
-    )
     source_codes, sources = encode(f["source"])
-    out["factor_source"] = pd.Categorical.from_codes(
-        np.append(source_codes, -1)[rows], categories=pd.Index(sources, dtype=object)
-    )
-    out["factor_price_year"] = price_year.to_numpy()
-    out["vat_ratio"] = vat_ratio
     grade_codes, grades = encode(f["quality_grade"] if "quality_grade" in f else f["data_quality"])
-    out["factor_grade"] = pd.Categorical.from_codes(
-        np.append(grade_codes, -1)[rows], categories=pd.Index(grades, dtype=object)
-    )
-    return out
+    no_year = factor_year < 0
+    columns = {
+        "price_index_ratio": ratio,
+        "kpi_year": pd.arrays.IntegerArray(np.where(kpi_spend < 0, 0, kpi_spend), kpi_spend < 0),
+        "kpi_substituted": substituted & inside,
+        "spend_sek_factor_year": at_factor_year,
+        "kg_co2e_per_sek": per_sek,
+        "kg_co2e": np.where(has, at_factor_year * per_sek, np.nan),
+        # Text columns as Categoricals: a million lines share a handful of values.
+        "factor_set": _categorical(np.where(has, 0, -1), [label]),
+        "factor_kind": _categorical(kind, ["supplier", "category"]),
+        "factor_source": _categorical(
+            np.append(source_codes, -1)[rows], pd.Index(sources, dtype=object)
+        ),
+        # plain integers, or (a factor without a price year) integers and <NA> as objects
+        "factor_price_year": (
+            pd.arrays.IntegerArray(np.where(no_year, 0, factor_year), no_year).to_numpy()
+            if no_year.any()
+            else factor_year
+        ),
+        "vat_ratio": vat_ratio,
+        "factor_grade": _categorical(
+            np.append(grade_codes, -1)[rows], pd.Index(grades, dtype=object)
+        ),
+    }
+    return pd.DataFrame(columns, index=lines.index)
+
+
+def _categorical(codes: np.ndarray, categories: pd.Index | list[str]) -> pd.Categorical:
+    """A Categorical from codes made here (in range by construction: not checked again)."""
+    return pd.Categorical.from_codes(codes, categories=pd.Index(categories), validate=False)
 
 
 def _vat_ratio(

@@ -17,6 +17,7 @@ from datetime import date
 import numpy as np
 import pandas as pd
 
+from spendanalys.spend.breakdowns import group_sums
 from spendanalys.spend.categories import CategoryRules
 from spendanalys.spend.coding import encode
 
@@ -81,27 +82,21 @@ def agreement_sums(lines: pd.DataFrame, kg_column: str = "kg_co2e") -> pd.DataFr
     keep = ~lines["excluded"].to_numpy(dtype=bool) & (codes >= 0)
     spend = lines["spend_sek"].to_numpy(dtype=float)[keep]
     kg = lines[kg_column].to_numpy(dtype=float, na_value=np.nan)[keep]
-    frame = pd.DataFrame(
-        {
-            "agreement": codes[keep],
-            "spend_sek": spend,
-            "kg_co2e": kg,
-            "priced_spend_sek": np.where(~np.isnan(kg), spend, 0.0),
-            "credit_notes": spend < 0,
-        }
-    )
-    grouped = frame.groupby("agreement", sort=False)
+    group, size = codes[keep], len(ids)
+    # agreements in order of first appearance; every sum is one bincount over the codes
+    seen = pd.unique(group)
+    count = np.bincount(group, minlength=size)[:size]
     sums = pd.DataFrame(
         {
-            "spend_sek": grouped["spend_sek"].sum(min_count=1),
-            "kg_co2e": grouped["kg_co2e"].sum(min_count=1),
-            "priced_spend_sek": grouped["priced_spend_sek"].sum(),
-            "invoice_lines": grouped.size(),
-            "credit_notes": grouped["credit_notes"].sum(),
-        }
-    )
-    sums.index = pd.Index(
-        ids[sums.index.to_numpy(dtype=np.intp)], dtype=object, name="agreement_id"
+            "spend_sek": group_sums(group, spend, size, min_count=1)[seen],
+            "kg_co2e": group_sums(group, kg, size, min_count=1)[seen],
+            "priced_spend_sek": group_sums(group, np.where(~np.isnan(kg), spend, 0.0), size)[seen],
+            "invoice_lines": count[seen].astype("int64"),
+            "credit_notes": np.bincount(group[spend < 0], minlength=size)[:size][seen].astype(
+                "int64"
+            ),
+        },
+        index=pd.Index(ids[seen], dtype=object, name="agreement_id"),
     )
     return sums
 

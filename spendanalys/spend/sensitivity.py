@@ -28,6 +28,8 @@ import numpy as np
 import pandas as pd
 
 from spendanalys.datafiles import DEFAULT_DATA_DIR
+from spendanalys.spend.breakdowns import group_sums
+from spendanalys.spend.coding import encode
 
 # Built-in sets by the name a user may give (``--factors exiobase-no``); the files live in the
 # data folder (emission_factors/spend). Which one prices the headline is a setting
@@ -131,24 +133,26 @@ def category_sensitivity(
     year) and ``data_quality__<set>`` (the set's grade and reason); ``kg_co2e_low`` and
     ``kg_co2e_high`` over the sets. ``factor_tables`` are the sets' ``factors`` tables in the
     order of ``labels``; the first set's kg column is ``kg_co2e``."""
-    active = lines[~lines["excluded"].to_numpy(dtype=bool) & lines["category_id"].notna()]
-    out = pd.DataFrame(index=pd.Index(active["category_id"].astype(str).unique(), name=None))
+    codes, categories = encode(lines["category_id"])
+    keep = ~lines["excluded"].to_numpy(dtype=bool) & (codes >= 0)
+    # categories in order of first appearance, summed on their integer codes
+    seen = pd.unique(codes[keep])
+    names = pd.Index(np.asarray(categories, dtype=object)[seen]).astype(str)
+    out = pd.DataFrame(index=pd.Index(names, name=None))
+    position = np.full(len(categories), -1, dtype=np.intp)
+    position[seen] = np.arange(len(seen))
+    group = position[codes[keep]]
     for i, (label, table) in enumerate(zip(labels, factor_tables, strict=True)):
         column = "kg_co2e" if i == 0 else f"kg_co2e__{label}"
-        sums = (
-            active[column]
-            .astype(float)
-            .groupby(active["category_id"].astype(str).to_numpy())
-            .sum(min_count=1)
-        )
-        out[f"kg_co2e__{label}"] = sums.reindex(out.index).to_numpy(dtype=float)
+        kg = lines[column].to_numpy(dtype=float, na_value=np.nan)[keep]
+        out[f"kg_co2e__{label}"] = group_sums(group, kg, len(seen), min_count=1)
         rows = table[table["org_number"].isna() & table["category_id"].notna()]
         rows = rows.drop_duplicates("category_id").set_index("category_id")
         out[f"factor__{label}"] = rows["kg_co2e_per_sek"].reindex(out.index).astype(float)
         out[f"data_quality__{label}"] = rows["data_quality"].reindex(out.index).astype("string")
-    kg = out[[f"kg_co2e__{label}" for label in labels]]
-    out["kg_co2e_low"] = kg.min(axis=1, skipna=True)
-    out["kg_co2e_high"] = kg.max(axis=1, skipna=True)
+    by_set = out[[f"kg_co2e__{label}" for label in labels]]
+    out["kg_co2e_low"] = by_set.min(axis=1, skipna=True)
+    out["kg_co2e_high"] = by_set.max(axis=1, skipna=True)
     return out.rename_axis("category_id").reset_index()
 
 

@@ -17,7 +17,15 @@ from spendanalys.spend.categories import (
     category_from_account,
     category_from_keywords,
 )
-from spendanalys.spend.coding import column, map_unique
+from spendanalys.spend.coding import (
+    Vocabulary,
+    column,
+    encode,
+    on_uniques,
+    spread,
+    take_codes,
+    used_codes,
+)
 
 TRAVEL_TICKET = "travel_ticket"
 # The category group of travel and accommodation in the tree (categories.csv).
@@ -32,31 +40,67 @@ def travel_tickets(
 ) -> np.ndarray:
     """The travel category a line's text names (keywords: "flygbiljett", "tågbiljett",
     "hotell"…) where the line is on a travel account or linked to an agreement in the travel
-    group, and that category differs from the agreement's; None elsewhere."""
+    group, and that category differs from the agreement's; None elsewhere (object array)."""
+    linked_codes, linked_ids = encode(column(lines, "linked_agreement_id"))
+    of_agreement = np.full(len(linked_ids), None, dtype=object)
+    if len(agreement_categories):
+        of_agreement = on_uniques(
+            lambda u: u.map(agreement_categories["category_id"]).astype("object"), linked_ids
+        )
+    account_codes, accounts = encode(column(lines, "account"))
+    by_account = on_uniques(lambda u: category_from_account(u, rules), accounts)
+    vocabulary = Vocabulary()
+    codes = ticket_codes(
+        vocabulary,
+        (linked_codes, of_agreement),
+        (account_codes, by_account),
+        encode(column(lines, "text")),
+        rules,
+        open_rows,
+    )
+    return spread(vocabulary.array(), codes)
+
+
+def ticket_codes(
+    vocabulary: Vocabulary,
+    agreements: tuple[np.ndarray, np.ndarray],
+    accounts: tuple[np.ndarray, np.ndarray],
+    text: tuple[np.ndarray, np.ndarray],
+    rules: CategoryRules,
+    open_rows: np.ndarray,
+) -> np.ndarray:
+    """:func:`travel_tickets` on encoded columns: ``agreements`` and ``accounts`` are each the
+    rows' codes and the category id per distinct value (the agreement's category, the
+    account's), ``text`` the rows' codes and distinct texts. Per row the code in
+    ``vocabulary`` of the ticket's category, -1 elsewhere; rows compare integer codes only."""
     tree = rules.tree.dropna(subset=["group_id"])
-    travel = set(tree.loc[tree["group_id"] == TRAVEL_GROUP, "category_id"])
-    found = np.full(len(lines), None, dtype=object)
+    travel = sorted(set(tree.loc[tree["group_id"] == TRAVEL_GROUP, "category_id"]))
+    found = np.full(len(open_rows), -1, dtype=np.intp)
     if not travel or not open_rows.any():
         return found
-    linked = column(lines, "linked_agreement_id")
-    of_agreement = np.full(len(lines), None, dtype=object)
-    if len(agreement_categories):
-        of_agreement = map_unique(
-            linked, lambda u: u.map(agreement_categories["category_id"]).astype("object")
-        )
-    by_account = map_unique(column(lines, "account"), lambda u: category_from_account(u, rules))
-    on_travel = np.isin(of_agreement.astype(str), list(travel)) | np.isin(
-        by_account.astype(str), list(travel)
-    )
-    candidates = open_rows & on_travel
+    of_agreement = take_codes(vocabulary.codes(agreements[1]), agreements[0])
+    by_account = take_codes(vocabulary.codes(accounts[1]), accounts[0])
+    travel_codes = vocabulary.codes(np.array(travel, dtype=object))
+    text_codes, texts = text
+
+    def is_travel(codes: np.ndarray) -> np.ndarray:
+        flags = np.zeros(len(vocabulary.values) + 1, dtype=bool)  # the last: code -1
+        flags[travel_codes] = True
+        hits: np.ndarray = flags[codes]
+        return hits
+
+    candidates = open_rows & (is_travel(of_agreement) | is_travel(by_account))
     if not candidates.any():
         return found
-    text = column(lines, "text")
-    named = np.full(len(lines), None, dtype=object)
-    named[candidates] = map_unique(text[candidates], lambda u: category_from_keywords(u, rules))
+    per_text = on_uniques(
+        lambda u: category_from_keywords(u, rules),
+        texts,
+        used_codes(text_codes, candidates, len(texts)),
+    )
+    named = np.where(candidates, take_codes(vocabulary.codes(per_text), text_codes), -1)
     # A line of an agreement: the ticket beats the agreement's category. An unlinked line: only
     # where the ticket differs from its account's category (else the account rule places it).
-    differs = (named != of_agreement) & (pd.notna(of_agreement) | (named != by_account))
-    ticket = candidates & np.isin(named.astype(str), list(travel)) & differs
+    differs = (named != of_agreement) & ((of_agreement >= 0) | (named != by_account))
+    ticket = candidates & is_travel(named) & differs
     found[ticket] = named[ticket]
     return found

@@ -119,10 +119,10 @@ class Store(SettingsMixin, UsersMixin, RetentionMixin, SelectionsMixin):
         except sa.exc.SQLAlchemyError as exc:
             raise StorageError(f"cannot migrate the database {self.describe()}: {exc}") from exc
 
-    def computing(self, key: str) -> Any:
+    def computing(self, key: str, *, wait: bool = True) -> Any:
         """Context manager: the installation-wide lock for computing the cached result ``key``
-        (``store.engine.computation_lock``)."""
-        return computation_lock(self.engine, key)
+        (``store.engine.computation_lock``); with ``wait`` False it yields whether it got it."""
+        return computation_lock(self.engine, key, wait=wait)
 
     def describe(self) -> str:
         """The database URL without its password, for messages."""

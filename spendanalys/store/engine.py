@@ -161,39 +161,49 @@ def read_transaction(engine: Engine) -> Iterator[Connection]:
 
 
 @contextmanager
-def computation_lock(engine: Engine, key: str) -> Iterator[None]:
-    """Hold the installation-wide lock for computing the result ``key``.
+def computation_lock(engine: Engine, key: str, *, wait: bool = True) -> Iterator[bool]:
+    """Hold the installation-wide lock for computing the result ``key``; yields True.
 
     Every process of the installation (web workers, job processes) computing the same result
     waits for the first one, then finds it in the cache instead of computing it again: after an
     upload, the job process and every worker asked for the new analysis would otherwise all
     compute it at once. PostgreSQL: a session advisory lock; SQLite: ``flock`` on a file beside
     the database (one host, like SQLite itself). Either is released if its holder dies.
+    With ``wait`` False it does not wait: it yields False, holding nothing, when another
+    process holds the lock (a page view that has an older result to show meanwhile).
     """
     digest = hashlib.sha1(key.encode("utf-8")).hexdigest()
     if engine.dialect.name == "postgresql":
         lock_id = int(digest[:15], 16)  # within a signed 64-bit advisory key
         with engine.connect() as connection:
-            connection.execute(sa.text("SELECT pg_advisory_lock(:k)"), {"k": lock_id})
+            take = "pg_advisory_lock" if wait else "pg_try_advisory_lock"
+            got = connection.execute(sa.text(f"SELECT {take}(:k)"), {"k": lock_id}).scalar()
             connection.commit()
+            if got is False:
+                yield False
+                return
             try:
-                yield
+                yield True
             finally:
                 connection.execute(sa.text("SELECT pg_advisory_unlock(:k)"), {"k": lock_id})
                 connection.commit()
         return
     path = sqlite_path(engine)
     if path is None:  # an in-memory database lives in one process: its own locks suffice
-        yield
+        yield True
         return
     folder = path.parent / f"{path.name}.locks"
     folder.mkdir(exist_ok=True)
     lock_file = folder / f"{digest}.lock"
     with lock_file.open("a") as handle:
-        fcntl.flock(handle, fcntl.LOCK_EX)
+        try:
+            fcntl.flock(handle, fcntl.LOCK_EX if wait else fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            yield False
+            return
         try:
             os.utime(lock_file)
-            yield
+            yield True
         finally:
             fcntl.flock(handle, fcntl.LOCK_UN)
     _remove_old_lock_files(folder)

@@ -99,7 +99,7 @@ def check_distances(frame: pd.DataFrame) -> pd.DataFrame:
     halve = covers | inferred
     if not (halve.any() or far.any()):
         return frame
-    frame = frame.copy()
+    frame = frame.copy(deep=False)  # columns are replaced below, never written in place
     km = frame["distance_km"].to_numpy(copy=True)
     at = frame.index.get_indexer(rows.index)
     km[at[halve.to_numpy()]] /= 2.0

@@ -37,7 +37,6 @@ from spendanalys.datafiles import stated_version
 from spendanalys.errors import FactorError, UnitError
 from spendanalys.schema import CABINS, FLIGHT_BANDS, TRAVEL_MODES
 from spendanalys.travel.vocab import normalise_cabin, normalise_mode
-from spendanalys.units import convert_factor, emission_factor_to_kg_per_sek, is_emission_per
 from spendanalys.vocabulary import NO_WORDS, YES_WORDS
 
 # The travel/ folder of the installed data package emission_factors, as a real path on disk.
@@ -78,6 +77,17 @@ KM_READ_AS: dict[str, str] = {
     "taxi": "vkm",
 }
 _BASIS_WORDS = {"pkm": "passenger-km", "vkm": "vehicle-km"}
+# Units written as an engine unit or one with g or t for kg ("g CO2e/vkm"): their basis and the
+# number the unit registry multiplies by, so a set written in them (both built-in sets are) is
+# read without importing pint, which costs about 0.3 s of every travel command. Every other unit
+# goes through ``spendanalys.units``; tests/travel/test_travel_factors.py checks each entry
+# against the registry, so the two cannot disagree.
+_MASS_SCALE: dict[str, float] = {"g": 0.001, "kg": 1.0, "t": 1000.0}
+ENGINE_UNITS: dict[str, tuple[str, float]] = {
+    f"{mass} CO2e/{basis}": (basis, scale)
+    for mass, scale in _MASS_SCALE.items()
+    for basis in ("pkm", "vkm", "night", "SEK")
+}
 
 
 @dataclass(frozen=True)
@@ -113,6 +123,10 @@ class TravelFactorSet:
 
 
 def _basis(unit: str) -> str | None:
+    if unit in ENGINE_UNITS:
+        return ENGINE_UNITS[unit][0]
+    from spendanalys.units import emission_factor_to_kg_per_sek, is_emission_per
+
     for basis in ("pkm", "vkm", "night"):
         if is_emission_per(unit, basis):
             return basis
@@ -124,11 +138,22 @@ def _basis(unit: str) -> str | None:
 
 
 def _to_engine_unit(value: float, unit: str, basis: str, per_km: bool = False) -> float:
+    known = ENGINE_UNITS.get(unit)
+    if known is not None and known[0] == basis and not per_km:
+        return value * known[1]
+    from spendanalys.units import convert_factor, emission_factor_to_kg_per_sek
+
     if basis == "SEK":
         return emission_factor_to_kg_per_sek(value, unit)
     if per_km:  # kg per km of the mode's own activity: the number is the same per pkm or vkm
         return convert_factor(value, unit, "kg CO2e/km")
     return convert_factor(value, unit, f"kg CO2e/{basis}")
+
+
+def _is_per_km(unit: str) -> bool:
+    from spendanalys.units import is_emission_per
+
+    return is_emission_per(unit, "km")
 
 
 def per_km_note(factors: TravelFactorSet) -> str | None:
@@ -187,7 +212,7 @@ def _check_row(
         problems.append(FactorError(file, "factor must be a number ≥ 0", row))
     unit = _text(raw["unit"])
     basis = _basis(unit) if unit else None
-    per_km = basis is None and bool(unit) and is_emission_per(unit, "km")
+    per_km = basis is None and bool(unit) and _is_per_km(unit)
     if per_km and mode in KM_READ_AS:
         basis = KM_READ_AS[str(mode)]
     if basis is None and per_km and mode is not None:

@@ -76,7 +76,7 @@ def fte_per_gender(fte: pd.DataFrame) -> pd.DataFrame:
 
 def _stripped_ids(lines: pd.DataFrame) -> pd.Series:
     """Traveller ids stripped, a blank one missing (None); once per distinct id."""
-    if "traveller_id" not in lines:
+    if "traveller_id" not in lines or lines["traveller_id"].isna().all():
         return pd.Series(None, index=lines.index, dtype=object)
     codes, unique = pd.factorize(lines["traveller_id"], use_na_sentinel=True)
     stripped = [str(u).strip() or None for u in unique]
@@ -101,7 +101,8 @@ def gender_perspective(
             "kg_co2e": lines["kg_co2e"].astype("float64").to_numpy(),
             "trips": np.where(transport, travellers, 0.0),
             "companions": np.where(transport, np.maximum(travellers - 1, 0), 0.0),
-            "id": ids.to_numpy(dtype=object),
+            # object, not inferred as Arrow text: it is only counted
+            "id": pd.Series(ids.to_numpy(dtype=object), dtype=object),
             "id_missing": transport & ids.isna().to_numpy(),
         }
     )

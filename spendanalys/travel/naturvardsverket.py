@@ -98,7 +98,8 @@ def naturvardsverket_table(lines: pd.DataFrame, split_km: float = FLIGHT_SPLIT_K
     frame = pd.DataFrame(
         {
             "year": lines["year"].to_numpy(),
-            "category": categorise(lines, split_km).to_numpy(),
+            # object: grouped here, then labelled by the full index below (no Arrow round trip)
+            "category": pd.Series(categorise(lines, split_km).to_numpy(), dtype=object),
             "kg_co2e": lines["kg_co2e"].astype("float64").to_numpy(),
             "km": np.where(
                 lines["activity_unit"].isin(["pkm", "vkm", "night"]), lines["activity"], 0.0

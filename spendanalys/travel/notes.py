@@ -66,7 +66,8 @@ def flight_notes(lines: pd.DataFrame) -> list[str]:
             f"{ONE_WAY_RATIO[1]:g} times the great circle of its airports (one way): used as "
             "written; check them"
         )
-    notes += _renamed_code_notes(lines[flight])
+    sides = ["origin", "destination", "origin_airport", "destination_airport"]
+    notes += _renamed_code_notes(lines.loc[flight, sides])
     return notes
 
 
@@ -116,6 +117,15 @@ def _input_keys(trips: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
     return files, rows
 
 
+def _file_counts(trips: pd.DataFrame) -> pd.Series:
+    """Input trips per file. An Arrow text column is counted as it is (as object, each name
+    would be converted to Python and back)."""
+    if "source_file" in trips and trips["source_file"].dtype == "str":
+        return trips["source_file"].value_counts()
+    files, _ = _input_keys(trips)
+    return pd.Series(files).value_counts()
+
+
 def rejected_years(trips: pd.DataFrame, rejected: Sequence[RejectedRow]) -> list[int | None]:
     """The travel year of each rejected row that is an input trip (None: not known, e.g. a
     row the reader refused or one without a date)."""
@@ -138,11 +148,10 @@ def reason_notes(
     baseline_year: int,
 ) -> list[str]:
     """Top reasons when most of a file or of the baseline year is rejected (see module)."""
-    files, _ = _input_keys(trips)
     engine_bad = pd.Series(
         [r.file for r in {(r.file, r.row): r for r in engine_rejected}.values()], dtype=object
     ).value_counts()
-    read = pd.Series(files).value_counts()
+    read = _file_counts(trips)
     accepted = read.sub(engine_bad, fill_value=0).clip(lower=0)
     notes = mostly_rejected_notes(
         [*read_rejected, *engine_rejected], {str(k): int(v) for k, v in accepted.items()}

@@ -112,20 +112,35 @@ def _resolve_one(text: str, codes: dict[str, tuple[str, str]]) -> tuple[str, str
     return "", "", ""
 
 
-def resolve_places(written: pd.Series) -> pd.DataFrame:
-    """Aligned with ``written``: ``country`` (ISO code or ""), ``code`` (the IATA city or
-    airport code standing for the place, or "") and ``resolved_by`` ("place table", "IATA
-    code", "country code", "country name", "airportsdata city" or "" when unknown). Once per
-    distinct value."""
+def _resolved(written: pd.Series) -> np.ndarray:
+    """(country, code, resolved_by) per row of ``written`` as an object array of 3 columns,
+    resolved once per distinct value."""
     position, unique = pd.factorize(written, use_na_sentinel=True)
     codes = place_table()
     resolved = [_resolve_one(str(u), codes) for u in unique] + [("", "", "")]
     table = np.array(resolved, dtype=object).reshape(-1, 3)
     at = np.where(position < 0, len(resolved) - 1, position)
+    out: np.ndarray = table[at]
+    return out
+
+
+def resolve_places(written: pd.Series) -> pd.DataFrame:
+    """Aligned with ``written``: ``country`` (ISO code or ""), ``code`` (the IATA city or
+    airport code standing for the place, or "") and ``resolved_by`` ("place table", "IATA
+    code", "country code", "country name", "airportsdata city" or "" when unknown). Once per
+    distinct value."""
+    table = _resolved(written)
     return pd.DataFrame(
-        {"country": table[at, 0], "code": table[at, 1], "resolved_by": table[at, 2]},
+        {"country": table[:, 0], "code": table[:, 1], "resolved_by": table[:, 2]},
         index=written.index,
     )
+
+
+def place_countries(written: pd.Series) -> np.ndarray:
+    """``resolve_places(written)["country"]`` as an object array, without the frame (whose
+    text columns would be converted to Arrow strings and back)."""
+    out: np.ndarray = _resolved(written)[:, 0]
+    return out
 
 
 def country_region(country: str) -> str:

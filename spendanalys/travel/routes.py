@@ -48,6 +48,13 @@ def _metro_codes(airports: pd.Series, metro: dict[str, str]) -> tuple[np.ndarray
 def route_key(origin_airport: pd.Series, destination_airport: pd.Series) -> pd.Series:
     """Unordered route between metropolitan areas: ARN/BMA -> STO, so 'GOT–STO'; missing
     where either airport is. Built once per distinct airport pair, then spread over the rows."""
+    return pd.Series(
+        _route_keys(origin_airport, destination_airport), index=origin_airport.index, dtype="str"
+    )
+
+
+def _route_keys(origin_airport: pd.Series, destination_airport: pd.Series) -> np.ndarray:
+    """:func:`route_key` as an object array (None where an airport is missing)."""
     metro = metro_of_airport()
     o_codes, o_texts = _metro_codes(origin_airport, metro)
     d_codes, d_texts = _metro_codes(destination_airport, metro)
@@ -60,7 +67,7 @@ def route_key(origin_airport: pd.Series, destination_airport: pd.Series) -> pd.S
         keys.append(f"{a}–{b}" if a <= b else f"{b}–{a}")
     out = np.full(len(pair), None, dtype=object)
     out[known] = np.array(keys, dtype=object)[inverse.reshape(-1)] if keys else []
-    return pd.Series(out, index=origin_airport.index, dtype="str")
+    return out
 
 
 def parse_routes(routes: tuple[str, ...] | list[str]) -> set[str]:
@@ -130,7 +137,7 @@ def agency_costs(lines: pd.DataFrame) -> pd.DataFrame:
     )
     frame = pd.DataFrame(
         {
-            "route": route_key(origin, destination).to_numpy(dtype=object),
+            "route": _route_keys(origin, destination),
             "mode": used["mode"].to_numpy(),
             "cost": (
                 used["cost_sek"].astype("float64") / (used["legs"] * used["travellers"])

@@ -37,7 +37,7 @@ from spendanalys.schema import SCHEMAS
 from spendanalys.travel.distance_check import BASIS_GIVEN, check_distances
 from spendanalys.travel.distances import flight_band, pair_distances, resolve_codes
 from spendanalys.travel.factors import TravelFactorSet
-from spendanalys.travel.places import resolve_places
+from spendanalys.travel.places import place_countries, resolve_places
 from spendanalys.travel.variants import car_fuel, hotel_variant
 from spendanalys.travel.vocab import CABIN_WORDS, MODE_WORDS, map_column
 
@@ -58,6 +58,9 @@ FLIGHT_COLUMNS = (
     "band",
 )  # fmt: skip
 """The columns :func:`_flight_distances` fills for flight rows."""
+
+
+_FLIGHT_READS = ["origin", "destination", "distance_km", "source_file", "source_row"]
 
 
 def _reject(
@@ -90,6 +93,11 @@ def _as_object(values: pd.Series) -> pd.Series:
     missing = getattr(values.dtype, "na_value", np.nan)
     table = np.asarray([*uniques, missing], dtype=object)
     return pd.Series(table[codes], index=values.index, dtype="object", name=values.name)
+
+
+def _constant(value: str, index: pd.Index) -> pd.Series:
+    """An object column holding ``value`` on every row of ``index``."""
+    return pd.Series(np.full(len(index), value, dtype=object), index=index, dtype=object)
 
 
 def _prepare(trips: pd.DataFrame) -> tuple[pd.DataFrame, list[RejectedRow]]:
@@ -237,13 +245,25 @@ def _flight_distances(
     return frame, rejected
 
 
-def _match(lines: pd.DataFrame, factors: TravelFactorSet, radiative_forcing: bool) -> pd.DataFrame:
+_MATCHED = ("kg_co2e_per_unit", "factor_id", "factor_row", "source", "note", "variant")
+
+
+def _match(
+    lines: pd.DataFrame,
+    factors: TravelFactorSet,
+    radiative_forcing: bool,
+    columns: tuple[str, ...] = _MATCHED,
+) -> pd.DataFrame:
     """The factor row of each line: exact (mode, band, cabin, variant, basis) first, then the
     band's average row (empty cabin), then the mode's default row (empty variant), then the same
     three with an empty band. Matching runs once per distinct key, not per line. Unmatched
-    lines get NaN ``kg_co2e_per_unit``."""
+    lines get NaN ``kg_co2e_per_unit``. ``columns``: the factor row's columns to return
+    (``kg_co2e_per_unit`` first)."""
     rf = "yes" if radiative_forcing else "no"
-    table = factors.table[factors.table["radiative_forcing"].isin(["", rf])].astype(object)
+    table = factors.table[factors.table["radiative_forcing"].isin(["", rf])]
+    table = table.astype(object).assign(
+        _kg=pd.to_numeric(table["kg_co2e_per_unit"], errors="coerce").astype("float64")
+    )
     # A row with the requested RF wins over an RF-blank row of the same key.
     table = table.assign(_rank=(table["radiative_forcing"] != rf).astype(int)).sort_values(
         "_rank", kind="stable"
@@ -287,16 +307,26 @@ def _match(lines: pd.DataFrame, factors: TravelFactorSet, radiative_forcing: boo
                 break
         chosen.append(-1 if found is None else found)
     position = np.asarray(chosen, dtype=int)[codes] if len(lines) else np.zeros(0, dtype=int)
-    cols = ["kg_co2e_per_unit", "factor_id", "factor_row", "source", "note", "variant"]
-    out = (
-        table[cols].iloc[np.where(position < 0, 0, position)].reset_index(drop=True)
-        if len(table)
-        else pd.DataFrame(columns=cols, index=range(len(lines)))
+    cols = list(columns)
+    if not len(table):
+        out = pd.DataFrame(columns=cols, index=range(len(lines)))
+        out.index = lines.index
+        out["kg_co2e_per_unit"] = pd.to_numeric(out["kg_co2e_per_unit"], errors="coerce").where(
+            position >= 0
+        )
+        return out
+    at = np.where(position < 0, 0, position)
+    out = pd.DataFrame(
+        {
+            c: pd.Series(table[c].array.take(at), index=lines.index, dtype=table[c].dtype)
+            for c in cols
+            if c != "kg_co2e_per_unit"
+        },
+        index=lines.index,
     )
-    out.index = lines.index
-    out["kg_co2e_per_unit"] = pd.to_numeric(out["kg_co2e_per_unit"], errors="coerce").where(
-        position >= 0
-    )
+    # The factor as a float, looked up per distinct key and spread (not parsed per line).
+    kg = np.where(position >= 0, table["_kg"].to_numpy()[at], np.nan)
+    out.insert(0, "kg_co2e_per_unit", kg)
     return out
 
 
@@ -334,9 +364,12 @@ def activity_lines(
     for col in ("origin_airport", "destination_airport", "band"):
         frame[col] = pd.Series(pd.NA, index=frame.index, dtype="object")
     frame["great_circle_km"] = np.nan
-    frame["distance_basis"] = "as given in the file"
+    # Object columns throughout: a scalar string would make an Arrow string column, and every
+    # write-back and concat below would convert it to object and back (tens of ms each).
+    frame["distance_basis"] = _constant(BASIS_GIVEN, frame.index)
     is_flight = frame["mode"].isin(("flight",))
-    flights, bad = _flight_distances(frame[is_flight], uplift, home_country)
+    # Only the columns the flight step reads and writes: filtering every column costs more.
+    flights, bad = _flight_distances(frame.loc[is_flight, _FLIGHT_READS], uplift, home_country)
     rejected += bad
     keep = ~is_flight.to_numpy()
     keep[flights.index.to_numpy()] = True
@@ -394,28 +427,34 @@ def activity_lines(
         [per_person, taxi_by_cost, mode.isin(("hotel",))], ["pkm", "SEK", "night"], default="vkm"
     )
     lines = frame.assign(
-        component=pd.Series("travel", index=frame.index, dtype="object"),
+        component=_constant("travel", frame.index),
         activity=activity,
         activity_unit=pd.Series(basis, index=frame.index, dtype="object"),
     )
     lines["person_km"] = np.where(
         lines["activity_unit"].isin(("SEK",)), np.nan, km * frame["travellers"]
     )
-    # Hotel nights carried on a travel row become a hotel line of their own.
-    extra = frame[~mode.isin(("hotel",)) & (nights > 0)]
-    hotel = extra.assign(
-        component="hotel",
-        mode="hotel",
-        activity=nights[extra.index] * extra["travellers"],
-        activity_unit="night",
-        person_km=np.nan,
-        band="",
-        cabin="",
-    )
-    lines = pd.concat([lines, hotel]).reset_index(drop=True)
+    # Hotel nights carried on a travel row become a hotel line of their own, after the travel
+    # lines: one take of every column (a filter, an assign and a concat copy each twice).
+    extra = np.flatnonzero((~mode.isin(("hotel",)) & (nights > 0)).to_numpy())
+    n = len(lines)
+    hotel_activity = (nights.to_numpy() * frame["travellers"].to_numpy())[extra]
+    lines = lines.take(np.concatenate([np.arange(n), extra])).reset_index(drop=True)
+    for col, value in (
+        ("component", "hotel"),
+        ("mode", "hotel"),
+        ("activity", hotel_activity),
+        ("activity_unit", "night"),
+        ("person_km", np.nan),
+        ("band", ""),
+        ("cabin", ""),
+    ):
+        values = lines[col].to_numpy(copy=True)
+        values[n:] = value
+        lines[col] = pd.Series(values, index=lines.index, dtype=lines[col].dtype)
     is_hotel = (lines["mode"].isin(("hotel",))).to_numpy()
     variant = lines["variant"].to_numpy(copy=True)
-    variant[is_hotel] = resolve_places(lines.loc[is_hotel, "destination"])["country"].to_numpy()
+    variant[is_hotel] = place_countries(lines.loc[is_hotel, "destination"])
     lines["variant"] = pd.Series(variant, index=lines.index, dtype="object")
     for col in ("distance_km", "great_circle_km", "person_km"):
         lines[col] = lines[col].where(~is_hotel, np.nan)
@@ -431,7 +470,10 @@ def line_factors(
     """kg CO2e per unit of activity for each of :func:`activity_lines` under ``factors``
     (NaN where the set has no factor): the factor :func:`price_lines` multiplies by."""
     matched = _match(
-        lines.assign(variant=hotel_variant(lines, factors)), factors, radiative_forcing
+        lines.assign(variant=hotel_variant(lines, factors)),
+        factors,
+        radiative_forcing,
+        ("kg_co2e_per_unit",),
     )
     return matched["kg_co2e_per_unit"]
 

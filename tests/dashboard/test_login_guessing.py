@@ -18,6 +18,7 @@ from spendanalys.dashboard import security
 from spendanalys.dashboard.app_factory import create_app
 from spendanalys.dashboard.proxies import ForwardedHeaders
 from spendanalys.store.database import Store
+from spendanalys.store.tables import login_failures
 
 PASSWORD = "korrekt häst batteri"
 GUESSES = 40
@@ -78,6 +79,40 @@ def test_parallel_guesses_get_only_the_configured_number_of_checks(
     assert len(_audit(app, "login_failed")) == 5
     assert len(_audit(app, "login_refused")) == GUESSES - 5
     assert len(_audit(app, "login_lockout")) == 1
+
+
+def test_right_passwords_never_count_against_the_brake(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The brake counts failures: an attempt counts from before its check until the check
+    succeeds, so logins one after another from one address (the office behind one NAT, the
+    load test on 127.0.0.1) are never refused, however many, and a right password after
+    failures still gets in while below the limit. (Logins *at the same moment* to one name do
+    count while their checks run: that is what caps parallel guessing, above.)"""
+    app = _app(
+        tmp_path,
+        monkeypatch,
+        SPENDANALYS_LOGIN_FAILURES="2",
+        SPENDANALYS_LOGIN_CLIENT_FAILURES="3",
+    )
+    store = STORES[id(app)]
+    for name in ("bertil", "cecilia"):
+        store.add_user(name, PASSWORD, "viewer")
+
+    def log_in(name: str, password: str = PASSWORD) -> str:
+        request = login_body(app, name, password)
+        client = app.server.test_client()
+        return _shown(
+            client.post("/_dash-update-component", json=request, headers={"Origin": ORIGIN})
+        )
+
+    assert [log_in(name) for name in ["anna", "bertil", "cecilia"] * 3] == [""] * 9
+    assert log_in("anna", "fel lösenord") == "Fel användarnamn eller lösenord."
+    assert [log_in(name) for name in ["anna", "bertil"] * 3] == [""] * 6
+    assert len(_audit(app, "login")) == 15
+    assert not _audit(app, "login_refused")
+    with store.engine.connect() as connection:  # the right password forgave the failure
+        assert not connection.execute(login_failures.select()).all()
 
 
 def test_rotating_x_forwarded_for_from_an_untrusted_peer_does_not_reset_the_brake(

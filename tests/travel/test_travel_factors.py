@@ -2,12 +2,20 @@
 
 from __future__ import annotations
 
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
 
 from spendanalys.errors import FactorError
-from spendanalys.travel.factors import BUILTIN_SETS, FACTOR_DIR, load_travel_factor_set
+from spendanalys.travel.factors import (
+    BUILTIN_SETS,
+    ENGINE_UNITS,
+    FACTOR_DIR,
+    _to_engine_unit,
+    load_travel_factor_set,
+)
 
 
 @pytest.mark.parametrize("name", BUILTIN_SETS)
@@ -219,3 +227,29 @@ def test_a_hotel_factor_per_km_is_refused(tmp_path: Path) -> None:
     with pytest.raises(FactorError, match="is per km, which does not fit mode hotel") as info:
         load_travel_factor_set(path)
     assert info.value.row == 2
+
+
+@pytest.mark.parametrize("unit", sorted(ENGINE_UNITS))
+def test_units_read_without_the_registry_agree_with_it(unit: str) -> None:
+    """The units a set is read in without importing pint (``ENGINE_UNITS``) give the basis and
+    the very number the unit registry gives, to the last bit."""
+    from spendanalys.units import convert_factor, emission_factor_to_kg_per_sek, is_emission_per
+
+    basis, _ = ENGINE_UNITS[unit]
+    assert basis == "SEK" or is_emission_per(unit, basis)
+    for value in (0.0, 1.0, 0.1, 0.22928, 171.7, 1e-5, 123.456789, 3.3e4):
+        expected = (
+            emission_factor_to_kg_per_sek(value, unit)
+            if basis == "SEK"
+            else convert_factor(value, unit, f"kg CO2e/{basis}")
+        )
+        assert _to_engine_unit(value, unit, basis) == expected
+
+
+def test_the_built_in_sets_load_without_pint() -> None:
+    """Both built-in sets are written in ENGINE_UNITS: the travel command needs no pint."""
+    code = (
+        "import sys; from spendanalys.travel.factors import load_travel_factor_set as load; "
+        "load('sweden_default_2025'); load('desnz_2025'); assert 'pint' not in sys.modules"
+    )
+    subprocess.run([sys.executable, "-c", code], check=True)

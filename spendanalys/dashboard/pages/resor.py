@@ -345,10 +345,22 @@ def _whatif(km_value: Any, *_refresh: Any) -> Any:
     if km is None:  # the slider always sends a number
         return dash.no_update
     language = lang()
+    store = security.current_store()
+    # Built once per travel state, threshold and language (the slider has 27 positions): a
+    # viewer moving it back and forth costs a lookup, not a new what-if and chart each time.
+    found = page_data.rendered(
+        store, f"whatif:{language}:{km}", lambda: whatif_parts(store, km, language), "travel"
+    )
+    return dash.no_update if found is None else found
+
+
+def whatif_parts(store: services.Store, km: float, language: str) -> Any:
+    """The what-if section for a train threshold of ``km``; None when the travel analysis
+    cannot run (the analysis section says why)."""
     try:
-        analysis = services.travel_view(security.current_store())
+        analysis = services.travel_view(store)
     except SpendanalysError:
-        return dash.no_update
+        return None
     if analysis is None:
         return message(t("travel.no_data", language))
     from dataclasses import replace
