@@ -37,6 +37,7 @@ from spendanalys.datafiles import stated_version
 from spendanalys.errors import FactorError, UnitError
 from spendanalys.schema import CABINS, FLIGHT_BANDS, TRAVEL_MODES
 from spendanalys.travel.vocab import normalise_cabin, normalise_mode
+from spendanalys.units import convert_factor, emission_factor_to_kg_per_sek, is_emission_per
 from spendanalys.vocabulary import NO_WORDS, YES_WORDS
 
 # The travel/ folder of the installed data package emission_factors, as a real path on disk.
@@ -79,7 +80,7 @@ KM_READ_AS: dict[str, str] = {
 _BASIS_WORDS = {"pkm": "passenger-km", "vkm": "vehicle-km"}
 # Units written as an engine unit or one with g or t for kg ("g CO2e/vkm"): their basis and the
 # number the unit registry multiplies by, so a set written in them (both built-in sets are) is
-# read without importing pint, which costs about 0.3 s of every travel command. Every other unit
+# read without a pint parse per row. Every other unit
 # goes through ``spendanalys.units``; tests/travel/test_travel_factors.py checks each entry
 # against the registry, so the two cannot disagree.
 _MASS_SCALE: dict[str, float] = {"g": 0.001, "kg": 1.0, "t": 1000.0}
@@ -125,7 +126,6 @@ class TravelFactorSet:
 def _basis(unit: str) -> str | None:
     if unit in ENGINE_UNITS:
         return ENGINE_UNITS[unit][0]
-    from spendanalys.units import emission_factor_to_kg_per_sek, is_emission_per
 
     for basis in ("pkm", "vkm", "night"):
         if is_emission_per(unit, basis):
@@ -141,7 +141,6 @@ def _to_engine_unit(value: float, unit: str, basis: str, per_km: bool = False) -
     known = ENGINE_UNITS.get(unit)
     if known is not None and known[0] == basis and not per_km:
         return value * known[1]
-    from spendanalys.units import convert_factor, emission_factor_to_kg_per_sek
 
     if basis == "SEK":
         return emission_factor_to_kg_per_sek(value, unit)
@@ -151,7 +150,6 @@ def _to_engine_unit(value: float, unit: str, basis: str, per_km: bool = False) -
 
 
 def _is_per_km(unit: str) -> bool:
-    from spendanalys.units import is_emission_per
 
     return is_emission_per(unit, "km")
 
