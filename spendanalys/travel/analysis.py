@@ -39,7 +39,8 @@ from spendanalys.travel.notes import (
     reason_notes,
     unknown_cabin_note,
 )
-from spendanalys.travel.trips import activity_lines, line_factors, price_lines
+from spendanalys.travel.pricing import line_factors, price_lines
+from spendanalys.travel.trips import activity_lines
 from spendanalys.travel.variants import variant_notes
 
 FORECAST_YEARS = 3

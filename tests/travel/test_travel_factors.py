@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -242,3 +244,28 @@ def test_units_read_without_the_registry_agree_with_it(unit: str) -> None:
             else convert_factor(value, unit, f"kg CO2e/{basis}")
         )
         assert _to_engine_unit(value, unit, basis) == expected
+
+
+def test_the_travel_command_on_the_built_in_sets_needs_no_unit_registry(
+    tmp_path: Path, sample_dir: Path
+) -> None:
+    """Both built-in sets are written in ENGINE_UNITS and the registry is built on first use
+    only: ``spendanalys travel`` never pays for pint (about 0.1 s of its start-up)."""
+    out = tmp_path / "travel.json"
+    argv = [
+        "travel",
+        "--trips",
+        str(sample_dir / "resor_2019_2024.csv"),
+        "--fte",
+        str(sample_dir / "arsarbetskrafter.csv"),
+        "--format",
+        "json",
+        "--out",
+        str(out),
+    ]
+    code = (
+        "import sys; from spendanalys.cli import main; "
+        f"assert main({argv!r}) == 0; assert 'pint' not in sys.modules, 'pint was imported'"
+    )
+    subprocess.run([sys.executable, "-c", code], check=True, timeout=300)
+    assert out.stat().st_size > 0
