@@ -28,6 +28,9 @@ from spendanalys.schema import YEARS
 
 # Excel's day 0 (the 1900 system, including its phantom 29 February 1900).
 EXCEL_EPOCH = pd.Timestamp("1899-12-30")
+# The days a nanosecond timestamp holds (about 1677-09-22 .. 2262-04-11).
+_FIRST_DAY = pd.Timestamp.min.ceil("D")
+_LAST_DAY = pd.Timestamp.max.floor("D")
 # Serial numbers accepted as dates in text: 1954-10-03 .. 2173-10-14.
 _SERIAL_RANGE = (20_000, 100_000)
 
@@ -164,7 +167,10 @@ def _parse_texts(
     def put(hit: pd.Series, values: pd.Series) -> None:
         nonlocal matched
         matched |= hit
-        result[hit] = values[hit].dt.normalize().astype("datetime64[ns]")
+        days = values[hit].dt.normalize()
+        # Past 2262 (or before 1677) a day has no nanosecond timestamp: not a valid date here.
+        days = days.where(days.between(_FIRST_DAY, _LAST_DAY))
+        result[hit] = days.astype("datetime64[ns]")
 
     iso = text.str.fullmatch(_ISO) & ~matched
     if iso.any():
