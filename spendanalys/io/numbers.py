@@ -259,8 +259,9 @@ def _literals(c: Classes, decimal: Decimal | None) -> tuple[pa.Array, np.ndarray
         return pc.replace_substring(body if array is None else array, char, ".")
 
     put(np.isin(shape, [_CODE["digits"], _CODE["dot_decimal"], _CODE["scientific"]]), lambda: body)
-    put(shape == _CODE["comma_decimal"], lambda: dot_for(","))
-    put(shape == _CODE["space_groups"], lambda: dot_for(",", no(" ")))
+    # One rewrite for both: a comma decimal has no space, so dropping spaces leaves it alone.
+    comma_or_spaces = (shape == _CODE["comma_decimal"]) | (shape == _CODE["space_groups"])
+    put(comma_or_spaces, lambda: dot_for(",", no(" ")))
     put(shape == _CODE["en_groups"], lambda: no(","))
     put(shape == _CODE["se_groups"], lambda: dot_for(",", no(".")))
     ambiguous_comma = shape == _CODE["ambiguous_comma"]
