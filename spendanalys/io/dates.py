@@ -93,7 +93,8 @@ def _texts(raw: pd.Series) -> pd.Series:
 
 def order_evidence(raw: pd.Series) -> OrderEvidence:
     """What a column's ``a/b/y`` dates say about day/month order (distinct values only)."""
-    parts = _texts(raw).str.extract(_NUMERIC)
+    texts = _texts(raw)
+    parts = texts.str.extract(_NUMERIC)
     a = pd.to_numeric(parts[0], errors="coerce")
     b = pd.to_numeric(parts[2], errors="coerce")
     ambiguous = (a <= 12) & (b <= 12) & (a != b)
@@ -102,7 +103,7 @@ def order_evidence(raw: pd.Series) -> OrderEvidence:
         int(((a > 12) & (b <= 12)).sum()),
         int(((b > 12) & (a <= 12)).sum()),
         int(ambiguous.sum()),
-        str(_texts(raw).iloc[example[0]]) if len(example) else None,
+        str(texts.iloc[example[0]]) if len(example) else None,
     )
 
 
