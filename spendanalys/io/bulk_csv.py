@@ -22,6 +22,7 @@ import pyarrow as pa
 from spendanalys.errors import InputFormatError
 from spendanalys.io.csv_body import MAX_FIELDS_PER_ROW, drop_run_on_records, read_one_line_records
 from spendanalys.io.decode import (
+    BINARY_SAMPLE_CHARS,
     LoadedFile,
     check_binary,
     check_start,
@@ -142,8 +143,8 @@ def _read(
     """The bulk read once an encoding is chosen; ``text`` is the decoded start (CRLF -> LF)."""
     data = file.data
     whole = end == len(data)
-    if "\r" in text or not (whole or len(text) > SAMPLE_CHARS):
-        return None  # a stray CR is decided on the whole file; the sample must be in the start
+    if "\r" in text or not (whole or len(text) > max(SAMPLE_CHARS, BINARY_SAMPLE_CHARS)):
+        return None  # a stray CR is decided on the whole file; the samples must be in the start
     try:
         check_binary(file.name, text)
         check_start(file.name, text)

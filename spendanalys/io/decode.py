@@ -21,6 +21,8 @@ _ZIP_MAGIC = b"PK\x03\x04"
 _OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 _WORKBOOK_SUFFIXES = {".xlsx", ".xlsm"}
 _LEGACY_SUFFIXES = {".xls", ".ods", ".xlsb", ".numbers"}
+# Characters at the start of the text in which control characters are counted.
+BINARY_SAMPLE_CHARS = 20_000
 # Share of control characters (other than tab/CR/LF) above which decoded text is taken as binary.
 _MAX_CONTROL_SHARE = 0.01
 
@@ -130,10 +132,10 @@ def decode_text(file: LoadedFile) -> tuple[str, str]:
 
 
 def check_binary(name: str, text: str) -> None:
-    """Refuse decoded text with NUL bytes or many control characters in its first 20,000."""
+    """Refuse decoded text with NUL bytes or many control characters at its start."""
     if "\x00" in text:
         raise InputFormatError(name, "binary content (NUL bytes): not a CSV or text export")
-    sample = text[:20000]
+    sample = text[:BINARY_SAMPLE_CHARS]
     controls = sum(1 for c in sample if ord(c) < 32 and c not in "\t\r\n\x0c")
     if controls > _MAX_CONTROL_SHARE * max(len(sample), 1):
         raise InputFormatError(name, "binary content: not a CSV or text export")

@@ -23,7 +23,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from spendanalys.errors import ConfigurationError, InputFormatError
-from spendanalys.io import bulk_csv, read_input, tabular
+from spendanalys.io import bulk_csv, decode, read_input, tabular
 from spendanalys.io.result import ReadResult
 
 TESTS = Path(__file__).resolve().parents[1]
@@ -216,6 +216,8 @@ def _small_start(chars: int) -> Iterator[None]:
         mock.patch.object(tabular, "SAMPLE_CHARS", chars),
         mock.patch.object(bulk_csv, "SAMPLE_CHARS", chars),
         mock.patch.object(bulk_csv, "_HEAD_BYTES", 4 * chars + 16),
+        mock.patch.object(decode, "BINARY_SAMPLE_CHARS", chars // 2),
+        mock.patch.object(bulk_csv, "BINARY_SAMPLE_CHARS", chars // 2),
     ):
         yield
 
@@ -228,3 +230,12 @@ def test_generated_swedish_exports_read_the_same(data: bytes, small: int | None)
     else:
         with _small_start(small):
             assert_same_read(data, "invoices")
+
+
+def test_control_characters_beyond_a_short_start_are_judged_as_the_general_path_does() -> None:
+    rows = (
+        ";15/01/2024;;556677-8899;0,00\r\n" * 5 + ";15/01/2024;0\x1f\x1f\x08;556677-8899;0,00\r\n"
+    )
+    data = "\ufeffFakturanummer;Fakturadatum;Leverantör;Organisationsnummer;Belopp\r\n" + rows
+    with _small_start(60):
+        assert_same_read(data.encode("utf-8"), "invoices")
