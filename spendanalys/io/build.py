@@ -17,7 +17,7 @@ import pyarrow.compute as pc
 
 from spendanalys.io.dates import DateOrder, parse_dates
 from spendanalys.io.headers import is_total_label
-from spendanalys.io.numbers import Decimal, NumberColumn, choose_decimal, classify_numbers
+from spendanalys.io.numbers import Decimal, NumberColumn, classify_numbers, decide_decimal
 from spendanalys.io.result import ReadInfo, ReadResult, RejectedRow
 from spendanalys.io.tabular import RawTable
 from spendanalys.io.values import (
@@ -120,13 +120,10 @@ def _number_columns(
     comma (that is why such exports use ``;``).
     """
     columns: dict[str, NumberColumn] = {}
-    comma = dot = 0
     for field_name, position in raw.match.fields.items():
         if SCHEMAS[kind].field(field_name).type in ("float", "int"):
             columns[field_name] = classify_numbers(data[position])
-            c, d = columns[field_name].evidence
-            comma, dot = comma + c, dot + d
-    return columns, choose_decimal(comma, dot, "," if raw.delimiter == ";" else None)
+    return columns, decide_decimal(columns.values(), "," if raw.delimiter == ";" else None)
 
 
 def _parse_field(

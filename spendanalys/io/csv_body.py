@@ -53,25 +53,39 @@ def offset_of_line(text: str, line: int) -> int:
 
 
 def _read_single_line_body(data: bytes, delimiter: str, width: int) -> pd.DataFrame | None:
-    """Fast path for bodies whose records are one line each: pyarrow's multi-threaded parser.
+    """Fast path for bodies whose records are one line each (see :func:`read_one_line_records`)."""
+    lines = data.count(b"\n") + (0 if data.endswith(b"\n") else 1)
+    return read_one_line_records(data, delimiter, width, lines=lines, quoted=b'"' in data)
+
+
+def read_one_line_records(
+    data: bytes | pa.Buffer,
+    delimiter: str,
+    width: int,
+    *,
+    lines: int,
+    quoted: bool,
+    encoding: str = "utf8",
+) -> pd.DataFrame | None:
+    """The body's ``lines`` physical lines as string cells with pyarrow's multi-threaded parser.
 
     Returns None when a row has another number of cells than ``width`` or a quoted field spans
     lines (fewer records than lines); the general parser then handles the file. Quoted fields
     are read as pandas' parser reads them (opening quote at a field start, ``""`` escapes).
     Empty lines come back as rows of empty cells, so row numbering is unchanged. Cells are
-    pyarrow-backed strings, converted without a detour through Python objects.
+    pyarrow-backed strings, converted without a detour through Python objects. ``encoding``
+    other than UTF-8 is transcoded by pyarrow block by block (a decode error propagates).
     """
     names = [str(i) for i in range(width)]
-    has_quotes = b'"' in data
     try:
         table = pa_csv.read_csv(
-            io.BytesIO(data),
-            read_options=pa_csv.ReadOptions(column_names=names),
+            pa.BufferReader(data),
+            read_options=pa_csv.ReadOptions(column_names=names, encoding=encoding),
             parse_options=pa_csv.ParseOptions(
                 delimiter=delimiter,
-                quote_char='"' if has_quotes else False,
+                quote_char='"' if quoted else False,
                 double_quote=True,
-                newlines_in_values=has_quotes,
+                newlines_in_values=quoted,
                 ignore_empty_lines=False,
             ),
             convert_options=pa_csv.ConvertOptions(
@@ -83,7 +97,6 @@ def _read_single_line_body(data: bytes, delimiter: str, width: int) -> pd.DataFr
         )
     except (pa.ArrowInvalid, pa.ArrowTypeError):
         return None
-    lines = data.count(b"\n") + (0 if data.endswith(b"\n") else 1)
     if table.num_rows != lines:
         return None  # a quoted field spans lines: pandas' parser numbers such records exactly
     frame: pd.DataFrame = table.to_pandas()

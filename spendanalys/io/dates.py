@@ -28,6 +28,9 @@ from spendanalys.schema import YEARS
 
 # Excel's day 0 (the 1900 system, including its phantom 29 February 1900).
 EXCEL_EPOCH = pd.Timestamp("1899-12-30")
+# The days a nanosecond timestamp holds (about 1677-09-22 .. 2262-04-11).
+_FIRST_DAY = pd.Timestamp.min.ceil("D")
+_LAST_DAY = pd.Timestamp.max.floor("D")
 # Serial numbers accepted as dates in text: 1954-10-03 .. 2173-10-14.
 _SERIAL_RANGE = (20_000, 100_000)
 
@@ -90,7 +93,8 @@ def _texts(raw: pd.Series) -> pd.Series:
 
 def order_evidence(raw: pd.Series) -> OrderEvidence:
     """What a column's ``a/b/y`` dates say about day/month order (distinct values only)."""
-    parts = _texts(raw).str.extract(_NUMERIC)
+    texts = _texts(raw)
+    parts = texts.str.extract(_NUMERIC)
     a = pd.to_numeric(parts[0], errors="coerce")
     b = pd.to_numeric(parts[2], errors="coerce")
     ambiguous = (a <= 12) & (b <= 12) & (a != b)
@@ -99,7 +103,7 @@ def order_evidence(raw: pd.Series) -> OrderEvidence:
         int(((a > 12) & (b <= 12)).sum()),
         int(((b > 12) & (a <= 12)).sum()),
         int(ambiguous.sum()),
-        str(_texts(raw).iloc[example[0]]) if len(example) else None,
+        str(texts.iloc[example[0]]) if len(example) else None,
     )
 
 
@@ -164,7 +168,10 @@ def _parse_texts(
     def put(hit: pd.Series, values: pd.Series) -> None:
         nonlocal matched
         matched |= hit
-        result[hit] = values[hit].dt.normalize().astype("datetime64[ns]")
+        days = values[hit].dt.normalize()
+        # Past 2262 (or before 1677) a day has no nanosecond timestamp: not a valid date here.
+        days = days.where(days.between(_FIRST_DAY, _LAST_DAY))
+        result[hit] = days.astype("datetime64[ns]")
 
     iso = text.str.fullmatch(_ISO) & ~matched
     if iso.any():

@@ -21,6 +21,8 @@ _ZIP_MAGIC = b"PK\x03\x04"
 _OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 _WORKBOOK_SUFFIXES = {".xlsx", ".xlsm"}
 _LEGACY_SUFFIXES = {".xls", ".ods", ".xlsb", ".numbers"}
+# Characters at the start of the text in which control characters are counted.
+BINARY_SAMPLE_CHARS = 20_000
 # Share of control characters (other than tab/CR/LF) above which decoded text is taken as binary.
 _MAX_CONTROL_SHARE = 0.01
 
@@ -64,7 +66,7 @@ def load_source(source: Source, name: str | None = None) -> LoadedFile:
     return LoadedFile(display, data, "text")
 
 
-def _looks_like_utf16_without_bom(data: bytes) -> str | None:
+def looks_like_utf16_without_bom(data: bytes) -> str | None:
     sample = data[:4000]
     if len(sample) < 4:
         return None
@@ -106,7 +108,7 @@ def decode_text(file: LoadedFile) -> tuple[str, str]:
         encoding = "utf-16-le" if data.startswith(b"\xff\xfe") else "utf-16-be"
         payload = data[2:]
     else:
-        encoding = _looks_like_utf16_without_bom(data) or "utf-8"
+        encoding = looks_like_utf16_without_bom(data) or "utf-8"
         payload = data
     if not encoding.startswith("utf-16") and b"\r\n" in payload:
         # CRLF -> LF on the bytes: the same as on the text for ASCII-compatible encodings
@@ -123,20 +125,28 @@ def decode_text(file: LoadedFile) -> tuple[str, str]:
             text, encoding = payload.decode("latin-1"), "latin-1"
     if encoding.startswith("utf-16"):
         encoding = "utf-16"
+    check_binary(file.name, text)
+    text = _normalise_newlines(text)
+    check_start(file.name, text)
+    return text, encoding
+
+
+def check_binary(name: str, text: str) -> None:
+    """Refuse decoded text with NUL bytes or many control characters at its start."""
     if "\x00" in text:
-        raise InputFormatError(file.name, "binary content (NUL bytes): not a CSV or text export")
-    sample = text[:20000]
+        raise InputFormatError(name, "binary content (NUL bytes): not a CSV or text export")
+    sample = text[:BINARY_SAMPLE_CHARS]
     controls = sum(1 for c in sample if ord(c) < 32 and c not in "\t\r\n\x0c")
     if controls > _MAX_CONTROL_SHARE * max(len(sample), 1):
-        raise InputFormatError(file.name, "binary content: not a CSV or text export")
-    text = _normalise_newlines(text)
+        raise InputFormatError(name, "binary content: not a CSV or text export")
+
+
+def check_start(name: str, text: str) -> None:
+    """Refuse text (newlines normalised) that is empty, JSON or XML, judged from its start."""
     head = text.lstrip("\ufeff \t\n")[:1]
     if not head:
-        raise InputFormatError(file.name, "the file has no text")
+        raise InputFormatError(name, "the file has no text")
     if head in "{[":
-        raise InputFormatError(file.name, "this is JSON, not a CSV export; export CSV or XLSX")
+        raise InputFormatError(name, "this is JSON, not a CSV export; export CSV or XLSX")
     if head == "<":
-        raise InputFormatError(
-            file.name, "this is XML or HTML, not a CSV export; export CSV or XLSX"
-        )
-    return text, encoding
+        raise InputFormatError(name, "this is XML or HTML, not a CSV export; export CSV or XLSX")

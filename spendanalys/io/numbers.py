@@ -25,7 +25,8 @@ shape ("41,2,500") or stays ambiguous is an error with a reason, never a guess.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import functools
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Literal
 
@@ -84,15 +85,31 @@ class ParsedNumbers:
 
 
 @dataclass(frozen=True)
+class PlainNumbers:
+    """The cells read row by row without the distinct-text classification (:func:`_plain`):
+    which rows, their values, and their texts that use a decimal comma."""
+
+    rows: np.ndarray  # bool per row
+    values: np.ndarray  # float64 per row (meaningful where ``rows``)
+    comma: pa.Array  # the comma-decimal texts, repeats included
+
+    @functools.cached_property
+    def comma_texts(self) -> int:
+        """Distinct comma-decimal texts (a hash pass: counted only when a decision needs it)."""
+        return int(pc.count_distinct(self.comma).as_py()) if len(self.comma) else 0
+
+
+@dataclass(frozen=True)
 class NumberColumn:
     """A column's distinct number texts, classified once; resolved later with a convention."""
 
     raw: pd.Series
     typed: np.ndarray  # workbook numbers, taken as they are
     codes: np.ndarray  # row -> index into ``texts``
-    texts: pa.Array  # distinct stripped texts
+    texts: pa.Array  # distinct stripped texts (a plain row's text is left out: blank here)
     todo: np.ndarray  # indices of non-blank texts
     classes: Classes  # per todo text
+    plain: PlainNumbers | None = None
 
     @property
     def evidence(self) -> tuple[int, int]:
@@ -101,7 +118,20 @@ class NumberColumn:
         comma = int(np.isin(shape, _COMMA_CODES).sum())
         dot = int(np.isin(shape, _DOT_CODES).sum())
         dot += int((self.classes.english & (shape == _CODE["ambiguous_comma"])).sum())
-        return comma, dot
+        return comma + (self.plain.comma_texts if self.plain else 0), dot
+
+    @property
+    def dot_evidence(self) -> int:
+        """The second half of :attr:`evidence`, without counting the comma texts."""
+        shape = self.classes.shape
+        dot = int(np.isin(shape, _DOT_CODES).sum())
+        return dot + int((self.classes.english & (shape == _CODE["ambiguous_comma"])).sum())
+
+    @property
+    def any_comma_evidence(self) -> bool:
+        """Whether the first half of :attr:`evidence` is above zero."""
+        plain = self.plain is not None and len(self.plain.comma) > 0
+        return plain or bool(np.isin(self.classes.shape, _COMMA_CODES).any())
 
 
 def _full(array: pa.Array, pattern: str) -> np.ndarray:
@@ -198,11 +228,14 @@ def split_typed(raw: pd.Series, is_typed: type | tuple[type, ...]) -> tuple[np.n
     return typed, text
 
 
-def distinct_stripped(text: pd.Series) -> tuple[np.ndarray, pa.Array]:
+def distinct_stripped(
+    text: pd.Series, blank: np.ndarray | None = None
+) -> tuple[np.ndarray, pa.Array]:
     """Row codes into the column's distinct whitespace-trimmed texts (no NA in ``text``).
 
     Trimming is one linear pyarrow pass, cheaper than a second hash pass over a column whose
-    values are mostly distinct (amounts); the dictionary encoding is pyarrow's.
+    values are mostly distinct (amounts); the dictionary encoding is pyarrow's. Rows where
+    ``blank`` is True count as blank cells.
     """
     array = pa.array(text, type=pa.large_string())
     if isinstance(array, pa.ChunkedArray):
@@ -210,6 +243,8 @@ def distinct_stripped(text: pd.Series) -> tuple[np.ndarray, pa.Array]:
     # A missing cell is a blank: pandas' str conversion can keep NaN missing (a datetime beside
     # a NaN in one workbook column did), and a null index would point outside the dictionary.
     array = pc.fill_null(array, "")
+    if blank is not None:
+        array = pc.if_else(pa.array(blank), pa.scalar("", pa.large_string()), array)
     encoded = pc.dictionary_encode(pc.utf8_trim_whitespace(array))
     return encoded.indices.to_numpy(zero_copy_only=False).astype(np.intp), encoded.dictionary
 
@@ -217,14 +252,66 @@ def distinct_stripped(text: pd.Series) -> tuple[np.ndarray, pa.Array]:
 _PLACEHOLDERS = pa.array(["", "-", "–", "—"], type=pa.large_string())
 
 
+# The plain shapes of a ledger, read row by row: digits, space groups (a space or a no-break
+# space between groups of three) or a comma decimal, with a leading or trailing minus. Each
+# reads the same whatever the column's convention; "1,234" (ambiguous) is not among them.
+_PLAIN_BODY = "(?:\\d{1,3}(?:[ \u00a0]\\d{3})+|\\d+)(?:,\\d+)?"  # RE2 reads no \\u escape
+_PLAIN = f"^-?{_PLAIN_BODY}$|^{_PLAIN_BODY}-$"
+_AMBIGUOUS_PLAIN = f"^-?{_AMBIG_COMMA}$|^{_AMBIG_COMMA}-$"
+_PLAIN_MIN_ROWS = 10_000  # below this the distinct-text pass is cheap anyway
+
+
+def _plain(text: pd.Series) -> PlainNumbers | None:
+    """Plain cells of a text column parsed row-wise, or None when too few rows to matter.
+
+    The reading is the one the distinct-text classification gives (the same literal, cast the
+    same way); the distinct comma-decimal texts are counted, so the column's evidence is
+    unchanged. Rows whose value exceeds MAX_MAGNITUDE are left to the general pass (which
+    words the reason).
+    """
+    if len(text) < _PLAIN_MIN_ROWS or text.dtype == object:
+        return None
+    trimmed = pc.utf8_trim_whitespace(pa.array(text, type=pa.large_string()))
+    if isinstance(trimmed, pa.ChunkedArray):
+        trimmed = trimmed.combine_chunks()
+    rows = pc.match_substring_regex(trimmed, _PLAIN).to_numpy(zero_copy_only=False)
+    rows &= ~pc.match_substring_regex(trimmed, _AMBIGUOUS_PLAIN).to_numpy(zero_copy_only=False)
+    where = np.flatnonzero(rows)
+    if not len(where):
+        return None
+    cells = trimmed if len(where) == len(trimmed) else trimmed.take(pa.array(where))
+    negative = pc.or_(pc.starts_with(cells, "-"), pc.ends_with(cells, "-"))
+    literal = cells
+    for mark, replacement in (("-", ""), (" ", ""), ("\u00a0", ""), (",", ".")):
+        literal = pc.replace_substring(literal, mark, replacement)
+    number = _to_float(literal)
+    number = np.where(negative.to_numpy(zero_copy_only=False), -number, number)
+    values = np.full(len(text), np.nan)
+    values[where] = number
+    huge = np.abs(number) > MAX_MAGNITUDE
+    if huge.any():
+        rows[where[huge]] = False
+    # A comma decimal without groups ("231,42", "0,125") is evidence; one of 1-3 digits and a
+    # comma before three ("1,234") is ambiguous and never plain.
+    comma = pc.match_substring_regex(cells, "^-?\\d+,\\d+-?$").to_numpy(zero_copy_only=False)
+    comma &= ~huge
+    return PlainNumbers(rows, values, cells.filter(pa.array(comma)))
+
+
 def classify_numbers(raw: pd.Series) -> NumberColumn:
-    """Classify a column's distinct texts (work once per distinct value, not per row)."""
+    """Classify a column's distinct texts (work once per distinct value, not per row).
+
+    In a long text column the plain cells are read row-wise first (:func:`_plain`) and only
+    the rest goes through the distinct-text classification: hashing a million mostly distinct
+    amounts costs more than reading them.
+    """
     typed, text = split_typed(raw, (int, float))
-    codes, texts = distinct_stripped(text)
+    plain = _plain(text)
+    codes, texts = distinct_stripped(text, None if plain is None else plain.rows)
     placeholder = pc.is_in(texts, value_set=_PLACEHOLDERS).to_numpy(zero_copy_only=False)
     todo = np.flatnonzero(~placeholder)
     classes = _classify(texts.take(pa.array(todo)))
-    return NumberColumn(raw, typed, codes, texts, todo, classes)
+    return NumberColumn(raw, typed, codes, texts, todo, classes, plain)
 
 
 def choose_decimal(comma: int, dot: int, fallback: Decimal | None) -> Decimal | None:
@@ -234,6 +321,16 @@ def choose_decimal(comma: int, dot: int, fallback: Decimal | None) -> Decimal | 
     if dot > comma:
         return "."
     return fallback
+
+
+def decide_decimal(columns: Iterable[NumberColumn], fallback: Decimal | None) -> Decimal | None:
+    """:func:`choose_decimal` over the summed evidence of ``columns``; the comma texts are
+    counted only when some value uses a decimal point (else any comma decides)."""
+    columns = list(columns)
+    dot = sum(c.dot_evidence for c in columns)
+    if not dot:
+        return "," if any(c.any_comma_evidence for c in columns) else fallback
+    return choose_decimal(sum(c.evidence[0] for c in columns), dot, fallback)
 
 
 def _literals(c: Classes, decimal: Decimal | None) -> tuple[pa.Array, np.ndarray]:
@@ -259,8 +356,9 @@ def _literals(c: Classes, decimal: Decimal | None) -> tuple[pa.Array, np.ndarray
         return pc.replace_substring(body if array is None else array, char, ".")
 
     put(np.isin(shape, [_CODE["digits"], _CODE["dot_decimal"], _CODE["scientific"]]), lambda: body)
-    put(shape == _CODE["comma_decimal"], lambda: dot_for(","))
-    put(shape == _CODE["space_groups"], lambda: dot_for(",", no(" ")))
+    # One rewrite for both: a comma decimal has no space, so dropping spaces leaves it alone.
+    comma_or_spaces = (shape == _CODE["comma_decimal"]) | (shape == _CODE["space_groups"])
+    put(comma_or_spaces, lambda: dot_for(",", no(" ")))
     put(shape == _CODE["en_groups"], lambda: no(","))
     put(shape == _CODE["se_groups"], lambda: dot_for(",", no(".")))
     ambiguous_comma = shape == _CODE["ambiguous_comma"]
@@ -294,7 +392,7 @@ def _to_float(literal: pa.Array) -> np.ndarray:
 
 def resolve_numbers(column: NumberColumn, fallback: Decimal | None = None) -> ParsedNumbers:
     """Values for every row, reading ambiguous texts with the column's (or ``fallback``) convention."""
-    decimal = choose_decimal(*column.evidence, fallback)
+    decimal = decide_decimal([column], fallback)
     n_texts = len(column.texts)
     parsed = np.full(n_texts, np.nan)
     reason = np.full(n_texts, None, dtype=object)
@@ -316,6 +414,8 @@ def resolve_numbers(column: NumberColumn, fallback: Decimal | None = None) -> Pa
             parsed[k] = np.nan
     values = parsed[column.codes]
     errors = reason[column.codes]
+    if column.plain is not None:
+        values[column.plain.rows] = column.plain.values[column.plain.rows]
     if column.typed.any():
         typed = column.raw[column.typed].astype(float).to_numpy()
         huge = np.abs(typed) > MAX_MAGNITUDE

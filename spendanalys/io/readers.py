@@ -17,12 +17,13 @@ import pandas as pd
 
 from spendanalys.errors import ConfigurationError, InputFormatError
 from spendanalys.io.build import YEAR_IS_ENOUGH, build_result
+from spendanalys.io.bulk_csv import read_csv_table
 from spendanalys.io.dates import DateOrder, OrderEvidence, date_order, order_evidence, parse_dates
-from spendanalys.io.decode import LoadedFile, Source, decode_text, load_source
+from spendanalys.io.decode import Source, load_source
 from spendanalys.io.headers import HeaderMatch, Mapped, fold, maps_given, wanted_fields
 from spendanalys.io.result import ReadInfo, ReadResult, RejectedRow
 from spendanalys.io.segments import split_repeated_headers
-from spendanalys.io.tabular import HeaderCheck, RawTable, read_text_table
+from spendanalys.io.tabular import HeaderCheck, RawTable
 from spendanalys.io.values import Parsed, parse_booleans, parse_floats, parse_ints, parse_text
 from spendanalys.io.workbook import read_workbook_tables
 from spendanalys.schema import KINDS, SCHEMAS, Kind
@@ -142,7 +143,7 @@ def _sheet_notes(book: _Workbook, read: list[str], sheet: str | None) -> list[st
 
 
 def _merge(
-    file: LoadedFile,
+    name: str,
     kind: Kind,
     pieces: Sequence[RawTable],
     results: Sequence[ReadResult],
@@ -190,7 +191,7 @@ def _merge(
             "as 1 January of that year; right for figures per year, not for dates"
         )
     info = ReadInfo(
-        file=file.name,
+        file=name,
         kind=kind,
         encoding=first.encoding,
         delimiter=first.delimiter,
@@ -249,8 +250,9 @@ def read_input(
         found = read_workbook_tables(file, kind, explicit, sheet, check, header_row)
         raws, book = found.tables, _Workbook(found.sheet_names, found.left)
     else:
-        text, encoding = decode_text(file)
-        raws = [read_text_table(file, text, encoding, kind, explicit, check, header_row)]
+        raws = [read_csv_table(file, kind, explicit, check, header_row)]
+    file_name = file.name
+    del file  # the cells are read: the file's bytes (100 MB for a million lines) can go
     pieces = [p for raw in raws for p in split_repeated_headers(raw, kind, explicit, check)]
     orders, notes = _date_orders(pieces, kind)
     notes = _sheet_notes(book, list(dict.fromkeys(p.sheet or "" for p in pieces)), sheet) + notes
@@ -258,15 +260,15 @@ def read_input(
     results = [
         build_result(
             p,
-            file.name,
+            file_name,
             kind,
-            label=source_label(file.name, p.sheet) if several else None,
+            label=source_label(file_name, p.sheet) if several else None,
             date_orders=orders,
             defaults=constants,
         )
         for p in pieces
     ]
-    result = _merge(file, kind, pieces, results, notes)
+    result = _merge(file_name, kind, pieces, results, notes)
     result.info.sheets_left = dict(book.left)
     _note_mappings(result.info, explicit, constants, defaults or {})
     return result

@@ -38,7 +38,7 @@ from spendanalys.io.headers import (
 from spendanalys.schema import Kind
 
 DELIMITERS = (";", ",", "\t", "|")
-_SAMPLE_CHARS = 400_000
+SAMPLE_CHARS = 400_000
 
 # Called with the header match, the header row and the sheet once the header is known, before
 # the body is parsed: lets the caller refuse a file early (missing required columns).
@@ -73,10 +73,10 @@ class RawTable:
 def _records(text: str, delimiter: str, sample: bool) -> Iterator[tuple[list[str], int, int]]:
     """Records with the physical lines they span (first, last; 1-based).
 
-    ``sample``: only the first ``_SAMPLE_CHARS`` (the header search); else the whole text.
+    ``sample``: only the first ``SAMPLE_CHARS`` (the header search); else the whole text.
     """
     # A stray CR inside a row is content, not a line break (see decode); csv would refuse it.
-    source = (text[:_SAMPLE_CHARS] if sample else text).replace("\r", " ")
+    source = (text[:SAMPLE_CHARS] if sample else text).replace("\r", " ")
     reader = csv.reader(io.StringIO(source), delimiter=delimiter)
     previous_end = 0
     try:
@@ -88,7 +88,7 @@ def _records(text: str, delimiter: str, sample: bool) -> Iterator[tuple[list[str
 
 
 @dataclass(frozen=True)
-class _Found:
+class TextHeader:
     """Where a CSV header is: its line, the line the body starts on, the match, rows seen."""
 
     delimiter: str
@@ -106,7 +106,7 @@ def _search(
     explicit: Mapping[str, str],
     header_row: int | None,
     sample: bool,
-) -> _Found | None:
+) -> TextHeader | None:
     """The header under one delimiter: the given line, else found by :func:`find_header`."""
     spans: list[tuple[int, int]] = []
     widths: list[int] = []
@@ -128,7 +128,7 @@ def _search(
         if first_row is None:
             return None
         match = match_header(first_row, kind, explicit)
-        return _Found(delimiter, header_row, spans[0][1] + 1, match, len(first_row), header_row)
+        return TextHeader(delimiter, header_row, spans[0][1] + 1, match, len(first_row), header_row)
     # The sample is read whole (at most HEADER_SEARCH_ROWS records): the rows below the header
     # tell how wide the body is.
     records = list(rows()) if sample else rows()
@@ -138,7 +138,7 @@ def _search(
     index, match = found
     widest = max(range(index, len(widths)), key=lambda i: widths[i])
     first_line, last_line = spans[index]
-    return _Found(delimiter, first_line, last_line + 1, match, widths[widest], spans[widest][0])
+    return TextHeader(delimiter, first_line, last_line + 1, match, widths[widest], spans[widest][0])
 
 
 def _no_header(name: str, kind: Kind, text: str, header_row: int | None) -> InputFormatError:
@@ -155,9 +155,9 @@ def _no_header(name: str, kind: Kind, text: str, header_row: int | None) -> Inpu
     )
 
 
-def _best(found: Sequence[_Found | None]) -> _Found | None:
+def _best(found: Sequence[TextHeader | None]) -> TextHeader | None:
     """The delimiter under which the header names most fields (then: has most cells)."""
-    best: _Found | None = None
+    best: TextHeader | None = None
     for candidate in found:
         if candidate is None or candidate.match.score == 0:
             continue
@@ -167,11 +167,40 @@ def _best(found: Sequence[_Found | None]) -> _Found | None:
     return best
 
 
-def _settled(found: _Found | None, explicit: Mapping[str, str]) -> bool:
+def _settled(found: TextHeader | None, explicit: Mapping[str, str]) -> bool:
     """The sample's header will do: strong, and holding the mapped headers when there are any."""
     if found is None or not is_strong(found.match, explicit):
         return False
     return not wanted_fields(explicit) or has_mapped(found.match, explicit)
+
+
+def find_text_header(
+    text: str,
+    kind: Kind,
+    explicit: Mapping[str, str],
+    header_row: int | None = None,
+    *,
+    whole_file: bool = True,
+) -> TextHeader | None:
+    """Sniff the delimiter (the one whose header names most fields) and find the header.
+
+    The header is searched in the first rows of every delimiter; when none names enough fields
+    there, the whole file is searched (a header below a long preamble, or on the last line).
+    ``whole_file=False`` (``text`` is only the start of the file): None instead of that search.
+    """
+    best = _best([_search(text, d, kind, explicit, header_row, True) for d in DELIMITERS])
+    if header_row is None and not _settled(best, explicit):
+        if not whole_file:
+            return None
+        further = _best([_search(text, d, kind, explicit, None, False) for d in DELIMITERS])
+        best_strong = best is not None and is_strong(best.match, explicit)
+        if (
+            further is not None
+            and is_strong(further.match, explicit)
+            and (has_mapped(further.match, explicit) or not best_strong)
+        ):
+            best = further
+    return best
 
 
 def read_text_table(
@@ -183,21 +212,8 @@ def read_text_table(
     check: HeaderCheck | None = None,
     header_row: int | None = None,
 ) -> RawTable:
-    """Sniff the delimiter (the one whose header names most fields), find the header, parse.
-
-    The header is searched in the first rows of every delimiter; when none names enough fields
-    there, the whole file is searched (a header below a long preamble, or on the last line).
-    """
-    best = _best([_search(text, d, kind, explicit, header_row, True) for d in DELIMITERS])
-    if header_row is None and not _settled(best, explicit):
-        further = _best([_search(text, d, kind, explicit, None, False) for d in DELIMITERS])
-        best_strong = best is not None and is_strong(best.match, explicit)
-        if (
-            further is not None
-            and is_strong(further.match, explicit)
-            and (has_mapped(further.match, explicit) or not best_strong)
-        ):
-            best = further
+    """Find the header (:func:`find_text_header`), then parse the body below it as strings."""
+    best = find_text_header(text, kind, explicit, header_row)
     if best is None:
         raise _no_header(file.name, kind, text, header_row)
     match, data_start, delimiter = best.match, best.data_start, best.delimiter

@@ -50,8 +50,12 @@ class Parsed:
     errors: pd.Series
 
     def __post_init__(self) -> None:
-        errors = self.errors.astype(object)
-        object.__setattr__(self, "errors", errors.where(errors.notna(), None))
+        # Every missing marker (NaN, <NA>) becomes None, in one numpy pass (a pandas where
+        # on a million-row object column costs tens of milliseconds per field).
+        errors = self.errors.to_numpy(dtype=object, copy=True)
+        errors[pd.isna(errors)] = None
+        series = pd.Series(errors, index=self.errors.index, dtype=object, name=self.errors.name)
+        object.__setattr__(self, "errors", series)
 
 
 def _by_unique(

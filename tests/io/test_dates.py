@@ -104,3 +104,10 @@ def test_years(cell: object, allow: bool, expected: str | None, why: str | None)
     else:
         assert value == pd.Timestamp(expected) and error is None
     assert years == (1 if expected and allow and cell in (2019, 2019.0, "2017") else 0)
+
+
+@pytest.mark.parametrize("text", ["2263-01-01", "1600-01-01", "31.12.9999", "9999/12/31"])
+def test_a_day_outside_the_timestamp_range_is_a_reason_not_a_crash(text: str) -> None:
+    parsed, _ = parse_dates(pd.Series([text, "2262-04-11"], dtype=object))
+    assert parsed.errors.iat[0] == f"{text!r} is not a valid calendar date"
+    assert parsed.values.iat[1] == pd.Timestamp("2262-04-11")
