@@ -46,17 +46,21 @@ def summary(store: services.Store) -> services.SpendSummary | None:
 
 def spend_years(store: services.Store) -> tuple[int, ...]:
     """The years the invoice lines of the current spend analysis fall in (the frame the
-    overview's spend cards state)."""
+    overview's spend cards state), read from the small summary: no invoice lines decoded."""
+    result = services.spend_summary(store)
+    return () if result is None else result.line_years
 
-    def years() -> tuple[int, ...]:
-        view = services.spend_view(store)
-        if view is None or "spend_year" not in view.analysis.lines:
-            return ()
-        found = pd.to_numeric(view.analysis.lines["spend_year"], errors="coerce").dropna()
-        return tuple(sorted(int(y) for y in found.unique()))
 
-    found: tuple[int, ...] = services.memo(store, "spend-years", years, store.state_token("spend"))
-    return found
+def method_tables(store: services.Store) -> dict[str, pd.DataFrame]:
+    """The method page's tables of the current spend run, from the small summary (built with
+    it, ``services.build_summary``); the built-in rules and sets before there is an analysis."""
+    result = services.spend_summary(store)
+    if result is None:
+        tables: dict[str, pd.DataFrame] = services.memo(
+            store, "method-tables", lambda: services.method_tables(None), "builtin"
+        )
+        return tables
+    return result.method
 
 
 @dataclass(frozen=True)

@@ -124,7 +124,7 @@ def layout(**_query: Any) -> Any:
 
 
 def _page(store: services.Store, language: str) -> html.Div:
-    tables = services.method_tables(services.spend_view(store))
+    tables = page_data.method_tables(store)
     return html.Div(
         [
             html.H1(t("method.title", language)),
