@@ -140,3 +140,31 @@ def test_without_a_register_the_method_page_shows_the_built_in_tables(tmp_path: 
         assert page_data.spend_years(store) == ()
     finally:
         store.close()
+
+
+def test_the_method_token_follows_the_tables_not_the_dataset_version(edited: Store) -> None:
+    """The rendered method page is kept by the content of its tables: equal tables, equal
+    token (another process, another copy of the frames); a new supplier factor changes it."""
+    token, tables = page_data.method_token(edited)
+    _fresh_process()
+    again, _ = page_data.method_token(edited)
+    copies = {name: frame.copy() for name, frame in tables.items()}
+    assert again == token == page_data.content_token(copies)
+    changed = dict(copies, factors=copies["factors"].head(len(copies["factors"]) - 1))
+    assert page_data.content_token(changed) != token
+    lines = services.spend_view(edited).analysis.lines
+    orgs = lines.loc[lines["supplier_org"].notna(), "supplier_org"].value_counts().index
+    services.add_supplier_factor(
+        edited,
+        org_number=str(orgs[1]),
+        factor=0.07,
+        unit="kg CO2e/SEK",
+        price_year=2023,
+        source="another supplier's report",
+        user="p",
+        role="procurement",
+    )
+    after, tables_after = page_data.method_token(edited)
+    assert after != token
+    expected = services.method_tables(services.spend_view(edited))
+    pd.testing.assert_frame_equal(tables_after["factors"], expected["factors"], check_exact=True)
