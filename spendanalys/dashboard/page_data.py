@@ -9,6 +9,7 @@ build) or formatting two thousand grid rows.
 from __future__ import annotations
 
 import functools
+import hashlib
 import json
 from dataclasses import dataclass
 from datetime import date
@@ -46,17 +47,21 @@ def summary(store: services.Store) -> services.SpendSummary | None:
 
 def spend_years(store: services.Store) -> tuple[int, ...]:
     """The years the invoice lines of the current spend analysis fall in (the frame the
-    overview's spend cards state)."""
+    overview's spend cards state), read from the small summary: no invoice lines decoded."""
+    result = services.spend_summary(store)
+    return () if result is None else result.line_years
 
-    def years() -> tuple[int, ...]:
-        view = services.spend_view(store)
-        if view is None or "spend_year" not in view.analysis.lines:
-            return ()
-        found = pd.to_numeric(view.analysis.lines["spend_year"], errors="coerce").dropna()
-        return tuple(sorted(int(y) for y in found.unique()))
 
-    found: tuple[int, ...] = services.memo(store, "spend-years", years, store.state_token("spend"))
-    return found
+def method_tables(store: services.Store) -> dict[str, pd.DataFrame]:
+    """The method page's tables of the current spend run, from the small summary (built with
+    it, ``services.build_summary``); the built-in rules and sets before there is an analysis."""
+    result = services.spend_summary(store)
+    if result is None:
+        tables: dict[str, pd.DataFrame] = services.memo(
+            store, "method-tables", lambda: services.method_tables(None), "builtin"
+        )
+        return tables
+    return result.method
 
 
 @dataclass(frozen=True)
@@ -144,18 +149,53 @@ def kind_labels(frame: pd.DataFrame, language: str) -> list[str]:
     return [t(f"kind.{k}", language) for k in frame["kind"]]
 
 
-def rendered(store: services.Store, name: str, build: Any, scope: str | None = None) -> Any:
+def rendered(
+    store: services.Store,
+    name: str,
+    build: Any,
+    scope: str | None = None,
+    *,
+    token: str | None = None,
+) -> Any:
     """Components that depend only on the store's state (of ``scope``, "spend" or "travel":
     see ``StoreState.scoped``) and the page's language (``name`` must say which
     language), built once per state and date and kept as their serialised JSON data
     (``{"type", "namespace", "props"}``, what Dash sends anyway): a repeated view skips
-    building and walking hundreds of component objects."""
+    building and walking hundreds of component objects. ``token``, when given, stands for the
+    state: what the components are built from (``content_token``), so a new dataset version
+    that leaves it unchanged reuses them."""
     return services.memo(
         store,
         f"rendered:{name}:{date.today()}",
         lambda: json.loads(plotly.io.json.to_json_plotly(build())),
-        store.state_token(scope),
+        store.state_token(scope) if token is None else token,
     )
+
+
+def content_token(tables: dict[str, pd.DataFrame]) -> str:
+    """A digest of ``tables`` (names, columns, dtypes and every value): equal tables, equal
+    token."""
+    digest = hashlib.sha256()
+    for name in sorted(tables):
+        frame = tables[name]
+        digest.update(repr((name, list(frame.columns), [str(d) for d in frame.dtypes])).encode())
+        digest.update(pd.util.hash_pandas_object(frame, index=True).to_numpy().tobytes())
+    return f"content:{digest.hexdigest()}"
+
+
+def method_token(store: services.Store) -> tuple[str, dict[str, pd.DataFrame]]:
+    """The method tables of the current spend state with their ``content_token`` (computed once
+    per state): an upload of invoices, which leaves the rules and factor sets as they were,
+    keeps the token and so the rendered method page."""
+
+    def tokened() -> tuple[str, dict[str, pd.DataFrame]]:
+        tables = method_tables(store)  # read inside: an earlier state's tables are not kept
+        return content_token(tables), tables
+
+    found: tuple[str, dict[str, pd.DataFrame]] = services.memo(
+        store, "method-token", tokened, store.state_token("spend")
+    )
+    return found
 
 
 def drilldown_lines(store: services.Store, agreement_id: str) -> pd.DataFrame | None:

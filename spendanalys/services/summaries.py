@@ -26,19 +26,26 @@ import numpy as np
 import pandas as pd
 
 from spendanalys.schema import Kind
-from spendanalys.services.analyses import LINE_COLUMNS, agreement_lines, spend_view, travel_view
+from spendanalys.services.analyses import (
+    LINE_COLUMNS,
+    agreement_lines,
+    method_tables,
+    spend_view,
+    travel_view,
+)
+from spendanalys.services.assembly import SpendRun
 from spendanalys.services.cache import compute_once, memo, put, stored_object
 from spendanalys.services.codec import encode_parts, register
-from spendanalys.spend.analysis import SpendAnalysis
 from spendanalys.spend.breakdowns import agreement_change
 from spendanalys.spend.combined import combine, travel_by_year_and_mode, travel_spend_by_year
 from spendanalys.spend.ranking import pareto_curve
 from spendanalys.store.database import Store
 from spendanalys.store.state import StoreState
 
-SUMMARY_FORMAT = (
-    4  # 2: data, not pickles; 3: the ranges over the factor sets; 4: years, grades, travel spend
-)
+# 2: data, not pickles; 3: the ranges over the factor sets; 4: years, grades, travel spend;
+# 5: the invoice lines' years and the method tables (the overview and the method page need no
+# full analysis). An entry of an older format is a miss: built once from the full analysis.
+SUMMARY_FORMAT = 5
 SUMMARY_FAMILY = "spend-summary:"
 LINES_LIMIT = 500  # drill-down lines kept per agreement (largest kg CO2e first)
 LINES_PREFIX = "spend-lines:"
@@ -81,13 +88,27 @@ class SpendSummary:
     # change between years and to combine with the trips without the invoice lines.
     years: pd.DataFrame = field(default_factory=pd.DataFrame)
     travel_spend: pd.DataFrame = field(default_factory=pd.DataFrame)
+    # The years the invoice lines fall in (``spend_year``, ascending: the frame the spend cards
+    # state) and the method page's tables (``analyses.method_tables`` of this run), so that
+    # neither page decodes the whole analysis after a new version.
+    line_years: tuple[int, ...] = ()
+    method: dict[str, pd.DataFrame] = field(default_factory=dict)
 
 
 register(SpendSummary)  # the cache may hold it (``services.codec``)
 
 
-def build_summary(analysis: SpendAnalysis, lines_key: str, state: str) -> SpendSummary:
-    """The small tables of ``analysis`` that the pages show."""
+def line_years(lines: pd.DataFrame) -> tuple[int, ...]:
+    """The distinct years of the invoice lines' ``spend_year``, ascending (() without it)."""
+    if "spend_year" not in lines:
+        return ()
+    found = pd.to_numeric(lines["spend_year"], errors="coerce").dropna()
+    return tuple(sorted(int(y) for y in found.unique()))
+
+
+def build_summary(run: SpendRun, lines_key: str, state: str) -> SpendSummary:
+    """The small tables of the run's analysis that the pages show."""
+    analysis = run.analysis
     agreements = analysis.agreements.sort_values("rank", kind="stable").reset_index(drop=True)
     change = agreement_change(analysis.by_year, agreements["agreement_id"].astype(str).tolist())
     agreements = agreements.assign(**{str(c): change[c].to_numpy() for c in change.columns})
@@ -107,6 +128,8 @@ def build_summary(analysis: SpendAnalysis, lines_key: str, state: str) -> SpendS
         state=state,
         years=analysis.by_year.get("totals", pd.DataFrame()),
         travel_spend=travel_spend_by_year(analysis.lines),
+        line_years=line_years(analysis.lines),
+        method=method_tables(run),
     )
 
 
@@ -180,7 +203,7 @@ def spend_summary(store: Store, *, as_of: date | None = None) -> SpendSummary | 
         if view is None:
             return None
         lines_key = f"{LINES_PREFIX}{key}:"
-        summary = build_summary(view.analysis, lines_key, state)
+        summary = build_summary(view, lines_key, state)
         store.cache_replace_prefix(
             LINES_PREFIX, drilldown_payloads(view.analysis.lines, lines_key), state
         )

@@ -9,7 +9,6 @@ import dash
 import pandas as pd
 from dash import dcc, html
 
-from spendanalys import services
 from spendanalys.dashboard import page_data, security
 from spendanalys.dashboard.components import lang, page_guard, table
 from spendanalys.dashboard.page_data import coded_label
@@ -118,13 +117,14 @@ def layout(**_query: Any) -> Any:
         return redirect
     language = lang()
     store = security.current_store()
+    token, tables = page_data.method_token(store)
     return page_data.rendered(
-        store, f"method:{language}", lambda: _page(store, language), scope="spend"
+        store, f"method:{language}", lambda: _page(tables, language), token=token
     )
 
 
-def _page(store: services.Store, language: str) -> html.Div:
-    tables = services.method_tables(services.spend_view(store))
+def _page(tables: dict[str, pd.DataFrame], language: str) -> html.Div:
+    """The page from the run's method tables (``page_data.method_tables``)."""
     return html.Div(
         [
             html.H1(t("method.title", language)),
