@@ -280,14 +280,19 @@ def analyse_spend(
     )
     suppliers = consolidated.suppliers
     supplier_of_line = attribute_suppliers(lines, suppliers) if invoices is not None else None
-    if supplier_of_line is not None and len(suppliers):
+    # Only the lines without an org number of their own are filled (often none of a million).
+    gap = line_org.isna().to_numpy()
+    if supplier_of_line is not None and len(suppliers) and gap.any():
         supplier_org = normalise_org_number(suppliers["org_number"].astype("string"))
         per_supplier = np.array([*supplier_org.astype(object).where(supplier_org.notna()), None])
-        attributed = np.where(supplier_of_line >= 0, per_supplier[supplier_of_line], None)
-        line_org = line_org.fillna(pd.Series(attributed, index=lines.index, dtype="string"))
-    single = register["supplier_count"].to_numpy() <= 1
-    reg_org = reg_org.where(pd.Series(single, index=reg_org.index))
-    lines["supplier_org"] = line_org.fillna(lines["linked_agreement_id"].map(reg_org))
+        attributed = per_supplier[supplier_of_line[gap]]  # -1 (no supplier) takes the None
+        line_org = line_org.fillna(pd.Series(attributed, index=lines.index[gap], dtype="string"))
+        gap = line_org.isna().to_numpy()
+    if gap.any():
+        single = register["supplier_count"].to_numpy() <= 1
+        reg_org = reg_org.where(pd.Series(single, index=reg_org.index))
+        line_org = line_org.fillna(lines["linked_agreement_id"].map(reg_org))
+    lines["supplier_org"] = line_org
     dates = lines["date"] if "date" in lines else pd.Series(pd.NaT, index=lines.index)
     lines["spend_year"] = pd.to_datetime(dates, errors="coerce").dt.year.astype("Int64")
     priced = apply_factor_set(

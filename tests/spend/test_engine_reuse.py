@@ -1,0 +1,86 @@
+"""The engine's shortcuts on a million lines (issue 20) change no result: an Arrow text column
+is factorised once however often it is encoded, and a line's supplier org number is filled
+from its supplier or agreement only where the line has none."""
+
+from __future__ import annotations
+
+from datetime import date
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from spendanalys.services.assembly import run_spend
+from spendanalys.spend.coding import encode
+from spendanalys.spend.linking import normalise_org_number
+
+
+def _plain_encode(values: pd.Series) -> tuple[np.ndarray, np.ndarray]:
+    codes, uniques = pd.factorize(values, use_na_sentinel=True)
+    return np.asarray(codes, dtype=np.intp), np.asarray(uniques, dtype=object)
+
+
+def test_encoding_an_arrow_column_twice_gives_pd_factorize_each_time() -> None:
+    rng = np.random.default_rng(3)
+    names = np.array(["Städ AB", "Bygg AB", None, "Åkeri HB", "bygg ab"], dtype=object)
+    column = pd.Series(names[rng.integers(0, len(names), 5_000)], dtype="string")
+    want_codes, want_uniques = _plain_encode(column)
+    for _ in range(2):
+        codes, uniques = encode(column)
+        assert codes.dtype == np.intp
+        np.testing.assert_array_equal(codes, want_codes)
+        assert list(uniques) == list(want_uniques)
+        codes[:] = 0  # a caller's copy: changing it changes nothing remembered
+        uniques[:] = "x"
+
+
+def test_a_changed_or_new_arrow_column_is_encoded_afresh() -> None:
+    column = pd.Series(["a", "b", "a", None], dtype="string")
+    encode(column)
+    column.iloc[0] = "c"  # new Arrow data under the same Series
+    codes, uniques = encode(column)
+    assert list(codes) == [0, 1, 2, -1] and list(uniques) == ["c", "b", "a"]
+    other = pd.Series(["b", "b", "z"], dtype="string")
+    codes, uniques = encode(other.array)
+    assert list(codes) == [0, 0, 1] and list(uniques) == ["b", "z"]
+
+
+def test_many_distinct_values_keep_exact_codes() -> None:
+    values = pd.Series([f"v{i % 70_000}" for i in range(140_000)], dtype="string")
+    for _ in range(2):
+        codes, uniques = encode(values)
+        np.testing.assert_array_equal(codes, np.arange(140_000) % 70_000)
+        assert len(uniques) == 70_000
+
+
+@pytest.fixture(scope="module")
+def sample_lines(sample_dir: Path) -> pd.DataFrame:
+    run = run_spend(
+        [sample_dir / "avtalsforteckning.csv"],
+        [sample_dir / "leverantorsfakturor_2024.csv"],
+        as_of=date(2025, 1, 1),
+    )
+    return run.analysis.lines
+
+
+def test_supplier_org_is_the_lines_own_org_number_where_it_has_one(
+    sample_lines: pd.DataFrame,
+) -> None:
+    own = normalise_org_number(sample_lines["org_number"])
+    has = own.notna().to_numpy()
+    assert has.any() and (~has).any()  # the sample has lines with and without one
+    assert sample_lines["supplier_org"].dtype == "string"
+    pd.testing.assert_series_equal(
+        sample_lines["supplier_org"][has], own[has], check_names=False, check_index=False
+    )
+
+
+def test_lines_without_an_org_number_take_their_agreements(sample_lines: pd.DataFrame) -> None:
+    """Lines without an org number of their own, linked to an agreement with one supplier, carry
+    that supplier's org number (of the register, normalised)."""
+    gap = normalise_org_number(sample_lines["org_number"]).isna().to_numpy()
+    filled = sample_lines["supplier_org"][gap].notna().to_numpy()
+    assert filled.any()
+    linked = sample_lines["linked_agreement_id"][gap].notna().to_numpy()
+    assert not (filled & ~linked).any()  # an unlinked line has no agreement to take it from
