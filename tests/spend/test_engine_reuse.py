@@ -1,5 +1,5 @@
-"""The engine's shortcuts on a million lines (issue 20) change no result: an Arrow text column
-is factorised once however often it is encoded, and a line's supplier org number is filled
+"""The engine's shortcuts on a million lines (issue 20) change no result: within one analysis
+an Arrow text column is factorised once however many frames carry it, and a line's supplier org number is filled
 from its supplier or agreement only where the line has none."""
 
 from __future__ import annotations
@@ -12,7 +12,7 @@ import pandas as pd
 import pytest
 
 from spendanalys.services.assembly import run_spend
-from spendanalys.spend.coding import encode
+from spendanalys.spend.coding import encode, encoding_once
 from spendanalys.spend.linking import normalise_org_number
 
 
@@ -26,32 +26,40 @@ def test_encoding_an_arrow_column_twice_gives_pd_factorize_each_time() -> None:
     names = np.array(["Städ AB", "Bygg AB", None, "Åkeri HB", "bygg ab"], dtype=object)
     column = pd.Series(names[rng.integers(0, len(names), 5_000)], dtype="string")
     want_codes, want_uniques = _plain_encode(column)
-    for _ in range(2):
+    with encoding_once():
+        # the same data under other wrappers: a frame built by concat, a reset index
+        frame = pd.concat([column.rename("a").to_frame(), pd.Series(range(5_000))], axis=1)
+        for same in (column, frame["a"], frame.reset_index(drop=True)["a"], column.array):
+            codes, uniques = encode(same)
+            assert codes.dtype == np.intp
+            np.testing.assert_array_equal(codes, want_codes)
+            assert list(uniques) == list(want_uniques)
+            codes[:] = 0  # a caller's copy: changing it changes nothing remembered
+            uniques[:] = "x"
+
+
+def test_other_data_of_the_same_shape_is_encoded_afresh() -> None:
+    with encoding_once():
+        column = pd.Series(["a", "b", "a", None], dtype="string")
+        encode(column)
+        column.iloc[0] = "c"  # new Arrow data under the same Series
         codes, uniques = encode(column)
-        assert codes.dtype == np.intp
-        np.testing.assert_array_equal(codes, want_codes)
-        assert list(uniques) == list(want_uniques)
-        codes[:] = 0  # a caller's copy: changing it changes nothing remembered
-        uniques[:] = "x"
-
-
-def test_a_changed_or_new_arrow_column_is_encoded_afresh() -> None:
-    column = pd.Series(["a", "b", "a", None], dtype="string")
-    encode(column)
-    column.iloc[0] = "c"  # new Arrow data under the same Series
-    codes, uniques = encode(column)
-    assert list(codes) == [0, 1, 2, -1] and list(uniques) == ["c", "b", "a"]
-    other = pd.Series(["b", "b", "z"], dtype="string")
-    codes, uniques = encode(other.array)
-    assert list(codes) == [0, 0, 1] and list(uniques) == ["b", "z"]
+        assert list(codes) == [0, 1, 2, -1] and list(uniques) == ["c", "b", "a"]
+        other = pd.Series(["b", "b", "z", "b"], dtype="string")
+        codes, uniques = encode(other.array)
+        assert list(codes) == [0, 0, 1, 0] and list(uniques) == ["b", "z"]
+        tail = pd.Series(["x", "y", "y", "x", "x"], dtype="string").iloc[1:]  # a sliced view
+        codes, uniques = encode(tail)
+        assert list(codes) == [0, 0, 1, 1] and list(uniques) == ["y", "x"]
 
 
 def test_many_distinct_values_keep_exact_codes() -> None:
     values = pd.Series([f"v{i % 70_000}" for i in range(140_000)], dtype="string")
-    for _ in range(2):
-        codes, uniques = encode(values)
-        np.testing.assert_array_equal(codes, np.arange(140_000) % 70_000)
-        assert len(uniques) == 70_000
+    with encoding_once():
+        for _ in range(2):
+            codes, uniques = encode(values)
+            np.testing.assert_array_equal(codes, np.arange(140_000) % 70_000)
+            assert len(uniques) == 70_000
 
 
 @pytest.fixture(scope="module")
