@@ -12,6 +12,7 @@ import pandas as pd
 import pytest
 
 from spendanalys.services.assembly import run_spend
+from spendanalys.spend.breakdowns import group_sums
 from spendanalys.spend.coding import encode, encoding_once
 from spendanalys.spend.linking import normalise_org_number
 
@@ -92,3 +93,23 @@ def test_lines_without_an_org_number_take_their_agreements(sample_lines: pd.Data
     assert filled.any()
     linked = sample_lines["linked_agreement_id"][gap].notna().to_numpy()
     assert not (filled & ~linked).any()  # an unlinked line has no agreement to take it from
+
+
+@pytest.mark.parametrize("seed", range(6))
+@pytest.mark.parametrize("nan_share", [0.0, 0.3, 1.0])
+@pytest.mark.parametrize("min_count", [0, 1])
+def test_group_sums_is_pandas_groupby_sum(seed: int, nan_share: float, min_count: int) -> None:
+    rng = np.random.default_rng(seed)
+    n, size = 2_000, 40
+    groups = rng.integers(0, size - 5, n)  # the last groups have no rows
+    values = rng.normal(0, 1e4, n)
+    values[rng.random(n) < nan_share] = np.nan
+    want = (
+        pd.Series(values)
+        .groupby(groups)
+        .sum(min_count=min_count)
+        .reindex(range(size), fill_value=np.nan if min_count else 0.0)
+    )
+    got = group_sums(groups, values, size, min_count=min_count)
+    np.testing.assert_allclose(got, want.to_numpy(), rtol=1e-12, atol=1e-6)
+    assert np.array_equal(np.isnan(got), np.isnan(want.to_numpy()))
