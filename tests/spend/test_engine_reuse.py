@@ -15,6 +15,7 @@ from spendanalys.services.assembly import run_spend
 from spendanalys.spend.breakdowns import group_sums
 from spendanalys.spend.coding import encode, encoding_once
 from spendanalys.spend.linking import normalise_org_number
+from spendanalys.spend.ranking import join_unique
 
 
 def _plain_encode(values: pd.Series) -> tuple[np.ndarray, np.ndarray]:
@@ -113,3 +114,21 @@ def test_group_sums_is_pandas_groupby_sum(seed: int, nan_share: float, min_count
     got = group_sums(groups, values, size, min_count=min_count)
     np.testing.assert_allclose(got, want.to_numpy(), rtol=1e-12, atol=1e-6)
     assert np.array_equal(np.isnan(got), np.isnan(want.to_numpy()))
+
+
+@pytest.mark.parametrize("seed", range(5))
+def test_join_unique_is_the_plain_per_key_join(seed: int) -> None:
+    rng = np.random.default_rng(seed)
+    n = 3_000
+    keys = np.array(["A-1", "A-2", None, "A-3"], dtype=object)[rng.integers(0, 4, n)]
+    names = np.array([f"Lev {i}" for i in range(9)] + [None], dtype=object)[rng.integers(0, 10, n)]
+    frame = pd.DataFrame({"k": pd.array(keys, dtype="string"), "v": pd.array(names, "string")})
+    got = join_unique(frame, "k", "v", limit=5)
+    want: dict[str, list[str]] = {}
+    for k, v in zip(keys, names, strict=True):
+        if k is not None and v is not None and v not in want.setdefault(k, []):
+            want[k].append(v)
+    want = {k: v for k, v in want.items() if v}
+    assert list(got.index) == list(want)
+    for k, values in want.items():
+        assert got[k] == "; ".join(values[:5]) + ("; …" if len(values) > 5 else "")
