@@ -34,6 +34,7 @@ from spendanalys.spend.breakdowns import (
 )
 from spendanalys.spend.categories import CategoryRules
 from spendanalys.spend.categorising import categorise_agreements, categorise_lines
+from spendanalys.spend.coding import encoding_once
 from spendanalys.spend.duplicates import repeated_lines
 from spendanalys.spend.factors import SpendFactorSet
 from spendanalys.spend.frameworks import rank_frameworks
@@ -210,6 +211,49 @@ def analyse_spend(
     per SEK incl. VAT to gross spend. A factor set's categories that the tree lacks are
     categories of their own (group "Egna kategorier").
     """
+    with encoding_once():
+        return _analyse(
+            contracts,
+            invoices,
+            rules,
+            factor_sets,
+            kpi,
+            rates=rates,
+            as_of=as_of,
+            months_ending_soon=months_ending_soon,
+            pareto_share=pareto_share,
+            rank_move_threshold=rank_move_threshold,
+            priority_top_n=priority_top_n,
+            travel_groups=travel_groups,
+            category_overrides=category_overrides,
+            year=year,
+            rate_table=rate_table,
+            vat_rates=vat_rates,
+            amounts_include_vat=amounts_include_vat,
+        )
+
+
+def _analyse(
+    contracts: pd.DataFrame,
+    invoices: pd.DataFrame | None,
+    rules: CategoryRules,
+    factor_sets: Sequence[SpendFactorSet],
+    kpi: pd.Series,
+    *,
+    rates: ExchangeRates | None = None,
+    as_of: date,
+    months_ending_soon: int = 12,
+    pareto_share: float = 0.8,
+    rank_move_threshold: int = 5,
+    priority_top_n: int = 10,
+    travel_groups: Sequence[str] = TRAVEL_GROUPS,
+    category_overrides: pd.DataFrame | None = None,
+    year: int | None = None,
+    rate_table: pd.DataFrame | None = None,
+    vat_rates: pd.Series | None = None,
+    amounts_include_vat: bool = False,
+) -> SpendAnalysis:
+    """:func:`analyse_spend`, inside its :func:`encoding_once` block."""
     if not factor_sets:
         raise ConfigurationError("at least one spend factor set is needed")
     if not 0 < pareto_share <= 1:
@@ -280,14 +324,19 @@ def analyse_spend(
     )
     suppliers = consolidated.suppliers
     supplier_of_line = attribute_suppliers(lines, suppliers) if invoices is not None else None
-    if supplier_of_line is not None and len(suppliers):
+    # Only the lines without an org number of their own are filled (often none of a million).
+    gap = line_org.isna().to_numpy()
+    if supplier_of_line is not None and len(suppliers) and gap.any():
         supplier_org = normalise_org_number(suppliers["org_number"].astype("string"))
         per_supplier = np.array([*supplier_org.astype(object).where(supplier_org.notna()), None])
-        attributed = np.where(supplier_of_line >= 0, per_supplier[supplier_of_line], None)
-        line_org = line_org.fillna(pd.Series(attributed, index=lines.index, dtype="string"))
-    single = register["supplier_count"].to_numpy() <= 1
-    reg_org = reg_org.where(pd.Series(single, index=reg_org.index))
-    lines["supplier_org"] = line_org.fillna(lines["linked_agreement_id"].map(reg_org))
+        attributed = per_supplier[supplier_of_line[gap]]  # -1 (no supplier) takes the None
+        line_org = line_org.fillna(pd.Series(attributed, index=lines.index[gap], dtype="string"))
+        gap = line_org.isna().to_numpy()
+    if gap.any():
+        single = register["supplier_count"].to_numpy() <= 1
+        reg_org = reg_org.where(pd.Series(single, index=reg_org.index))
+        line_org = line_org.fillna(lines["linked_agreement_id"].map(reg_org))
+    lines["supplier_org"] = line_org
     dates = lines["date"] if "date" in lines else pd.Series(pd.NaT, index=lines.index)
     lines["spend_year"] = pd.to_datetime(dates, errors="coerce").dt.year.astype("Int64")
     priced = apply_factor_set(

@@ -54,11 +54,14 @@ def group_sums(
     groups: np.ndarray, values: np.ndarray, size: int, *, min_count: int = 0
 ) -> np.ndarray:
     """Sum of ``values`` per group code (0..size-1), NaN values skipped; NaN where a group has
-    fewer than ``min_count`` values (pandas' ``sum(min_count=...)``). One ``bincount``."""
+    fewer than ``min_count`` values (pandas' ``sum(min_count=...)``). One ``bincount``; the
+    rows are filtered (once) only when some value is NaN."""
     valid = ~np.isnan(values)
-    sums = np.bincount(groups[valid], weights=values[valid], minlength=size)[:size]
+    if not valid.all():
+        groups, values = groups[valid], values[valid]
+    sums = np.bincount(groups, weights=values, minlength=size)[:size]
     if min_count > 0:
-        counts = np.bincount(groups[valid], minlength=size)[:size]
+        counts = np.bincount(groups, minlength=size)[:size]
         sums = np.where(counts >= min_count, sums, np.nan)
     return sums
 

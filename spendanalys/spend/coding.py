@@ -8,7 +8,9 @@ ever runs per line.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 
 import numpy as np
 import pandas as pd
@@ -27,8 +29,79 @@ def encode(values: pd.Series | pd.Categorical | np.ndarray) -> tuple[np.ndarray,
             np.asarray(categorical.codes, dtype=np.intp),
             np.asarray(categorical.categories, dtype=object),
         )
+    arrow = _arrow_strings(values)
+    if arrow is not None:
+        return _encode_arrow(*arrow)
     codes, uniques = pd.factorize(values, use_na_sentinel=True)
     return np.asarray(codes, dtype=np.intp), np.asarray(uniques, dtype=object)
+
+
+# Within one analysis (see :func:`encoding_once`), the factorisation of each Arrow string column
+# met, by the identity of its Arrow buffers: the engine encodes the same line column (supplier,
+# org number, account) in linking, categorising, attribution and the summaries, through frames
+# that share the column's buffers but not its pandas or Arrow wrapper objects. An entry holds
+# its data, so no buffer address can be reused while the entry lives.
+_ArrowKey = tuple[object, ...]
+_Entry = tuple[pa.ChunkedArray, np.ndarray, np.ndarray]
+_SCOPE: ContextVar[dict[_ArrowKey, _Entry] | None] = ContextVar("encoding_once", default=None)
+
+
+@contextmanager
+def encoding_once() -> Iterator[None]:
+    """In this block, :func:`encode` factorises each Arrow text column once, however many
+    frames carry it; the remembered codes go when the block ends (one per thread or task)."""
+    token = _SCOPE.set({})
+    try:
+        yield
+    finally:
+        _SCOPE.reset(token)
+
+
+def _arrow_strings(
+    values: object,
+) -> tuple[pd.arrays.ArrowStringArray, pa.ChunkedArray] | None:
+    """The Arrow string array behind a pandas Series or array and its Arrow data, else None."""
+    array = values.array if isinstance(values, pd.Series) else values
+    if isinstance(array, pd.arrays.ArrowStringArray):
+        chunks = getattr(array, "_pa_array", None)
+        if isinstance(chunks, pa.ChunkedArray):
+            return array, chunks
+    return None
+
+
+def _arrow_key(chunks: pa.ChunkedArray) -> _ArrowKey:
+    """What makes two Arrow arrays the same data: type, and per chunk its offset, length and
+    buffer addresses (Arrow data is immutable)."""
+    parts: list[object] = [str(chunks.type), len(chunks)]
+    for chunk in chunks.chunks:
+        buffers = tuple(0 if b is None else b.address for b in chunk.buffers())
+        parts.append((chunk.offset, len(chunk), buffers))
+    return tuple(parts)
+
+
+def _smallest_int(size: int) -> type[np.signedinteger]:
+    """The narrowest signed integer type that holds codes -1 .. size - 1."""
+    for kind in (np.int8, np.int16, np.int32):
+        if size <= np.iinfo(kind).max:
+            return kind
+    return np.int64
+
+
+def _encode_arrow(
+    array: pd.arrays.ArrowStringArray, chunks: pa.ChunkedArray
+) -> tuple[np.ndarray, np.ndarray]:
+    """:func:`encode` of an Arrow string column (``chunks``: its data), remembered inside
+    :func:`encoding_once` (codes kept in the smallest integer type; each caller gets a copy)."""
+    seen = _SCOPE.get()
+    key = _arrow_key(chunks) if seen is not None else ()
+    entry = seen.get(key) if seen is not None else None
+    if entry is None:
+        codes, uniques = array.factorize(use_na_sentinel=True)
+        distinct = np.asarray(uniques, dtype=object)
+        entry = (chunks, np.asarray(codes, dtype=_smallest_int(len(distinct))), distinct)
+        if seen is not None:
+            seen[key] = entry
+    return entry[1].astype(np.intp), entry[2].copy()
 
 
 def categorical_of(values: object) -> pd.Categorical | None:

@@ -348,7 +348,8 @@ def apply_factor_set(
             np.append(grade_codes, -1)[rows], pd.Index(grades, dtype=object)
         ),
     }
-    return pd.DataFrame(columns, index=lines.index)
+    # Every column is a fresh array of this call: no copy, no stacking into 2-D blocks.
+    return pd.DataFrame(columns, index=lines.index, copy=False)
 
 
 def _categorical(codes: np.ndarray, categories: pd.Index | list[str]) -> pd.Categorical:

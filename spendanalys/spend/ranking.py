@@ -45,11 +45,12 @@ def join_unique(frame: pd.DataFrame, key: str, column: str, limit: int = 5) -> p
     key_codes, key_uniques = encode(frame[key])
     value_codes, value_uniques = encode(frame[column])
     both = (key_codes >= 0) & (value_codes >= 0)
-    combined = key_codes[both].astype(np.int64) * (len(value_uniques) + 1) + value_codes[both]
+    keys, values = key_codes[both], value_codes[both]  # filtered once, used twice
+    combined = keys.astype(np.int64) * (len(value_uniques) + 1) + values
     # Rows where a (key, value) pair appears for the first time, in row order.
     order = np.flatnonzero(~pd.Series(combined).duplicated().to_numpy())
-    key_of = key_uniques[key_codes[both][order]]
-    value_of = value_uniques[value_codes[both][order]]
+    key_of = key_uniques[keys[order]]
+    value_of = value_uniques[values[order]]
     joined: dict[object, list[str]] = {}
     for k, v in zip(key_of, value_of, strict=True):
         items = joined.setdefault(k, [])
