@@ -170,6 +170,7 @@ def _lines_from_register(contracts: pd.DataFrame) -> pd.DataFrame:
     return lines
 
 
+@encoding_once()  # a text column met again in the steps below is factorised once
 def analyse_spend(
     contracts: pd.DataFrame,
     invoices: pd.DataFrame | None,
@@ -211,49 +212,6 @@ def analyse_spend(
     per SEK incl. VAT to gross spend. A factor set's categories that the tree lacks are
     categories of their own (group "Egna kategorier").
     """
-    with encoding_once():
-        return _analyse(
-            contracts,
-            invoices,
-            rules,
-            factor_sets,
-            kpi,
-            rates=rates,
-            as_of=as_of,
-            months_ending_soon=months_ending_soon,
-            pareto_share=pareto_share,
-            rank_move_threshold=rank_move_threshold,
-            priority_top_n=priority_top_n,
-            travel_groups=travel_groups,
-            category_overrides=category_overrides,
-            year=year,
-            rate_table=rate_table,
-            vat_rates=vat_rates,
-            amounts_include_vat=amounts_include_vat,
-        )
-
-
-def _analyse(
-    contracts: pd.DataFrame,
-    invoices: pd.DataFrame | None,
-    rules: CategoryRules,
-    factor_sets: Sequence[SpendFactorSet],
-    kpi: pd.Series,
-    *,
-    rates: ExchangeRates | None = None,
-    as_of: date,
-    months_ending_soon: int = 12,
-    pareto_share: float = 0.8,
-    rank_move_threshold: int = 5,
-    priority_top_n: int = 10,
-    travel_groups: Sequence[str] = TRAVEL_GROUPS,
-    category_overrides: pd.DataFrame | None = None,
-    year: int | None = None,
-    rate_table: pd.DataFrame | None = None,
-    vat_rates: pd.Series | None = None,
-    amounts_include_vat: bool = False,
-) -> SpendAnalysis:
-    """:func:`analyse_spend`, inside its :func:`encoding_once` block."""
     if not factor_sets:
         raise ConfigurationError("at least one spend factor set is needed")
     if not 0 < pareto_share <= 1:
