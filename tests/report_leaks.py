@@ -47,6 +47,10 @@ PHRASES = (
     "estimate (agreement value)",
     "not stated",  # a factor grade the file does not state (Datakvalitet)
     "(built-in)",
+    "skipped total row",  # the readers' notes (io/build.py), named by their file
+    "empty rows",
+    "has no header",
+    "not used: another column",
     "rpt.",  # a catalogue key shown instead of its text
 )
 WORDS = ("travel", "short", "long", "economy", "pkm", "vkm", "unknown", "none", "domestic",

@@ -22,6 +22,10 @@ from spendanalys.i18n import t
 
 PATTERNS_FILE = Path(__file__).with_name("note_patterns.json")
 SEPARATOR = "; "
+# "<file> [<sheet>]: <note>": the file name is kept as written, the note translated.
+_FILE_NOTE = re.compile(
+    r"(?P<file>.+?\.(?:csv|txt|tsv|xlsx|xlsm|xls)(?: \[[^\]]*\])?): (?P<note>.+)\Z", re.I
+)
 
 
 @cache
@@ -56,6 +60,11 @@ def translate(text: object, lang: str) -> object:
     parts = text.split(SEPARATOR)
     if len(parts) > 1:
         return SEPARATOR.join(str(translate(part, lang)) for part in parts)
+    named = _FILE_NOTE.match(text.strip())
+    if named is not None:  # a reader's note, named by its file (io.options.reader_notes)
+        note = _one(named["note"], lang)
+        if note is not None:
+            return f"{named['file']}: {note}"
     return text
 
 

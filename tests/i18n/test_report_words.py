@@ -83,6 +83,35 @@ def test_engine_notes_in_swedish(english, swedish):
 
 
 @pytest.mark.parametrize(
+    "english, swedish",
+    [
+        # io/options.reader_notes: each reader note named by its file (and sheet)
+        (
+            "leverantorsfakturor_2024.csv: skipped total row 29818 ('Summa')",
+            "leverantorsfakturor_2024.csv: summarad 29818 ('Summa') hoppades över",
+        ),
+        (
+            "bok.xlsx [Apr 18]: ignored 3 empty rows",
+            "bok.xlsx [Apr 18]: 3 tomma rader hoppades över",
+        ),
+        (
+            "avtal.csv: header 'Belopp' not used: another column already gives that field",
+            "avtal.csv: rubriken 'Belopp' används inte: en annan kolumn ger redan det fältet",
+        ),
+        (
+            "resor.csv: column 7 has no header: its values in 12 rows were not read",
+            "resor.csv: kolumn 7 saknar rubrik: dess värden på 12 rader lästes inte",
+        ),
+        # a note no pattern knows keeps its file and its words
+        ("avtal.csv: a note no pattern knows", "avtal.csv: a note no pattern knows"),
+    ],
+)
+def test_reader_notes_named_by_their_file_in_swedish(english, swedish):
+    assert translate(english, "sv") == swedish
+    assert translate(english, "en") == english
+
+
+@pytest.mark.parametrize(
     "english",
     [
         "org number 5592011372 belongs to 2 agreements",
