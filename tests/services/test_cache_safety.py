@@ -86,12 +86,9 @@ def assert_same(got: Any, want: Any, where: str = "value") -> None:
 
 
 @pytest.fixture(scope="module")
-def warmed_db(sample_dir: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
+def warmed_db(samples: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
     """The sample data stored and its analyses cached (computed once for the module)."""
-    folder = Path(os.environ.get("SPENDANALYS_SAMPLE_DIR") or sample_dir)
-    for names in services.SAMPLE_FILES.values():
-        if not any((folder / n).is_file() for n in names):
-            pytest.skip(f"sample data missing in {folder}: {names[0]}")
+    folder = samples
     path = tmp_path_factory.mktemp("warmed") / "w.sqlite"
     with Store(f"sqlite:///{path}") as store:
         assert len(services.seed_sample_data(store, folder)) == 4

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import base64
 import io
-import os
 import shutil
 from datetime import date
 from pathlib import Path
@@ -24,15 +23,6 @@ from spendanalys.errors import AccessDenied, InputFormatError, UnitError
 from spendanalys.store.database import Store
 
 AS_OF = date(2025, 1, 15)
-
-
-@pytest.fixture(scope="module")
-def samples(sample_dir: Path) -> Path:
-    folder = Path(os.environ.get("SPENDANALYS_SAMPLE_DIR") or sample_dir)
-    for names in services.SAMPLE_FILES.values():
-        if not any((folder / n).is_file() for n in names):
-            pytest.skip(f"sample data missing in {folder}: {names[0]}")
-    return folder
 
 
 def _sample(folder: Path, kind: str) -> Path:

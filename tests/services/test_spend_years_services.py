@@ -8,7 +8,6 @@ sample files (one definition, DESIGN.md §2 boundaries: travel counted once).
 from __future__ import annotations
 
 import json
-import os
 from datetime import date
 from pathlib import Path
 
@@ -22,15 +21,6 @@ from spendanalys.services.assembly import assemble_spend
 from spendanalys.store.database import Store
 
 AS_OF = date(2025, 1, 15)
-
-
-@pytest.fixture(scope="module")
-def samples(sample_dir: Path) -> Path:
-    folder = Path(os.environ.get("SPENDANALYS_SAMPLE_DIR") or sample_dir)
-    for names in services.SAMPLE_FILES.values():
-        if not any((folder / n).is_file() for n in names):
-            pytest.skip(f"sample data missing in {folder}: {names[0]}")
-    return folder
 
 
 @pytest.fixture(scope="module")

@@ -8,7 +8,6 @@ and a category mapping entered, so the method tables carry the run's own rows.
 
 from __future__ import annotations
 
-import os
 from datetime import date
 from pathlib import Path
 from typing import Any
@@ -23,11 +22,8 @@ from spendanalys.store.database import Store
 
 
 @pytest.fixture(scope="module")
-def edited(sample_dir: Path, tmp_path_factory: pytest.TempPathFactory) -> Store:
-    folder = Path(os.environ.get("SPENDANALYS_SAMPLE_DIR") or sample_dir)
-    for names in services.SAMPLE_FILES.values():
-        if not any((folder / n).is_file() for n in names):
-            pytest.skip(f"sample data missing in {folder}: {names[0]}")
+def edited(samples: Path, tmp_path_factory: pytest.TempPathFactory) -> Store:
+    folder = samples
     path = tmp_path_factory.mktemp("pages") / "p.sqlite"
     store = Store(f"sqlite:///{path}")
     assert len(services.seed_sample_data(store, folder)) == 4

@@ -7,7 +7,6 @@ Runs on the sample data stored in a temporary SQLite database.
 
 from __future__ import annotations
 
-import os
 import pickle
 from datetime import date
 from pathlib import Path
@@ -26,11 +25,8 @@ AS_OF = date(2025, 1, 15)
 
 
 @pytest.fixture(scope="module")
-def seeded_db(sample_dir: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
-    folder = Path(os.environ.get("SPENDANALYS_SAMPLE_DIR") or sample_dir)
-    for names in services.SAMPLE_FILES.values():
-        if not any((folder / n).is_file() for n in names):
-            pytest.skip(f"sample data missing in {folder}: {names[0]}")
+def seeded_db(samples: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    folder = samples
     path = tmp_path_factory.mktemp("summary") / "s.sqlite"
     store = Store(f"sqlite:///{path}")
     assert len(services.seed_sample_data(store, folder)) == 4
