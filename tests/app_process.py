@@ -8,8 +8,22 @@ import subprocess
 import sys
 import time
 import urllib.request
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from pathlib import Path
+from typing import Any
+
+import pytest
+
+# Debian's Chromium: Playwright cannot download its own browser on these machines.
+CHROMIUM = Path("/usr/bin/chromium")
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
 
 
 def free_port() -> int:
@@ -59,3 +73,23 @@ def served_app(
                 process.wait(timeout=10)
             except subprocess.TimeoutExpired:
                 process.kill()
+
+
+def require_chromium() -> None:
+    """Skip the calling test, with the reason, on a machine without Debian's chromium."""
+    if not CHROMIUM.exists():
+        pytest.skip(f"{CHROMIUM} is absent (apt-get install chromium)")
+
+
+@contextlib.contextmanager
+def headless_chromium(extra_args: Sequence[str] = ()) -> Iterator[Any]:
+    """A headless Chromium driven by Playwright (skipped when either is missing), closed after."""
+    require_chromium()
+    playwright_api = pytest.importorskip("playwright.sync_api")
+    with playwright_api.sync_playwright() as p:
+        args = [*CHROMIUM_ARGS, *extra_args]
+        browser = p.chromium.launch(executable_path=str(CHROMIUM), args=args)
+        try:
+            yield browser
+        finally:
+            browser.close()

@@ -8,6 +8,8 @@ from pathlib import Path
 import pytest
 from hypothesis import HealthCheck, settings
 
+from spendanalys import services
+
 # Helper modules whose asserts should report like a test's (imported by several test modules).
 pytest.register_assert_rewrite("access_app")
 
@@ -58,3 +60,22 @@ def reference_dir(shared_dir: Path) -> Path:
     if not path.is_dir():
         pytest.skip(f"{path} is absent")
     return path
+
+
+@pytest.fixture(scope="session")
+def samples(sample_dir: Path) -> Path:
+    """The sample data folder (``SPENDANALYS_SAMPLE_DIR`` or the repository's); the tests that
+    need it are skipped, with the missing file named, when a kind's file is not there."""
+    folder = Path(os.environ.get("SPENDANALYS_SAMPLE_DIR") or sample_dir)
+    for names in services.SAMPLE_FILES.values():
+        if not any((folder / n).is_file() for n in names):
+            pytest.skip(f"sample data missing in {folder}: {names[0]}")
+    return folder
+
+
+@pytest.fixture(scope="session")
+def artifacts(repo_dir: Path) -> Path:
+    """``test-artifacts/``: screenshots and files the browser tests leave for a reader."""
+    folder = repo_dir / "test-artifacts"
+    folder.mkdir(exist_ok=True)
+    return folder

@@ -17,14 +17,12 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from app_process import served_app
+from app_process import headless_chromium, require_chromium, served_app
 
 from spendanalys.store.database import Store
 
 pytestmark = pytest.mark.browser
 
-CHROMIUM = Path("/usr/bin/chromium")
-ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--no-first-run"]
 USER, PASSWORD = "ledning", "ett-långt-lösenord-för-ledningen"
 TIMEOUT_MS = 60_000
 WIDTHS = (1440, 390)
@@ -72,8 +70,7 @@ def server(
     repo_dir: Path, sample_dir: Path, tmp_path_factory: pytest.TempPathFactory
 ) -> Iterator[str]:
     """The real app (``python app.py``) with a user and the sample data (seeded on start)."""
-    if not CHROMIUM.exists():
-        pytest.skip("/usr/bin/chromium is absent (apt-get install chromium)")
+    require_chromium()
     if not (sample_dir / "resor_2019_2024.csv").is_file():
         pytest.skip(f"sample data missing in {sample_dir}")
     folder = tmp_path_factory.mktemp("a11y")
@@ -86,24 +83,14 @@ def server(
 
 @pytest.fixture(scope="module")
 def browser() -> Iterator[Any]:
-    playwright_api = pytest.importorskip("playwright.sync_api")
-    with playwright_api.sync_playwright() as p:
-        chromium = p.chromium.launch(executable_path=str(CHROMIUM), args=ARGS)
+    with headless_chromium() as chromium:
         yield chromium
-        chromium.close()
 
 
 @pytest.fixture(scope="module")
 def axe() -> Any:
     module = pytest.importorskip("axe_playwright_python.sync_playwright")
     return module.Axe()
-
-
-@pytest.fixture(scope="module")
-def artifacts(repo_dir: Path) -> Path:
-    folder = repo_dir / "test-artifacts"
-    folder.mkdir(exist_ok=True)
-    return folder
 
 
 def _context(browser: Any, server: str, width: int, language: str, log_in: bool = True) -> Any:

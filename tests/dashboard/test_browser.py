@@ -17,7 +17,7 @@ from typing import Any
 
 import openpyxl
 import pytest
-from app_process import served_app
+from app_process import headless_chromium, require_chromium, served_app
 
 from spendanalys import services
 from spendanalys.store.database import Store
@@ -27,26 +27,9 @@ from spendanalys.store.database import Store
 # pytest-xdist 3.8's group suffix on node ids has no effect.)
 pytestmark = pytest.mark.browser
 
-CHROMIUM = Path("/usr/bin/chromium")
-ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-]
 USER, PASSWORD = "miljo_admin", "ett-långt-lösenord"
 TIMEOUT_MS = 60_000
 MAX_UPLOAD_MB = 4  # above the sample invoice export (2.9 MB), so a 5 MB file is too big
-
-
-@pytest.fixture(scope="module")
-def samples(sample_dir: Path) -> Path:
-    folder = Path(os.environ.get("SPENDANALYS_SAMPLE_DIR") or sample_dir)
-    if not (folder / "resor_2019_2024.csv").is_file():
-        pytest.skip(f"sample data missing in {folder}")
-    return folder
 
 
 @pytest.fixture(scope="module")
@@ -54,8 +37,7 @@ def app_server(
     samples: Path, repo_dir: Path, tmp_path_factory: pytest.TempPathFactory
 ) -> Iterator[tuple[str, str]]:
     """The real app (``python app.py``) on a free port with an empty temporary database."""
-    if not CHROMIUM.exists():
-        pytest.skip("/usr/bin/chromium is absent (apt-get install chromium)")
+    require_chromium()
     folder = tmp_path_factory.mktemp("browser")
     url = f"sqlite:///{folder / 'b.sqlite'}"
     Store(url).add_user(USER, PASSWORD, "admin")
@@ -77,9 +59,7 @@ def server(app_server: tuple[str, str]) -> str:
 
 @pytest.fixture(scope="module")
 def page(server: str) -> Iterator[Any]:
-    playwright_api = pytest.importorskip("playwright.sync_api")
-    with playwright_api.sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=str(CHROMIUM), args=ARGS)
+    with headless_chromium() as browser:
         context = browser.new_context(
             viewport={"width": 1400, "height": 1000}, accept_downloads=True
         )
@@ -87,14 +67,6 @@ def page(server: str) -> Iterator[Any]:
         page.set_default_timeout(TIMEOUT_MS)
         yield page
         context.close()
-        browser.close()
-
-
-@pytest.fixture(scope="module")
-def artifacts(repo_dir: Path) -> Path:
-    folder = repo_dir / "test-artifacts"
-    folder.mkdir(exist_ok=True)
-    return folder
 
 
 def _sample(folder: Path, kind: str) -> str:

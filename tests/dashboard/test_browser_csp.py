@@ -23,21 +23,12 @@ from typing import Any
 
 import pytest
 from access_app import FILES
-from app_process import free_port, wait_healthy
+from app_process import free_port, headless_chromium, require_chromium, wait_healthy
 
 pytestmark = pytest.mark.browser
 
-CHROMIUM = Path("/usr/bin/chromium")
 REBIND = "rebind.evil.example"
-ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-    f"--host-resolver-rules=MAP {REBIND} 127.0.0.1",
-]
+RESOLVE_REBIND = f"--host-resolver-rules=MAP {REBIND} 127.0.0.1"
 TIMEOUT_MS = 60_000
 # Runs before the page's own scripts (injected by the browser, so the policy does not apply).
 RECORD_VIOLATIONS = """
@@ -51,8 +42,7 @@ document.addEventListener('securitypolicyviolation', (e) => {
 @pytest.fixture(scope="module")
 def demo_server(repo_dir: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     """``python app.py`` on a free port, no users: the demo mode."""
-    if not CHROMIUM.exists():
-        pytest.skip("/usr/bin/chromium is absent (apt-get install chromium)")
+    require_chromium()
     folder = tmp_path_factory.mktemp("csp")
     (folder / "no-samples").mkdir()
     env = {
@@ -83,10 +73,8 @@ def demo_server(repo_dir: Path, tmp_path_factory: pytest.TempPathFactory) -> Ite
 @pytest.fixture(scope="module")
 def browser_page(demo_server: str) -> Iterator[tuple[Any, list[str]]]:
     """A page that records CSP violations; with the console's CSP messages beside it."""
-    playwright_api = pytest.importorskip("playwright.sync_api")
     console: list[str] = []
-    with playwright_api.sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=str(CHROMIUM), args=ARGS)
+    with headless_chromium([RESOLVE_REBIND]) as browser:
         context = browser.new_context(
             viewport={"width": 1400, "height": 1000}, accept_downloads=True
         )
@@ -99,7 +87,6 @@ def browser_page(demo_server: str) -> Iterator[tuple[Any, list[str]]]:
         )
         yield page, console
         context.close()
-        browser.close()
 
 
 # Small exports: the access tests' contracts and invoices, trips and FTE for the default goal's

@@ -24,26 +24,16 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from app_process import served_app
+from app_process import headless_chromium, require_chromium, served_app
 
 from spendanalys import services
 from spendanalys.store.database import Store
 
 pytestmark = pytest.mark.browser
 
-CHROMIUM = Path("/usr/bin/chromium")
-ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--no-first-run"]
 USER, PASSWORD = "data_admin", "ett-långt-lösenord-för-data"
 TIMEOUT_MS = 60_000
 SEEN: dict[str, str] = {}  # figures read by one test, compared by a later one (file order)
-
-
-@pytest.fixture(scope="module")
-def samples(sample_dir: Path) -> Path:
-    folder = Path(os.environ.get("SPENDANALYS_SAMPLE_DIR") or sample_dir)
-    if not (folder / "resor_2019_2024.csv").is_file():
-        pytest.skip(f"sample data missing in {folder}")
-    return folder
 
 
 @pytest.fixture(scope="module")
@@ -51,8 +41,7 @@ def app_server(
     samples: Path, repo_dir: Path, tmp_path_factory: pytest.TempPathFactory
 ) -> Iterator[tuple[str, str]]:
     """The real app on a free port; the sample data is imported on its first start."""
-    if not CHROMIUM.exists():
-        pytest.skip("/usr/bin/chromium is absent (apt-get install chromium)")
+    require_chromium()
     folder = tmp_path_factory.mktemp("browser_data")
     url = f"sqlite:///{folder / 'd.sqlite'}"
     Store(url).add_user(USER, PASSWORD, "admin")
@@ -63,9 +52,7 @@ def app_server(
 
 @pytest.fixture(scope="module")
 def page(app_server: tuple[str, str]) -> Iterator[Any]:
-    playwright_api = pytest.importorskip("playwright.sync_api")
-    with playwright_api.sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=str(CHROMIUM), args=ARGS)
+    with headless_chromium() as browser:
         context = browser.new_context(viewport={"width": 1400, "height": 1000})
         page = context.new_page()
         page.set_default_timeout(TIMEOUT_MS)
@@ -76,14 +63,6 @@ def page(app_server: tuple[str, str]) -> Iterator[Any]:
         page.wait_for_selector("nav")
         yield page
         context.close()
-        browser.close()
-
-
-@pytest.fixture(scope="module")
-def artifacts(repo_dir: Path) -> Path:
-    folder = repo_dir / "test-artifacts"
-    folder.mkdir(exist_ok=True)
-    return folder
 
 
 def _store(app_server: tuple[str, str]) -> Store:
