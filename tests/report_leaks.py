@@ -1,9 +1,12 @@
 """The English that leaked into the Swedish workbooks and documents before issue 16, and a scan.
 
 Each entry is a phrase or a whole word as the engines or the old reports wrote it; a Swedish
-report's text cell, paragraph or table cell must contain none of them. The factor files'
-provenance (source, derivation, note, licence columns of "Metod och källor" and the factor
-source of each line) is quoted as the source wrote it and is not scanned.
+report's text cell, paragraph or table cell must contain none of them, nor any English message
+of the engines' table (``spendanalys/i18n/engine_messages.json``) left as written. The factor
+files' provenance (source, derivation, note, licence columns of "Metod och källor" and the
+factor source of each line) is quoted as the source wrote it and is not scanned, and so are the
+paths of the input files a test gave the command (a report names its inputs as given: a checkout
+under /home/me/travel/ is no English in the report).
 """
 
 from __future__ import annotations
@@ -11,10 +14,12 @@ from __future__ import annotations
 import io
 import re
 import zipfile
-from collections.abc import Iterator
-from pathlib import Path
+from collections.abc import Iterable, Iterator
+from pathlib import Path, PurePath
 
 import openpyxl
+
+from spendanalys.i18n.notes import SEPARATOR, matching
 
 PHRASES = (
     "radiative forcing",
@@ -67,13 +72,33 @@ _WORD_RE = re.compile(r"\b(" + "|".join(WORDS) + r")\b")
 _QUOTED_TAIL = re.compile(r"(rutt-tabellen \([^)]*\)): .*", re.DOTALL)
 
 
-def leaks(text: str, category_ids: frozenset[str] = frozenset()) -> list[str]:
-    """The leak phrases and words in ``text`` (category ids count as words)."""
+# A reader's note after the file (and sheet) that names it: "<file> [<sheet>]: <note>".
+_AFTER_FILE = re.compile(r".+?\.(?:csv|txt|tsv|xlsx|xlsm|xls)(?: \[[^\]]*\])?: (?P<note>.+)", re.I)
+
+
+def leaks(
+    text: str, category_ids: frozenset[str] = frozenset(), files: Iterable[str] = ()
+) -> list[str]:
+    """The leak phrases and words in ``text`` (category ids count as words) and the keys of the
+    engine messages it holds as the engine wrote them. ``files``: the input paths and names the
+    caller gave the command; each, as written, stands as "indata" with its suffix while the text
+    is scanned (the note after it still is)."""
+    for name in sorted(files, key=len, reverse=True):  # a path before the name it ends with
+        text = text.replace(name, "indata" + PurePath(name).suffix)
     text = _QUOTED_TAIL.sub(r"\1", text)
     found = [p for p in PHRASES if p in text]
+    found += _english_messages(text)
     found += _WORD_RE.findall(text)
     found += [w for w in re.findall(r"[a-z_]+", text) if w in category_ids]
     return found
+
+
+def _english_messages(text: str) -> list[str]:
+    """``engine.*`` keys of the English engine messages in ``text``: all of it, each "; " part,
+    or the note after a "<file>: "."""
+    parts = [text.strip(), *text.split(SEPARATOR)]
+    parts += [m["note"] for p in parts if (m := _AFTER_FILE.fullmatch(p.strip()))]
+    return sorted({hit[0].key for p in parts if p.strip() and (hit := matching(p.strip()))})
 
 
 def workbook_texts(data: bytes | Path) -> Iterator[tuple[str, str]]:

@@ -20,7 +20,6 @@ import plotly.graph_objects as go
 from dash import dcc, html
 
 from spendanalys.dashboard import security
-from spendanalys.dashboard.wording import worded
 from spendanalys.errors import ConfigurationError
 from spendanalys.i18n import (
     catalogue,
@@ -32,6 +31,7 @@ from spendanalys.i18n import (
     plotly_separators,
     t,
 )
+from spendanalys.i18n.notes import worded
 from spendanalys.schema import YEARS
 from spendanalys.spend.sensitivity import round_to_significant
 
@@ -256,7 +256,7 @@ def _cell(field: str, value: Any, kind: str, language: str) -> html.Td:
 
 
 def rejected_table(frame: pd.DataFrame, language: str, table_id: str | None = None) -> html.Div:
-    """The rejected rows with their reasons worded in the page's language (``wording``)."""
+    """The rejected rows with their reasons worded in the page's language (``i18n.notes``)."""
     if "reason" in frame:
         frame = frame.assign(reason=[worded(str(r), language) for r in frame["reason"]])
     return table(

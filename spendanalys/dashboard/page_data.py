@@ -21,8 +21,8 @@ import plotly.io.json
 from spendanalys import services
 from spendanalys.dashboard import charts
 from spendanalys.dashboard.components import figure_dict, grid_frame
-from spendanalys.dashboard.wording import worded
 from spendanalys.i18n import format_number, t
+from spendanalys.i18n.notes import worded
 from spendanalys.spend.categories import load_category_rules
 
 
@@ -300,7 +300,7 @@ def factor_sources_text(lines: pd.DataFrame, language: str) -> str:
 
 
 def worded_notes(frame: pd.DataFrame, column: str, language: str) -> pd.DataFrame:
-    """``frame`` with the engine's notes in ``column`` worded in ``language`` (``wording``)."""
+    """``frame`` with the engine's notes in ``column`` worded in ``language`` (``i18n.notes``)."""
     if column not in frame:
         return frame
     return frame.assign(

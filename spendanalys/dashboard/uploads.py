@@ -32,9 +32,9 @@ from spendanalys import services
 from spendanalys.auth import require
 from spendanalys.dashboard import security
 from spendanalys.dashboard.components import lang, message, rejected_table, table
-from spendanalys.dashboard.wording import worded
 from spendanalys.errors import AccessDenied, SpendanalysError
 from spendanalys.i18n import format_number, format_percent, t
+from spendanalys.i18n.notes import worded
 from spendanalys.services.jobs import JobBoard, JobState, QuotaExceeded, run_in_job_process
 
 JOBS_EXTENSION = "spendanalys.services.jobs"

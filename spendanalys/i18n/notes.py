@@ -1,26 +1,28 @@
-"""The engines' notes and reasons in the reader's language.
+"""The engines' English messages in the reader's language, for the reports and the dashboard.
 
-The spend and travel engines write their notes (``analysis.notes``), the reasons an invoice line
-stayed unlinked (``link_note``), the forecast and decomposition methods and the sources of the
-train-or-flight figures as English sentences, which the JSON keeps as they are. A report shows
-them through :func:`translate`: each sentence is matched against the patterns of
-``note_patterns.json`` (data, beside this module) and rewritten with the catalogue message of
-the same key, its ``{placeholders}`` filled from the pattern's named groups. A text no pattern
-knows is shown as written rather than guessed.
+The spend, travel and reader code write their notes (``analysis.notes``), the reasons a row was
+rejected or an invoice line stayed unlinked, the forecast and decomposition methods, the sources
+of the train-or-flight figures and the form checks as English sentences of known shapes, which
+the JSON keeps as they are. Every output words them through :func:`translate` (the dashboard
+through :func:`worded`, the same function for a string): the sentence is matched against the
+patterns of ``engine_messages.json`` (data, beside this module; its ``_format`` says how) and
+rewritten with the catalogue message of the same key, its ``{placeholders}`` filled from the
+pattern's named groups. A text no pattern knows is shown as written rather than guessed.
 """
 
 from __future__ import annotations
 
 import json
 import re
-from functools import cache
+from functools import cache, lru_cache
 from pathlib import Path
+from typing import NamedTuple
 
 import pandas as pd
 
 from spendanalys.i18n import t
 
-PATTERNS_FILE = Path(__file__).with_name("note_patterns.json")
+MESSAGES_FILE = Path(__file__).with_name("engine_messages.json")
 SEPARATOR = "; "
 # "<file> [<sheet>]: <note>": the file name is kept as written, the note translated.
 _FILE_NOTE = re.compile(
@@ -28,30 +30,57 @@ _FILE_NOTE = re.compile(
 )
 
 
+class Message(NamedTuple):
+    """One shape of engine message: its catalogue key, the compiled whole-text pattern, the
+    real messages it was written for and the module that writes it."""
+
+    key: str
+    pattern: re.Pattern[str]
+    examples: tuple[str, ...]
+    source: str
+
+
 @cache
-def patterns() -> tuple[tuple[str, re.Pattern[str]], ...]:
-    """(catalogue key, compiled pattern) in the file's order, read once."""
-    data = json.loads(PATTERNS_FILE.read_text(encoding="utf-8"))
-    return tuple((key, re.compile(rf"(?:{regex})\Z", re.DOTALL)) for key, regex in data["patterns"])
+def messages() -> tuple[Message, ...]:
+    """The table in the file's order (the first match wins), read once."""
+    data = json.loads(MESSAGES_FILE.read_text(encoding="utf-8"))
+    return tuple(
+        Message(
+            m["key"],
+            re.compile(rf"(?:{m['pattern']})\Z", re.DOTALL),
+            tuple(m["examples"]),
+            m["from"],
+        )
+        for m in data["messages"]
+    )
 
 
-def _one(text: str, lang: str) -> str | None:
-    for key, pattern in patterns():
-        found = pattern.match(text)
-        if found is None:
-            continue
-        values = {}
-        for name, value in found.groupdict().items():
-            if value is None:
-                continue
-            values[name] = translate(value, lang) if name.endswith("_text") else value
-        return t(key, lang, **values) if values else t(key, lang)
+def matching(text: str) -> tuple[Message, re.Match[str]] | None:
+    """The first message of the table whose pattern matches all of ``text``, with the match."""
+    for message in messages():
+        found = message.pattern.match(text)
+        if found is not None:
+            return message, found
     return None
 
 
+@lru_cache(maxsize=4096)  # the same note repeats down a column of thousands of lines
+def _one(text: str, lang: str) -> str | None:
+    hit = matching(text)
+    if hit is None:
+        return None
+    message, found = hit
+    values = {
+        name: str(translate(value, lang)) if name.endswith("_text") else value
+        for name, value in found.groupdict().items()
+        if value is not None
+    }
+    return t(message.key, lang, **values)
+
+
 def translate(text: object, lang: str) -> object:
-    """``text`` in ``lang`` when a pattern knows it; notes joined by "; " one by one; anything
-    that is not a string (a number, None) unchanged."""
+    """``text`` in ``lang`` when a pattern knows it; notes joined by "; " one by one; a reader's
+    note after its "<file>: "; anything that is not a string (a number, None) unchanged."""
     if not isinstance(text, str) or not text.strip():
         return text
     whole = _one(text.strip(), lang)
@@ -66,6 +95,12 @@ def translate(text: object, lang: str) -> object:
         if note is not None:
             return f"{named['file']}: {note}"
     return text
+
+
+def worded(message: str, lang: str) -> str:
+    """:func:`translate` for a message known to be a string (the dashboard's notes, reasons and
+    errors): the same words the reports print."""
+    return str(translate(message, lang))
 
 
 def translated(frame: pd.DataFrame, column: str, lang: str) -> pd.DataFrame:

@@ -1,6 +1,6 @@
-"""The engines' English messages worded in Swedish at the dashboard's edge (``wording``), the
-overview's verdicts (``brief``) and the drill-down's labels and price-index step
-(``page_data.labelled_lines``).
+"""The engines' English messages worded in Swedish on the dashboard (``i18n.notes.worded``, the
+words the reports print), the overview's verdicts (``brief``) and the drill-down's labels and
+price-index step (``page_data.labelled_lines``).
 
 Each message below is one the engines write today, copied from their source or from the sample
 data's analysis (sample_data/, issue 18's list of English on the Swedish pages)."""
@@ -13,15 +13,17 @@ import pandas as pd
 import pytest
 
 from spendanalys.dashboard import brief
-from spendanalys.dashboard.page_data import labelled_lines
-from spendanalys.dashboard.wording import SHAPES, worded
+from spendanalys.dashboard.components import rejected_table
+from spendanalys.dashboard.page_data import labelled_lines, worded_notes
 from spendanalys.i18n import catalogue
+from spendanalys.i18n.notes import Message, messages, translate, worded
+from spendanalys.i18n.sheets import Col, value_maps
 
 MESSAGES = [
     ("org number 5592011372 belongs to 2 agreements", "org.nr 5592011372 hör till 2 avtal"),
     (
         "supplier name 'bergqvists kodverkstad' belongs to 2 agreements",
-        "leverantörsnamnet 'bergqvists kodverkstad' hör till 2 avtal",
+        "leverantörsnamnet ”bergqvists kodverkstad” hör till 2 avtal",
     ),
     ("skipped total row 3001 ('Summa')", "summarad 3001 ('Summa') hoppades över"),
     ("'2024-13-45' is not a valid calendar date", "'2024-13-45' är inget giltigt datum"),
@@ -36,10 +38,13 @@ MESSAGES = [
     (
         "43 hotel line(s) in countries without a hotel row of their own in sweden_default_2025 "
         "('KE' ×43): priced with its rest-of-the-world row",
-        "43 hotellrader i länder utan egen hotellrad i sweden_default_2025 ('KE' ×43): "
-        "beräknade med raden för övriga världen",
+        "43 hotellrad(er) i länder utan egen hotellrad i sweden_default_2025 ('KE' ×43): "
+        "beräknade med dess rad för övriga världen",
     ),
-    ("no accepted trips for year(s) 2020, 2021: no figure", "Inga godkända resor för 2020, 2021"),
+    (
+        "no accepted trips for year(s) 2020, 2021: no figure",
+        "Inga godkända resor för år 2020, 2021",
+    ),
     (
         "the baseline year must be a year from 2000 to 2100",
         "Basår måste vara ett år från 2000 till 2100",
@@ -58,9 +63,39 @@ def test_a_message_of_unknown_shape_is_shown_as_written() -> None:
     assert worded("a new engine message", "sv") == "a new engine message"
 
 
-def test_every_shape_has_its_words_in_both_catalogues() -> None:
-    for _pattern, key in SHAPES:
-        assert key in catalogue("sv") and key in catalogue("en"), key
+EXAMPLES = [
+    pytest.param(m, example, id=f"{m.key}:{i}")
+    for m in messages()
+    for i, example in enumerate(m.examples)
+]
+
+
+@pytest.mark.parametrize(("message", "example"), EXAMPLES)
+def test_the_dashboard_and_the_reports_print_the_same_swedish(message: Message, example: str):
+    """Every shape's real message, through the dashboard's edges (a page's note, a notes column,
+    the rejected rows' reasons) and the reports' (a workbook's note column, a document's notes):
+    one Swedish text, from the table's own key, placeholders filled."""
+    report = translate(example, "sv")
+    workbook_cell = value_maps([Col("note", "col.note", values="note")], "sv")["note"](example)
+    page = worded(example, "sv")
+    column = worded_notes(pd.DataFrame({"note": [example]}), "note", "sv")["note"][0]
+    table = rejected_table(pd.DataFrame({"reason": [example]}), "sv")
+    assert page == report == workbook_cell == column, (page, report)
+    assert report in _texts(table)
+    assert report != example and "{" not in report, report
+    if message.source.startswith("io/"):  # a reader's note keeps its file in front on both sides
+        named = f"resor.csv [Blad1]: {example}"
+        assert worded(named, "sv") == translate(named, "sv") == f"resor.csv [Blad1]: {report}"
+
+
+def _texts(component: object) -> list[str]:
+    """The strings of a Dash component tree (its children, depth first)."""
+    children = getattr(component, "children", component)
+    if isinstance(children, str):
+        return [children]
+    if isinstance(children, list | tuple):
+        return [text for child in children for text in _texts(child)]
+    return [] if children is None or children is component else _texts(children)
 
 
 def test_catalogues_stay_sorted_and_alike(repo_dir: object) -> None:
@@ -155,5 +190,5 @@ def test_login_goes_back_to_the_page_asked_for_on_this_site_only(
 def test_train_table_sources_are_worded() -> None:
     assert (
         worded("median of the agency's 101 rail trip(s) on the route", "sv")
-        == "median av myndighetens 101 resor med tåg på sträckan"
+        == "medianen av myndighetens 101 resor med tåg på sträckan"
     )

@@ -30,9 +30,9 @@ from spendanalys.dashboard.components import (
 from spendanalys.dashboard.downloads import download_bar, register_downloads
 from spendanalys.dashboard.edit_forms import FACTOR_RESULT, OVERRIDE_RESULT, edit_forms
 from spendanalys.dashboard.uploads import register_upload
-from spendanalys.dashboard.wording import worded
 from spendanalys.errors import AccessDenied, SpendanalysError
 from spendanalys.i18n import format_date, format_number, format_percent, t
+from spendanalys.i18n.notes import worded
 from spendanalys.spend.sensitivity import round_to_significant
 
 dash.register_page(

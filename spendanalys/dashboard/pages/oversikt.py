@@ -25,9 +25,9 @@ from spendanalys.dashboard.components import (
     table,
     verdict_line,
 )
-from spendanalys.dashboard.wording import worded
 from spendanalys.errors import SpendanalysError
 from spendanalys.i18n import format_date, format_number, format_percent, t
+from spendanalys.i18n.notes import worded
 
 dash.register_page(__name__, path="/", title="Spendanalys – översikt", order=0, nav="nav.overview")
 

@@ -24,9 +24,9 @@ from spendanalys.dashboard.components import (
 )
 from spendanalys.dashboard.downloads import download_bar, register_downloads
 from spendanalys.dashboard.uploads import register_upload
-from spendanalys.dashboard.wording import worded
 from spendanalys.errors import AccessDenied, SpendanalysError
 from spendanalys.i18n import format_number, format_percent, t
+from spendanalys.i18n.notes import worded
 from spendanalys.travel.analysis import headline_lines, hotels_stated
 from spendanalys.travel.gender import gender_perspective
 from spendanalys.travel.naturvardsverket import naturvardsverket_table
