@@ -20,6 +20,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
+from functools import cached_property
 from pathlib import Path
 from typing import Any
 
@@ -40,6 +41,7 @@ from spendanalys.travel.notes import (
     unknown_cabin_note,
 )
 from spendanalys.travel.pricing import line_factors, price_lines
+from spendanalys.travel.rows import LineCodes
 from spendanalys.travel.trips import activity_lines
 from spendanalys.travel.variants import variant_notes
 
@@ -108,6 +110,13 @@ class TravelAnalysis:
     # ``notes``; the CLI shows them before the figures).
     read_rejected: list[RejectedRow] = field(default_factory=list, repr=False)
     reason_notes: list[str] = field(default_factory=list)
+
+    @cached_property
+    def line_codes(self) -> LineCodes:
+        """``mode``, ``component`` and ``activity_unit`` of ``trips`` factorized once, for the
+        follow-up analyses (not a field: the cache stores the fields and this is made again
+        from them)."""
+        return LineCodes(self.trips)
 
 
 def _text(frame: pd.DataFrame, column: str) -> pd.Series:
