@@ -82,8 +82,10 @@ class TextCodes:
 
     def code(self, name: str) -> int:
         """The code of ``name``, or -2 (no row has it; -1 is a missing value)."""
-        found = np.flatnonzero(self.uniques == name) if len(self.uniques) else ()
-        return int(found[0]) if len(found) else -2
+        for code, value in enumerate(self.uniques):
+            if value == name:
+                return code
+        return -2
 
     def mask(self, *names: str) -> np.ndarray:
         """Boolean array: the row's value is one of ``names``."""
@@ -144,7 +146,8 @@ class LineCodes:
 
     def transport(self) -> np.ndarray:
         """Travel lines that are not hotel rows: the lines that count as trips."""
-        return self.travel() & ~self.mode.mask("hotel")
+        out: np.ndarray = self.travel() & ~self.mode.mask("hotel")
+        return out
 
     def fits(self, lines: pd.DataFrame) -> bool:
         """True when these are the codes of ``lines`` (same rows, same labels)."""

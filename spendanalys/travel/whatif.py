@@ -189,7 +189,9 @@ def _rail_network() -> tuple[frozenset[str], frozenset[str]]:
 def _rail_reachable(airports: pd.Series) -> pd.Series:
     """True where a train can reach the airport's place (see ``data/rail_network.csv``)."""
     codes, unique = pd.factorize(airports, use_na_sentinel=True)
-    return pd.Series(_rail_reachable_codes(codes, unique), index=airports.index)
+    return pd.Series(
+        _rail_reachable_codes(codes, np.asarray(unique, dtype=object)), index=airports.index
+    )
 
 
 def _rail_reachable_codes(codes: np.ndarray, unique: np.ndarray) -> np.ndarray:
