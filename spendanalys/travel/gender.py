@@ -28,6 +28,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from spendanalys.travel.rows import LineCodes, TextCodes, line_codes
 from spendanalys.travel.vocab import normalise_gender
 
 SHARE_MODES: tuple[str, ...] = ("flight", "rail", "car")
@@ -85,19 +86,25 @@ def _stripped_ids(lines: pd.DataFrame) -> pd.Series:
 
 
 def gender_perspective(
-    lines: pd.DataFrame, fte: pd.DataFrame | None = None, *, min_group: int = 5
+    lines: pd.DataFrame,
+    fte: pd.DataFrame | None = None,
+    *,
+    min_group: int = 5,
+    codes: LineCodes | None = None,
 ) -> pd.DataFrame:
     """One row per year and gender with the figures of the module docstring, ``suppressed``
-    and ``note``; hidden rows keep their label and have NaN figures."""
-    transport = (
-        (lines["component"].isin(("travel",))) & (~lines["mode"].isin(("hotel",)))
-    ).to_numpy()
+    and ``note``; hidden rows keep their label and have NaN figures. ``codes``: the lines'
+    :class:`LineCodes`, when the caller has them."""
+    codes = line_codes(lines, codes)
+    transport = codes.transport()
     travellers = pd.to_numeric(lines["travellers"], errors="coerce").fillna(1.0).to_numpy()
     ids = _stripped_ids(lines)
+    # Grouped on the genders' codes, numbered in the order of their text (relabelled below).
+    genders = TextCodes(normalise_gender(lines["gender"].astype(object)))
     frame = pd.DataFrame(
         {
             "year": lines["year"].to_numpy(),
-            "gender": normalise_gender(lines["gender"].astype(object)).to_numpy(),
+            "gender": genders.codes,
             "kg_co2e": lines["kg_co2e"].astype("float64").to_numpy(),
             "trips": np.where(transport, travellers, 0.0),
             "companions": np.where(transport, np.maximum(travellers - 1, 0), 0.0),
@@ -107,7 +114,7 @@ def gender_perspective(
         }
     )
     for mode in SHARE_MODES:
-        frame[f"trips_{mode}"] = np.where(transport & lines["mode"].isin((mode,)), travellers, 0.0)
+        frame[f"trips_{mode}"] = np.where(transport & codes.mode.mask(mode), travellers, 0.0)
     keys = ["year", "gender"]
     table = frame.groupby(keys).agg(
         traveller_trips=("trips", "sum"),
@@ -119,6 +126,7 @@ def gender_perspective(
     distinct = frame[transport].dropna(subset=["id"]).groupby(keys)["id"].nunique()
     table["distinct_ids"] = distinct.reindex(table.index).fillna(0)
     table = table.reset_index()
+    table["gender"] = genders.texts(table["gender"].to_numpy())
     known = (table["ids_missing"] == 0) & (table["traveller_trips"] > 0)
     table["travellers"] = (table["distinct_ids"] + table["companions"]).where(known)
     trips = table["traveller_trips"].where(table["traveller_trips"] > 0)
