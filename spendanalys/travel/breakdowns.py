@@ -18,7 +18,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from spendanalys.travel.rows import LineCodes, line_codes
+from spendanalys.travel.rows import LineCodes, group_sums, line_codes
 
 SUPPRESSED = "suppressed (fewer than {n} travellers)"
 
@@ -45,17 +45,13 @@ def breakdown(
     by_codes, uniques = pd.factorize(lines[by].astype("object"), use_na_sentinel=True)
     cleaned = [str(u).strip() or "unknown" for u in uniques] + ["unknown"]
     label_codes, labels = pd.factorize(np.array(cleaned, dtype=object), sort=True)
-    frame = pd.DataFrame(
+    table = group_sums(
+        {"year": lines["year"].to_numpy(), "_label": label_codes[by_codes]},
         {
-            "year": lines["year"].to_numpy(),
-            "_label": label_codes[by_codes],
             # Hotel lines split off a travel row would count its travellers twice.
-            "traveller_trips": np.where(travel, lines["travellers"], 0.0),
+            "travellers": np.where(travel, lines["travellers"], 0.0),
             "kg_co2e": lines["kg_co2e"].to_numpy(),
-        }
-    )
-    table = frame.groupby(["year", "_label"], as_index=False).agg(
-        travellers=("traveller_trips", "sum"), kg_co2e=("kg_co2e", "sum")
+        },
     )
     table.insert(1, by, np.asarray(labels, dtype=object)[table.pop("_label").to_numpy()])
     totals = table.groupby("year")["kg_co2e"].transform("sum")
