@@ -18,6 +18,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pyarrow as pa
+from pyarrow import compute as pa_compute
 from pyarrow import csv as pa_csv
 
 EARTH_RADIUS_KM = 6371.0088  # IUGG mean Earth radius
@@ -66,26 +67,25 @@ def airport_table() -> pd.DataFrame:
             quoted_strings_can_be_null=False,
         ),
     )
+    # Rows without an IATA code dropped in Arrow, before any text becomes a Python object.
+    table = table.filter(pa_compute.not_equal(table.column("iata"), ""))
+
+    def texts(name: str) -> pd.Series:
+        return pd.Series(table.column(name).to_numpy(zero_copy_only=False), dtype=object)
+
     frame = pd.DataFrame(
         {
-            "code": np.asarray(table.column("iata").to_pylist(), dtype=object),
+            "code": texts("iata"),
             "lat": table.column("lat").to_numpy(),
             "lon": table.column("lon").to_numpy(),
-            "country": np.asarray(table.column("country").to_pylist(), dtype=object),
-            "name": np.asarray(table.column("name").to_pylist(), dtype=object),
-            "city": np.asarray(table.column("city").to_pylist(), dtype=object),
+            "country": texts("country"),
+            "name": texts("name"),
+            "city": texts("city"),
         }
     )
-    frame = frame[frame["code"] != ""].drop_duplicates("code", keep="last").set_index("code")
-    return frame.astype(
-        {
-            "lat": "float64",
-            "lon": "float64",
-            "country": "object",
-            "name": "object",
-            "city": "object",
-        }
-    )
+    frame = frame.drop_duplicates("code", keep="last")
+    frame.index = pd.Index(frame.pop("code").to_numpy(), dtype="str", name="code")
+    return frame
 
 
 @lru_cache(maxsize=4)
