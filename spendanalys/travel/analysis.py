@@ -111,6 +111,13 @@ class TravelAnalysis:
     read_rejected: list[RejectedRow] = field(default_factory=list, repr=False)
     reason_notes: list[str] = field(default_factory=list)
 
+    def __getstate__(self) -> dict[str, Any]:
+        """The fields only: the codes below are made again on first use after unpickling."""
+        state = dict(self.__dict__)
+        for name in _DERIVED:
+            state.pop(name, None)
+        return state
+
     @cached_property
     def line_codes(self) -> LineCodes:
         """``mode``, ``component`` and ``activity_unit`` of ``trips`` factorized once, for the
@@ -131,6 +138,10 @@ class TravelAnalysis:
         if self.activity is None:
             return None
         return FactorKeys(self.activity, self.activity_codes)
+
+
+_DERIVED = ("line_codes", "activity_codes", "factor_keys")
+"""TravelAnalysis' cached properties: derived from its fields, never stored with them."""
 
 
 def _text(frame: pd.DataFrame, column: str) -> pd.Series:

@@ -22,7 +22,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from spendanalys.travel.distances import SHORT_HAUL_MAX_KM, pair_distances
+from spendanalys.travel.distances import SHORT_HAUL_MAX_KM, coded_pair_distances
 from spendanalys.travel.places import place_airports
 
 BASIS_GIVEN = "as given in the file"
@@ -62,12 +62,12 @@ def check_written_distances(
 
 def _place_great_circle(frame: pd.DataFrame) -> pd.Series:
     """Great circle between the IATA codes of the rows' places (NaN where either has none)."""
-    index = frame.index
-    airports = [
-        pd.Series(place_airports(frame[side]), index=index, dtype=object)
-        for side in ("origin", "destination")
-    ]
-    return pair_distances(*airports)
+    sides = []
+    for side in ("origin", "destination"):
+        # The airport of each distinct place, then the distance once per distinct pair.
+        codes, places = pd.factorize(frame[side], use_na_sentinel=True)
+        sides += [codes, place_airports(pd.Series(places, dtype=object))]
+    return pd.Series(coded_pair_distances(*sides), index=frame.index, name="great_circle_km")
 
 
 def check_distances(frame: pd.DataFrame) -> pd.DataFrame:

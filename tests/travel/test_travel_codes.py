@@ -5,6 +5,7 @@ what the plain pandas calls the codes replace answer, on a realistic mix of trip
 from __future__ import annotations
 
 import dataclasses
+import pickle
 
 import numpy as np
 import pandas as pd
@@ -126,6 +127,11 @@ def test_analysis_keeps_the_codes_of_its_lines_outside_its_fields(
         assert list(text.texts(text.codes)) == analysis.trips[column].tolist()
     fresh = LineCodes(analysis.trips)
     assert np.array_equal(fresh.unit.codes, codes.unit.codes)
+    # a pickled analysis (a background job's result) leaves them out and makes them again
+    copy = pickle.loads(pickle.dumps(analysis))
+    assert "line_codes" not in copy.__dict__ and "factor_keys" not in copy.__dict__
+    assert np.array_equal(copy.line_codes.mode.codes, codes.mode.codes)
+    pd.testing.assert_frame_equal(priced_years(copy, DESNZ), priced_years(analysis, DESNZ))
 
 
 def test_follow_ups_with_the_codes_answer_as_without(analysis: TravelAnalysis) -> None:
