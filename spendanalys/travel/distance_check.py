@@ -89,13 +89,16 @@ def check_distances(frame: pd.DataFrame) -> pd.DataFrame:
     far &= rows["mode"].isin(("flight",))
     unchecked = round_trip & gc.isna()
     checked = round_trip & gc.notna()
-    by_file = pd.DataFrame({"file": rows["source_file"], "checked": checked, "covers": covers})
-    per_file = by_file.groupby("file")[["checked", "covers"]].sum()
-    convention = per_file[
-        (per_file["checked"] >= FILE_RULE_MIN_ROWS)
-        & (per_file["covers"] >= FILE_RULE_SHARE * per_file["checked"])
-    ].index
-    inferred = unchecked & rows["source_file"].isin(convention)
+    # Counted per file on the files' codes (a row without a file counts for none).
+    files, _ = pd.factorize(rows["source_file"], use_na_sentinel=True)
+    with_file = files >= 0
+    n_files = int(files.max()) + 1 if with_file.any() else 0
+    n_checked = np.bincount(files[with_file], checked.to_numpy()[with_file], n_files)
+    n_covers = np.bincount(files[with_file], covers.to_numpy()[with_file], n_files)
+    convention = np.flatnonzero(
+        (n_checked >= FILE_RULE_MIN_ROWS) & (n_covers >= FILE_RULE_SHARE * n_checked)
+    )
+    inferred = unchecked & np.isin(files, convention)
     halve = covers | inferred
     if not (halve.any() or far.any()):
         return frame

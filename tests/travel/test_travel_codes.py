@@ -267,3 +267,24 @@ def test_agency_costs_answer_as_per_row_route_keys(analysis: TravelAnalysis) -> 
     got = agency_costs(lines)
     assert len(got) >= 3
     pd.testing.assert_frame_equal(got, expected, check_exact=True)
+
+
+def test_the_file_rule_counts_round_trips_per_file() -> None:
+    """a.csv writes its five checkable rail round trips Stockholm–Göteborg at 900 km (2.3 × the
+    394 km great circle): they cover the return, so its round trip between places without a
+    code is halved too. b.csv has only that unchecked row: used as written."""
+    from spendanalys.travel.distance_check import BASIS_FILE, BASIS_GIVEN, BASIS_HALVED
+    from spendanalys.travel.trips import activity_lines
+
+    checked = {"date": "2023-03-01", "mode": "Tåg", "origin": "Stockholm",
+               "destination": "Göteborg", "distance_km": 900, "round_trip": True}  # fmt: skip
+    unchecked = {"date": "2023-03-02", "mode": "Tåg", "origin": "Ödeshög",
+                 "destination": "Gränna", "distance_km": 60, "round_trip": True}  # fmt: skip
+    trips = pd.concat(
+        [trips_frame([checked] * 5 + [unchecked], "a.csv"), trips_frame([unchecked], "b.csv")],
+        ignore_index=True,
+    )
+    lines, rejected = activity_lines(trips)
+    assert not rejected
+    assert lines["distance_basis"].tolist() == [BASIS_HALVED] * 5 + [BASIS_FILE, BASIS_GIVEN]
+    assert lines["distance_km"].tolist() == [450.0] * 5 + [30.0, 60.0]
