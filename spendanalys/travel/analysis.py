@@ -20,6 +20,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
+from functools import cached_property
 from pathlib import Path
 from typing import Any
 
@@ -39,7 +40,8 @@ from spendanalys.travel.notes import (
     reason_notes,
     unknown_cabin_note,
 )
-from spendanalys.travel.pricing import line_factors, price_lines
+from spendanalys.travel.pricing import FactorKeys, line_factors, price_lines_and_mask
+from spendanalys.travel.rows import LineCodes, TextCodes
 from spendanalys.travel.trips import activity_lines
 from spendanalys.travel.variants import variant_notes
 
@@ -109,6 +111,38 @@ class TravelAnalysis:
     read_rejected: list[RejectedRow] = field(default_factory=list, repr=False)
     reason_notes: list[str] = field(default_factory=list)
 
+    def __getstate__(self) -> dict[str, Any]:
+        """The fields only: the codes below are made again on first use after unpickling."""
+        state = dict(self.__dict__)
+        for name in _DERIVED:
+            state.pop(name, None)
+        return state
+
+    @cached_property
+    def line_codes(self) -> LineCodes:
+        """``mode``, ``component`` and ``activity_unit`` of ``trips`` factorized once, for the
+        follow-up analyses (not a field: the cache stores the fields and this is made again
+        from them)."""
+        return LineCodes(self.trips)
+
+    @cached_property
+    def activity_codes(self) -> LineCodes | None:
+        """:class:`LineCodes` of ``activity`` (None without it), for pricing the same lines
+        with another set (:func:`priced_years`)."""
+        return None if self.activity is None else LineCodes(self.activity)
+
+    @cached_property
+    def factor_keys(self) -> FactorKeys | None:
+        """The factor keys of ``activity`` (:class:`FactorKeys`), for pricing the same lines
+        with another set (:func:`priced_years`); None without ``activity``."""
+        if self.activity is None:
+            return None
+        return FactorKeys(self.activity, self.activity_codes)
+
+
+_DERIVED = ("line_codes", "activity_codes", "factor_keys")
+"""TravelAnalysis' cached properties: derived from its fields, never stored with them."""
+
 
 def _text(frame: pd.DataFrame, column: str) -> pd.Series:
     if column not in frame:
@@ -144,7 +178,12 @@ def headline_lines(lines: pd.DataFrame, include_hotels: bool) -> pd.DataFrame:
 
 
 def per_year(
-    lines: pd.DataFrame, fte: pd.Series, *, include_hotels: bool = True, with_activity: bool = True
+    lines: pd.DataFrame,
+    fte: pd.Series,
+    *,
+    include_hotels: bool = True,
+    with_activity: bool = True,
+    codes: LineCodes | None = None,
 ) -> pd.DataFrame:
     """kg CO2e per year by mode, FTE and kg CO2e per FTE, one row per year with trips or FTE.
 
@@ -154,8 +193,28 @@ def per_year(
     car and taxi (taxi known only by cost has none), ``hotel_nights`` (room-nights).
     A year with FTE but no accepted trip has no figure (NaN), not zero: the trip file may simply
     not cover it. ``with_activity=False`` leaves the activity columns out (kg CO2e only).
+    ``codes``: the lines' :class:`LineCodes`, when the caller has them.
     """
-    by_mode = lines.groupby(["year", "mode"])["kg_co2e"].sum().unstack("mode")
+    known = codes is not None and codes.fits(lines)
+    modes = codes.mode if codes is not None and known else TextCodes(lines["mode"])
+    # Grouped on the integer codes (numbered in text order, so the groups come out as
+    # grouping on the text does); a line without a mode is in no group, as there.
+    grouped = pd.DataFrame(
+        {
+            "year": lines["year"].to_numpy(),
+            "mode": modes.codes,
+            "kg_co2e": lines["kg_co2e"].to_numpy(),
+        }
+    )
+
+    def named(table: pd.DataFrame) -> pd.DataFrame:
+        texts = modes.uniques[table.columns.to_numpy(dtype=np.int64)]
+        table.columns = pd.Index(texts, dtype=object, name="mode")
+        return table
+
+    with_mode = modes.codes >= 0
+    by_mode = grouped[with_mode] if not with_mode.all() else grouped
+    by_mode = named(by_mode.groupby(["year", "mode"])["kg_co2e"].sum().unstack("mode"))
     by_mode = by_mode.reindex(columns=list(TRAVEL_MODES)).fillna(0.0)
     years = sorted(set(by_mode.index) | set(fte.index))
     has_lines = pd.Series(True, index=by_mode.index).reindex(years, fill_value=False)
@@ -171,12 +230,18 @@ def per_year(
     if not with_activity:
         return table
     # One grouping for every unit: filtering the lines per unit costs more than the sums.
-    summed_all = lines.groupby(["activity_unit", "year", "mode"])["activity"].sum()
+    unit_codes = codes.unit if codes is not None and known else TextCodes(lines["activity_unit"])
+    grouped["unit"] = unit_codes.codes
+    grouped["activity"] = lines["activity"].to_numpy()
+    with_unit = with_mode & (unit_codes.codes >= 0)
+    by_unit = grouped[with_unit] if not with_unit.all() else grouped
+    summed_all = by_unit.groupby(["unit", "year", "mode"])["activity"].sum()
     units = set(summed_all.index.get_level_values(0))
 
-    def activity(unit: str, modes: Sequence[str]) -> pd.DataFrame:
-        if unit in units:
-            summed = summed_all.xs(unit, level="activity_unit").unstack("mode")
+    def activity(name: str, modes: Sequence[str]) -> pd.DataFrame:
+        code = unit_codes.code(name)
+        if code in units:
+            summed = named(summed_all.xs(code, level="unit").unstack("mode"))
         else:
             summed = pd.DataFrame(index=pd.Index([], name="year"))
         known = summed.reindex(index=years, columns=list(modes)).fillna(0.0)
@@ -296,15 +361,22 @@ def priced_years(analysis: TravelAnalysis, factors: TravelFactorSet) -> pd.DataF
     if analysis.activity is None:
         return reprice(analysis, factors).years
     lines = analysis.activity
-    per_unit = line_factors(lines, factors, radiative_forcing=analysis.settings.radiative_forcing)
+    per_unit = line_factors(
+        lines,
+        factors,
+        radiative_forcing=analysis.settings.radiative_forcing,
+        keys=analysis.factor_keys,
+    )
     priced = per_unit.notna().to_numpy()
     kept = lines.loc[priced, ["year", "mode", "activity"]]
     kept["kg_co2e"] = kept["activity"].astype("float64") * per_unit[priced].astype("float64")
+    codes = analysis.activity_codes
     return per_year(
         kept,
         fte_per_year(analysis.fte),
         include_hotels=analysis.settings.include_hotels,
         with_activity=False,
+        codes=None if codes is None else codes.take(priced, kept.index),
     )
 
 
@@ -320,10 +392,17 @@ def _priced_analysis(
 ) -> TravelAnalysis:
     """Price the resolved lines with ``factors`` and build the per-year figures and the goal."""
     read_rejected = read_rejected or []
-    lines, unpriced = price_lines(activity, factors, radiative_forcing=settings.radiative_forcing)
+    # The lines' text columns and factor keys factorized once, for every step below and for
+    # the follow-up analyses (kept on the analysis).
+    activity_codes = LineCodes(activity)
+    keys = FactorKeys(activity, activity_codes)
+    lines, unpriced, priced = price_lines_and_mask(
+        activity, factors, settings.radiative_forcing, keys
+    )
+    codes = activity_codes.take(priced, lines.index)
     engine_rejected = sorted([*activity_rejected, *unpriced], key=lambda r: (r.file, r.row))
     fte_year = fte_per_year(fte)
-    years = per_year(lines, fte_year, include_hotels=settings.include_hotels)
+    years = per_year(lines, fte_year, include_hotels=settings.include_hotels, codes=codes)
     base = years[years["year"] == settings.baseline_year]
     if base.empty or pd.isna(base["kg_co2e_per_fte"].iloc[0]):
         raise ConfigurationError(
@@ -353,8 +432,8 @@ def _priced_analysis(
     km_note = per_km_note(factors)
     if km_note:
         notes.append(km_note)
-    notes += variant_notes(lines, factors.name)
-    notes += flight_notes(lines)
+    notes += variant_notes(lines, factors.name, codes)
+    notes += flight_notes(lines, codes)
     notes += unknown_cabin_note(engine_rejected)
     no_trips = years.loc[years["kg_co2e"].isna(), "year"].tolist()
     if no_trips:
@@ -362,7 +441,7 @@ def _priced_analysis(
     missing_fte = years.loc[years["fte"].isna(), "year"].tolist()
     if missing_fte:
         notes.append(f"no FTE for year(s) {', '.join(map(str, missing_fte))}: no per-FTE figure")
-    return TravelAnalysis(
+    analysis = TravelAnalysis(
         trips=lines,
         years=years,
         baseline=baseline,
@@ -380,6 +459,9 @@ def _priced_analysis(
         read_rejected=read_rejected,
         reason_notes=reasons,
     )
+    # The codes just made are those of ``lines`` and ``activity``: kept, not made again.
+    analysis.__dict__.update(line_codes=codes, activity_codes=activity_codes, factor_keys=keys)
+    return analysis
 
 
 def run_travel(

@@ -18,37 +18,40 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from spendanalys.travel.rows import LineCodes, group_sums, line_codes
+
 SUPPRESSED = "suppressed (fewer than {n} travellers)"
 
 
 def breakdown(
-    lines: pd.DataFrame, by: str, fte: pd.DataFrame | None = None, min_travellers: int = 5
+    lines: pd.DataFrame,
+    by: str,
+    fte: pd.DataFrame | None = None,
+    min_travellers: int = 5,
+    *,
+    codes: LineCodes | None = None,
 ) -> pd.DataFrame:
     """kg CO2e per year and group (``by`` = "unit" or "gender"), small groups suppressed.
 
     Columns: year, <by>, travellers, kg_co2e, share (of the year's total), suppressed, and for
     ``by="unit"`` with per-unit FTE also fte and kg_co2e_per_fte. Suppressed rows keep their
-    group label but have NaN figures (and NaN travellers) so no number leaks.
+    group label but have NaN figures (and NaN travellers) so no number leaks. ``codes``: the
+    lines' :class:`LineCodes`, when the caller has them.
     """
     # Labels are cleaned once per distinct value (blank or missing -> "unknown"), and the lines
     # are grouped on integer label codes numbered in label order, so the groups come out in the
     # same order as grouping on the text itself.
-    codes, uniques = pd.factorize(lines[by].astype("object"), use_na_sentinel=True)
+    travel = line_codes(lines, codes).travel()
+    by_codes, uniques = pd.factorize(lines[by].astype("object"), use_na_sentinel=True)
     cleaned = [str(u).strip() or "unknown" for u in uniques] + ["unknown"]
     label_codes, labels = pd.factorize(np.array(cleaned, dtype=object), sort=True)
-    frame = pd.DataFrame(
+    table = group_sums(
+        {"year": lines["year"].to_numpy(), "_label": label_codes[by_codes]},
         {
-            "year": lines["year"].to_numpy(),
-            "_label": label_codes[codes],
             # Hotel lines split off a travel row would count its travellers twice.
-            "traveller_trips": np.where(
-                lines["component"].isin(("travel",)), lines["travellers"], 0.0
-            ),
+            "travellers": np.where(travel, lines["travellers"], 0.0),
             "kg_co2e": lines["kg_co2e"].to_numpy(),
-        }
-    )
-    table = frame.groupby(["year", "_label"], as_index=False).agg(
-        travellers=("traveller_trips", "sum"), kg_co2e=("kg_co2e", "sum")
+        },
     )
     table.insert(1, by, np.asarray(labels, dtype=object)[table.pop("_label").to_numpy()])
     totals = table.groupby("year")["kg_co2e"].transform("sum")
@@ -78,10 +81,15 @@ def breakdown(
 
 
 def breakdowns(
-    lines: pd.DataFrame, fte: pd.DataFrame | None = None, min_travellers: int = 5
+    lines: pd.DataFrame,
+    fte: pd.DataFrame | None = None,
+    min_travellers: int = 5,
+    *,
+    codes: LineCodes | None = None,
 ) -> dict[str, pd.DataFrame]:
     """Both breakdowns; gender only when the trips carry gender at all."""
-    result = {"unit": breakdown(lines, "unit", fte, min_travellers)}
+    codes = line_codes(lines, codes)
+    result = {"unit": breakdown(lines, "unit", fte, min_travellers, codes=codes)}
     if lines["gender"].notna().any():
-        result["gender"] = breakdown(lines, "gender", None, min_travellers)
+        result["gender"] = breakdown(lines, "gender", None, min_travellers, codes=codes)
     return result

@@ -22,7 +22,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from spendanalys.travel.distances import SHORT_HAUL_MAX_KM, pair_distances
+from spendanalys.travel.distances import SHORT_HAUL_MAX_KM, coded_pair_distances
 from spendanalys.travel.places import place_airports
 
 BASIS_GIVEN = "as given in the file"
@@ -62,12 +62,12 @@ def check_written_distances(
 
 def _place_great_circle(frame: pd.DataFrame) -> pd.Series:
     """Great circle between the IATA codes of the rows' places (NaN where either has none)."""
-    index = frame.index
-    airports = [
-        pd.Series(place_airports(frame[side]), index=index, dtype=object)
-        for side in ("origin", "destination")
-    ]
-    return pair_distances(*airports)
+    sides = []
+    for side in ("origin", "destination"):
+        # The airport of each distinct place, then the distance once per distinct pair.
+        codes, places = pd.factorize(frame[side], use_na_sentinel=True)
+        sides += [codes, place_airports(pd.Series(places, dtype=object))]
+    return pd.Series(coded_pair_distances(*sides), index=frame.index, name="great_circle_km")
 
 
 def check_distances(frame: pd.DataFrame) -> pd.DataFrame:
@@ -89,13 +89,16 @@ def check_distances(frame: pd.DataFrame) -> pd.DataFrame:
     far &= rows["mode"].isin(("flight",))
     unchecked = round_trip & gc.isna()
     checked = round_trip & gc.notna()
-    by_file = pd.DataFrame({"file": rows["source_file"], "checked": checked, "covers": covers})
-    per_file = by_file.groupby("file")[["checked", "covers"]].sum()
-    convention = per_file[
-        (per_file["checked"] >= FILE_RULE_MIN_ROWS)
-        & (per_file["covers"] >= FILE_RULE_SHARE * per_file["checked"])
-    ].index
-    inferred = unchecked & rows["source_file"].isin(convention)
+    # Counted per file on the files' codes (a row without a file counts for none).
+    files, _ = pd.factorize(rows["source_file"], use_na_sentinel=True)
+    with_file = files >= 0
+    n_files = int(files.max()) + 1 if with_file.any() else 0
+    n_checked = np.bincount(files[with_file], checked.to_numpy()[with_file], n_files)
+    n_covers = np.bincount(files[with_file], covers.to_numpy()[with_file], n_files)
+    convention = np.flatnonzero(
+        (n_checked >= FILE_RULE_MIN_ROWS) & (n_covers >= FILE_RULE_SHARE * n_checked)
+    )
+    inferred = unchecked & np.isin(files, convention)
     halve = covers | inferred
     if not (halve.any() or far.any()):
         return frame

@@ -18,6 +18,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pyarrow as pa
+from pyarrow import compute as pa_compute
 from pyarrow import csv as pa_csv
 
 EARTH_RADIUS_KM = 6371.0088  # IUGG mean Earth radius
@@ -66,26 +67,25 @@ def airport_table() -> pd.DataFrame:
             quoted_strings_can_be_null=False,
         ),
     )
+    # Rows without an IATA code dropped in Arrow, before any text becomes a Python object.
+    table = table.filter(pa_compute.not_equal(table.column("iata"), ""))
+
+    def texts(name: str) -> pd.Series:
+        return pd.Series(table.column(name).to_numpy(zero_copy_only=False), dtype=object)
+
     frame = pd.DataFrame(
         {
-            "code": np.asarray(table.column("iata").to_pylist(), dtype=object),
+            "code": texts("iata"),
             "lat": table.column("lat").to_numpy(),
             "lon": table.column("lon").to_numpy(),
-            "country": np.asarray(table.column("country").to_pylist(), dtype=object),
-            "name": np.asarray(table.column("name").to_pylist(), dtype=object),
-            "city": np.asarray(table.column("city").to_pylist(), dtype=object),
+            "country": texts("country"),
+            "name": texts("name"),
+            "city": texts("city"),
         }
     )
-    frame = frame[frame["code"] != ""].drop_duplicates("code", keep="last").set_index("code")
-    return frame.astype(
-        {
-            "lat": "float64",
-            "lon": "float64",
-            "country": "object",
-            "name": "object",
-            "city": "object",
-        }
-    )
+    frame = frame.drop_duplicates("code", keep="last")
+    frame.index = pd.Index(frame.pop("code").to_numpy(), dtype="str", name="code")
+    return frame
 
 
 @lru_cache(maxsize=4)
@@ -230,19 +230,37 @@ def great_circle_km(origin: str, destination: str) -> float:
 def pair_distances(origin_airport: pd.Series, destination_airport: pd.Series) -> pd.Series:
     """Great-circle km per row (NaN where an airport is missing).
 
-    Coordinates are looked up once per distinct airport; the formula itself is a few vector
-    operations, so it runs per row (same result as per distinct pair, without a join)."""
-    o = origin_airport.to_numpy(dtype=object)
-    d = destination_airport.to_numpy(dtype=object)
-    valid = pd.notna(o) & pd.notna(d)
-    km = np.full(len(o), np.nan)
+    Each side is factorized once; coordinates are looked up and the formula evaluated once per
+    distinct pair, then spread (elementwise the same numbers as per row)."""
+    sides = []
+    for airports in (origin_airport, destination_airport):
+        codes, unique = pd.factorize(airports.to_numpy(dtype=object), use_na_sentinel=True)
+        sides += [codes, np.asarray(unique, dtype=object)]
+    return pd.Series(
+        coded_pair_distances(*sides), index=origin_airport.index, name="great_circle_km"
+    )
+
+
+def coded_pair_distances(
+    o_codes: np.ndarray, o_airports: np.ndarray, d_codes: np.ndarray, d_airports: np.ndarray
+) -> np.ndarray:
+    """:func:`pair_distances` of factorized airports (``airports[codes]``; code -1 or a None
+    airport = missing): km per row, NaN where either side is missing."""
+    o_ok = np.array([a is not None for a in o_airports] + [False])[o_codes]
+    d_ok = np.array([a is not None for a in d_airports] + [False])[d_codes]
+    valid = o_ok & d_ok
+    km = np.full(len(o_codes), np.nan)
     if valid.any():
-        codes, unique = pd.factorize(np.concatenate([o[valid], d[valid]]))
-        points = airport_table().loc[unique]
-        lat, lon = points["lat"].to_numpy(), points["lon"].to_numpy()
-        oc, dc = codes[: int(valid.sum())], codes[int(valid.sum()) :]
-        km[valid] = haversine_km(lat[oc], lon[oc], lat[dc], lon[dc])
-    return pd.Series(km, index=origin_airport.index, name="great_circle_km")
+        pair = o_codes[valid].astype(np.int64) * len(d_airports) + d_codes[valid]
+        pairs, inverse = np.unique(pair, return_inverse=True)
+        table = airport_table()
+        o = table.loc[o_airports[pairs // len(d_airports)]]
+        d = table.loc[d_airports[pairs % len(d_airports)]]
+        per_pair = haversine_km(
+            o["lat"].to_numpy(), o["lon"].to_numpy(), d["lat"].to_numpy(), d["lon"].to_numpy()
+        )
+        km[valid] = per_pair[inverse.reshape(-1)]
+    return km
 
 
 def flight_band(

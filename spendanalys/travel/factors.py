@@ -291,7 +291,7 @@ def parse_travel_factor_table(
         raise FactorError(file, "the factor set has no rows")
     if not problems:
         dup = table[table.duplicated(KEY, keep=False)]
-        for key, group in dup.groupby(KEY, sort=False):
+        for key, group in dup.groupby(KEY, sort=False) if len(dup) else ():
             problems.append(
                 FactorError(
                     file,

@@ -28,7 +28,8 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from spendanalys.travel.vocab import normalise_gender
+from spendanalys.travel.rows import LineCodes, group_sums, line_codes
+from spendanalys.travel.vocab import gender_codes, normalise_gender
 
 SHARE_MODES: tuple[str, ...] = ("flight", "rail", "car")
 FIGURES: tuple[str, ...] = (
@@ -85,40 +86,49 @@ def _stripped_ids(lines: pd.DataFrame) -> pd.Series:
 
 
 def gender_perspective(
-    lines: pd.DataFrame, fte: pd.DataFrame | None = None, *, min_group: int = 5
+    lines: pd.DataFrame,
+    fte: pd.DataFrame | None = None,
+    *,
+    min_group: int = 5,
+    codes: LineCodes | None = None,
 ) -> pd.DataFrame:
     """One row per year and gender with the figures of the module docstring, ``suppressed``
-    and ``note``; hidden rows keep their label and have NaN figures."""
-    transport = (
-        (lines["component"].isin(("travel",))) & (~lines["mode"].isin(("hotel",)))
-    ).to_numpy()
+    and ``note``; hidden rows keep their label and have NaN figures. ``codes``: the lines'
+    :class:`LineCodes`, when the caller has them."""
+    codes = line_codes(lines, codes)
+    transport = codes.transport()
     travellers = pd.to_numeric(lines["travellers"], errors="coerce").fillna(1.0).to_numpy()
     ids = _stripped_ids(lines)
-    frame = pd.DataFrame(
+    # Grouped on the genders' codes, numbered in the order of their text (relabelled below).
+    gender, labels = gender_codes(lines["gender"])
+    year = lines["year"].to_numpy()
+    keys = ["year", "gender"]
+    table = group_sums(
+        {"year": year, "gender": gender},
         {
-            "year": lines["year"].to_numpy(),
-            "gender": normalise_gender(lines["gender"].astype(object)).to_numpy(),
-            "kg_co2e": lines["kg_co2e"].astype("float64").to_numpy(),
-            "trips": np.where(transport, travellers, 0.0),
+            "traveller_trips": np.where(transport, travellers, 0.0),
             "companions": np.where(transport, np.maximum(travellers - 1, 0), 0.0),
+            "kg_co2e": lines["kg_co2e"].astype("float64").to_numpy(),
+            "ids_missing": transport & ids.isna().to_numpy(),
+            **{
+                f"trips_{m}": np.where(transport & codes.mode.mask(m), travellers, 0.0)
+                for m in SHARE_MODES
+            },
+        },
+    ).set_index(keys)
+    with_id = transport & ids.notna().to_numpy()
+    identified = pd.DataFrame(
+        {
+            "year": year[with_id],
+            "gender": gender[with_id],
             # object, not inferred as Arrow text: it is only counted
-            "id": pd.Series(ids.to_numpy(dtype=object), dtype=object),
-            "id_missing": transport & ids.isna().to_numpy(),
+            "id": pd.Series(ids.to_numpy(dtype=object)[with_id], dtype=object),
         }
     )
-    for mode in SHARE_MODES:
-        frame[f"trips_{mode}"] = np.where(transport & lines["mode"].isin((mode,)), travellers, 0.0)
-    keys = ["year", "gender"]
-    table = frame.groupby(keys).agg(
-        traveller_trips=("trips", "sum"),
-        companions=("companions", "sum"),
-        kg_co2e=("kg_co2e", "sum"),
-        ids_missing=("id_missing", "sum"),
-        **{f"trips_{m}": (f"trips_{m}", "sum") for m in SHARE_MODES},
-    )
-    distinct = frame[transport].dropna(subset=["id"]).groupby(keys)["id"].nunique()
+    distinct = identified.groupby(keys)["id"].nunique()
     table["distinct_ids"] = distinct.reindex(table.index).fillna(0)
     table = table.reset_index()
+    table["gender"] = labels[table["gender"].to_numpy()]
     known = (table["ids_missing"] == 0) & (table["traveller_trips"] > 0)
     table["travellers"] = (table["distinct_ids"] + table["companions"]).where(known)
     trips = table["traveller_trips"].where(table["traveller_trips"] > 0)

@@ -23,13 +23,14 @@ Hand-worked example: ``tests/travel/test_travel_naturvardsverket.py``.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, cast
 
 import numpy as np
 import pandas as pd
 
 from spendanalys.jsonable import records
 from spendanalys.travel.analysis import TravelAnalysis, hotels_stated
+from spendanalys.travel.rows import LineCodes, line_codes
 from spendanalys.travel.vocab import CAR_KIND_WORDS, map_column
 
 FLIGHT_SPLIT_KM = 500.0
@@ -87,33 +88,62 @@ def categorise(lines: pd.DataFrame, split_km: float = FLIGHT_SPLIT_KM) -> pd.Ser
     return category
 
 
-def naturvardsverket_table(lines: pd.DataFrame, split_km: float = FLIGHT_SPLIT_KM) -> pd.DataFrame:
+def _category_codes(lines: pd.DataFrame, codes: LineCodes, split_km: float) -> np.ndarray:
+    """:func:`categorise` as positions in :data:`CATEGORIES` (-1: a mode of none of them),
+    from the lines' mode codes: the text of no line is compared again."""
+    by_mode = {CATEGORY_MODE[c]: i for i, c in reversed(list(enumerate(CATEGORIES)))}
+    table = np.array([by_mode.get(str(m), -1) for m in codes.mode.uniques] + [-1], dtype=np.int64)
+    category = table[codes.mode.codes]
+    flight = codes.mode.mask("flight")
+    under = (lines["distance_km"] < split_km).to_numpy()
+    category[flight & under] = CATEGORIES.index("flight_under_500")
+    category[flight & ~under] = CATEGORIES.index("flight_500_and_over")
+    car = codes.mode.mask("car")
+    if car.any():
+        kinds = map_column(lines.loc[car, "mode_as_written"].astype(object), CAR_KIND_WORDS)
+        kinds = kinds.where(kinds.isin(["own", "rental", "fleet"]), "unspecified")
+        kind_codes = {k: CATEGORIES.index(f"car_{k}") for k in ("own", "rental", "fleet")}
+        kind_codes["unspecified"] = CATEGORIES.index("car_unspecified")
+        category[car] = kinds.map(kind_codes).to_numpy(dtype=np.int64)
+    out: np.ndarray = category
+    return out
+
+
+def naturvardsverket_table(
+    lines: pd.DataFrame, split_km: float = FLIGHT_SPLIT_KM, codes: LineCodes | None = None
+) -> pd.DataFrame:
     """One row per year with lines and category: year, category, mode, kg_co2e, t_co2e, km,
     km_unit, traveller_trips, lines_without_km.
 
     ``km`` is the priced activity (pkm, vkm or room-nights, see :data:`KM_UNIT`);
     ``traveller_trips`` is Σ travellers over the transport rows (a round trip counts once;
-    hotel lines count no trip, their row has none).
+    hotel lines count no trip, their row has none). ``codes``: the lines' :class:`LineCodes`,
+    when the caller has them.
     """
+    codes = line_codes(lines, codes)
+    category = _category_codes(lines, codes, split_km)
     frame = pd.DataFrame(
         {
             "year": lines["year"].to_numpy(),
-            # object: grouped here, then labelled by the full index below (no Arrow round trip)
-            "category": pd.Series(categorise(lines, split_km).to_numpy(), dtype=object),
+            # positions in CATEGORIES: grouped as integers, labelled by the full index below
+            "category": category,
             "kg_co2e": lines["kg_co2e"].astype("float64").to_numpy(),
-            "km": np.where(
-                lines["activity_unit"].isin(["pkm", "vkm", "night"]), lines["activity"], 0.0
-            ).astype("float64"),
-            "traveller_trips": np.where(
-                (lines["component"].isin(("travel",))) & (~lines["mode"].isin(("hotel",))),
-                lines["travellers"],
-                0.0,
-            ).astype("float64"),
-            "lines_without_km": (lines["activity_unit"].isin(("SEK",))).to_numpy(dtype="int64"),
+            "km": np.where(codes.unit.mask("pkm", "vkm", "night"), lines["activity"], 0.0).astype(
+                "float64"
+            ),
+            "traveller_trips": np.where(codes.transport(), lines["travellers"], 0.0).astype(
+                "float64"
+            ),
+            "lines_without_km": codes.unit.mask("SEK").astype("int64"),
         }
     )
-    summed = frame.groupby(["year", "category"]).sum()
     years = sorted(frame["year"].unique())
+    if (category < 0).any():
+        frame = frame[category >= 0]
+    summed = frame.groupby(["year", "category"]).sum()
+    grouped = cast(pd.MultiIndex, summed.index)
+    names = np.asarray(CATEGORIES, dtype=object)[grouped.levels[1].to_numpy()]
+    summed.index = grouped.set_levels(names, level="category")
     full = pd.MultiIndex.from_product([years, list(CATEGORIES)], names=["year", "category"])
     table = summed.reindex(full, fill_value=0).reset_index()
     table.insert(2, "mode", table["category"].map(CATEGORY_MODE))
@@ -147,7 +177,7 @@ def naturvardsverket_payload(
 ) -> dict[str, Any]:
     """The ``naturvardsverket`` key of the travel JSON: settings stated, then per year the
     totals and one row per category (tonnes, km with their unit, traveller-trips)."""
-    table = naturvardsverket_table(analysis.trips, split_km)
+    table = naturvardsverket_table(analysis.trips, split_km, analysis.line_codes)
     years = naturvardsverket_years(analysis, table)
     rows = {
         int(year): records(table[table["year"] == year].drop(columns="year"))

@@ -27,16 +27,19 @@ from spendanalys.travel.distance_check import (
     RETURN_RATIO,
 )
 from spendanalys.travel.distances import clean_code, code_changes
+from spendanalys.travel.rows import LineCodes, line_codes
 
 
 def _rows_phrase(n: int, what: str = "flight row") -> str:
     return f"{n} {what}{'s' if n != 1 else ''}"
 
 
-def flight_notes(lines: pd.DataFrame) -> list[str]:
-    """Counted notes on the flight lines (see the module docstring)."""
-    travel = lines["component"].to_numpy() == "travel"
-    flight = travel & (lines["mode"].to_numpy() == "flight")
+def flight_notes(lines: pd.DataFrame, codes: LineCodes | None = None) -> list[str]:
+    """Counted notes on the flight lines (see the module docstring). ``codes``: the lines'
+    :class:`LineCodes`, when the caller has them."""
+    codes = line_codes(lines, codes)
+    travel = codes.travel()
+    flight = travel & codes.mode.mask("flight")
     notes: list[str] = []
     assumed = int((flight & lines["cabin_assumed"].to_numpy(dtype=bool)).sum())
     if assumed:
@@ -77,7 +80,16 @@ def _renamed_code_notes(flights: pd.DataFrame) -> list[str]:
         return []
     counts: dict[tuple[str, str], int] = {}
     for side in ("origin", "destination"):
-        pairs = flights[[side, f"{side}_airport"]].astype(object).value_counts(dropna=True)
+        # Only the rows whose written code is a retired one (checked once per distinct code)
+        # can count; most files have none.
+        side_codes, uniques = pd.factorize(flights[side], use_na_sentinel=True)
+        retired = [i for i, u in enumerate(uniques) if clean_code(u) in changes]
+        if not retired:
+            continue
+        rows = np.isin(side_codes, retired)
+        pairs = (
+            flights.loc[rows, [side, f"{side}_airport"]].astype(object).value_counts(dropna=True)
+        )
         for key, n in pairs.items():
             pair: tuple[object, ...] = tuple(key)  # type: ignore[arg-type]
             written, airport = str(pair[0]), str(pair[1])
@@ -122,6 +134,11 @@ def _file_counts(trips: pd.DataFrame) -> pd.Series:
     would be converted to Python and back)."""
     if "source_file" in trips and trips["source_file"].dtype == "str":
         return trips["source_file"].value_counts()
+    if "source_file" in trips and trips["source_file"].dtype != object:
+        # Each name once as Python text, spread by its codes (not converted per row).
+        codes, names = pd.factorize(trips["source_file"], use_na_sentinel=True)
+        files = np.array([*names, None], dtype=object)[codes]
+        return pd.Series(files, dtype=object).value_counts()
     files, _ = _input_keys(trips)
     return pd.Series(files).value_counts()
 

@@ -26,6 +26,7 @@ import pandas as pd
 from spendanalys.errors import ConfigurationError
 from spendanalys.travel.distances import airport_of, metro_of_airport
 from spendanalys.travel.places import place_airports
+from spendanalys.travel.rows import LineCodes, line_codes
 
 ROUTE_TIMES_PATH = Path(__file__).with_name("data") / "route_times.csv"
 COMPARISON_COLUMNS = (
@@ -39,10 +40,7 @@ def _metro_codes(airports: pd.Series, metro: dict[str, str]) -> tuple[np.ndarray
     """Each airport's metropolitan-area code as (codes, texts): ``texts[codes]``, -1 where the
     airport is missing. Looked up once per distinct airport."""
     codes, uniques = pd.factorize(airports, use_na_sentinel=True)
-    texts = np.array(
-        [str(metro.get(a, a)) if isinstance(a, str) else str(a) for a in uniques], dtype=object
-    )
-    return codes, texts
+    return codes, _metro_texts(np.asarray(uniques, dtype=object), metro)
 
 
 def route_key(origin_airport: pd.Series, destination_airport: pd.Series) -> pd.Series:
@@ -58,6 +56,25 @@ def _route_keys(origin_airport: pd.Series, destination_airport: pd.Series) -> np
     metro = metro_of_airport()
     o_codes, o_texts = _metro_codes(origin_airport, metro)
     d_codes, d_texts = _metro_codes(destination_airport, metro)
+    return _pair_keys(o_codes, o_texts, d_codes, d_texts)
+
+
+def _pair_keys(
+    o_codes: np.ndarray, o_texts: np.ndarray, d_codes: np.ndarray, d_texts: np.ndarray
+) -> np.ndarray:
+    """The route key of each row from its two sides as codes into metropolitan-area texts
+    (``texts[codes]``, -1 = missing): made once per distinct pair, None where a side is
+    missing."""
+    codes, keys = _pair_key_codes(o_codes, o_texts, d_codes, d_texts)
+    out: np.ndarray = np.array([*keys, None], dtype=object)[codes]
+    return out
+
+
+def _pair_key_codes(
+    o_codes: np.ndarray, o_texts: np.ndarray, d_codes: np.ndarray, d_texts: np.ndarray
+) -> tuple[np.ndarray, list[str]]:
+    """:func:`_pair_keys` as (codes, keys): ``keys[codes]``, -1 where a side is missing. A
+    key may repeat in ``keys`` (both directions of a route)."""
     known = (o_codes >= 0) & (d_codes >= 0)
     pair = o_codes.astype(np.int64) * (len(d_texts) + 1) + d_codes
     unique_pairs, inverse = np.unique(pair[known], return_inverse=True)
@@ -65,9 +82,32 @@ def _route_keys(origin_airport: pd.Series, destination_airport: pd.Series) -> np
     for p in unique_pairs:
         a, b = o_texts[p // (len(d_texts) + 1)], d_texts[p % (len(d_texts) + 1)]
         keys.append(f"{a}–{b}" if a <= b else f"{b}–{a}")
-    out = np.full(len(pair), None, dtype=object)
-    out[known] = np.array(keys, dtype=object)[inverse.reshape(-1)] if keys else []
-    return out
+    codes = np.full(len(pair), -1, dtype=np.int64)
+    codes[known] = inverse.reshape(-1)
+    return codes, keys
+
+
+def airport_route_keys(
+    origin_airport: pd.Series, destination_airport: pd.Series
+) -> tuple[np.ndarray, tuple[np.ndarray, np.ndarray], tuple[np.ndarray, np.ndarray]]:
+    """:func:`_route_keys`, and each side's airports factorized as (codes, distinct airports),
+    for a caller that tests the airports too (once per distinct airport, not per row)."""
+    metro = metro_of_airport()
+    sides = []
+    for airports in (origin_airport, destination_airport):
+        codes, uniques = pd.factorize(airports, use_na_sentinel=True)
+        sides.append((codes, np.asarray(uniques, dtype=object)))
+    (o_codes, o_unique), (d_codes, d_unique) = sides
+    keys = _pair_keys(
+        o_codes, _metro_texts(o_unique, metro), d_codes, _metro_texts(d_unique, metro)
+    )
+    return keys, sides[0], sides[1]
+
+
+def _metro_texts(airports: np.ndarray, metro: dict[str, str]) -> np.ndarray:
+    return np.array(
+        [str(metro.get(a, a)) if isinstance(a, str) else str(a) for a in airports], dtype=object
+    )
 
 
 def parse_routes(routes: tuple[str, ...] | list[str]) -> set[str]:
@@ -105,63 +145,79 @@ def _table_source(row: pd.Series) -> str:
     return f"route table ({row['quality']}{when}): {row['source']}"
 
 
-def _place_airports(places: pd.Series) -> pd.Series:
-    """The airport standing for each written place (its code resolved), or None."""
-    return pd.Series(place_airports(places), index=places.index, dtype=object)
+_AIRPORTS = ("origin_airport", "destination_airport")
+_PLACES = ("origin", "destination")
 
 
-_COST_COLUMNS = [
-    "mode", "origin", "destination", "origin_airport", "destination_airport", "cost_sek", "legs",
-    "travellers",
-]  # fmt: skip
-
-
-def agency_costs(lines: pd.DataFrame) -> pd.DataFrame:
+def agency_costs(lines: pd.DataFrame, codes: LineCodes | None = None) -> pd.DataFrame:
     """Median cost per traveller and one way, per route and mode (flight, rail), with the number
     of trips behind it: columns route, mode, cost_sek, n. From transport lines with a
-    ``cost_sek`` above 0; rail trips need places that resolve to a city with a code."""
-    used = lines.loc[
-        (lines["component"].isin(("travel",)))
-        & lines["mode"].isin(["flight", "rail"])
-        & (pd.to_numeric(lines["cost_sek"], errors="coerce") > 0),
-        _COST_COLUMNS,
-    ]
-    if used.empty:
+    ``cost_sek`` above 0; rail trips need places that resolve to a city with a code.
+    ``codes``: the lines' :class:`LineCodes`, when the caller has them."""
+    codes = line_codes(lines, codes)
+    cost = pd.to_numeric(lines["cost_sek"], errors="coerce").astype("float64").to_numpy()
+    flight, rail = codes.mode.mask("flight"), codes.mode.mask("rail")
+    rows = np.flatnonzero(codes.travel() & (flight | rail) & (cost > 0))
+    if not len(rows):
         return pd.DataFrame(columns=["route", "mode", "cost_sek", "n"])
-    flight = used["mode"].isin(("flight",))
-    origin = used["origin_airport"].astype(object).where(flight, _place_airports(used["origin"]))
-    destination = (
-        used["destination_airport"]
-        .astype(object)
-        .where(flight, _place_airports(used["destination"]))
+    by_air = flight[rows]
+    route = np.full(len(rows), -1, dtype=np.int64)
+    keys: list[str] = []
+    metro = metro_of_airport()
+    # Flights by their airports, rail trips by the airports of their places: each side
+    # factorized once, looked up per distinct value.
+    for part, columns in ((by_air, _AIRPORTS), (~by_air, _PLACES)):
+        at = rows[part]
+        if not len(at):
+            continue
+        sides = []
+        for column in columns:
+            side_codes, uniques = pd.factorize(lines[column].to_numpy()[at], use_na_sentinel=True)
+            airports = np.asarray(uniques, dtype=object)
+            if columns is _PLACES:
+                airports = place_airports(pd.Series(airports, dtype=object))
+                missing = np.array([a is None for a in airports] + [True])
+                side_codes = np.where(missing[side_codes], -1, side_codes)
+            sides += [side_codes, _metro_texts(airports, metro)]
+        part_codes, part_keys = _pair_key_codes(*sides)
+        route[part] = np.where(part_codes >= 0, part_codes + len(keys), -1)
+        keys += part_keys
+    # Grouped on integers: the keys numbered in their sorted order, the mode as 0 (flight) or
+    # 1 (rail), so the groups come out as grouping on (route, mode) as text orders them.
+    key_codes, texts = pd.factorize(np.array(keys, dtype=object), sort=True)
+    known = route >= 0
+    group = key_codes[route[known]] * 2 + (~by_air[known]).astype(np.int64)
+    cost_per_trip = cost[rows] / (
+        lines["legs"].to_numpy()[rows] * lines["travellers"].to_numpy()[rows]
     )
-    frame = pd.DataFrame(
+    summed = pd.Series(cost_per_trip[known]).groupby(group).agg(["median", "count"])
+    at = summed.index.to_numpy()
+    return pd.DataFrame(
         {
-            "route": _route_keys(origin, destination),
-            "mode": used["mode"].to_numpy(),
-            "cost": (
-                used["cost_sek"].astype("float64") / (used["legs"] * used["travellers"])
-            ).to_numpy(),
+            "route": np.asarray(texts, dtype=object)[at // 2],
+            "mode": np.array(["flight", "rail"], dtype=object)[at % 2],
+            "cost_sek": summed["median"].to_numpy(),
+            "n": summed["count"].to_numpy(),
         }
     )
-    frame = frame[pd.notna(frame["route"])]
-    return frame.groupby(["route", "mode"])["cost"].agg(cost_sek="median", n="count").reset_index()
 
 
 def compare_routes(
     routes: pd.Index | list[str],
     lines: pd.DataFrame,
     route_figures: pd.DataFrame | None = None,
+    codes: LineCodes | None = None,
 ) -> pd.DataFrame:
     """Per route (index): the cost and door-to-door time each way of travelling would take, one
     way per traveller, with the source of each (``COMPARISON_COLUMNS``; see the module
     docstring for the order). ``route_figures`` has columns route and any of train_cost_sek,
-    flight_cost_sek, train_hours, flight_hours (door to door)."""
+    flight_cost_sek, train_hours, flight_hours (door to door). ``codes``: the lines'
+    :class:`LineCodes`, when the caller has them."""
     out = pd.DataFrame(index=pd.Index(list(routes), name="route"))
     for column in COMPARISON_COLUMNS:
         out[column] = np.nan if not column.endswith("source") else ""
     table = route_table()
-    own = agency_costs(lines).set_index(["route", "mode"])
+    own = agency_costs(lines, codes).set_index(["route", "mode"])
     user = pd.DataFrame()
     if route_figures is not None and len(route_figures):
         user = route_figures.copy()

@@ -22,7 +22,6 @@ from spendanalys.travel.analysis import (
     PKM_MODES,
     VKM_MODES,
     TravelAnalysis,
-    headline_lines,
     hotels_stated,
 )
 from spendanalys.travel.breakdowns import breakdowns
@@ -68,10 +67,17 @@ def summarise_travel(
     other = compare_with if compare_with is not None else other_builtin_set(analysis.factors)
     comparison = factor_set_effect(analysis, other)
     what_if = train_instead_of_flight(analysis, route_figures)
-    headline = headline_lines(analysis.trips, analysis.settings.include_hotels)
+    codes = analysis.line_codes
+    if analysis.settings.include_hotels:
+        headline = analysis.trips
+    else:
+        # headline_lines, on the codes: the lines and their codes without the hotel lines
+        kept = ~codes.mode.mask("hotel")
+        headline = analysis.trips[kept]
+        codes = codes.take(kept, headline.index)
     minimum = analysis.settings.min_group_travellers
-    parts = breakdowns(headline, analysis.fte, minimum)
-    gender = gender_perspective(headline, analysis.fte, min_group=minimum)
+    parts = breakdowns(headline, analysis.fte, minimum, codes=codes)
+    gender = gender_perspective(headline, analysis.fte, min_group=minimum, codes=codes)
     return TravelSummary(analysis, decomposition, comparison, what_if, parts, other, gender)
 
 

@@ -12,10 +12,14 @@ asked for, so that no fallback is silent.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+
+import numpy as np
 import pandas as pd
 
 from spendanalys.travel.factors import TravelFactorSet
 from spendanalys.travel.places import REST_OF_EU, REST_OF_WORLD, country_region
+from spendanalys.travel.rows import LineCodes, line_codes
 from spendanalys.travel.vocab import FUEL_WORDS, map_column
 
 
@@ -38,18 +42,18 @@ def _count_phrase(values: pd.Series, limit: int = 5) -> str:
     return ", ".join(shown) + more
 
 
-def variant_notes(lines: pd.DataFrame, factor_set: str) -> list[str]:
+def variant_notes(
+    lines: pd.DataFrame, factor_set: str, codes: LineCodes | None = None
+) -> list[str]:
     """Notes on lines priced by a more general row than they asked for: a car fuel not known or
     without a row in the set; a hotel place not resolved to a country, a hotel without a place,
     a country without a hotel row (priced by its region's row or the default). Each note gives
-    the count and the values."""
+    the count and the values. ``codes``: the lines' :class:`LineCodes`, when the caller has
+    them."""
     notes: list[str] = []
+    codes = line_codes(lines, codes)
     # Only the columns read: filtering every line column costs more than the notes.
-    mode = lines["mode"]
-    car = lines.loc[
-        mode.isin(("car",)) & lines["component"].isin(("travel",)),
-        ["fuel", "variant", "factor_variant"],
-    ]
+    car = lines.loc[codes.mode.mask("car") & codes.travel(), ["fuel", "variant", "factor_variant"]]
     written = car["fuel"].astype("string").str.strip()
     unknown = car[written.notna() & (written != "") & (car["variant"] == "")]
     if len(unknown):
@@ -63,16 +67,18 @@ def variant_notes(lines: pd.DataFrame, factor_set: str) -> list[str]:
             f"{len(missing)} car row(s) with a fuel the factor set {factor_set} has no row for "
             f"({_count_phrase(missing['variant'])}): priced as its average car"
         )
-    hotel = lines.loc[mode.isin(("hotel",)), ["destination", "variant", "factor_variant"]]
-    place = hotel["destination"].astype("string").str.strip()
-    unknown_place = hotel[place.notna() & (place != "") & (hotel["variant"] == "")]
+    hotel = lines.loc[codes.mode.mask("hotel"), ["destination", "variant", "factor_variant"]]
+    # Whether a place is written, once per distinct place.
+    places, written_places = pd.factorize(hotel["destination"], use_na_sentinel=True)
+    has_place = np.array([bool(str(p).strip()) for p in written_places] + [False])[places]
+    unknown_place = hotel[has_place & (hotel["variant"] == "").to_numpy()]
     if len(unknown_place):
         notes.append(
             f"{len(unknown_place)} hotel line(s) whose place could not be resolved to a country "
             f"({_count_phrase(unknown_place['destination'])}): priced with the factor set's "
             "default hotel row"
         )
-    no_place = hotel[place.isna() | (place == "")]
+    no_place = hotel[~has_place]
     if len(no_place):
         notes.append(
             f"{len(no_place)} hotel line(s) without a place: priced with the factor set's "
@@ -89,6 +95,18 @@ def variant_notes(lines: pd.DataFrame, factor_set: str) -> list[str]:
     return notes
 
 
+def hotel_choices(countries: Iterable[object], factors: TravelFactorSet) -> dict[object, str]:
+    """Each hotel country -> the variant the set prices it by: the country when the set has a
+    row for it, else its region's row (``rest_of_eu`` or ``rest_of_world``) when the set has
+    one, else "" (the set's default hotel row)."""
+    rows = set(factors.table.loc[factors.table["mode"].isin(("hotel",)), "variant"])
+    choice: dict[object, str] = {}
+    for country in countries:
+        region = country_region(str(country)) if country else ""
+        choice[country] = country if country in rows else region if region in rows else ""  # type: ignore[assignment]
+    return choice
+
+
 def hotel_variant(lines: pd.DataFrame, factors: TravelFactorSet) -> pd.Series:
     """The variant a line is priced by: a hotel's country when the set has a row for it, else
     its region's row (``rest_of_eu`` or ``rest_of_world``) when the set has one, else "" (the
@@ -96,12 +114,8 @@ def hotel_variant(lines: pd.DataFrame, factors: TravelFactorSet) -> pd.Series:
     hotel = (lines["mode"].isin(("hotel",))).to_numpy()
     if not hotel.any():
         return lines["variant"]
-    rows = set(factors.table.loc[factors.table["mode"].isin(("hotel",)), "variant"])
-    countries = pd.unique(lines.loc[hotel, "variant"])
-    choice: dict[str, str] = {}
-    for country in countries:
-        region = country_region(str(country)) if country else ""
-        choice[country] = country if country in rows else region if region in rows else ""
+    codes, countries = pd.factorize(lines.loc[hotel, "variant"], use_na_sentinel=False)
+    choice = hotel_choices(countries, factors)
     out = lines["variant"].to_numpy(copy=True)
-    out[hotel] = [choice[c] for c in lines["variant"].to_numpy()[hotel]]
+    out[hotel] = np.array([choice[c] for c in countries], dtype=object)[codes]
     return pd.Series(out, index=lines.index, dtype="object")

@@ -144,10 +144,17 @@ def normalise_cabin(text: str) -> str | None:
 def normalise_gender(values: pd.Series) -> pd.Series:
     """``woman``, ``man``, the value as written (stripped) for another category, ``unknown``
     for a blank. Once per distinct value."""
+    codes, labels = gender_codes(values)
+    return pd.Series(labels[codes], index=values.index, dtype="object")
+
+
+def gender_codes(values: pd.Series) -> tuple[np.ndarray, np.ndarray]:
+    """:func:`normalise_gender` as (codes, labels): ``labels[codes]``, the labels sorted (so
+    that grouping on the codes orders groups as grouping on the labels)."""
     codes, unique = pd.factorize(values, use_na_sentinel=True)
     mapped = [GENDER_WORDS.get(_key(str(u)), str(u).strip() or "unknown") for u in unique]
-    out = np.array([*mapped, "unknown"], dtype=object)
-    return pd.Series(out[codes], index=values.index, dtype="object")
+    label_codes, labels = pd.factorize(np.array([*mapped, "unknown"], dtype=object), sort=True)
+    return label_codes[codes], np.asarray(labels, dtype=object)
 
 
 def map_column(values: pd.Series, words: dict[str, str]) -> pd.Series:

@@ -33,7 +33,7 @@ from spendanalys.errors import ConfigurationError
 from spendanalys.travel.analysis import TravelAnalysis, TravelSettings, priced_years
 from spendanalys.travel.distances import airport_of
 from spendanalys.travel.factors import TravelFactorSet
-from spendanalys.travel.routes import compare_routes, parse_routes, route_key
+from spendanalys.travel.routes import airport_route_keys, compare_routes, parse_routes
 
 EFFECTS = ("trips_per_fte", "mode_shift", "trip_length", "intensity")
 
@@ -54,13 +54,19 @@ def _shapley(x0: np.ndarray, x1: np.ndarray) -> np.ndarray:
     return effects
 
 
-def _mode_factors(transport: pd.DataFrame, year: int, fte: float) -> pd.DataFrame:
+def _mode_factors(
+    transport: pd.DataFrame, year: int, fte: float, modes: np.ndarray | None = None
+) -> pd.DataFrame:
     """Traveller-trips, person-km and kg CO2e per mode in ``year``; ``transport`` holds only
-    the lines with a distance (no hotel lines, no taxi known only by cost)."""
+    the lines with a distance (no hotel lines, no taxi known only by cost). ``modes``: the
+    text of each code when ``transport["mode"]`` holds :class:`TextCodes` codes (grouped as
+    integers, labelled after)."""
     travel = transport[transport["year"] == year]
     by_mode = travel.groupby("mode").agg(
         trips=("travellers", "sum"), km=("person_km", "sum"), kg=("kg_co2e", "sum")
     )
+    if modes is not None:
+        by_mode.index = pd.Index(modes[by_mode.index.to_numpy()], dtype=object, name="mode")
     return by_mode.assign(fte=fte)
 
 
@@ -76,11 +82,19 @@ def decompose_change(analysis: TravelAnalysis, year0: int, year1: int) -> dict[s
         if year not in years.index or np.isnan(float(years.at[year, "kg_co2e_per_fte"])):  # type: ignore[arg-type]
             raise ConfigurationError(f"year {year} has no trips or no FTE: nothing to decompose")
     fte0, fte1 = float(years.at[year0, "fte"]), float(years.at[year1, "fte"])  # type: ignore[arg-type]
-    lines = analysis.trips[["year", "mode", "activity_unit", "travellers", "person_km", "kg_co2e"]]
-    is_hotel = lines["mode"].isin(("hotel",))
-    by_cost = lines["activity_unit"].isin(("SEK",))
-    transport = lines[~is_hotel & ~by_cost]
-    m0, m1 = _mode_factors(transport, year0, fte0), _mode_factors(transport, year1, fte1)
+    lines, codes = analysis.trips, analysis.line_codes
+    is_hotel, by_cost = codes.mode.mask("hotel"), codes.unit.mask("SEK")
+    # Only the rows and columns the factors read, the mode as its codes (grouped as integers).
+    rows = np.flatnonzero(~is_hotel & ~by_cost)
+    transport = pd.DataFrame(
+        {
+            "year": lines["year"].to_numpy()[rows],
+            "mode": codes.mode.codes[rows],
+            **{c: lines[c].to_numpy()[rows] for c in ("travellers", "person_km", "kg_co2e")},
+        }
+    )
+    m0 = _mode_factors(transport, year0, fte0, codes.mode.uniques)
+    m1 = _mode_factors(transport, year1, fte1, codes.mode.uniques)
     modes = sorted(set(m0.index) | set(m1.index))
     m0, m1 = m0.reindex(modes).fillna(0.0), m1.reindex(modes).fillna(0.0)
     t0, t1 = m0["trips"].sum(), m1["trips"].sum()
@@ -107,8 +121,10 @@ def decompose_change(analysis: TravelAnalysis, year0: int, year1: int) -> dict[s
     v0, v1 = m0["kg"] / fte0, m1["kg"] / fte1
     by_mode["mode_shift"] += (v1 - v0) - by_mode.sum(axis=1)
 
-    def per_fte(year: int, fte: float, mask: pd.Series) -> float:
-        return float(lines.loc[mask & (lines["year"] == year), "kg_co2e"].sum()) / fte
+    year_of, kg = lines["year"].to_numpy(), lines["kg_co2e"].to_numpy()
+
+    def per_fte(year: int, fte: float, mask: np.ndarray) -> float:
+        return float(pd.Series(kg[mask & (year_of == year)]).sum()) / fte
 
     # With hotels left out of the headline (--hotels out) their change is no part of the total.
     hotel = (
@@ -172,16 +188,24 @@ def _rail_network() -> tuple[frozenset[str], frozenset[str]]:
 
 def _rail_reachable(airports: pd.Series) -> pd.Series:
     """True where a train can reach the airport's place (see ``data/rail_network.csv``)."""
+    codes, unique = pd.factorize(airports, use_na_sentinel=True)
+    return pd.Series(
+        _rail_reachable_codes(codes, np.asarray(unique, dtype=object)), index=airports.index
+    )
+
+
+def _rail_reachable_codes(codes: np.ndarray, unique: np.ndarray) -> np.ndarray:
+    """:func:`_rail_reachable` of factorized airports (``unique[codes]``, -1 = missing)."""
     countries, excluded = _rail_network()
     # Once per distinct airport: a few hundred, against tens of thousands of flights.
-    codes, unique = pd.factorize(airports, use_na_sentinel=True)
     ok = []
     for written in unique:
         code = str(written).upper()
         found = airport_of(code)
         ok.append(found is not None and found[1] in countries and code not in excluded)
     table = np.array([*ok, False], dtype=bool)
-    return pd.Series(table[codes], index=airports.index)
+    out: np.ndarray = table[codes]
+    return out
 
 
 def train_instead_of_flight(
@@ -212,16 +236,18 @@ def train_instead_of_flight(
     # Only the columns the replay reads: filtering all ~30 line columns costs more than the rest.
     used = ["year", "origin_airport", "destination_airport", "great_circle_km", "distance_km"]
     used += ["legs", "travellers", "kg_co2e", "cost_sek"]
-    flights = lines.loc[
-        (lines["component"].isin(("travel",))) & (lines["mode"].isin(("flight",))), used
-    ]
-    flights["route"] = route_key(flights["origin_airport"], flights["destination_airport"])
-    no_airports = flights["origin_airport"].isna() | flights["destination_airport"].isna()
-    flights.loc[no_airports, "route"] = "(distance only)"
-    listed = flights["route"].isin(parse_routes(settings.train_routes))
-    by_rail = _rail_reachable(flights["origin_airport"]) & _rail_reachable(
-        flights["destination_airport"]
+    codes = analysis.line_codes
+    flights = lines.loc[codes.travel() & codes.mode.mask("flight"), used]
+    # The airports factorized once, for the route keys and the rail test alike.
+    keys, origin, destination = airport_route_keys(
+        flights["origin_airport"], flights["destination_airport"]
     )
+    # no key where either airport is missing
+    keys[pd.isna(keys)] = "(distance only)"
+    flights["route"] = pd.Series(keys, index=flights.index, dtype="str")
+    wanted = parse_routes(settings.train_routes)
+    listed = flights["route"].isin(wanted) if wanted else np.zeros(len(flights), dtype=bool)
+    by_rail = _rail_reachable_codes(*origin) & _rail_reachable_codes(*destination)
     short = (flights["distance_km"] < settings.train_threshold_km) & by_rail
     chosen = flights[short | listed].copy()
     rail = analysis.factors.table
@@ -232,7 +258,9 @@ def train_instead_of_flight(
     chosen["rail_km"] = gc * settings.rail_detour
     chosen["rail_kg_co2e"] = chosen["rail_km"] * chosen["trips"] * rail_factor
     chosen["kg_co2e_saved"] = chosen["kg_co2e"] - chosen["rail_kg_co2e"]
-    compared = compare_routes([str(r) for r in pd.unique(chosen["route"])], lines, route_figures)
+    compared = compare_routes(
+        [str(r) for r in pd.unique(chosen["route"])], lines, route_figures, codes
+    )
     per_route = compared.reindex(chosen["route"].to_numpy())
     own = chosen["cost_sek"].notna().to_numpy()
     flight_cost = chosen["cost_sek"].fillna(
