@@ -24,7 +24,6 @@ from functools import cached_property
 from pathlib import Path
 from typing import Any
 
-import numpy as np
 import pandas as pd
 
 from spendanalys.errors import ConfigurationError
@@ -32,7 +31,7 @@ from spendanalys.io import read_fte, read_trips
 from spendanalys.io.headers import with_optional
 from spendanalys.io.options import default_values, reader_notes, require_mapped
 from spendanalys.io.result import RejectedRow
-from spendanalys.schema import SCHEMAS, TRAVEL_MODES, Kind
+from spendanalys.schema import SCHEMAS, Kind
 from spendanalys.travel.factors import TravelFactorSet, load_travel_factor_set, per_km_note
 from spendanalys.travel.notes import (
     baseline_message,
@@ -41,14 +40,14 @@ from spendanalys.travel.notes import (
     unknown_cabin_note,
 )
 from spendanalys.travel.pricing import FactorKeys, line_factors, price_lines_and_mask
-from spendanalys.travel.rows import LineCodes, TextCodes
+from spendanalys.travel.rows import LineCodes
 from spendanalys.travel.trips import activity_lines
 from spendanalys.travel.variants import variant_notes
-
-FORECAST_YEARS = 3
-FORECAST_METHOD = (
-    "forecast, not a measurement: least-squares linear trend of kg CO2e per FTE over the "
-    "latest {n} years with data ({years}), extended to {target}"
+from spendanalys.travel.yearly import (
+    forecast_target,
+    fte_per_year,
+    goal_path,
+    per_year,
 )
 
 
@@ -142,172 +141,6 @@ class TravelAnalysis:
 
 _DERIVED = ("line_codes", "activity_codes", "factor_keys")
 """TravelAnalysis' cached properties: derived from its fields, never stored with them."""
-
-
-def _text(frame: pd.DataFrame, column: str) -> pd.Series:
-    if column not in frame:
-        return pd.Series("", index=frame.index, dtype="object")
-    return frame[column].astype("string").fillna("").str.strip().astype(object)
-
-
-def fte_per_year(fte: pd.DataFrame) -> pd.Series:
-    """FTE per year: the organisation-wide row (empty ``unit`` and ``gender``) where one
-    exists, else the sum of the gender rows without a unit, else the sum of the units' rows.
-    Index ``year``."""
-    frame = fte.dropna(subset=["year", "fte"]).copy()
-    frame["year"] = frame["year"].astype("int64")
-    unit, gender = _text(frame, "unit"), _text(frame, "gender")
-    total = frame[(unit == "") & (gender == "")].groupby("year")["fte"].sum()
-    by_gender = frame[(unit == "") & (gender != "")].groupby("year")["fte"].sum()
-    by_units = frame[unit != ""].groupby("year")["fte"].sum()
-    return total.combine_first(by_gender).combine_first(by_units).rename("fte").astype("float64")
-
-
-PKM_MODES: tuple[str, ...] = ("flight", "rail", "bus")
-VKM_MODES: tuple[str, ...] = ("car", "taxi")
-
-
-def hotels_stated(include_hotels: bool) -> str:
-    """The hotel choice as stated next to every headline figure: "included" or "excluded"."""
-    return "included" if include_hotels else "excluded"
-
-
-def headline_lines(lines: pd.DataFrame, include_hotels: bool) -> pd.DataFrame:
-    """The emission lines that make the headline kg CO2e: all of them, or all but hotel lines."""
-    return lines if include_hotels else lines[~lines["mode"].isin(("hotel",))]
-
-
-def per_year(
-    lines: pd.DataFrame,
-    fte: pd.Series,
-    *,
-    include_hotels: bool = True,
-    with_activity: bool = True,
-    codes: LineCodes | None = None,
-) -> pd.DataFrame:
-    """kg CO2e per year by mode, FTE and kg CO2e per FTE, one row per year with trips or FTE.
-
-    ``kg_co2e`` (and so ``kg_co2e_per_fte``) sums every mode, or every mode but hotel when
-    ``include_hotels`` is False; ``kg_co2e_hotel`` is there either way. Activity per year:
-    ``pkm_<mode>`` (passenger-km) for flight, rail and bus, ``vkm_<mode>`` (vehicle-km) for
-    car and taxi (taxi known only by cost has none), ``hotel_nights`` (room-nights).
-    A year with FTE but no accepted trip has no figure (NaN), not zero: the trip file may simply
-    not cover it. ``with_activity=False`` leaves the activity columns out (kg CO2e only).
-    ``codes``: the lines' :class:`LineCodes`, when the caller has them.
-    """
-    known = codes is not None and codes.fits(lines)
-    modes = codes.mode if codes is not None and known else TextCodes(lines["mode"])
-    # Grouped on the integer codes (numbered in text order, so the groups come out as
-    # grouping on the text does); a line without a mode is in no group, as there.
-    grouped = pd.DataFrame(
-        {
-            "year": lines["year"].to_numpy(),
-            "mode": modes.codes,
-            "kg_co2e": lines["kg_co2e"].to_numpy(),
-        }
-    )
-
-    def named(table: pd.DataFrame) -> pd.DataFrame:
-        texts = modes.uniques[table.columns.to_numpy(dtype=np.int64)]
-        table.columns = pd.Index(texts, dtype=object, name="mode")
-        return table
-
-    with_mode = modes.codes >= 0
-    by_mode = grouped[with_mode] if not with_mode.all() else grouped
-    by_mode = named(by_mode.groupby(["year", "mode"])["kg_co2e"].sum().unstack("mode"))
-    by_mode = by_mode.reindex(columns=list(TRAVEL_MODES)).fillna(0.0)
-    years = sorted(set(by_mode.index) | set(fte.index))
-    has_lines = pd.Series(True, index=by_mode.index).reindex(years, fill_value=False)
-    by_mode = by_mode.reindex(years)
-    headline = [m for m in TRAVEL_MODES if include_hotels or m != "hotel"]
-    table = pd.DataFrame({"year": years})
-    table["kg_co2e"] = by_mode[headline].sum(axis=1, min_count=1).to_numpy()
-    table["fte"] = fte.reindex(years).to_numpy()
-    table["kg_co2e_per_fte"] = table["kg_co2e"] / table["fte"].where(table["fte"] > 0)
-    for mode in TRAVEL_MODES:
-        table[f"kg_co2e_{mode}"] = by_mode[mode].to_numpy()
-
-    if not with_activity:
-        return table
-    # One grouping for every unit: filtering the lines per unit costs more than the sums.
-    unit_codes = codes.unit if codes is not None and known else TextCodes(lines["activity_unit"])
-    grouped["unit"] = unit_codes.codes
-    grouped["activity"] = lines["activity"].to_numpy()
-    with_unit = with_mode & (unit_codes.codes >= 0)
-    by_unit = grouped[with_unit] if not with_unit.all() else grouped
-    summed_all = by_unit.groupby(["unit", "year", "mode"])["activity"].sum()
-    units = set(summed_all.index.get_level_values(0))
-
-    def activity(name: str, modes: Sequence[str]) -> pd.DataFrame:
-        code = unit_codes.code(name)
-        if code in units:
-            summed = named(summed_all.xs(code, level="unit").unstack("mode"))
-        else:
-            summed = pd.DataFrame(index=pd.Index([], name="year"))
-        known = summed.reindex(index=years, columns=list(modes)).fillna(0.0)
-        return known.where(has_lines, axis=0)
-
-    pkm, vkm = activity("pkm", PKM_MODES), activity("vkm", VKM_MODES)
-    for mode in PKM_MODES:
-        table[f"pkm_{mode}"] = pkm[mode].to_numpy()
-    for mode in VKM_MODES:
-        table[f"vkm_{mode}"] = vkm[mode].to_numpy()
-    table["hotel_nights"] = activity("night", ("hotel",))["hotel"].to_numpy()
-    return table
-
-
-def goal_path(
-    years: pd.DataFrame, settings: TravelSettings
-) -> tuple[dict[str, float | int], dict[str, float | int], pd.DataFrame]:
-    """Baseline, target and the straight-line path, with each observed year's position."""
-    b, t, r = settings.baseline_year, settings.target_year, settings.reduction
-    base_row = years[years["year"] == b]
-    if base_row.empty or pd.isna(base_row["kg_co2e_per_fte"].iloc[0]):
-        raise ConfigurationError(
-            f"baseline year {b} has no trips or no FTE in the input; choose another --baseline-year"
-        )
-    base = float(base_row["kg_co2e_per_fte"].iloc[0])
-    target_value = base * (1 - r)
-    span = sorted(set(range(b, t + 1)) | set(years["year"]))
-    path = pd.DataFrame({"year": span})
-    path["path_kg_co2e_per_fte"] = base * (1 - r * (path["year"] - b) / (t - b))
-    path = path.merge(years[["year", "kg_co2e_per_fte"]], on="year", how="left")
-    path["change_vs_baseline"] = path["kg_co2e_per_fte"] / base - 1
-    path["gap_to_path"] = path["kg_co2e_per_fte"] - path["path_kg_co2e_per_fte"]
-    path["status"] = np.select(
-        [path["kg_co2e_per_fte"].isna(), path["gap_to_path"] <= 1e-9],
-        ["no data", "on or below the path"],
-        default="above the path",
-    )
-    return (
-        {"year": b, "kg_co2e_per_fte": base},
-        {"year": t, "reduction": r, "kg_co2e_per_fte": target_value},
-        path,
-    )
-
-
-def forecast_target(
-    years: pd.DataFrame, settings: TravelSettings, n: int = FORECAST_YEARS
-) -> dict[str, object] | None:
-    """Linear least-squares trend of per-FTE over the latest ``n`` years with data (at least 2),
-    evaluated at the target year; None when fewer than two years have data."""
-    known = years.dropna(subset=["kg_co2e_per_fte"]).sort_values("year").tail(n)
-    if len(known) < 2:
-        return None
-    slope, intercept = np.polyfit(
-        known["year"].astype(float), known["kg_co2e_per_fte"].astype(float), 1
-    )
-    value = max(0.0, float(slope * settings.target_year + intercept))
-    used = [int(y) for y in known["year"]]
-    return {
-        "year": settings.target_year,
-        "kg_co2e_per_fte": value,
-        "slope_kg_co2e_per_fte_per_year": float(slope),
-        "years_used": used,
-        "method": FORECAST_METHOD.format(
-            n=len(used), years=", ".join(map(str, used)), target=settings.target_year
-        ),
-    }
 
 
 def analyse_travel(
@@ -415,7 +248,12 @@ def _priced_analysis(
                 engine_rejected,
             )
         )
-    baseline, target, path = goal_path(years, settings)
+    baseline, target, path = goal_path(
+        years,
+        baseline_year=settings.baseline_year,
+        target_year=settings.target_year,
+        reduction=settings.reduction,
+    )
     reasons = reason_notes(trips, read_rejected, engine_rejected, settings.baseline_year)
     notes = [
         *reasons,
@@ -447,7 +285,7 @@ def _priced_analysis(
         baseline=baseline,
         target=target,
         path=path,
-        forecast=forecast_target(years, settings),
+        forecast=forecast_target(years, settings.target_year),
         rejected=[*read_rejected, *engine_rejected],
         settings=settings,
         factors=factors,

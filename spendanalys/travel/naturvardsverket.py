@@ -29,9 +29,10 @@ import numpy as np
 import pandas as pd
 
 from spendanalys.jsonable import records
-from spendanalys.travel.analysis import TravelAnalysis, hotels_stated
+from spendanalys.travel.analysis import TravelAnalysis
 from spendanalys.travel.rows import LineCodes, line_codes
 from spendanalys.travel.vocab import CAR_KIND_WORDS, map_column
+from spendanalys.travel.yearly import hotels_stated
 
 FLIGHT_SPLIT_KM = 500.0
 CATEGORIES: tuple[str, ...] = (

@@ -18,17 +18,13 @@ import pandas as pd
 
 from spendanalys.jsonable import records
 from spendanalys.schema import TRAVEL_MODES
-from spendanalys.travel.analysis import (
-    PKM_MODES,
-    VKM_MODES,
-    TravelAnalysis,
-    hotels_stated,
-)
+from spendanalys.travel.analysis import TravelAnalysis
 from spendanalys.travel.breakdowns import breakdowns
 from spendanalys.travel.factors import TravelFactorSet, other_builtin_set
 from spendanalys.travel.gender import SHARE_MODES, gender_perspective
 from spendanalys.travel.naturvardsverket import naturvardsverket_payload
 from spendanalys.travel.whatif import decompose_change, factor_set_effect, train_instead_of_flight
+from spendanalys.travel.yearly import PKM_MODES, VKM_MODES, hotels_stated
 
 COMPARISON_ABOUT = (
     "a comparison of two ways to travel (CO2e, cost and door-to-door time, one way per "

@@ -16,8 +16,6 @@ from spendanalys.travel.analysis import (
     TravelAnalysis,
     TravelSettings,
     analyse_travel,
-    fte_per_year,
-    per_year,
     priced_years,
     reprice,
 )
@@ -31,6 +29,7 @@ from spendanalys.travel.pricing import FactorKeys, line_factors, price_lines
 from spendanalys.travel.routes import agency_costs, route_key
 from spendanalys.travel.rows import LineCodes, TextCodes, group_sums
 from spendanalys.travel.variants import hotel_variant, variant_notes
+from spendanalys.travel.yearly import fte_per_year, per_year
 
 SWEDISH = load_travel_factor_set()
 DESNZ = load_travel_factor_set("desnz_2025")

@@ -10,9 +10,10 @@ import pytest
 from travel_fixtures import fte_frame, trips_frame
 
 from spendanalys.errors import ConfigurationError
-from spendanalys.travel.analysis import TravelSettings, analyse_travel, fte_per_year
+from spendanalys.travel.analysis import TravelSettings, analyse_travel
 from spendanalys.travel.factors import load_travel_factor_set
 from spendanalys.travel.trips import trip_emissions
+from spendanalys.travel.yearly import fte_per_year
 
 SWEDISH = load_travel_factor_set()
 DESNZ = load_travel_factor_set("desnz_2025")

@@ -10,11 +10,12 @@ import pytest
 from travel_fixtures import fte_frame, trips_frame
 
 from spendanalys.io import read_fte
-from spendanalys.travel.analysis import TravelSettings, analyse_travel, fte_per_year
+from spendanalys.travel.analysis import TravelSettings, analyse_travel
 from spendanalys.travel.factors import load_travel_factor_set
 from spendanalys.travel.gender import NO_IDENTITY, fte_per_gender, gender_perspective
 from spendanalys.travel.summary import summarise_travel, travel_payload
 from spendanalys.travel.vocab import normalise_gender
+from spendanalys.travel.yearly import fte_per_year
 
 SWEDISH = load_travel_factor_set()
 

@@ -27,10 +27,10 @@ from spendanalys.dashboard.uploads import register_upload
 from spendanalys.errors import AccessDenied, SpendanalysError
 from spendanalys.i18n import format_number, format_percent, t
 from spendanalys.i18n.notes import worded
-from spendanalys.travel.analysis import headline_lines, hotels_stated
 from spendanalys.travel.gender import gender_perspective
 from spendanalys.travel.naturvardsverket import naturvardsverket_table
 from spendanalys.travel.whatif import decompose_change, train_instead_of_flight
+from spendanalys.travel.yearly import headline_lines, hotels_stated
 
 dash.register_page(__name__, path="/resor", title="Spendanalys – resor", order=2, nav="nav.travel")
 
