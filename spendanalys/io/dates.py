@@ -47,6 +47,7 @@ _MONTHS = {
 }  # fmt: skip
 
 _TIME_SUFFIX = r"(?:[ T]\d{1,2}[:.]\d{2}(?:[:.]\d{2})?)?$"
+_OFFSET = r"(Z|[+-]\d{2}:?\d{2})$"
 _ISO = r"\d{4}-\d{1,2}-\d{1,2}(?:[ T]\d{1,2}:\d{2}(?::\d{2}(?:\.\d+)?)?)?(?:Z|[+-]\d{2}:?\d{2})?"
 # Day and month in either order: "/" or "-" between, a 2- or 4-digit year.
 _NUMERIC = r"^(\d{1,2})([/-])(\d{1,2})\2(\d{4}|\d{2})" + _TIME_SUFFIX
@@ -205,10 +206,17 @@ def _parse_texts(
 
     iso = text.str.fullmatch(_ISO) & ~matched
     if iso.any():
-        parsed = pd.to_datetime(text[iso], errors="coerce", format="ISO8601")
-        if getattr(parsed.dt, "tz", None) is not None:
-            parsed = parsed.dt.tz_localize(None)
-        put(iso, parsed.reindex(u.index))
+        # One call per UTC offset written ("", "Z", "+02:00"): pandas refuses a column that
+        # mixes them (a ValueError, not a NaT), and each keeps its local date as written.
+        offset = text.where(iso, "").str.extract(_OFFSET)[0].fillna("")
+        pieces = []
+        for suffix in pd.unique(offset[iso]):
+            part = iso & (offset == suffix)
+            stamps = pd.to_datetime(text[part], errors="coerce", format="ISO8601")
+            if getattr(stamps.dt, "tz", None) is not None:
+                stamps = stamps.dt.tz_localize(None)
+            pieces.append(stamps)
+        put(iso, (pieces[0] if len(pieces) == 1 else pd.concat(pieces)).reindex(u.index))
     for pattern, day_at, month_at, year_at in (
         (_NUMERIC, 2 if order.month_first else 0, 0 if order.month_first else 2, 3),
         (_DOTTED, 0, 1, 2),
