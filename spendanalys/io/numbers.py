@@ -452,7 +452,8 @@ def resolve_numbers(column: NumberColumn, fallback: Decimal | None = None) -> Pa
             reason[k] = f"{column.texts[k].as_py()!r} {messages[why[j]]}"
             parsed[k] = np.nan
     values = parsed[column.codes]
-    errors = reason[column.codes]
+    worded = pd.notna(reason)
+    errors = reason[column.codes] if worded.any() else np.full(len(values), None, dtype=object)
     if column.plain is not None:
         values[column.plain.rows] = column.plain.values[column.plain.rows]
     if column.typed.any():
@@ -466,7 +467,8 @@ def resolve_numbers(column: NumberColumn, fallback: Decimal | None = None) -> Pa
         errors[column.typed] = typed_errors
     index = column.raw.index
     return ParsedNumbers(
-        pd.Series(values, index=index), pd.Series(errors, index=index, dtype=object)
+        pd.Series(values, index=index, copy=False),
+        pd.Series(errors, index=index, dtype=object, copy=False),
     )
 
 

@@ -73,13 +73,19 @@ class Parsed:
 def _by_unique(
     text: pd.Series, parse_unique: Callable[[pd.Series], tuple[pd.Series, pd.Series]], dtype: str
 ) -> tuple[pd.Series, np.ndarray]:
-    """Apply ``parse_unique`` to the distinct stripped texts and spread back to every row."""
+    """Apply ``parse_unique`` to the distinct stripped texts and spread back to every row
+    (reasons None where fine, ready for :meth:`Parsed.of`)."""
     codes, distinct = distinct_stripped(text.fillna("").astype(str))
     u = pd.Series(distinct.to_numpy(zero_copy_only=False), dtype="object")
     values, reasons = parse_unique(u)
     spread = values.astype(pd.api.types.pandas_dtype(dtype)).take(codes).reset_index(drop=True)
     spread.index = text.index
-    return spread, reasons.to_numpy(dtype=object)[codes]
+    why = reasons.to_numpy(dtype=object, copy=True)
+    fine = pd.isna(why)
+    if fine.all():
+        return spread, np.full(len(codes), None, dtype=object)
+    why[fine] = None  # once per distinct text, so the rows need no normalising pass
+    return spread, why[codes]
 
 
 def _parse_bool_texts(u: pd.Series) -> tuple[pd.Series, pd.Series]:
@@ -103,7 +109,7 @@ def parse_booleans(raw: pd.Series) -> Parsed:
         ]
         raw = pd.Series(np.array([*shown, None], dtype=object)[codes], index=raw.index)
     values, reasons = _by_unique(raw, _parse_bool_texts, "boolean")
-    return Parsed(values, pd.Series(reasons, index=raw.index, dtype=object))
+    return Parsed.of(values, reasons)  # a reason per bad distinct text, None elsewhere
 
 
 REQUIREMENT_WORDS_FILE = "requirement_words.csv"
@@ -369,7 +375,7 @@ def _parse_cpv_texts(u: pd.Series) -> tuple[pd.Series, pd.Series]:
 def parse_cpv(raw: pd.Series) -> Parsed:
     """'79620000', '79620000-6', '79620000 Förmedling av personal' -> '79620000'."""
     values, reasons = _by_unique(_as_text(raw), _parse_cpv_texts, "string")
-    return Parsed(values, pd.Series(reasons, index=raw.index, dtype=object))
+    return Parsed.of(values, reasons)  # a reason per bad distinct text, None elsewhere
 
 
 def parse_text(raw: pd.Series) -> Parsed:
@@ -395,7 +401,8 @@ def parse_floats(raw: pd.Series | NumberColumn, decimal: Decimal | None = None) 
     """Amounts and quantities as float64 (see ``numbers`` for the accepted shapes)."""
     column = raw if isinstance(raw, NumberColumn) else classify_numbers(raw)
     parsed = resolve_numbers(column, decimal)
-    return Parsed(parsed.values.astype("float64"), parsed.errors)
+    # resolve_numbers words every reason or leaves None: nothing to normalise.
+    return Parsed.of(parsed.values.astype("float64"), parsed.errors.to_numpy(dtype=object))
 
 
 def parse_ints(raw: pd.Series | NumberColumn, decimal: Decimal | None = None) -> Parsed:
@@ -406,10 +413,11 @@ def parse_ints(raw: pd.Series | NumberColumn, decimal: Decimal | None = None) ->
     fractional = (values.notna() & (values != np.floor(values))).to_numpy(bool)
     huge = (values.abs() > _MAX_WHOLE).to_numpy(bool)
     errors = parsed.errors.to_numpy(dtype=object).copy()
-    originals = column.raw.to_numpy(dtype=object)
-    errors[fractional] = [
-        f"{str(v).strip()!r} is not a whole number" for v in originals[fractional]
-    ]
-    errors[huge] = [f"{str(v).strip()!r} is too large" for v in originals[huge]]
+    if fractional.any() or huge.any():  # only then the cells as Python objects
+        originals = column.raw.to_numpy(dtype=object)
+        errors[fractional] = [
+            f"{str(v).strip()!r} is not a whole number" for v in originals[fractional]
+        ]
+        errors[huge] = [f"{str(v).strip()!r} is too large" for v in originals[huge]]
     whole = values.where(~fractional & ~huge).round()
-    return Parsed(whole.astype("Int64"), pd.Series(errors, index=values.index, dtype=object))
+    return Parsed.of(whole.astype("Int64"), errors)
