@@ -326,12 +326,12 @@ def _plain(text: pd.Series) -> PlainNumbers | None:
 def _plain_literals(span: np.ndarray, drop: np.ndarray, bounds: np.ndarray) -> pa.Array:
     """Plain cells' bytes with signs and separators dropped and "," made "." ("1 234,5" ->
     "1234.5"): what four replace passes give, built once from the bytes (``bounds``: the
-    cells' offsets into ``span``)."""
+    cells' offsets into ``span``). Counts are kept per cell, not per byte (memory)."""
     kept = span[~drop]
     kept[kept == 0x2C] = 0x2E
-    dropped = np.zeros(len(span) + 1, dtype=np.int64 if len(span) >= 2**31 else np.int32)
-    np.cumsum(drop, out=dropped[1:])
-    literal_bounds = bounds - dropped[bounds]
+    dropped = np.add.reduceat(drop, bounds[:-1], dtype=np.int64)  # no cell is empty
+    literal_bounds = np.zeros(len(bounds), dtype=np.int64)
+    np.cumsum(np.diff(bounds) - dropped, out=literal_bounds[1:])
     return pa.LargeStringArray.from_buffers(
         len(bounds) - 1, pa.py_buffer(literal_bounds), pa.py_buffer(kept)
     )
