@@ -21,7 +21,10 @@ from datetime import date, datetime
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 
+from spendanalys.io.arrow_text import data_bytes, large_strings, offsets, trim
 from spendanalys.io.numbers import distinct_cells, distinct_stripped, split_typed, type_mask
 from spendanalys.io.values import Parsed
 from spendanalys.schema import YEARS
@@ -44,6 +47,7 @@ _MONTHS = {
 }  # fmt: skip
 
 _TIME_SUFFIX = r"(?:[ T]\d{1,2}[:.]\d{2}(?:[:.]\d{2})?)?$"
+_OFFSET = r"(Z|[+-]\d{2}:?\d{2})$"
 _ISO = r"\d{4}-\d{1,2}-\d{1,2}(?:[ T]\d{1,2}:\d{2}(?::\d{2}(?:\.\d+)?)?)?(?:Z|[+-]\d{2}:?\d{2})?"
 # Day and month in either order: "/" or "-" between, a 2- or 4-digit year.
 _NUMERIC = r"^(\d{1,2})([/-])(\d{1,2})\2(\d{4}|\d{2})" + _TIME_SUFFIX
@@ -84,16 +88,43 @@ class OrderEvidence:
         )
 
 
-def _texts(raw: pd.Series) -> pd.Series:
-    """The column's distinct text cells, stripped (typed workbook cells left out)."""
+def _numeric_texts(raw: pd.Series) -> pd.Series:
+    """The column's distinct stripped text cells that can be ``a/b/y`` dates (typed workbook
+    cells left out), in order of first appearance.
+
+    Such a text has its "/" or "-" among its first three bytes (the first two being ASCII
+    digits), or a non-ASCII byte among its first two (a digit of another script): a byte test
+    per row picks them, so a column of ISO dates is never hashed here.
+    """
     _, text = split_typed(raw, (datetime, date, pd.Timestamp, int, float))
-    _, distinct = distinct_stripped(text.fillna("").astype(str))
+    array = large_strings(trim(pa.array(text.fillna("").astype(str), type=pa.large_string())))
+    if array.null_count:
+        array = pc.fill_null(array, "")
+    bounds, data = offsets(array), data_bytes(array)
+    if not len(data):
+        return pd.Series([], dtype=object)
+    starts, lengths = bounds[:-1], np.diff(bounds)
+    width = int(lengths[0]) if len(lengths) else 0
+    fixed = width >= 3 and bool((lengths == width).all())  # ISO dates: 10 bytes each
+    if fixed:  # the rows as a matrix: its first columns are strided views, not gathers
+        head = data[bounds[0] : bounds[-1]].reshape(-1, width)[:, :3]
+    maybe = np.zeros(len(array), dtype=bool)
+    for at in (0, 1, 2):
+        byte = head[:, at] if fixed else data[np.minimum(starts + at, len(data) - 1)]
+        hit = byte >= 0x80 if at == 0 else (byte == 0x2F) | (byte == 0x2D)
+        if at == 1:
+            hit |= byte >= 0x80
+        maybe |= hit if fixed else (lengths > at) & hit
+    where = np.flatnonzero(maybe)
+    if not len(where):
+        return pd.Series([], dtype=object)
+    distinct = pc.unique(array.take(pa.array(where)))
     return pd.Series(distinct.to_numpy(zero_copy_only=False), dtype=object)
 
 
 def order_evidence(raw: pd.Series) -> OrderEvidence:
     """What a column's ``a/b/y`` dates say about day/month order (distinct values only)."""
-    texts = _texts(raw)
+    texts = _numeric_texts(raw)
     parts = texts.str.extract(_NUMERIC)
     a = pd.to_numeric(parts[0], errors="coerce")
     b = pd.to_numeric(parts[2], errors="coerce")
@@ -175,10 +206,17 @@ def _parse_texts(
 
     iso = text.str.fullmatch(_ISO) & ~matched
     if iso.any():
-        parsed = pd.to_datetime(text[iso], errors="coerce", format="ISO8601")
-        if getattr(parsed.dt, "tz", None) is not None:
-            parsed = parsed.dt.tz_localize(None)
-        put(iso, parsed.reindex(u.index))
+        # One call per UTC offset written ("", "Z", "+02:00"): pandas refuses a column that
+        # mixes them (a ValueError, not a NaT), and each keeps its local date as written.
+        offset = text.where(iso, "").str.extract(_OFFSET)[0].fillna("")
+        pieces = []
+        for suffix in pd.unique(offset[iso]):
+            part = iso & (offset == suffix)
+            stamps = pd.to_datetime(text[part], errors="coerce", format="ISO8601")
+            if getattr(stamps.dt, "tz", None) is not None:
+                stamps = stamps.dt.tz_localize(None)
+            pieces.append(stamps)
+        put(iso, (pieces[0] if len(pieces) == 1 else pd.concat(pieces)).reindex(u.index))
     for pattern, day_at, month_at, year_at in (
         (_NUMERIC, 2 if order.month_first else 0, 0 if order.month_first else 2, 3),
         (_DOTTED, 0, 1, 2),
@@ -231,8 +269,14 @@ def parse_dates(
     dates, why, year_flags = _parse_texts(u, order, allow_year)
     values = dates.take(codes).reset_index(drop=True)
     values.index = raw.index
-    reasons = why.to_numpy(dtype=object)[codes]
-    years = int(year_flags.to_numpy(dtype=bool)[codes][~typed].sum())
+    why_distinct = why.to_numpy(dtype=object)
+    flags = year_flags.to_numpy(dtype=bool)
+    years = int(flags[codes][~typed].sum()) if flags.any() else 0
+    if not (pd.notna(why_distinct).any() or typed.any()):
+        # The usual column: every distinct text a date, so no reason to spread.
+        reasons = np.full(len(raw), None, dtype=object)
+        return Parsed.of(values.astype("datetime64[ns]"), reasons), years
+    reasons = why_distinct[codes]
     if typed.any():
         years += _typed_cells(raw, typed, values, reasons, allow_year)
     errors = pd.Series(reasons, index=raw.index, dtype=object)

@@ -35,6 +35,8 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from spendanalys.io.arrow_text import data_bytes, large_strings, offsets, trim
+
 Decimal = Literal[",", "."]
 
 # Larger magnitudes are refused: no amount, distance or head count comes near 10^15 (Sweden's
@@ -233,20 +235,33 @@ def distinct_stripped(
 ) -> tuple[np.ndarray, pa.Array]:
     """Row codes into the column's distinct whitespace-trimmed texts (no NA in ``text``).
 
-    Trimming is one linear pyarrow pass, cheaper than a second hash pass over a column whose
-    values are mostly distinct (amounts); the dictionary encoding is pyarrow's. Rows where
-    ``blank`` is True count as blank cells.
+    Trimming is one linear pyarrow pass (skipped when no value needs it), cheaper than a second
+    hash pass over a column whose values are mostly distinct (amounts); the dictionary encoding
+    is pyarrow's. Rows where ``blank`` is True count as blank cells: only the other rows are
+    encoded, and the blank text comes first in the dictionary.
     """
-    array = pa.array(text, type=pa.large_string())
-    if isinstance(array, pa.ChunkedArray):
-        array = array.combine_chunks()
+    array = large_strings(pa.array(text, type=pa.large_string()))
     # A missing cell is a blank: pandas' str conversion can keep NaN missing (a datetime beside
     # a NaN in one workbook column did), and a null index would point outside the dictionary.
-    array = pc.fill_null(array, "")
-    if blank is not None:
-        array = pc.if_else(pa.array(blank), pa.scalar("", pa.large_string()), array)
-    encoded = pc.dictionary_encode(pc.utf8_trim_whitespace(array))
-    return encoded.indices.to_numpy(zero_copy_only=False).astype(np.intp), encoded.dictionary
+    if array.null_count:
+        array = pc.fill_null(array, "")
+    if blank is None or not blank.any():
+        encoded = pc.dictionary_encode(trim(array))
+        return encoded.indices.to_numpy(zero_copy_only=False).astype(np.intp), encoded.dictionary
+    rest = np.flatnonzero(~blank)
+    codes = np.zeros(len(array), dtype=np.intp)
+    if not len(rest):
+        return codes, pa.array([""], type=pa.large_string())
+    encoded = pc.dictionary_encode(trim(array.take(pa.array(rest))))
+    dictionary = encoded.dictionary
+    found = pc.index(dictionary, "").as_py()
+    within = encoded.indices.to_numpy(zero_copy_only=False).astype(np.intp)
+    if found < 0:  # "" first, the others shifted by one
+        codes[rest] = within + 1
+        return codes, pa.concat_arrays([pa.array([""], type=pa.large_string()), dictionary])
+    codes[:] = found
+    codes[rest] = within
+    return codes, dictionary
 
 
 _PLACEHOLDERS = pa.array(["", "-", "–", "—"], type=pa.large_string())
@@ -257,7 +272,6 @@ _PLACEHOLDERS = pa.array(["", "-", "–", "—"], type=pa.large_string())
 # reads the same whatever the column's convention; "1,234" (ambiguous) is not among them.
 _PLAIN_BODY = "(?:\\d{1,3}(?:[ \u00a0]\\d{3})+|\\d+)(?:,\\d+)?"  # RE2 reads no \\u escape
 _PLAIN = f"^-?{_PLAIN_BODY}$|^{_PLAIN_BODY}-$"
-_AMBIGUOUS_PLAIN = f"^-?{_AMBIG_COMMA}$|^{_AMBIG_COMMA}-$"
 _PLAIN_MIN_ROWS = 10_000  # below this the distinct-text pass is cheap anyway
 
 
@@ -267,35 +281,60 @@ def _plain(text: pd.Series) -> PlainNumbers | None:
     The reading is the one the distinct-text classification gives (the same literal, cast the
     same way); the distinct comma-decimal texts are counted, so the column's evidence is
     unchanged. Rows whose value exceeds MAX_MAGNITUDE are left to the general pass (which
-    words the reason).
+    words the reason). One regex pass picks the plain rows; what follows reads their bytes
+    (only digits, "-", ",", a space or a no-break space are left in them).
     """
     if len(text) < _PLAIN_MIN_ROWS or text.dtype == object:
         return None
-    trimmed = pc.utf8_trim_whitespace(pa.array(text, type=pa.large_string()))
-    if isinstance(trimmed, pa.ChunkedArray):
-        trimmed = trimmed.combine_chunks()
+    trimmed = large_strings(trim(pa.array(text, type=pa.large_string())))
     rows = pc.match_substring_regex(trimmed, _PLAIN).to_numpy(zero_copy_only=False)
-    rows &= ~pc.match_substring_regex(trimmed, _AMBIGUOUS_PLAIN).to_numpy(zero_copy_only=False)
     where = np.flatnonzero(rows)
     if not len(where):
         return None
     cells = trimmed if len(where) == len(trimmed) else trimmed.take(pa.array(where))
-    negative = pc.or_(pc.starts_with(cells, "-"), pc.ends_with(cells, "-"))
-    literal = cells
-    for mark, replacement in (("-", ""), (" ", ""), ("\u00a0", ""), (",", ".")):
-        literal = pc.replace_substring(literal, mark, replacement)
-    number = _to_float(literal)
-    number = np.where(negative.to_numpy(zero_copy_only=False), -number, number)
-    values = np.full(len(text), np.nan)
-    values[where] = number
+    bounds = offsets(cells)
+    data = data_bytes(cells)
+    first, last = data[bounds[:-1]], data[bounds[1:] - 1]
+    span = data[bounds[0] : bounds[-1]]
+    starts = bounds[:-1] - bounds[0]  # every plain cell holds a digit: no empty segment
+    separator = (span == 0x20) | (span == 0xC2)  # a space, or the lead byte of U+00A0
+    drop = separator | (span == 0x2D) | (span == 0xA0)
+    # One segmented pass for both flags: 1 = a separator, 2 = a comma.
+    flags = np.bitwise_or.reduceat(
+        separator.view(np.uint8) | ((span == 0x2C).view(np.uint8) << 1), starts
+    )
+    separated, has_comma = (flags & 1) > 0, (flags & 2) > 0
+    number = _to_float(_plain_literals(span, drop, bounds - bounds[0]))
+    negative = (first == 0x2D) | (last == 0x2D)
+    number = np.where(negative, -number, number)
+    # "1,234" (1-3 digits, the first not 0, a comma, three digits) is ambiguous, never plain.
+    body_start = bounds[:-1] + (first == 0x2D)
+    comma_at = bounds[1:] - (last == 0x2D) - 4
+    before = comma_at - body_start
+    ambiguous = has_comma & ~separated & (before >= 1) & (before <= 3)
+    ambiguous &= data[np.clip(comma_at, 0, None)] == 0x2C
+    ambiguous &= data[body_start] != 0x30
     huge = np.abs(number) > MAX_MAGNITUDE
-    if huge.any():
-        rows[where[huge]] = False
-    # A comma decimal without groups ("231,42", "0,125") is evidence; one of 1-3 digits and a
-    # comma before three ("1,234") is ambiguous and never plain.
-    comma = pc.match_substring_regex(cells, "^-?\\d+,\\d+-?$").to_numpy(zero_copy_only=False)
-    comma &= ~huge
+    rows[where[ambiguous | huge]] = False
+    values = np.full(len(text), np.nan)
+    values[where] = np.where(ambiguous, np.nan, number)
+    # A comma decimal without groups ("231,42", "0,125") is evidence.
+    comma = has_comma & ~separated & ~ambiguous & ~huge
     return PlainNumbers(rows, values, cells.filter(pa.array(comma)))
+
+
+def _plain_literals(span: np.ndarray, drop: np.ndarray, bounds: np.ndarray) -> pa.Array:
+    """Plain cells' bytes with signs and separators dropped and "," made "." ("1 234,5" ->
+    "1234.5"): what four replace passes give, built once from the bytes (``bounds``: the
+    cells' offsets into ``span``). Counts are kept per cell, not per byte (memory)."""
+    kept = span[~drop]
+    kept[kept == 0x2C] = 0x2E
+    dropped = np.add.reduceat(drop, bounds[:-1], dtype=np.int64)  # no cell is empty
+    literal_bounds = np.zeros(len(bounds), dtype=np.int64)
+    np.cumsum(np.diff(bounds) - dropped, out=literal_bounds[1:])
+    return pa.LargeStringArray.from_buffers(
+        len(bounds) - 1, pa.py_buffer(literal_bounds), pa.py_buffer(kept)
+    )
 
 
 def classify_numbers(raw: pd.Series) -> NumberColumn:
@@ -413,7 +452,8 @@ def resolve_numbers(column: NumberColumn, fallback: Decimal | None = None) -> Pa
             reason[k] = f"{column.texts[k].as_py()!r} {messages[why[j]]}"
             parsed[k] = np.nan
     values = parsed[column.codes]
-    errors = reason[column.codes]
+    worded = pd.notna(reason)
+    errors = reason[column.codes] if worded.any() else np.full(len(values), None, dtype=object)
     if column.plain is not None:
         values[column.plain.rows] = column.plain.values[column.plain.rows]
     if column.typed.any():
@@ -427,7 +467,8 @@ def resolve_numbers(column: NumberColumn, fallback: Decimal | None = None) -> Pa
         errors[column.typed] = typed_errors
     index = column.raw.index
     return ParsedNumbers(
-        pd.Series(values, index=index), pd.Series(errors, index=index, dtype=object)
+        pd.Series(values, index=index, copy=False),
+        pd.Series(errors, index=index, dtype=object, copy=False),
     )
 
 

@@ -111,3 +111,19 @@ def test_a_day_outside_the_timestamp_range_is_a_reason_not_a_crash(text: str) ->
     parsed, _ = parse_dates(pd.Series([text, "2262-04-11"], dtype=object))
     assert parsed.errors.iat[0] == f"{text!r} is not a valid calendar date"
     assert parsed.values.iat[1] == pd.Timestamp("2262-04-11")
+
+
+def test_a_column_mixing_utc_offsets_reads_each_date_as_written() -> None:
+    """pandas refuses one call over naive and offset ISO times ("Mixed timezones"): the column
+    used to stop the whole read with that ValueError. Each keeps its local date as written."""
+    cells = ["2023-01-05", "2023-01-05T23:30:00+02:00", "2023-01-06T01:00:00Z"]
+    cells += ["2023-01-07T10:00:00-05:00", "2024-02-30", "2023-01-08T08:00:00+0100"]
+    parsed, _ = parse_dates(pd.Series(cells, dtype="str"))
+    assert parsed.values.tolist() == [
+        pd.Timestamp(d) if d else pd.NaT
+        for d in ["2023-01-05", "2023-01-05", "2023-01-06", "2023-01-07", None, "2023-01-08"]
+    ]
+    assert parsed.errors.tolist() == [None] * 4 + [
+        "'2024-02-30' is not a valid calendar date",
+        None,
+    ]
