@@ -91,7 +91,9 @@ def convert_to_sek(
     column[missing] = "amount_sek"
     bad = pd.notna(reason)
     rejected = _rejected_rows(lines[bad], reason[bad], column[bad])
-    kept = lines[~bad].copy()
+    # Filtering copies every column: only done when a line is rejected (the new columns below
+    # go on a shallow copy, the caller's frame is not modified).
+    kept = lines[~bad] if bad.any() else lines.copy(deep=False)
     kept["spend_sek"] = amount.to_numpy()[~bad] * rate[~bad]
     kept["amount_incl_vat"] = gross[~bad]
     return kept, rejected
@@ -105,7 +107,7 @@ def net_of_vat(lines: pd.DataFrame, vat_rates: pd.Series, notes: list[str]) -> p
     if gross is None or not gross.any():
         return lines
     rate, defaulted = vat_rate_of(lines["category_id"], vat_rates)
-    out = lines.copy()
+    out = lines.copy(deep=False)  # two columns change: the others stay shared
     spend = out["spend_sek"].to_numpy(dtype=float)
     out["spend_sek"] = np.where(gross, spend / (1 + rate), spend)
     out["vat_rate"] = np.where(gross, rate, np.nan)

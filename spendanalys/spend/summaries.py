@@ -40,11 +40,34 @@ SUMMARY_COLUMNS: tuple[str, ...] = (
 )
 
 
-def _active(lines: pd.DataFrame) -> pd.DataFrame:
-    """Lines inside the purchase boundary (not excluded by account)."""
-    # Only the columns the summaries read: filtering copies every column it keeps.
-    keep = [c for c in SUMMARY_COLUMNS if c in lines]
-    return lines.loc[~lines["excluded"].to_numpy(dtype=bool), keep]
+def _inside(lines: pd.DataFrame) -> np.ndarray:
+    """Mask of the lines inside the purchase boundary (not excluded by account)."""
+    inside: np.ndarray = ~lines["excluded"].to_numpy(dtype=bool)
+    return inside
+
+
+def _lines_where(lines: pd.DataFrame, mask: np.ndarray) -> pd.DataFrame:
+    """The lines in ``mask``, only the columns the summaries read: filtering copies every column
+    it keeps (for the few unlinked or uncategorised lines; the whole boundary is never copied)."""
+    return lines.loc[mask, [c for c in SUMMARY_COLUMNS if c in lines]]
+
+
+def _float_codes(values: pd.Series, rows: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The codes of ``values`` on ``rows`` as floats, NaN where missing (what a grouped
+    ``first`` or ``nunique`` skips, as it skips a missing text), and the distinct values."""
+    codes, uniques = encode(values)
+    picked = codes[rows]
+    return np.where(picked >= 0, picked, np.nan), uniques
+
+
+def _texts(codes: pd.Series, uniques: np.ndarray, dtype: Any) -> pd.Series:
+    """Per group, the text of a (float) code from :func:`_float_codes`, <NA> where NaN, in the
+    dtype of the line column it came from (what grouping that column gave)."""
+    at = codes.to_numpy(dtype=float)
+    known = ~np.isnan(at)
+    values = np.full(len(at), None, dtype=object)
+    values[known] = np.asarray(uniques, dtype=object)[at[known].astype(np.intp)]
+    return pd.Series(values, index=codes.index, dtype=object).astype(dtype)
 
 
 def supplier_key(lines: pd.DataFrame) -> pd.Series:
@@ -113,15 +136,15 @@ def summarise_categories(
     """Per category (one row with ``category_id`` <NA> for uncategorised spend): ``spend_sek``,
     ``kg_co2e``, ``invoice_lines``, ``agreements``, shares of the totals, and the category factor
     of the set in use (``kg_co2e_per_sek``, ``factor_price_year``, ``factor_source``)."""
-    active = _active(lines)
-    category_codes, category_ids = encode(active["category_id"])
-    agreement_codes, _ = encode(active["linked_agreement_id"])
+    inside = _inside(lines)
+    category_codes, category_ids = encode(lines["category_id"])
+    agreement, _ = _float_codes(lines["linked_agreement_id"], inside)
     work = pd.DataFrame(
         {
-            "category": category_codes,
-            "spend_sek": active["spend_sek"].to_numpy(dtype=float),
-            "kg_co2e": active["kg_co2e"].to_numpy(dtype=float, na_value=np.nan),
-            "agreement": np.where(agreement_codes >= 0, agreement_codes, np.nan),
+            "category": category_codes[inside],
+            "spend_sek": lines["spend_sek"].to_numpy(dtype=float)[inside],
+            "kg_co2e": lines["kg_co2e"].to_numpy(dtype=float, na_value=np.nan)[inside],
+            "agreement": agreement,
         }
     )
     # Grouped on the category's code; -1 (no category) is a group of its own.
@@ -165,22 +188,47 @@ def summarise_categories(
 
 def summarise_suppliers(lines: pd.DataFrame) -> pd.DataFrame:
     """Per supplier (org number, else normalised name): spend, kg CO2e, linked and unlinked
-    spend, number of lines and of agreements; most kg CO2e first."""
-    work, grouped = _by_supplier(_active(lines))
-    linked = np.where(work["link_rule"] != "unlinked", work["spend_sek"], 0.0)
-    work["_linked"] = linked
+    spend, number of lines and of agreements; most kg CO2e first. Grouped on integer codes of
+    the lines inside the boundary: no line column is copied or turned into text."""
+    inside = _inside(lines)
+    spend = lines["spend_sek"].to_numpy(dtype=float)[inside]
+    linked = np.asarray(lines["link_rule"] != "unlinked")[inside]
+    supplier, suppliers = (
+        _float_codes(lines["supplier"], inside)
+        if "supplier" in lines
+        else (np.full(len(spend), np.nan), np.array([], dtype=object))
+    )
+    org, orgs = _float_codes(lines["supplier_org"], inside)
+    agreement, _ = _float_codes(lines["linked_agreement_id"], inside)
+    work = pd.DataFrame(
+        {
+            "_key": _key_codes(lines)[inside],
+            "spend_sek": spend,
+            "_kg": lines["kg_co2e"].to_numpy(dtype=float, na_value=np.nan)[inside],
+            "_linked": np.where(linked, spend, 0.0),
+            "supplier": supplier,
+            "org": org,
+            "agreement": agreement,
+        }
+    )
     grouped = work.groupby("_key", sort=False)
     table = pd.DataFrame(
         {
-            "supplier": _first(grouped, "supplier", work),
-            "org_number": grouped["supplier_org"].first(),
+            "supplier": grouped["supplier"].first(),
+            "org_number": grouped["org"].first(),
             "spend_sek": grouped["spend_sek"].sum(),
             "kg_co2e": grouped["_kg"].sum(min_count=1),
             "linked_spend_sek": grouped["_linked"].sum(),
             "invoice_lines": grouped.size(),
-            "agreements": grouped["linked_agreement_id"].nunique(),
+            "agreements": grouped["agreement"].nunique(),
         }
     )
+    table["supplier"] = (
+        _texts(table["supplier"], suppliers, lines["supplier"].dtype)
+        if "supplier" in lines
+        else pd.NA
+    )
+    table["org_number"] = _texts(table["org_number"], orgs, lines["supplier_org"].dtype)
     table["unlinked_spend_sek"] = table["spend_sek"] - table["linked_spend_sek"]
     table = table.sort_values(
         ["kg_co2e", "spend_sek"], ascending=False, na_position="last", kind="mergesort"
@@ -192,8 +240,8 @@ def summarise_unlinked(lines: pd.DataFrame) -> pd.DataFrame:
     """Spend no agreement claims, per supplier: ``spend_sek``, ``kg_co2e``,
     ``spend_without_factor_sek``, ``invoice_lines``, the categories found and why linking
     failed (``link_note``); largest spend first."""
-    active = _active(lines)
-    work, grouped = _by_supplier(active[(active["link_rule"] == "unlinked").to_numpy(dtype=bool)])
+    unlinked = (lines["link_rule"] == "unlinked").to_numpy(dtype=bool)
+    work, grouped = _by_supplier(_lines_where(lines, _inside(lines) & unlinked))
     table = pd.DataFrame(
         {
             "supplier": _first(grouped, "supplier", work),
@@ -213,8 +261,8 @@ def summarise_unlinked(lines: pd.DataFrame) -> pd.DataFrame:
 def summarise_uncategorised(lines: pd.DataFrame) -> pd.DataFrame:
     """Spend with no category (so no kg CO2e), per supplier, with the accounts, agreements and a
     few invoice texts to help write a rule; largest spend first."""
-    active = _active(lines)
-    work, grouped = _by_supplier(active[active["category_id"].isna().to_numpy()])
+    no_category = lines["category_id"].isna().to_numpy()
+    work, grouped = _by_supplier(_lines_where(lines, _inside(lines) & no_category))
     table = pd.DataFrame(
         {
             "supplier": _first(grouped, "supplier", work),
@@ -234,9 +282,7 @@ def summarise_uncategorised(lines: pd.DataFrame) -> pd.DataFrame:
 def summarise_excluded(lines: pd.DataFrame) -> pd.DataFrame:
     """Lines outside the purchase boundary (salaries, taxes, transfers…), per account:
     ``spend_sek``, ``invoice_lines``, ``suppliers``; not part of any purchase total."""
-    excluded = lines.loc[
-        lines["excluded"].to_numpy(dtype=bool), [c for c in SUMMARY_COLUMNS if c in lines]
-    ]
+    excluded = _lines_where(lines, ~_inside(lines))
     account = (
         excluded["account"].astype("string").fillna("")
         if "account" in excluded
@@ -268,11 +314,11 @@ def totals_of(lines: pd.DataFrame, agreements: pd.DataFrame, spend_basis: str) -
     ``share_agreements_with_requirements`` = agreements with miljökrav ÷ all agreements;
     ``share_spend_with_requirements`` = spend on agreements with miljökrav ÷ ``spend_sek``.
     """
-    excluded = lines["excluded"].to_numpy(dtype=bool)
-    active = lines.loc[~excluded, ["spend_sek", "kg_co2e", "link_rule", "category_id"]]
-    spend = active["spend_sek"].to_numpy(dtype=float)
-    kg = active["kg_co2e"].to_numpy(dtype=float, na_value=np.nan)
-    unlinked = (active["link_rule"] == "unlinked").to_numpy(dtype=bool)
+    excluded = ~_inside(lines)
+    spend = lines["spend_sek"].to_numpy(dtype=float)[~excluded]
+    kg = lines["kg_co2e"].to_numpy(dtype=float, na_value=np.nan)[~excluded]
+    unlinked = (lines["link_rule"] == "unlinked").to_numpy(dtype=bool)[~excluded]
+    no_category = lines["category_id"].isna().to_numpy()[~excluded]
     total_spend = float(np.nansum(spend))
     requirements = agreements["requirements"]
     with_req = (requirements == "yes").to_numpy(dtype=bool)
@@ -284,7 +330,7 @@ def totals_of(lines: pd.DataFrame, agreements: pd.DataFrame, spend_basis: str) -
         "kg_co2e": float(np.nansum(kg)),
         "linked_spend_sek": float(np.nansum(spend[~unlinked])),
         "unlinked_spend_sek": float(np.nansum(spend[unlinked])),
-        "uncategorised_spend_sek": float(np.nansum(spend[active["category_id"].isna().to_numpy()])),
+        "uncategorised_spend_sek": float(np.nansum(spend[no_category])),
         "spend_without_factor_sek": float(np.nansum(spend[np.isnan(kg)])),
         "excluded_spend_sek": float(np.nansum(lines["spend_sek"].to_numpy(dtype=float)[excluded])),
         "linked_kg_co2e": float(np.nansum(kg[~unlinked])),
