@@ -52,22 +52,45 @@ def _lines_where(lines: pd.DataFrame, mask: np.ndarray) -> pd.DataFrame:
     return lines.loc[mask, [c for c in SUMMARY_COLUMNS if c in lines]]
 
 
-def _float_codes(values: pd.Series, rows: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """The codes of ``values`` on ``rows`` as floats, NaN where missing (what a grouped
-    ``first`` or ``nunique`` skips, as it skips a missing text), and the distinct values."""
-    codes, uniques = encode(values)
-    picked = codes[rows]
-    return np.where(picked >= 0, picked, np.nan), uniques
+def _first_rows(codes: np.ndarray, size: int) -> np.ndarray:
+    """Per code 0..size-1, the first row that has it (``len(codes)`` where none; -1 rows are
+    skipped): one ``minimum.at`` pass, no hashing or sorting of the rows."""
+    rows = np.flatnonzero(codes >= 0)
+    first = np.full(size, len(codes), dtype=np.intp)
+    np.minimum.at(first, codes[rows], rows)
+    return first
 
 
-def _texts(codes: pd.Series, uniques: np.ndarray, dtype: Any) -> pd.Series:
-    """Per group, the text of a (float) code from :func:`_float_codes`, <NA> where NaN, in the
-    dtype of the line column it came from (what grouping that column gave)."""
-    at = codes.to_numpy(dtype=float)
-    known = ~np.isnan(at)
-    values = np.full(len(at), None, dtype=object)
-    values[known] = np.asarray(uniques, dtype=object)[at[known].astype(np.intp)]
-    return pd.Series(values, index=codes.index, dtype=object).astype(dtype)
+def _first_per_group(keys: np.ndarray, codes: np.ndarray, size: int) -> np.ndarray:
+    """Per key 0..size-1, the first non-missing code its rows have (-1 where none): a grouped
+    ``first`` of the text the codes stand for."""
+    first = _first_rows(np.where(codes >= 0, keys, -1), size)
+    found = first < len(codes)
+    out = np.full(size, -1, dtype=np.intp)
+    out[found] = codes[first[found]]
+    return out
+
+
+def _distinct_per_group(keys: np.ndarray, codes: np.ndarray, size: int) -> np.ndarray:
+    """Per key 0..size-1, how many distinct non-missing codes its rows have (a grouped
+    ``nunique``): the distinct (key, code) pairs, counted per key."""
+    rows = (keys >= 0) & (codes >= 0)
+    width = int(codes.max(initial=0)) + 1
+    pairs = keys[rows].astype(np.int64) * width + codes[rows]
+    if size * width <= len(codes) // 8 + 1024:  # a presence table far smaller than the rows
+        seen = np.bincount(pairs, minlength=size * width).reshape(size, width) > 0
+        counts: np.ndarray = np.count_nonzero(seen, axis=1).astype("int64")
+    else:
+        counts = np.bincount(pd.unique(pairs) // width, minlength=size)[:size].astype("int64")
+    return counts
+
+
+def _texts(codes: np.ndarray, uniques: np.ndarray, dtype: Any, index: pd.Index) -> pd.Series:
+    """``uniques[codes]`` (<NA> where -1) in the dtype of the line column the codes encode
+    (what grouping that column gave)."""
+    values = np.full(len(codes), None, dtype=object)
+    values[codes >= 0] = np.asarray(uniques, dtype=object)[codes[codes >= 0]]
+    return pd.Series(values, index=index, dtype=object).astype(dtype)
 
 
 def supplier_key(lines: pd.DataFrame) -> pd.Series:
@@ -138,14 +161,14 @@ def summarise_categories(
     of the set in use (``kg_co2e_per_sek``, ``factor_price_year``, ``factor_source``)."""
     inside = _inside(lines)
     category_codes, category_ids = encode(lines["category_id"])
-    agreement, _ = _float_codes(lines["linked_agreement_id"], inside)
+    category = category_codes[inside]
     work = pd.DataFrame(
         {
-            "category": category_codes[inside],
+            "category": category,
             "spend_sek": lines["spend_sek"].to_numpy(dtype=float)[inside],
             "kg_co2e": lines["kg_co2e"].to_numpy(dtype=float, na_value=np.nan)[inside],
-            "agreement": agreement,
-        }
+        },
+        copy=False,  # fresh arrays: not stacked into one 2-D block
     )
     # Grouped on the category's code; -1 (no category) is a group of its own.
     grouped = work.groupby("category", sort=False)
@@ -154,9 +177,13 @@ def summarise_categories(
             "spend_sek": grouped["spend_sek"].sum(),
             "kg_co2e": grouped["kg_co2e"].sum(min_count=1),
             "invoice_lines": grouped.size(),
-            "agreements": grouped["agreement"].nunique(),
         }
     )
+    # the groups' order: the order of the categories' first rows (-1, none, counted as a code)
+    size = len(category_ids) + 1
+    order = np.argsort(_first_rows(category + 1, size), kind="stable")[: len(table)]
+    agreement_codes, _ = encode(lines["linked_agreement_id"])
+    table["agreements"] = _distinct_per_group(category + 1, agreement_codes[inside], size)[order]
     names = np.append(category_ids.astype(object), np.array([pd.NA], dtype=object))[
         table.index.to_numpy(dtype=np.intp)
     ]
@@ -188,47 +215,57 @@ def summarise_categories(
 
 def summarise_suppliers(lines: pd.DataFrame) -> pd.DataFrame:
     """Per supplier (org number, else normalised name): spend, kg CO2e, linked and unlinked
-    spend, number of lines and of agreements; most kg CO2e first. Grouped on integer codes of
-    the lines inside the boundary: no line column is copied or turned into text."""
+    spend, number of lines and of agreements; most kg CO2e first. Works on the lines inside
+    the boundary as integer codes: no line column is copied or turned into text."""
     inside = _inside(lines)
+    # the supplier key as a Categorical: grouping it uses its codes, no hashing of the rows
+    key = pd.Categorical(supplier_key(lines).array)[inside]
     spend = lines["spend_sek"].to_numpy(dtype=float)[inside]
     linked = np.asarray(lines["link_rule"] != "unlinked")[inside]
-    supplier, suppliers = (
-        _float_codes(lines["supplier"], inside)
-        if "supplier" in lines
-        else (np.full(len(spend), np.nan), np.array([], dtype=object))
-    )
-    org, orgs = _float_codes(lines["supplier_org"], inside)
-    agreement, _ = _float_codes(lines["linked_agreement_id"], inside)
     work = pd.DataFrame(
         {
-            "_key": _key_codes(lines)[inside],
+            "_key": key,
             "spend_sek": spend,
             "_kg": lines["kg_co2e"].to_numpy(dtype=float, na_value=np.nan)[inside],
             "_linked": np.where(linked, spend, 0.0),
-            "supplier": supplier,
-            "org": org,
-            "agreement": agreement,
-        }
+        },
+        copy=False,  # fresh arrays: not stacked into one 2-D block
     )
-    grouped = work.groupby("_key", sort=False)
+    # pandas' (compensated) grouped sums, groups in order of first appearance, which is the
+    # order of the keys' first rows: that order places the first names and agreement counts
+    grouped = work.groupby("_key", sort=False, observed=True)
     table = pd.DataFrame(
         {
-            "supplier": grouped["supplier"].first(),
-            "org_number": grouped["org"].first(),
             "spend_sek": grouped["spend_sek"].sum(),
             "kg_co2e": grouped["_kg"].sum(min_count=1),
             "linked_spend_sek": grouped["_linked"].sum(),
             "invoice_lines": grouped.size(),
-            "agreements": grouped["agreement"].nunique(),
         }
     )
-    table["supplier"] = (
-        _texts(table["supplier"], suppliers, lines["supplier"].dtype)
+    keys = np.asarray(key.codes, dtype=np.intp)
+    size = len(key.categories)
+    first_row = _first_rows(keys, size)
+    order = np.argsort(first_row, kind="stable")[: len(table)]
+
+    def first_text(name: str) -> pd.Series:
+        codes, uniques = encode(lines[name])
+        return _texts(
+            _first_per_group(keys, codes[inside], size)[order],
+            uniques,
+            lines[name].dtype,
+            table.index,
+        )
+
+    table.insert(
+        0,
+        "supplier",
+        first_text("supplier")
         if "supplier" in lines
-        else pd.NA
+        else pd.Series(pd.NA, index=table.index, dtype=object),
     )
-    table["org_number"] = _texts(table["org_number"], orgs, lines["supplier_org"].dtype)
+    table.insert(1, "org_number", first_text("supplier_org"))
+    agreement_codes, _ = encode(lines["linked_agreement_id"])
+    table["agreements"] = _distinct_per_group(keys, agreement_codes[inside], size)[order]
     table["unlinked_spend_sek"] = table["spend_sek"] - table["linked_spend_sek"]
     table = table.sort_values(
         ["kg_co2e", "spend_sek"], ascending=False, na_position="last", kind="mergesort"
