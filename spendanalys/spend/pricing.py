@@ -177,18 +177,26 @@ def _kpi_year_ratio(
     ratio = np.ones(len(s))
     used_s = np.full(len(s), -1, dtype=np.int64)
     used_f = np.full(len(s), -1, dtype=np.int64)
-    if known.any():
-        pair = s[known] * 10_000 + f[known]
-        inverse, unique = pd.factorize(pair)  # hashing a handful of pairs, no sort
-        year_s, year_f = np.divmod(np.asarray(unique, dtype=np.int64), 10_000)
-        near_s, near_f = np.clip(year_s, low, high), np.clip(year_f, low, high)
-        per_pair = np.array(
-            [price_year_factor(int(a), int(b), kpi) for a, b in zip(near_s, near_f, strict=True)]
-        )
-        at = np.asarray(inverse, dtype=np.intp)
-        ratio[known] = per_pair[at]
-        used_s[known] = near_s[at]
-        used_f[known] = near_f[at]
+    if not known.any():
+        return ratio, used_s, used_f
+    every = bool(known.all())  # the usual case: no masked reads or writes of a million rows
+    near_s = np.clip(s if every else s[known], low, high)
+    near_f = np.clip(f if every else f[known], low, high)
+    # The index years span a few decades: a pair of them is a small number, and the ratio is
+    # worked out once per pair that occurs, then looked up per line.
+    width = high - low + 1
+    pair = (near_s - low) * width + (near_f - low)
+    present = np.flatnonzero(np.bincount(pair, minlength=width * width))
+    per_pair = np.zeros(width * width)
+    per_pair[present] = [
+        price_year_factor(int(a) + low, int(b) + low, kpi)
+        for a, b in zip(present // width, present % width, strict=True)
+    ]
+    if every:
+        return per_pair[pair], near_s, near_f
+    ratio[known] = per_pair[pair]
+    used_s[known] = near_s
+    used_f[known] = near_f
     return ratio, used_s, used_f
 
 
