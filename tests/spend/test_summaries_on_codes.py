@@ -15,6 +15,7 @@ from spendanalys.services.assembly import load_factor_sets, read_all, run_spend
 from spendanalys.spend.analysis import analyse_spend
 from spendanalys.spend.categories import load_category_rules
 from spendanalys.spend.factors import load_kpi
+from spendanalys.spend.ranking import agreement_kg, agreement_sums
 from spendanalys.spend.summaries import (
     _distinct_per_group,
     _first_per_group,
@@ -123,3 +124,13 @@ def test_the_analysis_shares_the_invoice_columns_it_was_given(sample_dir: Path) 
     assert len(analysis.lines) == len(invoices)  # the condition this test is about
     for name in ("amount_sek", "date", "source_row"):
         assert np.shares_memory(analysis.lines[name].to_numpy(), invoices[name].to_numpy()), name
+
+
+def test_agreement_kg_is_agreement_sums_kg_for_each_set(sample_analysis) -> None:
+    """The factor-set comparison groups the lines once for every set: each set's kg CO2e per
+    agreement is what :func:`agreement_sums` gives for its column."""
+    lines = sample_analysis.lines.copy()
+    lines["kg_co2e__half"] = lines["kg_co2e"] / 2
+    columns = ["kg_co2e", "kg_co2e__half"]
+    for column, got in zip(columns, agreement_kg(lines, columns), strict=True):
+        pd.testing.assert_series_equal(got, agreement_sums(lines, column)["kg_co2e"])
