@@ -255,6 +255,7 @@ def analyse_spend(
         if repeat.any():
             invoices = invoices[~repeat].reset_index(drop=True)
         linked = link_invoices_to_agreements(invoices, consolidated.rows)
+        del invoices  # (a copy when lines repeated): ``linked`` shares its columns
         lines, more = convert_to_sek(
             linked,
             rates,
@@ -265,6 +266,7 @@ def analyse_spend(
         rejected.extend(more)
         placed = categorise_lines(lines, agreement_cats, rules, known, category_overrides)
         lines = pd.concat([lines, placed], axis=1)
+        del linked, placed  # the frames above share their columns with ``lines`` or are spent
         if vat_rates is not None:
             lines = net_of_vat(lines, vat_rates, notes)
 
@@ -281,7 +283,8 @@ def analyse_spend(
         else pd.Series(pd.NA, index=lines.index, dtype="string")
     )
     suppliers = consolidated.suppliers
-    supplier_of_line = attribute_suppliers(lines, suppliers) if invoices is not None else None
+    by_invoice = spend_basis == SPEND_BASIS_INVOICES
+    supplier_of_line = attribute_suppliers(lines, suppliers) if by_invoice else None
     # Only the lines without an org number of their own are filled (often none of a million).
     gap = line_org.isna().to_numpy()
     if supplier_of_line is not None and len(suppliers) and gap.any():
@@ -295,15 +298,25 @@ def analyse_spend(
         reg_org = reg_org.where(pd.Series(single, index=reg_org.index))
         line_org = line_org.fillna(lines["linked_agreement_id"].map(reg_org))
     lines["supplier_org"] = line_org
+    del line_org, gap
     dates = lines["date"] if "date" in lines else pd.Series(pd.NaT, index=lines.index)
     lines["spend_year"] = pd.to_datetime(dates, errors="coerce").dt.year.astype("Int64")
-    priced = apply_factor_set(
-        lines, primary, kpi, label=labels[0], notes=notes, vat_rates=vat_rates
+    del dates
+    lines = pd.concat(
+        [
+            lines,
+            apply_factor_set(
+                lines, primary, kpi, label=labels[0], notes=notes, vat_rates=vat_rates
+            ),
+        ],
+        axis=1,
     )
-    lines = pd.concat([lines, priced], axis=1)
     for fs, label in zip(factor_sets[1:], labels[1:], strict=True):
-        other = apply_factor_set(lines, fs, kpi, label=label, notes=notes, vat_rates=vat_rates)
-        lines[f"kg_co2e__{label}"] = other["kg_co2e"].to_numpy()
+        # only the kg CO2e of another set is kept: its other columns go at once (a dozen
+        # line-long arrays, 1 GB at 10 million lines)
+        lines[f"kg_co2e__{label}"] = apply_factor_set(
+            lines, fs, kpi, label=label, notes=notes, vat_rates=vat_rates
+        )["kg_co2e"].to_numpy()
     lines = lines.reset_index(drop=True)
     if year is not None and spend_basis == SPEND_BASIS_INVOICES:
         lines, in_year = lines_of_year(lines, year, notes)

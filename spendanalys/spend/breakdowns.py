@@ -317,12 +317,12 @@ def missing_factor_note(lines: pd.DataFrame, label: str) -> str | None:
     categorised line has a factor."""
     active = _active(lines)
     kg = lines["kg_co2e"].to_numpy(dtype=float, na_value=np.nan)
-    category = lines["category_id"].astype("object")
-    open_rows = active & np.isnan(kg) & category.notna().to_numpy()
+    codes, categories = encode(lines["category_id"])  # no million-row object column
+    open_rows = active & np.isnan(kg) & (codes >= 0)
     if not open_rows.any():
         return None
     spend = pd.Series(lines["spend_sek"].to_numpy(dtype=float)[open_rows])
-    sums = spend.groupby(category.to_numpy(dtype=object)[open_rows]).sum()
+    sums = spend.groupby(np.asarray(categories, dtype=object)[codes[open_rows]]).sum()
     sums = sums.sort_values(ascending=False)
     shown = "; ".join(f"{c} ({v:,.0f} SEK)".replace(",", " ") for c, v in sums.head(5).items())
     more = f" and {len(sums) - 5} more" if len(sums) > 5 else ""

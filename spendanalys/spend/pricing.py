@@ -91,7 +91,9 @@ def convert_to_sek(
     column[missing] = "amount_sek"
     bad = pd.notna(reason)
     rejected = _rejected_rows(lines[bad], reason[bad], column[bad])
-    kept = lines[~bad].copy()
+    # Filtering copies every column: only done when a line is rejected (the new columns below
+    # go on a shallow copy, the caller's frame is not modified).
+    kept = lines[~bad] if bad.any() else lines.copy(deep=False)
     kept["spend_sek"] = amount.to_numpy()[~bad] * rate[~bad]
     kept["amount_incl_vat"] = gross[~bad]
     return kept, rejected
@@ -105,7 +107,7 @@ def net_of_vat(lines: pd.DataFrame, vat_rates: pd.Series, notes: list[str]) -> p
     if gross is None or not gross.any():
         return lines
     rate, defaulted = vat_rate_of(lines["category_id"], vat_rates)
-    out = lines.copy()
+    out = lines.copy(deep=False)  # two columns change: the others stay shared
     spend = out["spend_sek"].to_numpy(dtype=float)
     out["spend_sek"] = np.where(gross, spend / (1 + rate), spend)
     out["vat_rate"] = np.where(gross, rate, np.nan)
@@ -175,18 +177,26 @@ def _kpi_year_ratio(
     ratio = np.ones(len(s))
     used_s = np.full(len(s), -1, dtype=np.int64)
     used_f = np.full(len(s), -1, dtype=np.int64)
-    if known.any():
-        pair = s[known] * 10_000 + f[known]
-        inverse, unique = pd.factorize(pair)  # hashing a handful of pairs, no sort
-        year_s, year_f = np.divmod(np.asarray(unique, dtype=np.int64), 10_000)
-        near_s, near_f = np.clip(year_s, low, high), np.clip(year_f, low, high)
-        per_pair = np.array(
-            [price_year_factor(int(a), int(b), kpi) for a, b in zip(near_s, near_f, strict=True)]
-        )
-        at = np.asarray(inverse, dtype=np.intp)
-        ratio[known] = per_pair[at]
-        used_s[known] = near_s[at]
-        used_f[known] = near_f[at]
+    if not known.any():
+        return ratio, used_s, used_f
+    every = bool(known.all())  # the usual case: no masked reads or writes of a million rows
+    near_s = np.clip(s if every else s[known], low, high)
+    near_f = np.clip(f if every else f[known], low, high)
+    # The index years span a few decades: a pair of them is a small number, and the ratio is
+    # worked out once per pair that occurs, then looked up per line.
+    width = high - low + 1
+    pair = (near_s - low) * width + (near_f - low)
+    present = np.flatnonzero(np.bincount(pair, minlength=width * width))
+    per_pair = np.zeros(width * width)
+    per_pair[present] = [
+        price_year_factor(int(a) + low, int(b) + low, kpi)
+        for a, b in zip(present // width, present % width, strict=True)
+    ]
+    if every:
+        return per_pair[pair], near_s, near_f
+    ratio[known] = per_pair[pair]
+    used_s[known] = near_s
+    used_f[known] = near_f
     return ratio, used_s, used_f
 
 

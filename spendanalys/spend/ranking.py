@@ -74,18 +74,25 @@ def _rank_desc(values: pd.Series) -> pd.Series:
     return values.rank(method="first", ascending=False, na_option="keep").astype("Int64")
 
 
+def _agreement_groups(lines: pd.DataFrame) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """The lines :func:`agreement_sums` sums (``keep``: inside the boundary and linked), their
+    agreement codes, the agreement ids, and the codes in order of first appearance."""
+    codes, ids = encode(lines["linked_agreement_id"])
+    keep = ~lines["excluded"].to_numpy(dtype=bool) & (codes >= 0)
+    group = codes[keep]
+    return keep, group, ids, pd.unique(group)
+
+
 def agreement_sums(lines: pd.DataFrame, kg_column: str = "kg_co2e") -> pd.DataFrame:
     """Per linked agreement over the lines inside the purchase boundary (not ``excluded``):
     ``spend_sek`` (SEK, net of credit notes), ``kg_co2e`` (<NA> when no line has a factor),
     ``priced_spend_sek`` (SEK of lines with a factor), ``invoice_lines``, ``credit_notes``.
     Grouped on the agreement's integer code (the Categorical the linker made), not its text."""
-    codes, ids = encode(lines["linked_agreement_id"])
-    keep = ~lines["excluded"].to_numpy(dtype=bool) & (codes >= 0)
+    keep, group, ids, seen = _agreement_groups(lines)
     spend = lines["spend_sek"].to_numpy(dtype=float)[keep]
     kg = lines[kg_column].to_numpy(dtype=float, na_value=np.nan)[keep]
-    group, size = codes[keep], len(ids)
+    size = len(ids)
     # agreements in order of first appearance; every sum is one bincount over the codes
-    seen = pd.unique(group)
     count = np.bincount(group, minlength=size)[:size]
     sums = pd.DataFrame(
         {
@@ -100,6 +107,29 @@ def agreement_sums(lines: pd.DataFrame, kg_column: str = "kg_co2e") -> pd.DataFr
         index=pd.Index(ids[seen], dtype=object, name="agreement_id"),
     )
     return sums
+
+
+def agreement_kg(
+    lines: pd.DataFrame,
+    kg_columns: Sequence[str],
+) -> list[pd.Series]:
+    """:func:`agreement_sums`' ``kg_co2e`` for each of ``kg_columns`` (one per factor set), the
+    lines grouped once for all of them."""
+    keep, group, ids, seen = _agreement_groups(lines)
+    index = pd.Index(ids[seen], dtype=object, name="agreement_id")
+    return [
+        pd.Series(
+            group_sums(
+                group,
+                lines[column].to_numpy(dtype=float, na_value=np.nan)[keep],
+                len(ids),
+                min_count=1,
+            )[seen],
+            index=index,
+            name="kg_co2e",
+        )
+        for column in kg_columns
+    ]
 
 
 def _dominant_category(lines: pd.DataFrame) -> pd.Series:
@@ -313,9 +343,9 @@ def compare_factor_sets(
     codes, ids = encode(lines["linked_agreement_id"])
     linked_ids = ids[np.bincount(codes[codes >= 0], minlength=len(ids)) > 0]
     ranks = []
-    for i, label in enumerate(labels):
-        column = "kg_co2e" if i == 0 else f"kg_co2e__{label}"
-        sums = agreement_sums(lines, column)["kg_co2e"].reindex(out["agreement_id"].to_numpy())
+    columns = ["kg_co2e" if i == 0 else f"kg_co2e__{label}" for i, label in enumerate(labels)]
+    for label, per_set in zip(labels, agreement_kg(lines, columns), strict=True):
+        sums = per_set.reindex(out["agreement_id"].to_numpy())
         if invoices_basis:
             no_lines = ~out["agreement_id"].isin(linked_ids)
             sums = sums.mask(no_lines.to_numpy(), 0.0)

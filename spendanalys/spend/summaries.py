@@ -40,11 +40,57 @@ SUMMARY_COLUMNS: tuple[str, ...] = (
 )
 
 
-def _active(lines: pd.DataFrame) -> pd.DataFrame:
-    """Lines inside the purchase boundary (not excluded by account)."""
-    # Only the columns the summaries read: filtering copies every column it keeps.
-    keep = [c for c in SUMMARY_COLUMNS if c in lines]
-    return lines.loc[~lines["excluded"].to_numpy(dtype=bool), keep]
+def _inside(lines: pd.DataFrame) -> np.ndarray:
+    """Mask of the lines inside the purchase boundary (not excluded by account)."""
+    inside: np.ndarray = ~lines["excluded"].to_numpy(dtype=bool)
+    return inside
+
+
+def _lines_where(lines: pd.DataFrame, mask: np.ndarray) -> pd.DataFrame:
+    """The lines in ``mask``, only the columns the summaries read: filtering copies every column
+    it keeps (for the few unlinked or uncategorised lines; the whole boundary is never copied)."""
+    return lines.loc[mask, [c for c in SUMMARY_COLUMNS if c in lines]]
+
+
+def _first_rows(codes: np.ndarray, size: int) -> np.ndarray:
+    """Per code 0..size-1, the first row that has it (``len(codes)`` where none; -1 rows are
+    skipped): one ``minimum.at`` pass, no hashing or sorting of the rows."""
+    rows = np.flatnonzero(codes >= 0)
+    first = np.full(size, len(codes), dtype=np.intp)
+    np.minimum.at(first, codes[rows], rows)
+    return first
+
+
+def _first_per_group(keys: np.ndarray, codes: np.ndarray, size: int) -> np.ndarray:
+    """Per key 0..size-1, the first non-missing code its rows have (-1 where none): a grouped
+    ``first`` of the text the codes stand for."""
+    first = _first_rows(np.where(codes >= 0, keys, -1), size)
+    found = first < len(codes)
+    out = np.full(size, -1, dtype=np.intp)
+    out[found] = codes[first[found]]
+    return out
+
+
+def _distinct_per_group(keys: np.ndarray, codes: np.ndarray, size: int) -> np.ndarray:
+    """Per key 0..size-1, how many distinct non-missing codes its rows have (a grouped
+    ``nunique``): the distinct (key, code) pairs, counted per key."""
+    rows = (keys >= 0) & (codes >= 0)
+    width = int(codes.max(initial=0)) + 1
+    pairs = keys[rows].astype(np.int64) * width + codes[rows]
+    if size * width <= len(codes) // 8 + 1024:  # a presence table far smaller than the rows
+        seen = np.bincount(pairs, minlength=size * width).reshape(size, width) > 0
+        counts: np.ndarray = np.count_nonzero(seen, axis=1).astype("int64")
+    else:
+        counts = np.bincount(pd.unique(pairs) // width, minlength=size)[:size].astype("int64")
+    return counts
+
+
+def _texts(codes: np.ndarray, uniques: np.ndarray, dtype: Any, index: pd.Index) -> pd.Series:
+    """``uniques[codes]`` (<NA> where -1) in the dtype of the line column the codes encode
+    (what grouping that column gave)."""
+    values = np.full(len(codes), None, dtype=object)
+    values[codes >= 0] = np.asarray(uniques, dtype=object)[codes[codes >= 0]]
+    return pd.Series(values, index=index, dtype=object).astype(dtype)
 
 
 def supplier_key(lines: pd.DataFrame) -> pd.Series:
@@ -113,16 +159,16 @@ def summarise_categories(
     """Per category (one row with ``category_id`` <NA> for uncategorised spend): ``spend_sek``,
     ``kg_co2e``, ``invoice_lines``, ``agreements``, shares of the totals, and the category factor
     of the set in use (``kg_co2e_per_sek``, ``factor_price_year``, ``factor_source``)."""
-    active = _active(lines)
-    category_codes, category_ids = encode(active["category_id"])
-    agreement_codes, _ = encode(active["linked_agreement_id"])
+    inside = _inside(lines)
+    category_codes, category_ids = encode(lines["category_id"])
+    category = category_codes[inside]
     work = pd.DataFrame(
         {
-            "category": category_codes,
-            "spend_sek": active["spend_sek"].to_numpy(dtype=float),
-            "kg_co2e": active["kg_co2e"].to_numpy(dtype=float, na_value=np.nan),
-            "agreement": np.where(agreement_codes >= 0, agreement_codes, np.nan),
-        }
+            "category": category,
+            "spend_sek": lines["spend_sek"].to_numpy(dtype=float)[inside],
+            "kg_co2e": lines["kg_co2e"].to_numpy(dtype=float, na_value=np.nan)[inside],
+        },
+        copy=False,  # fresh arrays: not stacked into one 2-D block
     )
     # Grouped on the category's code; -1 (no category) is a group of its own.
     grouped = work.groupby("category", sort=False)
@@ -131,9 +177,13 @@ def summarise_categories(
             "spend_sek": grouped["spend_sek"].sum(),
             "kg_co2e": grouped["kg_co2e"].sum(min_count=1),
             "invoice_lines": grouped.size(),
-            "agreements": grouped["agreement"].nunique(),
         }
     )
+    # the groups' order: the order of the categories' first rows (-1, none, counted as a code)
+    size = len(category_ids) + 1
+    order = np.argsort(_first_rows(category + 1, size), kind="stable")[: len(table)]
+    agreement_codes, _ = encode(lines["linked_agreement_id"])
+    table["agreements"] = _distinct_per_group(category + 1, agreement_codes[inside], size)[order]
     names = np.append(category_ids.astype(object), np.array([pd.NA], dtype=object))[
         table.index.to_numpy(dtype=np.intp)
     ]
@@ -165,22 +215,57 @@ def summarise_categories(
 
 def summarise_suppliers(lines: pd.DataFrame) -> pd.DataFrame:
     """Per supplier (org number, else normalised name): spend, kg CO2e, linked and unlinked
-    spend, number of lines and of agreements; most kg CO2e first."""
-    work, grouped = _by_supplier(_active(lines))
-    linked = np.where(work["link_rule"] != "unlinked", work["spend_sek"], 0.0)
-    work["_linked"] = linked
-    grouped = work.groupby("_key", sort=False)
+    spend, number of lines and of agreements; most kg CO2e first. Works on the lines inside
+    the boundary as integer codes: no line column is copied or turned into text."""
+    inside = _inside(lines)
+    # the supplier key as a Categorical: grouping it uses its codes, no hashing of the rows
+    key = pd.Categorical(supplier_key(lines).array)[inside]
+    spend = lines["spend_sek"].to_numpy(dtype=float)[inside]
+    linked = np.asarray(lines["link_rule"] != "unlinked")[inside]
+    work = pd.DataFrame(
+        {
+            "_key": key,
+            "spend_sek": spend,
+            "_kg": lines["kg_co2e"].to_numpy(dtype=float, na_value=np.nan)[inside],
+            "_linked": np.where(linked, spend, 0.0),
+        },
+        copy=False,  # fresh arrays: not stacked into one 2-D block
+    )
+    # pandas' (compensated) grouped sums, groups in order of first appearance, which is the
+    # order of the keys' first rows: that order places the first names and agreement counts
+    grouped = work.groupby("_key", sort=False, observed=True)
     table = pd.DataFrame(
         {
-            "supplier": _first(grouped, "supplier", work),
-            "org_number": grouped["supplier_org"].first(),
             "spend_sek": grouped["spend_sek"].sum(),
             "kg_co2e": grouped["_kg"].sum(min_count=1),
             "linked_spend_sek": grouped["_linked"].sum(),
             "invoice_lines": grouped.size(),
-            "agreements": grouped["linked_agreement_id"].nunique(),
         }
     )
+    keys = np.asarray(key.codes, dtype=np.intp)
+    size = len(key.categories)
+    first_row = _first_rows(keys, size)
+    order = np.argsort(first_row, kind="stable")[: len(table)]
+
+    def first_text(name: str) -> pd.Series:
+        codes, uniques = encode(lines[name])
+        return _texts(
+            _first_per_group(keys, codes[inside], size)[order],
+            uniques,
+            lines[name].dtype,
+            table.index,
+        )
+
+    table.insert(
+        0,
+        "supplier",
+        first_text("supplier")
+        if "supplier" in lines
+        else pd.Series(pd.NA, index=table.index, dtype=object),
+    )
+    table.insert(1, "org_number", first_text("supplier_org"))
+    agreement_codes, _ = encode(lines["linked_agreement_id"])
+    table["agreements"] = _distinct_per_group(keys, agreement_codes[inside], size)[order]
     table["unlinked_spend_sek"] = table["spend_sek"] - table["linked_spend_sek"]
     table = table.sort_values(
         ["kg_co2e", "spend_sek"], ascending=False, na_position="last", kind="mergesort"
@@ -192,8 +277,8 @@ def summarise_unlinked(lines: pd.DataFrame) -> pd.DataFrame:
     """Spend no agreement claims, per supplier: ``spend_sek``, ``kg_co2e``,
     ``spend_without_factor_sek``, ``invoice_lines``, the categories found and why linking
     failed (``link_note``); largest spend first."""
-    active = _active(lines)
-    work, grouped = _by_supplier(active[(active["link_rule"] == "unlinked").to_numpy(dtype=bool)])
+    unlinked = (lines["link_rule"] == "unlinked").to_numpy(dtype=bool)
+    work, grouped = _by_supplier(_lines_where(lines, _inside(lines) & unlinked))
     table = pd.DataFrame(
         {
             "supplier": _first(grouped, "supplier", work),
@@ -213,8 +298,8 @@ def summarise_unlinked(lines: pd.DataFrame) -> pd.DataFrame:
 def summarise_uncategorised(lines: pd.DataFrame) -> pd.DataFrame:
     """Spend with no category (so no kg CO2e), per supplier, with the accounts, agreements and a
     few invoice texts to help write a rule; largest spend first."""
-    active = _active(lines)
-    work, grouped = _by_supplier(active[active["category_id"].isna().to_numpy()])
+    no_category = lines["category_id"].isna().to_numpy()
+    work, grouped = _by_supplier(_lines_where(lines, _inside(lines) & no_category))
     table = pd.DataFrame(
         {
             "supplier": _first(grouped, "supplier", work),
@@ -234,9 +319,7 @@ def summarise_uncategorised(lines: pd.DataFrame) -> pd.DataFrame:
 def summarise_excluded(lines: pd.DataFrame) -> pd.DataFrame:
     """Lines outside the purchase boundary (salaries, taxes, transfers…), per account:
     ``spend_sek``, ``invoice_lines``, ``suppliers``; not part of any purchase total."""
-    excluded = lines.loc[
-        lines["excluded"].to_numpy(dtype=bool), [c for c in SUMMARY_COLUMNS if c in lines]
-    ]
+    excluded = _lines_where(lines, ~_inside(lines))
     account = (
         excluded["account"].astype("string").fillna("")
         if "account" in excluded
@@ -268,11 +351,11 @@ def totals_of(lines: pd.DataFrame, agreements: pd.DataFrame, spend_basis: str) -
     ``share_agreements_with_requirements`` = agreements with miljökrav ÷ all agreements;
     ``share_spend_with_requirements`` = spend on agreements with miljökrav ÷ ``spend_sek``.
     """
-    excluded = lines["excluded"].to_numpy(dtype=bool)
-    active = lines.loc[~excluded, ["spend_sek", "kg_co2e", "link_rule", "category_id"]]
-    spend = active["spend_sek"].to_numpy(dtype=float)
-    kg = active["kg_co2e"].to_numpy(dtype=float, na_value=np.nan)
-    unlinked = (active["link_rule"] == "unlinked").to_numpy(dtype=bool)
+    excluded = ~_inside(lines)
+    spend = lines["spend_sek"].to_numpy(dtype=float)[~excluded]
+    kg = lines["kg_co2e"].to_numpy(dtype=float, na_value=np.nan)[~excluded]
+    unlinked = (lines["link_rule"] == "unlinked").to_numpy(dtype=bool)[~excluded]
+    no_category = lines["category_id"].isna().to_numpy()[~excluded]
     total_spend = float(np.nansum(spend))
     requirements = agreements["requirements"]
     with_req = (requirements == "yes").to_numpy(dtype=bool)
@@ -284,7 +367,7 @@ def totals_of(lines: pd.DataFrame, agreements: pd.DataFrame, spend_basis: str) -
         "kg_co2e": float(np.nansum(kg)),
         "linked_spend_sek": float(np.nansum(spend[~unlinked])),
         "unlinked_spend_sek": float(np.nansum(spend[unlinked])),
-        "uncategorised_spend_sek": float(np.nansum(spend[active["category_id"].isna().to_numpy()])),
+        "uncategorised_spend_sek": float(np.nansum(spend[no_category])),
         "spend_without_factor_sek": float(np.nansum(spend[np.isnan(kg)])),
         "excluded_spend_sek": float(np.nansum(lines["spend_sek"].to_numpy(dtype=float)[excluded])),
         "linked_kg_co2e": float(np.nansum(kg[~unlinked])),

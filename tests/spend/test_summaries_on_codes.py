@@ -1,0 +1,136 @@
+"""The summaries work on the lines' integer codes and masks (issue 20: no copy of a million
+lines per table) and give what grouping the lines' text with pandas gives; the analysis leaves
+the caller's invoice columns shared, not copied."""
+
+from __future__ import annotations
+
+from datetime import date
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from spendanalys.services.assembly import load_factor_sets, read_all, run_spend
+from spendanalys.spend.analysis import analyse_spend
+from spendanalys.spend.categories import load_category_rules
+from spendanalys.spend.factors import load_kpi
+from spendanalys.spend.ranking import agreement_kg, agreement_sums
+from spendanalys.spend.summaries import (
+    _distinct_per_group,
+    _first_per_group,
+    summarise_categories,
+    summarise_suppliers,
+    supplier_key,
+)
+
+
+@pytest.mark.parametrize("seed", range(4))
+@pytest.mark.parametrize(("keys", "values", "rows"), [(5, 3, 200), (300, 40, 2_000)])
+def test_first_and_distinct_per_group_are_pandas_first_and_nunique(
+    seed: int, keys: int, values: int, rows: int
+) -> None:
+    """Both ways of counting (a presence table for few pairs, hashing for many) and the first
+    non-missing value per group, against pandas' grouped first and nunique."""
+    rng = np.random.default_rng(seed)
+    key = rng.integers(-1, keys, rows)
+    code = np.where(rng.random(rows) < 0.3, -1, rng.integers(0, values, rows))
+    frame = pd.DataFrame(
+        {"key": np.where(key >= 0, key, np.nan), "code": np.where(code >= 0, code, np.nan)}
+    )
+    grouped = frame.groupby("key")["code"]
+    first = grouped.first().reindex(range(keys))
+    distinct = grouped.nunique().reindex(range(keys), fill_value=0)
+    got_first = _first_per_group(key, code, keys)
+    np.testing.assert_array_equal(got_first, first.fillna(-1).to_numpy(dtype=np.intp))
+    np.testing.assert_array_equal(_distinct_per_group(key, code, keys), distinct.to_numpy())
+
+
+@pytest.fixture(scope="module")
+def sample_analysis(sample_dir: Path):
+    contracts, invoices = (
+        sample_dir / "avtalsforteckning.csv",
+        sample_dir / "leverantorsfakturor_2024.csv",
+    )
+    if not (contracts.is_file() and invoices.is_file()):
+        pytest.skip("sample_data has not been generated yet (make sample-data)")
+    return run_spend([contracts], [invoices], as_of=date(2025, 1, 1)).analysis
+
+
+def _by_text(lines: pd.DataFrame) -> pd.DataFrame:
+    """The suppliers table as plain pandas makes it: the lines inside the boundary copied and
+    grouped on their supplier key."""
+    inside = lines[~lines["excluded"].to_numpy(dtype=bool)]
+    work = inside.assign(
+        _key=supplier_key(inside).astype("string"),
+        _kg=inside["kg_co2e"].astype(float),
+        _linked=np.where(inside["link_rule"] != "unlinked", inside["spend_sek"], 0.0),
+    )
+    grouped = work.groupby("_key", sort=False)
+    table = pd.DataFrame(
+        {
+            "supplier": grouped["supplier"].first(),
+            "org_number": grouped["supplier_org"].first(),
+            "spend_sek": grouped["spend_sek"].sum(),
+            "kg_co2e": grouped["_kg"].sum(min_count=1),
+            "linked_spend_sek": grouped["_linked"].sum(),
+            "invoice_lines": grouped.size(),
+            "agreements": grouped["linked_agreement_id"].nunique(),
+        }
+    )
+    table["unlinked_spend_sek"] = table["spend_sek"] - table["linked_spend_sek"]
+    table = table.sort_values(
+        ["kg_co2e", "spend_sek"], ascending=False, na_position="last", kind="mergesort"
+    )
+    return table.reset_index(drop=True)
+
+
+def test_suppliers_on_codes_are_the_suppliers_grouped_on_text(sample_analysis) -> None:
+    lines = sample_analysis.lines
+    assert lines["excluded"].any() and (lines["link_rule"] == "unlinked").any()
+    pd.testing.assert_frame_equal(summarise_suppliers(lines), _by_text(lines), check_exact=True)
+
+
+def test_categories_count_the_agreements_of_their_lines(sample_analysis) -> None:
+    lines = sample_analysis.lines
+    inside = lines[~lines["excluded"].to_numpy(dtype=bool)]
+    table = summarise_categories(lines, *_rules_and_factors())
+    want = inside.groupby("category_id", dropna=False, sort=False, observed=True)[
+        "linked_agreement_id"
+    ].nunique()
+    got = table.set_index("category_id")["agreements"]
+    assert got.sum() == want.sum() and len(got) == len(want)
+    for category, count in want.items():
+        assert got[category] == count, category
+
+
+def _rules_and_factors():
+    rules = load_category_rules()
+    return rules, load_factor_sets([], rules)[0].factors
+
+
+def test_the_analysis_shares_the_invoice_columns_it_was_given(sample_dir: Path) -> None:
+    """Without a rejected line the lines frame keeps the caller's columns (no copy of a
+    million amounts and dates) and the caller's frame is left as it was."""
+    rules, _ = _rules_and_factors()
+    register, _ = read_all("contracts", [sample_dir / "avtalsforteckning.csv"])
+    invoices, _ = read_all("invoices", [sample_dir / "leverantorsfakturor_2024.csv"])
+    invoices = invoices[invoices["amount_sek"].notna()].reset_index(drop=True)
+    columns = list(invoices.columns)
+    analysis = analyse_spend(
+        register, invoices, rules, load_factor_sets([], rules), load_kpi(), as_of=date(2025, 1, 1)
+    )
+    assert list(invoices.columns) == columns
+    assert len(analysis.lines) == len(invoices)  # the condition this test is about
+    for name in ("amount_sek", "date", "source_row"):
+        assert np.shares_memory(analysis.lines[name].to_numpy(), invoices[name].to_numpy()), name
+
+
+def test_agreement_kg_is_agreement_sums_kg_for_each_set(sample_analysis) -> None:
+    """The factor-set comparison groups the lines once for every set: each set's kg CO2e per
+    agreement is what :func:`agreement_sums` gives for its column."""
+    lines = sample_analysis.lines.copy()
+    lines["kg_co2e__half"] = lines["kg_co2e"] / 2
+    columns = ["kg_co2e", "kg_co2e__half"]
+    for column, got in zip(columns, agreement_kg(lines, columns), strict=True):
+        pd.testing.assert_series_equal(got, agreement_sums(lines, column)["kg_co2e"])
