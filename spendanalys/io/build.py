@@ -8,7 +8,8 @@ column and reason), or skipped as a total row ("Summa", "Totalt", "Grand Total".
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
+from functools import partial
 from typing import Any
 
 import numpy as np
@@ -63,6 +64,9 @@ def _blank_matrix(cells: pd.DataFrame) -> np.ndarray:
     return blank
 
 
+# Rows a cell-by-cell parser reads at a time (:func:`_in_blocks`): a million-line file is one
+# block, a longer one is parsed in pieces of this size.
+_PARSE_ROWS = 1 << 20
 # Rows per block of a repeated text column: the column's chunks are one block, shared.
 _BLOCK_ROWS = 1 << 16
 
@@ -176,16 +180,61 @@ def _parse_field(
     return parse_text(column)
 
 
+def _cell_by_cell(kind: Kind, field_name: str) -> Callable[[pd.Series], Parsed] | None:
+    """The parser of a text field that reads every cell on its own (no decision from the
+    whole column), so that a long column can be parsed a block of rows at a time."""
+    if field_name in ("environmental_requirements", "requirement_level"):
+        return None  # its notes count the unknown values of the whole column
+    if field_name == "org_number":
+        return parse_org_numbers
+    if field_name == "cpv":
+        return parse_cpv
+    kind_of = SCHEMAS[kind].field(field_name).type
+    if kind_of == "boolean":
+        return parse_booleans
+    return parse_text if kind_of == "string" else None
+
+
+def _uncounted(parse: Callable[[pd.Series], Parsed], column: pd.Series) -> tuple[Parsed, int]:
+    """A parser without a count, shaped as :func:`_in_blocks` takes one (dates count years)."""
+    return parse(column), 0
+
+
+def _in_blocks(
+    parse: Callable[[pd.Series], tuple[Parsed, int]], column: pd.Series
+) -> tuple[pd.Series, np.ndarray, np.ndarray, int]:
+    """``parse`` on ``column`` a block of ``_PARSE_ROWS`` rows at a time: the values, the bad
+    rows' positions and reasons, and the count ``parse`` returns, summed.
+
+    Only for parsers that read every cell on its own: the blocks then give what the whole
+    column gives, while a parser's copies of the column (stripped texts, codes, reasons) exist
+    for one block at a time, not for ten million rows at once.
+    """
+    values, bad, reasons, count = [], [], [], 0
+    for start in range(0, max(len(column), 1), _PARSE_ROWS):
+        block = column.iloc[start : start + _PARSE_ROWS]
+        result, n = parse(block.reset_index(drop=True) if start else block)
+        at, why = _bad_rows(result.errors)
+        values.append(result.values)
+        bad.append(at + start)
+        reasons.append(why)
+        count += n
+        del result
+    if len(values) == 1:
+        return values[0], bad[0], reasons[0], count
+    return pd.concat(values, ignore_index=True), np.concatenate(bad), np.concatenate(reasons), count
+
+
 # A problem of one column: its header, the positions of its bad rows (increasing) and their
 # reasons. Only bad rows are held: an object array of a million Nones per column is not.
 Problem = tuple[str, np.ndarray, np.ndarray]
 
 
-def _problem(header: str, errors: pd.Series) -> Problem:
-    """The bad rows of a parsed column (a reason where ``errors`` is not None)."""
+def _bad_rows(errors: pd.Series) -> tuple[np.ndarray, np.ndarray]:
+    """Positions and reasons of a parsed column's bad rows (where ``errors`` is not None)."""
     reasons = errors.to_numpy(dtype=object)
     bad = np.flatnonzero(pd.notna(reasons))
-    return header, bad, reasons[bad]
+    return bad, reasons[bad]
 
 
 def _rejections(
@@ -304,27 +353,32 @@ def build_result(
         number = numbers.pop(field_name, None)
         source = number if number is not None else data[position]
         del number
-        result: Parsed
+        cell_by_cell = _cell_by_cell(kind, field_name)
+        result: Parsed | None = None
         if schema.field(field_name).type == "date" and isinstance(source, pd.Series):
-            allow = (kind, field_name) in YEAR_IS_ENOUGH
-            result, years = parse_dates(source, date_orders.get(field_name), allow_year=allow)
+            order, allow = date_orders.get(field_name), (kind, field_name) in YEAR_IS_ENOUGH
+            parsed, at, why, years = _in_blocks(
+                partial(parse_dates, order=order, allow_year=allow), source
+            )
             if years:
                 year_only[field_name] = years
+        elif cell_by_cell is not None and isinstance(source, pd.Series):
+            parsed, at, why, _ = _in_blocks(partial(_uncounted, cell_by_cell), source)
         else:
             result = _parse_field(kind, field_name, source, decimal, headers[position])
+            parsed, (at, why) = result.values, _bad_rows(result.errors)
         del source
         uses[position] -= 1
         if not uses[position]:
             del data[position]
-        problem = _problem(headers[position], result.errors)
-        values[field_name], faults[field_name] = result.values, problem[1]
+        values[field_name], faults[field_name] = parsed, at
         if isinstance(result, RequirementsParsed):  # Miljökrav: level and unknown values
             notes.extend(result.notes)
             if field_name == "requirement_level" or "requirement_level" not in raw.match.fields:
                 values["requirement_level"] = result.level
-                faults["requirement_level"] = problem[1]
-        problems.append(problem)
-        del result
+                faults["requirement_level"] = at
+        problems.append((headers[position], at, why))
+        del result, parsed
     if "requirement_level" in raw.match.fields:  # a named criteria level is miljökrav
         flags = values.get("environmental_requirements")
         level = values["requirement_level"]

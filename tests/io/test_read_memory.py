@@ -14,7 +14,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from spendanalys.io import build
+from spendanalys.io import build, read_input
 from spendanalys.io.build import _rejections, _repeated, build_result
 from spendanalys.io.bulk_csv import read_csv_table
 from spendanalys.io.decode import LoadedFile, decode_text, text_encodings
@@ -193,3 +193,49 @@ def test_decode_text_picks_the_first_encoding_that_decodes(
     data: bytes, encoding: str, text: str
 ) -> None:
     assert decode_text(LoadedFile("f.csv", data, "text")) == (text, encoding)
+
+
+SAMPLES = Path(__file__).resolve().parents[2] / "sample_data"
+
+
+@pytest.mark.parametrize(
+    ("name", "kind"),
+    [
+        ("leverantorsfakturor_2024.csv", "invoices"),
+        ("avtalsforteckning.csv", "contracts"),
+        ("avtalsforteckning.xlsx", "contracts"),
+        ("resor_2019_2024.csv", "trips"),
+    ],
+)
+def test_long_columns_parsed_in_blocks_read_as_whole_ones(
+    name: str, kind: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Text, org numbers, CPV codes, yes/no and dates parsed 100 rows at a time: the same
+    table, rejected rows and notes as in one piece."""
+    path = SAMPLES / name
+    if not path.exists():
+        pytest.skip(f"{path} is not there")
+    whole = read_input(path, kind)  # type: ignore[arg-type]
+    monkeypatch.setattr(build, "_PARSE_ROWS", 100)
+    blocks = read_input(path, kind)  # type: ignore[arg-type]
+    assert len(whole.table) > 300
+    pd.testing.assert_frame_equal(whole.table, blocks.table)
+    assert whole.rejected == blocks.rejected
+    assert whole.info == blocks.info
+
+
+def test_bad_cells_in_later_blocks_keep_their_rows(monkeypatch: pytest.MonkeyPatch) -> None:
+    lines = [HEADER.replace("Konto", "Avtalsnummer")]
+    for i in range(2500):
+        day = "2024-02-30" if i % 700 == 3 else f"2024-03-{i % 28 + 1:02d}"
+        org = "12345" if i % 900 == 5 else "556677-8899"
+        lines.append(f"F{i};{day};Leverantör AB;{org};AVT-{i % 7};{i},25\n")
+    data = "".join(lines).encode()
+    whole = read_input(data, "invoices", name="f.csv")
+    monkeypatch.setattr(build, "_PARSE_ROWS", 1000)
+    blocks = read_input(data, "invoices", name="f.csv")
+    pd.testing.assert_frame_equal(whole.table, blocks.table)
+    assert whole.rejected == blocks.rejected
+    expected = sorted({i + 2 for i in range(2500) if i % 700 == 3 or i % 900 == 5})
+    assert [r.row for r in blocks.rejected] == expected
+    assert any("calendar date" in r.reason for r in blocks.rejected)
