@@ -7,7 +7,9 @@ column and reason), or skipped as a total row ("Summa", "Totalt", "Grand Total".
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections import Counter
+from collections.abc import Callable, Iterable, Mapping
+from functools import partial
 from typing import Any
 
 import numpy as np
@@ -49,38 +51,62 @@ YEAR_IS_ENOUGH = frozenset({("trips", "date"), ("invoices", "date")})
 
 def _blank_matrix(cells: pd.DataFrame) -> np.ndarray:
     """True where a cell is empty (CSV: only whitespace; workbook: None)."""
-    if cells.shape[1] == 0:
-        return np.ones((len(cells), 0), dtype=bool)
-    columns = []
-    for c in cells.columns:
+    blank = np.empty(cells.shape, dtype=bool, order="F")  # filled a column at a time
+    for j, c in enumerate(cells.columns):
         col = cells[c]
         if col.dtype == object:
-            columns.append(col.isna().to_numpy())
+            blank[:, j] = col.isna().to_numpy()
         else:
             text = pa.array(col, type=pa.large_string())
-            blank = pc.or_(pc.equal(pc.utf8_length(text), 0), pc.utf8_is_space(text))
-            columns.append(blank.to_numpy(zero_copy_only=False))
-    return np.column_stack(columns)
+            # no bytes, or whitespace only (utf8_is_space is false for an empty string)
+            empty = pc.equal(pc.binary_length(text), 0)
+            blank[:, j] = pc.or_(empty, pc.utf8_is_space(text)).to_numpy(zero_copy_only=False)
+    return blank
+
+
+# Rows a cell-by-cell parser reads at a time (:func:`_in_blocks`): a million-line file is one
+# block, a longer one is parsed in pieces of this size.
+_PARSE_ROWS = 1 << 20
+# Rows per block of a repeated text column: the column's chunks are one block, shared.
+_BLOCK_ROWS = 1 << 16
 
 
 def _repeated(value: object, dtype: Any, n: int) -> pd.Series:
-    """``n`` copies of one value in ``dtype``, built by a take (no million-item Python list)."""
+    """``n`` copies of one value in ``dtype``, built by a take (no million-item Python list).
+
+    A pyarrow text column (the source file's name on every row, a field the file lacks) is one
+    block of rows repeated as the chunks of a chunked array: the same values, without holding
+    the label's bytes once per row (430 MB of a ten-million-line file's name).
+    """
     one = pd.Series([value], dtype=object).astype(dtype)
+    if isinstance(one.array, pd.arrays.ArrowStringArray) and n > _BLOCK_ROWS:
+        block = pa.array(one.array).take(pa.array(np.zeros(_BLOCK_ROWS, dtype=np.int64)))
+        chunks = [block] * (n // _BLOCK_ROWS)
+        if n % _BLOCK_ROWS:
+            chunks.append(block.slice(0, n % _BLOCK_ROWS))
+        shared = pd.Series(pd.arrays.ArrowStringArray(pa.chunked_array(chunks, type=block.type)))
+        if shared.dtype == one.dtype:
+            return shared
     return one.take(np.zeros(n, dtype=np.intp)).reset_index(drop=True)
 
 
-def _keep_rows(frame: pd.DataFrame, mask: np.ndarray) -> pd.DataFrame:
-    """``frame[mask]`` renumbered; a slice (no copy) when the kept rows are contiguous.
+def _kept_columns(
+    cells: pd.DataFrame, mask: np.ndarray, positions: Iterable[int]
+) -> dict[int, pd.Series]:
+    """The columns at ``positions``, only the rows of ``mask``, renumbered.
 
-    The usual export keeps everything but a title or a final total row, so the copy of every
-    column that boolean indexing makes is avoided.
+    A slice (no copy) when the kept rows are contiguous: the usual export keeps everything but
+    a title or a final total row. Otherwise one column is copied at a time.
     """
     kept = np.flatnonzero(mask)
-    if not len(kept):
-        return frame.iloc[:0].reset_index(drop=True)
-    if kept[-1] - kept[0] + 1 == len(kept):
-        return frame.iloc[kept[0] : kept[-1] + 1].reset_index(drop=True)
-    return frame[mask].reset_index(drop=True)
+    contiguous = not len(kept) or kept[-1] - kept[0] + 1 == len(kept)
+    start, stop = (int(kept[0]), int(kept[-1]) + 1) if len(kept) else (0, 0)
+    columns = {}
+    for position in positions:
+        column = cells[position]
+        column = column.iloc[start:stop] if contiguous else column[mask]
+        columns[position] = column.reset_index(drop=True)
+    return columns
 
 
 def _total_rows(cells: pd.DataFrame, blank: np.ndarray, data: np.ndarray) -> np.ndarray:
@@ -112,7 +138,7 @@ def _total_rows(cells: pd.DataFrame, blank: np.ndarray, data: np.ndarray) -> np.
 
 
 def _number_columns(
-    raw: RawTable, data: pd.DataFrame, kind: Kind
+    raw: RawTable, data: Mapping[int, pd.Series], kind: Kind
 ) -> tuple[dict[str, NumberColumn], Decimal | None]:
     """Classify every number column once; the file's decimal mark comes from all of them.
 
@@ -154,37 +180,90 @@ def _parse_field(
     return parse_text(column)
 
 
+def _cell_by_cell(kind: Kind, field_name: str) -> Callable[[pd.Series], Parsed] | None:
+    """The parser of a text field that reads every cell on its own (no decision from the
+    whole column), so that a long column can be parsed a block of rows at a time."""
+    if field_name in ("environmental_requirements", "requirement_level"):
+        return None  # its notes count the unknown values of the whole column
+    if field_name == "org_number":
+        return parse_org_numbers
+    if field_name == "cpv":
+        return parse_cpv
+    kind_of = SCHEMAS[kind].field(field_name).type
+    if kind_of == "boolean":
+        return parse_booleans
+    return parse_text if kind_of == "string" else None
+
+
+def _uncounted(parse: Callable[[pd.Series], Parsed], column: pd.Series) -> tuple[Parsed, int]:
+    """A parser without a count, shaped as :func:`_in_blocks` takes one (dates count years)."""
+    return parse(column), 0
+
+
+def _in_blocks(
+    parse: Callable[[pd.Series], tuple[Parsed, int]], column: pd.Series
+) -> tuple[pd.Series, np.ndarray, np.ndarray, int]:
+    """``parse`` on ``column`` a block of ``_PARSE_ROWS`` rows at a time: the values, the bad
+    rows' positions and reasons, and the count ``parse`` returns, summed.
+
+    Only for parsers that read every cell on its own: the blocks then give what the whole
+    column gives, while a parser's copies of the column (stripped texts, codes, reasons) exist
+    for one block at a time, not for ten million rows at once.
+    """
+    values, bad, reasons, count = [], [], [], 0
+    for start in range(0, max(len(column), 1), _PARSE_ROWS):
+        block = column.iloc[start : start + _PARSE_ROWS]
+        result, n = parse(block.reset_index(drop=True) if start else block)
+        at, why = _bad_rows(result.errors)
+        values.append(result.values)
+        bad.append(at + start)
+        reasons.append(why)
+        count += n
+        del result
+    if len(values) == 1:
+        return values[0], bad[0], reasons[0], count
+    return pd.concat(values, ignore_index=True), np.concatenate(bad), np.concatenate(reasons), count
+
+
+# A problem of one column: its header, the positions of its bad rows (increasing) and their
+# reasons. Only bad rows are held: an object array of a million Nones per column is not.
+Problem = tuple[str, np.ndarray, np.ndarray]
+
+
+def _bad_rows(errors: pd.Series) -> tuple[np.ndarray, np.ndarray]:
+    """Positions and reasons of a parsed column's bad rows (where ``errors`` is not None)."""
+    reasons = errors.to_numpy(dtype=object)
+    bad = np.flatnonzero(pd.notna(reasons))
+    return bad, reasons[bad]
+
+
 def _rejections(
-    name: str, rows: np.ndarray, problems: list[tuple[str, np.ndarray]]
+    name: str, rows: np.ndarray, problems: list[Problem]
 ) -> tuple[np.ndarray, list[RejectedRow]]:
     """One RejectedRow per bad row: the first problem's column, every problem in the reason."""
+    flagged = np.zeros(len(rows), dtype=bool)
+    problems = [p for p in problems if len(p[1])]
     if not problems:
-        return np.zeros(len(rows), dtype=bool), []
-    flags = np.column_stack([pd.notna(reasons) for _, reasons in problems])
-    count = flags.sum(axis=1)
-    total = len(rows)
-    bad = np.flatnonzero(count)
-    if not len(bad):
-        return np.zeros(total, dtype=bool), []
-    # Only the bad rows' reasons are gathered (a million-row object matrix costs seconds).
-    rows, flags, count = rows[bad], flags[bad], count[bad]
-    first = np.argmax(flags, axis=1)
-    headers = np.array([h for h, _ in problems], dtype=object)
-    reasons = np.column_stack([r[bad] for _, r in problems])
-    rejected: list[RejectedRow] = []
-    single = np.flatnonzero(count == 1)
-    chosen = reasons[single, first[single]]
-    rejected.extend(
-        RejectedRow(name, int(r), h, why)
-        for r, h, why in zip(rows[single], headers[first[single]], chosen, strict=True)
-    )
-    for i in np.flatnonzero(count > 1):
-        found = [(headers[j], reasons[i, j]) for j in np.flatnonzero(flags[i])]
-        why = found[0][1] + "".join(f"; also {h}: {r}" for h, r in found[1:])
-        rejected.append(RejectedRow(name, int(rows[i]), found[0][0], why))
+        return flagged, []
+    at = np.concatenate([bad for _, bad, _ in problems])
+    which = np.concatenate([np.full(len(bad), j) for j, (_, bad, _) in enumerate(problems)])
+    why = np.concatenate([reasons for _, _, reasons in problems])
+    order = np.lexsort((which, at))  # by row, then in the columns' order
+    at, which, why = at[order], which[order], why[order]
+    starts = np.flatnonzero(np.r_[True, at[1:] != at[:-1]])
+    count = np.diff(np.r_[starts, len(at)])
+    headers = np.array([h for h, _, _ in problems], dtype=object)
+    single = starts[count == 1]
+    rejected: list[RejectedRow] = [
+        RejectedRow(name, int(r), h, w)
+        for r, h, w in zip(rows[at[single]], headers[which[single]], why[single], strict=True)
+    ]
+    for start, n in zip(starts[count > 1].tolist(), count[count > 1].tolist(), strict=True):
+        found = list(zip(headers[which[start : start + n]], why[start : start + n], strict=True))
+        reason = found[0][1] + "".join(f"; also {h}: {r}" for h, r in found[1:])
+        rejected.append(RejectedRow(name, int(rows[at[start]]), found[0][0], reason))
     rejected.sort(key=lambda r: r.row)
-    flagged = np.zeros(total, dtype=bool)
-    flagged[bad] = True
+    flagged[at[starts]] = True
     return flagged, rejected
 
 
@@ -216,18 +295,21 @@ def build_result(
     label: str | None = None,
     date_orders: Mapping[str, DateOrder] | None = None,
     defaults: Mapping[str, object] | None = None,
+    take_cells: bool = False,
 ) -> ReadResult:
     """Classify rows, parse every mapped column, reject bad rows, assemble the canonical table.
 
     ``label`` names the rows' origin (the file, with the sheet when a workbook gave several);
     ``date_orders`` the day/month order per date field; ``defaults`` parsed constants for the
-    fields the header lacks.
+    fields the header lacks. ``take_cells``: the cells are taken from ``raw``
+    (:meth:`RawTable.take_cells`), so each raw column is freed once it is parsed instead of
+    living alongside every parsed column.
     """
     schema = SCHEMAS[kind]
     label = label or name
     date_orders = date_orders or {}
     year_only: dict[str, int] = {}
-    cells, rows = raw.cells, raw.rows
+    cells, rows = (raw.take_cells() if take_cells else raw.cells), raw.rows
     blank = _blank_matrix(cells)
     nonempty = np.asarray(~blank.all(axis=1), dtype=bool)
     totals = _total_rows(cells, blank, nonempty)
@@ -245,55 +327,81 @@ def build_result(
     for header in raw.match.ignored:
         notes.append(f"header {header!r} not used: another column already gives that field")
 
-    data = _keep_rows(cells, data_mask)
-    data_rows = rows[data_mask]
-    data_blank = blank[data_mask]
-    numbers, decimal = _number_columns(raw, data, kind)
     headers = raw.match.headers
-    parsed: dict[str, Parsed] = {}
-    problems: list[tuple[str, np.ndarray]] = []
+    data_rows = rows[data_mask]
+    count = len(data_rows)
+    data_blank = blank[data_mask]
+    del blank
+    unheaded = _unheaded_values(headers, data_blank)
+    extra_problems: list[Problem] = []
+    if data_blank.shape[1] > len(headers):
+        extra = np.flatnonzero(~data_blank[:, len(headers) :].all(axis=1))
+        reason = f"more cells than the {len(headers)} header columns"
+        extra_problems.append(
+            (f"column {len(headers) + 1}", extra, np.full(len(extra), reason, dtype=object))
+        )
+    del data_blank
+    # Only the mapped columns are kept, and each raw column goes once its last field is parsed.
+    uses = Counter(raw.match.fields.values())
+    data = _kept_columns(cells, data_mask, uses)
+    del cells
+    numbers, decimal = _number_columns(raw, data, kind)
+    values: dict[str, pd.Series] = {}
+    faults: dict[str, np.ndarray] = {}  # per parsed field, the positions of its bad rows
+    problems: list[Problem] = []
     for field_name, position in sorted(raw.match.fields.items(), key=lambda kv: kv[1]):
-        source = numbers.get(field_name, data[position])
+        number = numbers.pop(field_name, None)
+        source = number if number is not None else data[position]
+        del number
+        cell_by_cell = _cell_by_cell(kind, field_name)
+        result: Parsed | None = None
         if schema.field(field_name).type == "date" and isinstance(source, pd.Series):
-            allow = (kind, field_name) in YEAR_IS_ENOUGH
-            result, years = parse_dates(source, date_orders.get(field_name), allow_year=allow)
+            order, allow = date_orders.get(field_name), (kind, field_name) in YEAR_IS_ENOUGH
+            parsed, at, why, years = _in_blocks(
+                partial(parse_dates, order=order, allow_year=allow), source
+            )
             if years:
                 year_only[field_name] = years
+        elif cell_by_cell is not None and isinstance(source, pd.Series):
+            parsed, at, why, _ = _in_blocks(partial(_uncounted, cell_by_cell), source)
         else:
             result = _parse_field(kind, field_name, source, decimal, headers[position])
-        parsed[field_name] = result
+            parsed, (at, why) = result.values, _bad_rows(result.errors)
+        del source
+        uses[position] -= 1
+        if not uses[position]:
+            del data[position]
+        values[field_name], faults[field_name] = parsed, at
         if isinstance(result, RequirementsParsed):  # Miljökrav: level and unknown values
             notes.extend(result.notes)
             if field_name == "requirement_level" or "requirement_level" not in raw.match.fields:
-                parsed["requirement_level"] = Parsed(result.level, result.errors)
-        problems.append((headers[position], result.errors.to_numpy(dtype=object)))
+                values["requirement_level"] = result.level
+                faults["requirement_level"] = at
+        problems.append((headers[position], at, why))
+        del result, parsed
     if "requirement_level" in raw.match.fields:  # a named criteria level is miljökrav
-        flags = parsed.get("environmental_requirements")
-        level = parsed["requirement_level"].values
-        named = level.notna() & (True if flags is None else flags.values.isna())
-        base = flags.values if flags is not None else pd.Series(pd.NA, index=level.index)
-        values = base.astype("boolean").mask(named, True)
-        parsed["environmental_requirements"] = Parsed(values, parsed["requirement_level"].errors)
+        flags = values.get("environmental_requirements")
+        level = values["requirement_level"]
+        named = level.notna() & (True if flags is None else flags.isna())
+        base = flags if flags is not None else pd.Series(pd.NA, index=level.index)
+        values["environmental_requirements"] = base.astype("boolean").mask(named, True)
+        faults["environmental_requirements"] = faults["requirement_level"]
     for group in schema.required:
-        present = [f for f in group if f in parsed]
+        present = [f for f in group if f in values]
         if not present or any(f in (defaults or {}) for f in group):
             continue  # a --default constant gives every row the field
-        missing = np.ones(len(data), dtype=bool)
+        missing = np.ones(count, dtype=bool)
         for f in present:
-            missing &= parsed[f].values.isna().to_numpy() & pd.isna(parsed[f].errors.to_numpy())
+            missing &= values[f].isna().to_numpy()
+            missing[faults[f]] = False  # a bad value is that column's problem
         if missing.any():
             labels = " or ".join(f"{f} ({headers[raw.match.fields[f]]!r})" for f in present)
-            reasons = np.full(len(data), None, dtype=object)
-            reasons[missing] = f"no value for {labels}"
-            problems.append((headers[raw.match.fields[present[0]]], reasons))
-    notes.extend(_unheaded_values(headers, data_blank))
-    if data_blank.shape[1] > len(headers):
-        extra = ~data_blank[:, len(headers) :].all(axis=1)
-        if extra.any():
-            reasons = np.full(len(data), None, dtype=object)
-            reasons[extra] = f"more cells than the {len(headers)} header columns"
-            problems.append((f"column {len(headers) + 1}", reasons))
-    bad, rejected = _rejections(label, data_rows, problems)
+            at = np.flatnonzero(missing)
+            reasons = np.full(len(at), f"no value for {labels}", dtype=object)
+            problems.append((headers[raw.match.fields[present[0]]], at, reasons))
+    notes.extend(unheaded)
+    bad, rejected = _rejections(label, data_rows, [*problems, *extra_problems])
+    del problems, faults
     if raw.unreadable:
         for row, position, reason in raw.unreadable:
             column = headers[position] if position < len(headers) else ""
@@ -302,19 +410,22 @@ def build_result(
 
     keep = ~bad
     every = bool(keep.all())
+    kept = count if every else int(keep.sum())
     table: dict[str, pd.Series] = {}
     for spec in schema.fields:
         dtype = pd.api.types.pandas_dtype(PANDAS_DTYPES[spec.type])
-        if spec.name in parsed:
-            values = parsed[spec.name].values
-            series = (values if every else values[keep]).reset_index(drop=True).astype(dtype)
+        if spec.name in values:
+            parsed = values.pop(spec.name)  # each parsed column goes once it is in the table
+            series = (parsed if every else parsed[keep]).reset_index(drop=True).astype(dtype)
+            del parsed
         else:
             constant = (defaults or {}).get(spec.name)
-            series = _repeated(constant, dtype, int(keep.sum()))
+            series = _repeated(constant, dtype, kept)
         table[spec.name] = series
-    table[SOURCE_FILE] = _repeated(label, pd.StringDtype(), int(keep.sum()))
-    table[SOURCE_ROW] = pd.Series(data_rows[keep], dtype="int64")
-    frame = pd.DataFrame(table, columns=canonical_columns(kind))
+    table[SOURCE_FILE] = _repeated(label, pd.StringDtype(), kept)
+    table[SOURCE_ROW] = pd.Series(data_rows if every else data_rows[keep], dtype="int64")
+    # The series are this function's own: the frame takes them as they are, without a copy.
+    frame = pd.DataFrame(table, columns=canonical_columns(kind), copy=False)
     info = ReadInfo(
         file=name,
         kind=kind,

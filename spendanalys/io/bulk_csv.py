@@ -28,6 +28,7 @@ from spendanalys.io.decode import (
     check_start,
     decode_text,
     looks_like_utf16_without_bom,
+    text_encodings,
 )
 from spendanalys.io.tabular import (
     SAMPLE_CHARS,
@@ -74,17 +75,6 @@ def _head_end(data: bytes, start: int) -> int:
     return cut + 1 if cut >= 0 else -1
 
 
-def _encodings(data: bytes, start: int, head: bytes) -> list[str]:
-    """The encodings decode_text could choose, in its order (the body's bytes decide later)."""
-    if start:
-        return ["utf-8-sig"]
-    try:
-        head.decode("utf-8")
-    except UnicodeDecodeError:
-        return ["cp1252", "latin-1"]  # the whole file cannot be UTF-8 either
-    return ["utf-8"]
-
-
 def read_plain(
     file: LoadedFile,
     kind: Kind,
@@ -106,7 +96,7 @@ def read_plain(
     if end < 0:
         return None
     head = data[start:end].replace(b"\r\n", b"\n")
-    for encoding in _encodings(data, start, head):
+    for encoding in text_encodings(data):  # as decode_text chooses; the body's bytes decide
         try:
             text = head.decode(encoding)  # utf-8-sig drops a second BOM, as decode_text does
         except UnicodeDecodeError:

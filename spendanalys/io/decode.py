@@ -25,6 +25,7 @@ _LEGACY_SUFFIXES = {".xls", ".ods", ".xlsb", ".numbers"}
 BINARY_SAMPLE_CHARS = 20_000
 # Share of control characters (other than tab/CR/LF) above which decoded text is taken as binary.
 _MAX_CONTROL_SHARE = 0.01
+_UTF16_BOMS = (b"\xff\xfe", b"\xfe\xff")
 
 
 @dataclass(frozen=True)
@@ -93,42 +94,58 @@ def _normalise_newlines(text: str) -> str:
     return text
 
 
+def text_encodings(data: bytes) -> tuple[str, ...]:
+    """The encodings to try on a text export, in order; the first that decodes it is its own.
+
+    A BOM decides (UTF-8, UTF-16 LE/BE), and so do the NUL bytes of BOM-less UTF-16; else
+    strict UTF-8, then cp1252, the Windows default of Swedish (and UK) exports, then Latin-1
+    for the bytes cp1252 leaves undefined (Latin-1 decodes anything). Both CSV paths (the
+    bulk read and :func:`decode_text`) choose by this list.
+    """
+    if data.startswith(b"\xef\xbb\xbf"):
+        return ("utf-8-sig",)
+    if data.startswith(b"\xff\xfe"):
+        return ("utf-16-le",)
+    if data.startswith(b"\xfe\xff"):
+        return ("utf-16-be",)
+    utf16 = looks_like_utf16_without_bom(data)
+    return (utf16,) if utf16 else ("utf-8", "cp1252", "latin-1")
+
+
 def decode_text(file: LoadedFile) -> tuple[str, str]:
     """Decoded text with newlines normalised to LF, and the encoding that was chosen.
 
-    Order: a BOM decides (UTF-8, UTF-16 LE/BE); then strict UTF-8; then cp1252, the Windows
-    default of Swedish (and UK) exports. Bytes cp1252 leaves undefined fall back to Latin-1.
-    CRLF and bare-CR line endings become LF so that physical lines can be counted.
+    The encoding is the first of :func:`text_encodings` that decodes the file. CRLF and
+    bare-CR line endings become LF so that physical lines can be counted.
     """
     data = file.data
-    encoding: str
-    if data.startswith(b"\xef\xbb\xbf"):
-        encoding, payload = "utf-8-sig", data[3:]
-    elif data.startswith((b"\xff\xfe", b"\xfe\xff")):
-        encoding = "utf-16-le" if data.startswith(b"\xff\xfe") else "utf-16-be"
-        payload = data[2:]
-    else:
-        encoding = looks_like_utf16_without_bom(data) or "utf-8"
-        payload = data
-    if not encoding.startswith("utf-16") and b"\r\n" in payload:
+    encodings = text_encodings(data)
+    skip = 3 if encodings[0] == "utf-8-sig" else 2 if data.startswith(_UTF16_BOMS) else 0
+    payload = data[skip:] if skip else data
+    if not encodings[0].startswith("utf-16") and b"\r\n" in payload:
         # CRLF -> LF on the bytes: the same as on the text for ASCII-compatible encodings
         # (a CR or LF byte is always that character), and much cheaper than a str replace.
         payload = payload.replace(b"\r\n", b"\n")
-    try:
-        text = payload.decode(encoding)
-    except UnicodeDecodeError as exc:
-        if encoding.startswith("utf-16"):
-            raise InputFormatError(file.name, f"invalid {encoding} text: {exc.reason}") from None
-        try:
-            text, encoding = payload.decode("cp1252"), "cp1252"
-        except UnicodeDecodeError:
-            text, encoding = payload.decode("latin-1"), "latin-1"
+    text, encoding = _decode(file.name, payload, encodings)
     if encoding.startswith("utf-16"):
         encoding = "utf-16"
     check_binary(file.name, text)
     text = _normalise_newlines(text)
     check_start(file.name, text)
     return text, encoding
+
+
+def _decode(name: str, payload: bytes, encodings: tuple[str, ...]) -> tuple[str, str]:
+    """The text and encoding of the first of ``encodings`` that decodes ``payload``."""
+    for encoding in encodings[:-1]:
+        try:
+            return payload.decode(encoding), encoding
+        except UnicodeDecodeError:
+            continue
+    try:
+        return payload.decode(encodings[-1]), encodings[-1]
+    except UnicodeDecodeError as exc:  # only UTF-16 can fail here: Latin-1 decodes anything
+        raise InputFormatError(name, f"invalid {encodings[-1]} text: {exc.reason}") from None
 
 
 def check_binary(name: str, text: str) -> None:

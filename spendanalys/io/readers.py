@@ -14,6 +14,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
 import pandas as pd
+import pyarrow as pa
 
 from spendanalys.errors import ConfigurationError, InputFormatError
 from spendanalys.io.build import YEAR_IS_ENOUGH, build_result
@@ -254,6 +255,7 @@ def read_input(
     file_name = file.name
     del file  # the cells are read: the file's bytes (100 MB for a million lines) can go
     pieces = [p for raw in raws for p in split_repeated_headers(raw, kind, explicit, check)]
+    del raws  # the pieces hold the cells now (a piece is a view of its table)
     orders, notes = _date_orders(pieces, kind)
     notes = _sheet_notes(book, list(dict.fromkeys(p.sheet or "" for p in pieces)), sheet) + notes
     several = len({p.sheet for p in pieces}) > 1
@@ -265,9 +267,13 @@ def read_input(
             label=source_label(file_name, p.sheet) if several else None,
             date_orders=orders,
             defaults=constants,
+            take_cells=True,  # each raw column is freed once parsed
         )
         for p in pieces
     ]
+    # pyarrow's allocator keeps the pages of the freed cells for reuse; the tables read are
+    # all that is left of the file, so the rest goes back to the system.
+    pa.default_memory_pool().release_unused()
     result = _merge(file_name, kind, pieces, results, notes)
     result.info.sheets_left = dict(book.left)
     _note_mappings(result.info, explicit, constants, defaults or {})

@@ -69,6 +69,12 @@ class RawTable:
     # and no written date needs its day/month order decided, so those passes skip them.
     text_free: frozenset[int] = frozenset()
 
+    def take_cells(self) -> pd.DataFrame:
+        """The cells, handed over: this table keeps only their columns (no rows), so whoever
+        takes them can free each column when done with it."""
+        cells, self.cells = self.cells, self.cells.iloc[:0]
+        return cells
+
 
 def _records(text: str, delimiter: str, sample: bool) -> Iterator[tuple[list[str], int, int]]:
     """Records with the physical lines they span (first, last; 1-based).
