@@ -21,7 +21,7 @@ import pandas as pd
 import pytest
 
 from spendanalys.errors import SpendanalysError
-from spendanalys.i18n.notes import translate
+from spendanalys.i18n.notes import SEPARATOR, translate
 from spendanalys.io import read_input
 from spendanalys.io.options import reader_notes
 from spendanalys.io.result import ReadResult
@@ -152,3 +152,16 @@ def test_travel_analysis_of_corpus_trips_is_worded(name: str, samples: Path) -> 
     messages = [*analysis.notes, *analysis.reason_notes, *(r.reason for r in analysis.rejected)]
     messages += _column_values(vars(analysis).values())
     assert _unworded(messages) == []
+
+
+def test_travel_baseline_error_is_worded_part_by_part(samples: Path) -> None:
+    """The error of a baseline year without a figure (shown on the travel page) names the
+    rejected rows of that year; each of its "; "-parts has Swedish words."""
+    path = CORPUS / "files" / "trips_city_names.csv"
+    settings = TravelSettings(baseline_year=2019, target_year=2025)
+    with pytest.raises(SpendanalysError) as caught:
+        run_travel([path], [samples / "arsarbetskrafter.csv"], settings=settings)
+    english = str(caught.value).split(SEPARATOR)
+    swedish = str(translate(str(caught.value), "sv")).split(SEPARATOR)
+    assert len(english) == len(swedish) > 2
+    assert [e for e, s in zip(english, swedish, strict=True) if e == s] == []
