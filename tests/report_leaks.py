@@ -19,7 +19,7 @@ from pathlib import Path, PurePath
 
 import openpyxl
 
-from spendanalys.i18n.notes import SEPARATOR, matching
+from spendanalys.i18n.notes import SEPARATOR, matching, translate
 
 PHRASES = (
     "radiative forcing",
@@ -95,10 +95,20 @@ def leaks(
 
 def _english_messages(text: str) -> list[str]:
     """``engine.*`` keys of the English engine messages in ``text``: all of it, each "; " part,
-    or the note after a "<file>: "."""
+    or the note after a "<file>: ". A part counts when the table would still reword it in
+    Swedish: the wrappers that only carry a worded part ("<column>: <reason>") match Swedish
+    text too, and leave it as it is."""
     parts = [text.strip(), *text.split(SEPARATOR)]
     parts += [m["note"] for p in parts if (m := _AFTER_FILE.fullmatch(p.strip()))]
-    return sorted({hit[0].key for p in parts if p.strip() and (hit := matching(p.strip()))})
+    return sorted(
+        {
+            hit[0].key
+            for p in parts
+            if p.strip()
+            and (hit := matching(p.strip()))
+            and translate(p.strip(), "sv") != p.strip()
+        }
+    )
 
 
 def workbook_texts(data: bytes | Path) -> Iterator[tuple[str, str]]:

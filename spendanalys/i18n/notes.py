@@ -79,21 +79,24 @@ def _one(text: str, lang: str) -> str | None:
 
 
 def translate(text: object, lang: str) -> object:
-    """``text`` in ``lang`` when a pattern knows it; notes joined by "; " one by one; a reader's
-    note after its "<file>: "; anything that is not a string (a number, None) unchanged."""
+    """``text`` in ``lang`` when a pattern knows it: a reader's note after its "<file>: ", else
+    the whole text, else notes joined by "; " one by one; anything that is not a string (a
+    number, None) unchanged."""
     if not isinstance(text, str) or not text.strip():
         return text
+    # A reader's note, named by its file (io.options.reader_notes), first: a pattern that opens
+    # with a value (".+ is not a number") would otherwise take the file name for part of it.
+    named = _FILE_NOTE.match(text.strip())
+    if named is not None:
+        note = _one(named["note"], lang)
+        if note is not None:
+            return f"{named['file']}: {note}"
     whole = _one(text.strip(), lang)
     if whole is not None:
         return whole
     parts = text.split(SEPARATOR)
     if len(parts) > 1:
         return SEPARATOR.join(str(translate(part, lang)) for part in parts)
-    named = _FILE_NOTE.match(text.strip())
-    if named is not None:  # a reader's note, named by its file (io.options.reader_notes)
-        note = _one(named["note"], lang)
-        if note is not None:
-            return f"{named['file']}: {note}"
     return text
 
 

@@ -13,7 +13,12 @@ from spendanalys.i18n.notes import Message, matching, messages, translate
 
 ENTRIES = [pytest.param(m, id=f"{i}:{m.key}") for i, m in enumerate(messages())]
 # Where the English report reads better than the engine's sentence: the column flag's name.
-ENGLISH_REWORDED = {"engine.kpi_spend", "engine.kpi_factor"}
+ENGLISH_REWORDED = {
+    "engine.kpi_spend",
+    "engine.kpi_factor",
+    "engine.kpi_spend_one",
+    "engine.kpi_factor_one",
+}
 
 
 def _fields(template: str) -> set[str]:
