@@ -187,7 +187,10 @@ def grade_codes(lines: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
     named = np.append(np.asarray(values, dtype=object), np.array([NOT_STATED], dtype=object))
     named[:-1] = np.where(pd.isna(named[:-1]), NOT_STATED, named[:-1])
     label_codes, grades = pd.factorize(named)
-    per_row = np.asarray(label_codes, dtype=np.intp)[codes]
+    # int16 per line (10 million lines: 20 MB, not 80): grades are a handful
+    narrow = np.int16 if len(grades) < 2**15 else np.intp
+    per_row = np.asarray(label_codes, dtype=narrow)[codes]
+    del codes
     return np.where(priced, per_row, -1), np.asarray(grades, dtype=object)
 
 
