@@ -41,7 +41,13 @@ from spendanalys.spend.frameworks import rank_frameworks
 from spendanalys.spend.linking import link_invoices_to_agreements, normalise_org_number
 from spendanalys.spend.ongoing import ongoing_totals, requirements_kpi
 from spendanalys.spend.own_categories import OWN_PREFIX, with_own_categories
-from spendanalys.spend.pricing import apply_factor_set, convert_to_sek, describe_rates, net_of_vat
+from spendanalys.spend.pricing import (
+    apply_factor_set,
+    convert_to_sek,
+    describe_rates,
+    kg_co2e_under,
+    net_of_vat,
+)
 from spendanalys.spend.ranking import aggregate_agreements, compare_factor_sets, priority_list
 from spendanalys.spend.register import (
     attribute_suppliers,
@@ -312,11 +318,11 @@ def analyse_spend(
         axis=1,
     )
     for fs, label in zip(factor_sets[1:], labels[1:], strict=True):
-        # only the kg CO2e of another set is kept: its other columns go at once (a dozen
+        # only the kg CO2e of another set is kept: its other columns are never made (a dozen
         # line-long arrays, 1 GB at 10 million lines)
-        lines[f"kg_co2e__{label}"] = apply_factor_set(
+        lines[f"kg_co2e__{label}"] = kg_co2e_under(
             lines, fs, kpi, label=label, notes=notes, vat_rates=vat_rates
-        )["kg_co2e"].to_numpy()
+        )
     lines = lines.reset_index(drop=True)
     if year is not None and spend_basis == SPEND_BASIS_INVOICES:
         lines, in_year = lines_of_year(lines, year, notes)

@@ -45,7 +45,7 @@ def year_codes(lines: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
         labels.append(UNDATED)
     text = np.array(labels, dtype=object)
     order = np.argsort(text, kind="stable")
-    rank = np.empty(len(order), dtype=np.intp)
+    rank = np.empty(len(order), dtype=np.int16 if len(order) < 2**15 else np.intp)
     rank[order] = np.arange(len(order))
     return rank[codes], text[order]
 
@@ -79,12 +79,18 @@ def by_year(lines: pd.DataFrame, key: str | None = None) -> pd.DataFrame:
         codes, uniques = encode(lines[key])
         keep = keep & (codes >= 0)
         order = np.argsort(np.asarray(uniques, dtype=object), kind="stable")
-        rank = np.empty(len(order), dtype=np.intp)
-        rank[order] = np.arange(len(order))
-        group = rank[codes[keep]] * width + years[keep]
         size = len(uniques) * width
+        # int32 where key × year fits (10 million lines: 40 MB per array, not 80), in place
+        kind = np.int32 if size < np.iinfo(np.int32).max else np.intp
+        rank = np.empty(len(order), dtype=kind)
+        rank[order] = np.arange(len(order))
+        group = rank[codes[keep]]
+        del codes
+        group *= width
+        group += years[keep]
     else:
         group, size = years[keep], width
+    del years
     count = np.bincount(group, minlength=size)[:size]
     present = np.flatnonzero(count)
     spend = lines["spend_sek"].to_numpy(dtype=float)[keep]
@@ -181,7 +187,10 @@ def grade_codes(lines: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
     named = np.append(np.asarray(values, dtype=object), np.array([NOT_STATED], dtype=object))
     named[:-1] = np.where(pd.isna(named[:-1]), NOT_STATED, named[:-1])
     label_codes, grades = pd.factorize(named)
-    per_row = np.asarray(label_codes, dtype=np.intp)[codes]
+    # int16 per line (10 million lines: 20 MB, not 80): grades are a handful
+    narrow = np.int16 if len(grades) < 2**15 else np.intp
+    per_row = np.asarray(label_codes, dtype=narrow)[codes]
+    del codes
     return np.where(priced, per_row, -1), np.asarray(grades, dtype=object)
 
 
