@@ -8,7 +8,12 @@ import sys
 from datetime import date
 from pathlib import Path
 
-from spendanalys.cli.common import add_column_option, format_sek, print_table
+from spendanalys.cli.common import (
+    add_column_option,
+    format_sek,
+    print_table,
+    use_system_arrow_allocator,
+)
 from spendanalys.errors import ConfigurationError
 from spendanalys.jsonable import json_text
 
@@ -166,6 +171,7 @@ def analyse(args: argparse.Namespace):  # type: ignore[no-untyped-def]
     # imported when the command runs, so that start-up and --help stay fast
     from spendanalys.services.assembly import run_spend
 
+    use_system_arrow_allocator()
     rule_files = {k: getattr(args, k) for k in RULE_OPTIONS if getattr(args, k)}
     result = run_spend(
         args.contracts,
