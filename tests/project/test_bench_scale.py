@@ -241,3 +241,14 @@ def test_results_render_with_the_scale_section(tmp_path: Path) -> None:
     # (5000 − 1100) / 9 = 433 MiB per million lines
     assert "| spendanalys spend (pandas, in memory) | 2.91 |" in text
     assert "433" in text
+
+
+def test_results_render_a_reused_scale_file(tmp_path: Path) -> None:
+    """A second make bench reuses the 10M-line file (scale.py stores "reused", not seconds)."""
+    out = tmp_path / "RESULTS.md"
+    generation = {"register": 0.06, "invoices 10,000,000 (chunked)": "reused"}
+    skipped = {"status": "skipped", "note": "time budget"}
+    write_results(_results() | {"generation": generation, "dashboard": skipped}, out)
+    text = out.read_text(encoding="utf-8")
+    assert "- register: 0.1 s" in text
+    assert "- invoices 10,000,000 (chunked): reused" in text
