@@ -100,3 +100,12 @@ def canonical_frame(
 
 
 AS_OF = date(2025, 1, 1)
+
+
+def building_register() -> pd.DataFrame:
+    """Three building agreements (A1-A3, CPV 45000000, "Bygg N AB"): the register of the KPI
+    and pricing tests, whose invoice lines differ by spend year."""
+    return canonical_frame(
+        "contracts",
+        [dict(agreement_id=f"A{i}", supplier=f"Bygg {i} AB", cpv="45000000") for i in (1, 2, 3)],
+    )

@@ -22,7 +22,7 @@ from pathlib import Path
 
 import openpyxl
 import pytest
-from spend_fixtures import AS_OF, canonical_frame, write_rule_files
+from spend_fixtures import AS_OF, building_register, canonical_frame, write_rule_files
 
 from spendanalys.spend.analysis import analyse_spend
 from spendanalys.spend.categories import load_category_rules
@@ -36,10 +36,7 @@ def run(tmp_path_factory):
     folder = write_rule_files(tmp_path_factory.mktemp("rules"))
     rules = load_category_rules(data_dir=folder)
     factor_sets = [load_spend_factor_set(data_dir=folder, rules=rules)]
-    contracts = canonical_frame(
-        "contracts",
-        [dict(agreement_id=f"A{i}", supplier=f"Bygg {i} AB", cpv="45000000") for i in (1, 2, 3)],
-    )
+    contracts = building_register()
     invoices = canonical_frame(
         "invoices",
         [

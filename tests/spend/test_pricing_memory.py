@@ -10,7 +10,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 import pytest
-from spend_fixtures import AS_OF, canonical_frame, write_rule_files
+from spend_fixtures import AS_OF, building_register, canonical_frame, write_rule_files
 
 from spendanalys.errors import ConfigurationError
 from spendanalys.spend.analysis import analyse_spend
@@ -27,10 +27,7 @@ def priced(tmp_path_factory):
     rules = load_category_rules(data_dir=folder)
     factor_set = load_spend_factor_set(data_dir=folder, rules=rules)
     kpi = load_kpi(data_dir=folder)
-    contracts = canonical_frame(
-        "contracts",
-        [dict(agreement_id=f"A{i}", supplier=f"Bygg {i} AB", cpv="45000000") for i in (1, 2, 3)],
-    )
+    contracts = building_register()
     invoices = canonical_frame(
         "invoices",
         [
