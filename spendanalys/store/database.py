@@ -206,7 +206,7 @@ class Store(SettingsMixin, UsersMixin, RetentionMixin, SelectionsMixin):
                     .values(**version, uploaded_at=utc_now(), status=status, is_current=False)
                     .returning(dataset_versions.c.id)
                 ).scalar_one()
-                for batch in store_frames.chunks(encoded.rows(version_id), INSERT_CHUNK):
+                for batch in encoded.batches(version_id, INSERT_CHUNK):
                     self._insert_rows(connection, table, encoded.names, batch)
                 rejected = (
                     (version_id, i, r.file, r.row, r.column, r.reason)

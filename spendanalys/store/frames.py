@@ -7,6 +7,7 @@ a frame equal to the one imported, dtypes included (``schema.PANDAS_DTYPES``).
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -62,55 +63,60 @@ def _to_python(values: pd.Series, field_type: FieldType, iso_dates: bool) -> lis
 
 @dataclass(frozen=True)
 class EncodedRows:
-    """A canonical table converted to plain Python values, column by column."""
+    """A canonical table to be written as database rows, converted to plain Python values one
+    batch at a time: a million-row import never holds every cell as a Python object at once."""
 
+    kind: Kind
+    table: pd.DataFrame
     columns: list[str]
-    data: list[list[Any]]
-    length: int
+    iso_dates: bool
 
     @property
     def names(self) -> list[str]:
-        """Column names of the tuples from ``rows``."""
+        """Column names of the tuples from ``batches``."""
         return ["dataset_version_id", "row_index", *self.columns]
 
-    def rows(self, version_id: int) -> Iterator[tuple[Any, ...]]:
-        """One tuple per row (in ``names`` order) for an executemany insert."""
-        ids = [version_id] * self.length
-        return zip(ids, range(self.length), *self.data, strict=True)
+    @property
+    def length(self) -> int:
+        return len(self.table)
+
+    def batches(self, version_id: int, size: int) -> Iterator[list[tuple[Any, ...]]]:
+        """Lists of at most ``size`` row tuples (in ``names`` order), in the table's order.
+
+        Raises StorageError for a value that does not fit its column's type (a reader bug, not
+        user data): inside the import's transaction, which then writes nothing.
+        """
+        types = column_types(self.kind)
+        for start in range(0, self.length, size):
+            part = self.table.iloc[start : start + size]
+            data = [self._column(part, name, types[name]) for name in self.columns]
+            ids = itertools.repeat(version_id, len(part))
+            yield list(zip(ids, range(start, start + len(part)), *data, strict=True))
+
+    def _column(self, part: pd.DataFrame, name: str, field_type: FieldType) -> list[Any]:
+        try:
+            return _to_python(part[name], field_type, self.iso_dates)
+        except (TypeError, ValueError) as exc:
+            raise StorageError(f"{self.kind} column {name!r} is not {field_type}: {exc}") from exc
 
 
 def encode_table(kind: Kind, table: pd.DataFrame, *, iso_dates: bool = False) -> EncodedRows:
-    """Convert ``table`` (canonical columns of ``kind``) for the database, before any write.
+    """``table`` (canonical columns of ``kind``) ready to be written, checked before any write.
 
-    An absent provenance column is stored as NULL. Values that do not fit their column's type
-    raise StorageError (a reader bug, not user data).
+    An absent provenance column is stored as NULL; an absent canonical column raises
+    StorageError here, a value that does not fit its column's type when its batch is encoded
+    (:meth:`EncodedRows.batches`).
     """
-    types = column_types(kind)
     missing = [c for c in SCHEMAS[kind].names if c not in table.columns]
     if missing:
         raise StorageError(f"{kind} table lacks canonical columns: {', '.join(missing)}")
-    columns: list[str] = []
-    data: list[list[Any]] = []
-    for name, field_type in types.items():
-        if name not in table.columns:
-            continue
-        try:
-            data.append(_to_python(table[name], field_type, iso_dates))
-        except (TypeError, ValueError) as exc:
-            raise StorageError(f"{kind} column {name!r} is not {field_type}: {exc}") from exc
-        columns.append(name)
-    return EncodedRows(columns, data, len(table))
+    columns = [name for name in column_types(kind) if name in table.columns]
+    return EncodedRows(kind, table, columns, iso_dates)
 
 
 def chunks(rows: Iterator[tuple[Any, ...]], size: int) -> Iterator[list[tuple[Any, ...]]]:
     """Group ``rows`` into lists of at most ``size`` (bounds memory on million-row imports)."""
-    batch: list[tuple[Any, ...]] = []
-    for row in rows:
-        batch.append(row)
-        if len(batch) >= size:
-            yield batch
-            batch = []
-    if batch:
+    while batch := list(itertools.islice(rows, size)):
         yield batch
 
 
