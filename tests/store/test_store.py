@@ -112,6 +112,26 @@ def test_failure_mid_insert_leaves_previous_version_intact(
     assert store.integrity_check() == "ok"
 
 
+def test_a_wrong_value_in_a_later_batch_writes_nothing(
+    store: Store, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Rows are encoded batch by batch inside the transaction: a value that does not fit its
+    column in the third batch rolls back the two batches written before it."""
+    first = sample_result("invoices", 300, seed=5)
+    store.import_dataset("invoices", first, file_name="a.csv", checksum=checksum(5), user="anna")
+    monkeypatch.setattr("spendanalys.store.database.INSERT_CHUNK", 100)
+    bad = sample_result("invoices", 1000, seed=6)
+    bad.table["amount_sek"] = bad.table["amount_sek"].astype(object)
+    bad.table.loc[250, "amount_sek"] = "many"
+    with pytest.raises(StorageError, match="'amount_sek' is not float"):
+        store.import_dataset("invoices", bad, file_name="b.csv", checksum=checksum(6), user="anna")
+    pd.testing.assert_frame_equal(store.current_table("invoices"), first.table)
+    versions = store.versions("invoices")
+    assert versions["status"].tolist() == ["imported", "failed"]
+    assert len(store.version_table(versions["id"].iloc[1])) == 0  # no partial rows
+    assert store.integrity_check() == "ok"
+
+
 def test_import_refuses_bad_input_before_writing(store: Store) -> None:
     result = sample_result("fte", 5)
     with pytest.raises(ConfigurationError):
