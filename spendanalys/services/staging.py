@@ -79,9 +79,9 @@ def check_kind(content: bytes, name: str, kind: str, result: ReadResult | None) 
     is stopped when it looks like another kind or most of its rows are rejected.
 
     Each other kind first reads only the start of the file (:func:`start_of`): reading a
-    million invoice lines as trips and as FTE searched every line for a header, 2 minutes of an
-    upload's 2.5 minutes. Only a kind that recognises more columns there than ``kind`` does reads the
-    whole file, and the shares compared are always those of whole-file readings. A header of
+    million invoice lines as trips and as FTE searched every line for a header, most of the
+    upload's time. Only a kind that recognises more columns there than ``kind`` reads the
+    whole file, so the shares compared are always those of whole-file readings. A header of
     another kind that only appears below the file's start is not looked for."""
     mine = _fit(result) if result is not None else (0, 0.0)
     start = start_of(content)
