@@ -109,6 +109,43 @@ def _kept_columns(
     return columns
 
 
+def _first_filled(blank: np.ndarray) -> np.ndarray:
+    """Per row, the position of its first non-empty cell (0 for an empty row).
+
+    Only rows whose first cell is empty are searched: in an export nearly every row starts
+    with a value, and an argmax across a column-major matrix reads it a row at a time.
+    """
+    first = np.zeros(len(blank), dtype=np.intp)
+    if blank.shape[1]:
+        later = np.flatnonzero(blank[:, 0])
+        if len(later):
+            first[later] = np.argmax(~blank[later], axis=1)
+    return first
+
+
+# The total hint without case (RE2's case folding gives these letters no other partners):
+# a cell the hint finds holds one of them once ASCII letters are lowered.
+_HINT_PARTS = ("umma", "otal")
+
+
+def _total_hints(column: pa.ChunkedArray | pa.Array, rows: np.ndarray) -> np.ndarray:
+    """Which of ``rows`` (positions in ``column``) hold the total hint ("summa" or "total",
+    any case): the regex runs only on the cells a plain substring search picks, ``_PARSE_ROWS``
+    rows at a time (the lowered copy of the column stays small)."""
+    found = np.zeros(len(column), dtype=bool)
+    for start in range(0, len(column), _PARSE_ROWS):
+        lowered = pc.ascii_lower(column.slice(start, _PARSE_ROWS))
+        maybe = pc.or_(*(pc.match_substring(lowered, part) for part in _HINT_PARTS))
+        found[start : start + len(lowered)] = maybe.to_numpy(zero_copy_only=False)
+    candidates: np.ndarray = rows[found[rows]]
+    if not len(candidates):
+        return candidates
+    cells = column.take(pa.array(candidates))
+    hint = pc.match_substring_regex(cells, "summa|total", ignore_case=True)
+    hinted: np.ndarray = candidates[hint.to_numpy(zero_copy_only=False)]
+    return hinted
+
+
 def _total_rows(cells: pd.DataFrame, blank: np.ndarray, data: np.ndarray) -> np.ndarray:
     """Rows whose first non-empty cell is a total label ("Summa", "Grand Total"...).
 
@@ -118,19 +155,16 @@ def _total_rows(cells: pd.DataFrame, blank: np.ndarray, data: np.ndarray) -> np.
     totals = np.zeros(len(cells), dtype=bool)
     if not blank.shape[1]:
         return totals
-    first = np.argmax(~blank, axis=1)
-    for j in np.unique(first[data]):
+    first = _first_filled(blank)
+    for j in np.flatnonzero(np.bincount(first[data], minlength=blank.shape[1])):
         column = cells[cells.columns[int(j)]]
+        rows = np.flatnonzero(data & (first == j))
         if column.dtype == object:
-            rows = np.flatnonzero(data & (first == j))
             values = column.iloc[rows]
             hint = values.astype(str).str.contains(_TOTAL_HINT, regex=True)
             rows = rows[hint.fillna(False).to_numpy(bool)]
-        else:  # whole string column in one regex pass, no copy of the candidate rows
-            found = pc.match_substring_regex(
-                pa.array(column, type=pa.large_string()), "summa|total", ignore_case=True
-            ).to_numpy(zero_copy_only=False)
-            rows = np.flatnonzero(data & (first == j) & found)
+        else:  # a substring search over the column, no copy of the candidate rows
+            rows = _total_hints(pa.array(column, type=pa.large_string()), rows)
         for i in rows.tolist():
             value = column.iat[i]
             totals[i] = isinstance(value, str) and is_total_label(value)
@@ -214,7 +248,7 @@ def _in_blocks(
     for start in range(0, max(len(column), 1), _PARSE_ROWS):
         block = column.iloc[start : start + _PARSE_ROWS]
         result, n = parse(block.reset_index(drop=True) if start else block)
-        at, why = _bad_rows(result.errors)
+        at, why = result.bad_cells()
         values.append(result.values)
         bad.append(at + start)
         reasons.append(why)
@@ -228,13 +262,6 @@ def _in_blocks(
 # A problem of one column: its header, the positions of its bad rows (increasing) and their
 # reasons. Only bad rows are held: an object array of a million Nones per column is not.
 Problem = tuple[str, np.ndarray, np.ndarray]
-
-
-def _bad_rows(errors: pd.Series) -> tuple[np.ndarray, np.ndarray]:
-    """Positions and reasons of a parsed column's bad rows (where ``errors`` is not None)."""
-    reasons = errors.to_numpy(dtype=object)
-    bad = np.flatnonzero(pd.notna(reasons))
-    return bad, reasons[bad]
 
 
 def _rejections(
@@ -330,7 +357,7 @@ def build_result(
     headers = raw.match.headers
     data_rows = rows[data_mask]
     count = len(data_rows)
-    data_blank = blank[data_mask]
+    data_blank = blank if count == len(blank) else blank[data_mask]  # usually every row
     del blank
     unheaded = _unheaded_values(headers, data_blank)
     extra_problems: list[Problem] = []
@@ -366,7 +393,7 @@ def build_result(
             parsed, at, why, _ = _in_blocks(partial(_uncounted, cell_by_cell), source)
         else:
             result = _parse_field(kind, field_name, source, decimal, headers[position])
-            parsed, (at, why) = result.values, _bad_rows(result.errors)
+            parsed, (at, why) = result.values, result.bad_cells()
         del source
         uses[position] -= 1
         if not uses[position]:
