@@ -66,8 +66,8 @@ class Parsed:
         ``errors`` None: no cell is bad, and :meth:`bad_cells` need not look."""
         parsed = object.__new__(cls)
         object.__setattr__(parsed, "values", values)
-        if errors is None:
-            errors = np.full(len(values), None, dtype=object)
+        if errors is None:  # one None seen n times: a read-only view, no million-item array
+            errors = np.broadcast_to(np.array(None, dtype=object), (len(values),))
             object.__setattr__(parsed, "_all_fine", True)
         series = pd.Series(errors, index=values.index, dtype=object, copy=False)
         object.__setattr__(parsed, "errors", series)

@@ -2,22 +2,27 @@
 
 Total rows are looked for with a substring search before the case-insensitive regex, and the
 first filled cell of a row is searched only where the row's first cell is empty; a parser that
-knows no cell is bad says so without a scan. Each property compares the shortcut with the
+knows no cell is bad says so without a scan; a long table's fields are parsed on threads, and
+give what they give in order (values, rejected rows and their order, notes). Each property compares the shortcut with the
 plain full pass on ledger-like rows: blanks, whitespace, "Summa", "TOTALT", "ſumma" (a long s,
 which the regex folds to s), "Totalsumma:", invoice numbers.
 """
 
 from __future__ import annotations
 
+from pathlib import Path
+from unittest import mock
+
 import numpy as np
 import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 import pytest
+import test_corpus  # the corpus cases, as its README lists them (tests/io is on the path)
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from spendanalys.io import build
+from spendanalys.io import build, dates, read_input
 from spendanalys.io.headers import is_total_label
 from spendanalys.io.values import Parsed, parse_text
 
@@ -95,3 +100,139 @@ def test_bad_cells_are_the_cells_with_a_reason() -> None:
     parsed = Parsed.of(values, np.array([None, "'x' is not a number", None], dtype=object))
     at, why = parsed.bad_cells()
     assert at.tolist() == [1] and why.tolist() == ["'x' is not a number"]
+
+
+# --- fields parsed on threads ----------------------------------------------------------------
+
+CORPUS_CASES = [(c.file, c.kind) for c in test_corpus.CASES]
+
+
+def _outcome(path: Path, kind: str, threaded: bool) -> object:
+    """What reading ``path`` gives, with every table's fields parsed on threads or in order."""
+    rows = 0 if threaded else 10**12
+    with (
+        mock.patch.object(build, "_THREADED_ROWS", rows),
+        mock.patch.object(build, "_PARSE_WORKERS", 2),
+    ):
+        try:
+            result = read_input(path, kind)  # type: ignore[arg-type]
+        except Exception as error:  # a refused file: the same error either way
+            return type(error), str(error)
+    return result.table, result.rejected, result.info
+
+
+def _same_outcome(threaded: object, in_order: object) -> None:
+    if isinstance(in_order, tuple) and isinstance(in_order[0], pd.DataFrame):
+        assert isinstance(threaded, tuple)
+        pd.testing.assert_frame_equal(threaded[0], in_order[0], check_exact=True)
+        assert threaded[1:] == in_order[1:]  # rejected rows in the same order, same info
+    else:
+        assert threaded == in_order
+
+
+@pytest.mark.parametrize(("name", "kind"), CORPUS_CASES, ids=[n for n, _ in CORPUS_CASES])
+def test_hostile_files_read_the_same_on_threads(name: str, kind: str) -> None:
+    path = test_corpus.CORPUS / "files" / name
+    _same_outcome(_outcome(path, kind, True), _outcome(path, kind, False))
+
+
+@pytest.mark.parametrize(
+    ("name", "kind"),
+    [
+        ("leverantorsfakturor_2024.csv", "invoices"),
+        ("leverantorsfakturor_2024.xlsx", "invoices"),
+        ("avtalsforteckning.csv", "contracts"),
+        ("resor_2019_2024.csv", "trips"),
+    ],
+)
+def test_sample_exports_read_the_same_on_threads(sample_dir: Path, name: str, kind: str) -> None:
+    _same_outcome(_outcome(sample_dir / name, kind, True), _outcome(sample_dir / name, kind, False))
+
+
+def test_a_bad_ledger_rejects_the_same_rows_in_the_same_order_on_threads(tmp_path: Path) -> None:
+    """Bad cells in several columns of one row, and in many rows: one rejection per row, the
+    first bad column named, the others in the reason, rows in order."""
+    header = "Fakturanummer;Fakturadatum;Leverantör;Organisationsnummer;Belopp exkl. moms"
+    lines = [header]
+    for i in range(3000):
+        date = "2024-02-30" if i % 7 == 0 else f"2024-01-{i % 28 + 1:02d}"
+        org = "12345" if i % 11 == 0 else "556677-8899"
+        amount = "1,2,3" if i % 5 == 0 else f"{i} 130,73"
+        lines.append(f"F{i};{date};Leverantör {i % 40};{org};{amount}")
+    lines.append("Summa;;;;123")
+    path = tmp_path / "fakturor.csv"
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    threaded, in_order = _outcome(path, "invoices", True), _outcome(path, "invoices", False)
+    _same_outcome(threaded, in_order)
+    assert isinstance(threaded, tuple)
+    rejected = threaded[1]
+    assert [r.row for r in rejected] == sorted(r.row for r in rejected)
+    assert any("; also " in r.reason for r in rejected)
+
+
+def test_a_parser_error_surfaces_from_the_thread_pool() -> None:
+    """A parser that raises on a worker raises in build_result, as it does in order."""
+    pool = build._parse_pool(10**6)
+    with pool, pytest.raises(ZeroDivisionError):
+        pool.submit(lambda: 1 // 0).result()
+    in_order = build._InOrder()
+    future = in_order.submit(lambda: 1 // 0)
+    with pytest.raises(ZeroDivisionError):
+        future.result()
+
+
+def test_the_reasons_of_a_clean_column_are_none_and_read_only() -> None:
+    """No million-item array of None: a read-only view, so no caller can write into it."""
+    parsed = Parsed.of(pd.Series(["a", "b", "c"]), None)
+    assert parsed.errors.tolist() == [None, None, None] and parsed.errors.isna().all()
+    with pytest.raises(ValueError, match="read-only"):
+        parsed.errors.to_numpy()[0] = "x"
+
+
+# --- plain ISO dates read from their bytes ------------------------------------------------------
+
+ISO_DAYS = st.builds(
+    lambda y, m, d: f"{y:04d}-{m:02d}-{d:02d}",
+    st.integers(1600, 2300),
+    st.integers(0, 13),
+    st.integers(0, 32),
+)
+
+
+@given(st.lists(ISO_DAYS, min_size=1, max_size=30), st.booleans())
+@settings(max_examples=300, deadline=None)
+def test_plain_iso_days_read_as_the_general_path_reads_them(
+    cells: list[str], chunked: bool
+) -> None:
+    """Every cell a plain ISO day (any year, month 0-13, day 0-32): the bytes are read when all
+    are real days the timestamps hold, and give what the distinct-text path gives."""
+    column = pd.Series(cells, dtype="str")
+    if chunked and len(cells) > 1:
+        half = len(cells) // 2
+        parts = [
+            pa.array(cells[:half], pa.large_string()),
+            pa.array(cells[half:], pa.large_string()),
+        ]
+        column = pd.Series(pd.arrays.ArrowStringArray(pa.chunked_array(parts)))
+    fast, years = dates.parse_dates(column)
+    with mock.patch.object(dates, "_plain_iso_days", lambda _: None):
+        general, general_years = dates.parse_dates(column)
+    pd.testing.assert_series_equal(fast.values, general.values)
+    assert fast.errors.tolist() == general.errors.tolist() and years == general_years
+
+
+@pytest.mark.parametrize(
+    ("cells", "read"),
+    [
+        (["2023-02-28", "2024-02-29", "1678-01-01", "2261-12-31"], True),
+        (["2023-02-28", "2023-02-29"], False),  # not a day: the general path gives the reason
+        (["2023-02-28", " 2023-02-28"], False),  # a space around
+        (["2023-02-28", "2023/02/28"], False),
+        (["2023-02-28", "1677-12-31"], False),  # the first year a timestamp only partly holds
+        (["2023-02-28", "２０２３-02-28"], False),  # digits of another width
+    ],
+)
+def test_only_columns_of_real_plain_iso_days_are_read_from_bytes(
+    cells: list[str], read: bool
+) -> None:
+    assert (dates._plain_iso_days(pd.Series(cells, dtype="str")) is not None) == read
