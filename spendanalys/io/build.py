@@ -179,10 +179,12 @@ def _total_rows(cells: pd.DataFrame, blank: np.ndarray, data: np.ndarray) -> np.
     return totals
 
 
-# Rows from which build_result parses its fields on a small thread pool: Arrow's kernels and
-# numpy release the GIL, so the amounts' classification runs beside the dates and the texts.
-# Below this the threads' start costs more than they save.
-_THREADED_ROWS = 100_000
+# Rows from which build_result parses its fields on a small thread pool (Arrow's kernels and
+# numpy release the GIL, so the amounts' classification could run beside the dates and the
+# texts); None: never. Off: on the shared 2-core machine (load 7-8) the pool gave no wall time
+# and raised the peak RSS of a million-line read by 65-100 MiB (two parses' temporaries, and
+# the allocator's arenas per thread). tests/io/test_build_fast.py runs every file both ways.
+_THREADED_ROWS: int | None = None
 _PARSE_WORKERS = min(2, os.cpu_count() or 1)
 
 _P = ParamSpec("_P")
@@ -204,7 +206,7 @@ class _InOrder(Executor):
 
 def _parse_pool(rows: int) -> Executor:
     """Threads for a long table, the in-order executor for a short one."""
-    if rows < _THREADED_ROWS or _PARSE_WORKERS < 2:
+    if _THREADED_ROWS is None or rows < _THREADED_ROWS or _PARSE_WORKERS < 2:
         return _InOrder()
     return ThreadPoolExecutor(_PARSE_WORKERS, thread_name_prefix="spendanalys-parse")
 
