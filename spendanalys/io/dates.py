@@ -254,49 +254,6 @@ def _parse_texts(
     return result, reasons, is_year & allow_year
 
 
-# The years an ISO date read from its bytes may have: whole years inside the days a nanosecond
-# timestamp holds, so no day of them is out of range.
-_ISO_YEARS = (_FIRST_DAY.year + 1, _LAST_DAY.year - 1)
-_ISO_DIGITS = [0, 1, 2, 3, 5, 6, 8, 9]  # the digits' places in YYYY-MM-DD
-
-
-def _plain_iso_days(raw: pd.Series) -> np.ndarray | None:
-    """A text column whose every cell is a real day written YYYY-MM-DD (nothing around it),
-    read from its bytes as datetime64[ns]; None when any cell is something else.
-
-    That is what the general path reads for such cells (the ISO shape, the day as written),
-    without hashing a million texts; any other column, one odd cell included, takes it.
-    """
-    if raw.dtype == object or not len(raw):
-        return None
-    array = large_strings(pa.array(raw, type=pa.large_string()))
-    bounds = offsets(array)
-    if array.null_count or bounds[-1] - bounds[0] != 10 * len(array):
-        return None
-    if not bool((np.diff(bounds) == 10).all()):
-        return None
-    rows = data_bytes(array)[bounds[0] : bounds[-1]].reshape(-1, 10)
-    if bool((rows[:, 4] != 0x2D).any() or (rows[:, 7] != 0x2D).any()):
-        return None
-    digits = rows[:, _ISO_DIGITS] - np.uint8(0x30)  # a non-digit wraps above 9
-    if bool((digits > 9).any()):
-        return None
-    digits = digits.astype(np.int32)
-    year = digits[:, 0] * 1000 + digits[:, 1] * 100 + digits[:, 2] * 10 + digits[:, 3]
-    month = digits[:, 4] * 10 + digits[:, 5]
-    day = digits[:, 6] * 10 + digits[:, 7]
-    if bool(((year < _ISO_YEARS[0]) | (year > _ISO_YEARS[1])).any()):
-        return None
-    if bool(((month < 1) | (month > 12) | (day < 1)).any()):
-        return None
-    first = ((year - 1970) * 12 + month - 1).astype("datetime64[M]").astype("datetime64[D]")
-    following = ((year - 1970) * 12 + month).astype("datetime64[M]").astype("datetime64[D]")
-    if bool((day > (following - first).astype(np.int64)).any()):  # 2024-02-30
-        return None
-    days: np.ndarray = (first + (day - 1).astype("timedelta64[D]")).astype("datetime64[ns]")
-    return days
-
-
 def parse_dates(
     raw: pd.Series, order: DateOrder | None = None, *, allow_year: bool = False
 ) -> tuple[Parsed, int]:
@@ -304,9 +261,6 @@ def parse_dates(
 
     ``order``: the column's day/month order (:func:`date_order`); day first when None.
     """
-    iso = _plain_iso_days(raw)
-    if iso is not None:  # the usual export: every cell a plain ISO day
-        return Parsed.of(pd.Series(iso, index=raw.index, copy=False), None), 0
     order = order or DateOrder()
     typed, text = split_typed(raw, (datetime, date, pd.Timestamp, int, float))
     typed = np.asarray(typed, dtype=bool)

@@ -22,7 +22,7 @@ import test_corpus  # the corpus cases, as its README lists them (tests/io is on
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from spendanalys.io import build, dates, read_input
+from spendanalys.io import build, read_input
 from spendanalys.io.headers import is_total_label
 from spendanalys.io.values import Parsed, parse_text
 
@@ -192,52 +192,3 @@ def test_the_reasons_of_a_clean_column_are_none_and_read_only() -> None:
     assert parsed.errors.tolist() == [None, None, None] and parsed.errors.isna().all()
     with pytest.raises(ValueError, match="read-only"):
         parsed.errors.to_numpy()[0] = "x"
-
-
-# --- plain ISO dates read from their bytes ------------------------------------------------------
-
-ISO_DAYS = st.builds(
-    lambda y, m, d: f"{y:04d}-{m:02d}-{d:02d}",
-    st.integers(1600, 2300),
-    st.integers(0, 13),
-    st.integers(0, 32),
-)
-
-
-@given(st.lists(ISO_DAYS, min_size=1, max_size=30), st.booleans())
-@settings(max_examples=300, deadline=None)
-def test_plain_iso_days_read_as_the_general_path_reads_them(
-    cells: list[str], chunked: bool
-) -> None:
-    """Every cell a plain ISO day (any year, month 0-13, day 0-32): the bytes are read when all
-    are real days the timestamps hold, and give what the distinct-text path gives."""
-    column = pd.Series(cells, dtype="str")
-    if chunked and len(cells) > 1:
-        half = len(cells) // 2
-        parts = [
-            pa.array(cells[:half], pa.large_string()),
-            pa.array(cells[half:], pa.large_string()),
-        ]
-        column = pd.Series(pd.arrays.ArrowStringArray(pa.chunked_array(parts)))
-    fast, years = dates.parse_dates(column)
-    with mock.patch.object(dates, "_plain_iso_days", lambda _: None):
-        general, general_years = dates.parse_dates(column)
-    pd.testing.assert_series_equal(fast.values, general.values)
-    assert fast.errors.tolist() == general.errors.tolist() and years == general_years
-
-
-@pytest.mark.parametrize(
-    ("cells", "read"),
-    [
-        (["2023-02-28", "2024-02-29", "1678-01-01", "2261-12-31"], True),
-        (["2023-02-28", "2023-02-29"], False),  # not a day: the general path gives the reason
-        (["2023-02-28", " 2023-02-28"], False),  # a space around
-        (["2023-02-28", "2023/02/28"], False),
-        (["2023-02-28", "1677-12-31"], False),  # the first year a timestamp only partly holds
-        (["2023-02-28", "２０２３-02-28"], False),  # digits of another width
-    ],
-)
-def test_only_columns_of_real_plain_iso_days_are_read_from_bytes(
-    cells: list[str], read: bool
-) -> None:
-    assert (dates._plain_iso_days(pd.Series(cells, dtype="str")) is not None) == read
