@@ -54,10 +54,13 @@ def _may_trim_chunk(array: pa.Array) -> bool:
         first, last = rows[:, 0], rows[:, -1]
     else:
         full = lengths > 0
-        if not full.any():
+        if bool(full.all()):  # no empty value: the offsets index the bytes as they are
+            first, last = data[ends[:-1]], data[ends[1:] - 1]
+        elif not full.any():
             return False
-        first = data[ends[:-1][full]]
-        last = data[ends[1:][full] - 1]
+        else:
+            first = data[ends[:-1][full]]
+            last = data[ends[1:][full] - 1]
     # Arrow's Unicode whitespace is ASCII control/space or a multi-byte character: a value
     # whose first and last bytes are printable ASCII cannot change when trimmed.
     edge = (first <= 0x20) | (first >= 0x7F) | (last <= 0x20) | (last >= 0x7F)

@@ -7,10 +7,11 @@ column and reason), or skipped as a total row ("Summa", "Totalt", "Grand Total".
 
 from __future__ import annotations
 
-from collections import Counter
+import os
 from collections.abc import Callable, Iterable, Mapping
+from concurrent.futures import Executor, Future, ThreadPoolExecutor
 from functools import partial
-from typing import Any
+from typing import Any, NamedTuple, ParamSpec, TypeVar
 
 import numpy as np
 import pandas as pd
@@ -49,18 +50,25 @@ _MAX_NOTED_TOTALS = 20
 YEAR_IS_ENOUGH = frozenset({("trips", "date"), ("invoices", "date")})
 
 
-def _blank_matrix(cells: pd.DataFrame) -> np.ndarray:
+def _blank_column(column: pd.Series) -> np.ndarray:
     """True where a cell is empty (CSV: only whitespace; workbook: None)."""
+    if column.dtype == object:
+        blank: np.ndarray = column.isna().to_numpy()
+        return blank
+    text = pa.array(column, type=pa.large_string())
+    # no bytes, or whitespace only (utf8_is_space is false for an empty string)
+    empty = pc.equal(pc.binary_length(text), 0)
+    spaces: np.ndarray = pc.or_(empty, pc.utf8_is_space(text)).to_numpy(zero_copy_only=False)
+    return spaces
+
+
+def _blank_matrix(cells: pd.DataFrame, pool: Executor | None = None) -> np.ndarray:
+    """True where a cell is empty, a column at a time (on ``pool``'s threads when given)."""
     blank = np.empty(cells.shape, dtype=bool, order="F")  # filled a column at a time
-    for j, c in enumerate(cells.columns):
-        col = cells[c]
-        if col.dtype == object:
-            blank[:, j] = col.isna().to_numpy()
-        else:
-            text = pa.array(col, type=pa.large_string())
-            # no bytes, or whitespace only (utf8_is_space is false for an empty string)
-            empty = pc.equal(pc.binary_length(text), 0)
-            blank[:, j] = pc.or_(empty, pc.utf8_is_space(text)).to_numpy(zero_copy_only=False)
+    columns = [cells[c] for c in cells.columns]
+    found = pool.map(_blank_column, columns) if pool is not None else map(_blank_column, columns)
+    for j, column_blank in enumerate(found):
+        blank[:, j] = column_blank
     return blank
 
 
@@ -109,6 +117,43 @@ def _kept_columns(
     return columns
 
 
+def _first_filled(blank: np.ndarray) -> np.ndarray:
+    """Per row, the position of its first non-empty cell (0 for an empty row).
+
+    Only rows whose first cell is empty are searched: in an export nearly every row starts
+    with a value, and an argmax across a column-major matrix reads it a row at a time.
+    """
+    first = np.zeros(len(blank), dtype=np.intp)
+    if blank.shape[1]:
+        later = np.flatnonzero(blank[:, 0])
+        if len(later):
+            first[later] = np.argmax(~blank[later], axis=1)
+    return first
+
+
+# The total hint without case (RE2's case folding gives these letters no other partners):
+# a cell the hint finds holds one of them once ASCII letters are lowered.
+_HINT_PARTS = ("umma", "otal")
+
+
+def _total_hints(column: pa.ChunkedArray | pa.Array, rows: np.ndarray) -> np.ndarray:
+    """Which of ``rows`` (positions in ``column``) hold the total hint ("summa" or "total",
+    any case): the regex runs only on the cells a plain substring search picks, ``_PARSE_ROWS``
+    rows at a time (the lowered copy of the column stays small)."""
+    found = np.zeros(len(column), dtype=bool)
+    for start in range(0, len(column), _PARSE_ROWS):
+        lowered = pc.ascii_lower(column.slice(start, _PARSE_ROWS))
+        maybe = pc.or_(*(pc.match_substring(lowered, part) for part in _HINT_PARTS))
+        found[start : start + len(lowered)] = maybe.to_numpy(zero_copy_only=False)
+    candidates: np.ndarray = rows[found[rows]]
+    if not len(candidates):
+        return candidates
+    cells = column.take(pa.array(candidates))
+    hint = pc.match_substring_regex(cells, "summa|total", ignore_case=True)
+    hinted: np.ndarray = candidates[hint.to_numpy(zero_copy_only=False)]
+    return hinted
+
+
 def _total_rows(cells: pd.DataFrame, blank: np.ndarray, data: np.ndarray) -> np.ndarray:
     """Rows whose first non-empty cell is a total label ("Summa", "Grand Total"...).
 
@@ -118,38 +163,84 @@ def _total_rows(cells: pd.DataFrame, blank: np.ndarray, data: np.ndarray) -> np.
     totals = np.zeros(len(cells), dtype=bool)
     if not blank.shape[1]:
         return totals
-    first = np.argmax(~blank, axis=1)
-    for j in np.unique(first[data]):
+    first = _first_filled(blank)
+    for j in np.flatnonzero(np.bincount(first[data], minlength=blank.shape[1])):
         column = cells[cells.columns[int(j)]]
+        rows = np.flatnonzero(data & (first == j))
         if column.dtype == object:
-            rows = np.flatnonzero(data & (first == j))
             values = column.iloc[rows]
             hint = values.astype(str).str.contains(_TOTAL_HINT, regex=True)
             rows = rows[hint.fillna(False).to_numpy(bool)]
-        else:  # whole string column in one regex pass, no copy of the candidate rows
-            found = pc.match_substring_regex(
-                pa.array(column, type=pa.large_string()), "summa|total", ignore_case=True
-            ).to_numpy(zero_copy_only=False)
-            rows = np.flatnonzero(data & (first == j) & found)
+        else:  # a substring search over the column, no copy of the candidate rows
+            rows = _total_hints(pa.array(column, type=pa.large_string()), rows)
         for i in rows.tolist():
             value = column.iat[i]
             totals[i] = isinstance(value, str) and is_total_label(value)
     return totals
 
 
-def _number_columns(
-    raw: RawTable, data: Mapping[int, pd.Series], kind: Kind
-) -> tuple[dict[str, NumberColumn], Decimal | None]:
-    """Classify every number column once; the file's decimal mark comes from all of them.
+# Rows from which build_result parses its fields on a small thread pool (Arrow's kernels and
+# numpy release the GIL, so the amounts' classification could run beside the dates and the
+# texts); None: never. Off: on the shared 2-core machine (load 7-8) the pool gave no wall time
+# and raised the peak RSS of a million-line read by 65-100 MiB (two parses' temporaries, and
+# the allocator's arenas per thread). tests/io/test_build_fast.py runs every file both ways.
+_THREADED_ROWS: int | None = None
+_PARSE_WORKERS = min(2, os.cpu_count() or 1)
 
-    When the number columns give no evidence, a ``;``-delimited file is taken to use a decimal
-    comma (that is why such exports use ``;``).
-    """
-    columns: dict[str, NumberColumn] = {}
-    for field_name, position in raw.match.fields.items():
-        if SCHEMAS[kind].field(field_name).type in ("float", "int"):
-            columns[field_name] = classify_numbers(data[position])
-    return columns, decide_decimal(columns.values(), "," if raw.delimiter == ";" else None)
+_P = ParamSpec("_P")
+_T = TypeVar("_T")
+
+
+class _InOrder(Executor):
+    """An executor that runs each task when it is submitted (a small table, one core): the
+    same code path as the thread pool, errors kept in the future until its result is read."""
+
+    def submit(self, fn: Callable[_P, _T], /, *args: _P.args, **kwargs: _P.kwargs) -> Future[_T]:
+        future: Future[_T] = Future()
+        try:
+            future.set_result(fn(*args, **kwargs))
+        except Exception as error:  # raised where the result is read, as the pool does
+            future.set_exception(error)
+        return future
+
+
+def _parse_pool(rows: int) -> Executor:
+    """Threads for a long table, the in-order executor for a short one."""
+    if _THREADED_ROWS is None or rows < _THREADED_ROWS or _PARSE_WORKERS < 2:
+        return _InOrder()
+    return ThreadPoolExecutor(_PARSE_WORKERS, thread_name_prefix="spendanalys-parse")
+
+
+class _Field(NamedTuple):
+    """One parsed field: values, its bad rows' positions and reasons, the rows read as a year
+    only (dates), and the parser's result when it has more to say (Miljökrav)."""
+
+    values: pd.Series
+    bad: np.ndarray
+    reasons: np.ndarray
+    years: int
+    result: Parsed | None
+
+
+def _parse_column(
+    kind: Kind,
+    field_name: str,
+    source: pd.Series | NumberColumn,
+    decimal: Decimal | None,
+    header: str,
+    order: DateOrder | None,
+) -> _Field:
+    """Parse one field's column: long cell-by-cell columns a block of rows at a time."""
+    cell_by_cell = _cell_by_cell(kind, field_name)
+    if SCHEMAS[kind].field(field_name).type == "date" and isinstance(source, pd.Series):
+        allow = (kind, field_name) in YEAR_IS_ENOUGH
+        parse = partial(parse_dates, order=order, allow_year=allow)
+        return _Field(*_in_blocks(parse, source), None)
+    if cell_by_cell is not None and isinstance(source, pd.Series):
+        return _Field(*_in_blocks(partial(_uncounted, cell_by_cell), source), None)
+    result = _parse_field(kind, field_name, source, decimal, header)
+    bad, reasons = result.bad_cells()
+    return _Field(result.values, bad, reasons, 0, result)
 
 
 def _parse_field(
@@ -214,7 +305,7 @@ def _in_blocks(
     for start in range(0, max(len(column), 1), _PARSE_ROWS):
         block = column.iloc[start : start + _PARSE_ROWS]
         result, n = parse(block.reset_index(drop=True) if start else block)
-        at, why = _bad_rows(result.errors)
+        at, why = result.bad_cells()
         values.append(result.values)
         bad.append(at + start)
         reasons.append(why)
@@ -228,13 +319,6 @@ def _in_blocks(
 # A problem of one column: its header, the positions of its bad rows (increasing) and their
 # reasons. Only bad rows are held: an object array of a million Nones per column is not.
 Problem = tuple[str, np.ndarray, np.ndarray]
-
-
-def _bad_rows(errors: pd.Series) -> tuple[np.ndarray, np.ndarray]:
-    """Positions and reasons of a parsed column's bad rows (where ``errors`` is not None)."""
-    reasons = errors.to_numpy(dtype=object)
-    bad = np.flatnonzero(pd.notna(reasons))
-    return bad, reasons[bad]
 
 
 def _rejections(
@@ -305,12 +389,37 @@ def build_result(
     (:meth:`RawTable.take_cells`), so each raw column is freed once it is parsed instead of
     living alongside every parsed column.
     """
+    with _parse_pool(len(raw.rows)) as pool:
+        return _build(
+            raw,
+            name,
+            kind,
+            pool,
+            label=label,
+            date_orders=date_orders,
+            defaults=defaults,
+            take_cells=take_cells,
+        )
+
+
+def _build(
+    raw: RawTable,
+    name: str,
+    kind: Kind,
+    pool: Executor,
+    *,
+    label: str | None,
+    date_orders: Mapping[str, DateOrder] | None,
+    defaults: Mapping[str, object] | None,
+    take_cells: bool,
+) -> ReadResult:
+    """:func:`build_result` with its fields parsed on ``pool``."""
     schema = SCHEMAS[kind]
     label = label or name
     date_orders = date_orders or {}
     year_only: dict[str, int] = {}
     cells, rows = (raw.take_cells() if take_cells else raw.cells), raw.rows
-    blank = _blank_matrix(cells)
+    blank = _blank_matrix(cells, pool)
     nonempty = np.asarray(~blank.all(axis=1), dtype=bool)
     totals = _total_rows(cells, blank, nonempty)
     data_mask = nonempty & ~totals
@@ -330,7 +439,7 @@ def build_result(
     headers = raw.match.headers
     data_rows = rows[data_mask]
     count = len(data_rows)
-    data_blank = blank[data_mask]
+    data_blank = blank if count == len(blank) else blank[data_mask]  # usually every row
     del blank
     unheaded = _unheaded_values(headers, data_blank)
     extra_problems: list[Problem] = []
@@ -341,36 +450,37 @@ def build_result(
             (f"column {len(headers) + 1}", extra, np.full(len(extra), reason, dtype=object))
         )
     del data_blank
-    # Only the mapped columns are kept, and each raw column goes once its last field is parsed.
-    uses = Counter(raw.match.fields.values())
-    data = _kept_columns(cells, data_mask, uses)
+    # Only the mapped columns are kept; each goes once its fields are parsed.
+    data = _kept_columns(cells, data_mask, sorted(set(raw.match.fields.values())))
     del cells
-    numbers, decimal = _number_columns(raw, data, kind)
     values: dict[str, pd.Series] = {}
     faults: dict[str, np.ndarray] = {}  # per parsed field, the positions of its bad rows
     problems: list[Problem] = []
-    for field_name, position in sorted(raw.match.fields.items(), key=lambda kv: kv[1]):
-        number = numbers.pop(field_name, None)
-        source = number if number is not None else data[position]
-        del number
-        cell_by_cell = _cell_by_cell(kind, field_name)
-        result: Parsed | None = None
-        if schema.field(field_name).type == "date" and isinstance(source, pd.Series):
-            order, allow = date_orders.get(field_name), (kind, field_name) in YEAR_IS_ENOUGH
-            parsed, at, why, years = _in_blocks(
-                partial(parse_dates, order=order, allow_year=allow), source
+    fields = sorted(raw.match.fields.items(), key=lambda kv: kv[1])
+    numeric = {f for f, _ in fields if schema.field(f).type in ("float", "int")}
+    # The number columns are classified first (the file's decimal mark comes from all of
+    # them), the other fields meanwhile; the results are read in the columns' order.
+    classified = {f: pool.submit(classify_numbers, data[p]) for f, p in fields if f in numeric}
+    pending: dict[str, Future[_Field]] = {
+        f: pool.submit(_parse_column, kind, f, data[p], None, headers[p], date_orders.get(f))
+        for f, p in fields
+        if f not in numeric
+    }
+    data.clear()  # each task holds its column, freed once the task is done
+    numbers = {f: future.result() for f, future in classified.items()}
+    del classified
+    # When the number columns give no evidence, a ``;``-delimited file is taken to use a
+    # decimal comma (that is why such exports use ``;``).
+    decimal = decide_decimal(numbers.values(), "," if raw.delimiter == ";" else None)
+    for f, p in fields:
+        if f in numbers:
+            pending[f] = pool.submit(
+                _parse_column, kind, f, numbers.pop(f), decimal, headers[p], None
             )
-            if years:
-                year_only[field_name] = years
-        elif cell_by_cell is not None and isinstance(source, pd.Series):
-            parsed, at, why, _ = _in_blocks(partial(_uncounted, cell_by_cell), source)
-        else:
-            result = _parse_field(kind, field_name, source, decimal, headers[position])
-            parsed, (at, why) = result.values, _bad_rows(result.errors)
-        del source
-        uses[position] -= 1
-        if not uses[position]:
-            del data[position]
+    for field_name, position in fields:
+        parsed, at, why, years, result = pending.pop(field_name).result()
+        if years:
+            year_only[field_name] = years
         values[field_name], faults[field_name] = parsed, at
         if isinstance(result, RequirementsParsed):  # Miljökrav: level and unknown values
             notes.extend(result.notes)

@@ -274,8 +274,7 @@ def parse_dates(
     years = int(flags[codes][~typed].sum()) if flags.any() else 0
     if not (pd.notna(why_distinct).any() or typed.any()):
         # The usual column: every distinct text a date, so no reason to spread.
-        reasons = np.full(len(raw), None, dtype=object)
-        return Parsed.of(values.astype("datetime64[ns]"), reasons), years
+        return Parsed.of(values.astype("datetime64[ns]"), None), years
     reasons = why_distinct[codes]
     if typed.any():
         years += _typed_cells(raw, typed, values, reasons, allow_year)

@@ -282,7 +282,8 @@ def _plain(text: pd.Series) -> PlainNumbers | None:
     same way); the distinct comma-decimal texts are counted, so the column's evidence is
     unchanged. Rows whose value exceeds MAX_MAGNITUDE are left to the general pass (which
     words the reason). One regex pass picks the plain rows; what follows reads their bytes
-    (only digits, "-", ",", a space or a no-break space are left in them).
+    (only digits, "-", ",", a space or a no-break space are left in them), a block of
+    ``_PLAIN_BLOCK`` cells at a time so that the per-byte masks stay small.
     """
     if len(text) < _PLAIN_MIN_ROWS or text.dtype == object:
         return None
@@ -292,44 +293,64 @@ def _plain(text: pd.Series) -> PlainNumbers | None:
     if not len(where):
         return None
     cells = trimmed if len(where) == len(trimmed) else trimmed.take(pa.array(where))
-    bounds = offsets(cells)
-    data = data_bytes(cells)
-    first, last = data[bounds[:-1]], data[bounds[1:] - 1]
-    span = data[bounds[0] : bounds[-1]]
-    starts = bounds[:-1] - bounds[0]  # every plain cell holds a digit: no empty segment
-    separator = (span == 0x20) | (span == 0xC2)  # a space, or the lead byte of U+00A0
-    drop = separator | (span == 0x2D) | (span == 0xA0)
-    # One segmented pass for both flags: 1 = a separator, 2 = a comma.
-    flags = np.bitwise_or.reduceat(
-        separator.view(np.uint8) | ((span == 0x2C).view(np.uint8) << 1), starts
-    )
-    separated, has_comma = (flags & 1) > 0, (flags & 2) > 0
-    number = _to_float(_plain_literals(span, drop, bounds - bounds[0]))
-    negative = (first == 0x2D) | (last == 0x2D)
-    number = np.where(negative, -number, number)
-    # "1,234" (1-3 digits, the first not 0, a comma, three digits) is ambiguous, never plain.
-    body_start = bounds[:-1] + (first == 0x2D)
-    comma_at = bounds[1:] - (last == 0x2D) - 4
-    before = comma_at - body_start
-    ambiguous = has_comma & ~separated & (before >= 1) & (before <= 3)
-    ambiguous &= data[np.clip(comma_at, 0, None)] == 0x2C
-    ambiguous &= data[body_start] != 0x30
+    read = [
+        _plain_block(cells.slice(start, _PLAIN_BLOCK))
+        for start in range(0, len(cells), _PLAIN_BLOCK)
+    ]
+    number, ambiguous, comma = (np.concatenate(part) for part in zip(*read, strict=True))
     huge = np.abs(number) > MAX_MAGNITUDE
     rows[where[ambiguous | huge]] = False
     values = np.full(len(text), np.nan)
     values[where] = np.where(ambiguous, np.nan, number)
-    # A comma decimal without groups ("231,42", "0,125") is evidence.
-    comma = has_comma & ~separated & ~ambiguous & ~huge
-    return PlainNumbers(rows, values, cells.filter(pa.array(comma)))
+    return PlainNumbers(rows, values, cells.filter(pa.array(comma & ~huge)))
 
 
-def _plain_literals(span: np.ndarray, drop: np.ndarray, bounds: np.ndarray) -> pa.Array:
+# Plain cells whose bytes :func:`_plain_block` reads at once (about 8 MB of amounts).
+_PLAIN_BLOCK = 1 << 20
+
+
+def _segment_counts(mask: np.ndarray, bounds: np.ndarray) -> np.ndarray:
+    """How many True bytes of ``mask`` each cell holds (``bounds``: the cells' offsets into
+    ``mask``): one running sum, read at the cells' ends (a segmented reduce costs 3x more)."""
+    running = np.zeros(len(mask) + 1, dtype=np.int32 if len(mask) < 2**31 else np.int64)
+    np.cumsum(mask, dtype=running.dtype, out=running[1:])
+    counts: np.ndarray = running[bounds[1:]] - running[bounds[:-1]]
+    return counts
+
+
+def _plain_block(cells: pa.LargeStringArray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Plain cells (each matches ``_PLAIN``) read from their bytes: the values, whether each
+    is ambiguous ("1,234": 1-3 digits, the first not 0, a comma, three digits) and whether it
+    is comma-decimal evidence ("231,42", "0,125": a comma without groups, not ambiguous)."""
+    ends = offsets(cells)
+    span = data_bytes(cells)[ends[0] : ends[-1]]
+    bounds = ends - ends[0]  # every plain cell holds a digit: no empty segment
+    first, last = span[bounds[:-1]], span[bounds[1:] - 1]
+    # A sign, a space, or either byte of U+00A0 (the regex lets no other 0xC2 or 0xA0 in).
+    drop = (span == 0x20) | (span == 0xC2) | (span == 0xA0) | (span == 0x2D)
+    dropped = _segment_counts(drop, bounds)
+    has_comma = _segment_counts(span == 0x2C, bounds) > 0
+    negative = (first == 0x2D) | (last == 0x2D)  # the one sign a plain cell may have
+    separated = dropped > negative  # any dropped byte besides the sign is a group separator
+    number = _to_float(_plain_literals(span, drop, bounds, dropped))
+    number = np.where(negative, -number, number)
+    body_start = bounds[:-1] + (first == 0x2D)
+    comma_at = bounds[1:] - (last == 0x2D) - 4
+    before = comma_at - body_start
+    ambiguous = has_comma & ~separated & (before >= 1) & (before <= 3)
+    ambiguous &= span[np.clip(comma_at, 0, None)] == 0x2C
+    ambiguous &= span[body_start] != 0x30
+    return number, ambiguous, has_comma & ~separated & ~ambiguous
+
+
+def _plain_literals(
+    span: np.ndarray, drop: np.ndarray, bounds: np.ndarray, dropped: np.ndarray
+) -> pa.Array:
     """Plain cells' bytes with signs and separators dropped and "," made "." ("1 234,5" ->
     "1234.5"): what four replace passes give, built once from the bytes (``bounds``: the
-    cells' offsets into ``span``). Counts are kept per cell, not per byte (memory)."""
+    cells' offsets into ``span``; ``dropped``: the bytes each cell loses)."""
     kept = span[~drop]
     kept[kept == 0x2C] = 0x2E
-    dropped = np.add.reduceat(drop, bounds[:-1], dtype=np.int64)  # no cell is empty
     literal_bounds = np.zeros(len(bounds), dtype=np.int64)
     np.cumsum(np.diff(bounds) - dropped, out=literal_bounds[1:])
     return pa.LargeStringArray.from_buffers(

@@ -60,21 +60,33 @@ class Parsed:
         object.__setattr__(self, "errors", series)
 
     @classmethod
-    def of(cls, values: pd.Series, errors: np.ndarray) -> Parsed:
+    def of(cls, values: pd.Series, errors: np.ndarray | None) -> Parsed:
         """``Parsed`` from a reasons array that is already None where fine (never NaN or
-        <NA>), on ``values``' index: no normalising pass (~20 ms per million-row column)."""
+        <NA>), on ``values``' index: no normalising pass (~20 ms per million-row column).
+        ``errors`` None: no cell is bad, and :meth:`bad_cells` need not look."""
         parsed = object.__new__(cls)
         object.__setattr__(parsed, "values", values)
+        if errors is None:  # one None seen n times: a read-only view, no million-item array
+            errors = np.broadcast_to(np.array(None, dtype=object), (len(values),))
+            object.__setattr__(parsed, "_all_fine", True)
         series = pd.Series(errors, index=values.index, dtype=object, copy=False)
         object.__setattr__(parsed, "errors", series)
         return parsed
 
+    def bad_cells(self) -> tuple[np.ndarray, np.ndarray]:
+        """Positions and reasons of the bad cells (where ``errors`` is not None)."""
+        if getattr(self, "_all_fine", False):
+            return np.zeros(0, dtype=np.intp), np.zeros(0, dtype=object)
+        reasons = self.errors.to_numpy(dtype=object)
+        bad = np.flatnonzero(pd.notna(reasons))
+        return bad, reasons[bad]
+
 
 def _by_unique(
     text: pd.Series, parse_unique: Callable[[pd.Series], tuple[pd.Series, pd.Series]], dtype: str
-) -> tuple[pd.Series, np.ndarray]:
+) -> tuple[pd.Series, np.ndarray | None]:
     """Apply ``parse_unique`` to the distinct stripped texts and spread back to every row
-    (reasons None where fine, ready for :meth:`Parsed.of`)."""
+    (reasons None where fine, or no array when every text is fine: :meth:`Parsed.of`)."""
     codes, distinct = distinct_stripped(text.fillna("").astype(str))
     u = pd.Series(distinct.to_numpy(zero_copy_only=False), dtype="object")
     values, reasons = parse_unique(u)
@@ -83,7 +95,7 @@ def _by_unique(
     why = reasons.to_numpy(dtype=object, copy=True)
     fine = pd.isna(why)
     if fine.all():
-        return spread, np.full(len(codes), None, dtype=object)
+        return spread, None
     why[fine] = None  # once per distinct text, so the rows need no normalising pass
     return spread, why[codes]
 
@@ -331,7 +343,7 @@ def parse_org_numbers(raw: pd.Series) -> Parsed:
     values = pd.Series(pd.arrays.ArrowStringArray(found.take(pa.array(codes))), index=raw.index)
     bad = np.flatnonzero(pd.notna(reasons))
     if not len(bad):
-        return Parsed.of(values, np.full(len(raw), None, dtype=object))
+        return Parsed.of(values, None)
     return Parsed.of(values, reasons[codes])
 
 
@@ -394,7 +406,7 @@ def parse_text(raw: pd.Series) -> Parsed:
         placeholder = pc.is_in(kept, value_set=_TEXT_PLACEHOLDERS)
         kept = pc.if_else(placeholder, pa.scalar(None, type=pa.large_string()), kept)
     values = pd.Series(pd.arrays.ArrowStringArray(kept), index=raw.index)
-    return Parsed.of(values, np.full(len(raw), None, dtype=object))
+    return Parsed.of(values, None)
 
 
 def parse_floats(raw: pd.Series | NumberColumn, decimal: Decimal | None = None) -> Parsed:
