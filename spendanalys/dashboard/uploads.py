@@ -344,7 +344,7 @@ def decide_upload(kind: str, version_id: Any, confirm: bool) -> tuple[Any, Any]:
     except AccessDenied:
         return message(t("access.denied", language), "error"), skip
     except SpendanalysError as exc:
-        return message(str(exc), "error", element_id=f"upload-{kind}-error"), skip
+        return message(worded(str(exc), language), "error", f"upload-{kind}-error"), skip
     except WaitedTooLong:  # still running: the page shows the new data once it is there
         text = t("upload.confirm_waiting", language, file=file_name)
         return message(text, "warn", element_id=f"upload-{kind}-waiting"), skip

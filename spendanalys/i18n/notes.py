@@ -8,6 +8,11 @@ through :func:`worded`, the same function for a string): the sentence is matched
 patterns of ``engine_messages.json`` (data, beside this module; its ``_format`` says how) and
 rewritten with the catalogue message of the same key, its ``{placeholders}`` filled from the
 pattern's named groups. A text no pattern knows is shown as written rather than guessed.
+
+The raised errors (``spendanalys.errors``) are worded the same way: their text after the place
+they name (``InputFormatError``'s "<file>, sheet 'S', row N, column 'C': ", ``FactorError``'s
+"<file>, row N: ") is a message of the table, the place's words come from the catalogue
+(``error.*``) and the file, sheet, row and column are kept as written.
 """
 
 from __future__ import annotations
@@ -20,7 +25,7 @@ from typing import NamedTuple
 
 import pandas as pd
 
-from spendanalys.i18n import t
+from spendanalys.i18n import format_number, normalise_language, t
 
 MESSAGES_FILE = Path(__file__).with_name("engine_messages.json")
 SEPARATOR = "; "
@@ -28,6 +33,19 @@ SEPARATOR = "; "
 _FILE_NOTE = re.compile(
     r"(?P<file>.+?\.(?:csv|txt|tsv|xlsx|xlsm|xls)(?: \[[^\]]*\])?): (?P<note>.+)\Z", re.I
 )
+# The place an error names (errors.InputFormatError.__str__, FactorError.__str__): at least one
+# of sheet, row and column after the file; the quotes are repr's, kept as they are.
+_QUOTED = r"(?:'(?:[^'\\]|\\.)*'|\"(?:[^\"\\]|\\.)*\")"
+_ERROR_PLACE = re.compile(
+    rf"(?P<file>.+?)(?=, (?:sheet|row|column) )(?:, sheet (?P<sheet>{_QUOTED}))?"
+    rf"(?:, row (?P<row>\d+))?(?:, column (?P<column>{_QUOTED}))?: (?P<note>.+)\Z",
+    re.DOTALL,
+)
+# Canonical field names joined by " or " (a group whose name ends in _fields): the names stay,
+# the word between them is the catalogue's.
+_OR = " or "
+# The language the engines write in: a _num group keeps its digits as written there.
+ENGINE_LANGUAGE = "en"
 
 
 class Message(NamedTuple):
@@ -71,20 +89,63 @@ def _one(text: str, lang: str) -> str | None:
         return None
     message, found = hit
     values = {
-        name: str(translate(value, lang)) if name.endswith("_text") else value
+        name: _filled(name, value, lang)
         for name, value in found.groupdict().items()
         if value is not None
     }
     return t(message.key, lang, **values)
 
 
+def _filled(name: str, value: str, lang: str) -> str:
+    """A group's value as its message shows it: a _text group worded, a _fields group's
+    " or " in ``lang``, a _num group (a whole number the engine wrote with "," or " " between
+    thousands) as ``lang`` prints numbers (:func:`spendanalys.i18n.format_number`), any other as
+    written."""
+    if name.endswith("_text"):
+        return str(translate(value, lang))
+    if name.endswith("_fields"):
+        return value.replace(_OR, f" {t('error.or', lang)} ")
+    if name.endswith("_num") and normalise_language(lang) != ENGINE_LANGUAGE:
+        digits = "".join(c for c in value if c.isdigit())
+        return format_number(int(digits), lang) if digits else value
+    return value
+
+
+def _placed(text: str, lang: str) -> str | None:
+    """An error's text with its place (file, sheet, row, column) worded around the values as
+    written, when its message after the place is one of the table's; else None."""
+    found = _ERROR_PLACE.match(text)
+    if found is None:
+        return None
+    note = _one(found["note"], lang)
+    if note is None:
+        return None
+    where = [found["file"]]
+    where += [
+        t(f"error.{part}", lang, **{part: found[part]})
+        for part in ("sheet", "row", "column")
+        if found[part] is not None
+    ]
+    return f"{', '.join(where)}: {note}"
+
+
 def translate(text: object, lang: str) -> object:
-    """``text`` in ``lang`` when a pattern knows it: a reader's note after its "<file>: ", else
-    the whole text, else notes joined by "; " one by one; anything that is not a string (a
-    number, None) unchanged."""
+    """``text`` in ``lang`` when a pattern knows it: an error's message after the place it
+    names, a reader's note after its "<file>: ", else the whole text, else a message after a
+    name, else notes joined by "; " one by one; anything that is not a string (a number, None)
+    unchanged."""
     if not isinstance(text, str) or not text.strip():
         return text
-    # A reader's note, named by its file (io.options.reader_notes), first: a pattern that opens
+    return _worded_text(text, lang)
+
+
+@lru_cache(maxsize=8192)  # a report column repeats its few distinct texts down many rows
+def _worded_text(text: str, lang: str) -> str:
+    # An error naming its sheet, row or column first: the file name may hold anything.
+    placed = _placed(text.strip(), lang)
+    if placed is not None:
+        return placed
+    # A reader's note, named by its file (io.options.reader_notes), next: a pattern that opens
     # with a value (".+ is not a number") would otherwise take the file name for part of it.
     named = _FILE_NOTE.match(text.strip())
     if named is not None:
@@ -94,10 +155,27 @@ def translate(text: object, lang: str) -> object:
     whole = _one(text.strip(), lang)
     if whole is not None:
         return whole
+    named_anyhow = _named(text.strip(), lang)
+    if named_anyhow is not None:
+        return named_anyhow
     parts = text.split(SEPARATOR)
     if len(parts) > 1:
         return SEPARATOR.join(str(translate(part, lang)) for part in parts)
     return text
+
+
+def _named(text: str, lang: str) -> str | None:
+    """ "<name>: <message>" with the message worded, when no pattern knows the whole text: an
+    error naming a file or an upload without a usual extension ("upload: ...", "README.md:
+    ..."). The first ": " after which a message of the table follows ends the name; a name
+    holds no "; " (that is a list of notes, worded one by one)."""
+    start = text.find(": ")
+    while start > 0 and SEPARATOR not in text[:start]:
+        note = _one(text[start + 2 :], lang)
+        if note is not None:
+            return f"{text[:start]}: {note}"
+        start = text.find(": ", start + 2)
+    return None
 
 
 def worded(message: str, lang: str) -> str:

@@ -429,10 +429,11 @@ def _build(
         word = cells.iat[i, int(np.argmax(~blank[i]))]
         notes.append(f"skipped total row {rows[i]} ({str(word).strip()!r})")
     if len(total_rows) > _MAX_NOTED_TOTALS:
-        notes.append(f"... and {len(total_rows) - _MAX_NOTED_TOTALS} more total rows")
+        more = len(total_rows) - _MAX_NOTED_TOTALS
+        notes.append(f"... and {more} more total row{'' if more == 1 else 's'}")
     empty_count = int((~nonempty).sum())
     if empty_count:
-        notes.append(f"ignored {empty_count} empty rows")
+        notes.append(f"ignored {empty_count} empty row{'' if empty_count == 1 else 's'}")
     for header in raw.match.ignored:
         notes.append(f"header {header!r} not used: another column already gives that field")
 

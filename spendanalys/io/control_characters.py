@@ -77,5 +77,8 @@ def reject_control_characters(result: ReadResult) -> ReadResult:
     keep = ~result.table[SOURCE_ROW].isin(bad_rows).to_numpy(bool)
     table = result.table[keep].reset_index(drop=True)
     rejected = sorted([*result.rejected, *found], key=lambda r: r.row)
-    notes = [*result.info.notes, f"rejected {len(found)} rows with control characters"]
+    notes = [
+        *result.info.notes,
+        f"rejected {len(found)} row{'' if len(found) == 1 else 's'} with control characters",
+    ]
     return ReadResult(table, rejected, replace(result.info, notes=notes))

@@ -188,7 +188,8 @@ def _merge(
         )
     for f, count in year_only.items():
         notes.append(
-            f"{f} ({columns.get(f, f)!r}): {count} rows give a year only (such as 2017): read "
+            f"{f} ({columns.get(f, f)!r}): {count} {'row gives' if count == 1 else 'rows give'} "
+            "a year only (such as 2017): read "
             "as 1 January of that year; right for figures per year, not for dates"
         )
     info = ReadInfo(

@@ -161,12 +161,16 @@ def lines_of_year(
     if out_of_year.any():
         sek = float(np.nansum(lines["spend_sek"].to_numpy(dtype=float)[out_of_year]))
         undated = int((lines["spend_year"].isna().to_numpy() & out_of_year).sum())
+        count = int(out_of_year.sum())
+        if count == 1:
+            lines_of = "undated line" if undated else "line of another year"
+            dates, verb = "", "is"
+        else:
+            lines_of, verb = "lines of other years", "are"
+            dates = f", {undated} of them undated" if undated else ""
         notes.append(
-            f"--year {year}: {int(out_of_year.sum())} lines of other years ({sek:,.0f} SEK".replace(
-                ",", " "
-            )
-            + (f", {undated} of them undated" if undated else "")
-            + ") are left out of this analysis"
+            f"--year {year}: {count} {lines_of} ({sek:,.0f} SEK".replace(",", " ")
+            + f"{dates}) {verb} left out of this analysis"
         )
     return lines[in_year].reset_index(drop=True), in_year
 

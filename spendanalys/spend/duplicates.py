@@ -83,6 +83,7 @@ def repeated_lines(invoices: pd.DataFrame) -> tuple[np.ndarray, list[RejectedRow
     unchecked = int((~checked).sum())
     if unchecked:
         notes.append(
-            f"{unchecked} invoice lines have no invoice id: not checked for repeats across files"
+            f"{unchecked} invoice line{' has' if unchecked == 1 else 's have'} no invoice id: "
+            "not checked for repeats across files"
         )
     return repeat, rejected, notes

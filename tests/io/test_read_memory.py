@@ -101,7 +101,7 @@ def test_taking_the_cells_gives_the_same_result(two_files: tuple[Path, Path]) ->
     assert len(taken.cells) == 0 and list(taken.cells.columns) == list(kept.cells.columns)
     pd.testing.assert_frame_equal(a.table, b.table)
     assert a.rejected == b.rejected and a.info == b.info
-    assert "ignored 1 empty rows" in b.info.notes
+    assert "ignored 1 empty row" in b.info.notes
     assert any(n.startswith("skipped total row") for n in b.info.notes)
 
 

@@ -142,7 +142,7 @@ def test_a_line_in_two_files_is_counted_once_but_equal_lines_of_one_file_are_kep
     (row,) = rejected
     assert (row.file, row.row) == ("2025.csv", 2)
     assert "duplicate of 2024.csv row 2" in row.reason
-    assert notes == ["1 invoice lines have no invoice id: not checked for repeats across files"]
+    assert notes == ["1 invoice line has no invoice id: not checked for repeats across files"]
 
 
 def test_one_file_is_never_checked_against_itself() -> None:

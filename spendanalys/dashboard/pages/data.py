@@ -21,6 +21,7 @@ from spendanalys.dashboard import security
 from spendanalys.dashboard.components import lang, message, page_guard, table, text_or_none
 from spendanalys.errors import AccessDenied, SpendanalysError
 from spendanalys.i18n import format_number, t
+from spendanalys.i18n.notes import worded
 
 dash.register_page(
     __name__, path="/data", title="Spendanalys – data och historik", order=4, nav="nav.data"
@@ -251,7 +252,7 @@ def _change_version(_use: Any, _withdraw: Any, value: Any) -> tuple[Any, ...]:
     except AccessDenied:
         return (message(t("access.denied", language), "error"), *skip)
     except SpendanalysError as exc:
-        return (message(str(exc), "error", element_id="dm-version-error"), *skip)
+        return (message(worded(str(exc), language), "error", "dm-version-error"), *skip)
     key = "dm.withdrawn" if withdraw else "dm.used"
     done = message(
         t(key, language, id=format_number(version_id, language)), "ok", "dm-version-done"
@@ -285,6 +286,6 @@ def _remove_adjustment(_n: Any, value: Any) -> tuple[Any, ...]:
     except AccessDenied:
         return (message(t("access.denied", language), "error"), *skip)
     except SpendanalysError as exc:
-        return (message(str(exc), "error", element_id="dm-adjust-error"), *skip)
+        return (message(worded(str(exc), language), "error", "dm-adjust-error"), *skip)
     done = message(t("dm.removed", language, what=key), "ok", element_id="dm-adjust-done")
     return (done, *_refreshed(language))
