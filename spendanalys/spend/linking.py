@@ -36,6 +36,7 @@ from spendanalys.spend.coding import (
     categorical_from_codes,
     column,
     encode,
+    factorize_codes,
     map_unique,
     map_unique_strings,
     missing,
@@ -392,9 +393,12 @@ def _join_notes(notes: list[_Note], n: int) -> pd.Categorical:
     for note_codes, note_texts in notes:
         if not (note_codes >= 0).any():
             continue
+        if not len(texts):  # the first note met: its codes are the lines' codes
+            codes, texts = note_codes, note_texts
+            continue
         width = len(note_texts) + 1
         combined = (codes.astype(np.int64) + 1) * width + (note_codes + 1)
-        inverse, pairs = pd.factorize(combined)  # hashing: no sort of a million codes
+        inverse, pairs = factorize_codes(combined, (len(texts) + 1) * width)
         joined = []
         for pair in pairs:
             a = texts[pair // width - 1] if pair // width > 0 else None

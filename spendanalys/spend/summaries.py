@@ -14,7 +14,7 @@ import pandas as pd
 from pandas.api.typing import DataFrameGroupBy
 
 from spendanalys.spend.categories import CategoryRules
-from spendanalys.spend.coding import encode, spread
+from spendanalys.spend.coding import encode, factorize_codes, spread
 from spendanalys.spend.linking import normalise_supplier_name
 from spendanalys.spend.ranking import join_unique
 
@@ -108,7 +108,7 @@ def supplier_key(lines: pd.DataFrame) -> pd.Series:
         name_codes, names = np.full(len(lines), -1, dtype=np.intp), np.array([], dtype=object)
     width = len(names) + 1
     pair = (org_codes.astype(np.int64) + 1) * width + (name_codes + 1)
-    inverse, pairs = pd.factorize(pair)  # hashing, not sorting, a million pairs
+    inverse, pairs = factorize_codes(pair, (len(orgs) + 1) * width)
     org_of = spread(orgs, pairs // width - 1)
     name_of = spread(names, pairs % width - 1)
     name_keys = [

@@ -10,6 +10,8 @@ from spendanalys.spend.coding import (
     as_categorical,
     categorical_from_codes,
     encode,
+    factorize_codes,
+    first_seen,
     map_unique_strings,
     spread,
     string_array,
@@ -55,3 +57,18 @@ def test_map_unique_strings_calls_once_per_distinct_value() -> None:
     got = pd.Series(map_unique_strings(column, upper))
     assert calls == [2]
     pd.testing.assert_series_equal(got, pd.Series(["A", None, None, "A", "A"], dtype="string"))
+
+
+@pytest.mark.parametrize("seed", range(20))
+@pytest.mark.parametrize("size", [7, 10**9])  # a counting table; too wide for one: hashed
+def test_first_seen_and_factorize_codes_equal_pandas(seed: int, size: int) -> None:
+    rng = np.random.default_rng(seed)
+    codes = rng.integers(-1, 7, size=int(rng.integers(0, 40))) * (size // 7)
+    codes[codes < 0] = -1
+    valid = codes[codes >= 0]
+    np.testing.assert_array_equal(first_seen(codes, size), pd.unique(valid))
+    inverse, uniques = factorize_codes(codes, size)
+    want_inverse, want_uniques = pd.factorize(valid)
+    np.testing.assert_array_equal(uniques, want_uniques)
+    np.testing.assert_array_equal(inverse[codes >= 0], want_inverse)
+    assert (inverse[codes < 0] == -1).all()
