@@ -234,6 +234,31 @@ def factorize_codes(codes: np.ndarray, size: int) -> tuple[np.ndarray, np.ndarra
     return renumber[codes], uniques
 
 
+def combined_codes(*parts: np.ndarray) -> np.ndarray:
+    """One int64 code per row for a tuple of code columns (-1 = missing counts as a value)."""
+    out = np.zeros(len(parts[0]), dtype=np.int64)
+    bound = 1  # out < bound
+    for part in parts:
+        width = int(part.max(initial=-1)) + 2
+        if bound * width >= 2**62:
+            # refactorised when the product would overflow: it then stays below rows × width
+            codes, uniques = pd.factorize(out)
+            out, bound = np.asarray(codes, dtype=np.int64), max(len(uniques), 1)
+        out = out * width + (part.astype(np.int64) + 1)
+        bound *= width
+    codes, _ = factorize_codes(out, bound)  # codes in order of first appearance
+    return codes
+
+
+def first_rows(codes: np.ndarray) -> np.ndarray:
+    """The row where each code first appears, for codes numbered in order of first appearance
+    (what :func:`combined_codes` gives): the rows where the running maximum grows; no sort."""
+    if not len(codes):
+        return np.array([], dtype=np.intp)
+    peak = np.maximum.accumulate(codes)
+    return np.flatnonzero(np.r_[True, peak[1:] > peak[:-1]])
+
+
 def missing(values: np.ndarray) -> np.ndarray:
     """Boolean mask of missing entries in an object array."""
     return pd.isna(values)

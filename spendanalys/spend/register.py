@@ -29,7 +29,7 @@ import pandas as pd
 from spendanalys.io.result import RejectedRow
 from spendanalys.io.values import REQUIREMENT_LEVELS
 from spendanalys.schema import SCHEMAS, SOURCE_FILE, SOURCE_ROW
-from spendanalys.spend.coding import column, encode
+from spendanalys.spend.coding import column, combined_codes, encode, first_rows
 from spendanalys.spend.linking import (
     normalise_agreement_id,
     normalise_org_number,
@@ -273,31 +273,6 @@ def key_codes(
     key_code, distinct = pd.factorize(keys.where(keys.notna(), None), use_na_sentinel=True)
     per_unique = np.append(np.asarray(key_code, dtype=np.intp), -1)
     return per_unique[codes], np.asarray(distinct, dtype=object)
-
-
-def combined_codes(*parts: np.ndarray) -> np.ndarray:
-    """One int64 code per row for a tuple of code columns (-1 = missing counts as a value)."""
-    out = np.zeros(len(parts[0]), dtype=np.int64)
-    bound = 1  # out < bound
-    for part in parts:
-        width = int(part.max(initial=-1)) + 2
-        if bound * width >= 2**62:
-            # refactorised when the product would overflow: it then stays below rows × width
-            codes, uniques = pd.factorize(out)
-            out, bound = np.asarray(codes, dtype=np.int64), max(len(uniques), 1)
-        out = out * width + (part.astype(np.int64) + 1)
-        bound *= width
-    codes, _ = pd.factorize(out)  # codes in order of first appearance
-    return np.asarray(codes, dtype=np.intp)
-
-
-def first_rows(codes: np.ndarray) -> np.ndarray:
-    """The row where each code first appears, for codes numbered in order of first appearance
-    (what :func:`combined_codes` gives): the rows where the running maximum grows; no sort."""
-    if not len(codes):
-        return np.array([], dtype=np.intp)
-    peak = np.maximum.accumulate(codes)
-    return np.flatnonzero(np.r_[True, peak[1:] > peak[:-1]])
 
 
 def attribute_suppliers(lines: pd.DataFrame, suppliers: pd.DataFrame) -> np.ndarray:
