@@ -196,7 +196,7 @@ def categorical_from_codes(per_unique: np.ndarray, codes: np.ndarray) -> pd.Cate
 def _small_range(size: int, rows: int) -> bool:
     """Whether a table of ``size`` entries is cheap next to ``rows`` rows (a few times their
     number): then codes are counted in a table, not hashed."""
-    return size <= 4 * rows + (1 << 16)
+    return size <= rows // 2 + (1 << 16)
 
 
 def first_seen(codes: np.ndarray, size: int) -> np.ndarray:

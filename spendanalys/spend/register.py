@@ -76,9 +76,11 @@ def _exact_repeats(frame: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
     fields = [f for f in _FIELDS if f in frame]
     if not len(frame) or not fields:
         return np.zeros(len(frame), dtype=bool), np.full(len(frame), -1, dtype=np.intp)
-    group = frame[fields].astype(object).groupby(fields, dropna=False, sort=False).ngroup()
-    codes = group.to_numpy(dtype=np.intp)
-    first_of = pd.Series(np.arange(len(frame))).groupby(codes).transform("min").to_numpy()
+    # each field factorised (a missing value is a value of its own, -1), the codes combined:
+    # groups in order of first appearance, without grouping a frame of Python objects
+    parts = [np.asarray(pd.factorize(frame[f], use_na_sentinel=True)[0]) for f in fields]
+    codes = combined_codes(*parts)
+    first_of = first_rows(codes)[codes]
     repeat = first_of != np.arange(len(frame))
     return repeat, np.where(repeat, first_of, -1)
 

@@ -46,10 +46,17 @@ def _inside(lines: pd.DataFrame) -> np.ndarray:
     return inside
 
 
-def _lines_where(lines: pd.DataFrame, mask: np.ndarray) -> pd.DataFrame:
-    """The lines in ``mask``, only the columns the summaries read: filtering copies every column
+def _lines_where(
+    lines: pd.DataFrame, mask: np.ndarray, columns: tuple[str, ...] = SUMMARY_COLUMNS
+) -> pd.DataFrame:
+    """The lines in ``mask``, only the ``columns`` a summary reads: filtering copies every column
     it keeps (for the few unlinked or uncategorised lines; the whole boundary is never copied)."""
-    return lines.loc[mask, [c for c in SUMMARY_COLUMNS if c in lines]]
+    return lines.loc[mask, [c for c in columns if c in lines]]
+
+
+# What summarise_unlinked reads: not the lines' accounts and texts (two text columns of
+# 130,000 unlinked lines of a million are 15 ms to copy).
+_UNLINKED_COLUMNS = tuple(c for c in SUMMARY_COLUMNS if c not in ("account", "text"))
 
 
 def _first_rows(codes: np.ndarray, size: int) -> np.ndarray:
@@ -280,7 +287,7 @@ def summarise_unlinked(lines: pd.DataFrame) -> pd.DataFrame:
     ``spend_without_factor_sek``, ``invoice_lines``, the categories found and why linking
     failed (``link_note``); largest spend first."""
     unlinked = (lines["link_rule"] == "unlinked").to_numpy(dtype=bool)
-    work, grouped = _by_supplier(_lines_where(lines, _inside(lines) & unlinked))
+    work, grouped = _by_supplier(_lines_where(lines, _inside(lines) & unlinked, _UNLINKED_COLUMNS))
     table = pd.DataFrame(
         {
             "supplier": _first(grouped, "supplier", work),
