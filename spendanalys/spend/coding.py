@@ -8,7 +8,7 @@ ever runs per line.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from contextvars import ContextVar
 
@@ -42,7 +42,7 @@ def encode(values: pd.Series | pd.Categorical | np.ndarray) -> tuple[np.ndarray,
 # that share the column's buffers but not its pandas or Arrow wrapper objects. An entry holds
 # its data, so no buffer address can be reused while the entry lives.
 _ArrowKey = tuple[object, ...]
-_Entry = tuple[pa.ChunkedArray, np.ndarray, np.ndarray]
+_Entry = tuple[object, np.ndarray, np.ndarray]
 _SCOPE: ContextVar[dict[_ArrowKey, _Entry] | None] = ContextVar("encoding_once", default=None)
 
 
@@ -257,6 +257,37 @@ def first_rows(codes: np.ndarray) -> np.ndarray:
         return np.array([], dtype=np.intp)
     peak = np.maximum.accumulate(codes)
     return np.flatnonzero(np.r_[True, peak[1:] > peak[:-1]])
+
+
+def row_groups(frame: pd.DataFrame, columns: Sequence[str]) -> tuple[np.ndarray, np.ndarray]:
+    """``(group, first)``: each row's code for its combination of the ``columns`` (missing a
+    value of its own; codes in order of first appearance) and the first row of each group.
+
+    Within :func:`encoding_once`, remembered by the columns' Arrow data like :func:`encode`:
+    the linker, the supplier attribution and the supplier keys group the lines by the same
+    raw key columns. The arrays are shared: read-only."""
+    values = [column(frame, name) for name in columns]
+    arrows = [_arrow_strings(v) for v in values]
+    seen = _SCOPE.get()
+    key: _ArrowKey | None = None
+    if seen is not None and all(a is not None for a in arrows):
+        key = ("row_groups", *(_arrow_key(a[1]) for a in arrows if a is not None))
+        entry = seen.get(key)
+        if entry is not None:
+            return entry[1], entry[2]
+    group = combined_codes(*(encode(v)[0] for v in values))
+    first = first_rows(group)
+    group.flags.writeable = False
+    first.flags.writeable = False
+    if seen is not None and key is not None:
+        seen[key] = (tuple(a[1] for a in arrows if a is not None), group, first)
+    return group, first
+
+
+def is_function_of(codes: np.ndarray, group: np.ndarray, first: np.ndarray) -> bool:
+    """Whether ``codes`` are the same on every row of a group (``row_groups``' arrays): then
+    work per group gives what work per row gives."""
+    return bool(np.array_equal(codes[first][group], codes))
 
 
 def missing(values: np.ndarray) -> np.ndarray:

@@ -35,17 +35,18 @@ from spendanalys.io.values import org_identifier
 from spendanalys.spend.coding import (
     categorical_from_codes,
     column,
-    combined_codes,
     encode,
     factorize_codes,
-    first_rows,
     map_unique,
     map_unique_strings,
     missing,
+    row_groups,
     spread,
 )
 
 LINK_RULES: tuple[str, ...] = ("agreement_id", "org_number", "supplier_name", "unlinked")
+# The line columns the rules read: a line's link follows from its values of these alone.
+LINE_KEY_COLUMNS: tuple[str, ...] = ("agreement_id", "org_number", "supplier")
 
 # Legal-form words stripped from supplier names, as whole words. Swedish (AB, HB, KB, ek. för.),
 # Nordic (Oy, Oyj, AS, ASA, A/S, ApS) and common foreign forms (Ltd, GmbH, Inc, ...).
@@ -283,8 +284,7 @@ def link_invoices_to_agreements(invoices: pd.DataFrame, contracts: pd.DataFrame)
     names = _lookup(column(invoices, "supplier"), _name_keys, name_first, name_counts)
     # The rules below see each distinct (agreement id, org number, supplier) of the lines once
     # (a few thousand of a million lines); the lines get the result by their group's code.
-    line_group = combined_codes(ids.codes, orgs.codes, names.codes)
-    first = first_rows(line_group)
+    line_group, first = row_groups(invoices, LINE_KEY_COLUMNS)
     ids, orgs, names = (keys._replace(codes=keys.codes[first]) for keys in (ids, orgs, names))
     n = len(first)
 

@@ -29,8 +29,16 @@ import pandas as pd
 from spendanalys.io.result import RejectedRow
 from spendanalys.io.values import REQUIREMENT_LEVELS
 from spendanalys.schema import SCHEMAS, SOURCE_FILE, SOURCE_ROW
-from spendanalys.spend.coding import column, combined_codes, encode, first_rows
+from spendanalys.spend.coding import (
+    column,
+    combined_codes,
+    encode,
+    first_rows,
+    is_function_of,
+    row_groups,
+)
 from spendanalys.spend.linking import (
+    LINE_KEY_COLUMNS,
     normalise_agreement_id,
     normalise_org_number,
     normalise_supplier_name,
@@ -302,8 +310,12 @@ def attribute_suppliers(lines: pd.DataFrame, suppliers: pd.DataFrame) -> np.ndar
     agreement, agreements = encode(lines["linked_agreement_id"])
     org, orgs = key_codes(column(lines, "org_number"), normalise_org_number)
     name, supplier_names = key_codes(column(lines, "supplier"), normalise_supplier_name)
-    group = combined_codes(agreement, org, name)
-    first = first_rows(group)
+    # The linker's groups of the lines (one per distinct agreement id, org number and
+    # supplier), when the linked agreement follows from them (it does for the linker's lines).
+    group, first = row_groups(lines, LINE_KEY_COLUMNS)
+    if not is_function_of(agreement, group, first):
+        group = combined_codes(agreement, org, name)
+        first = first_rows(group)
     groups = np.arange(len(first))
     hits = np.full(len(groups), -1, dtype=np.intp)
     for g, row in zip(groups, first, strict=True):

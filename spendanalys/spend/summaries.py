@@ -14,8 +14,8 @@ import pandas as pd
 from pandas.api.typing import DataFrameGroupBy
 
 from spendanalys.spend.categories import CategoryRules
-from spendanalys.spend.coding import encode, factorize_codes, spread
-from spendanalys.spend.linking import normalise_supplier_name
+from spendanalys.spend.coding import encode, factorize_codes, is_function_of, row_groups, spread
+from spendanalys.spend.linking import LINE_KEY_COLUMNS, normalise_supplier_name
 from spendanalys.spend.ranking import join_unique
 
 if TYPE_CHECKING:  # pandas.api.typing.aliases is new in pandas 3; the stubs have it
@@ -114,8 +114,15 @@ def supplier_key(lines: pd.DataFrame) -> pd.Series:
     else:
         name_codes, names = np.full(len(lines), -1, dtype=np.intp), np.array([], dtype=object)
     width = len(names) + 1
-    pair = (org_codes.astype(np.int64) + 1) * width + (name_codes + 1)
+    # Keys are made per distinct (org number, name) pair; the pairs are taken from the linker's
+    # groups of the lines when the two columns follow from them (a few thousand, not a million).
+    group, first = row_groups(lines, LINE_KEY_COLUMNS)
+    by_group = is_function_of(org_codes, group, first) and is_function_of(name_codes, group, first)
+    rows = first if by_group else slice(None)
+    pair = (org_codes[rows].astype(np.int64) + 1) * width + (name_codes[rows] + 1)
     inverse, pairs = factorize_codes(pair, (len(orgs) + 1) * width)
+    if by_group:
+        inverse = inverse[group]
     org_of = spread(orgs, pairs // width - 1)
     name_of = spread(names, pairs % width - 1)
     name_keys = [
