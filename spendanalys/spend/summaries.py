@@ -84,9 +84,10 @@ def _distinct_per_group(keys: np.ndarray, codes: np.ndarray, size: int) -> np.nd
     rows = (keys >= 0) & (codes >= 0)
     width = int(codes.max(initial=0)) + 1
     pairs = keys[rows].astype(np.int64) * width + codes[rows]
-    if size * width <= len(codes) // 8 + 1024:  # a presence table far smaller than the rows
-        seen = np.bincount(pairs, minlength=size * width).reshape(size, width) > 0
-        counts: np.ndarray = np.count_nonzero(seen, axis=1).astype("int64")
+    if size * width <= 8 * len(codes) + (1 << 16):  # a presence table of bytes, not hashing
+        seen = np.zeros(size * width, dtype=bool)
+        seen[pairs] = True
+        counts: np.ndarray = np.count_nonzero(seen.reshape(size, width), axis=1).astype("int64")
     else:
         counts = np.bincount(pd.unique(pairs) // width, minlength=size)[:size].astype("int64")
     return counts
