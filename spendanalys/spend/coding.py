@@ -277,6 +277,8 @@ def row_groups(frame: pd.DataFrame, columns: Sequence[str]) -> tuple[np.ndarray,
             return entry[1], entry[2]
     group = combined_codes(*(encode(v)[0] for v in values))
     first = first_rows(group)
+    if len(first) < np.iinfo(np.int32).max:  # kept for the analysis: 4 bytes per row, not 8
+        group = group.astype(np.int32)
     group.flags.writeable = False
     first.flags.writeable = False
     if seen is not None and key is not None:

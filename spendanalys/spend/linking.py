@@ -384,10 +384,10 @@ def link_invoices_to_agreements(invoices: pd.DataFrame, contracts: pd.DataFrame)
 
     out = invoices.assign(
         linked_agreement_id=pd.Categorical.from_codes(
-            pos[line_group], categories=pd.Index(reg_ids, dtype="object")
+            pos.astype(np.int32)[line_group], categories=pd.Index(reg_ids, dtype="object")
         ),
         link_rule=pd.Categorical.from_codes(  # type: ignore[call-overload]
-            rule.astype(np.intp)[line_group], categories=list(LINK_RULES)
+            rule[line_group], categories=list(LINK_RULES)
         ),
         link_note=_join_notes(notes, n, line_group),
     )
