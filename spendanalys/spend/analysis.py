@@ -370,6 +370,7 @@ def analyse_spend(
     notes.extend(price_basis_notes(labels, [_price_basis(fs) for fs in factor_sets]))
     totals = _with_travel(totals_of(lines, agreements, spend_basis), lines, rules, travel_groups)
     totals.update(ongoing_totals(agreements, as_of))
+    year_tables = by_year_tables(lines) if by_invoice else {}
     return SpendAnalysis(
         lines=lines,
         agreements=agreements,
@@ -381,7 +382,7 @@ def analyse_spend(
         priority=priority_list(agreements, top_n=priority_top_n),
         totals={
             **totals,
-            **breakdown_totals(lines, spend_basis == SPEND_BASIS_INVOICES),
+            **breakdown_totals(lines, by_invoice, year_tables.get("totals")),
             "kg_co2e_range": total_range(lines, labels),
             "rank_robust_agreements": int(agreements["rank_robust"].sum()),
             # sets whose factors are at basic price: their figures carry the margin caveat
@@ -407,7 +408,7 @@ def analyse_spend(
         },
         notes=notes,
         requirements_kpi=requirements_kpi(agreements, as_of),
-        by_year=by_year_tables(lines) if spend_basis == SPEND_BASIS_INVOICES else {},
+        by_year=year_tables,
         category_sensitivity=category_sensitivity(
             lines, labels, [fs.factors for fs in factor_sets]
         ),

@@ -15,7 +15,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from spendanalys.spend.coding import encode, spread
+from spendanalys.spend.coding import encode, factorize_codes, spread
 
 UNDATED = "undated"
 NOT_STATED = "not stated"  # a factor whose file states no data-quality grade
@@ -36,12 +36,20 @@ def year_labels(lines: pd.DataFrame) -> np.ndarray:
 
 def year_codes(lines: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
     """Each line's year as a code into the year labels (text, sorted: "2023", "2024",
-    "undated"), computed on the distinct years: ``(codes, labels)``."""
-    codes, years = pd.factorize(lines["spend_year"].astype("Int64"), use_na_sentinel=True)
-    labels = [str(int(y)) for y in years]
-    codes = np.asarray(codes, dtype=np.intp)
-    if (codes < 0).any():
-        codes = np.where(codes < 0, len(labels), codes)
+    "undated"), computed on the distinct years: ``(codes, labels)``. Years span a few
+    decades: they are counted in a table from the earliest, not hashed."""
+    years = lines["spend_year"].astype("Int64")
+    dated = years.notna().to_numpy(dtype=bool)
+    low = int(years.min()) if dated.any() else 0
+    offset = years.to_numpy(dtype="int64", na_value=low) - low
+    present = np.flatnonzero(np.bincount(offset[dated], minlength=1))
+    labels = [str(int(y) + low) for y in present]
+    position = np.full(int(offset.max(initial=0)) + 1, -1, dtype=np.intp)
+    position[present] = np.arange(len(present))
+    codes = position[offset]
+    del offset
+    if not dated.all():
+        codes[~dated] = len(labels)
         labels.append(UNDATED)
     text = np.array(labels, dtype=object)
     order = np.argsort(text, kind="stable")
@@ -66,14 +74,19 @@ def group_sums(
     return sums
 
 
-def by_year(lines: pd.DataFrame, key: str | None = None) -> pd.DataFrame:
+def by_year(
+    lines: pd.DataFrame,
+    key: str | None = None,
+    years: tuple[np.ndarray, np.ndarray] | None = None,
+) -> pd.DataFrame:
     """``spend_sek`` and ``kg_co2e`` (NaN when no line of the group has a factor) per year, and
     per ``key`` (a line column such as ``linked_agreement_id`` or ``category_id``) when given:
     a long table with columns ``key`` (when given), ``year`` (text), ``spend_sek``, ``kg_co2e``,
     ``invoice_lines``, sorted by key and year. Lines whose ``key`` is missing are left out of a
-    keyed table. Grouped on integer codes (key × year), never on the lines' text."""
+    keyed table. Grouped on integer codes (key × year), never on the lines' text; ``years``
+    is :func:`year_codes` when the caller has it."""
     keep = _active(lines)
-    years, labels = year_codes(lines)
+    year_of_line, labels = years if years is not None else year_codes(lines)
     width = len(labels)
     if key is not None:
         codes, uniques = encode(lines[key])
@@ -87,10 +100,10 @@ def by_year(lines: pd.DataFrame, key: str | None = None) -> pd.DataFrame:
         group = rank[codes[keep]]
         del codes
         group *= width
-        group += years[keep]
+        group += year_of_line[keep]
     else:
-        group, size = years[keep], width
-    del years
+        group, size = year_of_line[keep], width
+    del year_of_line
     count = np.bincount(group, minlength=size)[:size]
     present = np.flatnonzero(count)
     spend = lines["spend_sek"].to_numpy(dtype=float)[keep]
@@ -235,7 +248,7 @@ def agreement_grades(lines: pd.DataFrame) -> pd.DataFrame:
     # Summed on integer (agreement, grade) codes; only the few pairs become text.
     width = max(len(grades), 1)
     pair = codes[keep].astype(np.int64) * width + grade_code[keep]
-    inverse, seen = pd.factorize(pair)  # pairs in order of first appearance
+    inverse, seen = factorize_codes(pair, len(ids) * width)  # in order of first appearance
     kg = lines["kg_co2e"].to_numpy(dtype=float, na_value=np.nan)[keep]
     per_pair = group_sums(np.asarray(inverse, dtype=np.intp), kg, len(seen))
     sums = pd.DataFrame({"agreement": seen // width, "grade": seen % width, "kg": per_pair})
@@ -259,22 +272,27 @@ def agreement_grades(lines: pd.DataFrame) -> pd.DataFrame:
 
 
 def by_year_tables(lines: pd.DataFrame) -> dict[str, pd.DataFrame]:
-    """The year splits an analysis keeps: per agreement, per category and in total."""
+    """The year splits an analysis keeps: per agreement, per category and in total (the
+    lines' years worked out once for the three)."""
+    years = year_codes(lines)
     return {
-        "agreements": by_year(lines, "linked_agreement_id"),
-        "categories": by_year(lines, "category_id"),
-        "totals": by_year(lines),
+        "agreements": by_year(lines, "linked_agreement_id", years),
+        "categories": by_year(lines, "category_id", years),
+        "totals": by_year(lines, years=years),
     }
 
 
-def breakdown_totals(lines: pd.DataFrame, with_years: bool) -> dict[str, Any]:
+def breakdown_totals(
+    lines: pd.DataFrame, with_years: bool, year_totals: pd.DataFrame | None = None
+) -> dict[str, Any]:
     """The totals' splits: ``kg_co2e_by_grade`` always; with ``with_years`` (invoice spend)
     also ``by_year`` and, when two or more calendar years are present, ``change_between_years``
-    (first and last year: kg CO2e in each, the change and its share of the first)."""
+    (first and last year: kg CO2e in each, the change and its share of the first);
+    ``year_totals`` is the unkeyed :func:`by_year` table when the caller has it."""
     out: dict[str, Any] = {"kg_co2e_by_grade": kg_by_grade(lines)}
     if not with_years:
         return out
-    table = by_year(lines)
+    table = year_totals if year_totals is not None else by_year(lines)
     out["by_year"] = by_year_records(table).get(None, {})
     years = dated_years(table)
     if len(years) >= 2:

@@ -232,8 +232,9 @@ class _Placer:
         """Place the open rows whose ``codes`` (into ``vocabulary``) are set; the rows placed."""
         hit = self.open & (codes >= 0)
         if hit.any():
-            self.codes[hit] = codes[hit]
-            self.rule_codes[hit] = self.rules.index(rule)
+            # copyto with a mask: one pass, where ``a[hit] = b[hit]`` gathers then scatters
+            np.copyto(self.codes, codes, where=hit)
+            np.copyto(self.rule_codes, self.rules.index(rule), where=hit)
             self.open &= ~hit
         return hit
 

@@ -8,7 +8,7 @@ ever runs per line.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from contextvars import ContextVar
 
@@ -42,7 +42,7 @@ def encode(values: pd.Series | pd.Categorical | np.ndarray) -> tuple[np.ndarray,
 # that share the column's buffers but not its pandas or Arrow wrapper objects. An entry holds
 # its data, so no buffer address can be reused while the entry lives.
 _ArrowKey = tuple[object, ...]
-_Entry = tuple[pa.ChunkedArray, np.ndarray, np.ndarray]
+_Entry = tuple[object, np.ndarray, np.ndarray]
 _SCOPE: ContextVar[dict[_ArrowKey, _Entry] | None] = ContextVar("encoding_once", default=None)
 
 
@@ -184,13 +184,112 @@ def categorical_from_codes(per_unique: np.ndarray, codes: np.ndarray) -> pd.Cate
     codes = np.asarray(codes, dtype=np.intp)
     value_codes, distinct = pd.factorize(np.asarray(per_unique, dtype=object), use_na_sentinel=True)
     per_row = np.append(np.asarray(value_codes, dtype=np.intp), -1)[codes]
-    order = pd.unique(per_row[per_row >= 0])
+    order = first_seen(per_row, len(distinct))
     renumber = np.full(len(distinct) + 1, -1, dtype=np.intp)
     renumber[order] = np.arange(len(order))
     return pd.Categorical.from_codes(
         renumber[per_row],
         categories=pd.Index(np.asarray(distinct, dtype=object)[order], dtype="object"),
     )
+
+
+def _small_range(size: int, rows: int) -> bool:
+    """Whether a table of ``size`` entries is cheap next to ``rows`` rows (a few times their
+    number): then codes are counted in a table, not hashed."""
+    return size <= rows // 2 + (1 << 16)
+
+
+def first_seen(codes: np.ndarray, size: int) -> np.ndarray:
+    """The codes (0 .. ``size`` - 1; -1 skipped) that occur in ``codes``, in order of first
+    appearance: ``pd.unique`` of small integer codes, found with one ``np.minimum.at`` into a
+    table of ``size`` entries instead of a hash table of the rows (a sixth of the time)."""
+    codes = np.asarray(codes)
+    if not _small_range(size, len(codes)):
+        found = pd.unique(codes[codes >= 0])
+        return np.asarray(found, dtype=np.intp)
+    valid = codes >= 0
+    rows = np.arange(len(codes), dtype=np.int64)
+    if not valid.all():
+        codes, rows = codes[valid], rows[valid]
+    first = np.full(size, len(valid), dtype=np.int64)
+    np.minimum.at(first, codes, rows)
+    present = np.flatnonzero(first < len(valid))
+    order: np.ndarray = present[np.argsort(first[present], kind="stable")]
+    return order
+
+
+def factorize_codes(codes: np.ndarray, size: int) -> tuple[np.ndarray, np.ndarray]:
+    """``pd.factorize`` of integer codes 0 .. ``size`` - 1 (-1 stays -1): ``(inverse,
+    uniques)``, numbered in order of first appearance, through :func:`first_seen`."""
+    codes = np.asarray(codes)
+    if not _small_range(size, len(codes)):
+        inverse = np.full(len(codes), -1, dtype=np.intp)
+        valid = codes >= 0  # to pd.factorize an integer -1 is a value, not a missing one
+        found, distinct = pd.factorize(codes[valid])
+        inverse[valid] = found
+        return inverse, np.asarray(distinct, dtype=np.intp)
+    uniques = first_seen(codes, size)
+    renumber = np.full(size + 1, -1, dtype=np.intp)
+    renumber[uniques] = np.arange(len(uniques))
+    return renumber[codes], uniques
+
+
+def combined_codes(*parts: np.ndarray) -> np.ndarray:
+    """One int64 code per row for a tuple of code columns (-1 = missing counts as a value)."""
+    out = np.zeros(len(parts[0]), dtype=np.int64)
+    bound = 1  # out < bound
+    for part in parts:
+        width = int(part.max(initial=-1)) + 2
+        if bound * width >= 2**62:
+            # refactorised when the product would overflow: it then stays below rows × width
+            codes, uniques = pd.factorize(out)
+            out, bound = np.asarray(codes, dtype=np.int64), max(len(uniques), 1)
+        out = out * width + (part.astype(np.int64) + 1)
+        bound *= width
+    codes, _ = factorize_codes(out, bound)  # codes in order of first appearance
+    return codes
+
+
+def first_rows(codes: np.ndarray) -> np.ndarray:
+    """The row where each code first appears, for codes numbered in order of first appearance
+    (what :func:`combined_codes` gives): the rows where the running maximum grows; no sort."""
+    if not len(codes):
+        return np.array([], dtype=np.intp)
+    peak = np.maximum.accumulate(codes)
+    return np.flatnonzero(np.r_[True, peak[1:] > peak[:-1]])
+
+
+def row_groups(frame: pd.DataFrame, columns: Sequence[str]) -> tuple[np.ndarray, np.ndarray]:
+    """``(group, first)``: each row's code for its combination of the ``columns`` (missing a
+    value of its own; codes in order of first appearance) and the first row of each group.
+
+    Within :func:`encoding_once`, remembered by the columns' Arrow data like :func:`encode`:
+    the linker, the supplier attribution and the supplier keys group the lines by the same
+    raw key columns. The arrays are shared: read-only."""
+    values = [column(frame, name) for name in columns]
+    arrows = [_arrow_strings(v) for v in values]
+    seen = _SCOPE.get()
+    key: _ArrowKey | None = None
+    if seen is not None and all(a is not None for a in arrows):
+        key = ("row_groups", *(_arrow_key(a[1]) for a in arrows if a is not None))
+        entry = seen.get(key)
+        if entry is not None:
+            return entry[1], entry[2]
+    group = combined_codes(*(encode(v)[0] for v in values))
+    first = first_rows(group)
+    if len(first) < np.iinfo(np.int32).max:  # kept for the analysis: 4 bytes per row, not 8
+        group = group.astype(np.int32)
+    group.flags.writeable = False
+    first.flags.writeable = False
+    if seen is not None and key is not None:
+        seen[key] = (tuple(a[1] for a in arrows if a is not None), group, first)
+    return group, first
+
+
+def is_function_of(codes: np.ndarray, group: np.ndarray, first: np.ndarray) -> bool:
+    """Whether ``codes`` are the same on every row of a group (``row_groups``' arrays): then
+    work per group gives what work per row gives."""
+    return bool(np.array_equal(codes[first][group], codes))
 
 
 def missing(values: np.ndarray) -> np.ndarray:

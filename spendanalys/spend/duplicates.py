@@ -16,9 +16,9 @@ import pandas as pd
 
 from spendanalys.io.result import RejectedRow
 from spendanalys.schema import SOURCE_FILE, SOURCE_ROW
-from spendanalys.spend.coding import column
+from spendanalys.spend.coding import column, combined_codes, first_rows
 from spendanalys.spend.linking import normalise_org_number, normalise_supplier_name
-from spendanalys.spend.register import combined_codes, first_rows, key_codes
+from spendanalys.spend.register import key_codes
 
 # A sheet column, when the readers give one; a file's sheets are then sources of their own.
 SOURCE_SHEET = "source_sheet"

@@ -36,13 +36,17 @@ from spendanalys.spend.coding import (
     categorical_from_codes,
     column,
     encode,
+    factorize_codes,
     map_unique,
     map_unique_strings,
     missing,
+    row_groups,
     spread,
 )
 
 LINK_RULES: tuple[str, ...] = ("agreement_id", "org_number", "supplier_name", "unlinked")
+# The line columns the rules read: a line's link follows from its values of these alone.
+LINE_KEY_COLUMNS: tuple[str, ...] = ("agreement_id", "org_number", "supplier")
 
 # Legal-form words stripped from supplier names, as whole words. Swedish (AB, HB, KB, ek. för.),
 # Nordic (Oy, Oyj, AS, ASA, A/S, ApS) and common foreign forms (Ltd, GmbH, Inc, ...).
@@ -113,7 +117,7 @@ def _name_keys(names: pd.Series) -> np.ndarray:
 
 
 def _name_keys_of_uniques(uniques: pd.Series) -> pd.Series:
-    keys = [_normalise_one_name(u) for u in uniques]
+    keys = [_normalise_one_name(u) for u in uniques.to_numpy(dtype=object)]
     return pd.Series([k or None for k in keys], dtype="object")
 
 
@@ -160,7 +164,9 @@ def org_keys(values: pd.Series) -> np.ndarray:
 
 
 def _org_keys_of_uniques(uniques: pd.Series) -> pd.Series:
-    return pd.Series([_normalise_one_org(v) for v in uniques], dtype="object")
+    return pd.Series(
+        [_normalise_one_org(v) for v in uniques.to_numpy(dtype=object)], dtype="object"
+    )
 
 
 def normalise_agreement_id(values: pd.Series) -> pd.Series:
@@ -173,7 +179,7 @@ def _id_keys(values: pd.Series) -> np.ndarray:
 
 
 def _id_keys_of_uniques(uniques: pd.Series) -> pd.Series:
-    out = [_SPACE_RE.sub(" ", u).strip().casefold() for u in uniques]
+    out = [_SPACE_RE.sub(" ", u).strip().casefold() for u in uniques.to_numpy(dtype=object)]
     return pd.Series([k or None for k in out], dtype="object")
 
 
@@ -270,15 +276,23 @@ def link_invoices_to_agreements(invoices: pd.DataFrame, contracts: pd.DataFrame)
     )
     row_orgs = org_keys(column(contracts, "org_number"))
     row_names = _name_keys(column(contracts, "supplier"))
+    by_position = {k: i for i, k in enumerate(reg_keys[keep])}
+    org_counts, org_first = _unique_positions(row_orgs, agreement_of_row)
+    name_counts, name_first = _unique_positions(row_names, agreement_of_row)
+    ids = _lookup(column(invoices, "agreement_id"), _id_keys, by_position)
+    orgs = _lookup(column(invoices, "org_number"), org_keys, org_first, org_counts)
+    names = _lookup(column(invoices, "supplier"), _name_keys, name_first, name_counts)
+    # The rules below see each distinct (agreement id, org number, supplier) of the lines once
+    # (a few thousand of a million lines); the lines get the result by their group's code.
+    line_group, first = row_groups(invoices, LINE_KEY_COLUMNS)
+    ids, orgs, names = (keys._replace(codes=keys.codes[first]) for keys in (ids, orgs, names))
+    n = len(first)
 
     pos = np.full(n, -1, dtype=np.intp)
     rule = np.full(n, LINK_RULES.index("unlinked"), dtype=np.int8)
     notes: list[_Note] = []
 
     # 1. Agreement id on the line, when the register has it.
-    by_position = {k: i for i, k in enumerate(reg_keys[keep])}
-    raw_id = column(invoices, "agreement_id")
-    ids = _lookup(raw_id, _id_keys, by_position)
     by_id = ids.per_row(ids.position, -1)
     has_id = by_id >= 0
     pos[has_id] = by_id[has_id]
@@ -296,8 +310,6 @@ def link_invoices_to_agreements(invoices: pd.DataFrame, contracts: pd.DataFrame)
     )
 
     # 2. Organisation number belonging to exactly one agreement.
-    org_counts, org_first = _unique_positions(row_orgs, agreement_of_row)
-    orgs = _lookup(column(invoices, "org_number"), org_keys, org_first, org_counts)
     org_pos, org_n = orgs.per_row(orgs.position, -1), orgs.per_row(orgs.agreements, 0)
     todo = ~has_id
     take = todo & (org_pos >= 0) & (org_n == 1)
@@ -321,13 +333,11 @@ def link_invoices_to_agreements(invoices: pd.DataFrame, contracts: pd.DataFrame)
     # 3. Normalised supplier name belonging to exactly one agreement, unless the org numbers of
     #    the line and of that agreement are both known and differ.
     todo &= ~take
-    name_counts, name_first = _unique_positions(row_names, agreement_of_row)
     # The org number written beside each name (its first row), for the conflict check.
     name_org: dict[str, object] = {}
     for k, o in zip(row_names, row_orgs, strict=True):
         if k is not None:
             name_org.setdefault(k, o)
-    names = _lookup(column(invoices, "supplier"), _name_keys, name_first, name_counts)
     name_pos, name_n = names.per_row(names.position, -1), names.per_row(names.agreements, 0)
     candidate = todo & (name_pos >= 0) & (name_n == 1)
     conflict = np.zeros(n, dtype=bool)
@@ -374,27 +384,31 @@ def link_invoices_to_agreements(invoices: pd.DataFrame, contracts: pd.DataFrame)
 
     out = invoices.assign(
         linked_agreement_id=pd.Categorical.from_codes(
-            pos, categories=pd.Index(reg_ids, dtype="object")
+            pos.astype(np.int32)[line_group], categories=pd.Index(reg_ids, dtype="object")
         ),
         link_rule=pd.Categorical.from_codes(  # type: ignore[call-overload]
-            rule.astype(np.intp), categories=list(LINK_RULES)
+            rule[line_group], categories=list(LINK_RULES)
         ),
-        link_note=_join_notes(notes, n),
+        link_note=_join_notes(notes, n, line_group),
     )
     return out
 
 
-def _join_notes(notes: list[_Note], n: int) -> pd.Categorical:
-    """The notes of each line joined by "; " (in rule order), as a Categorical. Works on the
-    distinct combinations of notes, a handful, never on a million strings."""
+def _join_notes(notes: list[_Note], n: int, rows: np.ndarray) -> pd.Categorical:
+    """The notes of each of ``n`` groups joined by "; " (in rule order), as a Categorical per
+    line (``rows``: each line's group). Works on the distinct combinations of notes, a handful,
+    never on a million strings."""
     codes = np.full(n, -1, dtype=np.intp)
     texts = np.array([], dtype=object)
     for note_codes, note_texts in notes:
         if not (note_codes >= 0).any():
             continue
+        if not len(texts):  # the first note met: its codes are the lines' codes
+            codes, texts = note_codes, note_texts
+            continue
         width = len(note_texts) + 1
         combined = (codes.astype(np.int64) + 1) * width + (note_codes + 1)
-        inverse, pairs = pd.factorize(combined)  # hashing: no sort of a million codes
+        inverse, pairs = factorize_codes(combined, (len(texts) + 1) * width)
         joined = []
         for pair in pairs:
             a = texts[pair // width - 1] if pair // width > 0 else None
@@ -402,4 +416,4 @@ def _join_notes(notes: list[_Note], n: int) -> pd.Categorical:
             joined.append(f"{a}; {b}" if a is not None and b is not None else a if b is None else b)
         codes = inverse.reshape(-1).astype(np.intp)
         texts = np.array(joined, dtype=object)
-    return categorical_from_codes(texts, codes)
+    return categorical_from_codes(texts, codes[rows])

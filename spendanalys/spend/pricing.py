@@ -60,15 +60,18 @@ def convert_to_sek(
         else pd.Series(pd.NA, index=lines.index, dtype="string")
     )
     currency = currency.mask(currency.isin(["", "KR", "SEK"]))
+    foreign = currency.notna().to_numpy(dtype=bool)
+    # the lines' years only matter for foreign amounts (often none of a million lines)
     years = (
         pd.to_datetime(lines["date"], errors="coerce").dt.year
-        if "date" in lines
+        if "date" in lines and foreign.any()
         else pd.Series(np.nan, index=lines.index)
     ).to_numpy(dtype=float, na_value=np.nan)
     rate = np.ones(len(lines))
-    reason = np.full(len(lines), None, dtype=object)
-    column = np.full(len(lines), None, dtype=object)
-    foreign = currency.notna().to_numpy(dtype=bool)
+    # object arrays made by np.empty hold None already (no fill pass over a million rows)
+    reason = np.empty(len(lines), dtype=object)
+    column = np.empty(len(lines), dtype=object)
+    failed = np.zeros(len(lines), dtype=bool)  # the rows given a reason above
     pairs = pd.DataFrame({"currency": currency[foreign], "year": years[foreign]}).drop_duplicates()
     for code, year in pairs.itertuples(index=False):
         same_year = np.isnan(years) if np.isnan(year) else years == year
@@ -87,14 +90,19 @@ def convert_to_sek(
         except UnitError as exc:
             reason[mask] = f"cannot convert {code} to SEK: {exc.reason or exc}"
             column[mask] = "currency"
-    missing = amount.isna().to_numpy() & pd.isna(reason)
+            failed |= mask
+    missing = amount.isna().to_numpy() & ~failed
     reason[missing] = "amount is missing"
     column[missing] = "amount_sek"
-    bad = pd.notna(reason)
+    bad = failed | missing
+    if not bad.any():  # the usual case: no row to filter out of a million
+        kept = lines.copy(deep=False)  # new columns go on a shallow copy, not the caller's
+        kept["spend_sek"] = amount.to_numpy() * rate
+        kept["amount_incl_vat"] = gross
+        return kept, []
     rejected = _rejected_rows(lines[bad], reason[bad], column[bad])
-    # Filtering copies every column: only done when a line is rejected (the new columns below
-    # go on a shallow copy, the caller's frame is not modified).
-    kept = lines[~bad] if bad.any() else lines.copy(deep=False)
+    # Filtering copies every column: only done when a line is rejected.
+    kept = lines[~bad]
     kept["spend_sek"] = amount.to_numpy()[~bad] * rate[~bad]
     kept["amount_incl_vat"] = gross[~bad]
     return kept, rejected

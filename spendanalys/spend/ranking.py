@@ -19,7 +19,7 @@ import pandas as pd
 
 from spendanalys.spend.breakdowns import group_sums
 from spendanalys.spend.categories import CategoryRules
-from spendanalys.spend.coding import encode
+from spendanalys.spend.coding import encode, first_seen
 
 # Days per average month, for "months to end" (365.25 / 12).
 DAYS_PER_MONTH = 30.4375
@@ -42,17 +42,52 @@ def join_unique(frame: pd.DataFrame, key: str, column: str, limit: int = 5) -> p
     """Per ``key``, the distinct non-missing values of ``column`` joined by "; " (at most
     ``limit``, then "…"), in order of first appearance. Works on integer codes: a Categorical
     column costs no factorisation, and only the few thousand distinct pairs reach Python."""
+    return join_unique_columns(frame, key, [column], limit)[column]
+
+
+def join_unique_columns(
+    frame: pd.DataFrame, key: str, columns: Sequence[str], limit: int = 5
+) -> dict[str, pd.Series]:
+    """:func:`join_unique` for each of ``columns``, the rows passed over once for all of them:
+    the distinct (key, value, value, ...) combinations are found in order of first appearance,
+    and each column's (key, value) pairs are taken from those few thousand combinations (a
+    pair first appears with the first combination that holds it)."""
     key_codes, key_uniques = encode(frame[key])
-    value_codes, value_uniques = encode(frame[column])
-    both = (key_codes >= 0) & (value_codes >= 0)
-    keys, values = key_codes[both], value_codes[both]  # filtered once, used twice
-    combined = keys.astype(np.int64) * (len(value_uniques) + 1) + values
-    # Rows where a (key, value) pair appears for the first time, in row order.
-    order = np.flatnonzero(~pd.Series(combined).duplicated().to_numpy())
-    key_of = key_uniques[keys[order]]
-    value_of = value_uniques[values[order]]
+    coded = [encode(frame[c]) for c in columns]
+    bound = len(key_uniques) + 1
+    for _, uniques in coded:
+        bound *= len(uniques) + 1
+    if bound >= 2**62:  # too many combinations for one integer: one column at a time
+        out: dict[str, pd.Series] = {}
+        for c in columns:
+            out.update(join_unique_columns(frame, key, [c], limit))
+        return out
+    rows = key_codes >= 0
+    combined = key_codes[rows].astype(np.int64)
+    for codes, uniques in coded:
+        combined *= len(uniques) + 1
+        combined += codes[rows] + 1
+    combos = first_seen(combined, bound)  # in order of first appearance
+    parts = []
+    for _, uniques in reversed(coded):
+        parts.append(combos % (len(uniques) + 1) - 1)
+        combos = combos // (len(uniques) + 1)
+    key_of = key_uniques[combos]
+    out = {}
+    for c, (_, uniques), value_code in zip(columns, coded, reversed(parts), strict=True):
+        has = value_code >= 0
+        out[c] = _joined(key_of[has], uniques[value_code[has]], limit)
+    return out
+
+
+def _joined(key_of: np.ndarray, value_of: np.ndarray, limit: int) -> pd.Series:
+    """The (key, value) pairs (in order, repeats skipped) as text per key (see join_unique)."""
     joined: dict[object, list[str]] = {}
+    seen: set[tuple[object, object]] = set()
     for k, v in zip(key_of, value_of, strict=True):
+        if (k, v) in seen:
+            continue
+        seen.add((k, v))
         items = joined.setdefault(k, [])
         if len(items) <= limit:
             items.append(str(v))
@@ -80,7 +115,7 @@ def _agreement_groups(lines: pd.DataFrame) -> tuple[np.ndarray, np.ndarray, np.n
     codes, ids = encode(lines["linked_agreement_id"])
     keep = ~lines["excluded"].to_numpy(dtype=bool) & (codes >= 0)
     group = codes[keep]
-    return keep, group, ids, pd.unique(group)
+    return keep, group, ids, first_seen(group, len(ids))
 
 
 def agreement_sums(lines: pd.DataFrame, kg_column: str = "kg_co2e") -> pd.DataFrame:
@@ -212,13 +247,9 @@ def aggregate_agreements(
     base["kg_co2e_per_sek"] = (base["kg_co2e"].astype(float) / priced).where(priced > 0)
     base["spend_without_factor_sek"] = base["spend_sek"].astype(float) - priced
     base["spend_basis"] = spend_basis
-    sources = join_unique(lines, "linked_agreement_id", "factor_source")
-    kinds = join_unique(lines, "linked_agreement_id", "factor_kind")
-    base["factor_source"] = sources.reindex(ids).to_numpy()
-    base["factor_kind"] = kinds.reindex(ids).to_numpy()
-    base["factor_set"] = (
-        join_unique(lines, "linked_agreement_id", "factor_set").reindex(ids).to_numpy()
-    )
+    factor_columns = ("factor_source", "factor_kind", "factor_set")
+    for name, joined in join_unique_columns(lines, "linked_agreement_id", factor_columns).items():
+        base[name] = joined.reindex(ids).to_numpy()
 
     base["kpi_substituted"] = base["agreement_id"].isin(_kpi_substituted(lines)).to_numpy()
 

@@ -29,8 +29,16 @@ import pandas as pd
 from spendanalys.io.result import RejectedRow
 from spendanalys.io.values import REQUIREMENT_LEVELS
 from spendanalys.schema import SCHEMAS, SOURCE_FILE, SOURCE_ROW
-from spendanalys.spend.coding import column, encode
+from spendanalys.spend.coding import (
+    column,
+    combined_codes,
+    encode,
+    first_rows,
+    is_function_of,
+    row_groups,
+)
 from spendanalys.spend.linking import (
+    LINE_KEY_COLUMNS,
     normalise_agreement_id,
     normalise_org_number,
     normalise_supplier_name,
@@ -76,9 +84,11 @@ def _exact_repeats(frame: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
     fields = [f for f in _FIELDS if f in frame]
     if not len(frame) or not fields:
         return np.zeros(len(frame), dtype=bool), np.full(len(frame), -1, dtype=np.intp)
-    group = frame[fields].astype(object).groupby(fields, dropna=False, sort=False).ngroup()
-    codes = group.to_numpy(dtype=np.intp)
-    first_of = pd.Series(np.arange(len(frame))).groupby(codes).transform("min").to_numpy()
+    # each field factorised (a missing value is a value of its own, -1), the codes combined:
+    # groups in order of first appearance, without grouping a frame of Python objects
+    parts = [np.asarray(pd.factorize(frame[f], use_na_sentinel=True)[0]) for f in fields]
+    codes = combined_codes(*parts)
+    first_of = first_rows(codes)[codes]
     repeat = first_of != np.arange(len(frame))
     return repeat, np.where(repeat, first_of, -1)
 
@@ -275,31 +285,6 @@ def key_codes(
     return per_unique[codes], np.asarray(distinct, dtype=object)
 
 
-def combined_codes(*parts: np.ndarray) -> np.ndarray:
-    """One int64 code per row for a tuple of code columns (-1 = missing counts as a value)."""
-    out = np.zeros(len(parts[0]), dtype=np.int64)
-    bound = 1  # out < bound
-    for part in parts:
-        width = int(part.max(initial=-1)) + 2
-        if bound * width >= 2**62:
-            # refactorised when the product would overflow: it then stays below rows × width
-            codes, uniques = pd.factorize(out)
-            out, bound = np.asarray(codes, dtype=np.int64), max(len(uniques), 1)
-        out = out * width + (part.astype(np.int64) + 1)
-        bound *= width
-    codes, _ = pd.factorize(out)  # codes in order of first appearance
-    return np.asarray(codes, dtype=np.intp)
-
-
-def first_rows(codes: np.ndarray) -> np.ndarray:
-    """The row where each code first appears, for codes numbered in order of first appearance
-    (what :func:`combined_codes` gives): the rows where the running maximum grows; no sort."""
-    if not len(codes):
-        return np.array([], dtype=np.intp)
-    peak = np.maximum.accumulate(codes)
-    return np.flatnonzero(np.r_[True, peak[1:] > peak[:-1]])
-
-
 def attribute_suppliers(lines: pd.DataFrame, suppliers: pd.DataFrame) -> np.ndarray:
     """Per line, the position in ``suppliers`` of the supplier it was bought from (-1: none).
 
@@ -325,8 +310,12 @@ def attribute_suppliers(lines: pd.DataFrame, suppliers: pd.DataFrame) -> np.ndar
     agreement, agreements = encode(lines["linked_agreement_id"])
     org, orgs = key_codes(column(lines, "org_number"), normalise_org_number)
     name, supplier_names = key_codes(column(lines, "supplier"), normalise_supplier_name)
-    group = combined_codes(agreement, org, name)
-    first = first_rows(group)
+    # The linker's groups of the lines (one per distinct agreement id, org number and
+    # supplier), when the linked agreement follows from them (it does for the linker's lines).
+    group, first = row_groups(lines, LINE_KEY_COLUMNS)
+    if not is_function_of(agreement, group, first):
+        group = combined_codes(agreement, org, name)
+        first = first_rows(group)
     groups = np.arange(len(first))
     hits = np.full(len(groups), -1, dtype=np.intp)
     for g, row in zip(groups, first, strict=True):

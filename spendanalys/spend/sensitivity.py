@@ -29,7 +29,7 @@ import pandas as pd
 
 from spendanalys.datafiles import DEFAULT_DATA_DIR
 from spendanalys.spend.breakdowns import group_sums
-from spendanalys.spend.coding import encode
+from spendanalys.spend.coding import encode, first_seen
 
 # Built-in sets by the name a user may give (``--factors exiobase-no``); the files live in the
 # data folder (emission_factors/spend). Which one prices the headline is a setting
@@ -136,7 +136,7 @@ def category_sensitivity(
     codes, categories = encode(lines["category_id"])
     keep = ~lines["excluded"].to_numpy(dtype=bool) & (codes >= 0)
     # categories in order of first appearance, summed on their integer codes
-    seen = pd.unique(codes[keep])
+    seen = first_seen(np.where(keep, codes, -1), len(categories))
     names = pd.Index(np.asarray(categories, dtype=object)[seen]).astype(str)
     out = pd.DataFrame(index=pd.Index(names, name=None))
     # int16 per line where the categories fit (10 million lines: 20 MB, not 80)

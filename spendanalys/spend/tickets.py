@@ -102,5 +102,5 @@ def ticket_codes(
     # where the ticket differs from its account's category (else the account rule places it).
     differs = (named != of_agreement) & ((of_agreement >= 0) | (named != by_account))
     ticket = candidates & is_travel(named) & differs
-    found[ticket] = named[ticket]
+    np.copyto(found, named, where=ticket)
     return found

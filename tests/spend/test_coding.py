@@ -10,7 +10,12 @@ from spendanalys.spend.coding import (
     as_categorical,
     categorical_from_codes,
     encode,
+    encoding_once,
+    factorize_codes,
+    first_seen,
+    is_function_of,
     map_unique_strings,
+    row_groups,
     spread,
     string_array,
 )
@@ -55,3 +60,46 @@ def test_map_unique_strings_calls_once_per_distinct_value() -> None:
     got = pd.Series(map_unique_strings(column, upper))
     assert calls == [2]
     pd.testing.assert_series_equal(got, pd.Series(["A", None, None, "A", "A"], dtype="string"))
+
+
+@pytest.mark.parametrize("seed", range(20))
+@pytest.mark.parametrize("size", [7, 10**9])  # a counting table; too wide for one: hashed
+def test_first_seen_and_factorize_codes_equal_pandas(seed: int, size: int) -> None:
+    rng = np.random.default_rng(seed)
+    codes = rng.integers(-1, 7, size=int(rng.integers(0, 40))) * (size // 7)
+    codes[codes < 0] = -1
+    valid = codes[codes >= 0]
+    np.testing.assert_array_equal(first_seen(codes, size), pd.unique(valid))
+    inverse, uniques = factorize_codes(codes, size)
+    want_inverse, want_uniques = pd.factorize(valid)
+    np.testing.assert_array_equal(uniques, want_uniques)
+    np.testing.assert_array_equal(inverse[codes >= 0], want_inverse)
+    assert (inverse[codes < 0] == -1).all()
+
+
+@pytest.mark.parametrize("seed", range(5))
+def test_row_groups_are_the_combinations_in_order_of_first_appearance(seed: int) -> None:
+    rng = np.random.default_rng(seed)
+    n = 500
+    frame = pd.DataFrame(
+        {
+            "agreement_id": pd.array(rng.choice(["A-1", "A-2", None], n), dtype="string[pyarrow]"),
+            "org_number": pd.array(rng.choice(["5566778899", None], n), dtype="string[pyarrow]"),
+            "supplier": pd.array(
+                rng.choice(["Städ AB", "Bygg HB", "X"], n), dtype="string[pyarrow]"
+            ),
+        }
+    )
+    columns = ["agreement_id", "org_number", "supplier"]
+    want = frame.astype(object).groupby(columns, dropna=False, sort=False).ngroup().to_numpy()
+    with encoding_once():
+        group, first = row_groups(frame, columns)
+        again, _ = row_groups(frame.reset_index(drop=True), columns)  # same Arrow data
+        assert again is group
+    np.testing.assert_array_equal(group, want)
+    np.testing.assert_array_equal(
+        first, [np.flatnonzero(want == g)[0] for g in range(want.max() + 1)]
+    )
+    agreement = encode(frame["agreement_id"])[0]
+    assert is_function_of(agreement, group, first)
+    assert not is_function_of(np.arange(n), group, first)

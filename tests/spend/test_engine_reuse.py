@@ -15,7 +15,7 @@ from spendanalys.services.assembly import run_spend
 from spendanalys.spend.breakdowns import group_sums
 from spendanalys.spend.coding import encode, encoding_once
 from spendanalys.spend.linking import normalise_org_number
-from spendanalys.spend.ranking import join_unique
+from spendanalys.spend.ranking import join_unique, join_unique_columns
 
 
 def _plain_encode(values: pd.Series) -> tuple[np.ndarray, np.ndarray]:
@@ -132,3 +132,29 @@ def test_join_unique_is_the_plain_per_key_join(seed: int) -> None:
     assert list(got.index) == list(want)
     for k, values in want.items():
         assert got[k] == "; ".join(values[:5]) + ("; …" if len(values) > 5 else "")
+
+
+@pytest.mark.parametrize("seed", range(5))
+def test_join_unique_columns_is_join_unique_per_column(seed: int) -> None:
+    rng = np.random.default_rng(seed)
+    n = 3_000
+    keys = np.array(["A-1", "A-2", None, "A-3"], dtype=object)[rng.integers(0, 4, n)]
+    sources = np.array(["EPA", "Exiobase", None], dtype=object)[rng.integers(0, 3, n)]
+    kinds = np.array(["category", "supplier", None], dtype=object)[rng.integers(0, 3, n)]
+    names = np.array([f"Lev {i}" for i in range(9)] + [None], dtype=object)[rng.integers(0, 10, n)]
+    frame = pd.DataFrame(
+        {
+            "k": pd.Categorical(keys),
+            "source": pd.Categorical(sources),
+            "kind": pd.array(kinds, dtype="string"),
+            "name": pd.array(names, dtype="string"),
+        }
+    )
+    got = join_unique_columns(frame, "k", ["source", "kind", "name"], limit=3)
+    for column in ("source", "kind", "name"):
+        pd.testing.assert_series_equal(got[column], join_unique(frame, "k", column, limit=3))
+        want: dict[str, list[str]] = {}
+        for k, v in zip(keys, frame[column].astype(object), strict=True):
+            if k is not None and not pd.isna(v) and v not in want.setdefault(k, []):
+                want[k].append(v)
+        assert list(got[column].index) == [k for k, v in want.items() if v]

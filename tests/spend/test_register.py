@@ -3,12 +3,13 @@
 
 from __future__ import annotations
 
+import numpy as np
 import pandas as pd
 import pytest
 
 from spendanalys.spend.duplicates import repeated_lines
 from spendanalys.spend.linking import link_invoices_to_agreements
-from spendanalys.spend.register import attribute_suppliers, consolidate_register
+from spendanalys.spend.register import _exact_repeats, attribute_suppliers, consolidate_register
 
 
 def _register(rows: list[dict]) -> pd.DataFrame:
@@ -165,3 +166,25 @@ def test_every_repeat_is_rejected_in_a_third_file(n: int) -> None:
     repeat, rejected, _ = repeated_lines(_invoices(rows))
     assert int(repeat.sum()) == n and len(rejected) == n
     assert all("0.csv row 2" in r.reason for r in rejected)
+
+
+@pytest.mark.parametrize("seed", range(10))
+def test_exact_repeats_is_the_grouping_of_every_field(seed: int) -> None:
+    """Rows identical in every field (a missing value matching a missing one) are repeats of
+    the first such row: what grouping the fields as Python objects gives."""
+    rng = np.random.default_rng(seed)
+    n = 60
+    frame = pd.DataFrame(
+        {
+            "agreement_id": pd.array(rng.choice(["A-1", "A-2", None], n), dtype="string"),
+            "supplier": pd.array(rng.choice(["Städ AB", "Bygg HB", None], n), dtype="string"),
+            "value_sek": rng.choice([1000.0, 250.5, np.nan], n),
+            "start_date": pd.to_datetime(rng.choice(["2024-01-01", "2023-05-01", None], n)),
+            "environmental_requirements": pd.array(rng.choice([True, False, None], n), "boolean"),
+        }
+    )
+    repeat, first = _exact_repeats(frame)
+    group = frame.astype(object).groupby(list(frame), dropna=False, sort=False).ngroup()
+    want_first = pd.Series(np.arange(n)).groupby(group.to_numpy()).transform("min").to_numpy()
+    np.testing.assert_array_equal(repeat, want_first != np.arange(n))
+    np.testing.assert_array_equal(first, np.where(repeat, want_first, -1))
