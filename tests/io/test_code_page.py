@@ -154,7 +154,7 @@ def test_a_cp1252_body_reads_as_transcoding_it_first(body: str) -> None:
 
 
 def test_many_distinct_cells_over_many_chunks_read_as_transcoding_them_first() -> None:
-    rows = [f"F{i};Städ {i} – Växjö;€ {i}\u00a0000,00\n" for i in range(120_000)]
+    rows = [f"F{i};Städ {i} – Växjö;€ {i}\u00a0000,00\n" for i in range(200_000)]
     raw = "".join(rows).encode("cp1252")  # over pyarrow's block size: several chunks
     frame = read_one_line_records(raw, ";", 3, lines=len(rows), quoted=False, encoding="cp1252")
     assert frame is not None
