@@ -23,11 +23,11 @@ ASCII_SINGLE_BYTE = frozenset({"cp1252", "latin-1"})
 # Cells with at most 1/_FEW_DISTINCT as many distinct values as cells are transcoded through
 # their distinct values (hashing the cells costs less than moving their bytes).
 _FEW_DISTINCT = 4
-_Table = tuple[np.ndarray, np.ndarray, str]
+_ByteTable = tuple[np.ndarray, np.ndarray, str]
 
 
 @cache
-def _utf8_table(encoding: str) -> _Table:
+def _utf8_table(encoding: str) -> _ByteTable:
     """Per byte: its UTF-8 length (0: undefined), its UTF-8 bytes, and the codec's name."""
     lengths = np.zeros(256, dtype=np.int64)
     utf8 = np.zeros((256, 3), dtype=np.uint8)
@@ -94,7 +94,7 @@ def _is_ascii(array: pa.Array) -> bool:
 
 
 def _dense_to_utf8(array: pa.Array, encoding: str) -> pa.Array:
-    """Unvalidated large_string cells in ``encoding`` as UTF-8, transcoded in place."""
+    """Unvalidated large_string cells in ``encoding`` as UTF-8, their bytes transcoded at once."""
     if array.null_count:
         raise ValueError("cells with nulls are not transcoded here")
     _, offsets_buffer, data_buffer = array.buffers()
@@ -111,8 +111,8 @@ def cells_to_utf8(array: pa.Array, encoding: str) -> pa.Array:
     """Large_string cells read from ``encoding`` bytes unvalidated, as UTF-8 large_string.
 
     ASCII-only cells are already UTF-8. Cells of few distinct values (supplier names, invoice
-    texts) have each value transcoded once and are taken from them; others are transcoded in
-    place. Raises UnicodeDecodeError at a byte ``encoding`` leaves undefined, as decoding the
+    texts) have each value transcoded once and are taken from them; others have their bytes
+    transcoded as one run. Raises UnicodeDecodeError at a byte ``encoding`` leaves undefined, as decoding the
     bytes would.
     """
     if _is_ascii(array):
