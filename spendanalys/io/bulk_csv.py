@@ -4,8 +4,9 @@ The general path (``decode.decode_text``, ``tabular.read_text_table``) decodes t
 one string, normalises its newlines and re-encodes the body for the parser: three copies of a
 100 MB export. Most exports are plain: UTF-8 or a single-byte Windows code page, LF or CRLF
 line ends, one record per line, the header in the first rows. For those the header is found in
-the decoded start of the file and the body's bytes go to pyarrow's parser as they are (pyarrow
-transcodes a code page block by block). Anything this path cannot settle exactly as the
+the decoded start of the file and the body's bytes go to pyarrow's parser as they are (a
+single-byte code page such as cp1252 is split as raw bytes and only the cells with non-ASCII
+bytes are transcoded afterwards, see ``code_page``). Anything this path cannot settle exactly as the
 general path would (UTF-16, NUL bytes, stray CRs, a header not in the start, records across
 lines, ragged rows, undecodable bytes) sends the whole file down the general path, so both give
 the same table, rejected rows and notes.
