@@ -79,12 +79,8 @@ def test_the_decision_is_the_whole_file_readings_decision(
     )
 
 
-def test_a_long_export_of_the_right_kind_is_read_as_the_others_only_at_its_start(
-    sample_dir: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    file = "leverantorsfakturor_2024.csv"  # 2.9 MB, 29,817 invoice lines
-    content = (sample_dir / file).read_bytes()
-    result = readers.read_input(content, "invoices", name=file)
+def _bytes_read_per_kind(monkeypatch: pytest.MonkeyPatch) -> dict[str, list[int]]:
+    """The sizes of what the kind check hands the readers, per kind, as it reads."""
     sizes: dict[str, list[int]] = {}
     read = readers.read_input
 
@@ -93,6 +89,16 @@ def test_a_long_export_of_the_right_kind_is_read_as_the_others_only_at_its_start
         return read(source, kind, **options)  # type: ignore[arg-type]
 
     monkeypatch.setattr(staging.readers, "read_input", counting)
+    return sizes
+
+
+def test_a_long_export_of_the_right_kind_is_read_as_the_others_only_at_its_start(
+    sample_dir: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    file = "leverantorsfakturor_2024.csv"  # 2.9 MB, 29,817 invoice lines
+    content = (sample_dir / file).read_bytes()
+    result = readers.read_input(content, "invoices", name=file)
+    sizes = _bytes_read_per_kind(monkeypatch)
     found = services.check_kind(content, file, "invoices", result)
     assert (found.stopped, found.looks_like) == (False, None)
     assert sorted(sizes) == ["contracts", "fte", "trips"]
@@ -105,14 +111,7 @@ def test_a_long_export_of_another_kind_is_stopped_on_its_whole_reading(
 ) -> None:
     file = "resor_2019_2024.csv"  # 515 kB of trips, given as invoices
     content = (sample_dir / file).read_bytes()
-    sizes: dict[str, list[int]] = {}
-    read = readers.read_input
-
-    def counting(source: bytes, kind: str, **options: object) -> object:
-        sizes.setdefault(kind, []).append(len(source))
-        return read(source, kind, **options)  # type: ignore[arg-type]
-
-    monkeypatch.setattr(staging.readers, "read_input", counting)
+    sizes = _bytes_read_per_kind(monkeypatch)
     found = services.check_kind(content, file, "invoices", None)
     assert (found.stopped, found.looks_like) == (True, "trips")
     assert sizes["trips"] == [len(start_of(content)), len(content)]
