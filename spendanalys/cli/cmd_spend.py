@@ -11,6 +11,7 @@ from pathlib import Path
 from spendanalys.cli.common import (
     add_column_option,
     format_sek,
+    keep_freed_memory,
     print_table,
     use_system_arrow_allocator,
 )
@@ -172,6 +173,7 @@ def analyse(args: argparse.Namespace):  # type: ignore[no-untyped-def]
     from spendanalys.services.assembly import run_spend
 
     use_system_arrow_allocator()
+    keep_freed_memory([*args.contracts, *args.invoices])
     rule_files = {k: getattr(args, k) for k in RULE_OPTIONS if getattr(args, k)}
     result = run_spend(
         args.contracts,

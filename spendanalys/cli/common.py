@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import argparse
+import ctypes
 import math
 import os
+import platform
 import sys
 from collections.abc import Iterable
 from pathlib import Path
@@ -37,6 +39,44 @@ def use_system_arrow_allocator() -> None:
     import pyarrow as pa  # here, not at the top: --help must not import pyarrow
 
     pa.set_memory_pool(pa.system_memory_pool())
+
+
+# glibc's mallopt parameters (malloc.h) and the settings keep_freed_memory gives them.
+_M_TRIM_THRESHOLD, _M_MMAP_THRESHOLD = -1, -3
+_KEEP_TOP_BYTES = 1 << 30
+_HEAP_BELOW_BYTES = 256 << 20
+# Inputs up to this size take the settings: their columns are small enough that memory kept
+# for reuse stays within a few tens of MiB (1M lines, 68 MB of CSV: peak 525-542 MiB before,
+# 537-559 after), while a 10M-line run (1 GB) peaked 330 MiB higher (3,485 -> 3,823 MiB).
+KEEP_FREED_MEMORY_UP_TO_BYTES = 256 << 20
+
+
+def keep_freed_memory(paths: Iterable[str | os.PathLike[str]]) -> bool:
+    """Let glibc keep the memory one analysis step frees for the next, for a small run.
+
+    Each step of a spend run allocates its columns afresh after the step before freed its own;
+    with glibc's defaults arrays of a few MiB come from mmap and go back to the system when
+    freed, so every step pays the page faults (and zeroing) again: a 1M-line run took ~170,000
+    minor faults against ~135,000 with these settings, 0.1-0.3 s of system time. Larger runs
+    keep the defaults (their peak RSS is the binding limit). Returns whether the settings were
+    applied; a ``MALLOC_*`` variable set by the user, a non-glibc C library or a file that
+    cannot be sized leaves the allocator as it is.
+    """
+    if any(name.startswith("MALLOC_") for name in os.environ):
+        return False
+    if platform.libc_ver()[0] != "glibc":
+        return False
+    try:
+        size = sum(os.path.getsize(path) for path in paths)
+    except OSError:
+        return False
+    if size > KEEP_FREED_MEMORY_UP_TO_BYTES:
+        return False
+    libc = ctypes.CDLL(None)
+    return bool(
+        libc.mallopt(_M_MMAP_THRESHOLD, _HEAP_BELOW_BYTES)
+        and libc.mallopt(_M_TRIM_THRESHOLD, _KEEP_TOP_BYTES)
+    )
 
 
 def column_mapping(options: Iterable[str], kind: Kind) -> Mapped:
