@@ -94,18 +94,26 @@ def supplier_factor_rows(stored: pd.DataFrame | None) -> list[dict[str, Any]]:
     ]
 
 
-def _compute_spend(store: Store, as_of: date) -> SpendView | None:
-    contracts = store.current_table("contracts")
-    if contracts.empty:
-        return None
-    invoices = store.current_table("invoices")
-    run = assemble_spend(
+def spend_run_with_settings(
+    store: Store, contracts: pd.DataFrame, invoices: pd.DataFrame, as_of: date
+) -> SpendRun:
+    """The spend analysis of these tables with the store's supplier factors and category
+    overrides: what the pages show of the current tables, and what an upload's preview shows
+    of the tables it would make current."""
+    return assemble_spend(
         contracts,
         None if invoices.empty else invoices,
         as_of=as_of,
         supplier_factors=supplier_factor_rows(store.supplier_factors()),
         category_overrides=store.category_overrides(),
     )
+
+
+def _compute_spend(store: Store, as_of: date) -> SpendView | None:
+    contracts = store.current_table("contracts")
+    if contracts.empty:
+        return None
+    run = spend_run_with_settings(store, contracts, store.current_table("invoices"), as_of)
     return SpendView(run.analysis, run.rules, run.factor_sets, store.state().version_ids())
 
 

@@ -19,7 +19,8 @@ from spendanalys.errors import SpendanalysError
 from spendanalys.io.decode import text_encodings
 from spendanalys.io.result import ReadResult
 from spendanalys.schema import KINDS, Kind
-from spendanalys.services.assembly import assemble_spend
+from spendanalys.services.analyses import spend_run_with_settings
+from spendanalys.services.summaries import spend_summary
 from spendanalys.store.database import Store
 from spendanalys.store.selections import years_covered
 from spendanalys.travel.analysis import analyse_travel
@@ -149,19 +150,35 @@ def figures_of(kind: str, table: pd.DataFrame) -> Figures:
     return figures
 
 
-def _kg_co2e(kind: str, tables: dict[str, pd.DataFrame]) -> float | None:
-    """Total kg CO2e of the analysis the kind feeds, on these tables (None: it cannot run)."""
+def _spend_kg_co2e(store: Store, tables: dict[str, pd.DataFrame]) -> float | None:
+    """Total kg CO2e of the spend analysis of these tables, with the store's supplier factors
+    and category overrides as the pages apply them (None: it cannot run)."""
+    if tables["contracts"].empty:
+        return None
     try:
-        if kind in ("contracts", "invoices"):
-            if tables["contracts"].empty:
-                return None
-            invoices = tables["invoices"]
-            run = assemble_spend(
-                tables["contracts"], None if invoices.empty else invoices, as_of=date.today()
-            )
-            return float(run.analysis.totals["kg_co2e"])
-        if tables["trips"].empty or tables["fte"].empty:
-            return None
+        run = spend_run_with_settings(
+            store, tables["contracts"], tables["invoices"], as_of=date.today()
+        )
+    except (SpendanalysError, ValueError, KeyError):
+        return None
+    return float(run.analysis.totals["kg_co2e"])
+
+
+def _current_spend_kg_co2e(store: Store) -> float | None:
+    """The total the pages show now: the current analysis, from the cache when a page or an
+    earlier preview computed it (an upload's preview then runs one analysis, not two)."""
+    try:
+        summary = spend_summary(store)
+    except (SpendanalysError, ValueError, KeyError):
+        return None
+    return None if summary is None else float(summary.totals["kg_co2e"])
+
+
+def _travel_kg_co2e(tables: dict[str, pd.DataFrame]) -> float | None:
+    """Total kg CO2e of the trips (None: the travel analysis cannot run on these tables)."""
+    if tables["trips"].empty or tables["fte"].empty:
+        return None
+    try:
         return float(analyse_travel(tables["trips"], tables["fte"]).trips["kg_co2e"].sum())
     except (SpendanalysError, ValueError, KeyError):
         return None
@@ -218,7 +235,11 @@ def preview_of(store: Store, version_id: int) -> Preview:
     then = dict(now)
     then[kind] = store.selection_table(kind, parts)
     before, after = figures_of(kind, now[kind]), figures_of(kind, then[kind])
-    before.kg_co2e, after.kg_co2e = _kg_co2e(kind, now), _kg_co2e(kind, then)
+    if kind in ("contracts", "invoices"):
+        before.kg_co2e = _current_spend_kg_co2e(store)
+        after.kg_co2e = _spend_kg_co2e(store, then)
+    else:
+        before.kg_co2e, after.kg_co2e = _travel_kg_co2e(now), _travel_kg_co2e(then)
     return Preview(
         version_id=int(version_id),
         kind=kind,

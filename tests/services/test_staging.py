@@ -13,6 +13,7 @@ import pytest
 from spendanalys import io as readers
 from spendanalys import services
 from spendanalys.errors import AccessDenied, ConfigurationError
+from spendanalys.services.assembly import assemble_spend
 from spendanalys.store.database import Store
 
 
@@ -234,3 +235,43 @@ def test_versions_and_the_audit_log_by_role(store: Store) -> None:
     with pytest.raises(AccessDenied):
         services.use_version(store, 1, user="ola", role="procurement")
     assert services.audit_entries(store, role="admin")["action"].iloc[0] == "import"
+
+
+def test_a_spend_preview_counts_the_stored_supplier_factors_as_the_pages_do(
+    store: Store, sample_dir: Path
+) -> None:
+    """The preview's before and after totals apply the store's supplier factors (and category
+    overrides) as the overview does: "before" is the total the overview shows now, and "after"
+    is what it shows once the upload is confirmed. Both used to be computed without them."""
+    view = services.spend_view(store)
+    assert view is not None
+    lines = view.analysis.lines
+    org = lines.loc[lines["supplier_org"].notna(), "supplier_org"].value_counts().index[0]
+    services.add_supplier_factor(
+        store,
+        org_number=org,
+        factor=900,  # g CO2e/SEK: far from the category factor, so a leak would show
+        unit="g CO2e/SEK",
+        price_year=2024,
+        source="Leverantörens EPD 2024",
+        user="p",
+        role="procurement",
+    )
+    shown_now = services.spend_summary(store)
+    assert shown_now is not None
+    content = _bytes(sample_dir, "leverantorsfakturor_2024.csv")
+    outcome = services.import_upload(
+        store, "invoices", "fakturor.csv", content, user="p", role="procurement", stage=True
+    )
+    assert outcome.ok and outcome.staged and outcome.version_id is not None
+    preview = services.Preview.from_dict(outcome.preview or {})
+    assert preview.before.kg_co2e == pytest.approx(shown_now.totals["kg_co2e"], rel=1e-12)
+    services.confirm_upload(store, outcome.version_id, user="p", role="procurement")
+    shown_after = services.spend_summary(store)
+    assert shown_after is not None
+    assert preview.after.kg_co2e == pytest.approx(shown_after.totals["kg_co2e"], rel=1e-12)
+    # the same file again: the figures the supplier factor gives, not the factor-less ones
+    without = assemble_spend(
+        store.current_table("contracts"), store.current_table("invoices")
+    ).analysis.totals["kg_co2e"]
+    assert preview.after.kg_co2e != pytest.approx(without, rel=1e-6)
