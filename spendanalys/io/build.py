@@ -16,6 +16,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from spendanalys.io.arrow_text import blank_values, holding
 from spendanalys.io.dates import DateOrder, parse_dates
 from spendanalys.io.headers import is_total_label
 from spendanalys.io.numbers import Decimal, NumberColumn, classify_numbers, decide_decimal
@@ -49,11 +50,15 @@ YEAR_IS_ENOUGH = frozenset({("trips", "date"), ("invoices", "date")})
 
 
 def _blank_column(column: pd.Series) -> np.ndarray:
-    """True where a cell is empty (CSV: only whitespace; workbook: None)."""
+    """True where a cell is empty (CSV: only whitespace; workbook: None).
+
+    A CSV column's cells are looked at byte-wise first (:func:`blank_values`)."""
     if column.dtype == object:
         blank: np.ndarray = column.isna().to_numpy()
         return blank
     text = pa.array(column, type=pa.large_string())
+    if not text.null_count:
+        return blank_values(text)
     # no bytes, or whitespace only (utf8_is_space is false for an empty string)
     empty = pc.equal(pc.binary_length(text), 0)
     spaces: np.ndarray = pc.or_(empty, pc.utf8_is_space(text)).to_numpy(zero_copy_only=False)
@@ -134,14 +139,18 @@ _HINT_PARTS = ("umma", "otal")
 
 def _total_hints(column: pa.ChunkedArray | pa.Array, rows: np.ndarray) -> np.ndarray:
     """Which of ``rows`` (positions in ``column``) hold the total hint ("summa" or "total",
-    any case): the regex runs only on the cells a plain substring search picks, ``_PARSE_ROWS``
-    rows at a time (the lowered copy of the column stays small)."""
-    found = np.zeros(len(column), dtype=bool)
-    for start in range(0, len(column), _PARSE_ROWS):
-        lowered = pc.ascii_lower(column.slice(start, _PARSE_ROWS))
+    any case). Such a cell holds a "u" or an "o" (either case: RE2's case folding gives them
+    no other partners), so only those cells are lowered and searched for a part of the hint,
+    ``_PARSE_ROWS`` at a time (the lowered copy stays small); the regex runs on the cells
+    that search picks."""
+    candidates: np.ndarray = rows[holding(column, b"uUoO")[rows]]
+    found = np.zeros(len(candidates), dtype=bool)
+    for start in range(0, len(candidates), _PARSE_ROWS):
+        block = column.take(pa.array(candidates[start : start + _PARSE_ROWS]))
+        lowered = pc.ascii_lower(block)
         maybe = pc.or_(*(pc.match_substring(lowered, part) for part in _HINT_PARTS))
-        found[start : start + len(lowered)] = maybe.to_numpy(zero_copy_only=False)
-    candidates: np.ndarray = rows[found[rows]]
+        found[start : start + len(block)] = maybe.to_numpy(zero_copy_only=False)
+    candidates = candidates[found]
     if not len(candidates):
         return candidates
     cells = column.take(pa.array(candidates))

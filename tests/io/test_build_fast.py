@@ -2,7 +2,8 @@
 
 Total rows are looked for with a substring search before the case-insensitive regex, and the
 first filled cell of a row is searched only where the row's first cell is empty; a parser that
-knows no cell is bad says so without a scan. Each property compares the shortcut with the
+knows no cell is bad says so without a scan; a repeated header is looked for only in cells
+that hold a letter (or a non-ASCII byte); blank cells are found byte-wise. Each property compares the shortcut with the
 plain full pass on ledger-like rows: blanks, whitespace, "Summa", "TOTALT", "ſumma" (a long s,
 which the regex folds to s), "Totalsumma:", invoice numbers.
 """
@@ -19,7 +20,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from spendanalys.io import build, read_input
+from spendanalys.io import build, read_input, segments
 from spendanalys.io.headers import is_total_label
 from spendanalys.io.values import Parsed, parse_text
 
@@ -76,6 +77,40 @@ def test_total_rows_in_a_long_first_column(first_cells: list[str], total: list[b
     got = build._total_rows(cells, blank, ~blank.all(axis=1))
     assert got[[3, n - 1]].tolist() == total
     assert int(got.sum()) == sum(total)
+
+
+HEADER_TEXTS = ["Belopp", "Fakturadatum", "Leverantör", "Summa", "Σ"]
+HEADER_CELLS = st.one_of(
+    st.sampled_from(["", " ", "2023-02-28", "1 130,73", "-", "12 kr", "\u00a0Belopp", "Ö"]),
+    st.sampled_from(HEADER_TEXTS).map(lambda t: f" {t}\t"),
+    st.sampled_from(["belopp", "Belopp x", "Σ ", "\u3000Leverantör", "123", " 123 "]),
+    st.text(max_size=5),
+)
+
+
+@given(
+    st.lists(HEADER_CELLS, max_size=30),
+    st.booleans(),
+    st.sampled_from([HEADER_TEXTS, [*HEADER_TEXTS, "123"]]),  # a mapped header of digits
+)
+@settings(max_examples=300, deadline=None)
+def test_repeated_header_cells_are_the_cells_equal_to_a_header_text(
+    cells: list[str], chunked: bool, texts: list[str]
+) -> None:
+    if chunked and len(cells) > 1:
+        half = len(cells) // 2
+        parts = [
+            pa.array(cells[:half], pa.large_string()),
+            pa.array(cells[half:], pa.large_string()),
+        ]
+        column = pd.Series(pd.arrays.ArrowStringArray(pa.chunked_array(parts)))
+    else:
+        column = pd.Series(cells, dtype="str")
+    value_set = pa.array(sorted(texts), pa.large_string())
+    got = segments._hits(column, value_set)
+    stripped = pc.utf8_trim_whitespace(pa.array(cells, pa.large_string())).to_pylist()
+    want = [t in texts for t in stripped]
+    assert got.dtype == bool and got.tolist() == want
 
 
 @given(st.lists(st.lists(st.booleans(), min_size=4, max_size=4), max_size=30))
