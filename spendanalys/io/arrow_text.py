@@ -41,6 +41,20 @@ def data_bytes(array: pa.Array) -> np.ndarray:
     return np.zeros(0, dtype=np.uint8) if buffer is None else np.frombuffer(buffer, np.uint8)
 
 
+def _may_start_space(first: np.ndarray) -> np.ndarray:
+    """Per first byte (uint8) of a value: may the value start with whitespace?
+
+    Arrow's Unicode whitespace is ASCII control or space, or a character of 2-3 bytes; none of
+    the characters U+00C0..U+07FF (lead bytes 0xC3..0xDF: Latin letters as in "Örebro", Greek,
+    Cyrillic) is whitespace, nor printable ASCII. Two comparisons (uint8 arithmetic wraps
+    below each range's start): a lookup table indexed by the bytes costs more.
+    """
+    mask: np.ndarray = ((first - np.uint8(0x21)) > 0x7E - 0x21) & (
+        (first - np.uint8(0xC3)) > 0xDF - 0xC3
+    )
+    return mask
+
+
 def _may_trim_chunk(array: pa.Array) -> bool:
     if len(array) == 0:
         return False
@@ -61,9 +75,9 @@ def _may_trim_chunk(array: pa.Array) -> bool:
         else:
             first = data[ends[:-1][full]]
             last = data[ends[1:][full] - 1]
-    # Arrow's Unicode whitespace is ASCII control/space or a multi-byte character: a value
-    # whose first and last bytes are printable ASCII cannot change when trimmed.
-    edge = (first <= 0x20) | (first >= 0x7F) | (last <= 0x20) | (last >= 0x7F)
+    # A value whose first byte starts no whitespace and whose last byte is printable ASCII
+    # (the last byte of a multi-byte character tells nothing) cannot change when trimmed.
+    edge = _may_start_space(first) | (last <= 0x20) | (last >= 0x7F)
     if not edge.any():
         return False
     where = np.flatnonzero(full)[edge]
@@ -89,6 +103,89 @@ def trim(array: StringColumn) -> StringColumn:
         return array
     trimmed: StringColumn = pc.utf8_trim_whitespace(array)
     return trimmed
+
+
+# Bytes :func:`holding` looks at in one pass (its masks are this large at most).
+_SCAN_BYTES = 1 << 24
+
+
+def _byte_runs(wanted: bytes) -> list[tuple[int, int]]:
+    """The distinct bytes of ``wanted`` as runs of consecutive values, (first, last) each."""
+    runs: list[tuple[int, int]] = []
+    for byte in sorted(set(wanted)):
+        if runs and runs[-1][1] == byte - 1:
+            runs[-1] = (runs[-1][0], byte)
+        else:
+            runs.append((byte, byte))
+    return runs
+
+
+def _in_runs(data: np.ndarray, runs: list[tuple[int, int]]) -> np.ndarray:
+    """Per byte: whether it falls in one of ``runs`` (a comparison pass per run: a lookup
+    table indexed by the bytes costs 4x more)."""
+    found = np.zeros(len(data), dtype=bool)
+    for first, last in runs:
+        if first == last:
+            found |= data == first
+        else:  # uint8 arithmetic wraps: below ``first`` comes out above ``last - first``
+            found |= (data - np.uint8(first)) <= last - first
+    return found
+
+
+def _holding_chunk(array: pa.Array, runs: list[tuple[int, int]]) -> np.ndarray:
+    found = np.zeros(len(array), dtype=bool)
+    if not len(array):
+        return found
+    ends = offsets(array)
+    data = data_bytes(array)
+    for start in range(int(ends[0]), int(ends[-1]), _SCAN_BYTES):
+        stop = min(start + _SCAN_BYTES, int(ends[-1]))
+        at = np.flatnonzero(_in_runs(data[start:stop], runs)) + start
+        if len(at):  # the value whose bytes hold each position found
+            found[np.searchsorted(ends, at, side="right") - 1] = True
+    if array.null_count:
+        found &= array.is_valid().to_numpy(zero_copy_only=False)
+    return found
+
+
+def holding(array: StringColumn, wanted: bytes) -> np.ndarray:
+    """Per value: whether its bytes include any byte of ``wanted`` (False for a null).
+
+    Why: a comparison pass over the bytes and a search of the offsets for the positions found
+    cost a few milliseconds per million values when few values hold such a byte; a substring
+    kernel reads every value on its own.
+    """
+    runs = _byte_runs(wanted)
+    chunks = array.chunks if isinstance(array, pa.ChunkedArray) else [array]
+    if not chunks:
+        return np.zeros(0, dtype=bool)
+    return np.concatenate([_holding_chunk(chunk, runs) for chunk in chunks])
+
+
+def _blank_chunk(array: pa.Array) -> np.ndarray:
+    ends = offsets(array)
+    blank: np.ndarray = ends[1:] == ends[:-1]
+    filled = np.flatnonzero(~blank)
+    first = data_bytes(array)[ends[:-1][filled]]
+    # A value whose first byte starts no whitespace is not blank; the others are asked.
+    asked = filled[_may_start_space(first)]
+    if len(asked):
+        spaces = pc.utf8_is_space(array.take(pa.array(asked)))
+        blank[asked] = spaces.to_numpy(zero_copy_only=False)
+    return blank
+
+
+def blank_values(array: StringColumn) -> np.ndarray:
+    """Per value: whether it is empty or whitespace only (``utf8_is_space`` or no bytes).
+
+    Only values whose first byte may start whitespace are given to the kernel. No nulls.
+    """
+    if array.null_count:
+        raise ValueError("values with nulls are not looked at here")
+    chunks = array.chunks if isinstance(array, pa.ChunkedArray) else [array]
+    if not chunks:
+        return np.zeros(0, dtype=bool)
+    return np.concatenate([_blank_chunk(chunk) for chunk in chunks])
 
 
 def short_values(array: StringColumn, longest: int) -> bool:

@@ -7,17 +7,16 @@ column and reason), or skipped as a total row ("Summa", "Totalt", "Grand Total".
 
 from __future__ import annotations
 
-import os
 from collections.abc import Callable, Iterable, Mapping
-from concurrent.futures import Executor, Future, ThreadPoolExecutor
 from functools import partial
-from typing import Any, NamedTuple, ParamSpec, TypeVar
+from typing import Any, NamedTuple
 
 import numpy as np
 import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from spendanalys.io.arrow_text import blank_values, holding
 from spendanalys.io.dates import DateOrder, parse_dates
 from spendanalys.io.headers import is_total_label
 from spendanalys.io.numbers import Decimal, NumberColumn, classify_numbers, decide_decimal
@@ -51,24 +50,26 @@ YEAR_IS_ENOUGH = frozenset({("trips", "date"), ("invoices", "date")})
 
 
 def _blank_column(column: pd.Series) -> np.ndarray:
-    """True where a cell is empty (CSV: only whitespace; workbook: None)."""
+    """True where a cell is empty (CSV: only whitespace; workbook: None).
+
+    A CSV column's cells are looked at byte-wise first (:func:`blank_values`)."""
     if column.dtype == object:
         blank: np.ndarray = column.isna().to_numpy()
         return blank
     text = pa.array(column, type=pa.large_string())
+    if not text.null_count:
+        return blank_values(text)
     # no bytes, or whitespace only (utf8_is_space is false for an empty string)
     empty = pc.equal(pc.binary_length(text), 0)
     spaces: np.ndarray = pc.or_(empty, pc.utf8_is_space(text)).to_numpy(zero_copy_only=False)
     return spaces
 
 
-def _blank_matrix(cells: pd.DataFrame, pool: Executor | None = None) -> np.ndarray:
-    """True where a cell is empty, a column at a time (on ``pool``'s threads when given)."""
+def _blank_matrix(cells: pd.DataFrame) -> np.ndarray:
+    """True where a cell is empty, a column at a time."""
     blank = np.empty(cells.shape, dtype=bool, order="F")  # filled a column at a time
-    columns = [cells[c] for c in cells.columns]
-    found = pool.map(_blank_column, columns) if pool is not None else map(_blank_column, columns)
-    for j, column_blank in enumerate(found):
-        blank[:, j] = column_blank
+    for j, column in enumerate(cells.columns):
+        blank[:, j] = _blank_column(cells[column])
     return blank
 
 
@@ -138,14 +139,18 @@ _HINT_PARTS = ("umma", "otal")
 
 def _total_hints(column: pa.ChunkedArray | pa.Array, rows: np.ndarray) -> np.ndarray:
     """Which of ``rows`` (positions in ``column``) hold the total hint ("summa" or "total",
-    any case): the regex runs only on the cells a plain substring search picks, ``_PARSE_ROWS``
-    rows at a time (the lowered copy of the column stays small)."""
-    found = np.zeros(len(column), dtype=bool)
-    for start in range(0, len(column), _PARSE_ROWS):
-        lowered = pc.ascii_lower(column.slice(start, _PARSE_ROWS))
+    any case). Such a cell holds a "u" or an "o" (either case: RE2's case folding gives them
+    no other partners), so only those cells are lowered and searched for a part of the hint,
+    ``_PARSE_ROWS`` at a time (the lowered copy stays small); the regex runs on the cells
+    that search picks."""
+    candidates: np.ndarray = rows[holding(column, b"uUoO")[rows]]
+    found = np.zeros(len(candidates), dtype=bool)
+    for start in range(0, len(candidates), _PARSE_ROWS):
+        block = column.take(pa.array(candidates[start : start + _PARSE_ROWS]))
+        lowered = pc.ascii_lower(block)
         maybe = pc.or_(*(pc.match_substring(lowered, part) for part in _HINT_PARTS))
-        found[start : start + len(lowered)] = maybe.to_numpy(zero_copy_only=False)
-    candidates: np.ndarray = rows[found[rows]]
+        found[start : start + len(block)] = maybe.to_numpy(zero_copy_only=False)
+    candidates = candidates[found]
     if not len(candidates):
         return candidates
     cells = column.take(pa.array(candidates))
@@ -177,38 +182,6 @@ def _total_rows(cells: pd.DataFrame, blank: np.ndarray, data: np.ndarray) -> np.
             value = column.iat[i]
             totals[i] = isinstance(value, str) and is_total_label(value)
     return totals
-
-
-# Rows from which build_result parses its fields on a small thread pool (Arrow's kernels and
-# numpy release the GIL, so the amounts' classification could run beside the dates and the
-# texts); None: never. Off: on the shared 2-core machine (load 7-8) the pool gave no wall time
-# and raised the peak RSS of a million-line read by 65-100 MiB (two parses' temporaries, and
-# the allocator's arenas per thread). tests/io/test_build_fast.py runs every file both ways.
-_THREADED_ROWS: int | None = None
-_PARSE_WORKERS = min(2, os.cpu_count() or 1)
-
-_P = ParamSpec("_P")
-_T = TypeVar("_T")
-
-
-class _InOrder(Executor):
-    """An executor that runs each task when it is submitted (a small table, one core): the
-    same code path as the thread pool, errors kept in the future until its result is read."""
-
-    def submit(self, fn: Callable[_P, _T], /, *args: _P.args, **kwargs: _P.kwargs) -> Future[_T]:
-        future: Future[_T] = Future()
-        try:
-            future.set_result(fn(*args, **kwargs))
-        except Exception as error:  # raised where the result is read, as the pool does
-            future.set_exception(error)
-        return future
-
-
-def _parse_pool(rows: int) -> Executor:
-    """Threads for a long table, the in-order executor for a short one."""
-    if _THREADED_ROWS is None or rows < _THREADED_ROWS or _PARSE_WORKERS < 2:
-        return _InOrder()
-    return ThreadPoolExecutor(_PARSE_WORKERS, thread_name_prefix="spendanalys-parse")
 
 
 class _Field(NamedTuple):
@@ -389,37 +362,12 @@ def build_result(
     (:meth:`RawTable.take_cells`), so each raw column is freed once it is parsed instead of
     living alongside every parsed column.
     """
-    with _parse_pool(len(raw.rows)) as pool:
-        return _build(
-            raw,
-            name,
-            kind,
-            pool,
-            label=label,
-            date_orders=date_orders,
-            defaults=defaults,
-            take_cells=take_cells,
-        )
-
-
-def _build(
-    raw: RawTable,
-    name: str,
-    kind: Kind,
-    pool: Executor,
-    *,
-    label: str | None,
-    date_orders: Mapping[str, DateOrder] | None,
-    defaults: Mapping[str, object] | None,
-    take_cells: bool,
-) -> ReadResult:
-    """:func:`build_result` with its fields parsed on ``pool``."""
     schema = SCHEMAS[kind]
     label = label or name
     date_orders = date_orders or {}
     year_only: dict[str, int] = {}
     cells, rows = (raw.take_cells() if take_cells else raw.cells), raw.rows
-    blank = _blank_matrix(cells, pool)
+    blank = _blank_matrix(cells)
     nonempty = np.asarray(~blank.all(axis=1), dtype=bool)
     totals = _total_rows(cells, blank, nonempty)
     data_mask = nonempty & ~totals
@@ -460,26 +408,22 @@ def _build(
     fields = sorted(raw.match.fields.items(), key=lambda kv: kv[1])
     numeric = {f for f, _ in fields if schema.field(f).type in ("float", "int")}
     # The number columns are classified first (the file's decimal mark comes from all of
-    # them), the other fields meanwhile; the results are read in the columns' order.
-    classified = {f: pool.submit(classify_numbers, data[p]) for f, p in fields if f in numeric}
-    pending: dict[str, Future[_Field]] = {
-        f: pool.submit(_parse_column, kind, f, data[p], None, headers[p], date_orders.get(f))
-        for f, p in fields
-        if f not in numeric
-    }
-    data.clear()  # each task holds its column, freed once the task is done
-    numbers = {f: future.result() for f, future in classified.items()}
-    del classified
+    # them), then the other fields; the number columns are parsed once the decimal mark is
+    # known. The results are read in the columns' order.
+    numbers = {f: classify_numbers(data[p]) for f, p in fields if f in numeric}
+    parsed_fields: dict[str, _Field] = {}
+    for f, p in fields:
+        if f not in numeric:
+            parsed_fields[f] = _parse_column(kind, f, data[p], None, headers[p], date_orders.get(f))
+    data.clear()
     # When the number columns give no evidence, a ``;``-delimited file is taken to use a
     # decimal comma (that is why such exports use ``;``).
     decimal = decide_decimal(numbers.values(), "," if raw.delimiter == ";" else None)
     for f, p in fields:
         if f in numbers:
-            pending[f] = pool.submit(
-                _parse_column, kind, f, numbers.pop(f), decimal, headers[p], None
-            )
+            parsed_fields[f] = _parse_column(kind, f, numbers.pop(f), decimal, headers[p], None)
     for field_name, position in fields:
-        parsed, at, why, years, result = pending.pop(field_name).result()
+        parsed, at, why, years, result = parsed_fields.pop(field_name)
         if years:
             year_only[field_name] = years
         values[field_name], faults[field_name] = parsed, at

@@ -17,6 +17,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from spendanalys.errors import InputFormatError
+from spendanalys.io.arrow_text import holding, trim
 from spendanalys.io.headers import HeaderMatch, header_texts, is_strong, match_header
 from spendanalys.io.numbers import type_mask
 from spendanalys.io.tabular import HeaderCheck, RawTable
@@ -31,6 +32,13 @@ def _probe_columns(match: HeaderMatch, kind: Kind, width: int) -> list[int]:
     return [i for i in (typed or list(match.fields.values())) if i < width]
 
 
+# Bytes of which every header text holds one (a letter, or a byte of a non-ASCII character):
+# a cell without any cannot be a header, so only the others are hashed.
+_WORD_BYTES = bytes(
+    [*range(ord("A"), ord("Z") + 1), *range(ord("a"), ord("z") + 1), *range(0x80, 0x100)]
+)
+
+
 def _hits(column: pd.Series, texts: pa.Array) -> np.ndarray:
     """True where the cell, stripped, is one of ``texts``."""
     if column.dtype == object:  # workbook cells: only the text ones can be a header
@@ -41,10 +49,17 @@ def _hits(column: pd.Series, texts: pa.Array) -> np.ndarray:
             found = pc.is_in(pc.utf8_trim_whitespace(cells), value_set=texts)
             hits[where] = found.fill_null(False).to_numpy(zero_copy_only=False)
         return hits
-    else:
-        array = pc.utf8_trim_whitespace(pa.array(column, type=pa.large_string()))
-    found = pc.is_in(array, value_set=texts)
-    return np.asarray(found.fill_null(False).to_numpy(zero_copy_only=False), dtype=bool)
+    array = pa.array(column, type=pa.large_string())
+    if not holding(texts, _WORD_BYTES).all():  # not expected: header texts hold words
+        found = pc.is_in(trim(array), value_set=texts)
+        return np.asarray(found.fill_null(False).to_numpy(zero_copy_only=False), dtype=bool)
+    hits = np.zeros(len(array), dtype=bool)
+    where = np.flatnonzero(holding(array, _WORD_BYTES))
+    if len(where):
+        cells = trim(array.take(pa.array(where)))
+        found = pc.is_in(cells, value_set=texts)
+        hits[where] = found.fill_null(False).to_numpy(zero_copy_only=False)
+    return hits
 
 
 def _row_match(cells: pd.DataFrame, i: int, kind: Kind, explicit: Mapping[str, str]) -> HeaderMatch:

@@ -239,3 +239,19 @@ def test_control_characters_beyond_a_short_start_are_judged_as_the_general_path_
     data = "\ufeffFakturanummer;Fakturadatum;Leverantör;Organisationsnummer;Belopp\r\n" + rows
     with _small_start(60):
         assert_same_read(data.encode("utf-8"), "invoices")
+
+
+@given(
+    st.binary(max_size=40).map(lambda b: bytes(b"\r\n;a"[x % 4] for x in b)),
+    st.integers(0, 45),
+    st.sampled_from([1, 2, 5, 1 << 22]),
+)
+@settings(max_examples=300, deadline=None)
+def test_line_breaks_are_counted_as_bytes_count_counts_them(
+    data: bytes, start: int, block: int
+) -> None:
+    """Blocks shorter than the data, a CR at a block's end, a start past the end."""
+    with mock.patch.object(bulk_csv, "_SCAN_BYTES", block):
+        assert bulk_csv.count_byte(data, 0x0A, start) == data.count(b"\n", start)
+        lone = data.count(b"\r", start) != data.count(b"\r\n", start)
+        assert bulk_csv.lone_carriage_return(data, start) == lone

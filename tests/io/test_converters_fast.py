@@ -69,6 +69,58 @@ def test_may_trim_says_whether_trimming_changes_a_value(cells: list[str], chunke
     assert arrow_text.may_trim(array) == (trimmed.to_pylist() != array.to_pylist())
 
 
+def test_no_character_after_a_byte_that_starts_no_whitespace_is_whitespace() -> None:
+    """Every code point: when its first UTF-8 byte is one the byte looks skip, Arrow's
+    kernels do not take it for whitespace (as a whole value, or leading one)."""
+    chars = [chr(c) for c in range(0x110000) if not 0xD800 <= c < 0xE000]
+    lead = np.array([c.encode()[0] for c in chars], dtype=np.uint8)
+    skipped = [
+        c for c, may in zip(chars, arrow_text._may_start_space(lead), strict=True) if not may
+    ]
+    assert "Ö" in skipped and "a" in skipped and "\u00a0" not in skipped
+    values = pa.array(skipped, pa.large_string())
+    assert not pc.any(pc.utf8_is_space(values)).as_py()
+    leading = pa.array([c + "x" for c in skipped], pa.large_string())
+    assert pc.utf8_ltrim_whitespace(leading).equals(leading)
+
+
+@given(st.lists(TEXTS, max_size=40), st.booleans())
+@settings(max_examples=300, deadline=None)
+def test_blank_values_are_the_empty_and_whitespace_only_values(
+    cells: list[str], chunked: bool
+) -> None:
+    array = pa.array(_column(cells, chunked), type=pa.large_string())
+    want = pc.or_(pc.equal(pc.binary_length(array), 0), pc.utf8_is_space(array))
+    got = arrow_text.blank_values(array)
+    assert got.dtype == bool and got.tolist() == want.to_pylist()
+
+
+@given(
+    st.lists(st.one_of(TEXTS, st.none()), max_size=40),
+    st.booleans(),
+    st.sampled_from([b"uUoO", b"-", bytes(range(0x80, 0x100)), b"AZaz\x00", b""]),
+    st.sampled_from([1, 3, 1 << 24]),
+)
+@settings(max_examples=300, deadline=None)
+def test_holding_says_which_values_hold_a_byte(
+    cells: list[str | None], chunked: bool, wanted: bytes, scan: int
+) -> None:
+    """Nulls, empty values, several chunks, and scans shorter than a value."""
+    half = len(cells) // 2
+    parts = [pa.array(cells[:half], pa.large_string()), pa.array(cells[half:], pa.large_string())]
+    array = pa.chunked_array(parts) if chunked else pa.array(cells, pa.large_string())
+    with mock.patch.object(arrow_text, "_SCAN_BYTES", scan):
+        got = arrow_text.holding(array, wanted)
+    want = [c is not None and any(b in wanted for b in c.encode()) for c in cells]
+    assert got.dtype == bool and got.tolist() == want
+
+
+def test_holding_looks_only_at_the_values_of_a_slice() -> None:
+    array = pa.array(["uu", "ab", "cd", "oo"], pa.large_string()).slice(1, 2)
+    assert arrow_text.holding(array, b"uo").tolist() == [False, False]
+    assert arrow_text.holding(array, b"bc").tolist() == [True, True]
+
+
 @given(st.lists(TEXTS, max_size=40), st.booleans(), st.booleans())
 @settings(max_examples=300, deadline=None)
 def test_text_reads_as_the_full_kernels_read_it(
