@@ -12,7 +12,7 @@ import pandas as pd
 import pytest
 
 from spendanalys.services.assembly import load_factor_sets, read_all, run_spend
-from spendanalys.spend.analysis import analyse_spend
+from spendanalys.spend.analysis import TRAVEL_GROUPS, _with_travel, analyse_spend
 from spendanalys.spend.categories import load_category_rules
 from spendanalys.spend.factors import load_kpi
 from spendanalys.spend.ranking import agreement_kg, agreement_sums
@@ -134,3 +134,19 @@ def test_agreement_kg_is_agreement_sums_kg_for_each_set(sample_analysis) -> None
     columns = ["kg_co2e", "kg_co2e__half"]
     for column, got in zip(columns, agreement_kg(lines, columns), strict=True):
         pd.testing.assert_series_equal(got, agreement_sums(lines, column)["kg_co2e"])
+
+
+def test_travel_totals_test_each_category_once_as_isin_tests_each_line(sample_analysis) -> None:
+    """The travel share of the totals: the lines whose category is in the travel groups, found
+    per distinct category, are the lines ``isin`` finds (missing categories included)."""
+    lines = sample_analysis.lines
+    rules, _ = _rules_and_factors()
+    tree = rules.tree.dropna(subset=["group_id"])
+    ids = set(tree.loc[tree["group_id"].isin(list(TRAVEL_GROUPS)), "category_id"])
+    travel = lines["category_id"].isin(ids).to_numpy(dtype=bool)
+    travel = travel & ~lines["excluded"].to_numpy(dtype=bool)
+    assert travel.any()
+    got = _with_travel({}, lines, rules, TRAVEL_GROUPS)
+    assert got["travel_spend_sek"] == float(np.nansum(lines["spend_sek"].to_numpy()[travel]))
+    kg = lines["kg_co2e"].to_numpy(dtype=float, na_value=np.nan)[travel]
+    assert got["travel_kg_co2e"] == float(np.nansum(kg))
