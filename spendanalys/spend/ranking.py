@@ -19,7 +19,7 @@ import pandas as pd
 
 from spendanalys.spend.breakdowns import group_sums
 from spendanalys.spend.categories import CategoryRules
-from spendanalys.spend.coding import encode, first_seen
+from spendanalys.spend.coding import compensated_sums, encode, factorize_codes, first_seen
 
 # Days per average month, for "months to end" (365.25 / 12).
 DAYS_PER_MONTH = 30.4375
@@ -177,8 +177,11 @@ def _dominant_category(lines: pd.DataFrame) -> pd.Series:
         return pd.Series(dtype="string")
     width = len(categories) + 1
     pair = agreement_codes[keep].astype(np.int64) * width + category_codes[keep]
-    spend = pd.Series(lines["spend_sek"].to_numpy(dtype=float)[keep])
-    sums = spend.groupby(pair, sort=False).sum()
+    # the pairs in order of first appearance (what grouping them with sort=False gives), summed
+    # with pandas' compensated sum on their codes
+    inverse, pairs = factorize_codes(pair, len(agreements) * width)
+    spend = lines["spend_sek"].to_numpy(dtype=float)[keep]
+    sums = pd.Series(compensated_sums(spend, inverse, len(pairs)), index=pairs)
     top = sums.sort_values(ascending=False).index.to_numpy(dtype=np.int64)
     chosen = pd.DataFrame(
         {"agreement": agreements[top // width], "category": categories[top % width]}

@@ -14,7 +14,14 @@ import pandas as pd
 from pandas.api.typing import DataFrameGroupBy
 
 from spendanalys.spend.categories import CategoryRules
-from spendanalys.spend.coding import encode, factorize_codes, is_function_of, row_groups, spread
+from spendanalys.spend.coding import (
+    compensated_sums,
+    encode,
+    factorize_codes,
+    is_function_of,
+    row_groups,
+    spread,
+)
 from spendanalys.spend.linking import LINE_KEY_COLUMNS, normalise_supplier_name
 from spendanalys.spend.ranking import join_unique
 
@@ -177,27 +184,28 @@ def summarise_categories(
     inside = _inside(lines)
     category_codes, category_ids = encode(lines["category_id"])
     category = category_codes[inside]
-    work = pd.DataFrame(
-        {
-            "category": category,
-            "spend_sek": lines["spend_sek"].to_numpy(dtype=float)[inside],
-            "kg_co2e": lines["kg_co2e"].to_numpy(dtype=float, na_value=np.nan)[inside],
-        },
-        copy=False,  # fresh arrays: not stacked into one 2-D block
-    )
-    # Grouped on the category's code; -1 (no category) is a group of its own.
-    grouped = work.groupby("category", sort=False)
+    del category_codes
+    # Grouped on the category's code, -1 (no category) a group of its own, the groups in order
+    # of their first rows (what grouping the codes with sort=False gives), with pandas'
+    # compensated sums
+    size = len(category_ids) + 1
+    group, order = factorize_codes(category + 1, size)
     table = pd.DataFrame(
         {
-            "spend_sek": grouped["spend_sek"].sum(),
-            "kg_co2e": grouped["kg_co2e"].sum(min_count=1),
-            "invoice_lines": grouped.size(),
-        }
+            "spend_sek": compensated_sums(
+                lines["spend_sek"].to_numpy(dtype=float)[inside], group, len(order)
+            ),
+            "kg_co2e": compensated_sums(
+                lines["kg_co2e"].to_numpy(dtype=float, na_value=np.nan)[inside],
+                group,
+                len(order),
+                min_count=1,
+            ),
+            "invoice_lines": np.bincount(group, minlength=len(order)).astype("int64"),
+        },
+        index=pd.Index(order - 1, dtype="int64", name="category"),
     )
-    del work, grouped, category_codes  # spent: line-long arrays
-    # the groups' order: the order of the categories' first rows (-1, none, counted as a code)
-    size = len(category_ids) + 1
-    order = np.argsort(_first_rows(category + 1, size), kind="stable")[: len(table)]
+    del group  # spent: a line-long array
     agreement_codes, _ = encode(lines["linked_agreement_id"])
     table["agreements"] = _distinct_per_group(category + 1, agreement_codes[inside], size)[order]
     names = np.append(category_ids.astype(object), np.array([pd.NA], dtype=object))[

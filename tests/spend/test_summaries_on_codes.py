@@ -15,7 +15,8 @@ from spendanalys.services.assembly import load_factor_sets, read_all, run_spend
 from spendanalys.spend.analysis import TRAVEL_GROUPS, _with_travel, analyse_spend
 from spendanalys.spend.categories import load_category_rules
 from spendanalys.spend.factors import load_kpi
-from spendanalys.spend.ranking import agreement_kg, agreement_sums
+from spendanalys.spend.ranking import _dominant_category, agreement_kg, agreement_sums
+from spendanalys.spend.register import supplier_spend
 from spendanalys.spend.summaries import (
     _distinct_per_group,
     _first_per_group,
@@ -134,6 +135,72 @@ def test_agreement_kg_is_agreement_sums_kg_for_each_set(sample_analysis) -> None
     columns = ["kg_co2e", "kg_co2e__half"]
     for column, got in zip(columns, agreement_kg(lines, columns), strict=True):
         pd.testing.assert_series_equal(got, agreement_sums(lines, column)["kg_co2e"])
+
+
+def test_categories_sum_what_grouping_the_lines_on_their_text_sums(sample_analysis) -> None:
+    """Spend, kg CO2e and lines per category (the uncategorised row too) as pandas' grouped
+    sums on the category text give them, in the same order, bit for bit."""
+    lines = sample_analysis.lines
+    inside = lines[~lines["excluded"].to_numpy(dtype=bool)]
+    work = inside.assign(_kg=inside["kg_co2e"].astype(float))
+    grouped = work.groupby(
+        inside["category_id"].astype(object), dropna=False, sort=False, observed=True
+    )
+    want = pd.DataFrame(
+        {
+            "spend_sek": grouped["spend_sek"].sum(),
+            "kg_co2e": grouped["_kg"].sum(min_count=1),
+            "invoice_lines": grouped.size(),
+        }
+    )
+    table = summarise_categories(lines, *_rules_and_factors())
+    got = table.set_index(table["category_id"].astype(object))[list(want.columns)]
+    got = got.reindex(want.index)
+    assert inside["category_id"].isna().any() or len(got) == len(want)
+    pd.testing.assert_frame_equal(
+        got.reset_index(drop=True), want.reset_index(drop=True), check_exact=True
+    )
+
+
+def test_dominant_category_is_the_largest_grouped_spend(sample_analysis) -> None:
+    """Per agreement the category with the largest spend, as pandas grouping the (agreement,
+    category) texts and sorting the sums picks it."""
+    lines = sample_analysis.lines
+    keep = ~lines["excluded"].to_numpy(dtype=bool)
+    keep &= (
+        lines["linked_agreement_id"].notna().to_numpy() & lines["category_id"].notna().to_numpy()
+    )
+    work = lines[keep]
+    sums = work.groupby(
+        [work["linked_agreement_id"].astype(object), work["category_id"].astype(object)],
+        sort=False,
+    )["spend_sek"].sum()
+    top = sums.sort_values(ascending=False).reset_index()
+    want = top.drop_duplicates("linked_agreement_id")
+    want = pd.Series(want["category_id"].to_numpy(), index=want["linked_agreement_id"].to_numpy())
+    got = _dominant_category(lines)
+    pd.testing.assert_series_equal(got.astype(object), want.astype(object), check_exact=True)
+
+
+def test_supplier_spend_is_the_grouped_spend_of_each_suppliers_lines(sample_dir: Path) -> None:
+    contracts = sample_dir / "avtalsforteckning.csv"
+    invoices = sample_dir / "leverantorsfakturor_2024.csv"
+    analysis = run_spend([contracts], [invoices], as_of=date(2025, 1, 1)).analysis
+    table = analysis.agreement_suppliers
+    assert len(table)
+    # lines attributed to a supplier: the analysis' supplier table has the spend per supplier
+    lines = analysis.lines
+    rng = np.random.default_rng(3)
+    supplier_of_line = rng.integers(-1, len(table), len(lines))
+    got = supplier_spend(table.drop(columns="spend_sek"), lines, supplier_of_line)["spend_sek"]
+    keep = (supplier_of_line >= 0) & ~lines["excluded"].to_numpy(dtype=bool)
+    want = (
+        pd.Series(lines["spend_sek"].to_numpy(dtype=float)[keep])
+        .groupby(supplier_of_line[keep])
+        .sum()
+        .reindex(range(len(table)), fill_value=0.0)
+    )
+    np.testing.assert_array_equal(got.to_numpy(), want.to_numpy())
 
 
 def test_travel_totals_test_each_category_once_as_isin_tests_each_line(sample_analysis) -> None:
