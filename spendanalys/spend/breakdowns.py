@@ -62,14 +62,17 @@ def group_sums(
     groups: np.ndarray, values: np.ndarray, size: int, *, min_count: int = 0
 ) -> np.ndarray:
     """Sum of ``values`` per group code (0..size-1), NaN values skipped; NaN where a group has
-    fewer than ``min_count`` values (pandas' ``sum(min_count=...)``). One ``bincount``; the
-    rows are filtered (once) only when some value is NaN."""
+    fewer than ``min_count`` values (pandas' ``sum(min_count=...)``). One ``bincount``; a NaN
+    value counts as 0.0 (adding +0.0 leaves every sum as it was, -0.0 too: a bincount sum starts
+    at +0.0), so no rows are filtered."""
     valid = ~np.isnan(values)
-    if not valid.all():
-        groups, values = groups[valid], values[valid]
-    sums = np.bincount(groups, weights=values, minlength=size)[:size]
+    every = bool(valid.all())
+    weights = values if every else np.where(valid, values, 0.0)
+    sums = np.bincount(groups, weights=weights, minlength=size)[:size]
     if min_count > 0:
         counts = np.bincount(groups, minlength=size)[:size]
+        if not every:  # the rows without a value are few: counted and taken off
+            counts = counts - np.bincount(groups[~valid], minlength=size)[:size]
         sums = np.where(counts >= min_count, sums, np.nan)
     return sums
 

@@ -10,9 +10,12 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from spendanalys.services.assembly import load_factor_sets, read_all, run_spend
 from spendanalys.spend.analysis import TRAVEL_GROUPS, _with_travel, analyse_spend
+from spendanalys.spend.breakdowns import group_sums
 from spendanalys.spend.categories import load_category_rules
 from spendanalys.spend.factors import load_kpi
 from spendanalys.spend.ranking import _dominant_category, agreement_kg, agreement_sums
@@ -20,8 +23,12 @@ from spendanalys.spend.register import supplier_spend
 from spendanalys.spend.summaries import (
     _distinct_per_group,
     _first_per_group,
+    _lines_where,
     summarise_categories,
+    summarise_excluded,
     summarise_suppliers,
+    summarise_uncategorised,
+    summarise_unlinked,
     supplier_key,
 )
 
@@ -217,3 +224,51 @@ def test_travel_totals_test_each_category_once_as_isin_tests_each_line(sample_an
     assert got["travel_spend_sek"] == float(np.nansum(lines["spend_sek"].to_numpy()[travel]))
     kg = lines["kg_co2e"].to_numpy(dtype=float, na_value=np.nan)[travel]
     assert got["travel_kg_co2e"] == float(np.nansum(kg))
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    rows=st.lists(
+        st.tuples(
+            st.integers(0, 4),
+            st.one_of(st.floats(-1e6, 1e6), st.just(float("nan")), st.just(-0.0)),
+        ),
+        max_size=40,
+    ),
+    min_count=st.sampled_from([0, 1]),
+)
+def test_group_sums_are_the_sums_of_the_rows_with_a_value(
+    rows: list[tuple[int, float]], min_count: int
+) -> None:
+    """A NaN counted as 0.0 gives the bincount of the rows that have a value, bit for bit."""
+    groups = np.array([g for g, _ in rows], dtype=np.intp)
+    values = np.array([v for _, v in rows], dtype=float)
+    valid = ~np.isnan(values)
+    want = np.bincount(groups[valid], weights=values[valid], minlength=5)[:5]
+    if min_count:
+        want = np.where(np.bincount(groups[valid], minlength=5)[:5] >= 1, want, np.nan)
+    got = group_sums(groups, values, 5, min_count=min_count)
+    np.testing.assert_array_equal(got, want)
+    assert np.array_equal(np.signbit(got), np.signbit(want))
+
+
+def test_summaries_of_no_lines_are_the_summaries_of_an_empty_selection(sample_analysis) -> None:
+    """An empty mask is sliced, not filtered: the tables are what filtering gave."""
+    lines = sample_analysis.lines
+    none = np.zeros(len(lines), dtype=bool)
+    sliced = _lines_where(lines, none)
+    filtered = lines.loc[none, list(sliced.columns)]
+    pd.testing.assert_frame_equal(sliced.reset_index(drop=True), filtered.reset_index(drop=True))
+    priced = lines.assign(
+        excluded=False,
+        category_id=lines["category_id"].fillna(lines["category_id"].dropna().iloc[0]),
+    )
+    linked = priced.assign(link_rule=pd.Categorical(["agreement_id"] * len(lines)))
+    for summarise, frame in (
+        (summarise_excluded, priced),
+        (summarise_uncategorised, priced),
+        (summarise_unlinked, linked),
+    ):
+        table = summarise(frame)
+        assert len(table) == 0, summarise.__name__
+        assert list(table.columns) == list(summarise(lines).columns), summarise.__name__
