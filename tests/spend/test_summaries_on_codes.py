@@ -15,8 +15,9 @@ from hypothesis import strategies as st
 
 from spendanalys.services.assembly import load_factor_sets, read_all, run_spend
 from spendanalys.spend.analysis import TRAVEL_GROUPS, _with_travel, analyse_spend
-from spendanalys.spend.breakdowns import group_sums
+from spendanalys.spend.breakdowns import UNDATED, Measures, by_year, group_sums
 from spendanalys.spend.categories import load_category_rules
+from spendanalys.spend.coding import encoding_once
 from spendanalys.spend.factors import load_kpi
 from spendanalys.spend.ranking import _dominant_category, agreement_kg, agreement_sums
 from spendanalys.spend.register import supplier_spend
@@ -272,3 +273,80 @@ def test_summaries_of_no_lines_are_the_summaries_of_an_empty_selection(sample_an
         table = summarise(frame)
         assert len(table) == 0, summarise.__name__
         assert list(table.columns) == list(summarise(lines).columns), summarise.__name__
+
+
+_YEAR_ROWS = st.lists(
+    st.tuples(
+        st.sampled_from(["K1", "K2", "k3", None]),  # the key (agreement id), None: unlinked
+        st.sampled_from([2022, 2023, 2024, None]),  # None: undated
+        st.one_of(st.floats(-1e6, 1e6), st.just(float("nan")), st.just(-0.0)),  # spend
+        st.one_of(st.floats(0, 1e4), st.just(float("nan"))),  # kg CO2e (NaN: no factor)
+        st.booleans(),  # excluded
+    ),
+    max_size=40,
+)
+
+
+def _year_lines(rows: list[tuple]) -> pd.DataFrame:
+    return pd.DataFrame(
+        {
+            "linked_agreement_id": pd.Series([r[0] for r in rows], dtype="string"),
+            "spend_year": pd.array([r[1] for r in rows], dtype="Int64"),
+            "spend_sek": np.array([r[2] for r in rows], dtype=float),
+            "kg_co2e": np.array([r[3] for r in rows], dtype=float),
+            "excluded": np.array([r[4] for r in rows], dtype=bool),
+        }
+    )
+
+
+@settings(max_examples=200, deadline=None)
+@given(rows=_YEAR_ROWS, keyed=st.booleans())
+def test_by_year_sums_the_kept_lines_as_filtering_them_sums(rows: list[tuple], keyed: bool) -> None:
+    """The lines left out go to a group of their own rather than being filtered out: the same
+    sums bit for bit as filtering (the kept lines in their order, bincount), the same years,
+    keys and counts as pandas grouping the kept lines' text."""
+    lines = _year_lines(rows)
+    key = "linked_agreement_id" if keyed else None
+    with encoding_once():
+        got = by_year(lines, key, measures=Measures.of(lines) if rows else None)
+    keep = ~lines["excluded"].to_numpy()
+    if keyed:
+        keep &= lines[key].notna().to_numpy()
+    kept = lines[keep]
+    years = kept["spend_year"].astype("string").fillna(UNDATED).astype(object)
+    by = [kept[key].astype(object), years] if keyed else [years]
+    grouped = kept.assign(_kg=kept["kg_co2e"]).groupby(by, sort=True)
+    want = pd.DataFrame(
+        {
+            "spend_sek": grouped["spend_sek"].sum(),
+            "kg_co2e": grouped["_kg"].sum(min_count=1),
+            "invoice_lines": grouped.size().astype("int64"),
+        }
+    ).reset_index()
+    assert len(got) == len(want)
+    if keyed:
+        assert got["key"].tolist() == want.iloc[:, 0].tolist()
+    assert got["year"].tolist() == want["spend_year"].tolist()
+    assert got["invoice_lines"].tolist() == want["invoice_lines"].tolist()
+    np.testing.assert_allclose(got["spend_sek"], want["spend_sek"], rtol=1e-12, atol=1e-6)
+    np.testing.assert_allclose(got["kg_co2e"], want["kg_co2e"], rtol=1e-12, atol=1e-6)
+    # bit for bit: per group the bincount of the kept lines, NaN skipped
+    for i, row in got.iterrows():
+        mine = kept[(years == row["year"]).to_numpy()]
+        if keyed:
+            mine = mine[(mine[key] == row["key"]).to_numpy()]
+        spend = mine["spend_sek"].to_numpy()
+        kg = mine["kg_co2e"].to_numpy()
+        assert (
+            row["spend_sek"]
+            == np.bincount(
+                np.zeros(int((~np.isnan(spend)).sum()), dtype=np.intp),
+                weights=spend[~np.isnan(spend)],
+                minlength=1,
+            )[0]
+        ), i
+        if np.isnan(kg).all():
+            assert np.isnan(row["kg_co2e"]), i
+        else:
+            weights = kg[~np.isnan(kg)]
+            assert row["kg_co2e"] == np.bincount(np.zeros(len(weights), dtype=np.intp), weights)[0]
