@@ -350,3 +350,17 @@ def test_by_year_sums_the_kept_lines_as_filtering_them_sums(rows: list[tuple], k
         else:
             weights = kg[~np.isnan(kg)]
             assert row["kg_co2e"] == np.bincount(np.zeros(len(weights), dtype=np.intp), weights)[0]
+
+
+@pytest.mark.parametrize("kind", [np.int8, np.int16, np.intp])
+def test_distinct_per_group_takes_the_narrow_codes_of_a_categorical(kind: type) -> None:
+    """Supplier keys come as a Categorical's int8/int16 codes: the pairs are formed in a wider
+    type, the rows without a key or value counted nowhere."""
+    rng = np.random.default_rng(5)
+    key = rng.integers(-1, 100, 5_000).astype(kind)
+    code = np.where(rng.random(5_000) < 0.2, -1, rng.integers(0, 3_000, 5_000))
+    frame = pd.DataFrame(
+        {"key": np.where(key >= 0, key, np.nan), "code": np.where(code >= 0, code, np.nan)}
+    )
+    want = frame.groupby("key")["code"].nunique().reindex(range(100), fill_value=0)
+    np.testing.assert_array_equal(_distinct_per_group(key, code, 100), want.to_numpy())
