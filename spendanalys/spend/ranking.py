@@ -62,12 +62,16 @@ def join_unique_columns(
         for c in columns:
             out.update(join_unique_columns(frame, key, [c], limit))
         return out
-    rows = key_codes >= 0
-    combined = key_codes[rows].astype(np.int64)
+    # every row's combination, the rows without a key sent to one past the last (no filtered
+    # copies of the line columns); that one is left out of the combinations found
+    combined = key_codes.astype(np.int64)
     for codes, uniques in coded:
         combined *= len(uniques) + 1
-        combined += codes[rows] + 1
-    combos = first_seen(combined, bound)  # in order of first appearance
+        combined += codes
+        combined += 1
+    np.copyto(combined, bound, where=key_codes < 0)
+    combos = first_seen(combined, bound + 1)  # in order of first appearance
+    combos = combos[combos < bound]
     parts = []
     for _, uniques in reversed(coded):
         parts.append(combos % (len(uniques) + 1) - 1)
