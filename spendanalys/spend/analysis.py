@@ -34,7 +34,7 @@ from spendanalys.spend.breakdowns import (
 )
 from spendanalys.spend.categories import CategoryRules
 from spendanalys.spend.categorising import categorise_agreements, categorise_lines
-from spendanalys.spend.coding import encoding_once
+from spendanalys.spend.coding import encode, encoding_once
 from spendanalys.spend.duplicates import repeated_lines
 from spendanalys.spend.factors import SpendFactorSet
 from spendanalys.spend.frameworks import rank_frameworks
@@ -147,7 +147,10 @@ def _with_travel(
     tree = rules.tree.dropna(subset=["group_id"])
     ids = set(tree.loc[tree["group_id"].isin(list(groups)), "category_id"])
     active = ~lines["excluded"].to_numpy(dtype=bool)
-    travel = lines["category_id"].isin(ids).to_numpy(dtype=bool) & active
+    # tested once per distinct category, not per line
+    codes, categories = encode(lines["category_id"])
+    of_category = np.array([c in ids for c in categories], dtype=bool)
+    travel = np.append(of_category, any(pd.isna(i) for i in ids))[codes] & active
     totals["travel_spend_sek"] = float(np.nansum(lines["spend_sek"].to_numpy(dtype=float)[travel]))
     kg = lines["kg_co2e"].to_numpy(dtype=float, na_value=np.nan)[travel]
     totals["travel_kg_co2e"] = float(np.nansum(kg))

@@ -10,7 +10,7 @@ change between years is a change in what was bought, not in the factors (DESIGN.
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from typing import Any
+from typing import Any, NamedTuple
 
 import numpy as np
 import pandas as pd
@@ -62,58 +62,92 @@ def group_sums(
     groups: np.ndarray, values: np.ndarray, size: int, *, min_count: int = 0
 ) -> np.ndarray:
     """Sum of ``values`` per group code (0..size-1), NaN values skipped; NaN where a group has
-    fewer than ``min_count`` values (pandas' ``sum(min_count=...)``). One ``bincount``; the
-    rows are filtered (once) only when some value is NaN."""
+    fewer than ``min_count`` values (pandas' ``sum(min_count=...)``). One ``bincount``; a NaN
+    value counts as 0.0 (adding +0.0 leaves every sum as it was, -0.0 too: a bincount sum starts
+    at +0.0), so no rows are filtered."""
     valid = ~np.isnan(values)
-    if not valid.all():
-        groups, values = groups[valid], values[valid]
-    sums = np.bincount(groups, weights=values, minlength=size)[:size]
+    every = bool(valid.all())
+    weights = values if every else np.where(valid, values, 0.0)
+    sums = np.bincount(groups, weights=weights, minlength=size)[:size]
     if min_count > 0:
         counts = np.bincount(groups, minlength=size)[:size]
+        if not every:  # the rows without a value are few: counted and taken off
+            counts = counts - np.bincount(groups[~valid], minlength=size)[:size]
         sums = np.where(counts >= min_count, sums, np.nan)
     return sums
+
+
+class Measures(NamedTuple):
+    """The lines' ``spend_sek`` and ``kg_co2e`` as ``bincount`` weights (NaN as 0.0, which
+    leaves every sum as it was: see :func:`group_sums`) and the rows whose kg CO2e is NaN,
+    worked out once for the year splits."""
+
+    spend: np.ndarray
+    kg: np.ndarray
+    kg_missing: np.ndarray  # row positions
+
+    @classmethod
+    def of(cls, lines: pd.DataFrame) -> Measures:
+        spend = lines["spend_sek"].to_numpy(dtype=float)
+        kg = lines["kg_co2e"].to_numpy(dtype=float, na_value=np.nan)
+        kg_nan = np.isnan(kg)
+        spend_nan = np.isnan(spend)
+        return cls(
+            np.where(spend_nan, 0.0, spend) if spend_nan.any() else spend,
+            np.where(kg_nan, 0.0, kg) if kg_nan.any() else kg,
+            np.flatnonzero(kg_nan),
+        )
 
 
 def by_year(
     lines: pd.DataFrame,
     key: str | None = None,
     years: tuple[np.ndarray, np.ndarray] | None = None,
+    measures: Measures | None = None,
 ) -> pd.DataFrame:
     """``spend_sek`` and ``kg_co2e`` (NaN when no line of the group has a factor) per year, and
     per ``key`` (a line column such as ``linked_agreement_id`` or ``category_id``) when given:
     a long table with columns ``key`` (when given), ``year`` (text), ``spend_sek``, ``kg_co2e``,
     ``invoice_lines``, sorted by key and year. Lines whose ``key`` is missing are left out of a
     keyed table. Grouped on integer codes (key × year), never on the lines' text; ``years``
-    is :func:`year_codes` when the caller has it."""
+    is :func:`year_codes` and ``measures`` :meth:`Measures.of` when the caller has them.
+
+    The lines left out (excluded, or no key) go to one extra group past the last instead of
+    being filtered out: every group sums the same lines in the same order as summing only the
+    kept lines would, without copying the line columns."""
     keep = _active(lines)
     year_of_line, labels = years if years is not None else year_codes(lines)
     width = len(labels)
     if key is not None:
         codes, uniques = encode(lines[key])
-        keep = keep & (codes >= 0)
+        keep &= codes >= 0
         order = np.argsort(np.asarray(uniques, dtype=object), kind="stable")
         size = len(uniques) * width
         # int32 where key × year fits (10 million lines: 40 MB per array, not 80), in place
         kind = np.int32 if size < np.iinfo(np.int32).max else np.intp
         rank = np.empty(len(order), dtype=kind)
         rank[order] = np.arange(len(order))
-        group = rank[codes[keep]]
+        # code -1 (no key) takes the appended 0: those rows are not kept
+        group = np.append(rank, np.zeros(1, dtype=kind))[codes]
         del codes
         group *= width
-        group += year_of_line[keep]
+        group += year_of_line
     else:
-        group, size = year_of_line[keep], width
+        size = width
+        group = year_of_line.astype(np.int32)
     del year_of_line
-    count = np.bincount(group, minlength=size)[:size]
+    np.copyto(group, size, where=~keep)
+    m = measures if measures is not None else Measures.of(lines)
+    count = np.bincount(group, minlength=size + 1)[:size]
     present = np.flatnonzero(count)
-    spend = lines["spend_sek"].to_numpy(dtype=float)[keep]
-    kg = lines["kg_co2e"].to_numpy(dtype=float, na_value=np.nan)[keep]
+    priced = count - np.bincount(group[m.kg_missing], minlength=size + 1)[:size]
+    kg = np.bincount(group, weights=m.kg, minlength=size + 1)[:size]
     table = {}
     if key is not None:
         table["key"] = np.asarray(uniques, dtype=object)[order][present // width]
     table["year"] = labels[present % width]
-    table["spend_sek"] = group_sums(group, spend, size)[present]
-    table["kg_co2e"] = group_sums(group, kg, size, min_count=1)[present]
+    table["spend_sek"] = np.bincount(group, weights=m.spend, minlength=size + 1)[:size][present]
+    table["kg_co2e"] = np.where(priced >= 1, kg, np.nan)[present]
     table["invoice_lines"] = count[present].astype("int64")
     return pd.DataFrame(table)
 
@@ -274,11 +308,11 @@ def agreement_grades(lines: pd.DataFrame) -> pd.DataFrame:
 def by_year_tables(lines: pd.DataFrame) -> dict[str, pd.DataFrame]:
     """The year splits an analysis keeps: per agreement, per category and in total (the
     lines' years worked out once for the three)."""
-    years = year_codes(lines)
+    years, measures = year_codes(lines), Measures.of(lines)
     return {
-        "agreements": by_year(lines, "linked_agreement_id", years),
-        "categories": by_year(lines, "category_id", years),
-        "totals": by_year(lines, years=years),
+        "agreements": by_year(lines, "linked_agreement_id", years, measures),
+        "categories": by_year(lines, "category_id", years, measures),
+        "totals": by_year(lines, years=years, measures=measures),
     }
 
 

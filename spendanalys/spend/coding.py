@@ -250,6 +250,29 @@ def combined_codes(*parts: np.ndarray) -> np.ndarray:
     return codes
 
 
+def compensated_sums(
+    values: np.ndarray, codes: np.ndarray, size: int, *, min_count: int = 0
+) -> np.ndarray:
+    """pandas' grouped ``sum(min_count=...)`` of ``values`` per code 0 .. ``size`` - 1 (rows
+    with code -1 left out, NaN values skipped, NaN where a group has fewer than ``min_count``
+    values), grouped on a Categorical of the codes, so no row is hashed.
+
+    Bit for bit what pandas gives for keys it numbers with these codes (integer keys with
+    ``sort=True``, or any keys with ``sort=False`` when the codes are in order of first
+    appearance, as :func:`factorize_codes` numbers them): pandas sums a group with Kahan
+    compensation, or with ``np.add.reduceat`` when the codes are sorted and no value is NaN,
+    and the same codes take the same way."""
+    codes = np.asarray(codes)
+    if len(codes) and (int(codes.min()) < -1 or int(codes.max()) >= size):
+        raise ValueError(f"codes must lie in -1 .. {size - 1}")
+    key = pd.Categorical.from_codes(codes, categories=pd.RangeIndex(size), validate=False)
+    grouped = pd.Series(np.asarray(values, dtype=float), copy=False).groupby(
+        pd.Series(key, copy=False), observed=False, sort=True
+    )
+    sums: np.ndarray = grouped.sum(min_count=min_count).to_numpy(dtype=float)
+    return sums
+
+
 def first_rows(codes: np.ndarray) -> np.ndarray:
     """The row where each code first appears, for codes numbered in order of first appearance
     (what :func:`combined_codes` gives): the rows where the running maximum grows; no sort."""

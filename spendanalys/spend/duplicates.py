@@ -13,6 +13,8 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 
 from spendanalys.io.result import RejectedRow
 from spendanalys.schema import SOURCE_FILE, SOURCE_ROW
@@ -42,12 +44,24 @@ def _source(invoices: pd.DataFrame) -> pd.Series:
     return file
 
 
+def _one_value(values: pd.Series) -> bool:
+    """Whether every value is the same (``nunique(dropna=False) < 2``): one file, the usual
+    case, found by comparing an Arrow column with its first value, not hashing a million."""
+    chunks = getattr(values.array, "_pa_array", None)
+    if not isinstance(chunks, pa.ChunkedArray) or not len(chunks):
+        return bool(values.nunique(dropna=False) < 2)
+    if chunks.null_count:
+        return bool(chunks.null_count == len(chunks))
+    same = pc.all(pc.equal(chunks, chunks[0])).as_py()
+    return bool(same)
+
+
 def repeated_lines(invoices: pd.DataFrame) -> tuple[np.ndarray, list[RejectedRow], list[str]]:
     """Mask of lines that repeat a line of another source, their rejected rows, and notes."""
     n = len(invoices)
     repeat = np.zeros(n, dtype=bool)
     source = _source(invoices)
-    if n == 0 or source.nunique(dropna=False) < 2:
+    if n == 0 or _one_value(source):
         return repeat, [], []
     invoice_id, _ = key_codes(column(invoices, "invoice_id"), _id_key)
     org, _ = key_codes(column(invoices, "org_number"), normalise_org_number)

@@ -275,7 +275,7 @@ def _factor_rows(
     first = pd.Index(cat_id[general]).drop_duplicates(keep="first")
     category_pos = pos[general][pd.Index(cat_id[general]).get_indexer(first)]
     where = _codes_in(lines["category_id"], first)
-    row = np.where(where >= 0, np.append(category_pos, -1)[where], -1)
+    row = np.append(category_pos, -1)[where]  # -1 (no category row) takes the -1
     supplier = np.zeros(len(lines), dtype=bool)
     if (~general).any():
         line_cat = lines["category_id"].astype(object).where(lines["category_id"].notna(), "")

@@ -19,7 +19,7 @@ import pandas as pd
 
 from spendanalys.spend.breakdowns import group_sums
 from spendanalys.spend.categories import CategoryRules
-from spendanalys.spend.coding import encode, first_seen
+from spendanalys.spend.coding import compensated_sums, encode, factorize_codes, first_seen
 
 # Days per average month, for "months to end" (365.25 / 12).
 DAYS_PER_MONTH = 30.4375
@@ -62,12 +62,16 @@ def join_unique_columns(
         for c in columns:
             out.update(join_unique_columns(frame, key, [c], limit))
         return out
-    rows = key_codes >= 0
-    combined = key_codes[rows].astype(np.int64)
+    # every row's combination, the rows without a key sent to one past the last (no filtered
+    # copies of the line columns); that one is left out of the combinations found
+    combined = key_codes.astype(np.int64)
     for codes, uniques in coded:
         combined *= len(uniques) + 1
-        combined += codes[rows] + 1
-    combos = first_seen(combined, bound)  # in order of first appearance
+        combined += codes
+        combined += 1
+    np.copyto(combined, bound, where=key_codes < 0)
+    combos = first_seen(combined, bound + 1)  # in order of first appearance
+    combos = combos[combos < bound]
     parts = []
     for _, uniques in reversed(coded):
         parts.append(combos % (len(uniques) + 1) - 1)
@@ -177,8 +181,11 @@ def _dominant_category(lines: pd.DataFrame) -> pd.Series:
         return pd.Series(dtype="string")
     width = len(categories) + 1
     pair = agreement_codes[keep].astype(np.int64) * width + category_codes[keep]
-    spend = pd.Series(lines["spend_sek"].to_numpy(dtype=float)[keep])
-    sums = spend.groupby(pair, sort=False).sum()
+    # the pairs in order of first appearance (what grouping them with sort=False gives), summed
+    # with pandas' compensated sum on their codes
+    inverse, pairs = factorize_codes(pair, len(agreements) * width)
+    spend = lines["spend_sek"].to_numpy(dtype=float)[keep]
+    sums = pd.Series(compensated_sums(spend, inverse, len(pairs)), index=pairs)
     top = sums.sort_values(ascending=False).index.to_numpy(dtype=np.int64)
     chosen = pd.DataFrame(
         {"agreement": agreements[top // width], "category": categories[top % width]}
@@ -251,7 +258,8 @@ def aggregate_agreements(
     for name, joined in join_unique_columns(lines, "linked_agreement_id", factor_columns).items():
         base[name] = joined.reindex(ids).to_numpy()
 
-    base["kpi_substituted"] = base["agreement_id"].isin(_kpi_substituted(lines)).to_numpy()
+    substituted = _kpi_substituted(lines)
+    base["kpi_substituted"] = base["agreement_id"].astype(object).isin(substituted).to_numpy()
 
     ranked = _rank_and_pareto(base.reset_index(drop=True), pareto_share)
     return _end_date_flags(ranked, as_of, months_ending_soon)
@@ -373,13 +381,14 @@ def compare_factor_sets(
     invoices_basis = bool((agreements["spend_basis"] == "invoices").all())
     codes, ids = encode(lines["linked_agreement_id"])
     linked_ids = ids[np.bincount(codes[codes >= 0], minlength=len(ids)) > 0]
+    # the same for every set; on plain objects (isin of a string column is 10 ms per call)
+    no_lines = ~out["agreement_id"].astype(object).isin(linked_ids).to_numpy(dtype=bool)
     ranks = []
     columns = ["kg_co2e" if i == 0 else f"kg_co2e__{label}" for i, label in enumerate(labels)]
     for label, per_set in zip(labels, agreement_kg(lines, columns), strict=True):
         sums = per_set.reindex(out["agreement_id"].to_numpy())
         if invoices_basis:
-            no_lines = ~out["agreement_id"].isin(linked_ids)
-            sums = sums.mask(no_lines.to_numpy(), 0.0)
+            sums = sums.mask(no_lines, 0.0)
         out[f"kg_co2e__{label}"] = sums.to_numpy(dtype=float)
         rank = _rank_desc(out[f"kg_co2e__{label}"])
         out[f"rank__{label}"] = rank.to_numpy()

@@ -32,6 +32,7 @@ from spendanalys.schema import SCHEMAS, SOURCE_FILE, SOURCE_ROW
 from spendanalys.spend.coding import (
     column,
     combined_codes,
+    compensated_sums,
     encode,
     first_rows,
     is_function_of,
@@ -361,9 +362,8 @@ def supplier_spend(
         return out
     keep = (supplier_of_line >= 0) & ~lines["excluded"].to_numpy(dtype=bool)
     spend = lines["spend_sek"].to_numpy(dtype=float)[keep]
-    # pandas' compensated sum, as the agreements' spend_sek is summed
-    sums = pd.Series(spend).groupby(supplier_of_line[keep]).sum()
-    out["spend_sek"] = sums.reindex(range(len(out)), fill_value=0.0).to_numpy(dtype=float)
+    # pandas' grouped sum of the kept lines by supplier position, without hashing them
+    out["spend_sek"] = compensated_sums(spend, supplier_of_line[keep], len(out))
     return out
 
 

@@ -14,7 +14,14 @@ import pandas as pd
 from pandas.api.typing import DataFrameGroupBy
 
 from spendanalys.spend.categories import CategoryRules
-from spendanalys.spend.coding import encode, factorize_codes, is_function_of, row_groups, spread
+from spendanalys.spend.coding import (
+    compensated_sums,
+    encode,
+    factorize_codes,
+    is_function_of,
+    row_groups,
+    spread,
+)
 from spendanalys.spend.linking import LINE_KEY_COLUMNS, normalise_supplier_name
 from spendanalys.spend.ranking import join_unique
 
@@ -50,8 +57,13 @@ def _lines_where(
     lines: pd.DataFrame, mask: np.ndarray, columns: tuple[str, ...] = SUMMARY_COLUMNS
 ) -> pd.DataFrame:
     """The lines in ``mask``, only the ``columns`` a summary reads: filtering copies every column
-    it keeps (for the few unlinked or uncategorised lines; the whole boundary is never copied)."""
-    return lines.loc[mask, [c for c in columns if c in lines]]
+    it keeps (for the few unlinked or uncategorised lines; the whole boundary is never copied).
+    No line in ``mask`` (often: no uncategorised or excluded line) is an empty slice: a take of
+    no rows from a chunked Arrow column still costs milliseconds."""
+    kept = [c for c in columns if c in lines]
+    if not mask.any():
+        return lines.iloc[:0][kept]
+    return lines.loc[mask, kept]
 
 
 # What summarise_unlinked reads: not the lines' accounts and texts (two text columns of
@@ -83,12 +95,20 @@ def _distinct_per_group(keys: np.ndarray, codes: np.ndarray, size: int) -> np.nd
     ``nunique``): the distinct (key, code) pairs, counted per key."""
     rows = (keys >= 0) & (codes >= 0)
     width = int(codes.max(initial=0)) + 1
-    pairs = keys[rows].astype(np.int64) * width + codes[rows]
     if size * width <= 8 * len(codes) + (1 << 16):  # a presence table of bytes, not hashing
-        seen = np.zeros(size * width, dtype=bool)
+        # every row's pair, the rows without one set to an extra slot past the table (no
+        # filtered copies of the line arrays); int32 where the table's positions fit
+        kind = np.int32 if size * width < np.iinfo(np.int32).max else np.int64
+        pairs: np.ndarray = keys.astype(kind)
+        np.multiply(pairs, width, out=pairs)
+        np.add(pairs, codes, out=pairs, casting="same_kind")
+        np.copyto(pairs, size * width, where=~rows)
+        seen = np.zeros(size * width + 1, dtype=bool)
         seen[pairs] = True
-        counts: np.ndarray = np.count_nonzero(seen.reshape(size, width), axis=1).astype("int64")
+        table = seen[:-1].reshape(size, width)
+        counts: np.ndarray = np.count_nonzero(table, axis=1).astype("int64")
     else:
+        pairs = keys[rows].astype(np.int64) * width + codes[rows]
         counts = np.bincount(pd.unique(pairs) // width, minlength=size)[:size].astype("int64")
     return counts
 
@@ -177,27 +197,28 @@ def summarise_categories(
     inside = _inside(lines)
     category_codes, category_ids = encode(lines["category_id"])
     category = category_codes[inside]
-    work = pd.DataFrame(
-        {
-            "category": category,
-            "spend_sek": lines["spend_sek"].to_numpy(dtype=float)[inside],
-            "kg_co2e": lines["kg_co2e"].to_numpy(dtype=float, na_value=np.nan)[inside],
-        },
-        copy=False,  # fresh arrays: not stacked into one 2-D block
-    )
-    # Grouped on the category's code; -1 (no category) is a group of its own.
-    grouped = work.groupby("category", sort=False)
+    del category_codes
+    # Grouped on the category's code, -1 (no category) a group of its own, the groups in order
+    # of their first rows (what grouping the codes with sort=False gives), with pandas'
+    # compensated sums
+    size = len(category_ids) + 1
+    group, order = factorize_codes(category + 1, size)
     table = pd.DataFrame(
         {
-            "spend_sek": grouped["spend_sek"].sum(),
-            "kg_co2e": grouped["kg_co2e"].sum(min_count=1),
-            "invoice_lines": grouped.size(),
-        }
+            "spend_sek": compensated_sums(
+                lines["spend_sek"].to_numpy(dtype=float)[inside], group, len(order)
+            ),
+            "kg_co2e": compensated_sums(
+                lines["kg_co2e"].to_numpy(dtype=float, na_value=np.nan)[inside],
+                group,
+                len(order),
+                min_count=1,
+            ),
+            "invoice_lines": np.bincount(group, minlength=len(order)).astype("int64"),
+        },
+        index=pd.Index(order - 1, dtype="int64", name="category"),
     )
-    del work, grouped, category_codes  # spent: line-long arrays
-    # the groups' order: the order of the categories' first rows (-1, none, counted as a code)
-    size = len(category_ids) + 1
-    order = np.argsort(_first_rows(category + 1, size), kind="stable")[: len(table)]
+    del group  # spent: a line-long array
     agreement_codes, _ = encode(lines["linked_agreement_id"])
     table["agreements"] = _distinct_per_group(category + 1, agreement_codes[inside], size)[order]
     names = np.append(category_ids.astype(object), np.array([pd.NA], dtype=object))[
@@ -234,35 +255,27 @@ def summarise_suppliers(lines: pd.DataFrame) -> pd.DataFrame:
     spend, number of lines and of agreements; most kg CO2e first. Works on the lines inside
     the boundary as integer codes: no line column is copied or turned into text."""
     inside = _inside(lines)
-    # the supplier key as a Categorical: grouping it uses its codes, no hashing of the rows
+    # the supplier key's codes (a Categorical): no hashing of the rows
     key = pd.Categorical(supplier_key(lines).array)[inside]
-    spend = lines["spend_sek"].to_numpy(dtype=float)[inside]
-    linked = np.asarray(lines["link_rule"] != "unlinked")[inside]
-    work = pd.DataFrame(
-        {
-            "_key": key,
-            "spend_sek": spend,
-            "_kg": lines["kg_co2e"].to_numpy(dtype=float, na_value=np.nan)[inside],
-            "_linked": np.where(linked, spend, 0.0),
-        },
-        copy=False,  # fresh arrays: not stacked into one 2-D block
-    )
-    # pandas' (compensated) grouped sums, groups in order of first appearance, which is the
-    # order of the keys' first rows: that order places the first names and agreement counts
-    grouped = work.groupby("_key", sort=False, observed=True)
-    table = pd.DataFrame(
-        {
-            "spend_sek": grouped["spend_sek"].sum(),
-            "kg_co2e": grouped["_kg"].sum(min_count=1),
-            "linked_spend_sek": grouped["_linked"].sum(),
-            "invoice_lines": grouped.size(),
-        }
-    )
-    del work, grouped, spend, linked  # spent: line-long arrays, 10 million lines: 250 MB
     keys = np.asarray(key.codes)  # its narrow integer type: the helpers below take any
     size = len(key.categories)
-    first_row = _first_rows(keys, size)
-    order = np.argsort(first_row, kind="stable")[: len(table)]
+    # The groups in order of first appearance (the order of the keys' first rows, which places
+    # the first names and agreement counts), numbered as pandas numbers them when it groups the
+    # Categorical with sort=False, so pandas' compensated sums on these codes are the same.
+    group, order = factorize_codes(keys, size)
+    count = len(order)
+    spend = lines["spend_sek"].to_numpy(dtype=float)[inside]
+    linked = np.asarray(lines["link_rule"] != "unlinked")[inside]
+    kg = lines["kg_co2e"].to_numpy(dtype=float, na_value=np.nan)[inside]
+    table = pd.DataFrame(
+        {
+            "spend_sek": compensated_sums(spend, group, count),
+            "kg_co2e": compensated_sums(kg, group, count, min_count=1),
+            "linked_spend_sek": compensated_sums(np.where(linked, spend, 0.0), group, count),
+            "invoice_lines": np.bincount(group[group >= 0], minlength=count).astype("int64"),
+        }
+    )
+    del group, spend, linked, kg  # spent: line-long arrays, 10 million lines: 250 MB
 
     def first_text(name: str) -> pd.Series:
         codes, uniques = encode(lines[name])

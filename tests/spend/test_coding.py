@@ -5,10 +5,13 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from spendanalys.spend.coding import (
     as_categorical,
     categorical_from_codes,
+    compensated_sums,
     encode,
     encoding_once,
     factorize_codes,
@@ -103,3 +106,65 @@ def test_row_groups_are_the_combinations_in_order_of_first_appearance(seed: int)
     agreement = encode(frame["agreement_id"])[0]
     assert is_function_of(agreement, group, first)
     assert not is_function_of(np.arange(n), group, first)
+
+
+_AMOUNTS = st.one_of(
+    st.floats(-1e9, 1e9, allow_nan=False),
+    st.just(float("nan")),
+    st.sampled_from([0.1, 0.2, 0.3, -0.0, 1e16, -1e16, 12_345.67]),
+)
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    rows=st.lists(st.tuples(st.integers(-1, 6), _AMOUNTS), max_size=60),
+    min_count=st.sampled_from([0, 1, 2]),
+    contiguous=st.booleans(),
+)
+def test_compensated_sums_are_pandas_grouped_sums_bit_for_bit(
+    rows: list[tuple[int, float]], min_count: int, contiguous: bool
+) -> None:
+    """Against pandas grouping the same values by integer keys (sorted) and by text keys in
+    order of first appearance (what the summaries did): the same sums (amounts that cancel,
+    0.1 + 0.2, -0.0), NaN skipped, min_count kept; ``contiguous`` rows (sorted codes) take
+    pandas' other way of summing."""
+    if contiguous:
+        rows = sorted(rows, key=lambda row: row[0])
+    size = 7
+    codes = np.array([c for c, _ in rows], dtype=np.intp)
+    values = np.array([v for _, v in rows], dtype=float)
+    present = np.bincount(codes[codes >= 0], minlength=size) > 0
+    by_int = pd.Series(values).groupby(np.where(codes >= 0, codes, np.nan), sort=True)
+    want = by_int.sum(min_count=min_count).reindex(np.arange(size, dtype=float))
+    want[~present] = 0.0 if min_count == 0 else np.nan
+    got = compensated_sums(values, codes, size, min_count=min_count)
+    np.testing.assert_array_equal(got, want.to_numpy(dtype=float))
+    assert np.array_equal(np.signbit(got), np.signbit(want.to_numpy(dtype=float)))
+
+    keys = pd.Series([f"supplier {c}" if c >= 0 else None for c in codes], dtype="string")
+    by_text = pd.Series(values).groupby(keys, sort=False).sum(min_count=min_count)
+    inverse, uniques = factorize_codes(codes, size)
+    got = compensated_sums(values, inverse, len(uniques), min_count=min_count)
+    np.testing.assert_array_equal(got, by_text.to_numpy(dtype=float))
+    assert np.array_equal(np.signbit(got), np.signbit(by_text.to_numpy(dtype=float)))
+
+
+def test_compensated_sums_of_a_million_amounts_are_the_grouped_sum() -> None:
+    """Invoice-like amounts (öre, credit notes) over a few thousand suppliers."""
+    rng = np.random.default_rng(7)
+    codes = rng.integers(-1, 2_000, 1_000_000)
+    values = (
+        rng.lognormal(8, 2, len(codes)) * rng.choice([1, -1], len(codes), p=[0.95, 0.05])
+    ).round(2)
+    values[rng.random(len(codes)) < 0.05] = np.nan
+    keep = codes >= 0
+    want = pd.Series(values[keep]).groupby(codes[keep]).sum(min_count=1)
+    got = compensated_sums(values, codes, 2_000, min_count=1)
+    np.testing.assert_array_equal(got, want.reindex(range(2_000)).to_numpy(dtype=float))
+
+
+def test_compensated_sums_refuse_codes_out_of_range() -> None:
+    with pytest.raises(ValueError, match="codes must lie"):
+        compensated_sums(np.ones(3), np.array([0, 3, -1]), 3)
+    assert compensated_sums(np.array([]), np.array([], dtype=np.intp), 0).tolist() == []
+    assert compensated_sums(np.ones(2), np.array([-1, -1]), 2).tolist() == [0.0, 0.0]

@@ -158,3 +158,21 @@ def test_join_unique_columns_is_join_unique_per_column(seed: int) -> None:
             if k is not None and not pd.isna(v) and v not in want.setdefault(k, []):
                 want[k].append(v)
         assert list(got[column].index) == [k for k, v in want.items() if v]
+
+
+@pytest.mark.parametrize("keys", [[], [None, None], [None, "A-1", None]])
+def test_join_unique_columns_leaves_out_the_rows_without_a_key(keys: list[str | None]) -> None:
+    """The rows without a key share one slot past the combinations, never reported."""
+    frame = pd.DataFrame(
+        {
+            "k": pd.array(keys, dtype="string"),
+            "source": pd.Categorical(["EPA"] * len(keys)),
+            "kind": pd.array(["category"] * len(keys), dtype="string"),
+        }
+    )
+    got = join_unique_columns(frame, "k", ["source", "kind"])
+    want = {"A-1"} & {k for k in keys if k is not None}
+    for column in ("source", "kind"):
+        assert set(got[column].index) == want
+    if want:
+        assert got["source"]["A-1"] == "EPA" and got["kind"]["A-1"] == "category"

@@ -7,7 +7,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from spendanalys.spend.duplicates import repeated_lines
+from spendanalys.spend.duplicates import _one_value, repeated_lines
 from spendanalys.spend.linking import link_invoices_to_agreements
 from spendanalys.spend.register import _exact_repeats, attribute_suppliers, consolidate_register
 
@@ -188,3 +188,24 @@ def test_exact_repeats_is_the_grouping_of_every_field(seed: int) -> None:
     want_first = pd.Series(np.arange(n)).groupby(group.to_numpy()).transform("min").to_numpy()
     np.testing.assert_array_equal(repeat, want_first != np.arange(n))
     np.testing.assert_array_equal(first, np.where(repeat, want_first, -1))
+
+
+@pytest.mark.parametrize(
+    "values",
+    [
+        ["2024.csv"] * 3,
+        ["2024.csv", "2024.csv", "2025.csv"],
+        ["2024.csv", None, "2024.csv"],
+        [None, None],
+        ["", ""],
+        ["a.xlsx [Jan]", "a.xlsx [Feb]"],
+    ],
+)
+@pytest.mark.parametrize("dtype", ["string", "object"])
+def test_one_source_is_what_nunique_says(values: list[str | None], dtype: str) -> None:
+    """The one-file check compares an Arrow column with its first value, across chunks."""
+    series = pd.Series(values, dtype=dtype)
+    want = series.nunique(dropna=False) < 2
+    assert _one_value(series) == want
+    chunked = pd.concat([series, series.iloc[:1]], ignore_index=True)  # two Arrow chunks
+    assert _one_value(chunked) == (chunked.nunique(dropna=False) < 2)
