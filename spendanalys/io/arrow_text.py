@@ -46,13 +46,14 @@ def _may_start_space(first: np.ndarray) -> np.ndarray:
 
     Arrow's Unicode whitespace is ASCII control or space, or a character of 2-3 bytes; none of
     the characters U+00C0..U+07FF (lead bytes 0xC3..0xDF: Latin letters as in "Örebro", Greek,
-    Cyrillic) is whitespace, nor printable ASCII. Two comparisons (uint8 arithmetic wraps
-    below each range's start): a lookup table indexed by the bytes costs more.
+    Cyrillic) is whitespace, nor printable ASCII.
     """
-    mask: np.ndarray = ((first - np.uint8(0x21)) > 0x7E - 0x21) & (
-        (first - np.uint8(0xC3)) > 0xDF - 0xC3
-    )
+    mask: np.ndarray = ~_in_runs(first, _STARTS_NO_SPACE)
     return mask
+
+
+# First bytes no whitespace value starts with: printable ASCII, the lead bytes 0xC3..0xDF.
+_STARTS_NO_SPACE = [(0x21, 0x7E), (0xC3, 0xDF)]
 
 
 def _may_trim_chunk(array: pa.Array) -> bool:

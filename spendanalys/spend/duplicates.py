@@ -13,8 +13,6 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
-import pyarrow as pa
-import pyarrow.compute as pc
 
 from spendanalys.io.result import RejectedRow
 from spendanalys.schema import SOURCE_FILE, SOURCE_ROW
@@ -46,14 +44,11 @@ def _source(invoices: pd.DataFrame) -> pd.Series:
 
 def _one_value(values: pd.Series) -> bool:
     """Whether every value is the same (``nunique(dropna=False) < 2``): one file, the usual
-    case, found by comparing an Arrow column with its first value, not hashing a million."""
-    chunks = getattr(values.array, "_pa_array", None)
-    if not isinstance(chunks, pa.ChunkedArray) or not len(chunks):
-        return bool(values.nunique(dropna=False) < 2)
-    if chunks.null_count:
-        return bool(chunks.null_count == len(chunks))
-    same = pc.all(pc.equal(chunks, chunks[0])).as_py()
-    return bool(same)
+    case, found by comparing the column with its first value, not hashing a million."""
+    missing = values.isna()
+    if missing.any():
+        return bool(missing.all())
+    return bool((values == values.iloc[0]).all())
 
 
 def repeated_lines(invoices: pd.DataFrame) -> tuple[np.ndarray, list[RejectedRow], list[str]]:

@@ -19,6 +19,7 @@ from unittest import mock
 
 import pandas as pd
 import pytest
+from bulk_spy import bulk_reads
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -44,15 +45,7 @@ def _read(data: bytes, kind: str, name: str) -> ReadResult | tuple[str, str, dic
 
 def _bulk_taken(data: bytes, kind: str, name: str) -> bool:
     """Did the bulk path read the file (rather than hand it to the general path)?"""
-    taken = []
-    real = bulk_csv.read_plain
-
-    def spy(*args: object, **kwargs: object) -> object:
-        table = real(*args, **kwargs)  # type: ignore[arg-type]
-        taken.append(table is not None)
-        return table
-
-    with mock.patch.object(bulk_csv, "read_plain", spy):
+    with bulk_reads() as taken:
         _read(data, kind, name)
     return any(taken)
 

@@ -10,10 +10,11 @@ from __future__ import annotations
 
 import pyarrow as pa
 import pytest
+from bulk_spy import bulk_reads
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from spendanalys.io import bulk_csv, read_input
+from spendanalys.io import read_input
 from spendanalys.io.code_page import cells_to_utf8, code_page_to_utf8
 from spendanalys.io.csv_body import read_one_line_records
 
@@ -166,16 +167,7 @@ def test_an_export_with_a_byte_cp1252_leaves_undefined_is_read_in_bulk_as_latin1
     header = "Fakturanummer;Fakturadatum;Leverantör;Organisationsnummer;Belopp\r\n"
     rows = "".join(f"F{i};2024-01-15;Växjö Städ AB;556677-8899;1\u00a0234,50\r\n" for i in range(9))
     data = (header + rows).encode("cp1252") + b"F9;2024-01-15;Caf\x90;556677-8899;12,00\r\n"
-    taken = []
-    real = bulk_csv.read_plain
-
-    def spy(*args: object, **kwargs: object) -> object:
-        table = real(*args, **kwargs)  # type: ignore[arg-type]
-        taken.append(table is not None)
-        return table
-
-    with pytest.MonkeyPatch.context() as patch:
-        patch.setattr(bulk_csv, "read_plain", spy)
+    with bulk_reads() as taken:
         result = read_input(data, "invoices", name="fakturor.csv")
     assert taken == [True]
     assert result.info.encoding == "latin-1"
