@@ -197,6 +197,7 @@ def write_results(results: dict[str, Any], path: Path) -> None:
         "duckdb_small",
         "spend_large",
         "duckdb_large",
+        "pandas_large",
         "spend_scale",
         "duckdb_scale",
         "parquet_ingest_large",
@@ -215,6 +216,14 @@ def write_results(results: dict[str, Any], path: Path) -> None:
         ours, ref = median_s(results, f"spend_{key}"), median_s(results, f"duckdb_{key}")
         if ours and ref:
             out.append(f"- {results['sizes'][key]:,} lines: ours ÷ DuckDB = **{ours / ref:.2f}×**")
+    floor, ref = median_s(results, "pandas_large"), median_s(results, "duckdb_large")
+    ours = median_s(results, "spend_large")
+    if floor and ref:
+        out.append(
+            f"- {results['sizes']['large']:,} lines: the pandas/pyarrow floor of DuckDB's five "
+            f"steps (`benchmarks/pandas_reference.py`) ÷ DuckDB = **{floor / ref:.2f}×**"
+            + (f"; ours ÷ that floor = {ours / floor:.2f}×" if ours else "")
+        )
     small, large = median_s(results, "spend_small"), median_s(results, "spend_large")
     if small and large:
         rs = results["spend_small"]["max_rss_mb"]
@@ -236,6 +245,7 @@ def write_results(results: dict[str, Any], path: Path) -> None:
         ("agreement_check_small", "ours vs DuckDB"),
         ("agreement_check_large", "ours vs DuckDB"),
         ("agreement_check_scale", "ours vs DuckDB"),
+        ("floor_check_large", "pandas/pyarrow floor vs DuckDB"),
         ("parquet_check_scale", "DuckDB over Parquet vs DuckDB over CSV"),
     ):
         check = results.get(key)

@@ -148,6 +148,15 @@ def duckdb_argv(contracts: Path, invoices: Path, tables: Path, out: Path) -> lis
     ]
 
 
+def pandas_argv(contracts: Path, invoices: Path, tables: Path, out: Path) -> list[str]:
+    """The pandas/pyarrow floor of the same job: DuckDB's five steps on the default path's stack."""
+    return [
+        PY,
+        str(HERE / "pandas_reference.py"),
+        *duckdb_argv(contracts, invoices, tables, out)[2:],
+    ]
+
+
 def bench_spend(
     files: dict[str, object],
     sizes: dict[str, int],
@@ -176,6 +185,18 @@ def bench_spend(
         f"DuckDB SQL, {n:,} lines", duckdb_argv(contracts, invoices, tables, ref_out), runs=runs
     )
     results[f"duckdb_{key}"] = ref.as_dict()
+    if key == "large":
+        floor_out = GENERATED / f"pandas_{n}.csv"
+        floor = measure(
+            f"pandas/pyarrow floor, {n:,} lines",
+            pandas_argv(contracts, invoices, tables, floor_out),
+            runs=runs,
+        )
+        results[f"pandas_{key}"] = floor.as_dict()
+        if floor.status == "ok" and ref.status == "ok":
+            results[f"floor_check_{key}"] = compare_agreements(
+                floor_out, ref_out, ours_format="csv"
+            )
     label = f"spendanalys spend, {n:,} lines"
     if not available:
         ours = Measurement(label, "not available", note=why)

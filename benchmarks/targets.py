@@ -100,6 +100,9 @@ def _ratio_rows(results: dict[str, Any]) -> list[str]:
     ratio = ours / ref
     cpu_o, cpu_r = median_cpu_s(results, "spend_large"), median_cpu_s(results, "duckdb_large")
     cpu = f"; CPU {cpu_o / cpu_r:.2f}× ({cpu_o:.1f} s vs {cpu_r:.1f} s)" if cpu_o and cpu_r else ""
+    floor = median_s(results, "pandas_large")
+    # What the stack alone costs: DuckDB's five steps as a pandas/pyarrow script, nothing else.
+    cpu += f"; the pandas/pyarrow floor of the same five steps: {floor / ref:.2f}×" if floor else ""
     return [
         _target(
             name,

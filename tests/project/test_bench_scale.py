@@ -252,3 +252,24 @@ def test_results_render_a_reused_scale_file(tmp_path: Path) -> None:
     text = out.read_text(encoding="utf-8")
     assert "- register: 0.1 s" in text
     assert "- invoices 10,000,000 (chunked): reused" in text
+
+
+def test_results_show_the_pandas_floor_beside_duckdb(tmp_path: Path) -> None:
+    """The floor's row, its ratio to DuckDB (2.6 / 2.0 = 1.30×), ours against it (2.8 / 2.6 =
+    1.08×), its answer check, and the floor in the 1M target's cell."""
+    results = _results() | {
+        "pandas_large": _m(2.6, 400.0, 2.4),
+        "floor_check_large": _results()["agreement_check_large"],
+        "dashboard": {"status": "skipped", "note": "time budget"},
+    }
+    out = tmp_path / "RESULTS.md"
+    write_results(results, out)
+    text = out.read_text(encoding="utf-8")
+    assert (
+        "floor of DuckDB's five steps (`benchmarks/pandas_reference.py`) ÷ DuckDB = **1.30×**"
+        in text
+    )
+    assert "ours ÷ that floor = 1.08×" in text
+    assert "pandas/pyarrow floor vs DuckDB: 1990 agreements compared, 0 missing" in text
+    (row,) = [r for r in targets.targets(results, tmp_path / "none.md") if "1M lines end" in r]
+    assert "the pandas/pyarrow floor of the same five steps: 1.30×" in row

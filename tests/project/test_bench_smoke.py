@@ -16,7 +16,7 @@ REPO = Path(__file__).resolve().parents[2]
 if str(REPO) not in sys.path:
     sys.path.insert(0, str(REPO))
 
-from benchmarks import generate, generate_travel, xlsx_writer  # noqa: E402
+from benchmarks import generate, generate_travel, pandas_reference, xlsx_writer  # noqa: E402
 from benchmarks.duckdb_reference import run_reference  # noqa: E402
 from benchmarks.harness import measure  # noqa: E402
 
@@ -117,8 +117,12 @@ def _read_result(path: Path) -> dict[str, tuple[float, float | None]]:
         }
 
 
-def test_duckdb_reference_by_hand(tmp_path: Path) -> None:
-    """kg CO2e = spend × KPI[price year] / KPI[spend year] × factor; longest CPV prefix wins.
+@pytest.mark.parametrize(
+    "reference", [run_reference, pandas_reference.run_reference], ids=["duckdb", "pandas"]
+)
+def test_reference_by_hand(tmp_path: Path, reference) -> None:  # type: ignore[no-untyped-def]
+    """Both references of the job (DuckDB SQL, and the pandas/pyarrow floor) give the figures
+    worked by hand. kg CO2e = spend × KPI[price year] / KPI[spend year] × factor; longest CPV prefix wins.
 
     A1 (CPV 72…, 0.01 kg/SEK at 2022 prices): 1 000,00 kr in 2024 → 1000 × 100/125 × 0.01 = 8.0;
     a credit note of -200,00 in 2022 → -200 × 100/100 × 0.01 = -2.0; A1: 800 kr, 6.0 kg.
@@ -149,7 +153,7 @@ def test_duckdb_reference_by_hand(tmp_path: Path) -> None:
         ).encode("cp1252")
     )
     out = tmp_path / "out.csv"
-    run_reference(contracts, invoices, _tables(tmp_path / "tables"), out)
+    reference(contracts, invoices, _tables(tmp_path / "tables"), out)
     result = _read_result(out)
     assert result["A1"] == pytest.approx((800.0, 6.0))
     assert result["A2"] == pytest.approx((2500.0, 40.0))
@@ -181,6 +185,27 @@ def test_duckdb_reference_matches_the_engine(tmp_path: Path) -> None:
         assert ours.loc[agreement_id, "kg_co2e"] == pytest.approx(kg, rel=1e-9), agreement_id
     unlinked_spend = reference.get("", (0.0, None))[0]
     assert analysis.totals["unlinked_spend_sek"] == pytest.approx(unlinked_spend, rel=1e-9)
+
+
+def test_pandas_floor_gives_the_duckdb_answers(tmp_path: Path) -> None:
+    """The pandas/pyarrow floor that make bench times beside DuckDB does the same job: every
+    agreement, spend and kg CO2e to 1e-9 relative on generated files with the project's tables."""
+    from benchmarks.reference_tables import write_reference_tables
+    from benchmarks.results_report import compare_agreements
+
+    files = _write_all(tmp_path / "data", n_lines=4000)
+    source = write_reference_tables(tmp_path / "tables")
+    if source.startswith("FALLBACK"):
+        pytest.skip(f"the project's factor files are not loadable: {source}")
+    duck, floor = tmp_path / "duckdb.csv", tmp_path / "pandas.csv"
+    run_reference(files["contracts"], files["invoices"], tmp_path / "tables", duck)
+    pandas_reference.run_reference(
+        files["contracts"], files["invoices"], tmp_path / "tables", floor
+    )
+    check = compare_agreements(floor, duck, ours_format="csv", rel_tol=1e-9)
+    assert check["agreements_compared"] > 100
+    assert check["missing_in_ours"] == 0 and check["differing_values"] == 0
+    assert set(_read_result(floor)) == set(_read_result(duck))
 
 
 def test_harness_measures_a_process() -> None:
