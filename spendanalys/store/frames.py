@@ -136,11 +136,13 @@ def _from_python(values: np.ndarray, field_type: FieldType) -> Any:
 
 
 def rows_to_frame(kind: Kind, names: Sequence[str], rows: Sequence[Sequence[Any]]) -> pd.DataFrame:
-    """The canonical DataFrame of ``kind`` from fetched rows whose columns are ``names``."""
+    """The canonical DataFrame of ``kind`` from fetched rows whose columns are ``names`` (all
+    stored columns, or some of them: those, in canonical order)."""
     types = column_types(kind)
     grid = np.empty((len(rows), len(names)), dtype=object)
     if rows:
         grid[:] = rows
     data = {name: _from_python(grid[:, j], types[name]) for j, name in enumerate(names)}
     frame = pd.DataFrame(data, columns=list(names))
-    return frame[canonical_columns(kind)].reset_index(drop=True)
+    order = [c for c in canonical_columns(kind) if c in data]
+    return frame[order].reset_index(drop=True)

@@ -12,6 +12,7 @@ failure leaves the previous selection as it was.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 import pandas as pd
@@ -86,7 +87,13 @@ class SelectionsMixin:
     def _write(self) -> Any:  # provided by Store
         raise NotImplementedError
 
-    def _fetch_rows(self, connection: Connection, kind: Kind, version_id: int) -> pd.DataFrame:
+    def _fetch_rows(
+        self,
+        connection: Connection,
+        kind: Kind,
+        version_id: int,
+        columns: Sequence[str] | None = None,
+    ) -> pd.DataFrame:
         raise NotImplementedError  # provided by Store
 
     @staticmethod
@@ -173,18 +180,33 @@ class SelectionsMixin:
             return self._kind_of(connection, version_id)
 
     def selection_table(self, kind: Kind, parts: Parts) -> pd.DataFrame:
-        """The rows a selection gives (as ``current_table`` does for the current one)."""
+        """The rows a selection gives, as ``current_table`` gives them for the current one."""
         with self._read() as connection:
-            return self._selection_rows(connection, kind, parts)
+            return self._selection_rows(connection, kind, parts).reset_index(drop=True)
 
-    def _selection_rows(self, connection: Connection, kind: Kind, parts: Parts) -> pd.DataFrame:
+    def _selection_rows(
+        self,
+        connection: Connection,
+        kind: Kind,
+        parts: Parts,
+        columns: Sequence[str] | None = None,
+    ) -> pd.DataFrame:
+        """The selection's rows; with ``columns``, only those columns are read and returned
+        (the year column a part is cut by is read too, then left out)."""
+        fetched = columns
+        if columns is not None and kind in YEAR_COLUMNS:
+            fetched = [*columns, YEAR_COLUMNS[kind]]
         tables = [
-            take_years(kind, self._fetch_rows(connection, kind, p["version_id"]), p["years"])
+            take_years(
+                kind, self._fetch_rows(connection, kind, p["version_id"], fetched), p["years"]
+            )
             for p in parts
         ]
         if not tables:
-            return self._fetch_rows_empty(kind)
-        return pd.concat(tables, ignore_index=True) if len(tables) > 1 else tables[0]
+            table = self._fetch_rows_empty(kind)
+        else:
+            table = pd.concat(tables, ignore_index=True) if len(tables) > 1 else tables[0]
+        return table if columns is None else table[list(columns)]
 
     def _fetch_rows_empty(self, kind: Kind) -> pd.DataFrame:
         raise NotImplementedError  # provided by Store
