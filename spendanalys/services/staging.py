@@ -275,27 +275,30 @@ class Preview:
         )
 
 
-def preview_of(store: Store, version_id: int) -> Preview:
+def preview_of(store: Store, version_id: int, imported: pd.DataFrame | None = None) -> Preview:
     """The change a staged (or any stored) version would make if it became current now.
 
-    A spend preview reads of the current data only what its figures count (its kg CO2e is
-    the total the pages show, from their cache), and the run of the would-be data is kept for
-    the confirmation of exactly that data (``analyses.keep_previewed``)."""
+    ``imported``: the version's rows as just imported (the upload's table), taken instead of
+    reading them back where that gives the same frame (``Store.selection_table``). A spend
+    preview reads of the current data only what its figures count (its kg CO2e is the total
+    the pages show, from their cache), and the run of the would-be data is kept for the
+    confirmation of exactly that data (``analyses.keep_previewed``)."""
     kind: Kind = store.version_kind(version_id)  # type: ignore[assignment]
     parts, replaced = store.preview_selection(version_id)
+    held = None if imported is None else {int(version_id): imported}
     if kind in SPEND_KINDS:
         as_of = date.today()
         before = current_figures(store, kind)
         before.kg_co2e = _current_spend_kg_co2e(store)
         selections = {k: parts if k == kind else store.current_parts(k) for k in SPEND_KINDS}
         inputs = spend_inputs(store, selections, as_of)  # before the run reads the settings
-        then = {k: store.selection_table(k, selections[k]) for k in SPEND_KINDS}
+        then = {k: store.selection_table(k, selections[k], held) for k in SPEND_KINDS}
         after = figures_of(kind, then[kind])
         after.kg_co2e = _spend_kg_co2e(store, then, inputs, as_of)
     else:
         now = {k: store.current_table(k) for k in ("trips", "fte")}  # type: ignore[arg-type]
         tables = dict(now)
-        tables[kind] = store.selection_table(kind, parts)
+        tables[kind] = store.selection_table(kind, parts, held)
         before, after = figures_of(kind, now[kind]), figures_of(kind, tables[kind])
         before.kg_co2e, after.kg_co2e = _travel_kg_co2e(now), _travel_kg_co2e(tables)
     return Preview(

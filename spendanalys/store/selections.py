@@ -12,7 +12,7 @@ failure leaves the previous selection as it was.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 import pandas as pd
@@ -21,6 +21,7 @@ from sqlalchemy.engine import Connection
 
 from spendanalys.errors import ConfigurationError
 from spendanalys.schema import Kind
+from spendanalys.store.frames import as_read_back
 from spendanalys.store.small_tables import utc_now, write_audit
 from spendanalys.store.tables import dataset_selections, dataset_versions
 
@@ -179,10 +180,17 @@ class SelectionsMixin:
         with self._read() as connection:
             return self._kind_of(connection, version_id)
 
-    def selection_table(self, kind: Kind, parts: Parts) -> pd.DataFrame:
-        """The rows a selection gives, as ``current_table`` gives them for the current one."""
+    def selection_table(
+        self, kind: Kind, parts: Parts, imported: Mapping[int, pd.DataFrame] | None = None
+    ) -> pd.DataFrame:
+        """The rows a selection gives, as ``current_table`` gives them for the current one.
+
+        ``imported``: tables just imported, by version id; a version's rows are taken from
+        there instead of read back when that gives the same frame (``frames.as_read_back``)."""
         with self._read() as connection:
-            return self._selection_rows(connection, kind, parts).reset_index(drop=True)
+            return self._selection_rows(connection, kind, parts, None, imported).reset_index(
+                drop=True
+            )
 
     def _selection_rows(
         self,
@@ -190,18 +198,22 @@ class SelectionsMixin:
         kind: Kind,
         parts: Parts,
         columns: Sequence[str] | None = None,
+        imported: Mapping[int, pd.DataFrame] | None = None,
     ) -> pd.DataFrame:
         """The selection's rows; with ``columns``, only those columns are read and returned
         (the year column a part is cut by is read too, then left out)."""
         fetched = columns
         if columns is not None and kind in YEAR_COLUMNS:
             fetched = [*columns, YEAR_COLUMNS[kind]]
-        tables = [
-            take_years(
-                kind, self._fetch_rows(connection, kind, p["version_id"], fetched), p["years"]
-            )
-            for p in parts
-        ]
+
+        def rows_of(version_id: int) -> pd.DataFrame:
+            held = (imported or {}).get(int(version_id))
+            back = None if held is None else as_read_back(kind, held)
+            if back is None:
+                return self._fetch_rows(connection, kind, version_id, fetched)
+            return back if fetched is None else back[list(fetched)]
+
+        tables = [take_years(kind, rows_of(p["version_id"]), p["years"]) for p in parts]
         if not tables:
             table = self._fetch_rows_empty(kind)
         else:

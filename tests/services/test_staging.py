@@ -20,6 +20,7 @@ from spendanalys.schema import KINDS
 from spendanalys.services import analyses, staging
 from spendanalys.services.assembly import assemble_spend
 from spendanalys.store.database import Store
+from spendanalys.store.frames import as_read_back
 from spendanalys.store.selections import years_covered
 
 
@@ -383,8 +384,39 @@ def test_a_spend_preview_shows_what_the_whole_tables_gave(
         content, name = _invoices_of_year(sample_dir, int(file)), f"fakturor_{file}.csv"
     else:
         content, name = _bytes(sample_dir, file), file
-    version_id = _stage(store, kind, name, content)
-    assert staging.preview_of(store, version_id).to_dict() == _old_preview(store, version_id)
+    outcome = services.import_upload(store, kind, name, content, user="p", role="admin", stage=True)
+    assert outcome.ok and outcome.staged and outcome.version_id is not None, outcome.error
+    old = _old_preview(store, outcome.version_id)
+    assert outcome.preview == old  # the upload's table taken for the staged version's rows
+    assert staging.preview_of(store, outcome.version_id).to_dict() == old  # all read back
+
+
+@pytest.mark.parametrize(
+    ("file", "kind"),
+    [
+        ("leverantorsfakturor_2024.csv", "invoices"),
+        ("avtalsforteckning.xlsx", "contracts"),
+        ("resor_2019_2024.csv", "trips"),
+        ("arsarbetskrafter.csv", "fte"),
+    ],
+)
+def test_an_uploads_table_is_what_the_store_gives_back(
+    store: Store, sample_dir: Path, file: str, kind: str
+) -> None:
+    """The readers' tables of the sample files are taken as read back (the preview need not
+    read them), and are exactly what reading them back gives."""
+    result = readers.read_input(_bytes(sample_dir, file), kind, name=file)  # type: ignore[arg-type]
+    version_id = store.import_dataset(
+        kind,  # type: ignore[arg-type]
+        result,
+        file_name=file,
+        checksum="c" * 64,
+        user="p",
+        stage=True,
+    )
+    back = as_read_back(kind, result.table)  # type: ignore[arg-type]
+    assert back is not None
+    pd.testing.assert_frame_equal(back, store.version_table(version_id), check_exact=True)
 
 
 def _count_runs(monkeypatch: pytest.MonkeyPatch) -> list[int]:
