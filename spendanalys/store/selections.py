@@ -203,7 +203,7 @@ class SelectionsMixin:
         """The selection's rows; with ``columns``, only those columns are read and returned
         (the year column a part is cut by is read too, then left out)."""
         fetched = columns
-        if columns is not None and kind in YEAR_COLUMNS:
+        if columns is not None and kind in YEAR_COLUMNS and YEAR_COLUMNS[kind] not in columns:
             fetched = [*columns, YEAR_COLUMNS[kind]]
 
         def rows_of(version_id: int) -> pd.DataFrame:

@@ -315,7 +315,8 @@ def test_the_current_table_of_some_columns_is_those_columns_of_the_whole(
         store.import_dataset(kind, later, file_name="b.csv", checksum=checksum(4), user="anna")
         assert [p["years"] is not None for p in store.current_parts(kind)] == [True, False]
     whole = store.current_table(kind)
-    for columns in (["source_row"], list(reversed(SCHEMAS[kind].names[:3])), ["source_file"]):
+    dated = [c for c in ("date", "source_row") if c in whole]  # the year column asked for
+    for columns in (["source_row"], list(reversed(SCHEMAS[kind].names[:3])), dated):
         pd.testing.assert_frame_equal(
             store.current_table(kind, columns), whole[columns], check_exact=True
         )
