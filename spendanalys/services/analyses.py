@@ -11,7 +11,9 @@ for the Excel report and for the method page.
 
 from __future__ import annotations
 
+import json
 import tempfile
+import threading
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date
@@ -28,11 +30,13 @@ from spendanalys.services.codec import register
 from spendanalys.spend.categories import load_category_rules
 from spendanalys.spend.report import write_spend_report
 from spendanalys.store.database import Store
+from spendanalys.store.selections import Parts
 from spendanalys.travel.analysis import TravelAnalysis, TravelSettings, analyse_travel
 from spendanalys.travel.breakdowns import breakdown
 
 CACHE_FORMAT = 4  # 3: one assembly path with the command line; 4: data, not pickles
 SPEND_FAMILY, TRAVEL_FAMILY = "spend:", "travel:"  # a new entry replaces its family's others
+SPEND_KINDS: tuple[Kind, ...] = ("contracts", "invoices")  # the tables a spend run reads
 # Columns of one agreement's invoice lines in the drill-down (never the whole line table).
 LINE_COLUMNS = (
     "invoice_id",
@@ -109,11 +113,50 @@ def spend_run_with_settings(
     )
 
 
+def spend_inputs(store: Store, parts: Mapping[Kind, Parts], as_of: date) -> str:
+    """What a spend run of the selections ``parts`` (contracts and invoices) computes from,
+    as one text: the selections (a version's rows never change), the newest row of each
+    settings table it applies (settings are append-only) and ``as_of``. Read the settings
+    before the run reads them: a setting added in between then gives another text."""
+    settings = store.state("spend").settings
+    selections = {
+        kind: [[int(p["version_id"]), p["years"] and sorted(p["years"])] for p in parts[kind]]
+        for kind in SPEND_KINDS
+    }
+    return json.dumps([store.url.render_as_string(), selections, dict(settings), str(as_of)])
+
+
+# The spend run an upload's preview computed of the tables it would make current, filed under
+# their ``spend_inputs``: the confirmation that makes exactly those inputs current takes it
+# instead of reading and analysing the same million lines again. One run, in this process
+# (the job process that ran the preview; the confirmation runs there too when the same web
+# worker serves it, else it computes).
+_PREVIEWED: dict[str, SpendRun] = {}
+_PREVIEWED_LOCK = threading.Lock()
+
+
+def keep_previewed(inputs: str, run: SpendRun) -> None:
+    """Keep ``run`` (of ``inputs``, :func:`spend_inputs`) for the confirmation, in place of
+    any earlier preview's."""
+    with _PREVIEWED_LOCK:
+        _PREVIEWED.clear()
+        _PREVIEWED[inputs] = run
+
+
+def _previewed(inputs: str) -> SpendRun | None:
+    """The preview's run of exactly ``inputs``, handed over once (None: none kept)."""
+    with _PREVIEWED_LOCK:
+        return _PREVIEWED.pop(inputs, None)
+
+
 def _compute_spend(store: Store, as_of: date) -> SpendView | None:
-    contracts = store.current_table("contracts")
-    if contracts.empty:
-        return None
-    run = spend_run_with_settings(store, contracts, store.current_table("invoices"), as_of)
+    parts = {kind: store.current_parts(kind) for kind in SPEND_KINDS}
+    run = _previewed(spend_inputs(store, parts, as_of))
+    if run is None:
+        contracts = store.current_table("contracts")
+        if contracts.empty:
+            return None
+        run = spend_run_with_settings(store, contracts, store.current_table("invoices"), as_of)
     return SpendView(run.analysis, run.rules, run.factor_sets, store.state().version_ids())
 
 

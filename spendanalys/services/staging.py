@@ -8,6 +8,7 @@ same check, so a file the browser stops is stopped on the command line too.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import asdict, dataclass, field
 from datetime import date
 from typing import Any
@@ -19,10 +20,15 @@ from spendanalys.errors import SpendanalysError
 from spendanalys.io.decode import text_encodings
 from spendanalys.io.result import ReadResult
 from spendanalys.schema import KINDS, Kind
-from spendanalys.services.analyses import spend_run_with_settings
+from spendanalys.services.analyses import (
+    SPEND_KINDS,
+    keep_previewed,
+    spend_inputs,
+    spend_run_with_settings,
+)
 from spendanalys.services.summaries import spend_summary
 from spendanalys.store.database import Store
-from spendanalys.store.selections import years_covered
+from spendanalys.store.selections import YEAR_COLUMNS, years_covered
 from spendanalys.travel.analysis import analyse_travel
 
 MOSTLY_REJECTED = 0.5  # a file with more than this share of its rows rejected is stopped
@@ -137,30 +143,73 @@ class Figures:
     years: list[int] = field(default_factory=list)
 
 
+@dataclass(frozen=True)
+class FigureColumns:
+    """The columns a kind's :class:`Figures` are counted from (None: not counted):
+    ``distinct`` its non-missing values (agreements), ``total`` its sum in SEK with missing
+    values skipped (spend), ``year`` the years its rows cover."""
+
+    distinct: str | None = None
+    total: str | None = None
+    year: str | None = None
+
+    @property
+    def names(self) -> list[str]:
+        """The columns counted."""
+        return [c for c in (self.distinct, self.total, self.year) if c is not None]
+
+
+# The one definition of a kind's figures: :func:`figures_of` reads only these columns, so
+# :func:`current_figures` reads only these of the current table.
+FIGURE_COLUMNS: dict[str, FigureColumns] = {
+    "contracts": FigureColumns(distinct="agreement_id", total="value_sek"),
+    "invoices": FigureColumns(total="amount_sek", year=YEAR_COLUMNS["invoices"]),
+    "trips": FigureColumns(year=YEAR_COLUMNS["trips"]),
+    "fte": FigureColumns(year="year"),
+}
+
+
+def _years_in(kind: str, table: pd.DataFrame, column: str | None) -> list[int]:
+    """The distinct years of ``column``: the year of a date (``row_years``), else the value."""
+    if column is None or column not in table:
+        return []
+    if kind in YEAR_COLUMNS:
+        return years_covered(kind, table) or []
+    return sorted(int(y) for y in table[column].dropna().unique())
+
+
 def figures_of(kind: str, table: pd.DataFrame) -> Figures:
-    """Rows, agreements (register), spend (register value or invoice amounts), years."""
-    figures = Figures(rows=len(table), years=years_covered(kind, table) or [])
-    if kind == "contracts" and len(table):
-        figures.agreements = int(table["agreement_id"].astype("string").nunique())
-        figures.spend_sek = float(pd.to_numeric(table["value_sek"], errors="coerce").sum())
-    elif kind == "invoices" and len(table):
-        figures.spend_sek = float(pd.to_numeric(table["amount_sek"], errors="coerce").sum())
-    elif kind == "fte" and len(table):
-        figures.years = sorted(int(y) for y in table["year"].dropna().unique())
+    """Rows, agreements (register), spend (register value or invoice amounts), years of
+    ``table``, counted as ``FIGURE_COLUMNS`` says."""
+    columns = FIGURE_COLUMNS[kind]
+    figures = Figures(rows=len(table), years=_years_in(kind, table, columns.year))
+    if columns.distinct is not None and len(table):
+        figures.agreements = int(table[columns.distinct].astype("string").nunique())
+    if columns.total is not None and len(table):
+        figures.spend_sek = float(pd.to_numeric(table[columns.total], errors="coerce").sum())
     return figures
 
 
-def _spend_kg_co2e(store: Store, tables: dict[str, pd.DataFrame]) -> float | None:
+def current_figures(store: Store, kind: Kind) -> Figures:
+    """:func:`figures_of` the current table of ``kind``, of which only the columns counted
+    are read: the same numbers, to the last digit, without reading the whole table."""
+    return figures_of(kind, store.current_table(kind, FIGURE_COLUMNS[kind].names))
+
+
+def _spend_kg_co2e(
+    store: Store, tables: Mapping[Kind, pd.DataFrame], inputs: str, as_of: date
+) -> float | None:
     """Total kg CO2e of the spend analysis of these tables, with the store's supplier factors
-    and category overrides as the pages apply them (None: it cannot run)."""
+    and category overrides as the pages apply them (None: it cannot run). The run is kept for
+    the confirmation that makes ``inputs`` (``analyses.spend_inputs`` of the tables'
+    selections, read before them) current, which then need not compute it again."""
     if tables["contracts"].empty:
         return None
     try:
-        run = spend_run_with_settings(
-            store, tables["contracts"], tables["invoices"], as_of=date.today()
-        )
+        run = spend_run_with_settings(store, tables["contracts"], tables["invoices"], as_of)
     except (SpendanalysError, ValueError, KeyError):
         return None
+    keep_previewed(inputs, run)
     return float(run.analysis.totals["kg_co2e"])
 
 
@@ -226,20 +275,32 @@ class Preview:
         )
 
 
-def preview_of(store: Store, version_id: int) -> Preview:
-    """The change a staged (or any stored) version would make if it became current now."""
+def preview_of(store: Store, version_id: int, imported: pd.DataFrame | None = None) -> Preview:
+    """The change a staged (or any stored) version would make if it became current now.
+
+    ``imported``: the version's rows as just imported (the upload's table), taken instead of
+    reading them back where that gives the same frame (``Store.selection_table``). A spend
+    preview reads of the current data only what its figures count (its kg CO2e is the total
+    the pages show, from their cache), and the run of the would-be data is kept for the
+    confirmation of exactly that data (``analyses.keep_previewed``)."""
     kind: Kind = store.version_kind(version_id)  # type: ignore[assignment]
     parts, replaced = store.preview_selection(version_id)
-    feeds = ("contracts", "invoices") if kind in ("contracts", "invoices") else ("trips", "fte")
-    now = {k: store.current_table(k) for k in feeds}  # type: ignore[arg-type]
-    then = dict(now)
-    then[kind] = store.selection_table(kind, parts)
-    before, after = figures_of(kind, now[kind]), figures_of(kind, then[kind])
-    if kind in ("contracts", "invoices"):
+    held = None if imported is None else {int(version_id): imported}
+    if kind in SPEND_KINDS:
+        as_of = date.today()
+        before = current_figures(store, kind)
         before.kg_co2e = _current_spend_kg_co2e(store)
-        after.kg_co2e = _spend_kg_co2e(store, then)
+        selections = {k: parts if k == kind else store.current_parts(k) for k in SPEND_KINDS}
+        inputs = spend_inputs(store, selections, as_of)  # before the run reads the settings
+        then = {k: store.selection_table(k, selections[k], held) for k in SPEND_KINDS}
+        after = figures_of(kind, then[kind])
+        after.kg_co2e = _spend_kg_co2e(store, then, inputs, as_of)
     else:
-        before.kg_co2e, after.kg_co2e = _travel_kg_co2e(now), _travel_kg_co2e(then)
+        now = {k: store.current_table(k) for k in ("trips", "fte")}  # type: ignore[arg-type]
+        tables = dict(now)
+        tables[kind] = store.selection_table(kind, parts, held)
+        before, after = figures_of(kind, now[kind]), figures_of(kind, tables[kind])
+        before.kg_co2e, after.kg_co2e = _travel_kg_co2e(now), _travel_kg_co2e(tables)
     return Preview(
         version_id=int(version_id),
         kind=kind,

@@ -219,7 +219,7 @@ def import_upload(
             status = store.versions(kind).set_index("id").loc[version_id, "status"]  # type: ignore[arg-type]
             outcome.staged = bool(status == "staged")
             if outcome.staged:
-                outcome.preview = preview_of(store, version_id).to_dict()
+                outcome.preview = preview_of(store, version_id, result.table).to_dict()
     except SpendanalysError as exc:
         outcome.error = str(exc)
         return outcome

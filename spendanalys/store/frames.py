@@ -136,11 +136,41 @@ def _from_python(values: np.ndarray, field_type: FieldType) -> Any:
 
 
 def rows_to_frame(kind: Kind, names: Sequence[str], rows: Sequence[Sequence[Any]]) -> pd.DataFrame:
-    """The canonical DataFrame of ``kind`` from fetched rows whose columns are ``names``."""
+    """The canonical DataFrame of ``kind`` from fetched rows whose columns are ``names`` (all
+    stored columns, or some of them: those, in canonical order)."""
     types = column_types(kind)
     grid = np.empty((len(rows), len(names)), dtype=object)
     if rows:
         grid[:] = rows
     data = {name: _from_python(grid[:, j], types[name]) for j, name in enumerate(names)}
     frame = pd.DataFrame(data, columns=list(names))
-    return frame[canonical_columns(kind)].reset_index(drop=True)
+    order = [c for c in canonical_columns(kind) if c in data]
+    return frame[order].reset_index(drop=True)
+
+
+def as_read_back(kind: Kind, table: pd.DataFrame) -> pd.DataFrame | None:
+    """``table`` as reading it back from the store gives it, when that is certain without
+    reading: its canonical columns in order with their dtypes (an integer column may be plain
+    int64), a default index, calendar dates and no negative zero (SQLite stores -0.0 as 0).
+    Else None: the caller reads it back. A caller holding the rows it has just imported (an
+    upload's preview) then skips reading a million lines."""
+    stored = rows_to_frame(kind, list(column_types(kind)), []).dtypes
+    if list(table.columns) != list(stored.index):
+        return None
+    if not table.index.equals(pd.RangeIndex(len(table))):
+        return None
+    types = column_types(kind)
+    casts: dict[str, Any] = {}
+    for name, field_type in types.items():
+        column, dtype = table[name], stored[name]
+        if column.dtype != dtype:
+            if field_type != "int" or column.dtype != np.dtype("int64"):
+                return None
+            casts[name] = dtype
+        elif field_type == "date" and (column.notna() & (column != column.dt.normalize())).any():
+            return None
+        elif field_type == "float":
+            values = column.to_numpy()
+            if ((values == 0) & np.signbit(values)).any():
+                return None
+    return table.astype(casts) if casts else table

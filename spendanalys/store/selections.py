@@ -12,6 +12,7 @@ failure leaves the previous selection as it was.
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 import pandas as pd
@@ -20,6 +21,7 @@ from sqlalchemy.engine import Connection
 
 from spendanalys.errors import ConfigurationError
 from spendanalys.schema import Kind
+from spendanalys.store.frames import as_read_back
 from spendanalys.store.small_tables import utc_now, write_audit
 from spendanalys.store.tables import dataset_selections, dataset_versions
 
@@ -86,7 +88,13 @@ class SelectionsMixin:
     def _write(self) -> Any:  # provided by Store
         raise NotImplementedError
 
-    def _fetch_rows(self, connection: Connection, kind: Kind, version_id: int) -> pd.DataFrame:
+    def _fetch_rows(
+        self,
+        connection: Connection,
+        kind: Kind,
+        version_id: int,
+        columns: Sequence[str] | None = None,
+    ) -> pd.DataFrame:
         raise NotImplementedError  # provided by Store
 
     @staticmethod
@@ -172,19 +180,45 @@ class SelectionsMixin:
         with self._read() as connection:
             return self._kind_of(connection, version_id)
 
-    def selection_table(self, kind: Kind, parts: Parts) -> pd.DataFrame:
-        """The rows a selection gives (as ``current_table`` does for the current one)."""
-        with self._read() as connection:
-            return self._selection_rows(connection, kind, parts)
+    def selection_table(
+        self, kind: Kind, parts: Parts, imported: Mapping[int, pd.DataFrame] | None = None
+    ) -> pd.DataFrame:
+        """The rows a selection gives, as ``current_table`` gives them for the current one.
 
-    def _selection_rows(self, connection: Connection, kind: Kind, parts: Parts) -> pd.DataFrame:
-        tables = [
-            take_years(kind, self._fetch_rows(connection, kind, p["version_id"]), p["years"])
-            for p in parts
-        ]
+        ``imported``: tables just imported, by version id; a version's rows are taken from
+        there instead of read back when that gives the same frame (``frames.as_read_back``)."""
+        with self._read() as connection:
+            return self._selection_rows(connection, kind, parts, None, imported).reset_index(
+                drop=True
+            )
+
+    def _selection_rows(
+        self,
+        connection: Connection,
+        kind: Kind,
+        parts: Parts,
+        columns: Sequence[str] | None = None,
+        imported: Mapping[int, pd.DataFrame] | None = None,
+    ) -> pd.DataFrame:
+        """The selection's rows; with ``columns``, only those columns are read and returned
+        (the year column a part is cut by is read too, then left out)."""
+        fetched = columns
+        if columns is not None and kind in YEAR_COLUMNS and YEAR_COLUMNS[kind] not in columns:
+            fetched = [*columns, YEAR_COLUMNS[kind]]
+
+        def rows_of(version_id: int) -> pd.DataFrame:
+            held = (imported or {}).get(int(version_id))
+            back = None if held is None else as_read_back(kind, held)
+            if back is None:
+                return self._fetch_rows(connection, kind, version_id, fetched)
+            return back if fetched is None else back[list(fetched)]
+
+        tables = [take_years(kind, rows_of(p["version_id"]), p["years"]) for p in parts]
         if not tables:
-            return self._fetch_rows_empty(kind)
-        return pd.concat(tables, ignore_index=True) if len(tables) > 1 else tables[0]
+            table = self._fetch_rows_empty(kind)
+        else:
+            table = pd.concat(tables, ignore_index=True) if len(tables) > 1 else tables[0]
+        return table if columns is None else table[list(columns)]
 
     def _fetch_rows_empty(self, kind: Kind) -> pd.DataFrame:
         raise NotImplementedError  # provided by Store

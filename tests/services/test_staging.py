@@ -6,15 +6,22 @@ and the ranking follows."""
 from __future__ import annotations
 
 import shutil
+from datetime import date
 from pathlib import Path
+from typing import Any
 
+import pandas as pd
 import pytest
 
 from spendanalys import io as readers
 from spendanalys import services
 from spendanalys.errors import AccessDenied, ConfigurationError
+from spendanalys.schema import KINDS
+from spendanalys.services import analyses, staging
 from spendanalys.services.assembly import assemble_spend
 from spendanalys.store.database import Store
+from spendanalys.store.frames import as_read_back
+from spendanalys.store.selections import years_covered
 
 
 @pytest.fixture(scope="module")
@@ -275,3 +282,223 @@ def test_a_spend_preview_counts_the_stored_supplier_factors_as_the_pages_do(
         store.current_table("contracts"), store.current_table("invoices")
     ).analysis.totals["kg_co2e"]
     assert preview.after.kg_co2e != pytest.approx(without, rel=1e-6)
+
+
+# --- the preview reads only what it counts, and the confirmation reuses its analysis ---------
+
+
+def _invoices_of_year(sample_dir: Path, year: int) -> bytes:
+    """The sample invoice export with its 2024 dates moved to ``year`` (another year's file)."""
+    text = (sample_dir / "leverantorsfakturor_2024.csv").read_bytes().decode("cp1252")
+    return text.replace("2024-", f"{year}-").encode("cp1252")
+
+
+def _stage(store: Store, kind: str, name: str, content: bytes, user: str = "p") -> int:
+    outcome = services.import_upload(
+        store, kind, name, content, user=user, role="admin", stage=True
+    )
+    assert outcome.ok and outcome.staged and outcome.version_id is not None, outcome.error
+    return outcome.version_id
+
+
+def _with_settings(store: Store) -> None:
+    """A supplier factor and a category override, so a figure computed without them shows."""
+    services.add_supplier_factor(
+        store,
+        org_number="5566300017",
+        factor=900,
+        unit="g CO2e/SEK",
+        price_year=2024,
+        source="Leverantörens EPD 2024",
+        user="p",
+        role="procurement",
+    )
+    services.add_category_override(
+        store, scope="account", key="5011", category_id="catering", user="p", role="procurement"
+    )
+
+
+def _old_figures(kind: str, table: pd.DataFrame) -> staging.Figures:
+    """The figures as the preview counted them before it read only their columns."""
+    figures = staging.Figures(rows=len(table), years=years_covered(kind, table) or [])
+    if kind == "contracts" and len(table):
+        figures.agreements = int(table["agreement_id"].astype("string").nunique())
+        figures.spend_sek = float(pd.to_numeric(table["value_sek"], errors="coerce").sum())
+    elif kind == "invoices" and len(table):
+        figures.spend_sek = float(pd.to_numeric(table["amount_sek"], errors="coerce").sum())
+    elif kind == "fte" and len(table):
+        figures.years = sorted(int(y) for y in table["year"].dropna().unique())
+    return figures
+
+
+def _old_preview(store: Store, version_id: int) -> dict[str, Any]:
+    """The preview as it was computed before: every table read whole, the analysis run."""
+    kind = store.version_kind(version_id)
+    parts, replaced = store.preview_selection(version_id)
+    now = {k: store.current_table(k) for k in ("contracts", "invoices")}  # type: ignore[arg-type]
+    then = {**now, kind: store.selection_table(kind, parts)}  # type: ignore[arg-type]
+    before, after = _old_figures(kind, now[kind]), _old_figures(kind, then[kind])
+    summary = services.spend_summary(store)
+    before.kg_co2e = None if summary is None else float(summary.totals["kg_co2e"])
+    run = analyses.spend_run_with_settings(store, then["contracts"], then["invoices"], date.today())
+    after.kg_co2e = float(run.analysis.totals["kg_co2e"])
+    reasons = staging.reason_counts(store.rejected_rows(version_id))
+    return staging.Preview(version_id, kind, before, after, replaced, reasons).to_dict()
+
+
+@pytest.mark.parametrize("settings", [False, True], ids=["plain", "factors_and_overrides"])
+def test_the_figures_read_by_column_are_those_of_the_whole_table(
+    store: Store, sample_dir: Path, settings: bool
+) -> None:
+    """``current_figures`` reads only the columns ``figures_of`` counts: the same figures to
+    the last digit for every kind, also when a version is current for some years only."""
+    if settings:
+        _with_settings(store)
+    fixed = _stage(store, "invoices", "f2025.csv", _invoices_of_year(sample_dir, 2025))
+    services.confirm_upload(store, fixed, user="p", role="admin")
+    assert len(store.current_parts("invoices")) == 2
+    for kind in KINDS:
+        whole = store.current_table(kind)
+        assert staging.current_figures(store, kind) == staging.figures_of(kind, whole)
+        assert staging.figures_of(kind, whole) == _old_figures(kind, whole)
+    assert staging.figures_of("invoices", store.current_table("invoices")).years == [2024, 2025]
+
+
+@pytest.mark.parametrize("settings", [False, True], ids=["plain", "factors_and_overrides"])
+@pytest.mark.parametrize(
+    ("kind", "file"),
+    [
+        ("invoices", "2024"),  # the same year again: replaces it
+        ("invoices", "2025"),  # a year more: two versions current
+        ("contracts", "avtalsforteckning.xlsx"),
+    ],
+)
+def test_a_spend_preview_shows_what_the_whole_tables_gave(
+    store: Store, sample_dir: Path, settings: bool, kind: str, file: str
+) -> None:
+    """Every figure of the preview is the one the old computation (every table read whole)
+    gives, exactly, on the sample data, with and without supplier factors and overrides."""
+    if settings:
+        _with_settings(store)
+    if kind == "invoices":
+        content, name = _invoices_of_year(sample_dir, int(file)), f"fakturor_{file}.csv"
+    else:
+        content, name = _bytes(sample_dir, file), file
+    outcome = services.import_upload(store, kind, name, content, user="p", role="admin", stage=True)
+    assert outcome.ok and outcome.staged and outcome.version_id is not None, outcome.error
+    old = _old_preview(store, outcome.version_id)
+    assert outcome.preview == old  # the upload's table taken for the staged version's rows
+    assert staging.preview_of(store, outcome.version_id).to_dict() == old  # all read back
+
+
+@pytest.mark.parametrize(
+    ("file", "kind"),
+    [
+        ("leverantorsfakturor_2024.csv", "invoices"),
+        ("avtalsforteckning.xlsx", "contracts"),
+        ("resor_2019_2024.csv", "trips"),
+        ("arsarbetskrafter.csv", "fte"),
+    ],
+)
+def test_an_uploads_table_is_what_the_store_gives_back(
+    store: Store, sample_dir: Path, file: str, kind: str
+) -> None:
+    """The readers' tables of the sample files are taken as read back (the preview need not
+    read them), and are exactly what reading them back gives."""
+    result = readers.read_input(_bytes(sample_dir, file), kind, name=file)  # type: ignore[arg-type]
+    version_id = store.import_dataset(
+        kind,  # type: ignore[arg-type]
+        result,
+        file_name=file,
+        checksum="c" * 64,
+        user="p",
+        stage=True,
+    )
+    back = as_read_back(kind, result.table)  # type: ignore[arg-type]
+    assert back is not None
+    pd.testing.assert_frame_equal(back, store.version_table(version_id), check_exact=True)
+
+
+def _count_runs(monkeypatch: pytest.MonkeyPatch) -> list[int]:
+    """Calls of the spend run by the pages' analysis (``analyses._compute_spend``)."""
+    calls: list[int] = []
+    run = analyses.spend_run_with_settings
+
+    def counted(*args: Any, **kwargs: Any) -> Any:
+        calls.append(1)
+        return run(*args, **kwargs)
+
+    monkeypatch.setattr(analyses, "spend_run_with_settings", counted)
+    return calls
+
+
+def _fresh_totals(store: Store) -> tuple[dict[str, Any], pd.DataFrame]:
+    run = analyses.spend_run_with_settings(
+        store, store.current_table("contracts"), store.current_table("invoices"), date.today()
+    )
+    return run.analysis.totals, run.analysis.lines
+
+
+def test_the_confirmation_takes_the_analysis_its_preview_computed(
+    store: Store, sample_dir: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Confirmed as previewed, the upload's analysis is not computed again, and it is the one
+    a computation from the store gives."""
+    _with_settings(store)
+    version_id = _stage(store, "invoices", "f2025.csv", _invoices_of_year(sample_dir, 2025))
+    preview = staging.preview_of(store, version_id)
+    calls = _count_runs(monkeypatch)
+    services.confirm_upload(store, version_id, user="p", role="admin")
+    assert calls == []  # the preview's run was taken
+    view = services.spend_view(store)
+    assert view is not None and view.analysis.totals["kg_co2e"] == preview.after.kg_co2e
+    totals, lines = _fresh_totals(store)
+    assert view.analysis.totals == totals
+    pd.testing.assert_frame_equal(view.analysis.lines, lines, check_exact=True)
+    summary = services.spend_summary(store)
+    assert summary is not None and summary.totals == totals
+
+
+@pytest.mark.parametrize("between", ["import", "supplier_factor", "override", "contracts"])
+def test_the_previews_analysis_is_not_taken_when_the_data_changed_in_between(
+    store: Store, sample_dir: Path, monkeypatch: pytest.MonkeyPatch, between: str
+) -> None:
+    """Another upload (or a setting) landing between the preview and the confirmation makes
+    other data current: the confirmation computes it, and shows what the store holds."""
+    version_id = _stage(store, "invoices", "f2025.csv", _invoices_of_year(sample_dir, 2025))
+    kept = dict(analyses._PREVIEWED)  # our preview's run, as its job process keeps it
+    assert len(kept) == 1
+    if between == "import":  # another year's invoices, current at once (the command line)
+        content = _invoices_of_year(sample_dir, 2026)
+        result = readers.read_input(content, "invoices", name="f2026.csv")
+        store.import_dataset("invoices", result, file_name="f2026.csv", checksum="b" * 64, user="q")
+    elif between == "contracts":  # another register, confirmed by another user
+        other = _stage(
+            store, "contracts", "avtal.xlsx", _bytes(sample_dir, "avtalsforteckning.xlsx"), "q"
+        )
+        services.confirm_upload(store, other, user="q", role="admin", analyse=False)
+    elif between == "supplier_factor":
+        services.add_supplier_factor(
+            store,
+            org_number="5566300017",
+            factor=2.0,
+            unit="kg CO2e/SEK",
+            price_year=2024,
+            source="EPD",
+            user="q",
+            role="procurement",
+        )
+    else:
+        services.add_category_override(
+            store, scope="account", key="5011", category_id="catering", user="q", role="procurement"
+        )
+    # Another user's preview may have run in this process: ours is the one kept again.
+    monkeypatch.setattr(analyses, "_PREVIEWED", kept)
+    calls = _count_runs(monkeypatch)
+    services.confirm_upload(store, version_id, user="p", role="admin")
+    assert calls == [1]
+    view = services.spend_view(store)
+    assert view is not None
+    totals, lines = _fresh_totals(store)
+    assert view.analysis.totals == totals
+    pd.testing.assert_frame_equal(view.analysis.lines, lines, check_exact=True)

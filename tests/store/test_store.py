@@ -12,8 +12,10 @@ import pytest
 from store_samples import checksum, sample_result
 
 from spendanalys.errors import ConfigurationError, StorageError, UnitError
+from spendanalys.io.result import ReadResult
 from spendanalys.schema import KINDS, PANDAS_DTYPES, SCHEMAS, canonical_columns
 from spendanalys.store.database import Store
+from spendanalys.store.frames import as_read_back
 from spendanalys.store.state import StoreState
 
 pytest_plugins = ["pg_server", "store_fixtures"]  # fixtures: store, store_url, postgres_url
@@ -297,3 +299,59 @@ def test_a_result_is_computed_once_however_many_processes_ask(store: Store, tmp_
         child.join(60)
     assert [c.exitcode for c in children] == [0, 0, 0, 0]
     assert len(log.read_text().splitlines()) == 1
+
+
+@pytest.mark.parametrize("kind", KINDS)
+def test_the_current_table_of_some_columns_is_those_columns_of_the_whole(
+    store: Store, kind
+) -> None:
+    """Reading only some columns gives exactly those columns of the whole current table, also
+    when a version is current for some of its years only (the year column cuts it, unasked)."""
+    first = sample_result(kind, 400, seed=3)
+    store.import_dataset(kind, first, file_name="a.csv", checksum=checksum(3), user="anna")
+    if kind in ("invoices", "trips"):  # a later upload takes 2020 over: the first is cut
+        table = first.table[first.table["date"].dt.year == 2020].reset_index(drop=True)
+        later = ReadResult(table, [], first.info)
+        store.import_dataset(kind, later, file_name="b.csv", checksum=checksum(4), user="anna")
+        assert [p["years"] is not None for p in store.current_parts(kind)] == [True, False]
+    whole = store.current_table(kind)
+    dated = [c for c in ("date", "source_row") if c in whole]  # the year column asked for
+    for columns in (["source_row"], list(reversed(SCHEMAS[kind].names[:3])), dated):
+        pd.testing.assert_frame_equal(
+            store.current_table(kind, columns), whole[columns], check_exact=True
+        )
+    with pytest.raises(ConfigurationError, match="no column"):
+        store.current_table(kind, ["no_such_column"])
+
+
+@pytest.mark.parametrize("kind", KINDS)
+def test_a_table_just_imported_is_taken_as_read_back_only_when_it_is(store: Store, kind) -> None:
+    """``as_read_back`` gives the frame reading the version back gives (plain int64 source
+    rows as the readers make them included), and None for what the store would change."""
+    result = sample_result(kind, 500, seed=5)
+    version_id = store.import_dataset(
+        kind, result, file_name="a.csv", checksum=checksum(5), user="anna"
+    )
+    stored = store.version_table(version_id)
+    plain = result.table.assign(source_row=result.table["source_row"].astype("int64"))
+    for table in (result.table, plain):
+        back = as_read_back(kind, table)
+        assert back is not None
+        pd.testing.assert_frame_equal(back, stored, check_exact=True)
+    table = result.table
+    changed = [
+        table.iloc[::-1],  # not the default index
+        table[list(reversed(table.columns))],
+        table.drop(columns=["source_file"]),
+        table.assign(source_file=table["source_file"].astype(object)),
+    ]
+    floats = [f.name for f in SCHEMAS[kind].fields if f.type == "float"]
+    dates = [f.name for f in SCHEMAS[kind].fields if f.type == "date"]
+    if floats:  # SQLite keeps -0.0 as 0
+        negative_zero = table[floats[0]].where(table.index != 3, -0.0)
+        changed.append(table.assign(**{floats[0]: negative_zero}))
+        changed.append(table.assign(**{floats[0]: table[floats[0]].astype("float32")}))
+    if dates:  # the store keeps the calendar date
+        changed.append(table.assign(**{dates[0]: table[dates[0]] + pd.Timedelta(hours=1)}))
+    for other in changed:
+        assert as_read_back(kind, other) is None
