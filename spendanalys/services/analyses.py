@@ -144,9 +144,19 @@ def keep_previewed(inputs: str, run: SpendRun) -> None:
 
 
 def _previewed(inputs: str) -> SpendRun | None:
-    """The preview's run of exactly ``inputs``, handed over once (None: none kept)."""
+    """The preview's run of exactly ``inputs``, handed over once (None: none kept). Any held
+    run goes with the first computation after the preview, whether it matches or not: the data
+    it would have spared reading has changed then, and a million lines' run is not kept idle."""
     with _PREVIEWED_LOCK:
-        return _PREVIEWED.pop(inputs, None)
+        run = _PREVIEWED.pop(inputs, None)
+        _PREVIEWED.clear()
+        return run
+
+
+def drop_previewed() -> None:
+    """Forget the held preview run (its upload was discarded)."""
+    with _PREVIEWED_LOCK:
+        _PREVIEWED.clear()
 
 
 def _compute_spend(store: Store, as_of: date) -> SpendView | None:

@@ -31,6 +31,7 @@ from spendanalys.errors import (
 from spendanalys.io.options import default_values, split_defaults
 from spendanalys.io.upload_guard import check_upload, reject_control_characters
 from spendanalys.schema import KINDS, Kind
+from spendanalys.services.analyses import drop_previewed
 from spendanalys.services.datasets import REJECTED_SHOWN, warm
 from spendanalys.services.staging import check_kind, preview_of
 from spendanalys.settings import settings
@@ -300,6 +301,7 @@ def discard_upload(store: Store, version_id: int, *, user: str, role: str | None
     """Turn a staged upload down: nothing current changes."""
     _own_staged(store, version_id, user, role)
     store.discard_version(int(version_id), user=user)
+    drop_previewed()
 
 
 def run_upload(

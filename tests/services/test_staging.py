@@ -502,3 +502,21 @@ def test_the_previews_analysis_is_not_taken_when_the_data_changed_in_between(
     totals, lines = _fresh_totals(store)
     assert view.analysis.totals == totals
     pd.testing.assert_frame_equal(view.analysis.lines, lines, check_exact=True)
+
+
+def test_the_held_preview_run_goes_with_a_discard_or_the_next_computation(
+    store: Store, sample_dir: Path
+) -> None:
+    """A million lines' run is not kept idle in a web worker: turning the upload down drops
+    it, and so does the first spend computation after the preview, matched or not."""
+    version_id = _stage(store, "invoices", "f2025.csv", _invoices_of_year(sample_dir, 2025))
+    assert len(analyses._PREVIEWED) == 1
+    services.discard_upload(store, version_id, user="p", role="admin")
+    assert analyses._PREVIEWED == {}
+    _stage(store, "invoices", "f2026.csv", _invoices_of_year(sample_dir, 2026))
+    assert len(analyses._PREVIEWED) == 1
+    content = _invoices_of_year(sample_dir, 2024)
+    result = readers.read_input(content, "invoices", name="f2024.csv")
+    store.import_dataset("invoices", result, file_name="f2024.csv", checksum="c" * 64, user="q")
+    assert services.spend_view(store) is not None  # computes other data than was previewed
+    assert analyses._PREVIEWED == {}
