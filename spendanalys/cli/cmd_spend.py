@@ -10,12 +10,13 @@ from pathlib import Path
 
 from spendanalys.cli.common import (
     add_column_option,
-    format_sek,
+    add_lang_option,
     keep_freed_memory,
-    print_table,
     use_system_arrow_allocator,
 )
 from spendanalys.errors import ConfigurationError
+from spendanalys.i18n import DEFAULT_LANGUAGE, t
+from spendanalys.i18n.columns import Col
 from spendanalys.jsonable import json_text
 
 RULE_OPTIONS = {
@@ -26,17 +27,36 @@ RULE_OPTIONS = {
     "supplier_map": "supplier → category table (org_number,supplier,category_id,note)",
     "categories": "category tree (category_id,group_id,group_sv,group_en,name_sv,name_en,…)",
 }
+# The printed tables: each column's catalogue label and unit as the workbook has them
+# (spend/report/columns.py): spend in tkr, emissions in tonnes, intensity in g CO2e per krona.
 TABLE_COLUMNS = [
-    "rank",
-    "agreement_id",
-    "name",
-    "supplier",
-    "category",
-    "spend_sek",
-    "kg_co2e",
-    "kg_co2e_per_sek",
-    "requirements",
-    "end_date",
+    Col("rank", "col.rank", "int"),
+    Col("agreement_id", "col.agreement_id"),
+    Col("name", "col.name"),
+    Col("supplier", "col.supplier"),
+    Col("category", "col.category"),
+    Col("spend_sek", "rpt.col.spend", "tkr"),
+    Col("kg_co2e", "rpt.col.emissions", "t"),
+    Col("kg_co2e_per_sek", "rpt.col.intensity", "g_per_sek"),
+    Col("requirements", "col.requirements", values="requirements"),
+    Col("end_date", "col.end_date", date=True),
+]
+PRIORITY_COLUMNS = [
+    Col("priority", "rpt.col.priority", "int"),
+    Col("rank", "col.rank", "int"),
+    Col("agreement_id", "col.agreement_id"),
+    Col("name", "col.name"),
+    Col("end_date", "col.end_date", date=True),
+]
+FRAMEWORK_COLUMNS = [
+    Col("rank", "col.rank", "int"),
+    Col("framework_id", "cli.col.framework_id"),
+    Col("agreements", "rpt.col.agreements", "int"),
+    Col("spend_sek", "rpt.col.spend", "tkr"),
+    Col("kg_co2e", "rpt.col.emissions", "t"),
+    Col("with_requirements", "cli.col.with_requirements", "int"),
+    Col("requirements_unknown", "cli.col.requirements_unknown", "int"),
+    Col("agreement_ids", "cli.col.agreement_ids"),
 ]
 
 
@@ -82,9 +102,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     )
     parser.add_argument("--format", choices=["table", "json", "xlsx"], default="table")
     parser.add_argument("--out", default=None, metavar="PATH", help="write here (xlsx needs it)")
-    parser.add_argument(
-        "--lang", choices=["sv", "en"], default="sv", help="language of the xlsx report (sv)"
-    )
+    add_lang_option(parser, "the xlsx report")
     parser.add_argument(
         "--as-of",
         type=_date,
@@ -208,7 +226,7 @@ def run(args: argparse.Namespace) -> int:
     reasons = spend_reason_notes(analysis, args.contracts)
     if args.format != "table":  # the table prints them first itself
         analysis.notes[:0] = reasons
-    announce(reasons, args.format, args.out)
+    announce(reasons, args.format, args.out, args.lang)
     if args.lines:
         # imported when the command runs, so that start-up and --help stay fast
         from spendanalys.spend.payload import lines_frame
@@ -223,11 +241,11 @@ def run(args: argparse.Namespace) -> int:
         write_spend_report(
             analysis, args.out, rules=result.rules, factor_sets=result.factor_sets, lang=args.lang
         )
-        print(f"wrote {args.out}", file=sys.stderr)
+        print(t("cli.wrote", args.lang, path=args.out), file=sys.stderr)
     else:
         with _output(args.out):
-            print_reasons(reasons)
-            _print_summary(analysis, args.top, result.factor_sets, args.by_framework)
+            print_reasons(reasons, args.lang)
+            _print_summary(analysis, args.top, result.factor_sets, args.by_framework, args.lang)
     return 0
 
 
@@ -264,197 +282,262 @@ def _output(out: str | None):  # type: ignore[no-untyped-def]
         yield
 
 
-def _print_summary(analysis, top: int, factor_sets, by_framework: bool = False) -> None:  # type: ignore[no-untyped-def]
-    from spendanalys.i18n import format_percent
+def _print_summary(  # type: ignore[no-untyped-def]
+    analysis, top: int, factor_sets, by_framework: bool = False, lang: str = DEFAULT_LANGUAGE
+) -> None:
+    """The summary lines, the ranking, the rank moves, the priority list and the notes."""
+    from spendanalys.cli.printed import fig, note_line, print_cols, significant
+    from spendanalys.i18n import format_number
+    from spendanalys.i18n.columns import code
 
-    t = analysis.totals
-    basis = "invoices" if analysis.spend_basis == "invoices" else "ESTIMATE from agreement values"
-    print(f"Miljöspendanalys as of {analysis.as_of} — spend basis: {basis}")
+    totals = analysis.totals
+    basis = "invoices" if analysis.spend_basis == "invoices" else "estimate"
+    print(
+        t(
+            "cli.spend.heading",
+            lang,
+            title=t("rpt.spend.title", lang),
+            as_of=analysis.as_of,
+            basis_label=t("rpt.col.spend_basis", lang),
+            basis=code(basis, "spend_basis", lang),
+        )
+    )
+    stated = t("rpt.years.grade.not_stated", lang)
     named = [
         fs.describe(label) for label, fs in zip(analysis.factor_sets, factor_sets, strict=True)
     ]
+    sets = "; ".join(
+        t(
+            "cli.spend.factor_set",
+            lang,
+            name=d["name"],
+            version=d["version"] or stated,
+            file=d["file"],
+            licence=d["licence"] or stated,
+        )
+        for d in named
+    )
+    print(f"{t('rpt.spend.factors_used', lang)}: {sets}")
+    figures = [
+        ("rpt.spend.total_spend", "spend_sek", "msek"),
+        ("rpt.spend.total_emissions", "kg_co2e", "t"),
+        ("rpt.spend.linked", "linked_spend_sek", "msek"),
+        ("rpt.spend.unlinked", "unlinked_spend_sek", "msek"),
+        ("rpt.spend.uncategorised", "uncategorised_spend_sek", "msek"),
+        ("rpt.spend.excluded", "excluded_spend_sek", "msek"),
+    ]
     print(
-        "Factor sets: "
-        + "; ".join(
-            f"{d['name']} (version {d['version'] or 'not stated'}, {d['file']}, "
-            f"licence {d['licence'] or 'not stated'})"
-            for d in named
+        "; ".join(
+            f"{t(key, lang)}: {fig(totals[field], unit, lang)}" for key, field, unit in figures
         )
     )
-    print(
-        f"Total spend {format_sek(t['spend_sek'])} SEK, {format_sek(t['kg_co2e'])} kg CO2e; "
-        f"linked {format_sek(t['linked_spend_sek'])}, unlinked {format_sek(t['unlinked_spend_sek'])}, "
-        f"uncategorised {format_sek(t['uncategorised_spend_sek'])}, "
-        f"excluded (not purchases) {format_sek(t['excluded_spend_sek'])} SEK"
-    )
-    if len(analysis.factor_sets) > 1 and t.get("kg_co2e_range"):
-        low, high = t["kg_co2e_range"]
+    if len(analysis.factor_sets) > 1 and totals.get("kg_co2e_range"):
+        low, high = totals["kg_co2e_range"]
         print(
-            f"kg CO2e over the {len(analysis.factor_sets)} factor sets: {_range_text(low, high)} "
-            f"(two significant figures); {t['rank_robust_agreements']} of {t['agreements']} "
-            "agreements rank robustly"
+            t(
+                "sens.ranking_note",
+                lang,
+                low=significant(low, lang),
+                high=significant(high, lang),
+                robust=format_number(totals["rank_robust_agreements"], lang),
+                agreements=format_number(totals["agreements"], lang),
+            )
         )
     print(
-        f"Agreements: {t['agreements']}, {t['pareto_agreements']} make 80 % of the emissions; "
-        f"rejected rows: {len(analysis.rejected)}"
+        t(
+            "cli.spend.counts",
+            lang,
+            agreements_label=t("rpt.spend.agreements", lang),
+            agreements=format_number(totals["agreements"], lang),
+            pareto_label=t("rpt.spend.pareto_agreements", lang),
+            pareto=format_number(totals["pareto_agreements"], lang),
+            rejected_label=t("rpt.sheet.rejected", lang),
+            rejected=format_number(len(analysis.rejected), lang),
+        )
     )
     print(
-        f"Miljökrav, alla avtal: {format_percent(t['share_agreements_with_requirements'], 'sv', 1)}"
-        f" ({t['agreements_with_requirements']} av {t['agreements']}; okänt för "
-        f"{t['agreements_requirements_unknown']})"
+        t(
+            "cli.spend.requirements_all",
+            lang,
+            share=fig(totals["share_agreements_with_requirements"], "share", lang),
+            n=format_number(totals["agreements_with_requirements"], lang),
+            total=format_number(totals["agreements"], lang),
+            unknown=format_number(totals["agreements_requirements_unknown"], lang),
+        )
     )
-    print(kpi_sentence(analysis.requirements_kpi))
-    if t.get("ongoing_agreements"):
+    print(kpi_sentence(analysis.requirements_kpi, lang))
+    if totals.get("ongoing_agreements"):
         print(
-            "Miljökrav, pågående avtal viktat efter utgift: "
-            f"{format_percent(t['share_ongoing_spend_with_requirements'], 'sv', 1)} (okänt för "
-            f"{t['ongoing_agreements_requirements_unknown']} av {t['ongoing_agreements']})"
+            t(
+                "cli.spend.requirements_ongoing_spend",
+                lang,
+                share=fig(totals["share_ongoing_spend_with_requirements"], "share", lang),
+                unknown=format_number(totals["ongoing_agreements_requirements_unknown"], lang),
+                total=format_number(totals["ongoing_agreements"], lang),
+            )
         )
-    _print_years_and_travel(t)
+    _print_years_and_travel(totals, lang)
     print()
     if by_framework:
-        _print_frameworks(analysis, top)
+        _print_frameworks(analysis, top, lang)
         return
-    shown = analysis.agreements[TABLE_COLUMNS].head(top).copy()
-    for column in ("spend_sek", "kg_co2e"):
-        shown[column] = shown[column].map(format_sek)
-    shown["kg_co2e_per_sek"] = shown["kg_co2e_per_sek"].map(lambda v: "" if v != v else f"{v:.4f}")
-    shown["end_date"] = shown["end_date"].dt.strftime("%Y-%m-%d").fillna("")
-    shown = _with_range_columns(shown, analysis.agreements.head(top))
-    print_table(shown)
-    _print_rank_moves(analysis, top)
+    head = analysis.agreements.head(top)
+    print_cols(_with_range_column(head, lang), [*TABLE_COLUMNS, *_range_cols(head)], lang)
+    _print_rank_moves(analysis, top, lang)
     if len(analysis.priority):
-        print("\nPriority (high impact, no miljökrav, soonest end first):")
+        print("\n" + t("cli.spend.priority", lang, title=t("spend.priority", lang)))
         priority = analysis.priority.head(top)
-        print_table(
-            _with_range_columns(
-                priority[["priority", "rank", "agreement_id", "name", "end_date"]], priority
-            )
+        print_cols(
+            _with_range_column(priority, lang), [*PRIORITY_COLUMNS, *_range_cols(priority)], lang
         )
     for note in analysis.notes:
-        print(f"note: {note}")
+        print(note_line(note, lang))
 
 
-def _print_years_and_travel(t: dict) -> None:  # type: ignore[type-arg]
-    """kg CO2e per year (the same factors every year) and, with --trips, the combined total."""
-    years = t.get("by_year") or {}
+def _print_years_and_travel(totals: dict, lang: str) -> None:  # type: ignore[type-arg]
+    """Emissions per year (the same factors every year) and, with --trips, the combined total."""
+    from spendanalys.cli.printed import fig
+
+    years = totals.get("by_year") or {}
     if len(years) > 1:
+        each = "; ".join(
+            f"{y} {fig(v['spend_sek'], 'msek', lang)}, {fig(v['kg_co2e'] or 0, 't', lang)}"
+            for y, v in years.items()
+        )
+        print(t("cli.spend.per_year", lang, years=each))
+    if "combined_kg_co2e" in totals:
         print(
-            "Per year (same factors): "
-            + "; ".join(
-                f"{y} {format_sek(v['spend_sek'])} SEK, {format_sek(v['kg_co2e'] or 0)} kg CO2e"
-                for y, v in years.items()
+            t(
+                "cli.spend.combined",
+                lang,
+                total=fig(totals["combined_kg_co2e"], "t", lang),
+                left_out=fig(totals["travel_left_out_sek"], "msek", lang),
+                activity=fig(totals["travel_activity_kg_co2e"], "t", lang),
+                years=", ".join(totals["combined_years"]) or t("cli.spend.no_common_year", lang),
             )
         )
-    if "combined_kg_co2e" in t:
-        print(
-            f"Purchases and travel, travel counted once: {format_sek(t['combined_kg_co2e'])} kg "
-            f"CO2e ({format_sek(t['travel_left_out_sek'])} SEK of travel invoices replaced by "
-            f"{format_sek(t['travel_activity_kg_co2e'])} kg from the trips, "
-            f"{', '.join(t['combined_years']) or 'no common year'})"
-        )
 
 
-def _range_text(low: float, high: float) -> str:
-    """A kg range to two significant figures: the precision a spend-based figure supports."""
-    # imported when the command runs, so that start-up and --help stay fast
-    from spendanalys.spend.sensitivity import round_to_significant
-
-    if low != low or high != high:
-        return ""
-    return f"{format_sek(round_to_significant(low))}–{format_sek(round_to_significant(high))}"
+RANGE = "_kg_co2e_range"  # the printed range column (tonnes, two significant figures)
 
 
-def _with_range_columns(shown, source):  # type: ignore[no-untyped-def]
-    """``shown`` with the kg CO2e range over the factor sets and whether the rank is robust."""
+def _range_cols(source) -> list[Col]:  # type: ignore[no-untyped-def]
+    """The range and robustness columns, when the run compared factor sets."""
     if "kg_co2e_low" not in source:
-        return shown
-    shown = shown.copy()
-    shown["kg_co2e_range"] = [
-        _range_text(float(lo), float(hi))
-        for lo, hi in zip(source["kg_co2e_low"], source["kg_co2e_high"], strict=True)
+        return []
+    return [
+        Col(RANGE, "cli.col.emissions_range", "t"),
+        Col("rank_robust", "sens.col_rank_robust", values="yes_no"),
     ]
-    shown["robust"] = source["rank_robust"].map({True: "yes", False: "no"}).to_numpy()
-    return shown
 
 
-def kpi_sentence(kpi: dict) -> str:  # type: ignore[type-arg]
-    """The KPI as the sustainability report words it, in Swedish figures (decimal comma):
-    "39 pågående avtal med miljökrav, cirka 20,6 % av alla 189 pågående avtal (2026-06-01);
-    värdeviktat 23,4 %". When most ongoing agreements' miljökrav is unknown it says so, with the
-    share over the known ones, instead of a bare low percentage."""
-    from spendanalys.i18n import format_percent
+def _with_range_column(frame, lang: str):  # type: ignore[no-untyped-def]
+    """``frame`` with the kg CO2e range over the factor sets as text, ``low–high`` tonnes."""
+    from spendanalys.cli.printed import significant
+
+    if "kg_co2e_low" not in frame:
+        return frame
+    ranges = [
+        "" if lo != lo or hi != hi else f"{significant(lo, lang)}–{significant(hi, lang)}"
+        for lo, hi in zip(frame["kg_co2e_low"], frame["kg_co2e_high"], strict=True)
+    ]
+    return frame.assign(**{RANGE: ranges})
+
+
+def kpi_sentence(kpi: dict, lang: str = DEFAULT_LANGUAGE) -> str:  # type: ignore[type-arg]
+    """The KPI as the sustainability report words it: "39 pågående avtal med miljökrav, cirka
+    20,6 % av alla 189 pågående avtal (2026-06-01); värdeviktat 23,4 %". When most ongoing
+    agreements' miljökrav is unknown it says so, with the share over the known ones, instead of
+    a bare low percentage."""
+    from spendanalys.i18n import format_number, format_percent
 
     if not kpi or not kpi.get("ongoing_agreements"):
-        return f"Miljökrav: inga pågående avtal {kpi.get('as_of', '')}".rstrip()
-    pct = lambda share: format_percent(share, "sv", 1)  # noqa: E731
-    text = (
-        f"{kpi['with_requirements']} pågående avtal med miljökrav, cirka {pct(kpi['share'])} "
-        f"av alla {kpi['ongoing_agreements']} pågående avtal ({kpi['as_of']}); "
-        f"värdeviktat {pct(kpi['value_share'])} (avtalsvärde)"
+        return t("cli.kpi.none", lang, as_of=kpi.get("as_of", "") if kpi else "").rstrip()
+
+    def pct(share: float) -> str:
+        return format_percent(share, lang, 1)
+
+    text = t(
+        "cli.kpi.sentence",
+        lang,
+        n=format_number(kpi["with_requirements"], lang),
+        share=pct(kpi["share"]),
+        total=format_number(kpi["ongoing_agreements"], lang),
+        as_of=kpi["as_of"],
+        value_share=pct(kpi["value_share"]),
+        unknown=format_number(kpi["unknown"], lang),
+        unknown_share=pct(kpi["unknown_share"]),
     )
-    text += f"; miljökrav okänt för {kpi['unknown']} ({pct(kpi['unknown_share'])})"
     if kpi["mostly_unknown"]:
-        text += (
-            f". Obs: för de flesta pågående avtal är miljökrav okänt; av de "
-            f"{kpi['with_requirements'] + kpi['without_requirements']} med känt värde har "
-            f"{pct(kpi['share_of_known'])} miljökrav"
+        known = kpi["with_requirements"] + kpi["without_requirements"]
+        text += ". " + t(
+            "cli.kpi.mostly_unknown",
+            lang,
+            known=format_number(known, lang),
+            share_of_known=pct(kpi["share_of_known"]),
         )
     return text
 
 
-def _print_frameworks(analysis, top: int) -> None:  # type: ignore[no-untyped-def]
+def _print_frameworks(analysis, top: int, lang: str) -> None:  # type: ignore[no-untyped-def]
     """The ranking per framework agreement: call-offs summed under their framework_id (an
     agreement without one stands alone), with how many call-offs have miljökrav or unknown."""
+    from spendanalys.cli.printed import print_cols
+    from spendanalys.i18n import format_number
+
     frameworks = analysis.frameworks
+    is_framework = frameworks["is_framework"]
     print(
-        f"Per framework agreement: {int(frameworks['is_framework'].sum())} framework agreements "
-        f"with {int(frameworks.loc[frameworks['is_framework'], 'agreements'].sum())} call-offs; "
-        f"{int((~frameworks['is_framework']).sum())} agreements without one"
+        t(
+            "cli.spend.frameworks",
+            lang,
+            frameworks=format_number(int(is_framework.sum()), lang),
+            calloffs=format_number(int(frameworks.loc[is_framework, "agreements"].sum()), lang),
+            alone=format_number(int((~is_framework).sum()), lang),
+        )
     )
-    shown = (
-        frameworks[
-            [
-                "rank",
-                "framework_id",
-                "agreements",
-                "spend_sek",
-                "kg_co2e",
-                "with_requirements",
-                "requirements_unknown",
-                "agreement_ids",
-            ]
-        ]
-        .head(top)
-        .copy()
-    )
-    for column in ("spend_sek", "kg_co2e"):
-        shown[column] = shown[column].map(format_sek)
-    print_table(shown)
+    print_cols(frameworks, FRAMEWORK_COLUMNS, lang, max_rows=top)
 
 
-def _print_rank_moves(analysis, top: int) -> None:  # type: ignore[no-untyped-def]
-    """With several factor sets: the agreements whose rank moves, with their rank and kg CO2e
+def _print_rank_moves(analysis, top: int, lang: str) -> None:  # type: ignore[no-untyped-def]
+    """With several factor sets: the agreements whose rank moves, with their rank and emissions
     under each set (what the JSON's ``by_factor_set`` and the workbook's Faktorjämförelse
     carry), the largest move first."""
+    from spendanalys.cli.printed import print_cols
+    from spendanalys.i18n import format_number
+
     if len(analysis.factor_sets) < 2:
         return
     comparison = analysis.factor_comparison
     moved = comparison[comparison["rank_moved"].to_numpy(dtype=bool)]
-    threshold = analysis.parameters.get("rank_move_threshold")
-    print(
-        f"\nRank moves between factor sets (more than {threshold} places, or ranked under one "
-        f"set only): {len(moved)} of {len(comparison)} agreements"
-        + (f", the first {top} shown" if len(moved) > top else "")
+    heading = t(
+        "cli.spend.rank_moves",
+        lang,
+        threshold=analysis.parameters.get("rank_move_threshold"),
+        moved=format_number(len(moved), lang),
+        total=format_number(len(comparison), lang),
     )
+    if len(moved) > top:
+        heading += ", " + t("cli.spend.first_shown", lang, n=top)
+    print("\n" + heading)
     if not len(moved):
         return
     moved = moved.assign(_first=moved[f"rank__{analysis.factor_sets[0]}"]).sort_values(
         ["max_rank_move", "_first"], ascending=[False, True], na_position="last", kind="mergesort"
     )
-    shown = moved[["agreement_id", "name"]].copy()
+    cols = [Col("agreement_id", "col.agreement_id"), Col("name", "col.name")]
     for label in analysis.factor_sets:
-        shown[f"rank ({label})"] = moved[f"rank__{label}"].astype("string").fillna("–")
-        shown[f"kg_co2e ({label})"] = moved[f"kg_co2e__{label}"].map(format_sek).replace("", "–")
-    shown["max_rank_move"] = moved["max_rank_move"].astype("string").fillna("–")
-    print_table(shown.head(top))
+        cols += [
+            Col(f"rank__{label}", "col.rank", "int"),
+            Col(f"kg_co2e__{label}", "rpt.col.emissions", "t"),
+        ]
+    cols.append(Col("max_rank_move", "rpt.col.max_rank_move", "int"))
+    print_cols(moved, cols, lang, max_rows=top, suffixes=_set_suffixes(analysis.factor_sets))
+
+
+def _set_suffixes(labels) -> dict[str, str]:  # type: ignore[no-untyped-def]
+    """Each factor set's columns carry the set's name after their header: ``Rang (alt)``."""
+    out: dict[str, str] = {}
+    for label in labels:
+        out[f"rank__{label}"] = out[f"kg_co2e__{label}"] = f" ({label})"
+    return out
