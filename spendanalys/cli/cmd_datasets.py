@@ -179,7 +179,7 @@ def _list(args: argparse.Namespace) -> int:
     if frame.empty:
         print(t("cli.datasets.none", lang))
         return 0
-    from spendanalys.cli.printed import print_cols
+    from spendanalys.cli.printout import print_cols
 
     shown = frame.assign(
         kind_label=[t(f"kind.{k}", lang) for k in frame["kind"]],
@@ -230,7 +230,7 @@ def _import(args: argparse.Namespace) -> int:
             )
         services.confirm_upload(store, version_id, user=user, role=CLI_ROLE, analyse=False)
         reasons = services.reason_counts(store.rejected_rows(version_id))
-    from spendanalys.cli.printed import worded
+    from spendanalys.cli.printout import worded
     from spendanalys.i18n import format_number
 
     lang = _lang(args)
@@ -288,7 +288,7 @@ def _audit(args: argparse.Namespace) -> int:
         frame = frame.assign(at=[v.isoformat() for v in frame["at"]])
         write_json({"audit": frame.to_dict("records")}, None)
         return 0
-    from spendanalys.cli.printed import print_cols
+    from spendanalys.cli.printout import print_cols
 
     lang = _lang(args)
     shown = frame.assign(
@@ -312,7 +312,7 @@ def _adjustments(args: argparse.Namespace) -> int:
     if frame.empty:
         print(t("cli.adjustments.none", lang))
         return 0
-    from spendanalys.cli.printed import print_cols
+    from spendanalys.cli.printout import print_cols
 
     shown = frame.assign(created_at=[_when(v, lang) for v in frame["created_at"]])
     shown["type_label"] = [t(f"dm.type.{k}", lang) for k in shown["type"]]

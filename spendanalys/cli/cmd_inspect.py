@@ -102,7 +102,7 @@ def run(args: argparse.Namespace) -> int:
 
 def _print_inspection(result: ReadResult, lang: str) -> None:
     """What the reader understood, in the catalogue's words, and every rejected row."""
-    from spendanalys.cli.printed import Col, note_line, print_cols
+    from spendanalys.cli.printout import Col, note_line, print_cols
     from spendanalys.i18n import format_number
 
     info = result.info

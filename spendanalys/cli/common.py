@@ -15,8 +15,6 @@ from spendanalys.i18n import DEFAULT_LANGUAGE, LANGUAGES
 from spendanalys.jsonable import json_text, records, to_jsonable
 
 if TYPE_CHECKING:
-    import pandas as pd
-
     from spendanalys.io.headers import Mapped
     from spendanalys.schema import Kind
 
@@ -136,12 +134,3 @@ def write_json(payload: dict[str, Any], out: str | None) -> None:
         Path(out).write_text(text + "\n", encoding="utf-8")
     else:
         sys.stdout.write(text + "\n")
-
-
-def print_table(frame: pd.DataFrame, *, max_rows: int | None = None) -> None:
-    """A plain-text table on stdout."""
-    import pandas as pd
-
-    shown = frame if max_rows is None else frame.head(max_rows)
-    with pd.option_context("display.width", 200, "display.max_columns", 30):
-        sys.stdout.write(shown.to_string(index=False) + "\n")

@@ -1,5 +1,8 @@
 """The commands' printed text in the catalogue's words: Swedish by default, English on request.
 
+This package holds what ``spend`` and ``travel`` print (``printout.spend``, ``printout.travel``)
+and, here, the helpers every command's printed tables use.
+
 A printed table is a list of :class:`spendanalys.i18n.columns.Col`, the same description the
 workbooks use: the header is the catalogue label with its unit, a figure is scaled and rounded
 as a report prints it (``i18n.figures``), a coded value is the catalogue's word and a note or
