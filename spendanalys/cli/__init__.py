@@ -15,6 +15,13 @@ from collections.abc import Sequence
 
 from spendanalys import __version__
 from spendanalys.errors import SpendanalysError
+from spendanalys.i18n import DEFAULT_LANGUAGE, t
+
+_OS_ERROR_KEYS = {
+    FileNotFoundError: "cli.err.not_found",
+    IsADirectoryError: "cli.err.is_directory",
+    PermissionError: "cli.err.permission",
+}
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -42,13 +49,23 @@ def main(argv: Sequence[str] | None = None) -> int:
     if not getattr(args, "func", None):
         parser.print_help()
         return 0
+    lang = getattr(args, "lang", DEFAULT_LANGUAGE)
     try:
         return int(args.func(args) or 0)
     except SpendanalysError as exc:
-        print(f"spendanalys {args.command}: {exc}", file=sys.stderr)
+        # the dashboard's path: the error's English text worded through the catalogue
+        from spendanalys.i18n.notes import worded
+
+        print(f"spendanalys {args.command}: {worded(str(exc), lang)}", file=sys.stderr)
         return 2
     except (FileNotFoundError, IsADirectoryError, PermissionError) as exc:
-        print(f"spendanalys {args.command}: {exc.filename}: {exc.strerror}", file=sys.stderr)
+        print(f"spendanalys {args.command}: {_os_error(exc, lang)}", file=sys.stderr)
         return 2
     except BrokenPipeError:
         return 0
+
+
+def _os_error(exc: OSError, lang: str) -> str:
+    """``<file>: <why>``, the why in the catalogue's words (the system's own text otherwise)."""
+    key = _OS_ERROR_KEYS.get(type(exc))
+    return f"{exc.filename}: {t(key, lang) if key else exc.strerror}"

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import argparse
 
-from spendanalys.cli.cmd_users import add_database_option
+from spendanalys.cli.cmd_users import add_database_and_lang
+from spendanalys.i18n import t
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -20,7 +21,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         ),
     )
     parser.add_argument("out", metavar="OUT", help="the backup file to write")
-    add_database_option(parser)
+    add_database_and_lang(parser)
     parser.set_defaults(func=_backup)
 
 
@@ -31,5 +32,5 @@ def _backup(args: argparse.Namespace) -> int:
 
     with Store(args.database) as store:
         path = backup(store, args.out)
-        print(f"backup of {store.describe()} written to {path}")
+        print(t("cli.backup.written", args.lang, database=store.describe(), path=path))
     return 0

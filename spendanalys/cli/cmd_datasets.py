@@ -19,15 +19,46 @@ import sys
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from spendanalys.cli.cmd_users import add_database_option
-from spendanalys.cli.common import print_table, write_json
+from spendanalys.cli.cmd_users import add_database_and_lang
+from spendanalys.cli.common import write_json
 from spendanalys.errors import ConfigurationError, InputFormatError
+from spendanalys.i18n import DEFAULT_LANGUAGE, t
+from spendanalys.i18n.columns import Col
 from spendanalys.schema import KINDS
 
 if TYPE_CHECKING:
     from spendanalys.store.database import Store
 
 CLI_ROLE = "admin"  # the command line holds the database: it acts as an administrator
+# The printed tables: the dashboard's labels for the same tables (dashboard/pages/data.py).
+VERSION_COLUMNS = [
+    Col("id", "dm.col_id"),
+    Col("kind_label", "dm.col_kind"),
+    Col("file", "col.file"),
+    Col("years", "dm.col_years"),
+    Col("uploaded_by", "col.uploaded_by"),
+    Col("uploaded_at", "col.uploaded_at"),
+    Col("rows_accepted", "col.rows_accepted", "int"),
+    Col("rows_rejected", "col.rows_rejected", "int"),
+    Col("current", "dm.col_current", values="yes_no"),
+    Col("status_label", "dm.col_status"),
+]
+ADJUSTMENT_COLUMNS = [
+    Col("id", "dm.col_id"),
+    Col("type_label", "dm.col_type"),
+    Col("key", "dm.col_key"),
+    Col("value", "dm.col_value"),
+    Col("source", "col.factor_source"),
+    Col("created_by", "dm.col_user"),
+    Col("created_at", "dm.col_at"),
+]
+AUDIT_COLUMNS = [
+    Col("id", "dm.col_id"),
+    Col("at", "dm.col_at"),
+    Col("user_name", "dm.col_user"),
+    Col("action", "dm.col_action"),
+    Col("detail", "dm.col_detail"),
+]
 LIST_FIELDS = (
     "id",
     "kind",
@@ -53,6 +84,10 @@ def _format_option(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--format", choices=("table", "json"), default="table")
 
 
+def _lang(args: argparse.Namespace) -> str:
+    return str(getattr(args, "lang", DEFAULT_LANGUAGE))
+
+
 def register(subparsers: argparse._SubParsersAction) -> None:
     datasets = subparsers.add_parser(
         "datasets", help="list, import or go back to dataset versions (the dashboard's store)"
@@ -61,7 +96,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
     listing = actions.add_parser("list", help="every dataset version, newest first")
     _format_option(listing)
-    add_database_option(listing)
+    add_database_and_lang(listing)
     listing.set_defaults(func=_list)
 
     imports = actions.add_parser(
@@ -78,13 +113,13 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         help="allow the file to replace years the current invoices or trips already have",
     )
     _user_option(imports)
-    add_database_option(imports)
+    add_database_and_lang(imports)
     imports.set_defaults(func=_import)
 
     use = actions.add_parser("use", help="make a stored version current again")
     use.add_argument("id", type=int)
     _user_option(use)
-    add_database_option(use)
+    add_database_and_lang(use)
     use.set_defaults(func=_use)
 
     withdraw = actions.add_parser(
@@ -92,13 +127,13 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     )
     withdraw.add_argument("id", type=int)
     _user_option(withdraw)
-    add_database_option(withdraw)
+    add_database_and_lang(withdraw)
     withdraw.set_defaults(func=_withdraw)
 
     audit = actions.add_parser("audit", help="the audit log, newest first")
     audit.add_argument("--limit", type=int, default=50)
     _format_option(audit)
-    add_database_option(audit)
+    add_database_and_lang(audit)
     audit.set_defaults(func=_audit)
 
     adjustments = subparsers.add_parser(
@@ -107,12 +142,12 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     adjust = adjustments.add_subparsers(dest="adjust_command", metavar="ACTION", required=True)
     adjust_list = adjust.add_parser("list", help="mappings and supplier factors in force")
     _format_option(adjust_list)
-    add_database_option(adjust_list)
+    add_database_and_lang(adjust_list)
     adjust_list.set_defaults(func=_adjustments)
     remove = adjust.add_parser("remove", help="withdraw a mapping or a supplier factor by id")
     remove.add_argument("id", help="an id from 'adjustments list', e.g. factor-3 or mapping-1")
     _user_option(remove)
-    add_database_option(remove)
+    add_database_and_lang(remove)
     remove.set_defaults(func=_remove)
 
 
@@ -140,14 +175,27 @@ def _list(args: argparse.Namespace) -> int:
         frame = frame.assign(uploaded_at=[v.isoformat() for v in frame["uploaded_at"]])
         write_json({"datasets": frame.to_dict("records")}, None)
         return 0
+    lang = _lang(args)
     if frame.empty:
-        print("no dataset versions")
+        print(t("cli.datasets.none", lang))
         return 0
-    shown = frame.drop(columns=["checksum"]).copy()
-    shown["years"] = [_years(y) for y in shown["years"]]
-    shown["uploaded_at"] = [f"{v:%Y-%m-%d %H:%M} UTC" for v in shown["uploaded_at"]]
-    print_table(shown)
+    from spendanalys.cli.printout import print_cols
+
+    shown = frame.assign(
+        kind_label=[t(f"kind.{k}", lang) for k in frame["kind"]],
+        years=[_years(y) for y in frame["years"]],
+        uploaded_at=[_when(v, lang) for v in frame["uploaded_at"]],
+        status_label=[t(f"dm.status.{s}", lang) for s in frame["status"]],
+    )
+    print_cols(shown, VERSION_COLUMNS, lang)
     return 0
+
+
+def _when(value: Any, lang: str) -> str:
+    """A stored timestamp as the dashboard shows it (Swedish local time, to the minute)."""
+    from spendanalys.i18n import format_datetime
+
+    return format_datetime(value, lang)
 
 
 def _import(args: argparse.Namespace) -> int:
@@ -182,17 +230,30 @@ def _import(args: argparse.Namespace) -> int:
             )
         services.confirm_upload(store, version_id, user=user, role=CLI_ROLE, analyse=False)
         reasons = services.reason_counts(store.rejected_rows(version_id))
-    said = f"; replaced the years {_years(replaced)}" if replaced else ""
-    print(
-        f"version {version_id} ({args.kind}, {path.name}) is current: "
-        f"{outcome.rows_accepted} rows accepted, {outcome.rows_rejected} rejected{said}"
+    from spendanalys.cli.printout import worded
+    from spendanalys.i18n import format_number
+
+    lang = _lang(args)
+    said = f"; {t('cli.datasets.replaced', lang, years=_years(replaced))}" if replaced else ""
+    read = t(
+        "spend.version",
+        lang,
+        kind=t(f"kind.{args.kind}", lang),
+        file=path.name,
+        accepted=format_number(outcome.rows_accepted, lang),
+        rejected=format_number(outcome.rows_rejected, lang),
     )
+    print(f"{t('cli.datasets.current', lang, id=version_id)}: {read}{said}")
     for reason in reasons.itertuples(index=False):
-        print(
-            f"  rejected: {reason.rows} rows, {reason.column}: {reason.reason} "
-            f"(first row {reason.first_row})",
-            file=sys.stderr,
+        line = t(
+            "cli.datasets.rejected",
+            lang,
+            rows=format_number(reason.rows, lang),
+            column=reason.column,
+            reason=worded(str(reason.reason), lang),
+            first_row=f"{t('dm.col_first_row', lang)} {reason.first_row}",
         )
+        print(f"  {line}", file=sys.stderr)
     return 0
 
 
@@ -203,8 +264,9 @@ def _use(args: argparse.Namespace) -> int:
         replaced = services.use_version(
             store, args.id, user=_user(args), role=CLI_ROLE, analyse=False
         )
-    said = f" (replaced the years {_years(replaced)})" if replaced else ""
-    print(f"version {args.id} is current{said}")
+    lang = _lang(args)
+    said = f" ({t('cli.datasets.replaced', lang, years=_years(replaced))})" if replaced else ""
+    print(t("cli.datasets.current", lang, id=args.id) + said)
     return 0
 
 
@@ -213,7 +275,7 @@ def _withdraw(args: argparse.Namespace) -> int:
 
     with _store(args) as store:
         services.withdraw_version(store, args.id, user=_user(args), role=CLI_ROLE, analyse=False)
-    print(f"version {args.id} is no longer current")
+    print(t("cli.datasets.withdrawn", _lang(args), id=args.id))
     return 0
 
 
@@ -226,10 +288,14 @@ def _audit(args: argparse.Namespace) -> int:
         frame = frame.assign(at=[v.isoformat() for v in frame["at"]])
         write_json({"audit": frame.to_dict("records")}, None)
         return 0
-    shown = frame.copy()
-    shown["at"] = [f"{v:%Y-%m-%d %H:%M:%S} UTC" for v in shown["at"]]
-    shown["detail"] = [json.dumps(d, ensure_ascii=False, sort_keys=True) for d in shown["detail"]]
-    print_table(shown[["id", "at", "user_name", "action", "detail"]])
+    from spendanalys.cli.printout import print_cols
+
+    lang = _lang(args)
+    shown = frame.assign(
+        at=[_when(v, lang) for v in frame["at"]],
+        detail=[json.dumps(d, ensure_ascii=False, sort_keys=True) for d in frame["detail"]],
+    )
+    print_cols(shown, AUDIT_COLUMNS, lang)
     return 0
 
 
@@ -242,12 +308,15 @@ def _adjustments(args: argparse.Namespace) -> int:
         frame = frame.assign(created_at=[v.isoformat() for v in frame["created_at"]])
         write_json({"adjustments": frame.to_dict("records")}, None)
         return 0
+    lang = _lang(args)
     if frame.empty:
-        print("no category mappings or supplier factors in force")
+        print(t("cli.adjustments.none", lang))
         return 0
-    shown = frame.copy()
-    shown["created_at"] = [f"{v:%Y-%m-%d %H:%M} UTC" for v in shown["created_at"]]
-    print_table(shown)
+    from spendanalys.cli.printout import print_cols
+
+    shown = frame.assign(created_at=[_when(v, lang) for v in frame["created_at"]])
+    shown["type_label"] = [t(f"dm.type.{k}", lang) for k in shown["type"]]
+    print_cols(shown, ADJUSTMENT_COLUMNS, lang)
     return 0
 
 
@@ -256,7 +325,7 @@ def _remove(args: argparse.Namespace) -> int:
 
     with _store(args) as store:
         key = services.remove_adjustment(
-            store, args.id, user=_user(args), role=CLI_ROLE, language="en"
+            store, args.id, user=_user(args), role=CLI_ROLE, language=_lang(args)
         )
-    print(f"{args.id} ({key}) withdrawn")
+    print(t("cli.adjustments.removed", _lang(args), id=args.id, what=key))
     return 0

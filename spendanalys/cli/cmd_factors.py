@@ -10,7 +10,9 @@ import argparse
 import sys
 from pathlib import Path
 
+from spendanalys.cli.common import add_lang_option
 from spendanalys.errors import ConfigurationError
+from spendanalys.i18n import t
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -62,6 +64,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     build.add_argument("--gwp", default="", help="the GWP basis, e.g. AR5 GWP100")
     build.add_argument("--data-dir", default=None, metavar="DIR", help="tables (KPI, rates)")
     build.add_argument("--out", required=True, metavar="CSV", help="where to write the set")
+    add_lang_option(build)
     build.set_defaults(func=run)
     parser.set_defaults(func=lambda args: parser.print_help() or 0)
 
@@ -99,5 +102,5 @@ def run(args: argparse.Namespace) -> int:
     )
     Path(args.out).write_text(text, encoding="utf-8", newline="")
     rows = sum(1 for line in text.splitlines() if line and not line.startswith("#")) - 1
-    print(f"wrote {args.out} ({rows} categories)", file=sys.stderr)
+    print(t("cli.factors.wrote", args.lang, path=args.out, n=rows), file=sys.stderr)
     return 0

@@ -7,7 +7,8 @@ import sys
 from dataclasses import replace
 from typing import TYPE_CHECKING, Any
 
-from spendanalys.cli.common import add_column_option, column_mapping, print_table, write_json
+from spendanalys.cli.common import add_column_option, add_lang_option, column_mapping, write_json
+from spendanalys.i18n import t
 from spendanalys.schema import KINDS, Kind
 
 if TYPE_CHECKING:  # the readers (and pyarrow.compute) load only when a command reads a file
@@ -32,6 +33,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument("--kind", required=True, choices=KINDS, help="what the file holds")
     add_column_option(parser)
     parser.add_argument("--format", choices=("table", "json"), default="table")
+    add_lang_option(parser)
     parser.set_defaults(func=run)
 
 
@@ -68,8 +70,10 @@ def inspection(result: ReadResult) -> dict[str, Any]:
     }
 
 
-def _delimiter_name(delimiter: str | None) -> str:
-    return {"\t": "tab", None: "-"}.get(delimiter, repr(delimiter))  # type: ignore[arg-type]
+def _delimiter_name(delimiter: str | None, lang: str) -> str:
+    if delimiter == "\t":
+        return t("cli.inspect.tab", lang)
+    return "-" if delimiter is None else repr(delimiter)
 
 
 def run(args: argparse.Namespace) -> int:
@@ -92,26 +96,58 @@ def run(args: argparse.Namespace) -> int:
     if args.format == "json":
         write_json(inspection(result), None)
         return 0
+    _print_inspection(result, args.lang)
+    return 0
+
+
+def _print_inspection(result: ReadResult, lang: str) -> None:
+    """What the reader understood, in the catalogue's words, and every rejected row."""
+    from spendanalys.cli.printout import Col, note_line, print_cols
+    from spendanalys.i18n import format_number
+
     info = result.info
-    out = sys.stdout
-    out.write(f"File:       {info.file}\n")
-    out.write(f"Kind:       {info.kind}\n")
+    rows: list[tuple[str, object]] = [
+        (t("col.file", lang), info.file),
+        (t("col.dataset", lang), t(f"kind.{info.kind}", lang)),
+    ]
     if info.sheet is not None:
-        out.write(f"Sheet:      {', '.join(info.sheets) or info.sheet}\n")
+        rows.append((t("cli.inspect.sheet", lang), ", ".join(info.sheets) or info.sheet))
     else:
-        out.write(f"Encoding:   {info.encoding}\n")
-        out.write(f"Delimiter:  {_delimiter_name(info.delimiter)}\n")
-    out.write(f"Header row: {info.header_row}\n")
-    out.write(f"Accepted:   {result.rows_accepted} rows\n")
-    out.write(f"Rejected:   {result.rows_rejected} rows\n\n")
+        rows.append((t("cli.inspect.encoding", lang), info.encoding))
+        rows.append((t("cli.inspect.delimiter", lang), _delimiter_name(info.delimiter, lang)))
+    rows += [
+        (t("cli.inspect.header_row", lang), info.header_row),
+        (
+            t("col.rows_accepted", lang),
+            format_number(result.rows_accepted, lang),
+        ),
+        (
+            t("col.rows_rejected", lang),
+            format_number(result.rows_rejected, lang),
+        ),
+    ]
+    width = max(len(name) for name, _ in rows) + 2
+    for name, value in rows:
+        sys.stdout.write(f"{name + ':':<{width}}{value}\n")
     import pandas as pd
 
     columns = pd.DataFrame({"field": list(info.columns), "header": list(info.columns.values())})
-    out.write("Columns:\n")
-    print_table(columns)
+    sys.stdout.write(f"\n{t('cli.inspect.columns', lang)}:\n")
+    print_cols(
+        columns,
+        [Col("field", "cli.inspect.field"), Col("header", "cli.inspect.header")],
+        lang,
+    )
     for note in info.notes:
-        out.write(f"Note: {note}\n")
+        sys.stdout.write(note_line(note, lang) + "\n")
     if result.rejected:
-        out.write("\nRejected rows:\n")
-        print_table(result.rejected_frame()[["row", "column", "reason"]])
-    return 0
+        sys.stdout.write(f"\n{t('rpt.sheet.rejected', lang)}:\n")
+        print_cols(
+            result.rejected_frame(),
+            [
+                Col("row", "col.row", "year"),
+                Col("column", "col.column"),
+                Col("reason", "col.reason", values="note"),
+            ],
+            lang,
+        )

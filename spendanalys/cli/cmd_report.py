@@ -14,7 +14,9 @@ import copy
 import sys
 
 from spendanalys.cli import cmd_spend, cmd_travel
+from spendanalys.cli.common import add_lang_option
 from spendanalys.errors import ConfigurationError
+from spendanalys.i18n import t
 
 OWN = {"format", "out", "help", "top", "lines", "include_trips", "by_framework"}  # not carried over
 RENAMED = {"factors": ("--travel-factors", "travel_factors")}  # travel options named apart
@@ -59,7 +61,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     )
     parser.add_argument("--format", choices=["docx"], default="docx")
     parser.add_argument("--out", required=True, metavar="PATH", help="the .docx to write")
-    parser.add_argument("--lang", choices=["sv", "en"], default="sv", help="language (sv)")
+    add_lang_option(parser, "the document")
     _carry(parser, _source(cmd_spend.register), rename=False)
     _carry(parser, _source(cmd_travel.register), rename=True)
     parser.set_defaults(func=run)
@@ -84,5 +86,5 @@ def run(args: argparse.Namespace) -> int:
         travel_args = argparse.Namespace(**{**vars(args), "factors": args.travel_factors})
         travel = travel_payload(cmd_travel.analyse(travel_args))
     write_report_document(args.out, spend=spend, travel=travel, lang=args.lang)
-    print(f"wrote {args.out}", file=sys.stderr)
+    print(t("cli.wrote", args.lang, path=args.out), file=sys.stderr)
     return 0

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import argparse
 
-from spendanalys.cli.cmd_users import add_database_option
+from spendanalys.cli.cmd_users import add_database_and_lang
+from spendanalys.i18n import t
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -21,7 +22,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         ),
     )
     parser.add_argument("file", metavar="FILE", help="a file written by 'spendanalys backup'")
-    add_database_option(parser)
+    add_database_and_lang(parser)
     parser.set_defaults(func=_restore)
 
 
@@ -32,7 +33,7 @@ def _restore(args: argparse.Namespace) -> int:
 
     with Store(args.database) as store:
         safety = restore(store, args.file)
-        print(f"{store.describe()} restored from {args.file}")
+        print(t("cli.restore.done", args.lang, database=store.describe(), file=args.file))
         if safety is not None:
-            print(f"the previous database was kept as {safety}")
+            print(t("cli.restore.kept", args.lang, path=safety))
     return 0

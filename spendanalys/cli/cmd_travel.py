@@ -8,14 +8,9 @@ import sys
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from spendanalys.cli.common import (
-    add_column_option,
-    column_mapping,
-    format_sek,
-    print_table,
-    write_json,
-)
+from spendanalys.cli.common import add_column_option, add_lang_option, column_mapping, write_json
 from spendanalys.errors import ConfigurationError, InputFormatError
+from spendanalys.i18n import DEFAULT_LANGUAGE, t
 
 if TYPE_CHECKING:  # pandas loads when the command runs, not for the parser (--help)
     import pandas as pd
@@ -123,9 +118,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     )
     parser.add_argument("--format", choices=["table", "json", "xlsx"], default="table")
     parser.add_argument("--out", default=None, metavar="PATH", help="write here (xlsx needs it)")
-    parser.add_argument(
-        "--lang", choices=["sv", "en"], default="sv", help="language of the xlsx report (sv)"
-    )
+    add_lang_option(parser, "the xlsx report")
     parser.add_argument(
         "--include-trips", action="store_true", help="add every emission line to the JSON"
     )
@@ -189,7 +182,7 @@ def analyse(args: argparse.Namespace):  # type: ignore[no-untyped-def]
         header_row=args.header_row,
         defaults=args.default,
     )
-    announce(analysis.reason_notes, args.format, args.out)
+    announce(analysis.reason_notes, args.format, args.out, getattr(args, "lang", DEFAULT_LANGUAGE))
     compare = load_travel_factor_set(args.compare_factors) if args.compare_factors else None
     summary = summarise_travel(
         analysis, compare_with=compare, route_figures=_route_figures(args.route_figures)
@@ -198,6 +191,7 @@ def analyse(args: argparse.Namespace):  # type: ignore[no-untyped-def]
 
 
 def run(args: argparse.Namespace) -> int:
+    from spendanalys.cli.printout.travel import print_summary
     from spendanalys.travel.summary import travel_payload
 
     if args.format == "xlsx" and not args.out:
@@ -210,42 +204,11 @@ def run(args: argparse.Namespace) -> int:
         from spendanalys.travel.report import write_travel_report
 
         write_travel_report(summary, args.out, lang=args.lang)
-        print(f"wrote {args.out}", file=sys.stderr)
+        print(t("cli.wrote", args.lang, path=args.out), file=sys.stderr)
     else:
         with _output(args.out):
-            print_summary(summary)
+            print_summary(summary, args.lang)
     return 0
-
-
-def print_naturvardsverket(summary) -> None:  # type: ignore[no-untyped-def]
-    """Naturvårdsverket's yearly figures: tonnes and km per category, one column per year."""
-    import pandas as pd
-
-    from spendanalys.travel.naturvardsverket import FLIGHT_SPLIT_KM, naturvardsverket_table
-
-    a = summary.analysis
-    table = naturvardsverket_table(a.trips, FLIGHT_SPLIT_KM)
-    if table.empty:
-        return
-    print(
-        f"\nNaturvårdsverket's figures (t CO2e and km; km = pkm for flight, rail, bus, vkm for "
-        f"car, taxi; hotel = room-nights, apart; hotel nights "
-        f"{'in' if a.settings.include_hotels else 'NOT in'} the per-FTE headline):"
-    )
-    table = table.assign(
-        t_co2e=table["t_co2e"].round(2), km=table["km"].round(0), what=table["category"]
-    )
-    tonnes = table.pivot(index="what", columns="year", values="t_co2e")
-    km = table.pivot(index="what", columns="year", values="km")
-    order = list(dict.fromkeys(table["what"]))
-    shown = pd.concat(
-        {"t_co2e": tonnes.reindex(order), "km": km.reindex(order)}, axis=1
-    ).reset_index()
-    shown.columns = [
-        c if isinstance(c, str) else (c[0] if c[1] == "" else f"{c[0]} {c[1]}")
-        for c in shown.columns
-    ]
-    print_table(shown)
 
 
 @contextlib.contextmanager
@@ -255,101 +218,3 @@ def _output(out: str | None):  # type: ignore[no-untyped-def]
         return
     with Path(out).open("w", encoding="utf-8") as handle, contextlib.redirect_stdout(handle):
         yield
-
-
-def _fmt(value: float, digits: int = 1) -> str:
-    return "" if value is None or value != value else f"{value:,.{digits}f}".replace(",", " ")
-
-
-def print_summary(summary) -> None:  # type: ignore[no-untyped-def]
-    import pandas as pd
-
-    from spendanalys.cli.reasons import print_reasons
-
-    a = summary.analysis
-    s = a.settings
-    print_reasons(a.reason_notes)
-    print(
-        f"Business travel CO2e per FTE — factor set {a.factors.name}, radiative forcing "
-        f"{'included' if s.radiative_forcing else 'NOT included'}, flight uplift {s.uplift:g}, "
-        f"hotel nights {'included' if s.include_hotels else 'NOT included (--hotels out)'}"
-    )
-    print(
-        f"Goal: {s.baseline_year} {_fmt(a.baseline['kg_co2e_per_fte'])} kg/FTE → "
-        f"{s.target_year} {_fmt(a.target['kg_co2e_per_fte'])} kg/FTE (−{s.reduction:.0%})"
-    )
-    years = a.years.merge(a.path[["year", "path_kg_co2e_per_fte", "status"]], on="year", how="left")
-    shown = pd.DataFrame(
-        {
-            "year": years["year"],
-            "kg_co2e": years["kg_co2e"].map(format_sek),
-            "fte": years["fte"].map(lambda v: _fmt(v)),
-            "kg_per_fte": years["kg_co2e_per_fte"].map(lambda v: _fmt(v)),
-            "path": years["path_kg_co2e_per_fte"].map(lambda v: _fmt(v)),
-            "status": years["status"].fillna(""),
-            **{
-                m: years[f"kg_co2e_{m}"].map(format_sek)
-                for m in ("flight", "rail", "car", "taxi", "bus", "hotel")
-            },
-        }
-    )
-    print_table(shown)
-    if a.forecast:
-        print(
-            f"\n{a.target['year']} FORECAST {_fmt(a.forecast['kg_co2e_per_fte'])} kg/FTE ({a.forecast['method']})"
-        )
-    d = summary.decomposition
-    if d:
-        print(
-            f"\nWhat drove the change {d['from_year']}→{d['to_year']} "
-            f"({_fmt(d['total_change'])} kg/FTE, same factor set):"
-        )
-        for name, value in d["effects"].items():
-            print(f"  {name.replace('_', ' '):<16} {_fmt(value):>10} kg/FTE")
-    fc = summary.factor_comparison
-    if fc is not None and len(fc):
-        sets = fc.attrs.get("factor_sets", ("", ""))
-        print(f"\nFactor set alone ({sets[0]} → {sets[1]}, same trips):")
-        print_table(
-            fc[["year", "kg_co2e_per_fte", "kg_co2e_per_fte_other", "difference_per_fte"]].round(1)
-        )
-    print_naturvardsverket(summary)
-    routes = summary.what_if["routes"]
-    print(
-        f"\nTrain instead of flight (flights < {s.train_threshold_km:g} km one way"
-        f"{', listed routes' if s.train_routes else ''}; rail km = great circle × {s.rail_detour:g}):"
-    )
-    if len(routes):
-        print("  a comparison, not a verdict: cost and time one way per traveller, with sources")
-        figures = [c for c in routes.columns if not c.endswith("_source") and c != "rail_cost_n"]
-        print_table(routes[figures].drop(columns=["flight_cost_n"], errors="ignore").round(1))
-        for r in routes.itertuples():
-            print(
-                f"  {r.route}: rail cost {r.rail_cost_source}; flight cost {r.flight_cost_source}; "
-                f"times {r.time_source}"
-            )
-        print_table(
-            summary.what_if["years"][
-                ["year", "kg_co2e_per_fte", "kg_co2e_per_fte_after", "path_kg_co2e_per_fte"]
-            ].round(1)
-        )
-    else:
-        print("  no flight qualifies")
-    for name, table in summary.breakdowns.items():
-        print(f"\nBy {name} (groups under {s.min_group_travellers} travellers suppressed):")
-        print_table(table.round(1))
-    if summary.gender is not None and len(summary.gender):
-        print(
-            f"\nGender perspective (groups under {s.min_group_travellers} travellers suppressed; "
-            "shares of traveller-trips; per traveller only with a traveller id):"
-        )
-        shown = summary.gender.drop(columns=["suppressed"]).copy()
-        for column in shown.columns:
-            if column.startswith("share_"):
-                shown[column] = (shown[column] * 100).round(0)
-        print_table(shown.round(1))
-    print(f"\nRejected rows: {len(a.rejected)}")
-    for r in a.rejected[:20]:
-        print(f"  {r.file}, row {r.row}, {r.column}: {r.reason}")
-    for note in a.notes[len(a.reason_notes) :]:
-        print(f"note: {note}")

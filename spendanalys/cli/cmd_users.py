@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING
 
 from spendanalys.auth import MIN_PASSWORD_LENGTH, ROLES
 from spendanalys.errors import ConfigurationError
+from spendanalys.i18n import DEFAULT_LANGUAGE, LANGUAGES, t
 
 if TYPE_CHECKING:
     # imported when the command runs, so that start-up and --help stay fast
@@ -26,6 +27,21 @@ def add_database_option(parser: argparse.ArgumentParser) -> None:
         metavar="URL",
         help="database URL (default: $SPENDANALYS_DATABASE_URL or var/spendanalys.sqlite)",
     )
+
+
+def add_database_and_lang(parser: argparse.ArgumentParser) -> None:
+    """``--database`` and ``--lang`` (the language of what the command prints)."""
+    add_database_option(parser)
+    parser.add_argument(
+        "--lang",
+        choices=LANGUAGES,
+        default=DEFAULT_LANGUAGE,
+        help=f"language of the printed text (default {DEFAULT_LANGUAGE})",
+    )
+
+
+def _lang(args: argparse.Namespace) -> str:
+    return str(getattr(args, "lang", DEFAULT_LANGUAGE))
 
 
 PASSWORD_RULES = (
@@ -47,7 +63,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         help="read the password from the first line of standard input (for scripts)",
     )
     add.epilog = PASSWORD_RULES
-    add_database_option(add)
+    add_database_and_lang(add)
     add.set_defaults(func=_add)
 
     passwd = actions.add_parser(
@@ -55,34 +71,34 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     )
     passwd.add_argument("name")
     passwd.add_argument("--password-stdin", action="store_true")
-    add_database_option(passwd)
+    add_database_and_lang(passwd)
     passwd.set_defaults(func=_passwd)
 
     role = actions.add_parser("role", help="give a user another role (ends the user's sessions)")
     role.add_argument("name")
     role.add_argument("--role", required=True, choices=ROLES)
-    add_database_option(role)
+    add_database_and_lang(role)
     role.set_defaults(func=_role)
 
     listing = actions.add_parser("list", help="list users and roles")
-    add_database_option(listing)
+    add_database_and_lang(listing)
     listing.set_defaults(func=_list)
 
     remove = actions.add_parser("remove", help="delete a user")
     remove.add_argument("name")
-    add_database_option(remove)
+    add_database_and_lang(remove)
     remove.set_defaults(func=_remove)
 
 
-def read_password(from_stdin: bool) -> str:
+def read_password(from_stdin: bool, lang: str = DEFAULT_LANGUAGE) -> str:
     """The new password: one line of stdin, or typed twice at a terminal (never an argument,
     which other users could read in the process list)."""
     if from_stdin:
         return sys.stdin.readline().rstrip("\r\n")
     if not sys.stdin.isatty():
         raise ConfigurationError("no terminal to ask for the password; use --password-stdin")
-    first = getpass.getpass("Password: ")
-    if getpass.getpass("Repeat password: ") != first:
+    first = getpass.getpass(t("cli.users.password", lang))
+    if getpass.getpass(t("cli.users.repeat", lang)) != first:
         raise ConfigurationError("the passwords differ")
     return first
 
@@ -94,25 +110,25 @@ def _store(args: argparse.Namespace) -> Store:
 
 
 def _add(args: argparse.Namespace) -> int:
-    password = read_password(args.password_stdin)
+    password = read_password(args.password_stdin, _lang(args))
     with _store(args) as store:
         store.add_user(args.name, password, args.role)
-    print(f"user {args.name!r} added with role {args.role}")
+    print(t("cli.users.added", _lang(args), name=repr(args.name), role=args.role))
     return 0
 
 
 def _passwd(args: argparse.Namespace) -> int:
-    password = read_password(args.password_stdin)
+    password = read_password(args.password_stdin, _lang(args))
     with _store(args) as store:
         store.set_password(args.name, password)
-    print(f"password of {args.name!r} changed")
+    print(t("cli.users.password_changed", _lang(args), name=repr(args.name)))
     return 0
 
 
 def _role(args: argparse.Namespace) -> int:
     with _store(args) as store:
         store.set_role(args.name, args.role)
-    print(f"role of {args.name!r} changed to {args.role}")
+    print(t("cli.users.role_changed", _lang(args), name=repr(args.name), role=args.role))
     return 0
 
 
@@ -120,7 +136,7 @@ def _list(args: argparse.Namespace) -> int:
     with _store(args) as store:
         users = store.list_users()
     if users.empty:
-        print("no users (the dashboard runs in single-user demo mode on 127.0.0.1 only)")
+        print(t("cli.users.none", _lang(args)))
         return 0
     for row in users.itertuples():
         print(f"{row.name}\t{row.role}\t{row.created_at:%Y-%m-%d %H:%M} UTC")
@@ -130,5 +146,5 @@ def _list(args: argparse.Namespace) -> int:
 def _remove(args: argparse.Namespace) -> int:
     with _store(args) as store:
         store.remove_user(args.name)
-    print(f"user {args.name!r} removed")
+    print(t("cli.users.removed", _lang(args), name=repr(args.name)))
     return 0

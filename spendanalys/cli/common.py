@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import argparse
 import ctypes
-import math
 import os
 import platform
 import sys
@@ -12,11 +11,10 @@ from collections.abc import Iterable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from spendanalys.i18n import DEFAULT_LANGUAGE, LANGUAGES
 from spendanalys.jsonable import json_text, records, to_jsonable
 
 if TYPE_CHECKING:
-    import pandas as pd
-
     from spendanalys.io.headers import Mapped
     from spendanalys.schema import Kind
 
@@ -117,25 +115,22 @@ def add_column_option(parser: argparse.ArgumentParser) -> None:
     )
 
 
+def add_lang_option(parser: argparse.ArgumentParser, also: str = "") -> None:
+    """``--lang``: the language of what the command prints (the JSON's keys and values never
+    change), and of ``also`` (the workbook, the document) where the command writes one."""
+    written = f" and of {also}" if also else ""
+    parser.add_argument(
+        "--lang",
+        choices=LANGUAGES,
+        default=DEFAULT_LANGUAGE,
+        help=f"language of the printed text{written} (default {DEFAULT_LANGUAGE}; "
+        "--format json is the same in every language)",
+    )
+
+
 def write_json(payload: dict[str, Any], out: str | None) -> None:
     text = json_text(to_jsonable(payload))
     if out:
         Path(out).write_text(text + "\n", encoding="utf-8")
     else:
         sys.stdout.write(text + "\n")
-
-
-def format_sek(value: float) -> str:
-    """1234567.8 -> '1 234 568' (Swedish grouping with a thin space-free plain space)."""
-    if value is None or (isinstance(value, float) and math.isnan(value)):
-        return ""
-    return f"{value:,.0f}".replace(",", " ")
-
-
-def print_table(frame: pd.DataFrame, *, max_rows: int | None = None) -> None:
-    """A plain-text table on stdout."""
-    import pandas as pd
-
-    shown = frame if max_rows is None else frame.head(max_rows)
-    with pd.option_context("display.width", 200, "display.max_columns", 30):
-        sys.stdout.write(shown.to_string(index=False) + "\n")

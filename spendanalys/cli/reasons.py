@@ -11,6 +11,8 @@ import sys
 from collections.abc import Sequence
 from typing import Any
 
+from spendanalys.i18n import DEFAULT_LANGUAGE, t
+from spendanalys.i18n.notes import worded
 from spendanalys.io.rejections import mostly_rejected_notes
 
 
@@ -26,17 +28,19 @@ def spend_reason_notes(analysis: Any, contract_sources: Sequence[object]) -> lis
     return mostly_rejected_notes(analysis.rejected, accepted)
 
 
-def announce(reasons: Sequence[str], output_format: str, out: str | None) -> None:
+def announce(
+    reasons: Sequence[str], output_format: str, out: str | None, lang: str = DEFAULT_LANGUAGE
+) -> None:
     """The reason notes on stderr, unless the table goes to the terminal (it shows them)."""
     if output_format == "table" and not out:
         return
     for reason in reasons:
-        print(f"warning: {reason}", file=sys.stderr)
+        print(t("cli.warning_stderr", lang, note=worded(reason, lang)), file=sys.stderr)
 
 
-def print_reasons(reasons: Sequence[str]) -> None:
+def print_reasons(reasons: Sequence[str], lang: str = DEFAULT_LANGUAGE) -> None:
     """The reason notes at the top of a table output."""
     for reason in reasons:
-        print(f"WARNING: {reason}")
+        print(t("cli.warning", lang, note=worded(reason, lang)))
     if reasons:
         print()

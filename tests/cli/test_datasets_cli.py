@@ -38,11 +38,12 @@ def test_a_fresh_store_from_import_to_roll_back(
 
     register = str(sample_dir / "avtalsforteckning.xlsx")
     code, out, _ = _run(capsys, "datasets", "import", "--kind", "contracts", register, *db)
-    assert code == 0 and "350 rows accepted, 0 rejected" in out
+    assert code == 0 and out.startswith("dataversion 1 är aktuell: Avtalsförteckning")
+    assert "350 rader inlästa, 0 avvisade" in out
     code, out, _ = _run(
         capsys, "datasets", "import", "--kind", "invoices", invoices, "--user", "ola", *db
     )
-    assert code == 0 and "29815 rows accepted" in out
+    assert code == 0 and "29\u00a0815 rader inlästa" in out
     code, _, _ = _run(capsys, "datasets", "import", "--kind", "contracts", register, *db)
     assert code == 0
 
@@ -54,7 +55,12 @@ def test_a_fresh_store_from_import_to_roll_back(
     }  # fmt: skip
     assert listed[1]["years"] == [2024] and listed[1]["uploaded_by"] == "ola"
     assert [d["current"] for d in listed] == [True, True, False]
-    code, out, _ = _run(capsys, "datasets", "use", "1", "--user", "admin", *db)
+    code, out, _ = _run(capsys, "datasets", "list", *db)
+    assert code == 0 and "Typ av data" in out and "Leverantörsfakturor" in out
+    assert "Aktuell" in out and "inläst" in out and "29\u00a0815" in out
+    code, out, _ = _run(capsys, "datasets", "list", "--lang", "en", *db)
+    assert code == 0 and "Supplier invoices" in out and "29,815" in out
+    code, out, _ = _run(capsys, "datasets", "use", "1", "--user", "admin", "--lang", "en", *db)
     assert code == 0 and "version 1 is current" in out
     assert [d["current"] for d in _listed(capsys, *db)] == [False, True, True]
     code, out, _ = _run(capsys, "datasets", "audit", "--format", "json", *db)
@@ -89,12 +95,16 @@ def test_the_dashboards_store_years_and_adjustments(
     year_2024 = tmp_path / "resor_2024.csv"
     year_2024.write_text("\n".join([lines[0], *(x for x in lines if x[:5] == "2024-")]) + "\n")
     code, _, err = _run(capsys, "datasets", "import", "--kind", "trips", str(year_2024))
-    assert code == 2 and "would replace the years 2024 of the current trips" in err
+    assert code == 2 and "skulle ersätta åren 2024 i det aktuella underlaget (resor)" in err
     assert len(_listed(capsys)) == 5 and _listed(capsys)[0]["status"] == "discarded"
+    code, _, err = _run(
+        capsys, "datasets", "import", "--kind", "trips", str(year_2024), "--lang", "en"
+    )
+    assert code == 2 and "would replace the years 2024 of the current trips" in err
     code, out, _ = _run(
         capsys, "datasets", "import", "--kind", "trips", str(year_2024), "--replace"
     )
-    assert code == 0 and "replaced the years 2024" in out
+    assert code == 0 and "ersatte åren 2024" in out
     with Store(url) as store:
         years = store.current_table("trips")["date"].dt.year
         assert sorted(set(years)) == [2019, 2022, 2023, 2024]  # 2019–2023 kept from the first
@@ -106,6 +116,8 @@ def test_the_dashboards_store_years_and_adjustments(
     code, out, _ = _run(capsys, "adjustments", "remove", found[0]["id"])
     assert code == 0 and org in out
     code, out, _ = _run(capsys, "adjustments", "list")
+    assert "inga kategorimappningar eller leverantörsfaktorer gäller" in out
+    code, out, _ = _run(capsys, "adjustments", "list", "--lang", "en")
     assert "no category mappings or supplier factors" in out
     code, _, err = _run(capsys, "adjustments", "remove", found[0]["id"])
     assert code == 2 and found[0]["id"] in err

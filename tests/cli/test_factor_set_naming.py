@@ -144,6 +144,8 @@ def test_spend_names_each_set_by_version_and_file_never_by_path(
 
     table = _run([*argv, "--format", "table", "--top", "3"], capsys)
     assert "factors_epa_v1.3_sek (version epa-v1.3-sek-1.0, factors_epa_v1.3_sek.csv" in table
+    assert "mina_faktorer (version 2026.1, mina_faktorer.csv, licens CC0 1.0)" in table
+    table = _run([*argv, "--format", "table", "--top", "3", "--lang", "en"], capsys)
     assert "mina_faktorer (version 2026.1, mina_faktorer.csv, licence CC0 1.0)" in table
 
 

@@ -55,9 +55,18 @@ def test_json_has_the_documented_keys(ledger: Path, capsys: pytest.CaptureFixtur
 
 
 def test_table_output(ledger: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    # Swedish by default: the catalogue's labels, a rejected row's reason worded as the
+    # dashboard words it.
     assert main(["inspect", str(ledger), "--kind", "invoices"]) == 0
     out = capsys.readouterr().out
+    assert "Teckenkodning: cp1252" in out and "Rubrikrad:     2" in out
+    assert "Underlag:      Leverantörsfakturor" in out
+    assert "amount_sek" in out and "Belopp exkl. moms" in out and "Fält" in out
+    assert "Avvisade rader:" in out and "'41,2,500' är inget tal" in out
+    assert main(["inspect", str(ledger), "--kind", "invoices", "--lang", "en"]) == 0
+    out = capsys.readouterr().out
     assert "Encoding:   cp1252" in out and "Header row: 2" in out
+    assert "Dataset:    Supplier invoices" in out
     assert "amount_sek" in out and "Belopp exkl. moms" in out
     assert "'41,2,500' is not a number" in out
 

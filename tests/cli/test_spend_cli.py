@@ -129,30 +129,51 @@ def test_table_shows_the_agreements_whose_rank_moves_between_factor_sets(files, 
         encoding="utf-8",
     )
     argv = ["--factors", "default", "--factors", str(alt), "--rank-move", "1"]
-    assert _run(files, "--format", "table", *argv) == 0
+    # English on request: the catalogue's English labels, tonnes as the workbook shows them.
+    assert _run(files, "--format", "table", "--lang", "en", *argv) == 0
     text = capsys.readouterr().out
     ranking, _, after = text.partition("Rank moves between factor sets")
     assert "A1" in ranking  # the ranking table comes first
     assert after.startswith(" (more than 1 places, or ranked under one set only): 1 of 3 ")
     header, row = after.splitlines()[1:3]
     assert header.split() == [
-        "agreement_id",
+        "Agreement",
+        "Agreement",
         "name",
-        "rank",
+        "Rank",
         "(factors_epa_v1.3_sek)",
-        "kg_co2e",
+        "Emissions",
+        "(t",
+        "CO2e)",
         "(factors_epa_v1.3_sek)",
+        "Rank",
+        "(alt)",
+        "Emissions",
+        "(t",
+        "CO2e)",
+        "(alt)",
+        "Largest",
         "rank",
-        "(alt)",
-        "kg_co2e",
-        "(alt)",
-        "max_rank_move",
+        "move",
     ]
-    assert row.split() == ["A1", "IT-konsulttjänster", "1", "2", "000", "3", "100", "2"]
-    assert after.index("Priority") > after.index(row)
+    assert row.split() == ["A1", "IT-konsulttjänster", "1", "2.0", "3", "0.1", "2"]
+    assert after.index("Priority list") > after.index(row)
+    # Swedish by default: the same table in Swedish words and figures (decimal comma).
+    assert _run(files, "--format", "table", *argv) == 0
+    text = capsys.readouterr().out
+    ranking, _, after = text.partition("Rangen flyttar mellan faktoruppsättningarna")
+    assert "A1" in ranking
+    assert after.startswith(
+        " (mer än 1 platser, eller rangordnat med bara en uppsättning): 1 av 3 "
+    )
+    header, row = after.splitlines()[1:3]
+    assert header.startswith("Avtalsnr") and "Rang (alt)" in header
+    assert "Största rangförflyttning" in header
+    assert row.split() == ["A1", "IT-konsulttjänster", "1", "2,0", "3", "0,1", "2"]
+    assert after.index("Prioriteringslista") > after.index(row)
 
     assert _run(files, "--format", "table") == 0  # one set: nothing to compare
-    assert "Rank moves" not in capsys.readouterr().out
+    assert "Rangen flyttar" not in capsys.readouterr().out
 
 
 def test_register_only_and_column_mapping(files, tmp_path, capsys):
@@ -192,7 +213,21 @@ def test_register_only_and_column_mapping(files, tmp_path, capsys):
 def test_table_and_xlsx(files, tmp_path, capsys):
     assert _run(files) == 0
     text = capsys.readouterr().out
-    assert "A1" in text and "Priority" in text
+    assert "A1" in text and "Prioriteringslista" in text
+    # the ranking's header and figures as the workbook shows them: tkr, t, Ja/Nej/Okänt
+    assert "Utgift (tkr)" in text and "Utsläpp (t CO2e)" in text
+    first = next(line for line in text.splitlines() if line.split()[:2] == ["1", "A1"])
+    assert "110" in first.split() and "2,0" in first.split() and "Nej" in first.split()
+    assert "Total utgift: 0,2\u00a0MSEK; Totala utsläpp: 5,3\u00a0t CO2e" in text
+    assert "Miljökrav, alla avtal: 33,3\u00a0% (1 av 3; okänt för 1)" in text
+    assert "Avvisade rader: 1" in text and "yes" not in text and "unknown" not in text
+    assert _run(files, "--lang", "en") == 0
+    text = capsys.readouterr().out
+    assert "Priority list" in text and "Spend (kSEK)" in text and "Emissions (t CO2e)" in text
+    assert "Total spend: 0.2 MSEK; Total emissions: 5.3 t CO2e" in text.replace("\u00a0", " ")
+    assert "Environmental requirements, all agreements: 33.3% (1 of 3; unknown for 1)" in text
+    first = next(line for line in text.splitlines() if line.split()[:2] == ["1", "A1"])
+    assert "2.0" in first.split() and "No" in first.split()
     out = tmp_path / "rapport.xlsx"
     assert _run(files, "--format", "xlsx", "--out", str(out)) == 0
     assert "Avtal" in openpyxl.load_workbook(out).sheetnames
@@ -205,8 +240,14 @@ def test_unreadable_input_exits_2_with_one_line(files, tmp_path, capsys):
     )
     assert _run(files, "--factors", str(bad)) == 2
     err = capsys.readouterr().err.strip()
+    assert "\n" not in err and "bad.csv" in err and "rad 2" in err  # Swedish by default
+    assert _run(files, "--factors", str(bad), "--lang", "en") == 2
+    err = capsys.readouterr().err.strip()
     assert "\n" not in err and "bad.csv" in err and "row 2" in err
     assert _run(files, "--format", "xlsx") == 2
+    assert capsys.readouterr().err.strip() == "spendanalys spend: --format xlsx behöver --out PATH"
+    assert _run(files, "--format", "xlsx", "--lang", "en") == 2
+    assert capsys.readouterr().err.strip() == "spendanalys spend: --format xlsx needs --out PATH"
 
 
 def test_lines_export_traces_every_line_and_defuses_formulas(files, tmp_path, capsys):

@@ -163,16 +163,33 @@ def test_table_and_xlsx(
     files: tuple[Path, Path], tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     trips, fte = files
+    # Swedish by default: the catalogue's words, Swedish figures (decimal comma, −).
     assert main(["travel", "--trips", str(trips), "--fte", str(fte)]) == 0
     text = capsys.readouterr().out
-    assert (
-        "FORECAST" in text and "What drove the change" in text and "Train instead of flight" in text
-    )
-    assert "radiative forcing included" in text and "hotel nights included" in text
-    assert "Naturvårdsverket's figures" in text and "flight_under_500" in text
-    assert "a comparison, not a verdict" in text
+    assert "Mål: 2019 34,3 kg CO2e per ÅA → 2025 25,7 kg CO2e per ÅA (−25\u00a0%)" in text
+    assert "PROGNOS för 2025, ej mätt värde: 15,3 kg CO2e per ÅA" in text
+    assert "Vad förklarar förändringen 2019–2024 (−33,7 kg CO2e per ÅA" in text
+    assert "Tåg i stället för flyg" in text and "Höghöjdseffekt (RF): inkluderad" in text
+    assert "Hotellnätter: ingår" in text and "Naturvårdsverkets uppgifter per år" in text
+    assert "Flyg kortare än 50 mil (500 km)" in text and "flight_under_500" not in text
+    assert "en jämförelse, inget avgörande" in text
+    assert "Utsläpp (t CO2e)" in text and "kg_co2e" not in text
+    assert "dold (färre än 5 resenärer)" in text and "rad 10, kolumn mode" in text
     # the file's rail rows name no places: no rail cost, and it says so
-    assert "GOT–STO: rail cost no figure" in text and "times route table (measured, 2024)" in text
+    assert "GOT–STO: Tågkostnad enligt uppgift saknas" in text
+    assert "Tider enligt rutt-tabellen (uppmätt, 2024)" in text
+    # English on request: the same figures as English prints them.
+    assert main(["travel", "--trips", str(trips), "--fte", str(fte), "--lang", "en"]) == 0
+    text = capsys.readouterr().out
+    assert "Target: 2019 34.3 kg CO2e per FTE → 2025 25.7 kg CO2e per FTE (-25%)" in text
+    assert "FORECAST for 2025, not a measurement: 15.3 kg CO2e per FTE" in text
+    assert "What explains the change 2019–2024 (-33.7 kg CO2e per FTE" in text
+    assert "Train instead of flight" in text and "High-altitude effect (RF): included" in text
+    assert "Naturvårdsverket's yearly figures" in text and "Flights under 500 km" in text
+    assert "a comparison, not a verdict" in text and "Emissions (t CO2e)" in text
+    assert "GOT–STO: Rail cost from no figure" in text
+    assert "Times from route table (measured, 2024)" in text
+    assert "Kvinnor" not in text and "Women" in text
     out = tmp_path / "resor.xlsx"
     assert (
         main(

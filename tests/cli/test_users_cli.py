@@ -107,7 +107,7 @@ def test_role_and_passwd_end_the_users_sessions(
         first = store.session_account("eva")
     assert first is not None
     assert main(["users", "role", "eva", "--role", "environment", "--database", url]) == 0
-    assert "changed to environment" in capsys.readouterr().out
+    assert "rollen för 'eva' är ändrad till environment" in capsys.readouterr().out
     with Store(url) as store:
         second = store.session_account("eva")
         assert second is not None and second.role == "environment"

@@ -33,7 +33,8 @@ def test_cli_inputs_pass_the_upload_guard(
 ) -> None:  # type: ignore[no-untyped-def]
     path = tmp_path / name
     path.write_bytes(build())
-    assert main(["inspect", str(path), "--kind", "contracts"]) == 2
+    # the guard's English words (the catalogue words them in Swedish by default)
+    assert main(["inspect", str(path), "--kind", "contracts", "--lang", "en"]) == 2
     err = capsys.readouterr().err
     assert why in err and name in err and "Traceback" not in err
 
@@ -45,7 +46,7 @@ def test_a_bomb_by_declared_sizes_is_refused_within_500_mb(tmp_path: Path) -> No
     script = (
         "from pathlib import Path\n"
         "from spendanalys.cli import main\n"
-        f"code = main(['spend', '--contracts', {str(path)!r}])\n"
+        f"code = main(['spend', '--contracts', {str(path)!r}, '--lang', 'en'])\n"
         "status = Path('/proc/self/status').read_text()\n"
         "peak = next(line.split()[1] for line in status.splitlines() if line.startswith('VmHWM'))\n"
         "print(code, peak)\n"

@@ -174,7 +174,11 @@ def test_no_field_link_or_macro_in_the_document(outputs):
 def test_a_report_needs_one_pair_of_inputs(sample_dir, tmp_path, capsys):
     out = str(tmp_path / "r.docx")
     assert main(["report", "--out", out]) == 2
+    assert "behöver --contracts" in capsys.readouterr().err  # Swedish by default
+    assert main(["report", "--out", out, "--lang", "en"]) == 2
     assert "needs --contracts" in capsys.readouterr().err
     trips = str(sample_dir / "resor_2019_2024.csv")
     assert main(["report", "--trips", trips, "--out", out]) == 2
+    assert "både --trips och --fte" in capsys.readouterr().err
+    assert main(["report", "--trips", trips, "--out", out, "--lang", "en"]) == 2
     assert "--trips and --fte" in capsys.readouterr().err

@@ -151,6 +151,10 @@ def test_ranking_per_framework_agreement(payload: dict, tmp_path: Path, capsys) 
     args = ["spend", "--contracts", str(tmp_path / "avtal.csv"), "--as-of", AS_OF]
     assert main([*args, "--by-framework"]) == 0
     out = capsys.readouterr().out
+    assert "Per ramavtal: 1 ramavtal med 2 avrop; 4 avtal utan ramavtal" in out
+    assert "KAM-IT-2023" in out and "Ramavtal" in out and "Utgift (tkr)" in out
+    assert main([*args, "--by-framework", "--lang", "en"]) == 0
+    out = capsys.readouterr().out
     assert "1 framework agreements with 2 call-offs" in out
     assert "KAM-IT-2023" in out
 

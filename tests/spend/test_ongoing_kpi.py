@@ -10,7 +10,7 @@ import pandas as pd
 import pytest
 
 from spendanalys.cli import main
-from spendanalys.cli.cmd_spend import kpi_sentence
+from spendanalys.cli.printout.spend import kpi_sentence
 from spendanalys.spend.ongoing import ongoing_agreements, requirements_kpi
 
 AS_OF = date(2026, 6, 1)

@@ -367,13 +367,15 @@ def test_backup_and_restore_command_line(
         )
     out = tmp_path / "cli-backup.sqlite"
     assert main(["backup", str(out), "--database", url]) == 0
+    assert "skriven till" in capsys.readouterr().out
+    assert main(["backup", str(out), "--database", url, "--lang", "en"]) == 0
     assert "written to" in capsys.readouterr().out
     with Store(url) as store:
         store.import_dataset(
             "trips", sample_result("trips", 5), file_name="u.csv", checksum=checksum(4), user="e"
         )
     assert main(["restore", str(out), "--database", url]) == 0
-    assert "kept as" in capsys.readouterr().out
+    assert "den tidigare databasen sparades som" in capsys.readouterr().out
     with Store(url) as store:
         assert len(store.current_table("trips")) == 20
     assert main(["restore", str(tmp_path / "missing.sqlite"), "--database", url]) == 2

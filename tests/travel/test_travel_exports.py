@@ -22,6 +22,7 @@ from hypothesis import strategies as st
 from travel_fixtures import fte_frame, trips_frame
 
 from spendanalys.errors import ConfigurationError
+from spendanalys.i18n.notes import worded
 from spendanalys.io.rejections import reason_counts, top_reasons
 from spendanalys.io.result import RejectedRow
 from spendanalys.io.values import parse_booleans
@@ -294,14 +295,22 @@ def test_mostly_rejected_file_reasons_come_first(tmp_path: Path, fte_file: Path)
     trips = str(CORPUS / "trips_city_names.csv")
     common = ["travel", "--trips", trips, "--fte", str(fte_file), "--baseline-year", "2020"]
     out = tmp_path / "travel.json"
-    done = _cli(*common, "--format", "json", "--out", str(out))
+    done = _cli(*common, "--format", "json", "--out", str(out), "--lang", "en")
     assert done.returncode == 0, done.stderr
     note = f"{trips}: 5 of 6 rows rejected; top reasons: 4 rows: origin 'Stockholm'"
     assert note in done.stderr
-    assert json.loads(out.read_text(encoding="utf-8"))["notes"][0].startswith(note)
-    table = _cli(*common).stdout
+    first = json.loads(out.read_text(encoding="utf-8"))["notes"][0]
+    assert first.startswith(note)  # the JSON keeps the engine's English
+    table = _cli(*common, "--lang", "en").stdout
     assert table.startswith(f"WARNING: {note}")
-    assert table.index("WARNING") < table.index("Business travel CO2e per FTE")
+    assert table.index("WARNING") < table.index("Business travel: emissions per FTE")
+    # Swedish by default, on stderr and at the top of the table: the same note worded
+    swedish = worded(first, "sv")
+    assert swedish.startswith(f"{trips}: 5 av 6 rader avvisade; vanligaste orsakerna: 4 rader:")
+    assert f"varning: {swedish}" in _cli(*common, "--format", "json", "--out", str(out)).stderr
+    table = _cli(*common).stdout
+    assert table.startswith(f"VARNING: {swedish}")
+    assert table.index("VARNING") < table.index("Tjänsteresor: utsläpp per årsarbetskraft")
 
 
 def test_spend_names_the_reasons_too(tmp_path: Path) -> None:
@@ -319,4 +328,10 @@ def test_spend_names_the_reasons_too(tmp_path: Path) -> None:
     assert done.returncode == 0, done.stderr
     notes = json.loads(out.read_text(encoding="utf-8"))["notes"]
     assert notes[0].startswith(f"{invoices}: 3 of 4 rows rejected; top reasons: 3 rows:")
+    assert f"varning: {worded(notes[0], 'sv')}" in done.stderr  # Swedish by default
+    assert worded(notes[0], "sv").startswith(f"{invoices}: 3 av 4 rader avvisade")
+    done = _cli(
+        "spend", "--contracts", "sample_data/avtalsforteckning.xlsx", "--invoices",
+        str(invoices), "--format", "json", "--out", str(out), "--lang", "en",
+    )  # fmt: skip
     assert notes[0] in done.stderr
