@@ -58,6 +58,8 @@ def format_number(value: Any, lang: str | None = DEFAULT_LANGUAGE, decimals: int
     if _missing(value):
         return "–"
     text = f"{float(value):,.{decimals}f}"
+    if text.startswith("-") and not any(digit in text for digit in "123456789"):
+        text = text[1:]  # a value that rounds to zero prints as 0, not −0
     if normalise_language(lang) == "sv":
         text = text.replace(",", NBSP).replace(".", ",").replace("-", "\u2212")
     return text

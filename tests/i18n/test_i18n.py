@@ -85,6 +85,11 @@ def test_swedish_is_the_default_and_unknown_languages_fall_back() -> None:
         (999.96, "en", 1, "1,000.0"),
         (None, "sv", 0, "–"),
         (float("nan"), "en", 0, "–"),
+        # a change that rounds to nothing prints as a report prints it: 0,0, not −0,0
+        (-0.004, "sv", 1, "0,0"),
+        (-0.04, "en", 1, "0.0"),
+        (-0.0, "sv", 0, "0"),
+        (-0.05, "sv", 1, "\u22120,1"),
     ],
 )
 def test_number_format(value: float | None, lang: str, decimals: int, expected: str) -> None:
