@@ -15,6 +15,7 @@ from spendanalys.travel.naturvardsverket import FLIGHT_SPLIT_KM, naturvardsverke
 
 # The workbook's words for a hidden group; it loads openpyxl, which a printed travel summary
 # pays for once (the JSON output does not import this module).
+from spendanalys.travel.report.columns import GENDER_COLUMNS  # the workbook's Per kön sheet
 from spendanalys.travel.report.sheets import suppressed_note
 
 # The printed tables: each column's catalogue label and unit as the travel workbook has them
@@ -54,22 +55,6 @@ WHATIF_YEAR_COLUMNS = [
     Col("kg_co2e_per_fte", "rpt.col.per_fte", "kg"),
     Col("kg_co2e_per_fte_after", "travel.after_switch", "kg"),
     Col("path_kg_co2e_per_fte", "rpt.col.path", "kg"),
-]
-GENDER_COLUMNS = [
-    Col("year", "col.year", "year"),
-    Col("gender", "col.gender", values="gender"),
-    Col("travellers", "rpt.col.persons", "int"),
-    Col("traveller_trips", "col.traveller_trips", "int"),
-    Col("trips_per_traveller", "col.trips_per_traveller", "decimal"),
-    Col("kg_co2e", "rpt.col.emissions", "t"),
-    Col("kg_co2e_per_traveller", "rpt.col.per_traveller", "kg"),
-    Col("kg_co2e_per_traveller_trip", "rpt.col.per_trip", "kg"),
-    Col("share_flight", "col.share_flight", "share"),
-    Col("share_rail", "col.share_rail", "share"),
-    Col("share_car", "col.share_car", "share"),
-    Col("fte", "kind.fte", "decimal"),
-    Col("kg_co2e_per_fte", "rpt.col.per_fte", "kg"),
-    Col("note", "col.note"),
 ]
 
 
